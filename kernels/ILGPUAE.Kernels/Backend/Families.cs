@@ -1,0 +1,85 @@
+namespace ILGPUAE.Backend;
+
+using ILGPUAE.Random;
+
+/// <summary>Whether a matrix operand is used as stored or transposed.</summary>
+public enum Transpose
+{
+    None,
+    Transposed,
+}
+
+public enum Activation
+{
+    Identity,
+    Sigmoid,
+}
+
+/// <summary>Per-example reconstruction loss, summed over the visible units.</summary>
+public enum LossKind
+{
+    /// <summary>½‖x − z‖².</summary>
+    SquaredError,
+
+    /// <summary>−Σ [x log z + (1−x) log(1−z)], each log clamped below at −100 as PyTorch's BCELoss does.</summary>
+    CrossEntropy,
+}
+
+/// <summary>Matrix products (MatVec family). Every matrix is row-major.</summary>
+public interface IGemm
+{
+    /// <summary>
+    /// c[M,N] = alpha · op(a) · op(b) + beta · c, where op(a) is [M,K] and op(b) is [K,N].
+    /// a is stored [M,K] (<see cref="Transpose.None"/>) or [K,M]; b is stored [K,N] or [N,K].
+    /// With beta = 0 the old contents of c are ignored (NaN included).
+    /// </summary>
+    void Gemm(Transpose transA, Transpose transB, float alpha, Tensor<float> a, Tensor<float> b, float beta, Tensor<float> c);
+
+    /// <summary>sums[N] = beta · sums + Σ_m a[m, n] for a [M,N] (bias gradients). beta = 0 ignores old contents.</summary>
+    void ColumnSums(Tensor<float> a, float beta, Tensor<float> sums);
+}
+
+/// <summary>Element-wise activations (Activation family).</summary>
+public interface IActivation
+{
+    /// <summary>x[M,N] ← act(x + bias[N]), in place.</summary>
+    void BiasActivate(Tensor<float> x, Tensor<float> bias, Activation activation);
+
+    /// <summary>grad[M,N] ← grad ⊙ act′, where act′ is expressed through the activation's output y[M,N].</summary>
+    void Backward(Tensor<float> grad, Tensor<float> y, Activation activation);
+}
+
+/// <summary>Output deltas and per-example losses (Delta family).</summary>
+public interface IDelta
+{
+    /// <summary>
+    /// For sigmoid outputs z[M,N] and targets x[M,N]: losses[m] = loss(x[m,:], z[m,:]) and
+    /// delta[m,n] = scale · ∂loss/∂a[m,n], where z = sigmoid(a): (z − x)·z(1 − z) for squared error,
+    /// z − x for cross-entropy.
+    /// </summary>
+    void SigmoidOutputDelta(LossKind loss, Tensor<float> z, Tensor<float> x, float scale, Tensor<float> delta, Tensor<float> losses);
+}
+
+/// <summary>Batch assembly and input corruption (Corruption family).</summary>
+public interface ICorruption
+{
+    /// <summary>destination[m,:] = data[indices[m], :] for data [rows, N], indices [M], destination [M,N].</summary>
+    void Gather(Tensor<float> data, Tensor<int> indices, Tensor<float> destination);
+
+    /// <summary>
+    /// Masking noise: destination[m,j] = 0 when
+    /// <c>CounterRng.Hash32(key.Seed, key.Stream, key.Epoch, indices[m], j) &lt; threshold(probability)</c>,
+    /// else x[m,j]. indices[m] is the dataset index of row m, so the mask does not depend on the batch.
+    /// </summary>
+    void Mask(Tensor<float> x, Tensor<int> indices, NoiseKey key, float probability, Tensor<float> destination);
+}
+
+/// <summary>Parameter updates (Optimizer family).</summary>
+public interface IOptimizer
+{
+    /// <summary>
+    /// SGD as PyTorch defines it (dampening 0, no Nesterov): velocity ← momentum·velocity + grad;
+    /// param ← param − lr·velocity. With momentum 0, velocity may be null and param ← param − lr·grad.
+    /// </summary>
+    void Sgd(Tensor<float> param, Tensor<float> grad, Tensor<float>? velocity, float learningRate, float momentum);
+}

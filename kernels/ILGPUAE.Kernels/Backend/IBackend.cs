@@ -1,0 +1,27 @@
+namespace ILGPUAE.Backend;
+
+/// <summary>
+/// A compute backend: it owns tensors and implements every kernel family on them. The trainer calls
+/// these families and nothing else, so a model runs unchanged on CUDA, OpenCL, ILGPU's CPU
+/// accelerator or the managed SIMD host provider.
+/// </summary>
+public interface IBackend : IDisposable
+{
+    /// <summary>What runs the kernels, e.g. "cuda #0: NVIDIA H100" or "cpu: ILGPU CPU accelerator".</summary>
+    string Name { get; }
+
+    /// <summary>Bytes currently held by tensors this backend allocated (views excluded).</summary>
+    long AllocatedBytes { get; }
+
+    /// <summary>A zero-filled tensor.</summary>
+    Tensor<T> Allocate<T>(params int[] shape) where T : unmanaged;
+
+    /// <summary>Waits until every launched kernel has finished.</summary>
+    void Synchronize();
+
+    IGemm Gemm { get; }
+    IActivation Activation { get; }
+    IDelta Delta { get; }
+    ICorruption Corruption { get; }
+    IOptimizer Optimizer { get; }
+}

@@ -1,0 +1,42 @@
+namespace ILGPUAE.Corruption;
+
+using ILGPU;
+using ILGPUAE.Random;
+
+/// <summary>Batch gather and masking noise; one thread per element of the [M,N] batch.</summary>
+public static class CorruptionKernels
+{
+    /// <summary>destination[m,j] = data[indices[m], j].</summary>
+    public static void Gather(Index1D i, ArrayView<float> data, ArrayView<int> indices, ArrayView<float> destination, int n)
+    {
+        int flat = i;
+        var m = flat / n;
+        var j = flat - m * n;
+        destination[i] = data[(long)indices[m] * n + j];
+    }
+
+    /// <summary>destination[m,j] = 0 if Hash32(seed, stream, epoch, indices[m], j) &lt; threshold, else x[m,j].</summary>
+    public static void Mask(Index1D i, ArrayView<float> x, ArrayView<int> indices, ArrayView<float> destination, MaskParameters p)
+    {
+        int flat = i;
+        var m = flat / p.Columns;
+        var j = flat - m * p.Columns;
+        var h = CounterRng.Hash32(p.Seed, p.Stream, p.Epoch, (uint)indices[m], (uint)j);
+        destination[i] = h < p.Threshold ? 0f : x[i];
+    }
+}
+
+/// <summary>The scalars of one masking launch.</summary>
+public readonly struct MaskParameters
+{
+    public MaskParameters(ulong seed, uint stream, uint epoch, ulong threshold, int columns)
+    {
+        Seed = seed; Stream = stream; Epoch = epoch; Threshold = threshold; Columns = columns;
+    }
+
+    public ulong Seed { get; }
+    public uint Stream { get; }
+    public uint Epoch { get; }
+    public ulong Threshold { get; }
+    public int Columns { get; }
+}

@@ -1,0 +1,47 @@
+namespace ILGPUAE.Corruption;
+
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPUAE.Backend;
+using ILGPUAE.Ilgpu;
+using ILGPUAE.Random;
+
+public sealed class CorruptionLauncher : ICorruption
+{
+    private readonly IlgpuBackend backend;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int> gather;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, MaskParameters> mask;
+
+    public CorruptionLauncher(IlgpuBackend backend)
+    {
+        this.backend = backend;
+        var acc = backend.Accelerator;
+        gather = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(CorruptionKernels.Gather);
+        mask = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, MaskParameters>(CorruptionKernels.Mask);
+    }
+
+    public void Gather(Tensor<float> data, Tensor<int> indices, Tensor<float> destination)
+    {
+        Shapes.RequireRank2(data, nameof(data));
+        Shapes.RequireRank2(destination, nameof(destination));
+        Shapes.RequireLength(indices, nameof(indices), destination.Shape[0], $"one per row of destination {destination.Shape}");
+        if (data.Shape[1] != destination.Shape[1])
+            throw new ArgumentException($"data {data.Shape} and destination {destination.Shape} must have the same row length");
+        if (destination.Length == 0)
+            return;
+        gather(destination.Length, backend.ViewOf(data, nameof(data)).AsContiguous(), backend.ViewOf(indices, nameof(indices)).AsContiguous(),
+            backend.ViewOf(destination, nameof(destination)).AsContiguous(), destination.Shape[1]);
+    }
+
+    public void Mask(Tensor<float> x, Tensor<int> indices, NoiseKey key, float probability, Tensor<float> destination)
+    {
+        Shapes.RequireRank2(x, nameof(x));
+        Shapes.RequireSame(x, nameof(x), destination, nameof(destination));
+        Shapes.RequireLength(indices, nameof(indices), x.Shape[0], $"one per row of x {x.Shape}");
+        if (x.Length == 0)
+            return;
+        var p = new MaskParameters(key.Seed, (uint)key.Stream, key.Epoch, CounterRng.BernoulliThreshold(probability), x.Shape[1]);
+        mask(x.Length, backend.ViewOf(x, nameof(x)).AsContiguous(), backend.ViewOf(indices, nameof(indices)).AsContiguous(),
+            backend.ViewOf(destination, nameof(destination)).AsContiguous(), p);
+    }
+}

@@ -1,0 +1,44 @@
+namespace ILGPUAE.Delta;
+
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPUAE.Backend;
+using ILGPUAE.Ilgpu;
+
+public sealed class DeltaLauncher : IDelta
+{
+    private readonly IlgpuBackend backend;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float> squaredError;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float> crossEntropy;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> rowLoss;
+
+    public DeltaLauncher(IlgpuBackend backend)
+    {
+        this.backend = backend;
+        var acc = backend.Accelerator;
+        squaredError = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(DeltaKernels.SquaredErrorSigmoid);
+        crossEntropy = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(DeltaKernels.CrossEntropySigmoid);
+        rowLoss = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(DeltaKernels.RowLoss);
+    }
+
+    public void SigmoidOutputDelta(LossKind loss, Tensor<float> z, Tensor<float> x, float scale, Tensor<float> delta, Tensor<float> losses)
+    {
+        Shapes.RequireRank2(z, nameof(z));
+        Shapes.RequireSame(z, nameof(z), x, nameof(x));
+        Shapes.RequireSame(z, nameof(z), delta, nameof(delta));
+        Shapes.RequireLength(losses, nameof(losses), z.Shape[0], $"one per row of z {z.Shape}");
+        if (z.Length == 0)
+            return;
+        var zv = backend.ViewOf(z, nameof(z)).AsContiguous();
+        var xv = backend.ViewOf(x, nameof(x)).AsContiguous();
+        var dv = backend.ViewOf(delta, nameof(delta)).AsContiguous();
+        var kernel = loss switch
+        {
+            LossKind.SquaredError => squaredError,
+            LossKind.CrossEntropy => crossEntropy,
+            _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, null),
+        };
+        kernel(z.Length, zv, xv, dv, scale);
+        rowLoss(z.Shape[0], zv, xv, backend.ViewOf(losses, nameof(losses)).AsContiguous(), z.Shape[1], (int)loss);
+    }
+}

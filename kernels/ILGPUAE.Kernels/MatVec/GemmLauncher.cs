@@ -1,0 +1,51 @@
+namespace ILGPUAE.MatVec;
+
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPUAE.Backend;
+using ILGPUAE.Ilgpu;
+
+/// <summary>Loads the GEMM kernels once and launches them on tensors of one <see cref="IlgpuBackend"/>.</summary>
+public sealed class GemmLauncher : IGemm
+{
+    private readonly IlgpuBackend backend;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout> tile4x4;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout> strip1x4;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, float> columnSums;
+
+    public GemmLauncher(IlgpuBackend backend)
+    {
+        this.backend = backend;
+        var acc = backend.Accelerator;
+        tile4x4 = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>(GemmKernels.Tile4x4);
+        strip1x4 = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>(GemmKernels.Strip1x4);
+        columnSums = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float>(GemmKernels.ColumnSums);
+    }
+
+    public void Gemm(Transpose transA, Transpose transB, float alpha, Tensor<float> a, Tensor<float> b, float beta, Tensor<float> c)
+    {
+        var (m, n, k) = Shapes.Gemm(transA, transB, a, b, c);
+        if (m == 0 || n == 0)
+            return;
+        var (aRow, aCol) = transA == Transpose.None ? (k, 1) : (1, m);
+        var (bRow, bCol) = transB == Transpose.None ? (n, 1) : (1, k);
+        var layout = new GemmLayout(m, n, k, aRow, aCol, bRow, bCol, alpha, beta);
+        var av = backend.ViewOf(a, nameof(a)).AsContiguous();
+        var bv = backend.ViewOf(b, nameof(b)).AsContiguous();
+        var cv = backend.ViewOf(c, nameof(c)).AsContiguous();
+        var tilesN = (n + GemmKernels.TileCols - 1) / GemmKernels.TileCols;
+        if (m < GemmKernels.TileRows)
+            strip1x4(m * tilesN, av, bv, cv, layout);
+        else
+            tile4x4((m + GemmKernels.TileRows - 1) / GemmKernels.TileRows * tilesN, av, bv, cv, layout);
+    }
+
+    public void ColumnSums(Tensor<float> a, float beta, Tensor<float> sums)
+    {
+        Shapes.RequireRank2(a, nameof(a));
+        Shapes.RequireLength(sums, nameof(sums), a.Shape[1], $"one per column of a {a.Shape}");
+        if (sums.Length == 0)
+            return;
+        columnSums(sums.Length, backend.ViewOf(a, nameof(a)).AsContiguous(), backend.ViewOf(sums, nameof(sums)).AsContiguous(), a.Shape[0], beta);
+    }
+}

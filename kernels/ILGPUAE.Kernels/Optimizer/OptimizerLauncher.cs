@@ -1,0 +1,39 @@
+namespace ILGPUAE.Optimizer;
+
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPUAE.Backend;
+using ILGPUAE.Ilgpu;
+
+public sealed class OptimizerLauncher : IOptimizer
+{
+    private readonly IlgpuBackend backend;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, float> sgd;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float> sgdMomentum;
+
+    public OptimizerLauncher(IlgpuBackend backend)
+    {
+        this.backend = backend;
+        var acc = backend.Accelerator;
+        sgd = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(OptimizerKernels.Sgd);
+        sgdMomentum = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float>(OptimizerKernels.SgdMomentum);
+    }
+
+    public void Sgd(Tensor<float> param, Tensor<float> grad, Tensor<float>? velocity, float learningRate, float momentum)
+    {
+        Shapes.RequireSame(param, nameof(param), grad, nameof(grad));
+        if (param.Length == 0)
+            return;
+        var pv = backend.ViewOf(param, nameof(param)).AsContiguous();
+        var gv = backend.ViewOf(grad, nameof(grad)).AsContiguous();
+        if (momentum == 0f)
+        {
+            sgd(param.Length, pv, gv, learningRate);
+            return;
+        }
+        if (velocity is null)
+            throw new ArgumentException($"momentum {momentum} needs a velocity tensor of shape {param.Shape}", nameof(velocity));
+        Shapes.RequireSame(param, nameof(param), velocity, nameof(velocity));
+        sgdMomentum(param.Length, pv, gv, backend.ViewOf(velocity, nameof(velocity)).AsContiguous(), learningRate, momentum);
+    }
+}
