@@ -15,10 +15,13 @@ using ILGPUAE.Optimizer;
 /// </summary>
 public sealed class IlgpuBackend : IBackend
 {
+    private readonly IDisposable? owner;
     private long allocatedBytes;
 
-    public IlgpuBackend(Accelerator accelerator, string name)
+    /// <param name="owner">Disposed after the accelerator, e.g. the ILGPU context that made it.</param>
+    public IlgpuBackend(Accelerator accelerator, string name, IDisposable? owner = null)
     {
+        this.owner = owner;
         Accelerator = accelerator;
         Name = name;
         Gemm = new GemmLauncher(this);
@@ -65,5 +68,9 @@ public sealed class IlgpuBackend : IBackend
         throw new ArgumentException($"{parameter} (shape {tensor.Shape}) does not belong to backend '{Name}'", parameter);
     }
 
-    public void Dispose() => Accelerator.Dispose();
+    public void Dispose()
+    {
+        Accelerator.Dispose();
+        owner?.Dispose();
+    }
 }

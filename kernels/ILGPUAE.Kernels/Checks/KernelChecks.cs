@@ -1,0 +1,246 @@
+namespace ILGPUAE.Checks;
+
+using ILGPUAE.Activation;
+using ILGPUAE.Backend;
+using ILGPUAE.Corruption;
+using ILGPUAE.Delta;
+using ILGPUAE.MatVec;
+using ILGPUAE.Optimizer;
+using ILGPUAE.Random;
+
+/// <summary>One kernel run compared with its double-precision reference.</summary>
+/// <param name="Kernel">Family and variant, e.g. "gemm NT".</param>
+/// <param name="Size">The shape it ran at.</param>
+/// <param name="MaxAbsoluteError">max |kernel − reference|.</param>
+/// <param name="MaxRelativeError">max |kernel − reference| / max(|reference|, 1).</param>
+/// <param name="WorstToleranceRatio">max |kernel − reference| / (atol + rtol·|reference|); the check passes at ≤ 1.</param>
+public sealed record CheckResult(string Kernel, string Size, double MaxAbsoluteError, double MaxRelativeError, double WorstToleranceRatio)
+{
+    public bool Passed => WorstToleranceRatio <= 1.0;
+}
+
+/// <summary>
+/// Runs each kernel family of a backend on seeded random inputs and compares it with the reference.
+/// The `check` verb and the test suite both use it, so CUDA is verified by the same code as CI's CPU runs.
+/// </summary>
+public sealed class KernelChecks
+{
+    /// <summary>The sizes around the warp width at which every kernel is checked.</summary>
+    public static readonly int[] AwkwardSizes = [1, 31, 32, 33, 127, 1000];
+
+    private const float RelativeTolerance = 1e-4f;
+    private readonly IBackend backend;
+    private readonly ulong seed;
+    private uint draw;
+
+    public KernelChecks(IBackend backend, ulong seed = 12345)
+    {
+        this.backend = backend;
+        this.seed = seed;
+    }
+
+    /// <summary>Every family at every size in <paramref name="sizes"/>; GEMM crosses each size with two awkward partners.</summary>
+    public IEnumerable<CheckResult> All(IReadOnlyList<int> sizes)
+    {
+        foreach (var s in sizes)
+        {
+            foreach (var ta in new[] { Transpose.None, Transpose.Transposed })
+                foreach (var tb in new[] { Transpose.None, Transpose.Transposed })
+                {
+                    yield return Gemm(ta, tb, s, 33, 31);
+                    yield return Gemm(ta, tb, 7, s, 32);
+                    yield return Gemm(ta, tb, 5, 3, s);
+                }
+            yield return ColumnSums(s, 33);
+            yield return ColumnSums(3, s);
+            yield return BiasActivate(Backend.Activation.Sigmoid, s, 33);
+            yield return BiasActivate(Backend.Activation.Identity, 3, s);
+            yield return ActivationBackward(Backend.Activation.Sigmoid, s, 31);
+            yield return OutputDelta(LossKind.SquaredError, s, 33);
+            yield return OutputDelta(LossKind.CrossEntropy, 3, s);
+            yield return Gather(s, 31, 1000);
+            yield return Mask(s, 784, 0.25f);
+            yield return Sgd(s * 31, 0f);
+            yield return Sgd(s * 31, 0.9f);
+        }
+    }
+
+    /// <summary>The products of a tied autoencoder at its real shapes (batch × visible × hidden).</summary>
+    public IEnumerable<CheckResult> TiedAutoencoderShapes(int batch, int visible, int hidden)
+    {
+        yield return Gemm(Transpose.None, Transpose.Transposed, batch, hidden, visible);   // encode x·Wᵀ
+        yield return Gemm(Transpose.None, Transpose.None, batch, visible, hidden);         // decode y·W
+        yield return Gemm(Transpose.Transposed, Transpose.None, hidden, visible, batch);   // gradient δyᵀ·x̃ and yᵀ·δz
+    }
+
+    public CheckResult Gemm(Transpose transA, Transpose transB, int m, int n, int k)
+    {
+        var aShape = transA == Transpose.None ? new[] { m, k } : new[] { k, m };
+        var bShape = transB == Transpose.None ? new[] { k, n } : new[] { n, k };
+        var a = Uniform(m * k, -1, 1);
+        var b = Uniform(k * n, -1, 1);
+        var c = Uniform(m * n, -1, 1);
+        const float alpha = 1.5f, beta = 0.5f;
+        using var ta = Upload(a, aShape);
+        using var tb = Upload(b, bShape);
+        using var tc = Upload(c, m, n);
+        backend.Gemm.Gemm(transA, transB, alpha, ta, tb, beta, tc);
+        var expected = ToDouble(c);
+        GemmReference.Gemm(transA, transB, m, n, k, alpha, ToDouble(a), ToDouble(b), beta, expected);
+        // Float sums of k products of magnitude ≤ 1 drift by about k·2⁻²⁴ at worst.
+        return Compare($"gemm {Code(transA)}{Code(transB)}", $"M={m} N={n} K={k}", Download(tc), expected, 4e-7 * (k + 8));
+    }
+
+    public CheckResult ColumnSums(int m, int n)
+    {
+        var a = Uniform(m * n, -1, 1);
+        var sums = Uniform(n, -1, 1);
+        using var ta = Upload(a, m, n);
+        using var ts = Upload(sums, n);
+        backend.Gemm.ColumnSums(ta, 1f, ts);
+        var expected = ToDouble(sums);
+        GemmReference.ColumnSums(m, n, ToDouble(a), 1.0, expected);
+        return Compare("column sums", $"M={m} N={n}", Download(ts), expected, 4e-7 * (m + 8));
+    }
+
+    public CheckResult BiasActivate(Backend.Activation activation, int m, int n)
+    {
+        var x = Uniform(m * n, -6, 6);
+        var bias = Uniform(n, -2, 2);
+        using var tx = Upload(x, m, n);
+        using var tb = Upload(bias, n);
+        backend.Activation.BiasActivate(tx, tb, activation);
+        var expected = ToDouble(x);
+        ActivationReference.BiasActivate(m, n, expected, ToDouble(bias), activation);
+        return Compare($"bias+{activation.ToString().ToLowerInvariant()}", $"M={m} N={n}", Download(tx), expected, 1e-6);
+    }
+
+    public CheckResult ActivationBackward(Backend.Activation activation, int m, int n)
+    {
+        var grad = Uniform(m * n, -1, 1);
+        var y = Uniform(m * n, 0, 1);
+        using var tg = Upload(grad, m, n);
+        using var ty = Upload(y, m, n);
+        backend.Activation.Backward(tg, ty, activation);
+        var expected = ToDouble(grad);
+        ActivationReference.Backward(expected, ToDouble(y), activation);
+        return Compare($"{activation.ToString().ToLowerInvariant()} backward", $"M={m} N={n}", Download(tg), expected, 1e-7);
+    }
+
+    /// <summary>Checks delta and the per-example losses together (the worse of the two is reported).</summary>
+    public CheckResult OutputDelta(LossKind loss, int m, int n)
+    {
+        // Targets in [0,1] and outputs strictly inside (0,1), with some exact 0/1 targets as MNIST has.
+        var x = Uniform(m * n, -0.3f, 1.3f).Select(v => Math.Clamp(v, 0f, 1f)).ToArray();
+        var z = Uniform(m * n, 0.001f, 0.999f);
+        const float scale = 0.25f;
+        using var tz = Upload(z, m, n);
+        using var tx = Upload(x, m, n);
+        using var td = backend.Allocate<float>(m, n);
+        using var tl = backend.Allocate<float>(m);
+        backend.Delta.SigmoidOutputDelta(loss, tz, tx, scale, td, tl);
+        var delta = new double[m * n];
+        var losses = new double[m];
+        DeltaReference.SigmoidOutputDelta(loss, m, n, ToDouble(z), ToDouble(x), scale, delta, losses);
+        var name = loss == LossKind.SquaredError ? "output delta mse" : "output delta xent";
+        var d = Compare(name, $"M={m} N={n}", Download(td), delta, 1e-6);
+        // A row loss sums n positive terms of size ≤ 7 (xent) in float.
+        var l = Compare(name, $"M={m} N={n}", Download(tl), losses, 1e-5 * (n + 8));
+        return d.WorstToleranceRatio >= l.WorstToleranceRatio ? d : l;
+    }
+
+    public CheckResult Gather(int m, int n, int rows)
+    {
+        var data = Uniform(rows * n, 0, 1);
+        var indices = Enumerable.Range(0, m).Select(i => (int)(CounterRng.Hash32(seed, (uint)RngStream.Data, 99, (uint)i, 0) % (uint)rows)).ToArray();
+        using var td = Upload(data, rows, n);
+        using var ti = UploadInts(indices);
+        using var tdst = backend.Allocate<float>(m, n);
+        backend.Corruption.Gather(td, ti, tdst);
+        var expected = new double[m * n];
+        CorruptionReference.Gather(n, ToDouble(data), indices, expected);
+        return Compare("gather", $"M={m} N={n}", Download(tdst), expected, 0);
+    }
+
+    /// <summary>Masks must match the reference bit for bit: the tolerance is zero.</summary>
+    public CheckResult Mask(int m, int n, float probability)
+    {
+        var x = Uniform(m * n, 0.01f, 1);
+        var indices = Enumerable.Range(0, m).Select(i => 1000 + 7 * i).ToArray();
+        var key = new NoiseKey(seed, RngStream.Mask, 3);
+        using var tx = Upload(x, m, n);
+        using var ti = UploadInts(indices);
+        using var tdst = backend.Allocate<float>(m, n);
+        backend.Corruption.Mask(tx, ti, key, probability, tdst);
+        var expected = new double[m * n];
+        CorruptionReference.Mask(m, n, ToDouble(x), indices, key, probability, expected);
+        return Compare($"mask p={probability}", $"M={m} N={n}", Download(tdst), expected, 0);
+    }
+
+    public CheckResult Sgd(int n, float momentum)
+    {
+        var param = Uniform(n, -1, 1);
+        var grad = Uniform(n, -1, 1);
+        var velocity = Uniform(n, -1, 1);
+        const float lr = 0.1f;
+        using var tp = Upload(param, n);
+        using var tg = Upload(grad, n);
+        using var tv = Upload(velocity, n);
+        backend.Optimizer.Sgd(tp, tg, tv, lr, momentum);
+        var expected = ToDouble(param);
+        OptimizerReference.Sgd(expected, ToDouble(grad), ToDouble(velocity), lr, momentum);
+        return Compare(momentum == 0 ? "sgd" : "sgd momentum", $"N={n}", Download(tp), expected, 1e-6);
+    }
+
+    private static string Code(Transpose t) => t == Transpose.None ? "N" : "T";
+
+    private CheckResult Compare(string kernel, string size, float[] actual, double[] expected, double absoluteTolerance)
+    {
+        double maxAbs = 0, maxRel = 0, worst = 0;
+        for (var i = 0; i < expected.Length; i++)
+        {
+            var err = Math.Abs(actual[i] - expected[i]);
+            if (double.IsNaN(actual[i]))
+                err = double.PositiveInfinity;
+            maxAbs = Math.Max(maxAbs, err);
+            maxRel = Math.Max(maxRel, err / Math.Max(Math.Abs(expected[i]), 1.0));
+            // Exact kernels (absoluteTolerance 0) fail on any difference.
+            var ratio = err == 0 ? 0
+                : absoluteTolerance == 0 ? double.PositiveInfinity
+                : err / (absoluteTolerance + RelativeTolerance * Math.Abs(expected[i]));
+            worst = Math.Max(worst, ratio);
+        }
+        return new CheckResult(kernel, size, maxAbs, maxRel, worst);
+    }
+
+    private float[] Uniform(int count, float low, float high)
+    {
+        var stream = draw++;
+        var result = new float[count];
+        for (var i = 0; i < count; i++)
+            result[i] = low + (high - low) * (float)CounterRng.Uniform(seed, (uint)RngStream.Data, stream, (uint)i, 0);
+        return result;
+    }
+
+    private static double[] ToDouble(float[] values) => Array.ConvertAll(values, v => (double)v);
+
+    private Tensor<float> Upload(float[] values, params int[] shape)
+    {
+        var t = backend.Allocate<float>(shape);
+        t.CopyFrom(values);
+        return t;
+    }
+
+    private Tensor<int> UploadInts(int[] values)
+    {
+        var t = backend.Allocate<int>(values.Length);
+        t.CopyFrom(values);
+        return t;
+    }
+
+    private float[] Download(Tensor<float> t)
+    {
+        backend.Synchronize();
+        return t.ToArray();
+    }
+}

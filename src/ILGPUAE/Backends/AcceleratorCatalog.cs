@@ -1,0 +1,125 @@
+namespace ILGPUAE.Backends;
+
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Backends.OpenCL;
+using ILGPU.Runtime.OpenCL;
+using ILGPUAE.Backend;
+using ILGPUAE.Ilgpu;
+
+/// <summary>
+/// Finds every device (including OpenCL devices ILGPU cannot use, so they can be listed with the
+/// reason) and opens a backend on the one asked for.
+/// </summary>
+public static class AcceleratorCatalog
+{
+    /// <summary>Every device of every backend, usable or not.</summary>
+    public static IReadOnlyList<DeviceDescription> List()
+    {
+        using var context = CreateContext();
+        return Describe(context).Select(d => d.Description).ToList();
+    }
+
+    /// <summary>
+    /// Opens the backend for <paramref name="kind"/> and device <paramref name="index"/> (ignored for
+    /// <see cref="AcceleratorKind.Auto"/>). Unusable devices that auto skips are reported through <paramref name="note"/>.
+    /// </summary>
+    public static IBackend Open(AcceleratorKind kind, int index = 0, Action<string>? note = null)
+    {
+        var context = CreateContext();
+        try
+        {
+            var devices = Describe(context);
+            var chosen = kind == AcceleratorKind.Auto ? PickAuto(devices, note) : PickExplicit(devices, kind, index);
+            var accelerator = chosen.Device.CreateAccelerator(context);
+            var d = chosen.Description;
+            return new IlgpuBackend(accelerator, $"{Name(d.Kind)} #{d.Index}: {d.Name}", owner: context);
+        }
+        catch (Exception)
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    public static string Name(AcceleratorKind kind) => kind.ToString().ToLowerInvariant();
+
+    private static Context CreateContext() =>
+        // OpenCL with an accept-all predicate: ILGPU's default filter would hide rejected devices,
+        // and `devices` must list them with the reason.
+        Context.Create(builder => builder.Cuda().OpenCL(_ => true).CPU(CpuDevice()).EnableAlgorithms());
+
+    /// <summary>One emulated multiprocessor per core, so the CPU accelerator uses every core.</summary>
+    private static CPUDevice CpuDevice() => new(numThreadsPerWarp: 4, numWarpsPerMultiprocessor: 8, numMultiprocessors: Environment.ProcessorCount);
+
+    private sealed record Found(Device Device, DeviceDescription Description);
+
+    private static List<Found> Describe(Context context)
+    {
+        var result = new List<Found>();
+        var counters = new Dictionary<AcceleratorKind, int>();
+        foreach (var device in context)
+        {
+            var kind = device.AcceleratorType switch
+            {
+                AcceleratorType.Cuda => AcceleratorKind.Cuda,
+                AcceleratorType.OpenCL => AcceleratorKind.OpenCL,
+                _ => AcceleratorKind.Cpu,
+            };
+            counters.TryGetValue(kind, out var index);
+            counters[kind] = index + 1;
+            var reason = device is CLDevice cl ? OpenClRejection(cl) : null;
+            result.Add(new Found(device, new DeviceDescription(kind, index, device.Name.Trim(), device.MemorySize,
+                device.WarpSize, device.MaxNumThreadsPerGroup, reason is null, reason)));
+        }
+        return result;
+    }
+
+    /// <summary>Why ILGPU cannot run our kernels on this OpenCL device, or null if it can.</summary>
+    private static string? OpenClRejection(CLDevice device)
+    {
+        if (!device.Capabilities.GenericAddressSpace)
+            return "no generic address space (ILGPU needs OpenCL 2.0 generic pointers)";
+        if (device.CVersion < CLCVersion.CL20)
+            return $"OpenCL C {device.CVersion}, ILGPU needs 2.0";
+        return null;
+    }
+
+    private static Found PickAuto(List<Found> devices, Action<string>? note)
+    {
+        foreach (var kind in new[] { AcceleratorKind.Cuda, AcceleratorKind.OpenCL, AcceleratorKind.Cpu })
+        {
+            foreach (var d in devices.Where(d => d.Description.Kind == kind))
+            {
+                if (d.Description.Usable)
+                    return d;
+                note?.Invoke($"skipping {Name(kind)} #{d.Description.Index} ({d.Description.Name}): {d.Description.Reason}");
+            }
+        }
+        throw new AcceleratorUnavailableException("no usable accelerator found (not even ILGPU's CPU accelerator)");
+    }
+
+    private static Found PickExplicit(List<Found> devices, AcceleratorKind kind, int index)
+    {
+        var ofKind = devices.Where(d => d.Description.Kind == kind).ToList();
+        if (ofKind.Count == 0)
+            throw new AcceleratorUnavailableException($"--accelerator {Name(kind)}: no {Name(kind)} device found{MissingHint(kind)}");
+        if (index < 0 || index >= ofKind.Count)
+            throw new AcceleratorUnavailableException(
+                $"--device {index}: {Name(kind)} has {ofKind.Count} device(s), expected an index from 0 to {ofKind.Count - 1}");
+        var found = ofKind[index];
+        if (!found.Description.Usable)
+            throw new AcceleratorUnavailableException(
+                $"--accelerator {Name(kind)} --device {index}: {found.Description.Name} cannot run ILGPU kernels: {found.Description.Reason}");
+        return found;
+    }
+
+    private static string MissingHint(AcceleratorKind kind) => kind switch
+    {
+        AcceleratorKind.Cuda => " (no NVIDIA driver / libcuda.so on this machine)",
+        AcceleratorKind.OpenCL => " (no OpenCL platform; ILGPU loads libOpenCL.so, e.g. Debian's ocl-icd-opencl-dev)",
+        _ => "",
+    };
+}
