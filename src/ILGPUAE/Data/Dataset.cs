@@ -1,0 +1,60 @@
+namespace ILGPUAE.Data;
+
+/// <summary>
+/// A labelled image set in memory. <see cref="Pixels"/> is [Count, Rows*Cols] row-major in [0, 1];
+/// <see cref="Labels"/> is [Count].
+/// </summary>
+public sealed class Dataset
+{
+    public Dataset(string name, int count, int rows, int cols, float[] pixels, byte[] labels)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cols);
+        if (pixels.Length != (long)count * rows * cols)
+            throw new ArgumentException($"pixels has {pixels.Length} elements, expected [{count}, {rows}×{cols}] = {(long)count * rows * cols}", nameof(pixels));
+        if (labels.Length != count)
+            throw new ArgumentException($"labels has {labels.Length} elements, expected {count}", nameof(labels));
+        Name = name;
+        Count = count;
+        Rows = rows;
+        Cols = cols;
+        Pixels = pixels;
+        Labels = labels;
+    }
+
+    public string Name { get; }
+    public int Count { get; }
+    public int Rows { get; }
+    public int Cols { get; }
+    public float[] Pixels { get; }
+    public byte[] Labels { get; }
+
+    /// <summary>Values per example, Rows*Cols.</summary>
+    public int Features => Rows * Cols;
+
+    /// <summary>
+    /// Builds a dataset from IDX images and labels, scaling each pixel byte b to b / 255f.
+    /// Throws <see cref="ArgumentException"/> if the counts differ (callers validate files first).
+    /// </summary>
+    public static Dataset FromIdx(string name, IdxImages images, byte[] labels)
+    {
+        var bytes = images.Pixels;
+        var pixels = new float[bytes.Length];
+        for (var i = 0; i < pixels.Length; i++)
+            pixels[i] = bytes[i] / 255f;
+        return new Dataset(name, images.Count, images.Rows, images.Cols, pixels, labels);
+    }
+
+    /// <summary>
+    /// A copy of the first <paramref name="n"/> examples. Throws <see cref="ArgumentOutOfRangeException"/>
+    /// unless 0 ≤ n ≤ Count; turning a too-large user limit (e.g. <c>--train-limit</c>) into an
+    /// <see cref="IO.InputException"/> is the caller's job, since only it knows the option's name.
+    /// </summary>
+    public Dataset Take(int n)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(n, Count);
+        return new Dataset(Name, n, Rows, Cols, Pixels.AsSpan(0, n * Features).ToArray(), Labels.AsSpan(0, n).ToArray());
+    }
+}
