@@ -8,17 +8,17 @@ using ILGPUAE.Ilgpu;
 public sealed class ActivationLauncher : IActivation
 {
     private readonly IlgpuBackend backend;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> biasSigmoid;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> biasIdentity;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>> sigmoidBackward;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, GridStride> biasSigmoid;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, GridStride> biasIdentity;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, GridStride> sigmoidBackward;
 
     public ActivationLauncher(IlgpuBackend backend)
     {
         this.backend = backend;
         var acc = backend.Accelerator;
-        biasSigmoid = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(ActivationKernels.BiasSigmoid);
-        biasIdentity = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(ActivationKernels.BiasIdentity);
-        sigmoidBackward = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>>(ActivationKernels.SigmoidBackward);
+        biasSigmoid = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, GridStride>(ActivationKernels.BiasSigmoid);
+        biasIdentity = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, GridStride>(ActivationKernels.BiasIdentity);
+        sigmoidBackward = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, GridStride>(ActivationKernels.SigmoidBackward);
     }
 
     public void BiasActivate(Tensor<float> x, Tensor<float> bias, Backend.Activation activation)
@@ -33,7 +33,8 @@ public sealed class ActivationLauncher : IActivation
             Backend.Activation.Identity => biasIdentity,
             _ => throw new ArgumentOutOfRangeException(nameof(activation), activation, null),
         };
-        kernel(x.Length, backend.ViewOf(x, nameof(x)).AsContiguous(), backend.ViewOf(bias, nameof(bias)).AsContiguous());
+        var g = backend.Stride(x.Length);
+        kernel(g.Stride, backend.ViewOf(x, nameof(x)).AsContiguous(), backend.ViewOf(bias, nameof(bias)).AsContiguous(), g);
     }
 
     public void Backward(Tensor<float> grad, Tensor<float> y, Backend.Activation activation)
@@ -43,6 +44,7 @@ public sealed class ActivationLauncher : IActivation
             return;
         if (activation != Backend.Activation.Sigmoid)
             throw new ArgumentOutOfRangeException(nameof(activation), activation, null);
-        sigmoidBackward(grad.Length, backend.ViewOf(grad, nameof(grad)).AsContiguous(), backend.ViewOf(y, nameof(y)).AsContiguous());
+        var g = backend.Stride(grad.Length);
+        sigmoidBackward(g.Stride, backend.ViewOf(grad, nameof(grad)).AsContiguous(), backend.ViewOf(y, nameof(y)).AsContiguous(), g);
     }
 }

@@ -1,28 +1,33 @@
 namespace ILGPUAE.Corruption;
 
 using ILGPU;
+using ILGPUAE.Ilgpu;
 using ILGPUAE.Random;
 
-/// <summary>Batch gather and masking noise; one thread per element of the [M,N] batch.</summary>
+/// <summary>Batch gather and masking noise, grid-stride over the elements of the [M,N] batch.</summary>
 public static class CorruptionKernels
 {
     /// <summary>destination[m,j] = data[indices[m], j].</summary>
-    public static void Gather(Index1D i, ArrayView<float> data, ArrayView<int> indices, ArrayView<float> destination, int n)
+    public static void Gather(Index1D index, ArrayView<float> data, ArrayView<int> indices, ArrayView<float> destination, int n, GridStride g)
     {
-        int flat = i;
-        var m = flat / n;
-        var j = flat - m * n;
-        destination[i] = data[(long)indices[m] * n + j];
+        for (int i = index; i < g.Items; i += g.Stride)
+        {
+            var m = i / n;
+            var j = i - m * n;
+            destination[i] = data[(long)indices[m] * n + j];
+        }
     }
 
     /// <summary>destination[m,j] = 0 if Hash32(seed, stream, epoch, indices[m], j) &lt; threshold, else x[m,j].</summary>
-    public static void Mask(Index1D i, ArrayView<float> x, ArrayView<int> indices, ArrayView<float> destination, MaskParameters p)
+    public static void Mask(Index1D index, ArrayView<float> x, ArrayView<int> indices, ArrayView<float> destination, MaskParameters p, GridStride g)
     {
-        int flat = i;
-        var m = flat / p.Columns;
-        var j = flat - m * p.Columns;
-        var h = CounterRng.Hash32(p.Seed, p.Stream, p.Epoch, (uint)indices[m], (uint)j);
-        destination[i] = h < p.Threshold ? 0f : x[i];
+        for (int i = index; i < g.Items; i += g.Stride)
+        {
+            var m = i / p.Columns;
+            var j = i - m * p.Columns;
+            var h = CounterRng.Hash32(p.Seed, p.Stream, p.Epoch, (uint)indices[m], (uint)j);
+            destination[i] = h < p.Threshold ? 0f : x[i];
+        }
     }
 }
 

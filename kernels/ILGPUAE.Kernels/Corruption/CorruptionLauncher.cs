@@ -9,15 +9,15 @@ using ILGPUAE.Random;
 public sealed class CorruptionLauncher : ICorruption
 {
     private readonly IlgpuBackend backend;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int> gather;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, MaskParameters> mask;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, GridStride> gather;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, MaskParameters, GridStride> mask;
 
     public CorruptionLauncher(IlgpuBackend backend)
     {
         this.backend = backend;
         var acc = backend.Accelerator;
-        gather = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int>(CorruptionKernels.Gather);
-        mask = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, MaskParameters>(CorruptionKernels.Mask);
+        gather = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, GridStride>(CorruptionKernels.Gather);
+        mask = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, MaskParameters, GridStride>(CorruptionKernels.Mask);
     }
 
     public void Gather(Tensor<float> data, Tensor<int> indices, Tensor<float> destination)
@@ -29,8 +29,9 @@ public sealed class CorruptionLauncher : ICorruption
             throw new ArgumentException($"data {data.Shape} and destination {destination.Shape} must have the same row length");
         if (destination.Length == 0)
             return;
-        gather(destination.Length, backend.ViewOf(data, nameof(data)).AsContiguous(), backend.ViewOf(indices, nameof(indices)).AsContiguous(),
-            backend.ViewOf(destination, nameof(destination)).AsContiguous(), destination.Shape[1]);
+        var g = backend.Stride(destination.Length);
+        gather(g.Stride, backend.ViewOf(data, nameof(data)).AsContiguous(), backend.ViewOf(indices, nameof(indices)).AsContiguous(),
+            backend.ViewOf(destination, nameof(destination)).AsContiguous(), destination.Shape[1], g);
     }
 
     public void Mask(Tensor<float> x, Tensor<int> indices, NoiseKey key, float probability, Tensor<float> destination)
@@ -41,7 +42,8 @@ public sealed class CorruptionLauncher : ICorruption
         if (x.Length == 0)
             return;
         var p = new MaskParameters(key.Seed, (uint)key.Stream, key.Epoch, CounterRng.BernoulliThreshold(probability), x.Shape[1]);
-        mask(x.Length, backend.ViewOf(x, nameof(x)).AsContiguous(), backend.ViewOf(indices, nameof(indices)).AsContiguous(),
-            backend.ViewOf(destination, nameof(destination)).AsContiguous(), p);
+        var g = backend.Stride(x.Length);
+        mask(g.Stride, backend.ViewOf(x, nameof(x)).AsContiguous(), backend.ViewOf(indices, nameof(indices)).AsContiguous(),
+            backend.ViewOf(destination, nameof(destination)).AsContiguous(), p, g);
     }
 }

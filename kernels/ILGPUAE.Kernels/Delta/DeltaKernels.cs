@@ -2,45 +2,53 @@ namespace ILGPUAE.Delta;
 
 using ILGPU;
 using ILGPUAE.Backend;
+using ILGPUAE.Ilgpu;
 
-/// <summary>Output deltas (one thread per element) and per-example losses (one thread per row, barrier-free).</summary>
+/// <summary>Output deltas (grid-stride over elements) and per-example losses (grid-stride over rows, barrier-free).</summary>
 public static class DeltaKernels
 {
     /// <summary>log clamped below at −100, as PyTorch's BCELoss.</summary>
     public static float ClampedLog(float v) => v > 0f ? MathF.Max(MathF.Log(v), -100f) : -100f;
 
     /// <summary>delta[i] = scale · (z − x)·z(1 − z) (squared error through a sigmoid).</summary>
-    public static void SquaredErrorSigmoid(Index1D i, ArrayView<float> z, ArrayView<float> x, ArrayView<float> delta, float scale)
+    public static void SquaredErrorSigmoid(Index1D index, ArrayView<float> z, ArrayView<float> x, ArrayView<float> delta, float scale, GridStride g)
     {
-        var zi = z[i];
-        delta[i] = scale * (zi - x[i]) * zi * (1f - zi);
+        for (int i = index; i < g.Items; i += g.Stride)
+        {
+            var zi = z[i];
+            delta[i] = scale * (zi - x[i]) * zi * (1f - zi);
+        }
     }
 
     /// <summary>delta[i] = scale · (z − x) (cross-entropy through a sigmoid).</summary>
-    public static void CrossEntropySigmoid(Index1D i, ArrayView<float> z, ArrayView<float> x, ArrayView<float> delta, float scale)
+    public static void CrossEntropySigmoid(Index1D index, ArrayView<float> z, ArrayView<float> x, ArrayView<float> delta, float scale, GridStride g)
     {
-        delta[i] = scale * (z[i] - x[i]);
+        for (int i = index; i < g.Items; i += g.Stride)
+            delta[i] = scale * (z[i] - x[i]);
     }
 
-    /// <summary>losses[m] = Σ_j loss(x[m,j], z[m,j]) for z, x [M,N]; the row is summed in order, in float.</summary>
-    public static void RowLoss(Index1D m, ArrayView<float> z, ArrayView<float> x, ArrayView<float> losses, int n, int kind)
+    /// <summary>losses[m] = Σ_j loss(x[m,j], z[m,j]) for z, x [M,N]; each row summed in order, in float.</summary>
+    public static void RowLoss(Index1D index, ArrayView<float> z, ArrayView<float> x, ArrayView<float> losses, int n, int kind, GridStride g)
     {
-        long row = (long)(int)m * n;
-        var sum = 0f;
-        for (var j = 0; j < n; j++)
+        for (int m = index; m < g.Items; m += g.Stride)
         {
-            var zj = z[row + j];
-            var xj = x[row + j];
-            if (kind == (int)LossKind.SquaredError)
+            long row = (long)m * n;
+            var sum = 0f;
+            for (var j = 0; j < n; j++)
             {
-                var d = zj - xj;
-                sum += 0.5f * d * d;
+                var zj = z[row + j];
+                var xj = x[row + j];
+                if (kind == (int)LossKind.SquaredError)
+                {
+                    var d = zj - xj;
+                    sum += 0.5f * d * d;
+                }
+                else
+                {
+                    sum -= xj * ClampedLog(zj) + (1f - xj) * ClampedLog(1f - zj);
+                }
             }
-            else
-            {
-                sum -= xj * ClampedLog(zj) + (1f - xj) * ClampedLog(1f - zj);
-            }
+            losses[m] = sum;
         }
-        losses[m] = sum;
     }
 }

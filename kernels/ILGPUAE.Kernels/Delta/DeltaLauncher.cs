@@ -8,17 +8,17 @@ using ILGPUAE.Ilgpu;
 public sealed class DeltaLauncher : IDelta
 {
     private readonly IlgpuBackend backend;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float> squaredError;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float> crossEntropy;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> rowLoss;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, GridStride> squaredError;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, GridStride> crossEntropy;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, GridStride> rowLoss;
 
     public DeltaLauncher(IlgpuBackend backend)
     {
         this.backend = backend;
         var acc = backend.Accelerator;
-        squaredError = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(DeltaKernels.SquaredErrorSigmoid);
-        crossEntropy = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(DeltaKernels.CrossEntropySigmoid);
-        rowLoss = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(DeltaKernels.RowLoss);
+        squaredError = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, GridStride>(DeltaKernels.SquaredErrorSigmoid);
+        crossEntropy = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, GridStride>(DeltaKernels.CrossEntropySigmoid);
+        rowLoss = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, GridStride>(DeltaKernels.RowLoss);
     }
 
     public void SigmoidOutputDelta(LossKind loss, Tensor<float> z, Tensor<float> x, float scale, Tensor<float> delta, Tensor<float> losses)
@@ -38,7 +38,9 @@ public sealed class DeltaLauncher : IDelta
             LossKind.CrossEntropy => crossEntropy,
             _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, null),
         };
-        kernel(z.Length, zv, xv, dv, scale);
-        rowLoss(z.Shape[0], zv, xv, backend.ViewOf(losses, nameof(losses)).AsContiguous(), z.Shape[1], (int)loss);
+        var elements = backend.Stride(z.Length);
+        kernel(elements.Stride, zv, xv, dv, scale, elements);
+        var rows = backend.Stride(z.Shape[0]);
+        rowLoss(rows.Stride, zv, xv, backend.ViewOf(losses, nameof(losses)).AsContiguous(), z.Shape[1], (int)loss, rows);
     }
 }

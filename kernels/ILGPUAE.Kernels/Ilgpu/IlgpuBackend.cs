@@ -56,6 +56,13 @@ public sealed class IlgpuBackend : IBackend
         return new IlgpuTensor<T>(this, buffer, buffer.View.SubView(0, tensorShape.Length), tensorShape);
     }
 
+    /// <summary>
+    /// The launch shape for <paramref name="items"/> work items: one thread per item on a GPU; on the
+    /// CPU accelerator only as many emulated threads as it runs at once, each looping over its share.
+    /// </summary>
+    internal GridStride Stride(int items) =>
+        new(items, IsCpuAccelerator ? Math.Max(1, Math.Min(items, Accelerator.MaxNumThreads)) : Math.Max(1, items));
+
     internal void Release(long bytes) => Interlocked.Add(ref allocatedBytes, -bytes);
 
     public void Synchronize() => Accelerator.Synchronize();

@@ -2,6 +2,7 @@ namespace ILGPUAE.MatVec;
 
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPUAE.Ilgpu;
 
 /// <summary>
 /// Layout of one product c[M,N] = alpha·op(a)·op(b) + beta·c. op(a)(i,p) = a[i·ARow + p·ACol] and
@@ -47,11 +48,19 @@ public static class GemmKernels
     public const int TileRows = 4;
     public const int TileCols = 4;
 
-    /// <summary>One thread per 4×4 block of c; edge blocks load clamped indices and store only what is inside.</summary>
-    public static void Tile4x4(Index1D index, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmLayout l)
+    /// <summary>
+    /// 4×4 blocks of c, grid-stride: thread t computes blocks t, t + stride, … (one block per thread on a
+    /// GPU, a few fat threads on the CPU accelerator). Edge blocks load clamped indices and store only what is inside.
+    /// </summary>
+    public static void Tile4x4(Index1D index, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmLayout l, GridStride g)
     {
         var tilesN = (l.N + TileCols - 1) / TileCols;
-        int t = index;
+        for (int t = index; t < g.Items; t += g.Stride)
+            Tile4x4At(t, tilesN, a, b, c, l);
+    }
+
+    private static void Tile4x4At(int t, int tilesN, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmLayout l)
+    {
         var i0 = t / tilesN * TileRows;
         var j0 = t % tilesN * TileCols;
         var last = l.M - 1;
@@ -86,11 +95,16 @@ public static class GemmKernels
         if (i0 + 3 <= last) Store(c, l, i0 + 3, j0, r3);
     }
 
-    /// <summary>One thread per 1×4 strip of c: for products with few rows (batch 1), where 4×4 blocks would idle.</summary>
-    public static void Strip1x4(Index1D index, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmLayout l)
+    /// <summary>1×4 strips of c, grid-stride: for products with few rows (batch 1), where 4×4 blocks would idle.</summary>
+    public static void Strip1x4(Index1D index, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmLayout l, GridStride g)
     {
         var tilesN = (l.N + TileCols - 1) / TileCols;
-        int t = index;
+        for (int t = index; t < g.Items; t += g.Stride)
+            Strip1x4At(t, tilesN, a, b, c, l);
+    }
+
+    private static void Strip1x4At(int t, int tilesN, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmLayout l)
+    {
         var i = t / tilesN;
         var j0 = t % tilesN * TileCols;
         var lastCol = l.N - 1;
@@ -124,13 +138,15 @@ public static class GemmKernels
         c[row + j] = l.Alpha * sum + old;
     }
 
-    /// <summary>sums[j] = beta·sums[j] + Σ_i a[i, j]; one thread per column, a is [rows, sums.Length].</summary>
-    public static void ColumnSums(Index1D j, ArrayView<float> a, ArrayView<float> sums, int rows, float beta)
+    /// <summary>sums[j] = beta·sums[j] + Σ_i a[i, j]; a column per thread (grid-stride), a is [rows, sums.Length].</summary>
+    public static void ColumnSums(Index1D index, ArrayView<float> a, ArrayView<float> sums, int rows, float beta, GridStride g)
     {
-        var n = (int)sums.Length;
-        var sum = 0f;
-        for (var i = 0; i < rows; i++)
-            sum += a[(long)i * n + j];
-        sums[j] = sum + (beta == 0f ? 0f : beta * sums[j]);
+        for (int j = index; j < g.Items; j += g.Stride)
+        {
+            var sum = 0f;
+            for (var i = 0; i < rows; i++)
+                sum += a[(long)i * g.Items + j];
+            sums[j] = sum + (beta == 0f ? 0f : beta * sums[j]);
+        }
     }
 }

@@ -9,17 +9,17 @@ using ILGPUAE.Ilgpu;
 public sealed class GemmLauncher : IGemm
 {
     private readonly IlgpuBackend backend;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout> tile4x4;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout> strip1x4;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, float> columnSums;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GridStride> tile4x4;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GridStride> strip1x4;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, GridStride> columnSums;
 
     public GemmLauncher(IlgpuBackend backend)
     {
         this.backend = backend;
         var acc = backend.Accelerator;
-        tile4x4 = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>(GemmKernels.Tile4x4);
-        strip1x4 = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>(GemmKernels.Strip1x4);
-        columnSums = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float>(GemmKernels.ColumnSums);
+        tile4x4 = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GridStride>(GemmKernels.Tile4x4);
+        strip1x4 = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GridStride>(GemmKernels.Strip1x4);
+        columnSums = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float, GridStride>(GemmKernels.ColumnSums);
     }
 
     public void Gemm(Transpose transA, Transpose transB, float alpha, Tensor<float> a, Tensor<float> b, float beta, Tensor<float> c)
@@ -35,9 +35,15 @@ public sealed class GemmLauncher : IGemm
         var cv = backend.ViewOf(c, nameof(c)).AsContiguous();
         var tilesN = (n + GemmKernels.TileCols - 1) / GemmKernels.TileCols;
         if (m < GemmKernels.TileRows)
-            strip1x4(m * tilesN, av, bv, cv, layout);
+        {
+            var g = backend.Stride(m * tilesN);
+            strip1x4(g.Stride, av, bv, cv, layout, g);
+        }
         else
-            tile4x4((m + GemmKernels.TileRows - 1) / GemmKernels.TileRows * tilesN, av, bv, cv, layout);
+        {
+            var g = backend.Stride((m + GemmKernels.TileRows - 1) / GemmKernels.TileRows * tilesN);
+            tile4x4(g.Stride, av, bv, cv, layout, g);
+        }
     }
 
     public void ColumnSums(Tensor<float> a, float beta, Tensor<float> sums)
@@ -46,6 +52,7 @@ public sealed class GemmLauncher : IGemm
         Shapes.RequireLength(sums, nameof(sums), a.Shape[1], $"one per column of a {a.Shape}");
         if (sums.Length == 0)
             return;
-        columnSums(sums.Length, backend.ViewOf(a, nameof(a)).AsContiguous(), backend.ViewOf(sums, nameof(sums)).AsContiguous(), a.Shape[0], beta);
+        var g = backend.Stride(sums.Length);
+        columnSums(g.Stride, backend.ViewOf(a, nameof(a)).AsContiguous(), backend.ViewOf(sums, nameof(sums)).AsContiguous(), a.Shape[0], beta, g);
     }
 }

@@ -1,21 +1,26 @@
 namespace ILGPUAE.Optimizer;
 
 using ILGPU;
+using ILGPUAE.Ilgpu;
 
-/// <summary>Parameter updates, one thread per parameter.</summary>
+/// <summary>Parameter updates, grid-stride over the parameters.</summary>
 public static class OptimizerKernels
 {
     /// <summary>param ← param − lr·grad.</summary>
-    public static void Sgd(Index1D i, ArrayView<float> param, ArrayView<float> grad, float learningRate)
+    public static void Sgd(Index1D index, ArrayView<float> param, ArrayView<float> grad, float learningRate, GridStride g)
     {
-        param[i] -= learningRate * grad[i];
+        for (int i = index; i < g.Items; i += g.Stride)
+            param[i] -= learningRate * grad[i];
     }
 
     /// <summary>velocity ← momentum·velocity + grad; param ← param − lr·velocity.</summary>
-    public static void SgdMomentum(Index1D i, ArrayView<float> param, ArrayView<float> grad, ArrayView<float> velocity, float learningRate, float momentum)
+    public static void SgdMomentum(Index1D index, ArrayView<float> param, ArrayView<float> grad, ArrayView<float> velocity, float learningRate, float momentum, GridStride g)
     {
-        var v = momentum * velocity[i] + grad[i];
-        velocity[i] = v;
-        param[i] -= learningRate * v;
+        for (int i = index; i < g.Items; i += g.Stride)
+        {
+            var v = momentum * velocity[i] + grad[i];
+            velocity[i] = v;
+            param[i] -= learningRate * v;
+        }
     }
 }

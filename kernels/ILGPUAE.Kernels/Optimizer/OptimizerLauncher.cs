@@ -8,15 +8,15 @@ using ILGPUAE.Ilgpu;
 public sealed class OptimizerLauncher : IOptimizer
 {
     private readonly IlgpuBackend backend;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, float> sgd;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float> sgdMomentum;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, float, GridStride> sgd;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, GridStride> sgdMomentum;
 
     public OptimizerLauncher(IlgpuBackend backend)
     {
         this.backend = backend;
         var acc = backend.Accelerator;
-        sgd = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(OptimizerKernels.Sgd);
-        sgdMomentum = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float>(OptimizerKernels.SgdMomentum);
+        sgd = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float, GridStride>(OptimizerKernels.Sgd);
+        sgdMomentum = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, GridStride>(OptimizerKernels.SgdMomentum);
     }
 
     public void Sgd(Tensor<float> param, Tensor<float> grad, Tensor<float>? velocity, float learningRate, float momentum)
@@ -28,12 +28,14 @@ public sealed class OptimizerLauncher : IOptimizer
         var gv = backend.ViewOf(grad, nameof(grad)).AsContiguous();
         if (momentum == 0f)
         {
-            sgd(param.Length, pv, gv, learningRate);
+            var g = backend.Stride(param.Length);
+            sgd(g.Stride, pv, gv, learningRate, g);
             return;
         }
         if (velocity is null)
             throw new ArgumentException($"momentum {momentum} needs a velocity tensor of shape {param.Shape}", nameof(velocity));
         Shapes.RequireSame(param, nameof(param), velocity, nameof(velocity));
-        sgdMomentum(param.Length, pv, gv, backend.ViewOf(velocity, nameof(velocity)).AsContiguous(), learningRate, momentum);
+        var s = backend.Stride(param.Length);
+        sgdMomentum(s.Stride, pv, gv, backend.ViewOf(velocity, nameof(velocity)).AsContiguous(), learningRate, momentum, s);
     }
 }
