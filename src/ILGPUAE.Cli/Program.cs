@@ -1,1 +1,1 @@
-return 0;
+return ILGPUAE.Cli.CliApp.Run(args);

@@ -1,0 +1,67 @@
+namespace ILGPUAE.Cli;
+
+using global::CommandLine;
+using ILGPUAE.Backends;
+using ILGPUAE.Cli.Verbs;
+using ILGPUAE.IO;
+using ILGPUAE.Training;
+
+/// <summary>
+/// Entry point. CommandLineParser has no nested verbs, so the first word picks a group from a table
+/// (`train`, `data`) and the parser reads the group's verb and options from the rest; other verbs are
+/// top-level. Exit codes: 0 done, 1 a check failed or an unexpected error, 2 bad input.
+/// </summary>
+public static class CliApp
+{
+    public const int Ok = 0;
+    public const int Failed = 1;
+    public const int BadInput = 2;
+
+    private static readonly Dictionary<string, Type[]> Groups = new()
+    {
+        ["train"] = [typeof(TrainDaeOptions)],
+        ["data"] = [typeof(DataFetchOptions)],
+    };
+
+    private static readonly Type[] TopLevel =
+        [typeof(TrainGroup), typeof(DataGroup), typeof(EvalOptions), typeof(CheckOptions), typeof(DevicesOptions)];
+
+    public static int Run(string[] args)
+    {
+        using var parser = new Parser(s =>
+        {
+            s.CaseInsensitiveEnumValues = true;
+            s.HelpWriter = Console.Error;
+        });
+        var grouped = args.Length > 0 && Groups.ContainsKey(args[0]);
+        var verbs = grouped ? Groups[args[0]] : TopLevel;
+        var parsed = parser.ParseArguments(grouped ? args[1..] : args, verbs);
+        if (parsed is NotParsed<object> notParsed)
+            return notParsed.Errors.All(e => e.Tag is ErrorType.HelpRequestedError or ErrorType.VersionRequestedError or ErrorType.HelpVerbRequestedError)
+                ? Ok
+                : BadInput;
+        try
+        {
+            return parsed.Value switch
+            {
+                TrainDaeOptions o => TrainDaeVerb.Run(o),
+                DataFetchOptions o => DataFetchVerb.Run(o),
+                EvalOptions o => EvalVerb.Run(o),
+                CheckOptions o => CheckVerb.Run(o),
+                DevicesOptions => DevicesVerb.Run(),
+                _ => throw new InvalidOperationException($"no handler for {parsed.Value.GetType().Name}"),
+            };
+        }
+        catch (Exception e) when (e is InputException or AcceleratorUnavailableException or TrainingDivergedException)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return BadInput;
+        }
+    }
+}
+
+[Verb("train", HelpText = "Train a model: `ilgpuae train dae --help`.")]
+public sealed class TrainGroup;
+
+[Verb("data", HelpText = "Fetch and verify datasets: `ilgpuae data fetch mnist`.")]
+public sealed class DataGroup;

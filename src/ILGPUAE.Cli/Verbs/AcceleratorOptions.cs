@@ -1,0 +1,18 @@
+namespace ILGPUAE.Cli.Verbs;
+
+using global::CommandLine;
+using ILGPUAE.Backends;
+
+/// <summary>The options every computing verb shares.</summary>
+public abstract class AcceleratorOptions
+{
+    [Option("accelerator", Default = AcceleratorKind.Auto,
+        HelpText = "auto | cuda | opencl | cpu (ILGPU's CPU accelerator). auto picks CUDA, then a usable OpenCL device, then the fastest CPU path.")]
+    public AcceleratorKind Accelerator { get; set; }
+
+    [Option("device", Default = 0, HelpText = "Device index within the chosen backend, as `ilgpuae devices` lists it.")]
+    public int Device { get; set; }
+
+    [Option("data-dir", HelpText = "Folder with the MNIST IDX files (raw or .gz); default: the user cache dir, fetched on first use.")]
+    public string? DataDir { get; set; }
+}

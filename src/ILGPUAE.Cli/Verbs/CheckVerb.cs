@@ -1,0 +1,33 @@
+namespace ILGPUAE.Cli.Verbs;
+
+using global::CommandLine;
+using ILGPUAE.Backends;
+using ILGPUAE.Checks;
+
+[Verb("check", HelpText = "Run every kernel against its double-precision reference on an accelerator.")]
+public sealed class CheckOptions : AcceleratorOptions;
+
+public static class CheckVerb
+{
+    public static int Run(CheckOptions o)
+    {
+        using var backend = AcceleratorCatalog.Open(o.Accelerator, o.Device, Console.WriteLine);
+        Console.WriteLine($"accelerator: {backend.Name}");
+        var checks = new KernelChecks(backend);
+        var results = checks.All(KernelChecks.AwkwardSizes)
+            .Concat(checks.TiedAutoencoderShapes(batch: 1, visible: 784, hidden: 500))
+            .Concat(checks.TiedAutoencoderShapes(batch: 100, visible: 784, hidden: 1000))
+            .ToList();
+
+        Console.WriteLine($"{"kernel",-22} {"cases",5} {"max rel error",14} {"worst/tolerance",16}  result");
+        foreach (var group in results.GroupBy(r => r.Kernel))
+        {
+            var worst = group.MaxBy(r => r.WorstToleranceRatio)!;
+            var status = group.All(r => r.Passed) ? "ok" : $"FAIL at {worst.Size}";
+            Console.WriteLine($"{group.Key,-22} {group.Count(),5} {group.Max(r => r.MaxRelativeError),14:E2} {worst.WorstToleranceRatio,16:F3}  {status}");
+        }
+        var failed = results.Count(r => !r.Passed);
+        Console.WriteLine(failed == 0 ? $"all {results.Count} checks passed" : $"{failed} of {results.Count} checks FAILED");
+        return failed == 0 ? CliApp.Ok : CliApp.Failed;
+    }
+}

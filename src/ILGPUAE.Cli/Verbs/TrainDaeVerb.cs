@@ -1,0 +1,84 @@
+namespace ILGPUAE.Cli.Verbs;
+
+using global::CommandLine;
+using ILGPUAE.Backend;
+using ILGPUAE.Training;
+
+public enum LossOption
+{
+    Mse,
+    Xent,
+}
+
+[Verb("dae", HelpText = "Train a tied-weight denoising autoencoder on MNIST.")]
+public sealed class TrainDaeOptions : AcceleratorOptions
+{
+    [Option("hidden", Default = 500, HelpText = "Hidden units.")]
+    public int Hidden { get; set; }
+
+    [Option("corruption", Default = 0.25f, HelpText = "Masking-noise probability per pixel, in [0, 1].")]
+    public float Corruption { get; set; }
+
+    [Option("loss", Default = LossOption.Mse, HelpText = "mse (½‖x − z‖²) or xent (cross-entropy), per example, summed over pixels.")]
+    public LossOption Loss { get; set; }
+
+    [Option("lr", Default = 0.1f, HelpText = "Learning rate.")]
+    public float LearningRate { get; set; }
+
+    [Option("momentum", Default = 0f, HelpText = "SGD momentum, in [0, 1).")]
+    public float Momentum { get; set; }
+
+    [Option("batch", Default = 1, HelpText = "Minibatch size; 1 = per-sample SGD.")]
+    public int Batch { get; set; }
+
+    [Option("epochs", Default = 15, HelpText = "Total epochs (with --resume: the total to continue to).")]
+    public int Epochs { get; set; }
+
+    [Option("seed", Default = 1UL, HelpText = "Seed of every random stream (weights, shuffles, masks).")]
+    public ulong Seed { get; set; }
+
+    [Option("train-limit", HelpText = "Train on the first N training images.")]
+    public int? TrainLimit { get; set; }
+
+    [Option("test-limit", HelpText = "Evaluate on the first N test images.")]
+    public int? TestLimit { get; set; }
+
+    [Option("out", Default = "runs/dae", HelpText = "Output directory: model.safetensors, train_state.safetensors, metrics.json.")]
+    public string Out { get; set; } = "runs/dae";
+
+    [Option("resume", HelpText = "Continue the run in this directory up to --epochs (its saved options are kept).")]
+    public string? Resume { get; set; }
+
+    [Option("force", Default = false, HelpText = "Write into a non-empty --out directory.")]
+    public bool Force { get; set; }
+
+    public DaeOptions ToOptions() => new()
+    {
+        Hidden = Hidden,
+        Corruption = Corruption,
+        Loss = Loss == LossOption.Mse ? LossKind.SquaredError : LossKind.CrossEntropy,
+        LearningRate = LearningRate,
+        Momentum = Momentum,
+        Batch = Batch,
+        Epochs = Epochs,
+        Seed = Seed,
+        TrainLimit = TrainLimit,
+        TestLimit = TestLimit,
+    };
+}
+
+public static class TrainDaeVerb
+{
+    public static int Run(TrainDaeOptions o)
+    {
+        var options = o.ToOptions();
+        if (o.Resume is null)
+            options.Validate();
+        var request = new DaeRunRequest(options, o.Accelerator, o.Device, o.DataDir, o.Resume ?? o.Out, o.Resume is not null, o.Force);
+        var metrics = ConsoleTrainingObserver.Run(observer => DaeTraining.Run(request, observer));
+        var last = metrics.Epochs.LastOrDefault();
+        if (last is not null)
+            Console.WriteLine($"done: test loss {last.TestLoss:F4} after {last.Epoch} epochs; wrote {Path.GetFullPath(request.OutDir)}");
+        return CliApp.Ok;
+    }
+}

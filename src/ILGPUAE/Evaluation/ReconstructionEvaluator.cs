@@ -1,0 +1,61 @@
+namespace ILGPUAE.Evaluation;
+
+using ILGPUAE.Backend;
+using ILGPUAE.Models;
+
+/// <summary>
+/// Mean per-example reconstruction loss of a <see cref="TiedAutoencoder"/> on clean inputs, in fixed
+/// chunks, so `train` and `eval` sum exactly the same float losses in the same order.
+/// </summary>
+public sealed class ReconstructionEvaluator : IDisposable
+{
+    public const int ChunkRows = 1000;
+
+    private readonly TiedAutoencoder model;
+    private readonly Tensor<float> hidden, output, delta, losses;
+    private readonly float[] hostLosses;
+
+    /// <param name="data">The examples [N, visible], already on the model's backend.</param>
+    public ReconstructionEvaluator(TiedAutoencoder model, Tensor<float> data)
+    {
+        this.model = model;
+        Data = data;
+        var rows = Math.Min(ChunkRows, data.Rows);
+        hidden = model.Backend.Allocate<float>(rows, model.Hidden);
+        output = model.Backend.Allocate<float>(rows, model.Visible);
+        delta = model.Backend.Allocate<float>(rows, model.Visible);
+        losses = model.Backend.Allocate<float>(data.Rows);
+        hostLosses = new float[data.Rows];
+    }
+
+    public Tensor<float> Data { get; }
+
+    /// <summary>Mean over the examples of the per-example loss, summed in double on the host.</summary>
+    public double MeanLoss(LossKind loss)
+    {
+        for (var start = 0; start < Data.Rows; start += ChunkRows)
+        {
+            var b = Math.Min(ChunkRows, Data.Rows - start);
+            var x = Data.Slice(start, b);
+            var y = hidden.Slice(0, b);
+            var z = output.Slice(0, b);
+            model.Encode(x, y);
+            model.Decode(y, z);
+            model.Backend.Delta.SigmoidOutputDelta(loss, z, x, 1f, delta.Slice(0, b), losses.Slice(start, b));
+        }
+        model.Backend.Synchronize();
+        losses.CopyTo(hostLosses);
+        double sum = 0;
+        foreach (var l in hostLosses)
+            sum += l;
+        return sum / hostLosses.Length;
+    }
+
+    public void Dispose()
+    {
+        hidden.Dispose();
+        output.Dispose();
+        delta.Dispose();
+        losses.Dispose();
+    }
+}

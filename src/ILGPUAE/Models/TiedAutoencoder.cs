@@ -1,0 +1,94 @@
+namespace ILGPUAE.Models;
+
+using ILGPUAE.Backend;
+using ILGPUAE.Random;
+
+/// <summary>
+/// A tied-weight autoencoder with sigmoid units: y = s(W·x̃ + b_hidden), z = s(Wᵀ·y + b_visible).
+/// W is stored once, [hidden, visible]; the decoder reads it transposed inside the GEMM, never as a copy.
+/// Tensor names are the checkpoint's names.
+/// </summary>
+public sealed class TiedAutoencoder : IDisposable
+{
+    public const string WeightName = "W";
+    public const string HiddenBiasName = "b_hidden";
+    public const string VisibleBiasName = "b_visible";
+
+    private TiedAutoencoder(IBackend backend, int visible, int hidden)
+    {
+        Backend = backend;
+        Visible = visible;
+        Hidden = hidden;
+        Weights = backend.Allocate<float>(hidden, visible);
+        HiddenBias = backend.Allocate<float>(hidden);
+        VisibleBias = backend.Allocate<float>(visible);
+    }
+
+    public IBackend Backend { get; }
+    public int Visible { get; }
+    public int Hidden { get; }
+
+    /// <summary>W [hidden, visible].</summary>
+    public Tensor<float> Weights { get; }
+
+    /// <summary>b_hidden [hidden].</summary>
+    public Tensor<float> HiddenBias { get; }
+
+    /// <summary>b_visible [visible].</summary>
+    public Tensor<float> VisibleBias { get; }
+
+    /// <summary>The parameters in checkpoint order, with their checkpoint names.</summary>
+    public IReadOnlyList<(string Name, Tensor<float> Tensor)> Parameters =>
+        [(WeightName, Weights), (HiddenBiasName, HiddenBias), (VisibleBiasName, VisibleBias)];
+
+    /// <summary>W ~ U[−r, r] with r = 4·√(6 / (hidden + visible)) (the sigmoid Glorot range), biases 0.</summary>
+    public static TiedAutoencoder Create(IBackend backend, int visible, int hidden, ulong seed, uint layer = 0)
+    {
+        var model = new TiedAutoencoder(backend, visible, hidden);
+        model.Weights.CopyFrom(InitialWeights(visible, hidden, seed, layer));
+        return model;
+    }
+
+    /// <summary>The initial W, drawn from the Init stream keyed by (seed, layer, row, column).</summary>
+    public static float[] InitialWeights(int visible, int hidden, ulong seed, uint layer = 0)
+    {
+        var range = 4.0 * Math.Sqrt(6.0 / (hidden + visible));
+        var w = new float[hidden * visible];
+        for (var h = 0; h < hidden; h++)
+            for (var v = 0; v < visible; v++)
+                w[h * visible + v] = (float)(range * (2 * CounterRng.Uniform(seed, (uint)RngStream.Init, layer, (uint)h, (uint)v) - 1));
+        return w;
+    }
+
+    /// <summary>A model with the given parameter values (from a checkpoint).</summary>
+    public static TiedAutoencoder FromValues(IBackend backend, int visible, int hidden, ReadOnlySpan<float> weights,
+        ReadOnlySpan<float> hiddenBias, ReadOnlySpan<float> visibleBias)
+    {
+        var model = new TiedAutoencoder(backend, visible, hidden);
+        model.Weights.CopyFrom(weights);
+        model.HiddenBias.CopyFrom(hiddenBias);
+        model.VisibleBias.CopyFrom(visibleBias);
+        return model;
+    }
+
+    /// <summary>y[B,hidden] = s(x[B,visible]·Wᵀ + b_hidden).</summary>
+    public void Encode(Tensor<float> x, Tensor<float> y)
+    {
+        Backend.Gemm.Gemm(Transpose.None, Transpose.Transposed, 1f, x, Weights, 0f, y);
+        Backend.Activation.BiasActivate(y, HiddenBias, Activation.Sigmoid);
+    }
+
+    /// <summary>z[B,visible] = s(y[B,hidden]·W + b_visible).</summary>
+    public void Decode(Tensor<float> y, Tensor<float> z)
+    {
+        Backend.Gemm.Gemm(Transpose.None, Transpose.None, 1f, y, Weights, 0f, z);
+        Backend.Activation.BiasActivate(z, VisibleBias, Activation.Sigmoid);
+    }
+
+    public void Dispose()
+    {
+        Weights.Dispose();
+        HiddenBias.Dispose();
+        VisibleBias.Dispose();
+    }
+}

@@ -1,0 +1,119 @@
+namespace ILGPUAE.Training;
+
+using System.Globalization;
+using System.Text.Json;
+using ILGPUAE.Backend;
+using ILGPUAE.IO;
+using ILGPUAE.Models;
+
+/// <summary>
+/// The files a `train dae` run keeps in its output directory, each written to a temp file, fsynced and
+/// renamed: model.safetensors (W [hidden, visible], b_hidden, b_visible + options), train_state.safetensors
+/// (momentum buffers, epochs, steps) and metrics.json.
+/// </summary>
+public static class DaeCheckpoint
+{
+    public const string ModelFileName = "model.safetensors";
+    public const string StateFileName = "train_state.safetensors";
+    public const string MetricsFileName = "metrics.json";
+
+    public const string FormatKey = "format";
+    public const string Format = "ilgpuae.tied-dae";
+    public const string OptionsKey = "options";
+    public const string EpochsKey = "epochs";
+    public const string StepsKey = "steps";
+    public const string VelocityPrefix = "velocity.";
+
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+    };
+
+    /// <summary>Writes model.safetensors, then train_state.safetensors; both carry the epoch count so a torn pair is detected.</summary>
+    public static void Save(string directory, DaeTrainer trainer, DaeOptions options, EpochReport last)
+    {
+        trainer.Backend.Synchronize();
+        var epochs = trainer.EpochsDone.ToString(CultureInfo.InvariantCulture);
+        var modelMeta = new Dictionary<string, string>
+        {
+            [FormatKey] = Format,
+            [OptionsKey] = JsonSerializer.Serialize(options, Json),
+            ["loss"] = options.Loss.ToString(),
+            [EpochsKey] = epochs,
+            ["train_loss"] = last.TrainLoss.ToString("R", CultureInfo.InvariantCulture),
+            ["test_loss"] = last.TestLoss.ToString("R", CultureInfo.InvariantCulture),
+        };
+        var parameters = trainer.Model.Parameters.Select(p => Named(p.Name, p.Tensor));
+        new SafeTensorsFile(parameters, modelMeta).Write(Path.Combine(directory, ModelFileName));
+
+        var velocities = trainer.Model.Parameters.Zip(trainer.Velocities)
+            .Where(pair => pair.Second is not null)
+            .Select(pair => Named(VelocityPrefix + pair.First.Name, pair.Second!));
+        var stateMeta = new Dictionary<string, string>
+        {
+            [FormatKey] = Format + ".state",
+            [EpochsKey] = epochs,
+            [StepsKey] = trainer.StepsDone.ToString(CultureInfo.InvariantCulture),
+            ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
+            ["rng"] = "counter-based; masks keyed (seed, mask, epoch, example, pixel), shuffles (seed, shuffle, epoch, position)",
+        };
+        new SafeTensorsFile(velocities, stateMeta).Write(Path.Combine(directory, StateFileName));
+    }
+
+    /// <summary>Reads a model file and the options it was trained with.</summary>
+    public static (DaeOptions Options, SafeTensorsFile File) ReadModel(string path)
+    {
+        var file = SafeTensorsFile.Read(path);
+        if (!file.Metadata.TryGetValue(FormatKey, out var format) || format != Format)
+            throw new InputException($"{path}: __metadata__.{FormatKey} is '{format}', expected '{Format}'");
+        if (!file.Metadata.TryGetValue(OptionsKey, out var json))
+            throw new InputException($"{path}: __metadata__.{OptionsKey} is missing; expected the run's options as JSON");
+        DaeOptions? options;
+        try
+        {
+            options = JsonSerializer.Deserialize<DaeOptions>(json, Json);
+        }
+        catch (JsonException e)
+        {
+            throw new InputException($"{path}: __metadata__.{OptionsKey} is not valid options JSON ({e.Message})");
+        }
+        if (options is null)
+            throw new InputException($"{path}: __metadata__.{OptionsKey} is null; expected the run's options as JSON");
+        return (options, file);
+    }
+
+    /// <summary>Loads the autoencoder a model file holds onto <paramref name="backend"/>.</summary>
+    public static TiedAutoencoder LoadModel(string path, IBackend backend, int visible, out DaeOptions options)
+    {
+        var (o, file) = ReadModel(path);
+        options = o;
+        return ModelFrom(path, file, backend, visible, o.Hidden);
+    }
+
+    /// <summary>The autoencoder in <paramref name="file"/>, after checking every tensor's shape.</summary>
+    public static TiedAutoencoder ModelFrom(string path, SafeTensorsFile file, IBackend backend, int visible, int hidden) =>
+        TiedAutoencoder.FromValues(backend, visible, hidden,
+            Tensor(path, file, TiedAutoencoder.WeightName, hidden, visible),
+            Tensor(path, file, TiedAutoencoder.HiddenBiasName, hidden),
+            Tensor(path, file, TiedAutoencoder.VisibleBiasName, visible));
+
+    /// <summary>The named tensor's data, after checking its shape.</summary>
+    public static float[] Tensor(string path, SafeTensorsFile file, string name, params int[] shape)
+    {
+        if (!file.TryGet(name, out var tensor))
+            throw new InputException($"{path}: tensor '{name}' is missing; expected shape [{string.Join(", ", shape)}]");
+        if (!tensor.Shape.AsSpan().SequenceEqual(shape))
+            throw new InputException($"{path}: tensor '{name}' has shape [{string.Join(", ", tensor.Shape)}], expected [{string.Join(", ", shape)}]");
+        return tensor.Data;
+    }
+
+    public static long ReadInt(string path, SafeTensorsFile file, string key)
+    {
+        if (!file.Metadata.TryGetValue(key, out var text) || !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+            throw new InputException($"{path}: __metadata__.{key} is '{text}', expected a non-negative integer");
+        return value;
+    }
+
+    private static NamedTensor Named(string name, Tensor<float> tensor) => new(name, [.. tensor.Shape.Dimensions], tensor.ToArray());
+}

@@ -1,0 +1,52 @@
+namespace ILGPUAE.Training;
+
+using System.Text.Json.Serialization;
+using ILGPUAE.Backend;
+using ILGPUAE.IO;
+
+/// <summary>
+/// Everything that defines a denoising-autoencoder run; saved in the checkpoint, so a resumed run and
+/// `eval` use the same values. Defaults are the classic denoising-autoencoder setup.
+/// </summary>
+public sealed record DaeOptions
+{
+    public int Hidden { get; init; } = 500;
+
+    /// <summary>Masking-noise probability: each input pixel is zeroed with this probability.</summary>
+    public float Corruption { get; init; } = 0.25f;
+
+    [JsonConverter(typeof(JsonStringEnumConverter<LossKind>))]
+    public LossKind Loss { get; init; } = LossKind.SquaredError;
+
+    public float LearningRate { get; init; } = 0.1f;
+    public float Momentum { get; init; }
+
+    /// <summary>1 = per-sample SGD: an update after every example.</summary>
+    public int Batch { get; init; } = 1;
+
+    /// <summary>Total epochs; a resumed run continues up to this count.</summary>
+    public int Epochs { get; init; } = 15;
+
+    public ulong Seed { get; init; } = 1;
+    public int? TrainLimit { get; init; }
+    public int? TestLimit { get; init; }
+
+    /// <summary>Throws <see cref="InputException"/> naming the first option out of range.</summary>
+    public void Validate()
+    {
+        Require(Hidden >= 1, "--hidden", Hidden, "an integer ≥ 1");
+        Require(Corruption is >= 0f and <= 1f, "--corruption", Corruption, "a probability in [0, 1]");
+        Require(float.IsFinite(LearningRate) && LearningRate > 0f, "--lr", LearningRate, "a finite number > 0");
+        Require(Momentum is >= 0f and < 1f, "--momentum", Momentum, "a number in [0, 1)");
+        Require(Batch >= 1, "--batch", Batch, "an integer ≥ 1");
+        Require(Epochs >= 1, "--epochs", Epochs, "an integer ≥ 1");
+        Require(TrainLimit is null or >= 1, "--train-limit", TrainLimit, "an integer ≥ 1");
+        Require(TestLimit is null or >= 1, "--test-limit", TestLimit, "an integer ≥ 1");
+    }
+
+    private static void Require(bool ok, string option, object? value, string expected)
+    {
+        if (!ok)
+            throw new InputException($"{option} {value}: expected {expected}");
+    }
+}

@@ -1,0 +1,77 @@
+namespace ILGPUAE.Training;
+
+using ILGPUAE.Backends;
+using ILGPUAE.Data;
+using ILGPUAE.IO;
+
+/// <summary>Where a run reads data, where it writes, and what it runs on.</summary>
+public sealed record DaeRunRequest(DaeOptions Options, AcceleratorKind Accelerator, int Device, string? DataDir, string OutDir, bool Resume, bool Force);
+
+/// <summary>What a run tells the person watching it.</summary>
+public interface ITrainingObserver
+{
+    void Note(string message);
+    void Started(string accelerator, DaeOptions options, int trainExamples, int testExamples, int firstEpoch);
+    void Progress(StepProgress progress);
+    void EpochDone(EpochReport report);
+}
+
+/// <summary>
+/// `train dae` from start to end: check the output directory, load data, open the accelerator,
+/// train epoch by epoch and checkpoint after each. The math is in <see cref="DaeTrainer"/>.
+/// </summary>
+public static class DaeTraining
+{
+    public static TrainingMetrics Run(DaeRunRequest request, ITrainingObserver observer)
+    {
+        var outDir = OutputDirectory.Prepare(request.OutDir, request.Resume, request.Force);
+        var state = request.Resume ? TrainState.Load(outDir) : null;
+        // A resumed run keeps the options it was trained with; --epochs sets the new total.
+        var options = state is null ? request.Options : state.Options with { Epochs = request.Options.Epochs };
+        options.Validate();
+
+        var (train, test) = LoadData(request.DataDir, options, observer);
+        using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, observer.Note);
+        using var trainer = new DaeTrainer(backend, options, train.Features, train.Pixels, test.Pixels, state);
+        var metrics = new TrainingMetrics("tied denoising autoencoder", train.Name, backend.Name, options, train.Count, test.Count,
+            state is null ? [] : TrainingMetrics.ReadEpochs(outDir));
+        observer.Started(backend.Name, options, train.Count, test.Count, trainer.EpochsDone + 1);
+
+        while (trainer.EpochsDone < options.Epochs)
+        {
+            EpochReport report;
+            try
+            {
+                report = trainer.RunEpoch(observer.Progress);
+            }
+            catch (TrainingDivergedException e)
+            {
+                var kept = trainer.EpochsDone > 0 || state is not null
+                    ? $"the last good checkpoint (epoch {trainer.EpochsDone}) is kept in {outDir}"
+                    : "no checkpoint was written";
+                throw e.WithDetail(kept);
+            }
+            DaeCheckpoint.Save(outDir, trainer, options, report);
+            metrics.Epochs.Add(report);
+            metrics.Write(outDir);
+            observer.EpochDone(report);
+        }
+        return metrics;
+    }
+
+    /// <summary>MNIST, cut to --train-limit / --test-limit.</summary>
+    public static (Dataset Train, Dataset Test) LoadData(string? dataDir, DaeOptions options, ITrainingObserver observer)
+    {
+        var (train, test) = Mnist.Load(dataDir, observer.Note);
+        return (Limit(train, options.TrainLimit, "--train-limit"), Limit(test, options.TestLimit, "--test-limit"));
+    }
+
+    private static Dataset Limit(Dataset data, int? limit, string option)
+    {
+        if (limit is null)
+            return data;
+        if (limit > data.Count)
+            throw new InputException($"{option} {limit}: {data.Name} has {data.Count} examples; expected at most {data.Count}");
+        return data.Take(limit.Value);
+    }
+}
