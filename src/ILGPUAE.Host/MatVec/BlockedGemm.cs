@@ -66,12 +66,16 @@ internal sealed unsafe class BlockedGemm<TKernel> : IParallelJob where TKernel :
         var l = layout;
         var mr = TKernel.Rows;
         var nr = TKernel.Columns;
+        // Equal K blocks (784 = 4 × 196, not 3 × 256 + 16: a thin last block would pay a full pass over c).
+        // A multiple of 8 keeps the transposing pack in 8 × 8 blocks.
+        var kBlocks = (l.K + KC - 1) / KC;
+        var kcMax = Math.Min(KC, RoundUp((l.K + kBlocks - 1) / kBlocks, 8));
         for (var jc = n0; jc < n1; jc += NC)
         {
             var nc = Math.Min(NC, n1 - jc);
-            for (var pc = 0; pc < l.K; pc += KC)
+            for (var pc = 0; pc < l.K; pc += kcMax)
             {
-                var kc = Math.Min(KC, l.K - pc);
+                var kc = Math.Min(kcMax, l.K - pc);
                 // Later K blocks add onto what the first wrote.
                 var beta = pc == 0 ? l.Beta : 1f;
                 for (var jr = 0; jr < nc; jr += nr)

@@ -4,10 +4,12 @@ using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 /// <summary>
-/// Persistent threads that run one <see cref="IParallelJob"/> at a time; part 0 runs on the calling thread.
-/// Parallel.For costs several microseconds per call, as much as a whole batch-1 matvec, so workers spin
-/// for <see cref="SpinTime"/> after each job (a training step launches its kernels back to back) and
-/// only then sleep. Not thread-safe: one caller at a time, like a device stream.
+/// Persistent threads that run one <see cref="IParallelJob"/> at a time. Parallel.For costs several
+/// microseconds per call, as much as a whole batch-1 matvec, so workers spin for <see cref="SpinTime"/>
+/// after each job (a training step launches its kernels back to back) and only then sleep.
+/// Parts are claimed, not assigned: the caller claims parts too, so a worker that the OS has not
+/// scheduled yet delays nothing — the caller runs its part instead. Not thread-safe: one caller at a
+/// time, like a device stream.
 /// </summary>
 internal sealed class WorkerPool : IDisposable
 {
@@ -15,10 +17,14 @@ internal sealed class WorkerPool : IDisposable
 
     private readonly Thread[] threads;
     private readonly object gate = new();
+
+    // The job of the current generation; written only while no part of the previous one is unclaimed.
     private IParallelJob? job;
     private int parts;
-    private int generation;
-    private int pending;
+
+    // (generation << 32) | next unclaimed part, so a claim can never take a part of a newer job.
+    private long ticket;
+    private int completed;
     private volatile bool stopping;
     private ExceptionDispatchInfo? failure;
 
@@ -29,8 +35,7 @@ internal sealed class WorkerPool : IDisposable
         threads = new Thread[workers - 1];
         for (var i = 0; i < threads.Length; i++)
         {
-            var worker = i + 1;
-            threads[i] = new Thread(() => Work(worker)) { IsBackground = true, Name = $"ILGPUAE host worker {worker}" };
+            threads[i] = new Thread(Work) { IsBackground = true, Name = $"ILGPUAE host worker {i + 1}" };
             threads[i].Start();
         }
     }
@@ -53,58 +58,65 @@ internal sealed class WorkerPool : IDisposable
         this.job = job;
         this.parts = parts;
         failure = null;
-        // Every worker acknowledges every generation, helping or not, so none can lag a job behind.
-        Volatile.Write(ref pending, threads.Length);
+        Volatile.Write(ref completed, 0);
+        long generation;
         lock (gate)
         {
-            generation++;
+            generation = (Volatile.Read(ref ticket) >> 32) + 1;
+            Volatile.Write(ref ticket, generation << 32);
             Monitor.PulseAll(gate);
         }
-        try
-        {
-            job.Execute(0, parts);
-        }
-        finally
-        {
-            // The workers may still be writing into buffers the next launch reuses: wait even on failure.
-            var spinner = new SpinWait();
-            while (Volatile.Read(ref pending) != 0)
-                spinner.SpinOnce(sleep1Threshold: -1);
-            this.job = null;
-        }
+        RunParts(generation);
+        // Parts that workers claimed may still be writing into buffers the next launch reuses.
+        var spinner = new SpinWait();
+        while (Volatile.Read(ref completed) != parts)
+            spinner.SpinOnce(sleep1Threshold: -1);
+        this.job = null;
         failure?.Throw();
     }
 
-    private void Work(int worker)
+    /// <summary>Claims and runs parts of <paramref name="generation"/> until none is left.</summary>
+    private void RunParts(long generation)
     {
-        var seen = 0;
+        while (true)
+        {
+            var t = Volatile.Read(ref ticket);
+            if (t >> 32 != generation || (int)t >= Volatile.Read(ref parts))
+                return;
+            if (Interlocked.CompareExchange(ref ticket, t + 1, t) != t)
+                continue;
+            // The claim succeeded while this generation had unclaimed parts, so job and parts are still its own.
+            try
+            {
+                job!.Execute((int)t, parts);
+            }
+            catch (Exception e)
+            {
+                // Rethrown on the caller's thread by Run, after every part has finished.
+                Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(e), null);
+            }
+            Interlocked.Increment(ref completed);
+        }
+    }
+
+    private void Work()
+    {
+        long seen = 0;
         while (true)
         {
             seen = AwaitGeneration(seen);
             if (stopping)
                 return;
-            if (worker < parts)
-            {
-                try
-                {
-                    job!.Execute(worker, parts);
-                }
-                catch (Exception e)
-                {
-                    // Rethrown on the caller's thread by Run.
-                    Interlocked.CompareExchange(ref failure, ExceptionDispatchInfo.Capture(e), null);
-                }
-            }
-            Interlocked.Decrement(ref pending);
+            RunParts(seen);
         }
     }
 
     /// <summary>Spins, then sleeps, until the generation moves past <paramref name="seen"/>; returns the new one.</summary>
-    private int AwaitGeneration(int seen)
+    private long AwaitGeneration(long seen)
     {
         var start = Stopwatch.GetTimestamp();
-        int current;
-        while ((current = Volatile.Read(ref generation)) == seen)
+        long current;
+        while ((current = Volatile.Read(ref ticket) >> 32) == seen)
         {
             if (Stopwatch.GetElapsedTime(start) < SpinTime)
             {
@@ -113,7 +125,7 @@ internal sealed class WorkerPool : IDisposable
             }
             lock (gate)
             {
-                while (Volatile.Read(ref generation) == seen)
+                while (Volatile.Read(ref ticket) >> 32 == seen)
                     Monitor.Wait(gate);
             }
         }
@@ -125,7 +137,7 @@ internal sealed class WorkerPool : IDisposable
         stopping = true;
         lock (gate)
         {
-            generation++;
+            Volatile.Write(ref ticket, ((Volatile.Read(ref ticket) >> 32) + 1) << 32);
             Monitor.PulseAll(gate);
         }
         foreach (var thread in threads)
