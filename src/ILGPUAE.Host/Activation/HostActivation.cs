@@ -1,5 +1,6 @@
 namespace ILGPUAE.Host.Activation;
 
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ILGPUAE.Activation;
 using ILGPUAE.Backend;
@@ -61,6 +62,7 @@ internal sealed unsafe class HostActivation : IActivation
             Count = m;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override void Run(int start, int end)
         {
             var sigmoid = activation == Backend.Activation.Sigmoid;
@@ -97,6 +99,7 @@ internal sealed unsafe class HostActivation : IActivation
             Grain = 16;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override void Run(int start, int end)
         {
             var i = start;

@@ -67,6 +67,7 @@ internal sealed unsafe class HostDelta : IDelta
         }
 
         /// <summary>delta = scale·(z − x)·z(1 − z); returns ½Σ(z − x)².</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private float SquaredErrorRow(float* z, float* x, float* delta)
         {
             var vs = Vector512.Create(scale);
@@ -90,6 +91,7 @@ internal sealed unsafe class HostDelta : IDelta
         }
 
         /// <summary>delta = scale·(z − x); returns −Σ[x log z + (1 − x) log(1 − z)], logs clamped at −100.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private float CrossEntropyRow(float* z, float* x, float* delta)
         {
             var vs = Vector512.Create(scale);

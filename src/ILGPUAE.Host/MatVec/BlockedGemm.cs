@@ -1,5 +1,6 @@
 namespace ILGPUAE.Host.MatVec;
 
+using System.Runtime.CompilerServices;
 using ILGPUAE.Host.Threading;
 using ILGPUAE.MatVec;
 
@@ -61,12 +62,13 @@ internal sealed unsafe class BlockedGemm<TKernel> : IParallelJob where TKernel :
     }
 
     /// <summary>c[m0..m1, n0..n1) of the product.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void MultiplyRectangle(int m0, int m1, int n0, int n1, Buffers buffer)
     {
         var l = layout;
         var mr = TKernel.Rows;
         var nr = TKernel.Columns;
-        // Equal K blocks (784 = 4 × 196, not 3 × 256 + 16: a thin last block would pay a full pass over c).
+        // Even K blocks (784 as 200 + 200 + 200 + 184, not 3 × 256 + 16: a thin last block would pay a full pass over c).
         // A multiple of 8 keeps the transposing pack in 8 × 8 blocks.
         var kBlocks = (l.K + KC - 1) / KC;
         var kcMax = Math.Min(KC, RoundUp((l.K + kBlocks - 1) / kBlocks, 8));

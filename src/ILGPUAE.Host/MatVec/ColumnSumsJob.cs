@@ -29,6 +29,7 @@ internal sealed unsafe class ColumnSumsJob : RangeJob
         pool.Run(this, pool.PartsFor((long)m * n, MinimumElementsPerPart));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Run(int start, int end)
     {
         var j = start;

@@ -1,5 +1,6 @@
 namespace ILGPUAE.Host.MatVec;
 
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ILGPUAE.Host.Threading;
 
@@ -30,6 +31,7 @@ internal sealed unsafe class OuterProductJob : RangeJob
         pool.Run(this, pool.PartsFor((long)m * n, MinimumElementsPerPart));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void Run(int start, int end)
     {
         var vb = Vector512.Create(beta);

@@ -21,6 +21,7 @@ internal static unsafe class Packing
             Transpose(src, across, kc, valid, width, dst);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyRuns(float* src, int alongK, int kc, int valid, int width, float* dst)
     {
         for (var p = 0; p < kc; p++, src += alongK, dst += width)
@@ -38,6 +39,7 @@ internal static unsafe class Packing
     }
 
     /// <summary>dst[p·width + r] = src[r·across + p]: rows of the source become columns of the panel.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Transpose(float* src, int across, int kc, int valid, int width, float* dst)
     {
         var fullRows = Avx.IsSupported ? valid / 8 * 8 : 0;

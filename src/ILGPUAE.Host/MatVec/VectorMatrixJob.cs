@@ -44,6 +44,7 @@ internal sealed unsafe class VectorMatrixJob : RangeJob
     }
 
     /// <summary>y[j] for j in [start, end) = alpha · Σ_p x[p] · b[p·ldb + j] + beta · y[j].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Axpy(int start, int end, int ldb)
     {
         var l = layout;
@@ -100,6 +101,7 @@ internal sealed unsafe class VectorMatrixJob : RangeJob
     }
 
     /// <summary>y[j] for j in [start, end) = alpha · dot(x, b[j·ldb .. +K)) + beta · y[j], four rows of b at a time.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Dot(int start, int end, int ldb)
     {
         var l = layout;

@@ -1,5 +1,6 @@
 namespace ILGPUAE.Host.Optimizer;
 
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ILGPUAE.Backend;
 using ILGPUAE.Host.Threading;
@@ -52,6 +53,7 @@ internal sealed unsafe class HostOptimizer : IOptimizer
             Grain = 16;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override void Run(int start, int end)
         {
             var lr = Vector512.Create(learningRate);

@@ -10,7 +10,11 @@ internal interface IParallelJob
     void Execute(int part, int parts);
 }
 
-/// <summary>A job over the index range [0, Count), cut into contiguous pieces that start at multiples of Grain.</summary>
+/// <summary>
+/// A job over the index range [0, Count), cut into contiguous pieces that start at multiples of Grain.
+/// The kernel loops of every job are marked AggressiveOptimization: unoptimised (tier-0) code makes each
+/// Vector512 operation a call, which would slow the first hundreds of launches of a run many times over.
+/// </summary>
 internal abstract class RangeJob : IParallelJob
 {
     protected int Count { get; set; }
