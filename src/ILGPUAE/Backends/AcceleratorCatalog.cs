@@ -7,6 +7,7 @@ using ILGPU.Runtime.Cuda;
 using ILGPU.Backends.OpenCL;
 using ILGPU.Runtime.OpenCL;
 using ILGPUAE.Backend;
+using ILGPUAE.Host;
 using ILGPUAE.Ilgpu;
 
 /// <summary>
@@ -19,20 +20,28 @@ public static class AcceleratorCatalog
     public static IReadOnlyList<DeviceDescription> List()
     {
         using var context = CreateContext();
-        return Describe(context).Select(d => d.Description).ToList();
+        return Describe(context).Select(d => d.Description).Append(HostDevice()).ToList();
     }
 
     /// <summary>
     /// Opens the backend for <paramref name="kind"/> and device <paramref name="index"/> (ignored for
-    /// <see cref="AcceleratorKind.Auto"/>). Unusable devices that auto skips are reported through <paramref name="note"/>.
+    /// <see cref="AcceleratorKind.Auto"/>). Auto prefers CUDA, then a usable OpenCL device, then the host provider;
+    /// unusable devices that it skips are reported through <paramref name="note"/>.
     /// </summary>
     public static IBackend Open(AcceleratorKind kind, int index = 0, Action<string>? note = null)
     {
+        if (kind == AcceleratorKind.Host)
+            return OpenHost(index);
         var context = CreateContext();
         try
         {
             var devices = Describe(context);
             var chosen = kind == AcceleratorKind.Auto ? PickAuto(devices, note) : PickExplicit(devices, kind, index);
+            if (chosen is null)
+            {
+                context.Dispose();
+                return new HostBackend();
+            }
             var accelerator = chosen.Device.CreateAccelerator(context);
             var d = chosen.Description;
             return new IlgpuBackend(accelerator, $"{Name(d.Kind)} #{d.Index}: {d.Name}", owner: context);
@@ -91,9 +100,10 @@ public static class AcceleratorCatalog
         return null;
     }
 
-    private static Found PickAuto(List<Found> devices, Action<string>? note)
+    /// <summary>The first usable GPU, or null for the host provider (ILGPU's CPU accelerator is never picked: host is faster).</summary>
+    private static Found? PickAuto(List<Found> devices, Action<string>? note)
     {
-        foreach (var kind in new[] { AcceleratorKind.Cuda, AcceleratorKind.OpenCL, AcceleratorKind.Cpu })
+        foreach (var kind in new[] { AcceleratorKind.Cuda, AcceleratorKind.OpenCL })
         {
             foreach (var d in devices.Where(d => d.Description.Kind == kind))
             {
@@ -102,8 +112,20 @@ public static class AcceleratorCatalog
                 note?.Invoke($"skipping {Name(kind)} #{d.Description.Index} ({d.Description.Name}): {d.Description.Reason}");
             }
         }
-        throw new AcceleratorUnavailableException("no usable accelerator found (not even ILGPU's CPU accelerator)");
+        return null;
     }
+
+    private static IBackend OpenHost(int index)
+    {
+        if (index != 0)
+            throw new AcceleratorUnavailableException($"--device {index}: host has 1 device, expected index 0");
+        return new HostBackend();
+    }
+
+    /// <summary>The host provider as `devices` lists it: all of RAM, the SIMD width in floats as its warp, a thread per core.</summary>
+    private static DeviceDescription HostDevice() => new(AcceleratorKind.Host, 0,
+        $"managed SIMD, {Environment.ProcessorCount} cores, {HostBackend.VectorDescription}",
+        GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, HostBackend.VectorWidth, Environment.ProcessorCount, Usable: true, Reason: null);
 
     private static Found PickExplicit(List<Found> devices, AcceleratorKind kind, int index)
     {

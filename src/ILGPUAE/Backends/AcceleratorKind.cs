@@ -9,6 +9,9 @@ public enum AcceleratorKind
 
     /// <summary>ILGPU's CPU accelerator: runs the ILGPU kernels by emulating GPU threads (for tests and `check`).</summary>
     Cpu,
+
+    /// <summary>The managed SIMD provider (ILGPUAE.Host): C# Vector512 kernels on every core; what auto picks without a GPU.</summary>
+    Host,
 }
 
 /// <summary>A device as <c>devices</c> prints it; <see cref="Index"/> counts within its backend.</summary>

@@ -1,0 +1,118 @@
+namespace ILGPUAE.Host.Corruption;
+
+using System.Runtime.CompilerServices;
+using ILGPUAE.Backend;
+using ILGPUAE.Host.Threading;
+using ILGPUAE.Random;
+
+/// <summary><see cref="ICorruption"/> on the host; rows split across the pool.</summary>
+internal sealed unsafe class HostCorruption : ICorruption
+{
+    /// <summary>A row copy moves 16 floats per instruction; a mask element costs four SplitMix rounds.</summary>
+    private const long MinimumCopiedPerPart = 1 << 16;
+    private const long MinimumMaskedPerPart = 1 << 12;
+
+    private readonly HostBackend backend;
+    private readonly WorkerPool pool;
+    private readonly GatherJob gather = new();
+    private readonly MaskJob mask = new();
+
+    public HostCorruption(HostBackend backend, WorkerPool pool)
+    {
+        this.backend = backend;
+        this.pool = pool;
+    }
+
+    public void Gather(Tensor<float> data, Tensor<int> indices, Tensor<float> destination)
+    {
+        Shapes.RequireRank2(data, nameof(data));
+        Shapes.RequireRank2(destination, nameof(destination));
+        Shapes.RequireLength(indices, nameof(indices), destination.Shape[0], $"one per row of destination {destination.Shape}");
+        if (data.Shape[1] != destination.Shape[1])
+            throw new ArgumentException($"data {data.Shape} and destination {destination.Shape} must have the same row length");
+        var pd = backend.PointerOf(data, nameof(data));
+        var pi = backend.PointerOf(indices, nameof(indices));
+        var pdst = backend.PointerOf(destination, nameof(destination));
+        // A device kernel would read out of bounds; on the host that is memory corruption, so check first.
+        for (var m = 0; m < indices.Length; m++)
+            if ((uint)pi[m] >= (uint)data.Shape[0])
+                throw new ArgumentOutOfRangeException(nameof(indices), pi[m], $"index {m} is outside data's {data.Shape[0]} rows");
+        gather.Set(pd, pi, pdst, destination.Shape[0], destination.Shape[1]);
+        if (destination.Length > 0)
+            pool.Run(gather, pool.PartsFor(destination.Length, MinimumCopiedPerPart));
+    }
+
+    public void Mask(Tensor<float> x, Tensor<int> indices, NoiseKey key, float probability, Tensor<float> destination)
+    {
+        Shapes.RequireRank2(x, nameof(x));
+        Shapes.RequireSame(x, nameof(x), destination, nameof(destination));
+        Shapes.RequireLength(indices, nameof(indices), x.Shape[0], $"one per row of x {x.Shape}");
+        mask.Set(backend.PointerOf(x, nameof(x)), backend.PointerOf(indices, nameof(indices)), backend.PointerOf(destination, nameof(destination)),
+            key, CounterRng.BernoulliThreshold(probability), x.Shape[0], x.Shape[1]);
+        if (x.Length > 0)
+            pool.Run(mask, pool.PartsFor(x.Length, MinimumMaskedPerPart));
+    }
+
+    /// <summary>destination[m, :] = data[indices[m], :] for rows [start, end).</summary>
+    private sealed class GatherJob : RangeJob
+    {
+        private float* data, destination;
+        private int* indices;
+        private int n;
+
+        public void Set(float* data, int* indices, float* destination, int m, int n)
+        {
+            this.data = data;
+            this.indices = indices;
+            this.destination = destination;
+            this.n = n;
+            Count = m;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        protected override void Run(int start, int end)
+        {
+            for (var m = start; m < end; m++)
+                new ReadOnlySpan<float>(data + (long)indices[m] * n, n).CopyTo(new Span<float>(destination + (long)m * n, n));
+        }
+    }
+
+    /// <summary>
+    /// Masking noise for rows [start, end): the same <see cref="CounterRng.Hash32"/> call, with the same
+    /// arguments, as <see cref="ILGPUAE.Corruption.CorruptionKernels.Mask"/>, so a seed masks the same pixels on every backend.
+    /// </summary>
+    private sealed class MaskJob : RangeJob
+    {
+        private float* x, destination;
+        private int* indices;
+        private NoiseKey key;
+        private ulong threshold;
+        private int n;
+
+        public void Set(float* x, int* indices, float* destination, NoiseKey key, ulong threshold, int m, int n)
+        {
+            this.x = x;
+            this.indices = indices;
+            this.destination = destination;
+            this.key = key;
+            this.threshold = threshold;
+            this.n = n;
+            Count = m;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        protected override void Run(int start, int end)
+        {
+            for (var m = start; m < end; m++)
+            {
+                var example = (uint)indices[m];
+                var offset = (long)m * n;
+                for (var j = 0; j < n; j++)
+                {
+                    var h = CounterRng.Hash32(key.Seed, (uint)key.Stream, key.Epoch, example, (uint)j);
+                    destination[offset + j] = h < threshold ? 0f : x[offset + j];
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+namespace ILGPUAE.Host;
+
+using System.Runtime.Intrinsics;
+using ILGPUAE.Backend;
+using ILGPUAE.Host.Activation;
+using ILGPUAE.Host.Corruption;
+using ILGPUAE.Host.Delta;
+using ILGPUAE.Host.MatVec;
+using ILGPUAE.Host.Optimizer;
+using ILGPUAE.Host.Threading;
+
+/// <summary>Which register tile the host GEMM runs.</summary>
+public enum HostGemmKernel
+{
+    /// <summary><see cref="Vector512"/> where AVX-512 is present, else <see cref="Portable"/>.</summary>
+    Auto,
+
+    /// <summary>10 × 32 tile of Vector512 accumulators; it needs AVX-512's 32 vector registers.</summary>
+    Vector512,
+
+    /// <summary>6 × 2·Vector&lt;float&gt;.Count tile that fits 16 registers (AVX2, NEON).</summary>
+    Portable,
+}
+
+/// <summary>
+/// The managed SIMD provider: every kernel family in C# on the calling thread and a pool of workers,
+/// on tensors in pinned managed arrays. Operations run synchronously, one at a time (like a device
+/// stream, a backend is not thread-safe). Element-wise loops and matrix-vector products use Vector512
+/// (on hardware without AVX-512, .NET runs it as two 256-bit halves); the GEMM tile is chosen by
+/// <see cref="HostGemmKernel"/>.
+/// </summary>
+public sealed unsafe class HostBackend : IBackend
+{
+    private readonly WorkerPool pool;
+    private long allocatedBytes;
+
+    /// <summary>A backend that runs on every core.</summary>
+    public HostBackend()
+        : this(Environment.ProcessorCount)
+    {
+    }
+
+    /// <param name="threads">Threads that run kernels, the caller's included (at least 1).</param>
+    /// <param name="kernel">The GEMM register tile; tests force <see cref="HostGemmKernel.Portable"/> to cover it.</param>
+    public HostBackend(int threads, HostGemmKernel kernel = HostGemmKernel.Auto)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        pool = new WorkerPool(threads);
+        if (kernel == HostGemmKernel.Auto)
+            kernel = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? HostGemmKernel.Vector512 : HostGemmKernel.Portable;
+        (Gemm, var tile) = kernel == HostGemmKernel.Vector512
+            ? ((IGemm)new HostGemm<Tile10x32>(this, pool), Tile10x32.Description)
+            : (new HostGemm<TilePortable>(this, pool), TilePortable.Description);
+        Name = $"host: {threads} {(threads == 1 ? "core" : "cores")}, {tile}";
+        Activation = new HostActivation(this, pool);
+        Delta = new HostDelta(this, pool);
+        Corruption = new HostCorruption(this, pool);
+        Optimizer = new HostOptimizer(this, pool);
+    }
+
+    /// <summary>E.g. "host: 2 cores, AVX-512 (Vector512&lt;float&gt;)".</summary>
+    public string Name { get; }
+
+    /// <summary>Floats per SIMD register: 16 with AVX-512, else <see cref="System.Numerics.Vector{T}.Count"/>.</summary>
+    public static int VectorWidth => System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? 16 : System.Numerics.Vector<float>.Count;
+
+    /// <summary>"Vector512", or e.g. "Vector256" where AVX-512 is missing.</summary>
+    public static string VectorDescription => $"Vector{VectorWidth * 32}";
+
+    /// <summary>Threads that run kernels, the caller's included.</summary>
+    public int Threads => pool.Workers;
+
+    public long AllocatedBytes => Interlocked.Read(ref allocatedBytes);
+
+    public IGemm Gemm { get; }
+    public IActivation Activation { get; }
+    public IDelta Delta { get; }
+    public ICorruption Corruption { get; }
+    public IOptimizer Optimizer { get; }
+
+    public Tensor<T> Allocate<T>(params int[] shape) where T : unmanaged
+    {
+        var tensorShape = new TensorShape(shape);
+        // One element at least, so that a pointer to an empty tensor's storage is still valid.
+        var storage = GC.AllocateArray<T>(Math.Max(1, tensorShape.Length), pinned: true);
+        Interlocked.Add(ref allocatedBytes, (long)storage.Length * sizeof(T));
+        return new HostTensor<T>(this, storage, 0, tensorShape, ownsStorage: true);
+    }
+
+    /// <summary>Operations run synchronously: when a launch returns, its results are in memory.</summary>
+    public void Synchronize()
+    {
+    }
+
+    internal void Release(long bytes) => Interlocked.Add(ref allocatedBytes, -bytes);
+
+    /// <summary>The storage behind a tensor of this backend; any other tensor is a caller's mistake.</summary>
+    internal T* PointerOf<T>(Tensor<T> tensor, string parameter) where T : unmanaged
+    {
+        if (tensor is HostTensor<T> t && ReferenceEquals(t.Backend, this))
+            return t.Pointer;
+        throw new ArgumentException($"{parameter} (shape {tensor.Shape}) does not belong to backend '{Name}'", parameter);
+    }
+
+    public void Dispose() => pool.Dispose();
+}

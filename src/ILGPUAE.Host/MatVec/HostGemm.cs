@@ -1,0 +1,64 @@
+namespace ILGPUAE.Host.MatVec;
+
+using ILGPUAE.Backend;
+using ILGPUAE.Host.Threading;
+using ILGPUAE.MatVec;
+
+/// <summary>
+/// <see cref="IGemm"/> on the host. Products go to one of three paths by shape: K = 1 (outer product),
+/// M = 1 (vector × matrix), else the cache-blocked GEMM with the micro-kernel <typeparamref name="TKernel"/>.
+/// </summary>
+internal sealed unsafe class HostGemm<TKernel> : IGemm where TKernel : struct, IMicroKernel
+{
+    private readonly HostBackend backend;
+    private readonly BlockedGemm<TKernel> blocked;
+    private readonly VectorMatrixJob vectorMatrix;
+    private readonly OuterProductJob outerProduct;
+    private readonly ColumnSumsJob columnSums;
+
+    public HostGemm(HostBackend backend, WorkerPool pool)
+    {
+        this.backend = backend;
+        blocked = new BlockedGemm<TKernel>(pool);
+        vectorMatrix = new VectorMatrixJob(pool);
+        outerProduct = new OuterProductJob(pool);
+        columnSums = new ColumnSumsJob(pool);
+    }
+
+    public void Gemm(Transpose transA, Transpose transB, float alpha, Tensor<float> a, Tensor<float> b, float beta, Tensor<float> c)
+    {
+        var (m, n, k) = Shapes.Gemm(transA, transB, a, b, c);
+        var pa = backend.PointerOf(a, nameof(a));
+        var pb = backend.PointerOf(b, nameof(b));
+        var pc = backend.PointerOf(c, nameof(c));
+        if (m == 0 || n == 0)
+            return;
+        if (k == 0)
+        {
+            // An empty sum: c = beta · c, and beta = 0 clears NaNs too.
+            for (var i = 0; i < c.Length; i++)
+                pc[i] = beta == 0f ? 0f : beta * pc[i];
+            return;
+        }
+        // Element (i,p) of op(a) is a[i·ARow + p·ACol], element (p,j) of op(b) is b[p·BRow + j·BCol].
+        var (aRow, aCol) = transA == Transpose.None ? (k, 1) : (1, m);
+        var (bRow, bCol) = transB == Transpose.None ? (n, 1) : (1, k);
+        var layout = new GemmLayout(m, n, k, aRow, aCol, bRow, bCol, alpha, beta);
+        if (k == 1)
+            outerProduct.Multiply(m, n, alpha, pa, pb, beta, pc);
+        else if (m == 1)
+            vectorMatrix.Multiply(layout, pa, pb, pc);
+        else
+            blocked.Multiply(layout, pa, pb, pc);
+    }
+
+    public void ColumnSums(Tensor<float> a, float beta, Tensor<float> sums)
+    {
+        Shapes.RequireRank2(a, nameof(a));
+        Shapes.RequireLength(sums, nameof(sums), a.Shape[1], $"one per column of a {a.Shape}");
+        var pa = backend.PointerOf(a, nameof(a));
+        var ps = backend.PointerOf(sums, nameof(sums));
+        if (sums.Length > 0)
+            columnSums.Sum(a.Shape[0], a.Shape[1], pa, beta, ps);
+    }
+}

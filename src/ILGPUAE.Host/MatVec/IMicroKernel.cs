@@ -1,0 +1,36 @@
+namespace ILGPUAE.Host.MatVec;
+
+/// <summary>
+/// The register-blocked core of <see cref="BlockedGemm{TKernel}"/>: one Rows × Columns tile of c from
+/// packed panels. Implementations are structs so that each instantiation of the blocked GEMM is compiled
+/// with its tile's constants.
+/// </summary>
+internal unsafe interface IMicroKernel
+{
+    /// <summary>MR: rows of c per tile, and the width of a packed Ã panel.</summary>
+    static abstract int Rows { get; }
+
+    /// <summary>NR: columns of c per tile, and the width of a packed B̃ panel.</summary>
+    static abstract int Columns { get; }
+
+    /// <summary>A short description for the backend's name, e.g. "AVX-512 (Vector512&lt;float&gt;)".</summary>
+    static abstract string Description { get; }
+
+    /// <summary>
+    /// c[r, j] = alpha · Σ_p ã[p·Rows + r] · b̃[p·Columns + j] + beta · c[r, j] for r &lt; rows, j &lt; cols,
+    /// where c has row stride ldc and beta = 0 ignores c. A partial tile (rows &lt; Rows or cols &lt; Columns)
+    /// goes through <paramref name="spill"/>, a Rows × Columns scratch tile.
+    /// </summary>
+    static abstract void Run(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, float alpha, float beta, float* spill);
+}
+
+internal static unsafe class TileStore
+{
+    /// <summary>c[r, j] = alpha · tile[r·tileStride + j] + beta · c[r, j] for the valid corner of a spilled tile.</summary>
+    public static void MergePartial(float* tile, int tileStride, float* c, int ldc, int rows, int cols, float alpha, float beta)
+    {
+        for (var r = 0; r < rows; r++, tile += tileStride, c += ldc)
+            for (var j = 0; j < cols; j++)
+                c[j] = alpha * tile[j] + (beta == 0f ? 0f : beta * c[j]);
+    }
+}

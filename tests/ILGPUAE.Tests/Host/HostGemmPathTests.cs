@@ -1,0 +1,73 @@
+namespace ILGPUAE.Tests.Host;
+
+using ILGPUAE.Backend;
+using ILGPUAE.Checks;
+using ILGPUAE.Host;
+
+/// <summary>
+/// The host GEMM's shape-dependent paths (M = 1 matvec, K = 1 outer product, the blocked GEMM's edges and
+/// block boundaries) against the double reference, on both GEMM tiles.
+/// </summary>
+[Collection(HostCollection.Name)]
+public sealed class HostGemmPathTests(HostFixture fixture)
+{
+    public static TheoryData<int> Sizes => new(KernelChecks.AwkwardSizes);
+
+    private static readonly Transpose[] Both = [Transpose.None, Transpose.Transposed];
+
+    private IEnumerable<HostBackend> Backends => [fixture.Backend, fixture.Portable];
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void RowVectorProductsMatchTheReference(int size)
+    {
+        // M = 1: N and K in turn take the awkward size; 33 is not a multiple of any vector width.
+        AssertAllPass(checks => Both.SelectMany(ta => Both.SelectMany(tb => new[]
+        {
+            checks.Gemm(ta, tb, 1, size, 33),
+            checks.Gemm(ta, tb, 1, 33, size),
+            checks.Gemm(ta, tb, 1, size, size),
+        })));
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void OuterProductsMatchTheReference(int size)
+    {
+        // K = 1: M and N in turn take the awkward size.
+        AssertAllPass(checks => Both.SelectMany(ta => Both.SelectMany(tb => new[]
+        {
+            checks.Gemm(ta, tb, size, 33, 1),
+            checks.Gemm(ta, tb, 33, size, 1),
+            checks.Gemm(ta, tb, size, size, 1),
+        })));
+    }
+
+    [Fact]
+    public void PerExampleSgdShapesMatchTheReference()
+    {
+        // Batch 1 of a 784-500 autoencoder: encode (M = 1, dot rows), decode (M = 1, axpy), gradient (K = 1).
+        AssertAllPass(checks => checks.TiedAutoencoderShapes(batch: 1, visible: 784, hidden: 500));
+    }
+
+    [Fact]
+    public void BlockedGemmCrossesEveryBlockBoundary()
+    {
+        // K = 520 spans three K blocks; N = 1600 gives each part more than one 512-column block, and
+        // M = 127 leaves a partial row panel for both tiles (10 and 6 rows).
+        AssertAllPass(checks => Both.SelectMany(ta => Both.Select(tb => checks.Gemm(ta, tb, 127, 1600, 520))));
+    }
+
+    [Fact]
+    public void TallProductsSplitRowsAcrossParts()
+    {
+        // N = 5 is one column panel, so the parts split M instead.
+        AssertAllPass(checks => Both.SelectMany(ta => Both.Select(tb => checks.Gemm(ta, tb, 1000, 5, 64))));
+    }
+
+    private void AssertAllPass(Func<KernelChecks, IEnumerable<CheckResult>> run)
+    {
+        var failures = Backends.SelectMany(b => run(new KernelChecks(b)).Where(r => !r.Passed).Select(r => $"{b.Name}: {r}")).ToList();
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+}

@@ -1,0 +1,9 @@
+namespace ILGPUAE.Tests.Host;
+
+using ILGPUAE.Tests.Kernels;
+
+[Collection(HostCollection.Name)]
+public sealed class HostKernelTests(HostFixture fixture) : KernelReferenceTests(fixture.Backend);
+
+[Collection(HostCollection.Name)]
+public sealed class HostPortableKernelTests(HostFixture fixture) : KernelReferenceTests(fixture.Portable);
