@@ -1,8 +1,113 @@
 #!/usr/bin/env bash
-# Runs the BenchmarkDotNet kernel benches. Extra arguments go to BenchmarkDotNet
-# (default: every bench with a short job; e.g. `./run-bench.sh --filter '*Gemm*'`).
+# Benchmarks: ILGPUAE's workloads against PyTorch in the same invocation, written to bench/RESULTS.md.
+#
+#   ./run-bench.sh --quick       subsets, about five minutes on 2 cores: builds, installs the peer when
+#                                missing (python3-torch + libopenblas0-pthread via apt, as root), runs W1-W5
+#   ./run-bench.sh               the full workloads (W1 over 60 000 images, W4 at 4096³, the whole W3 grid)
+#   ./run-bench.sh --publish     builds the self-contained single-file harness into publish/bench and packs
+#                                MNIST into .data/mnist: what the GPU machine needs (it has no .NET)
+#   ./run-bench.sh --gpu [--bin PATH]
+#                                on the GPU machine: runs the published harness (PATH, $ILGPUAE_BENCH or
+#                                publish/bench/ILGPUAE.Bench) on cuda against python3's CUDA torch; writes
+#                                bench/results/gpu.json and RESULTS.md, and copies them to $OUT when set
+#   ./run-bench.sh --report      re-renders bench/RESULTS.md and the charts from bench/results/*.json
+#   ./run-bench.sh --kernels [BenchmarkDotNet args]
+#                                the BenchmarkDotNet kernel benches (default: every bench, short job)
+#
+# Any other argument goes to the harness (bench/ILGPUAE.Bench/Workloads/HarnessOptions.cs), e.g.
+# `./run-bench.sh --quick --only W1,W4` or `--backends host`.
 set -euo pipefail
 cd "$(dirname "$0")"
-args=("$@")
-[ ${#args[@]} -eq 0 ] && args=(--filter '*' --job short)
-dotnet run -c Release --project bench/ILGPUAE.Bench -- "${args[@]}"
+
+mode=full
+bin="${ILGPUAE_BENCH:-publish/bench/ILGPUAE.Bench}"
+args=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) mode=quick ;;
+        --full) mode=full ;;
+        --gpu) mode=gpu ;;
+        --publish) mode=publish ;;
+        --report) mode=report ;;
+        --kernels) mode=kernels; shift; args=("$@"); break ;;
+        --bin) bin="$2"; shift ;;
+        *) args+=("$1") ;;
+    esac
+    shift
+done
+
+started=$(date +%s)
+finish() { echo "run-bench.sh --$mode: $(( $(date +%s) - started )) s"; }
+
+# Debian's torch and an optimised BLAS for it: without libopenblas0-pthread torch falls back to the
+# reference BLAS (≈6 GFLOP/s) and every ratio against it would flatter us.
+ensure_peer() {
+    local python=/usr/bin/python3
+    if "$python" -c 'import torch, numpy' 2>/dev/null && dpkg -s libopenblas0-pthread >/dev/null 2>&1; then
+        return
+    fi
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "installing the PyTorch peer: python3-torch libopenblas0-pthread"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch python3-numpy libopenblas0-pthread >/dev/null
+    else
+        echo "warning: /usr/bin/python3 lacks torch or libopenblas0-pthread is missing, and this is not root: peer figures will be missing" >&2
+    fi
+}
+
+build() {
+    dotnet build -c Release -nologo -clp:ErrorsOnly bench/ILGPUAE.Bench
+}
+
+harness() {
+    dotnet bench/ILGPUAE.Bench/bin/Release/net10.0/ILGPUAE.Bench.dll "$@"
+}
+
+case "$mode" in
+    kernels)
+        [ ${#args[@]} -eq 0 ] && args=(--filter '*' --job short)
+        dotnet run -c Release --project bench/ILGPUAE.Bench -- "${args[@]}"
+        ;;
+    report)
+        build
+        harness report bench
+        ;;
+    quick|full)
+        ensure_peer
+        build
+        harness workloads "--$mode" --backends host,cpu --name cpu "${args[@]}"
+        finish
+        ;;
+    publish)
+        # ILGPU and SkiaSharp's native library inside one compressed file; ≈40 MiB, runs without .NET.
+        dotnet publish bench/ILGPUAE.Bench -c Release -r linux-x64 --self-contained -nologo \
+            -p:PublishSingleFile=true -p:EnableCompressionInSingleFile=true -p:IncludeNativeLibrariesForSelfExtract=true \
+            -o publish/bench
+        # The GPU machine reaches no registry: MNIST goes with the binary, gzipped (Mnist.Load reads .gz).
+        src="${XDG_CACHE_HOME:-$HOME/.cache}/ilgpuae/mnist"
+        dotnet run -c Release --project src/ILGPUAE.Cli -- data fetch mnist >/dev/null
+        mkdir -p .data/mnist
+        for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+            if [ -f "$src/$f" ]; then gzip -9 -c "$src/$f" > ".data/mnist/$f.gz"; else cp "$src/$f.gz" .data/mnist/; fi
+        done
+        du -sh publish/bench .data/mnist
+        echo "carry to the GPU machine: publish/bench .data/mnist; there: ./run-bench.sh --gpu"
+        finish
+        ;;
+    gpu)
+        [ -x "$bin" ] || { echo "no harness binary at $bin: run ./run-bench.sh --publish on a machine with .NET and carry publish/bench" >&2; exit 2; }
+        data=()
+        [ -d .data/mnist ] && data=(--data-dir .data/mnist)
+        python="${PYTHON:-python3}"
+        "$python" -c 'import torch; assert torch.cuda.is_available(), "torch sees no CUDA device"'
+        status=0
+        "$bin" workloads --full --backends cuda --name gpu --python "$python" --peer-device cuda "${data[@]}" "${args[@]}" || status=$?
+        if [ -n "${OUT:-}" ]; then
+            mkdir -p "$OUT/bench/results"
+            cp bench/results/gpu.json "$OUT/bench/results/" 2>/dev/null || true
+            cp bench/RESULTS.md bench/*-gpu.png "$OUT/bench/" 2>/dev/null || true
+        fi
+        finish
+        exit $status
+        ;;
+esac

@@ -1,3 +1,23 @@
 using BenchmarkDotNet.Running;
+using ILGPUAE.Bench.Workloads;
 
-BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+// `workloads …` runs W1–W5 against the peers and writes bench/RESULTS.md; `report` re-renders it from
+// bench/results/*.json; anything else goes to BenchmarkDotNet's switcher (the kernel benches).
+return args switch
+{
+    ["workloads", .. var rest] => WorkloadHarness.Run(rest),
+    ["report", .. var rest] => Report(rest),
+    _ => Switch(args),
+};
+
+static int Report(string[] args)
+{
+    WorkloadHarness.Render(args.Length > 0 ? args[0] : "bench", Console.WriteLine);
+    return 0;
+}
+
+static int Switch(string[] args)
+{
+    BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    return 0;
+}

@@ -1,0 +1,170 @@
+namespace ILGPUAE.Bench.Workloads;
+
+using ILGPUAE.Backend;
+using ILGPUAE.Backends;
+using ILGPUAE.Random;
+
+/// <summary>
+/// W4: GFLOP/s of <see cref="IGemm.Gemm"/> on each backend for the three products of a tied DAE step at
+/// batch 100, 784→1000 (encode x·Wᵀ, decode y·W, gradient δᵀ·x) and, in full mode, 4096³, against
+/// torch.matmul (bench/peers/gemm_torch.py) timed the same way. Before timing, our three products are
+/// compared with the peer's on the same operands.
+/// </summary>
+public sealed class GemmWorkload(HarnessOptions options, WorkloadSizes sizes, BenchData data, PeerRunner peer, BenchRun run, Action<string> log)
+{
+    public const int Batch = 100, Visible = 784, Hidden = 1000, Square = 4096;
+    public const double AbsoluteTolerance = 1e-4, RelativeTolerance = 1e-3;
+
+    private enum Product
+    {
+        Encode,
+        Decode,
+        Gradient,
+        Square,
+    }
+
+    private static readonly Dictionary<Product, string> PeerNames = new()
+    {
+        [Product.Encode] = "encode x·Wᵀ (NT)",
+        [Product.Decode] = "decode y·W (NN)",
+        [Product.Gradient] = "gradient δᵀ·x (TN)",
+        [Product.Square] = "square (NN)",
+    };
+
+    public void Run()
+    {
+        var shape = $"{Batch}x{Visible}x{Hidden}";
+        Dictionary<string, double> peerRates = [];
+        string? peerNote = null;
+        try
+        {
+            var result = peer.Run("gemm_torch.py", "time", "--shapes", shape, "--square", sizes.GemmSquare ? Square.ToString() : "0",
+                "--runs", sizes.GemmRuns.ToString(), "--threads", options.PeerThreads.ToString(), "--device", options.PeerDevice);
+            foreach (var r in result.GetProperty("results").EnumerateArray())
+                peerRates[r.GetProperty("product").GetString()!] = r.GetProperty("gflops").GetDouble();
+        }
+        catch (PeerUnavailableException e)
+        {
+            peerNote = $"no peer figure: {e.Message}";
+        }
+
+        var x = RandomValues(Batch * Visible, 1);
+        var w = RandomValues(Hidden * Visible, 2);
+        var y = RandomValues(Batch * Hidden, 3);
+        var peerProducts = PeerProducts(x, w, y, out var checkProblem);
+
+        foreach (var kind in options.Backends)
+        {
+            using var backend = Backends.Open(kind);
+            using var tx = Upload(backend, x, Batch, Visible);
+            using var tw = Upload(backend, w, Hidden, Visible);
+            using var ty = Upload(backend, y, Batch, Hidden);
+            using var hidden = backend.Allocate<float>(Batch, Hidden);
+            using var visible = backend.Allocate<float>(Batch, Visible);
+            using var gradient = backend.Allocate<float>(Hidden, Visible);
+            var products = new (Product Product, Action Call, Tensor<float> Output)[]
+            {
+                (Product.Encode, () => backend.Gemm.Gemm(Transpose.None, Transpose.Transposed, 1f, tx, tw, 0f, hidden), hidden),
+                (Product.Decode, () => backend.Gemm.Gemm(Transpose.None, Transpose.None, 1f, ty, tw, 0f, visible), visible),
+                (Product.Gradient, () => backend.Gemm.Gemm(Transpose.Transposed, Transpose.None, 1f, ty, tx, 0f, gradient), gradient),
+            };
+            var runs = WorkloadSizes.IsSlow(kind) ? Math.Min(3, sizes.GemmRuns) : sizes.GemmRuns;
+            foreach (var (product, call, output) in products)
+            {
+                call();
+                backend.Synchronize();
+                var validity = peerProducts is null ? checkProblem! : Compare(output.ToArray(), peerProducts[product]);
+                var seconds = Timing.MedianSecondsPerCall(() => { call(); backend.Synchronize(); }, runs, WorkloadSizes.IsSlow(kind) ? 1 : 3);
+                AddFigure(kind, product, shape, 2.0 * Batch * Visible * Hidden / seconds / 1e9, peerRates, validity, peerNote);
+            }
+            if (sizes.GemmSquare)
+                RunSquare(kind, backend, peerRates, peerNote);
+        }
+    }
+
+    private void RunSquare(AcceleratorKind kind, IBackend backend, Dictionary<string, double> peerRates, string? peerNote)
+    {
+        var shape = $"{Square}x{Square}x{Square}";
+        if (WorkloadSizes.IsSlow(kind))
+        {
+            run.Figures.Add(new Figure(Workload.W4, $"{PeerNames[Product.Square]} {shape}", Backends.Label(kind), "GFLOP/s", null,
+                peerRates.GetValueOrDefault(PeerNames[Product.Square]), true, "not run", "about a minute per call on ILGPU's CPU accelerator"));
+            return;
+        }
+        using var a = Upload(backend, RandomValues(Square * Square, 4), Square, Square);
+        using var b = Upload(backend, RandomValues(Square * Square, 5), Square, Square);
+        using var c = backend.Allocate<float>(Square, Square);
+        var seconds = Timing.MedianSecondsPerCall(() => { backend.Gemm.Gemm(Transpose.None, Transpose.None, 1f, a, b, 0f, c); backend.Synchronize(); },
+            Math.Max(3, sizes.GemmRuns / 3), 1);
+        AddFigure(kind, Product.Square, shape, 2.0 * Square * Square * Square / seconds / 1e9, peerRates,
+            "unchecked", "the same kernel's DAE-shape products are checked against the peer's");
+    }
+
+    private void AddFigure(AcceleratorKind kind, Product product, string shape, double gflops, Dictionary<string, double> peerRates, string validity, string? note)
+    {
+        var name = PeerNames[product];
+        log($"W4 {Backends.Label(kind)} {name} {shape}: {gflops:F2} GFLOP/s");
+        run.Figures.Add(new Figure(Workload.W4, $"{name} {shape}", Backends.Label(kind), "GFLOP/s", gflops,
+            peerRates.TryGetValue(name, out var p) ? p : null, HigherIsBetter: true, validity, note));
+    }
+
+    /// <summary>The peer's three products of the same operands, or null with the reason.</summary>
+    private Dictionary<Product, double[]>? PeerProducts(float[] x, float[] w, float[] y, out string? problem)
+    {
+        problem = null;
+        var folder = Path.Combine(data.Scratch, "gemm-check");
+        Directory.CreateDirectory(folder);
+        NpyFile.Write(Path.Combine(folder, "x.npy"), x, Batch, Visible);
+        NpyFile.Write(Path.Combine(folder, "w.npy"), w, Hidden, Visible);
+        NpyFile.Write(Path.Combine(folder, "y.npy"), y, Batch, Hidden);
+        try
+        {
+            peer.Run("gemm_torch.py", "check", "--dir", folder, "--device", options.PeerDevice, "--threads", options.PeerThreads.ToString());
+        }
+        catch (PeerUnavailableException e)
+        {
+            problem = "no peer";
+            log($"W4 check: {e.Message}");
+            return null;
+        }
+        return new()
+        {
+            [Product.Encode] = NpyFile.Read(Path.Combine(folder, "nt.npy")).Values,
+            [Product.Decode] = NpyFile.Read(Path.Combine(folder, "nn.npy")).Values,
+            [Product.Gradient] = NpyFile.Read(Path.Combine(folder, "tn.npy")).Values,
+        };
+    }
+
+    /// <summary>"valid" when |ours − peer| ≤ atol + rtol·|peer| everywhere, else "INVALID" with the worst element.</summary>
+    private static string Compare(float[] ours, double[] theirs)
+    {
+        if (ours.Length != theirs.Length)
+            return $"INVALID: {ours.Length} elements vs the peer's {theirs.Length}";
+        var outside = 0;
+        double worst = 0;
+        for (var i = 0; i < ours.Length; i++)
+        {
+            var d = Math.Abs(ours[i] - theirs[i]);
+            worst = Math.Max(worst, d);
+            if (!(d <= AbsoluteTolerance + RelativeTolerance * Math.Abs(theirs[i])))
+                outside++;
+        }
+        return outside == 0 ? "valid" : $"INVALID: {outside} elements differ, worst by {worst:g3}";
+    }
+
+    /// <summary>Values in [−0.5, 0.5) from the counter-based generator, so every run multiplies the same operands.</summary>
+    private static float[] RandomValues(int count, uint stream)
+    {
+        var v = new float[count];
+        for (var i = 0; i < count; i++)
+            v[i] = (float)CounterRng.Uniform(BenchData.Seed, (uint)RngStream.Data, stream, (uint)i, 0) - 0.5f;
+        return v;
+    }
+
+    private static Tensor<float> Upload(IBackend backend, float[] values, int rows, int columns)
+    {
+        var t = backend.Allocate<float>(rows, columns);
+        t.CopyFrom(values);
+        return t;
+    }
+}

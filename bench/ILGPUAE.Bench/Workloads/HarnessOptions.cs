@@ -1,0 +1,82 @@
+namespace ILGPUAE.Bench.Workloads;
+
+using ILGPUAE.Backends;
+
+/// <summary>Quick: subsets sized for ≈5 minutes on 2 cores. Full: the workloads as the benchmark issue defines them.</summary>
+public enum BenchMode
+{
+    Quick,
+    Full,
+}
+
+/// <summary>Which workloads to run: W1 … W5 of bench/RESULTS.md.</summary>
+public enum Workload
+{
+    W1,
+    W2,
+    W3,
+    W4,
+    W5,
+}
+
+/// <summary>
+/// What `workloads` runs: <c>workloads [--quick | --full] [--backends host,cpu] [--only W1,W4]
+/// [--name cpu] [--python PATH] [--peer-device cpu|cuda] [--peer-threads 2] [--no-peers] [--data-dir DIR]
+/// [--out bench]</c>.
+/// </summary>
+public sealed record HarnessOptions
+{
+    public BenchMode Mode { get; init; } = BenchMode.Quick;
+    public IReadOnlyList<AcceleratorKind> Backends { get; init; } = [AcceleratorKind.Host, AcceleratorKind.Cpu];
+    public IReadOnlySet<Workload> Only { get; init; } = Enum.GetValues<Workload>().ToHashSet();
+
+    /// <summary>Names the results file (bench/results/NAME.json): "cpu" for this machine, "gpu" for the GPU machine.</summary>
+    public string Name { get; init; } = "cpu";
+
+    /// <summary>Debian's interpreter with python3-torch; the `python3` first on PATH here is another one.</summary>
+    public string Python { get; init; } = "/usr/bin/python3";
+
+    public string PeerDevice { get; init; } = "cpu";
+    public int PeerThreads { get; init; } = 2;
+    public bool Peers { get; init; } = true;
+    public string? DataDir { get; init; }
+
+    /// <summary>The bench folder: peers/ is read from it, RESULTS.md, results/ and the charts are written into it.</summary>
+    public string BenchDir { get; init; } = "bench";
+
+    public bool Runs(Workload w) => Only.Contains(w);
+
+    public static HarnessOptions Parse(IReadOnlyList<string> args)
+    {
+        var o = new HarnessOptions();
+        for (var i = 0; i < args.Count; i++)
+        {
+            string Value() => i + 1 < args.Count ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+            o = args[i] switch
+            {
+                "--quick" => o with { Mode = BenchMode.Quick },
+                "--full" => o with { Mode = BenchMode.Full },
+                "--backends" => o with { Backends = Value().Split(',').Select(ParseBackend).ToArray() },
+                "--only" => o with { Only = Value().Split(',').Select(w => Enum.Parse<Workload>(w, ignoreCase: true)).ToHashSet() },
+                "--name" => o with { Name = Value() },
+                "--python" => o with { Python = Value() },
+                "--peer-device" => o with { PeerDevice = Value() },
+                "--peer-threads" => o with { PeerThreads = int.Parse(Value()) },
+                "--no-peers" => o with { Peers = false },
+                "--data-dir" => o with { DataDir = Value() },
+                "--out" => o with { BenchDir = Value() },
+                _ => throw new ArgumentException($"unknown option {args[i]}; see bench/ILGPUAE.Bench/Workloads/HarnessOptions.cs"),
+            };
+        }
+        return o;
+    }
+
+    private static AcceleratorKind ParseBackend(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "host" => AcceleratorKind.Host,
+        "cpu" => AcceleratorKind.Cpu,
+        "cuda" => AcceleratorKind.Cuda,
+        "opencl" => AcceleratorKind.OpenCL,
+        _ => throw new ArgumentException($"--backends {name}: expected host, cpu, cuda or opencl"),
+    };
+}

@@ -1,0 +1,57 @@
+namespace ILGPUAE.Bench.Workloads;
+
+using System.Text.Json.Serialization;
+
+/// <summary>
+/// One row of RESULTS.md: our figure and the peer's for the same workload on the same machine, in the same run.
+/// <see cref="Speedup"/> is how many times faster we are (&gt; 1: faster), whatever the unit's direction.
+/// </summary>
+public sealed record Figure(
+    Workload Workload, string Case, string Backend, string Unit, double? Ours, double? Peer, bool HigherIsBetter,
+    string Check, string? Note = null)
+{
+    [JsonIgnore]
+    public double? Speedup => Ours is > 0 && Peer is > 0 ? (HigherIsBetter ? Ours / Peer : Peer / Ours) : null;
+}
+
+/// <summary>W3: one point of seconds per epoch against parallelism and hidden units.</summary>
+public sealed record GridPoint(string Backend, int Parallelism, int Hidden, int Images, double SecondsPerEpoch);
+
+/// <summary>
+/// The equivalence check: both sides train the same steps from the same initial weights on the same clean
+/// and masked inputs; the final weights and the mean loss must agree within tolerance, else the ratios that
+/// rest on this configuration are marked invalid.
+/// </summary>
+public sealed record CheckResult(
+    string Name, string Backend, int Steps, int Batch, string Loss, int Hidden, double OurLoss, double PeerLoss,
+    double MaxWeightDiff, double MaxWeightUpdate, double MaxBiasDiff, bool Passed, string Detail);
+
+/// <summary>W5 on one backend: device bytes by purpose and managed bytes per training step.</summary>
+public sealed record MemoryResult(
+    string Backend, long TotalBytes, long DataBytes, long BookkeepingBytes, long EvaluationBytes, long TrainingBytes,
+    long BudgetBytes, double? ManagedBytesPerStepAllThreads, double? ManagedBytesPerStepThisThread, int StepsMeasured, string? Note)
+{
+    /// <summary>What the target compares with the budget: everything but the data set and its per-example bookkeeping.</summary>
+    [JsonIgnore]
+    public double BudgetRatio => (double)(TrainingBytes + EvaluationBytes) / BudgetBytes;
+}
+
+public sealed record MachineInfo(
+    string Cpu, int Cores, string Os, string Runtime, string Vector, string DateUtc, string LoadBefore, string? LoadAfter,
+    string? OpenBlasCoreType, string? Gpu);
+
+/// <summary>The peer's identity: torch version and the BLAS it really ran on.</summary>
+public sealed record PeerInfo(
+    string Torch, int Threads, string Device, string BlasInfo, string BlasConfigLine, IReadOnlyList<string> BlasLibraries,
+    string? OpenBlasCoreType, string? Cuda);
+
+/// <summary>Everything one `workloads` invocation measured; bench/results/NAME.json holds it, RESULTS.md renders it.</summary>
+public sealed record BenchRun(string Name, BenchMode Mode, MachineInfo Machine, PeerInfo? Peer, string? PeerUnavailable)
+{
+    public double WallSeconds { get; set; }
+    public List<Figure> Figures { get; init; } = [];
+    public List<GridPoint> Grid { get; init; } = [];
+    public List<CheckResult> Checks { get; init; } = [];
+    public List<MemoryResult> Memory { get; init; } = [];
+    public List<string> Notes { get; init; } = [];
+}

@@ -1,0 +1,222 @@
+namespace ILGPUAE.Bench.Workloads;
+
+using System.Globalization;
+using System.Text;
+
+/// <summary>Renders bench/RESULTS.md from the runs in bench/results/*.json.</summary>
+public static class ResultsReport
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static string Markdown(IReadOnlyList<BenchRun> runs, IReadOnlyList<string> charts)
+    {
+        var md = new StringBuilder();
+        md.AppendLine("# Benchmark results");
+        md.AppendLine();
+        md.AppendLine("Written by `./run-bench.sh` (`bench/ILGPUAE.Bench workloads`, peers in `bench/peers/`) from `bench/results/*.json`; " +
+                      "do not edit by hand. Every figure is a median of several repetitions; ours and the peer's come from the same invocation " +
+                      "on the same machine. **Speed-up** = how many times faster ILGPUAE is than the peer (> 1: ILGPUAE faster), whatever the unit. " +
+                      "A ratio counts only when its **check** says `valid`: the peer trained the same steps from the same initial weights, " +
+                      "inputs and masks and reached the same weights and loss within tolerance (see *Equivalence checks*).");
+        md.AppendLine();
+        if (!runs.Any(r => r.Peer?.Device.StartsWith("cuda") == true || r.Name.StartsWith("gpu")))
+        {
+            md.AppendLine("## GPU rows: not measured yet");
+            md.AppendLine();
+            md.AppendLine("No session so far has had the GPU machine, so there are no `cuda` rows and no PyTorch-on-GPU figures. " +
+                          "`./run-bench.sh --publish` builds the self-contained harness and packs MNIST; `./run-bench.sh --gpu` runs it " +
+                          "there (no .NET needed) and writes `bench/results/gpu.json`, whose rows then appear here beside the CPU ones.");
+            md.AppendLine();
+        }
+        foreach (var run in runs)
+            RunSection(md, run, charts.Where(c => c.Contains($"-{run.Name}.")).ToList());
+        return md.ToString();
+    }
+
+    private static void RunSection(StringBuilder md, BenchRun run, List<string> charts)
+    {
+        var m = run.Machine;
+        md.AppendLine($"## {run.Name}: {run.Mode.ToString().ToLowerInvariant()} run, {m.DateUtc}");
+        md.AppendLine();
+        md.AppendLine("| machine | |");
+        md.AppendLine("| --- | --- |");
+        md.AppendLine($"| CPU | {m.Cpu}, {m.Cores} cores, {m.Vector} |");
+        if (m.Gpu is not null)
+            md.AppendLine($"| GPU | {m.Gpu} |");
+        md.AppendLine($"| OS, runtime | {m.Os}; {m.Runtime} |");
+        md.AppendLine($"| load average (1/5/15 min) | before {m.LoadBefore}, after {m.LoadAfter ?? "?"} (other work on the machine slows both sides) |");
+        if (run.Peer is { } p)
+        {
+            md.AppendLine($"| peer | PyTorch {p.Torch} on {p.Device}, {p.Threads} threads{(p.Cuda is null ? "" : $", {p.Cuda}, TF32 off")} |");
+            md.AppendLine($"| torch BLAS | `BLAS_INFO={p.BlasInfo}` (`torch.__config__.show()`); loaded: {string.Join(", ", p.BlasLibraries.Select(l => $"`{l}`"))} |");
+            md.AppendLine($"| OPENBLAS_CORETYPE | {p.OpenBlasCoreType ?? "unset"} |");
+        }
+        else
+            md.AppendLine($"| peer | unavailable: {run.PeerUnavailable} |");
+        md.AppendLine($"| wall time of the workloads | {run.WallSeconds:F0} s |");
+        md.AppendLine();
+
+        Headline(md, run);
+        FigureTable(md, run, Workload.W1, "W1: tied DAE throughput (784→1000, cross-entropy, masking 0.25, SGD lr 0.1, batch 100)");
+        FigureTable(md, run, Workload.W2, $"W2: per-sample SGD (784→500, batch 1, squared error, masking 0.25, lr 0.1), seconds per {WorkloadSizes.W2EpochImages}-image epoch");
+        Grid(md, run, charts);
+        FigureTable(md, run, Workload.W4, "W4: GEMM, fp32 (our IGemm vs torch.matmul; operands stored as the engine stores them, transposes as flags)");
+        Memory(md, run);
+        Checks(md, run);
+        if (run.Notes.Count > 0)
+        {
+            md.AppendLine("### Notes");
+            md.AppendLine();
+            foreach (var n in run.Notes)
+                md.AppendLine($"- {n}");
+            md.AppendLine();
+        }
+        foreach (var c in charts)
+            md.AppendLine($"![{Path.GetFileNameWithoutExtension(c)}]({c})");
+        md.AppendLine();
+    }
+
+    /// <summary>The figures with targets from the host-provider and benchmark issues, one line each.</summary>
+    private static void Headline(StringBuilder md, BenchRun run)
+    {
+        md.AppendLine("### Headline");
+        md.AppendLine();
+        md.AppendLine("| workload | backend | ILGPUAE | PyTorch | speed-up | target | check |");
+        md.AppendLine("| --- | --- | ---: | ---: | ---: | --- | --- |");
+        foreach (var f in run.Figures.Where(f => f.Workload is Workload.W1 or Workload.W2 or Workload.W4))
+        {
+            var (target, met) = Target(f);
+            md.AppendLine($"| {f.Workload} {f.Case} | {f.Backend} | {Num(f.Ours)} {f.Unit} | {Num(f.Peer)} | {Speedup(f)} | {target}{met} | {f.Check} |");
+        }
+        foreach (var mem in run.Memory)
+            md.AppendLine($"| W5 device bytes ÷ budget | {mem.Backend} | {mem.BudgetRatio:F2}× | | | ≤ 1.25×{(mem.BudgetRatio <= 1.25 ? " ✓" : " ✗")} | |");
+        foreach (var mem in run.Memory.Where(x => x.ManagedBytesPerStepAllThreads is not null))
+            md.AppendLine($"| W5 managed bytes per step | {mem.Backend} | {mem.ManagedBytesPerStepAllThreads:F0} B | | | " +
+                          (mem.Backend is "host" or "cuda" ? $"0{(mem.ManagedBytesPerStepAllThreads <= 0.5 ? " ✓" : " ✗")}" : "— (ILGPU's CPU launcher allocates per launch)") + " | |");
+        md.AppendLine();
+    }
+
+    private static (string Target, string Met) Target(Figure f)
+    {
+        double? ratio = (f.Workload, f.Backend) switch
+        {
+            (Workload.W1, "host") => 1,
+            (Workload.W1, "cuda") => 2,
+            (Workload.W2, "host") when !f.Case.Contains("Hogwild") => 2,
+            (Workload.W2, "cuda") when !f.Case.Contains("Hogwild") => 20,
+            (Workload.W4, "host") when !f.Case.StartsWith("square") => 0.5,
+            (Workload.W4, "cuda") => f.Case.StartsWith("square") ? 0.5 : 1,
+            _ => null,
+        };
+        if (ratio is { } r)
+            return ($"≥ {r.ToString(Inv)}×", f.Speedup is { } s && f.Check == "valid" ? s >= r ? " ✓" : " ✗" : "");
+        if (f.Workload == Workload.W4 && f.Backend == "cpu" && f.Ours is { } g)
+            return ("≥ 4× naive (0.5–0.8) = 3.2 GFLOP/s", g >= 3.2 ? " ✓" : " ✗");
+        return ("—", "");
+    }
+
+    private static void FigureTable(StringBuilder md, BenchRun run, Workload w, string title)
+    {
+        var rows = run.Figures.Where(f => f.Workload == w).ToList();
+        if (rows.Count == 0)
+            return;
+        md.AppendLine($"### {title}");
+        md.AppendLine();
+        md.AppendLine("| case | backend | ILGPUAE | PyTorch | unit | speed-up | check | note |");
+        md.AppendLine("| --- | --- | ---: | ---: | --- | ---: | --- | --- |");
+        foreach (var f in rows)
+            md.AppendLine($"| {f.Case} | {f.Backend} | {Num(f.Ours)} | {Num(f.Peer)} | {f.Unit} | {Speedup(f)} | {f.Check} | {f.Note} |");
+        md.AppendLine();
+    }
+
+    private static void Grid(StringBuilder md, BenchRun run, List<string> charts)
+    {
+        if (run.Grid.Count == 0)
+            return;
+        md.AppendLine($"### W3: seconds per {WorkloadSizes.W2EpochImages}-image epoch against parallelism × hidden units (per-sample SGD as W2)");
+        md.AppendLine();
+        var hidden = run.Grid.Select(p => p.Hidden).Distinct().Order().ToList();
+        var images = string.Join(", ", run.Grid.GroupBy(p => p.Backend).Select(g => $"{g.Key} on {g.First().Images}"));
+        md.AppendLine($"Measured on the first images ({images}) and scaled to {WorkloadSizes.W2EpochImages}; parallelism is threads " +
+                      "(the host provider's worker pool; torch.set_num_threads). Speed-up rows: torch ÷ host at the same threads. " +
+                      "The check is W2's (same code path, hidden 500).");
+        md.AppendLine();
+        md.AppendLine($"| backend | threads | {string.Join(" | ", hidden.Select(h => $"{h} hidden"))} |");
+        md.AppendLine($"| --- | ---: | {string.Join(" | ", hidden.Select(_ => "---:"))} |");
+        foreach (var g in run.Grid.GroupBy(p => (p.Backend, p.Parallelism)).OrderBy(g => g.Key.Backend).ThenBy(g => g.Key.Parallelism))
+            md.AppendLine($"| {g.Key.Backend} | {g.Key.Parallelism} | {string.Join(" | ", hidden.Select(h => Num(g.FirstOrDefault(p => p.Hidden == h)?.SecondsPerEpoch)))} |");
+        foreach (var t in run.Grid.Where(p => p.Backend == "host").Select(p => p.Parallelism).Distinct().Order())
+        {
+            var cells = hidden.Select(h =>
+            {
+                var ours = run.Grid.FirstOrDefault(p => p.Backend == "host" && p.Parallelism == t && p.Hidden == h)?.SecondsPerEpoch;
+                var theirs = run.Grid.FirstOrDefault(p => p.Backend.StartsWith("torch") && p.Parallelism == t && p.Hidden == h)?.SecondsPerEpoch;
+                return ours is > 0 && theirs is > 0 ? $"{theirs / ours:F1}×" : "—";
+            });
+            md.AppendLine($"| speed-up host vs torch | {t} | {string.Join(" | ", cells)} |");
+        }
+        md.AppendLine();
+        foreach (var c in charts.Where(c => c.StartsWith("w3")))
+            md.AppendLine($"![W3]({c})");
+        md.AppendLine();
+    }
+
+    private static void Memory(StringBuilder md, BenchRun run)
+    {
+        if (run.Memory.Count == 0)
+            return;
+        md.AppendLine("### W5: memory");
+        md.AppendLine();
+        md.AppendLine("Device bytes: what the W1 trainer (batch 100, 784→1000, 6000 training images, all 10 000 test images as `train dae` " +
+                      "evaluates them) holds in tensors of its backend (`IBackend.AllocatedBytes`; an ILGPU context's own memory is not ours). " +
+                      "Budget = parameters + gradients + optimizer state (none: SGD without momentum) + two batches of activations " +
+                      "(x̃ [B,784], y [B,1000], z [B,784] each). The ratio leaves out the data set and its per-example bookkeeping " +
+                      "(epoch order, per-example losses) but counts the evaluator's 1000-row chunk buffers. " +
+                      "Managed bytes per step: `GC.GetTotalAllocatedBytes(precise: true)` (all threads) and " +
+                      "`GC.GetAllocatedBytesForCurrentThread` (the training thread) around whole `RunEpoch` calls of two trainers that " +
+                      "differ only in their number of steps, less the epoch's shuffled order.");
+        md.AppendLine();
+        md.AppendLine("| backend | device total | data set | bookkeeping | evaluation chunk | training (params, grads, batch buffers) | budget | (training + evaluation) ÷ budget | managed B/step, all threads | managed B/step, training thread | note |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        foreach (var x in run.Memory)
+            md.AppendLine($"| {x.Backend} | {MiB(x.TotalBytes)} | {MiB(x.DataBytes)} | {MiB(x.BookkeepingBytes)} | {MiB(x.EvaluationBytes)} | " +
+                          $"{MiB(x.TrainingBytes)} | {MiB(x.BudgetBytes)} | {x.BudgetRatio:F2}× | {Num(x.ManagedBytesPerStepAllThreads)} | " +
+                          $"{Num(x.ManagedBytesPerStepThisThread)} | {x.Note} |");
+        md.AppendLine();
+    }
+
+    private static void Checks(StringBuilder md, BenchRun run)
+    {
+        if (run.Checks.Count == 0)
+            return;
+        md.AppendLine("### Equivalence checks");
+        md.AppendLine();
+        md.AppendLine($"The harness writes our initial W, and in our epoch-0 order the clean images and the images our masks leave; the peer " +
+                      $"trains on them and writes its final parameters; our side is the real trainer on the same images. Pass: every " +
+                      $"|W_ours − W_torch| ≤ {EquivalenceCheck.AbsoluteTolerance.ToString(Inv)} + {EquivalenceCheck.RelativeTolerance.ToString(Inv)}·|W_torch|, " +
+                      $"the largest difference under {EquivalenceCheck.UpdateFraction:P0} of the largest change training made to W, biases within " +
+                      $"{(EquivalenceCheck.AbsoluteTolerance * 10).ToString(Inv)}, mean loss within a relative {EquivalenceCheck.LossTolerance.ToString(Inv)}. " +
+                      "W4's products are compared element-wise on the same operands (|Δ| ≤ 1e-4 + 1e-3·|torch|).");
+        md.AppendLine();
+        md.AppendLine("| configuration | backend | steps × batch | loss | ours | torch | max abs ΔW | largest update | passed |");
+        md.AppendLine("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- |");
+        foreach (var c in run.Checks)
+            md.AppendLine($"| {c.Name} (784→{c.Hidden}) | {c.Backend} | {c.Steps} × {c.Batch} | {c.Loss} | {c.OurLoss:F4} | {Num(c.PeerLoss, "F4")} | " +
+                          $"{Num(c.MaxWeightDiff, "g2")} | {Num(c.MaxWeightUpdate, "g2")} | {(c.Passed ? "yes" : $"**no**: {c.Detail}")} |");
+        md.AppendLine();
+    }
+
+    private static string Speedup(Figure f) => f.Speedup is { } s ? f.Check == "valid" ? $"{s:F2}×" : $"({s:F2}×, {f.Check})" : "—";
+
+    private static string Num(double? v, string? format = null)
+    {
+        if (v is not { } x || double.IsNaN(x))
+            return "—";
+        if (format is not null)
+            return x.ToString(format, Inv);
+        var a = Math.Abs(x);
+        return x.ToString(a >= 1000 ? "N0" : a >= 100 ? "F0" : a >= 10 ? "F1" : a >= 1 ? "F2" : "G3", Inv);
+    }
+
+    private static string MiB(long bytes) => $"{bytes / 1048576.0:F1} MiB";
+}
