@@ -79,8 +79,8 @@ case "$mode" in
         finish
         ;;
     publish)
-        # ILGPU and SkiaSharp's native library inside one compressed file; ≈40 MiB, runs without .NET.
-        dotnet publish bench/ILGPUAE.Bench -c Release -r linux-x64 --self-contained -nologo \
+        # The harness, ILGPU and SkiaSharp's native library in one compressed file that runs without .NET.
+        dotnet publish bench/ILGPUAE.Bench -c Release -r linux-x64 --self-contained -nologo -p:WorkloadsOnly=true -p:DebugType=none \
             -p:PublishSingleFile=true -p:EnableCompressionInSingleFile=true -p:IncludeNativeLibrariesForSelfExtract=true \
             -o publish/bench
         # The GPU machine reaches no registry: MNIST goes with the binary, gzipped (Mnist.Load reads .gz).
@@ -99,6 +99,8 @@ case "$mode" in
         data=()
         [ -d .data/mnist ] && data=(--data-dir .data/mnist)
         python="${PYTHON:-python3}"
+        # The single file unpacks its native libraries under $HOME/.net unless told otherwise.
+        export DOTNET_BUNDLE_EXTRACT_BASE_DIR="${DOTNET_BUNDLE_EXTRACT_BASE_DIR:-${TMPDIR:-/tmp}/ilgpuae-bundle}"
         "$python" -c 'import torch; assert torch.cuda.is_available(), "torch sees no CUDA device"'
         status=0
         "$bin" workloads --full --backends cuda --name gpu --python "$python" --peer-device cuda "${data[@]}" "${args[@]}" || status=$?

@@ -1,4 +1,3 @@
-using BenchmarkDotNet.Running;
 using ILGPUAE.Bench.Workloads;
 
 // `workloads …` runs W1–W5 against the peers and writes bench/RESULTS.md; `report` re-renders it from
@@ -16,8 +15,16 @@ static int Report(string[] args)
     return 0;
 }
 
+#if WORKLOADS_ONLY
 static int Switch(string[] args)
 {
-    BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    Console.Error.WriteLine("this build has only `workloads` and `report`: the kernel benches were left out (-p:WorkloadsOnly=true)");
+    return 2;
+}
+#else
+static int Switch(string[] args)
+{
+    BenchmarkDotNet.Running.BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     return 0;
 }
+#endif

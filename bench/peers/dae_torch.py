@@ -15,6 +15,8 @@ Modes (each prints one JSON object on stdout):
          b_visible.npy and losses.npy (mean loss of each step) there, for the harness to compare
 
 Run with Debian's interpreter on the CPU: /usr/bin/python3 bench/peers/dae_torch.py info
+The harness runs it with MALLOC_MMAP_THRESHOLD_ and MALLOC_TRIM_THRESHOLD_ raised (PeerRunner.cs): with glibc's
+defaults every step's freed gradient buffers go back to the kernel and are faulted in again.
 """
 import argparse
 import gzip
@@ -113,9 +115,7 @@ class TiedDae:
         else:
             total = 0.5 * (x - z).pow(2).sum()
         loss = total / x.shape[0]
-        # Zeroing keeps the gradient buffers: with set_to_none=True every step allocates fresh [H, V]
-        # gradients, which measured several times slower per sample on the 2-core machine (page faults).
-        self.opt.zero_grad(set_to_none=False)
+        self.opt.zero_grad(set_to_none=True)
         loss.backward()
         self.opt.step()
         return loss.detach()

@@ -43,7 +43,7 @@ public sealed record MachineInfo(
 /// <summary>The peer's identity: torch version and the BLAS it really ran on.</summary>
 public sealed record PeerInfo(
     string Torch, int Threads, string Device, string BlasInfo, string BlasConfigLine, IReadOnlyList<string> BlasLibraries,
-    string? OpenBlasCoreType, string? Cuda);
+    string? OpenBlasCoreType, string? Cuda, string? Environment = null);
 
 /// <summary>Everything one `workloads` invocation measured; bench/results/NAME.json holds it, RESULTS.md renders it.</summary>
 public sealed record BenchRun(string Name, BenchMode Mode, MachineInfo Machine, PeerInfo? Peer, string? PeerUnavailable)

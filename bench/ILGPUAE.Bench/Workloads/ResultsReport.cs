@@ -19,6 +19,20 @@ public static class ResultsReport
                       "A ratio counts only when its **check** says `valid`: the peer trained the same steps from the same initial weights, " +
                       "inputs and masks and reached the same weights and loss within tolerance (see *Equivalence checks*).");
         md.AppendLine();
+        md.AppendLine("Reading these figures:");
+        md.AppendLine();
+        md.AppendLine("- The 2-core machine is shared with other work; the load average row says how busy it was. Ours and the peer's " +
+                      "figures are taken one after the other, so a burst of load can fall on either side: compare ratios across runs, " +
+                      "not single rows.");
+        md.AppendLine("- The peer is Debian's `python3-torch` 1.13 with `libopenblas0-pthread`, 2 threads (W2: the faster of 1 and 2), " +
+                      "eager autograd and `torch.optim.SGD`, with our initial weights; its shuffles and masks are its own when timed. " +
+                      "LibTorch 2.10 (≈14 000 samples/s on W1, ≈145 GFLOP/s GEMM on this machine, per the host-provider issue) " +
+                      "cannot run on Debian 12's glibc and stays a reference, not a same-run peer.");
+        md.AppendLine("- `cpu` is ILGPU's CPU accelerator: it emulates GPU threads with OS threads, so it runs on small subsets; " +
+                      "its rates are per image and compare all the same.");
+        md.AppendLine("- Not measured yet: Hogwild per-sample SGD (the engine has no such option yet), cuBLAS as an in-process GEMM " +
+                      "peer, and every GPU row.");
+        md.AppendLine();
         if (!runs.Any(r => r.Peer?.Device.StartsWith("cuda") == true || r.Name.StartsWith("gpu")))
         {
             md.AppendLine("## GPU rows: not measured yet");
@@ -50,6 +64,9 @@ public static class ResultsReport
             md.AppendLine($"| peer | PyTorch {p.Torch} on {p.Device}, {p.Threads} threads{(p.Cuda is null ? "" : $", {p.Cuda}, TF32 off")} |");
             md.AppendLine($"| torch BLAS | `BLAS_INFO={p.BlasInfo}` (`torch.__config__.show()`); loaded: {string.Join(", ", p.BlasLibraries.Select(l => $"`{l}`"))} |");
             md.AppendLine($"| OPENBLAS_CORETYPE | {p.OpenBlasCoreType ?? "unset"} |");
+            if (p.Environment is not null)
+                md.AppendLine($"| peer environment | `{p.Environment}`: glibc keeps freed memory instead of returning it to the kernel; with its defaults " +
+                              "each step's fresh gradient buffers were faulted in again, and per-sample steps ran ≈10× slower |");
         }
         else
             md.AppendLine($"| peer | unavailable: {run.PeerUnavailable} |");

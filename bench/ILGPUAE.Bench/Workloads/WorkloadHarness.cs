@@ -87,7 +87,8 @@ public static class WorkloadHarness
             static string? Str(JsonElement e, string name) => e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
             return (new PeerInfo(Str(j, "torch")!, j.GetProperty("threads").GetInt32(), options.PeerDevice, Str(j, "BLAS_INFO") ?? "unknown",
                 Str(j, "blas_config_line") ?? "", j.GetProperty("blas_libraries").EnumerateArray().Select(e => e.GetString()!).ToList(),
-                Str(j, "OPENBLAS_CORETYPE"), Str(j, "cuda")), null);
+                Str(j, "OPENBLAS_CORETYPE"), Str(j, "cuda"),
+                string.Join(' ', PeerRunner.Environment.Select(e => $"{e.Name}={System.Environment.GetEnvironmentVariable(e.Name) ?? e.Value}"))), null);
         }
         catch (PeerUnavailableException e)
         {
