@@ -43,7 +43,9 @@ public sealed class ConsoleTrainingObserver : ITrainingObserver
 
     public void Progress(StepProgress p)
     {
-        var description = $"epoch {p.Epoch}/{epochs} · {p.Processed}/{p.Total} · loss {p.RunningLoss:F4} · {p.SamplesPerSecond:F0} samples/s";
+        // Hogwild reports no running loss (NaN): the workers' losses are only summed at the epoch's end.
+        var loss = double.IsNaN(p.RunningLoss) ? "" : $" · loss {p.RunningLoss:F4}";
+        var description = $"epoch {p.Epoch}/{epochs} · {p.Processed}/{p.Total}{loss} · {p.SamplesPerSecond:F0} samples/s";
         if (context is null)
         {
             if (sinceLog.Elapsed >= LogInterval)
