@@ -129,8 +129,9 @@ public sealed class TrainDaeCliTests(TrainDaeRuns runs) : IClassFixture<TrainDae
         var x = Closeness.ToDouble(MnistSample.Test(TestImages));
         var untrainedLoss = ReferenceDae.MeanLoss(LossKind.SquaredError, untrained, TestImages, x, x);
 
+        // One epoch of 300 images takes the loss from about 97 to about 21; half is a loose bar for a smoke test.
         var trainedLoss = RecordedTestLoss(runs.ShortRun);
-        Assert.True(trainedLoss < 0.75 * untrainedLoss, $"after one epoch the test loss is {trainedLoss:R}, untrained {untrainedLoss:R}");
+        Assert.True(trainedLoss < 0.5 * untrainedLoss, $"after one epoch the test loss is {trainedLoss:R}, untrained {untrainedLoss:R}");
     }
 
     [Fact]
