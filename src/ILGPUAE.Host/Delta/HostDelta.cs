@@ -23,10 +23,7 @@ internal sealed unsafe class HostDelta : IDelta
 
     public void SigmoidOutputDelta(LossKind loss, Tensor<float> z, Tensor<float> x, float scale, Tensor<float> delta, Tensor<float> losses)
     {
-        Shapes.RequireRank2(z, nameof(z));
-        Shapes.RequireSame(z, nameof(z), x, nameof(x));
-        Shapes.RequireSame(z, nameof(z), delta, nameof(delta));
-        Shapes.RequireLength(losses, nameof(losses), z.Shape[0], $"one per row of z {z.Shape}");
+        Shapes.OutputDelta(z, x, delta, losses);
         if (loss is not (LossKind.SquaredError or LossKind.CrossEntropy))
             throw new ArgumentOutOfRangeException(nameof(loss), loss, null);
         job.Set(loss, backend.PointerOf(z, nameof(z)), backend.PointerOf(x, nameof(x)), scale,
