@@ -7,6 +7,7 @@ using ILGPUAE.Host.Corruption;
 using ILGPUAE.Host.Delta;
 using ILGPUAE.Host.MatVec;
 using ILGPUAE.Host.Optimizer;
+using ILGPUAE.Host.Softmax;
 using ILGPUAE.Host.Threading;
 
 /// <summary>Which register tile the host GEMM runs.</summary>
@@ -54,6 +55,7 @@ public sealed unsafe class HostBackend : IBackend
         Name = $"host: {threads} {(threads == 1 ? "core" : "cores")}, {tile}";
         Activation = new HostActivation(this, pool);
         Delta = new HostDelta(this, pool);
+        Softmax = new HostSoftmax(this, pool);
         Corruption = new HostCorruption(this, pool);
         Optimizer = new HostOptimizer(this, pool);
     }
@@ -75,6 +77,7 @@ public sealed unsafe class HostBackend : IBackend
     public IGemm Gemm { get; }
     public IActivation Activation { get; }
     public IDelta Delta { get; }
+    public ISoftmax Softmax { get; }
     public ICorruption Corruption { get; }
     public IOptimizer Optimizer { get; }
 
