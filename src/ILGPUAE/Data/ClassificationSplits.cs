@@ -9,6 +9,7 @@ using ILGPUAE.IO;
 public sealed record ClassificationSplits(Dataset Train, Dataset Valid, Dataset Test)
 {
     public const int ValidationCount = 10000;
+    public const int Classes = 10;
 
     /// <summary>MNIST split as above.</summary>
     public static ClassificationSplits Load(string? dataDir, Action<string>? log)
