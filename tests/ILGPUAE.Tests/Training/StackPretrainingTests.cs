@@ -44,10 +44,22 @@ public sealed class StackPretrainingTests
             Assert.True(actual.TryGet(tensor.Name, out var other));
             Assert.Equal(tensor.Data, other.Data);
         }
+        // Layer 0's pictures: 28×28 tiles with 1-pixel gaps, 10 a row; 24 units fill 3 rows of filters, 50 digits 10 rows of 5 pairs.
+        Assert.Equal((291, 88), PngSize(whole.File("filters.png")));
+        Assert.Equal((291, 291), PngSize(whole.File("reconstructions.png")));
+
         // The resumed run kept the saved options (the request's defaults were ignored) and every epoch's metrics.
         Assert.Equal(Small.Hidden, resumed.Options.Hidden);
         Assert.Equal(metrics.Layers.Select(l => l.Epochs.Count), resumed.Layers.Select(l => l.Epochs.Count));
         Assert.Equal(metrics.Layers[1].Epochs[^1].TrainLoss, resumed.Layers[1].Epochs[^1].TrainLoss);
+    }
+
+    /// <summary>Width and height from a PNG's IHDR chunk, after checking the signature.</summary>
+    private static (int Width, int Height) PngSize(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, bytes[..8]);
+        return (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16)), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20)));
     }
 
     [Fact]

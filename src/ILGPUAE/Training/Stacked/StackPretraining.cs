@@ -2,6 +2,7 @@ namespace ILGPUAE.Training.Stacked;
 
 using ILGPUAE.Backends;
 using ILGPUAE.Data;
+using ILGPUAE.Evaluation;
 using ILGPUAE.IO;
 
 /// <summary>Where a pretraining run reads data, where it writes, and what it runs on.</summary>
@@ -13,7 +14,7 @@ public sealed record StackRunRequest(StackOptions Options, AcceleratorKind Accel
 /// `pretrain` from start to end: layer by layer, a <see cref="DaeTrainer"/> on the previous layer's clean
 /// codes. Each layer's run lives in <c>OUT/layer{i}/</c> (a `train dae` directory: checkpoint after every
 /// epoch, so --resume continues mid-layer); when a layer is done it is appended to <c>OUT/model.safetensors</c>
-/// (<see cref="StackFile"/>) and its codes feed the next layer.
+/// (<see cref="StackFile"/>) and its codes feed the next layer. Layer 0's filters and reconstructions are drawn as PNGs.
 /// </summary>
 public static class StackPretraining
 {
@@ -73,6 +74,11 @@ public static class StackPretraining
             stack = stack.With(trainer.Model);
             stack.Write(outDir);
             metrics.Write(outDir);
+            if (layer == 0)
+            {
+                LayerPictures.WriteFilters(Path.Combine(outDir, LayerPictures.FiltersFileName), trainer.Model, splits.Test.Rows);
+                LayerPictures.WriteReconstructions(Path.Combine(outDir, LayerPictures.ReconstructionsFileName), trainer.Model, splits.Test, layerOptions);
+            }
             if (layer + 1 < options.Layers)
                 (train, test) = (CodeEncoder.Encode(trainer.Model, train), CodeEncoder.Encode(trainer.Model, test));
         }
