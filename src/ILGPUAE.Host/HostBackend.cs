@@ -7,6 +7,7 @@ using ILGPUAE.Host.Corruption;
 using ILGPUAE.Host.Delta;
 using ILGPUAE.Host.MatVec;
 using ILGPUAE.Host.Optimizer;
+using ILGPUAE.Host.Softmax;
 using ILGPUAE.Host.Threading;
 
 /// <summary>Which register tile the host GEMM runs.</summary>
@@ -65,6 +66,7 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider
         Name = $"host: {threads} {(threads == 1 ? "core" : "cores")}, {tile}";
         Activation = new HostActivation(this, pool);
         Delta = new HostDelta(this, pool);
+        Softmax = new HostSoftmax(this, pool);
         Corruption = new HostCorruption(this, pool);
         Optimizer = new HostOptimizer(this, pool);
     }
@@ -86,6 +88,7 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider
     public IGemm Gemm { get; }
     public IActivation Activation { get; }
     public IDelta Delta { get; }
+    public ISoftmax Softmax { get; }
     public ICorruption Corruption { get; }
     public IOptimizer Optimizer { get; }
 

@@ -75,6 +75,14 @@ public static class Shapes
             throw new ArgumentException($"{name} must be a matrix, got shape {t.Shape}", name);
     }
 
+    /// <summary>A matrix of class scores [M,C] needs at least one class.</summary>
+    public static void RequireClassMatrix(Tensor<float> t, string name)
+    {
+        RequireRank2(t, name);
+        if (t.Shape[1] < 1)
+            throw new ArgumentException($"{name} has shape {t.Shape}; expected [examples, classes] with at least one class", name);
+    }
+
     public static void RequireSame<T, U>(Tensor<T> a, string nameA, Tensor<U> b, string nameB)
         where T : unmanaged where U : unmanaged
     {

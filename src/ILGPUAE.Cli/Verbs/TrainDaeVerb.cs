@@ -10,6 +10,11 @@ public enum LossOption
     Xent,
 }
 
+public static class LossOptionExtensions
+{
+    public static LossKind ToLossKind(this LossOption loss) => loss == LossOption.Mse ? LossKind.SquaredError : LossKind.CrossEntropy;
+}
+
 [Verb("dae", HelpText = "Train a tied-weight denoising autoencoder on MNIST.")]
 public sealed class TrainDaeOptions : AcceleratorOptions
 {
@@ -59,7 +64,7 @@ public sealed class TrainDaeOptions : AcceleratorOptions
     {
         Hidden = Hidden,
         Corruption = Corruption,
-        Loss = Loss == LossOption.Mse ? LossKind.SquaredError : LossKind.CrossEntropy,
+        Loss = Loss.ToLossKind(),
         LearningRate = LearningRate,
         Momentum = Momentum,
         Batch = Batch,
