@@ -1,6 +1,5 @@
 namespace ILGPUAE.Host;
 
-using System.Runtime.Intrinsics;
 using ILGPUAE.Backend;
 using ILGPUAE.Host.Activation;
 using ILGPUAE.Host.Corruption;

@@ -104,7 +104,10 @@ internal sealed unsafe class HostCorruption : ICorruption
                 for (var j = 0; j < n; j++)
                 {
                     var h = CounterRng.Hash32(key.Seed, (uint)key.Stream, key.Epoch, example, (uint)j);
-                    destination[offset + j] = h < threshold ? 0f : x[offset + j];
+                    // h < threshold ? 0f : x, without a branch: a coin-flip branch mispredicts a quarter of
+                    // the time and each miss throws away the hashes in flight (measured 2× slower).
+                    var keep = (int)~(((long)h - (long)threshold) >> 63);
+                    destination[offset + j] = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(x[offset + j]) & keep);
                 }
             }
         }
