@@ -24,7 +24,7 @@ public static class CliApp
     };
 
     private static readonly Type[] TopLevel =
-        [typeof(TrainGroup), typeof(DataGroup), typeof(EvalOptions), typeof(CheckOptions), typeof(DevicesOptions)];
+        [typeof(TrainGroup), typeof(DataGroup), typeof(PretrainOptions), typeof(FinetuneVerbOptions), typeof(EvalOptions), typeof(CheckOptions), typeof(DevicesOptions)];
 
     public static int Run(string[] args)
     {
@@ -46,6 +46,8 @@ public static class CliApp
             {
                 TrainDaeOptions o => TrainDaeVerb.Run(o),
                 DataFetchOptions o => DataFetchVerb.Run(o),
+                PretrainOptions o => PretrainVerb.Run(o),
+                FinetuneVerbOptions o => FinetuneVerb.Run(o),
                 EvalOptions o => EvalVerb.Run(o),
                 CheckOptions o => CheckVerb.Run(o),
                 DevicesOptions => DevicesVerb.Run(),

@@ -1,12 +1,12 @@
 namespace ILGPUAE.Host;
 
-using System.Runtime.Intrinsics;
 using ILGPUAE.Backend;
 using ILGPUAE.Host.Activation;
 using ILGPUAE.Host.Corruption;
 using ILGPUAE.Host.Delta;
 using ILGPUAE.Host.MatVec;
 using ILGPUAE.Host.Optimizer;
+using ILGPUAE.Host.Softmax;
 using ILGPUAE.Host.Threading;
 
 /// <summary>Which register tile the host GEMM runs.</summary>
@@ -29,9 +29,13 @@ public enum HostGemmKernel
 /// (on hardware without AVX-512, .NET runs it as two 256-bit halves); the GEMM tile is chosen by
 /// <see cref="HostGemmKernel"/>.
 /// </summary>
-public sealed unsafe class HostBackend : IBackend
+public sealed unsafe class HostBackend : IBackend, ILaneProvider
 {
     private readonly WorkerPool pool;
+    private readonly HostGemmKernel kernel;
+
+    /// <summary>The backend whose memory this one uses: itself, or for a lane the backend that made it.</summary>
+    private readonly HostBackend memoryOwner;
     private long allocatedBytes;
 
     /// <summary>A backend that runs on every core.</summary>
@@ -43,17 +47,25 @@ public sealed unsafe class HostBackend : IBackend
     /// <param name="threads">Threads that run kernels, the caller's included (at least 1).</param>
     /// <param name="kernel">The GEMM register tile; tests force <see cref="HostGemmKernel.Portable"/> to cover it.</param>
     public HostBackend(int threads, HostGemmKernel kernel = HostGemmKernel.Auto)
+        : this(threads, kernel, memoryOwner: null)
+    {
+    }
+
+    private HostBackend(int threads, HostGemmKernel kernel, HostBackend? memoryOwner)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        this.memoryOwner = memoryOwner ?? this;
         pool = new WorkerPool(threads);
         if (kernel == HostGemmKernel.Auto)
             kernel = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? HostGemmKernel.Vector512 : HostGemmKernel.Portable;
         (Gemm, var tile) = kernel == HostGemmKernel.Vector512
             ? ((IGemm)new HostGemm<Tile10x32>(this, pool), Tile10x32.Description)
             : (new HostGemm<TilePortable>(this, pool), TilePortable.Description);
+        this.kernel = kernel;
         Name = $"host: {threads} {(threads == 1 ? "core" : "cores")}, {tile}";
         Activation = new HostActivation(this, pool);
         Delta = new HostDelta(this, pool);
+        Softmax = new HostSoftmax(this, pool);
         Corruption = new HostCorruption(this, pool);
         Optimizer = new HostOptimizer(this, pool);
     }
@@ -75,6 +87,7 @@ public sealed unsafe class HostBackend : IBackend
     public IGemm Gemm { get; }
     public IActivation Activation { get; }
     public IDelta Delta { get; }
+    public ISoftmax Softmax { get; }
     public ICorruption Corruption { get; }
     public IOptimizer Optimizer { get; }
 
@@ -97,10 +110,15 @@ public sealed unsafe class HostBackend : IBackend
     /// <summary>The storage behind a tensor of this backend; any other tensor is a caller's mistake.</summary>
     internal T* PointerOf<T>(Tensor<T> tensor, string parameter) where T : unmanaged
     {
-        if (tensor is HostTensor<T> t && ReferenceEquals(t.Backend, this))
+        if (tensor is HostTensor<T> t && ReferenceEquals(t.Backend.memoryOwner, memoryOwner))
             return t.Pointer;
         throw new ArgumentException($"{parameter} (shape {tensor.Shape}) does not belong to backend '{Name}'", parameter);
     }
+
+    public int MaxLanes => Environment.ProcessorCount;
+
+    /// <summary>A single-threaded backend on this backend's memory, for one Hogwild worker.</summary>
+    public IBackend CreateLane() => new HostBackend(1, kernel, memoryOwner);
 
     public void Dispose() => pool.Dispose();
 }

@@ -23,8 +23,7 @@ public sealed class ActivationLauncher : IActivation
 
     public void BiasActivate(Tensor<float> x, Tensor<float> bias, Backend.Activation activation)
     {
-        Shapes.RequireRank2(x, nameof(x));
-        Shapes.RequireLength(bias, nameof(bias), x.Shape[1], $"one per column of x {x.Shape}");
+        Shapes.BiasActivate(x, bias);
         if (x.Length == 0)
             return;
         var kernel = activation switch

@@ -60,6 +60,26 @@ public interface IDelta
     void SigmoidOutputDelta(LossKind loss, Tensor<float> z, Tensor<float> x, float scale, Tensor<float> delta, Tensor<float> losses);
 }
 
+/// <summary>
+/// Softmax outputs of a classifier (Softmax family). Every matrix is [M,C]: one row per example, one
+/// column per class; labels are class indices [M].
+/// </summary>
+public interface ISoftmax
+{
+    /// <summary>x[M,C] ← softmax(x + bias[C]) row by row, as exp(v − max v) / Σ exp(v − max v), so large logits do not overflow.</summary>
+    void BiasSoftmax(Tensor<float> x, Tensor<float> bias);
+
+    /// <summary>
+    /// For softmax outputs z[M,C]: losses[m] = −log z[m, labels[m]] (the log clamped at −100) and
+    /// delta[m,c] = scale · (z[m,c] − [c = labels[m]]), the loss's gradient w.r.t. the softmax's input.
+    /// A label outside [0, C) gives a NaN loss (so training stops there) and delta = scale · z.
+    /// </summary>
+    void CrossEntropyDelta(Tensor<float> z, Tensor<int> labels, float scale, Tensor<float> delta, Tensor<float> losses);
+
+    /// <summary>predictions[m] = the first c with the largest scores[m,c]; correct[m] = 1 if that is labels[m], else 0.</summary>
+    void Argmax(Tensor<float> scores, Tensor<int> labels, Tensor<int> predictions, Tensor<int> correct);
+}
+
 /// <summary>Batch assembly and input corruption (Corruption family).</summary>
 public interface ICorruption
 {

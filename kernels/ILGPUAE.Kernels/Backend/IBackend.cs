@@ -22,6 +22,7 @@ public interface IBackend : IDisposable
     IGemm Gemm { get; }
     IActivation Activation { get; }
     IDelta Delta { get; }
+    ISoftmax Softmax { get; }
     ICorruption Corruption { get; }
     IOptimizer Optimizer { get; }
 }

@@ -17,10 +17,70 @@ public static class Shapes
         return (m, n, ka);
     }
 
+    /// <summary>a [M,N], sums [N].</summary>
+    public static void ColumnSums(Tensor<float> a, Tensor<float> sums)
+    {
+        RequireRank2(a, "a");
+        RequireLength(sums, "sums", a.Shape[1], $"one per column of a {a.Shape}");
+    }
+
+    /// <summary>x [M,N], bias [N].</summary>
+    public static void BiasActivate(Tensor<float> x, Tensor<float> bias)
+    {
+        RequireRank2(x, "x");
+        RequireLength(bias, "bias", x.Shape[1], $"one per column of x {x.Shape}");
+    }
+
+    /// <summary>z, x, delta [M,N], losses [M].</summary>
+    public static void OutputDelta(Tensor<float> z, Tensor<float> x, Tensor<float> delta, Tensor<float> losses)
+    {
+        RequireRank2(z, "z");
+        RequireSame(z, "z", x, "x");
+        RequireSame(z, "z", delta, "delta");
+        RequireLength(losses, "losses", z.Shape[0], $"one per row of z {z.Shape}");
+    }
+
+    /// <summary>data [rows, N], indices [M], destination [M,N].</summary>
+    public static void Gather(Tensor<float> data, Tensor<int> indices, Tensor<float> destination)
+    {
+        RequireRank2(data, "data");
+        RequireRank2(destination, "destination");
+        RequireLength(indices, "indices", destination.Shape[0], $"one per row of destination {destination.Shape}");
+        if (data.Shape[1] != destination.Shape[1])
+            throw new ArgumentException($"data {data.Shape} and destination {destination.Shape} must have the same row length");
+    }
+
+    /// <summary>x, destination [M,N], indices [M].</summary>
+    public static void Mask(Tensor<float> x, Tensor<int> indices, Tensor<float> destination)
+    {
+        RequireRank2(x, "x");
+        RequireSame(x, "x", destination, "destination");
+        RequireLength(indices, "indices", x.Shape[0], $"one per row of x {x.Shape}");
+    }
+
+    /// <summary>param, grad, and (with momentum) velocity of one shape.</summary>
+    public static void Sgd(Tensor<float> param, Tensor<float> grad, Tensor<float>? velocity, float momentum)
+    {
+        RequireSame(param, "param", grad, "grad");
+        if (momentum == 0f)
+            return;
+        if (velocity is null)
+            throw new ArgumentException($"momentum {momentum} needs a velocity tensor of shape {param.Shape}", nameof(velocity));
+        RequireSame(param, "param", velocity, "velocity");
+    }
+
     public static void RequireRank2<T>(Tensor<T> t, string name) where T : unmanaged
     {
         if (t.Shape.Rank != 2)
             throw new ArgumentException($"{name} must be a matrix, got shape {t.Shape}", name);
+    }
+
+    /// <summary>A matrix of class scores [M,C] needs at least one class.</summary>
+    public static void RequireClassMatrix(Tensor<float> t, string name)
+    {
+        RequireRank2(t, name);
+        if (t.Shape[1] < 1)
+            throw new ArgumentException($"{name} has shape {t.Shape}; expected [examples, classes] with at least one class", name);
     }
 
     public static void RequireSame<T, U>(Tensor<T> a, string nameA, Tensor<U> b, string nameB)

@@ -7,6 +7,7 @@ using ILGPUAE.Delta;
 using ILGPUAE.MatVec;
 using ILGPUAE.Optimizer;
 using ILGPUAE.Random;
+using ILGPUAE.Softmax;
 
 /// <summary>One kernel run compared with its double-precision reference.</summary>
 /// <param name="Kernel">Family and variant, e.g. "gemm NT".</param>
@@ -58,6 +59,12 @@ public sealed class KernelChecks
             yield return ActivationBackward(Backend.Activation.Sigmoid, s, 31);
             yield return OutputDelta(LossKind.SquaredError, s, 33);
             yield return OutputDelta(LossKind.CrossEntropy, 3, s);
+            yield return BiasSoftmax(s, 10, logitOffset: 0);
+            yield return BiasSoftmax(3, s, logitOffset: 90);
+            yield return SoftmaxCrossEntropy(s, 10);
+            yield return SoftmaxCrossEntropy(3, s);
+            yield return Argmax(s, 10);
+            yield return Argmax(3, s);
             yield return Gather(s, 31, 1000);
             yield return Mask(s, 784, 0.25f);
             yield return Sgd(s * 31, 0f);
@@ -149,6 +156,61 @@ public sealed class KernelChecks
         return d.WorstToleranceRatio >= l.WorstToleranceRatio ? d : l;
     }
 
+    /// <param name="logitOffset">Added to every logit: at 90, exp overflows float unless the row maximum is subtracted first.</param>
+    public CheckResult BiasSoftmax(int m, int n, float logitOffset)
+    {
+        var x = Uniform(m * n, logitOffset - 10, logitOffset + 10);
+        var bias = Uniform(n, -2, 2);
+        using var tx = Upload(x, m, n);
+        using var tb = Upload(bias, n);
+        backend.Softmax.BiasSoftmax(tx, tb);
+        var expected = ToDouble(x);
+        SoftmaxReference.BiasSoftmax(m, n, expected, ToDouble(bias));
+        return Compare(logitOffset == 0 ? "bias+softmax" : "bias+softmax large", $"M={m} N={n}", Download(tx), expected, 1e-6);
+    }
+
+    /// <summary>Checks the softmax cross-entropy delta and the per-example losses together (the worse is reported).</summary>
+    public CheckResult SoftmaxCrossEntropy(int m, int n)
+    {
+        // Outputs are real softmax rows (each sums to 1); labels cover every class.
+        var z = Uniform(m * n, -4, 4);
+        var rows = ToDouble(z);
+        SoftmaxReference.BiasSoftmax(m, n, rows, new double[n]);
+        z = Array.ConvertAll(rows, v => (float)v);
+        var labels = Labels(m, n);
+        const float scale = 0.25f;
+        using var tz = Upload(z, m, n);
+        using var tl = UploadInts(labels);
+        using var td = backend.Allocate<float>(m, n);
+        using var tloss = backend.Allocate<float>(m);
+        backend.Softmax.CrossEntropyDelta(tz, tl, scale, td, tloss);
+        var delta = new double[m * n];
+        var losses = new double[m];
+        SoftmaxReference.CrossEntropyDelta(m, n, ToDouble(z), labels, scale, delta, losses);
+        var d = Compare("softmax xent delta", $"M={m} N={n}", Download(td), delta, 1e-7);
+        var l = Compare("softmax xent delta", $"M={m} N={n}", Download(tloss), losses, 1e-6);
+        return d.WorstToleranceRatio >= l.WorstToleranceRatio ? d : l;
+    }
+
+    /// <summary>Predictions and hits must match exactly (the tolerance is zero); the worse of the two is reported.</summary>
+    public CheckResult Argmax(int m, int n)
+    {
+        var scores = Uniform(m * n, -1, 1);
+        var labels = Labels(m, n);
+        using var ts = Upload(scores, m, n);
+        using var tl = UploadInts(labels);
+        using var tp = backend.Allocate<int>(m);
+        using var tc = backend.Allocate<int>(m);
+        backend.Softmax.Argmax(ts, tl, tp, tc);
+        var predictions = new int[m];
+        var correct = new int[m];
+        SoftmaxReference.Argmax(m, n, ToDouble(scores), labels, predictions, correct);
+        backend.Synchronize();
+        var p = Compare("argmax", $"M={m} N={n}", ToFloat(tp.ToArray()), ToDouble(predictions), 0);
+        var c = Compare("argmax", $"M={m} N={n}", ToFloat(tc.ToArray()), ToDouble(correct), 0);
+        return p.WorstToleranceRatio >= c.WorstToleranceRatio ? p : c;
+    }
+
     public CheckResult Gather(int m, int n, int rows)
     {
         var data = Uniform(rows * n, 0, 1);
@@ -223,6 +285,17 @@ public sealed class KernelChecks
     }
 
     private static double[] ToDouble(float[] values) => Array.ConvertAll(values, v => (double)v);
+
+    private static double[] ToDouble(int[] values) => Array.ConvertAll(values, v => (double)v);
+
+    private static float[] ToFloat(int[] values) => Array.ConvertAll(values, v => (float)v);
+
+    /// <summary>m labels in [0, n) from the Data stream.</summary>
+    private int[] Labels(int m, int n)
+    {
+        var stream = draw++;
+        return Enumerable.Range(0, m).Select(i => (int)(CounterRng.Hash32(seed, (uint)RngStream.Data, stream, (uint)i, 1) % (uint)n)).ToArray();
+    }
 
     private Tensor<float> Upload(float[] values, params int[] shape)
     {

@@ -22,11 +22,7 @@ public sealed class CorruptionLauncher : ICorruption
 
     public void Gather(Tensor<float> data, Tensor<int> indices, Tensor<float> destination)
     {
-        Shapes.RequireRank2(data, nameof(data));
-        Shapes.RequireRank2(destination, nameof(destination));
-        Shapes.RequireLength(indices, nameof(indices), destination.Shape[0], $"one per row of destination {destination.Shape}");
-        if (data.Shape[1] != destination.Shape[1])
-            throw new ArgumentException($"data {data.Shape} and destination {destination.Shape} must have the same row length");
+        Shapes.Gather(data, indices, destination);
         if (destination.Length == 0)
             return;
         var g = backend.Stride(destination.Length);
@@ -36,9 +32,7 @@ public sealed class CorruptionLauncher : ICorruption
 
     public void Mask(Tensor<float> x, Tensor<int> indices, NoiseKey key, float probability, Tensor<float> destination)
     {
-        Shapes.RequireRank2(x, nameof(x));
-        Shapes.RequireSame(x, nameof(x), destination, nameof(destination));
-        Shapes.RequireLength(indices, nameof(indices), x.Shape[0], $"one per row of x {x.Shape}");
+        Shapes.Mask(x, indices, destination);
         if (x.Length == 0)
             return;
         var p = new MaskParameters(key.Seed, (uint)key.Stream, key.Epoch, CounterRng.BernoulliThreshold(probability), x.Shape[1]);

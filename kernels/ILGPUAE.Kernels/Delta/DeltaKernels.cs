@@ -7,8 +7,11 @@ using ILGPUAE.Ilgpu;
 /// <summary>Output deltas (grid-stride over elements) and per-example losses (grid-stride over rows, barrier-free).</summary>
 public static class DeltaKernels
 {
-    /// <summary>log clamped below at −100, as PyTorch's BCELoss.</summary>
-    public static float ClampedLog(float v) => v > 0f ? MathF.Max(MathF.Log(v), -100f) : -100f;
+    /// <summary>
+    /// log clamped below at −100, as PyTorch's BCELoss: log 0 gives −100, but NaN stays NaN so that a
+    /// diverged model reports a NaN loss instead of a finite one.
+    /// </summary>
+    public static float ClampedLog(float v) => v > 0f ? MathF.Max(MathF.Log(v), -100f) : v == 0f ? -100f : float.NaN;
 
     /// <summary>delta[i] = scale · (z − x)·z(1 − z) (squared error through a sigmoid).</summary>
     public static void SquaredErrorSigmoid(Index1D index, ArrayView<float> z, ArrayView<float> x, ArrayView<float> delta, float scale, GridStride g)

@@ -23,10 +23,7 @@ public sealed class DeltaLauncher : IDelta
 
     public void SigmoidOutputDelta(LossKind loss, Tensor<float> z, Tensor<float> x, float scale, Tensor<float> delta, Tensor<float> losses)
     {
-        Shapes.RequireRank2(z, nameof(z));
-        Shapes.RequireSame(z, nameof(z), x, nameof(x));
-        Shapes.RequireSame(z, nameof(z), delta, nameof(delta));
-        Shapes.RequireLength(losses, nameof(losses), z.Shape[0], $"one per row of z {z.Shape}");
+        Shapes.OutputDelta(z, x, delta, losses);
         if (z.Length == 0)
             return;
         var zv = backend.ViewOf(z, nameof(z)).AsContiguous();

@@ -8,7 +8,8 @@ public static class DeltaReference
     /// <summary>PyTorch's BCELoss clamps each log at −100 so that a saturated unit gives a finite loss.</summary>
     public const double LogFloor = -100.0;
 
-    public static double ClampedLog(double v) => v > 0 ? Math.Max(Math.Log(v), LogFloor) : LogFloor;
+    /// <summary>log v clamped below at <see cref="LogFloor"/>; NaN (and a negative v) gives NaN, as torch.clamp does.</summary>
+    public static double ClampedLog(double v) => v > 0 ? Math.Max(Math.Log(v), LogFloor) : v == 0 ? LogFloor : double.NaN;
 
     /// <summary>Loss of one example: x and z are [N].</summary>
     public static double Loss(LossKind loss, ReadOnlySpan<double> x, ReadOnlySpan<double> z)

@@ -8,6 +8,7 @@ using ILGPUAE.Corruption;
 using ILGPUAE.Delta;
 using ILGPUAE.MatVec;
 using ILGPUAE.Optimizer;
+using ILGPUAE.Softmax;
 
 /// <summary>
 /// Runs the hand-written ILGPU kernels on one accelerator (CUDA, OpenCL or ILGPU's CPU accelerator).
@@ -27,6 +28,7 @@ public sealed class IlgpuBackend : IBackend
         Gemm = new GemmLauncher(this);
         Activation = new ActivationLauncher(this);
         Delta = new DeltaLauncher(this);
+        Softmax = new SoftmaxLauncher(this);
         Corruption = new CorruptionLauncher(this);
         Optimizer = new OptimizerLauncher(this);
     }
@@ -43,6 +45,7 @@ public sealed class IlgpuBackend : IBackend
     public IGemm Gemm { get; }
     public IActivation Activation { get; }
     public IDelta Delta { get; }
+    public ISoftmax Softmax { get; }
     public ICorruption Corruption { get; }
     public IOptimizer Optimizer { get; }
 

@@ -1,6 +1,5 @@
 namespace ILGPUAE.Ilgpu;
 
-using System.Runtime.InteropServices;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPUAE.Backend;
@@ -26,16 +25,23 @@ public sealed class IlgpuTensor<T> : Tensor<T> where T : unmanaged
     protected override Tensor<T> CreateView(int elementOffset, TensorShape shape) =>
         new IlgpuTensor<T>(backend, null, View.SubView(elementOffset, shape.Length), shape);
 
-    protected override void CopyFromCore(ReadOnlySpan<T> source)
+    // ILGPU's CopyFromCPU / CopyToCPU take the raw address of "the pinned CPU buffer": the span is pinned
+    // for the copy, or a compacting GC could move a managed array mid-copy (an unwritten result, or a
+    // write into freed heap memory).
+    protected override unsafe void CopyFromCore(ReadOnlySpan<T> source)
     {
-        if (source.Length > 0)
-            View.CopyFromCPU(ref MemoryMarshal.GetReference(source), source.Length);
+        if (source.Length == 0)
+            return;
+        fixed (T* pinned = source)
+            View.CopyFromCPU(ref *pinned, source.Length);
     }
 
-    protected override void CopyToCore(Span<T> destination)
+    protected override unsafe void CopyToCore(Span<T> destination)
     {
-        if (destination.Length > 0)
-            View.CopyToCPU(ref MemoryMarshal.GetReference(destination), destination.Length);
+        if (destination.Length == 0)
+            return;
+        fixed (T* pinned = destination)
+            View.CopyToCPU(ref *pinned, destination.Length);
     }
 
     public override void Dispose()

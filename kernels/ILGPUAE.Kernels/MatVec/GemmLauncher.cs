@@ -48,8 +48,7 @@ public sealed class GemmLauncher : IGemm
 
     public void ColumnSums(Tensor<float> a, float beta, Tensor<float> sums)
     {
-        Shapes.RequireRank2(a, nameof(a));
-        Shapes.RequireLength(sums, nameof(sums), a.Shape[1], $"one per column of a {a.Shape}");
+        Shapes.ColumnSums(a, sums);
         if (sums.Length == 0)
             return;
         var g = backend.Stride(sums.Length);

@@ -21,7 +21,7 @@ public sealed class OptimizerLauncher : IOptimizer
 
     public void Sgd(Tensor<float> param, Tensor<float> grad, Tensor<float>? velocity, float learningRate, float momentum)
     {
-        Shapes.RequireSame(param, nameof(param), grad, nameof(grad));
+        Shapes.Sgd(param, grad, velocity, momentum);
         if (param.Length == 0)
             return;
         var pv = backend.ViewOf(param, nameof(param)).AsContiguous();
@@ -32,10 +32,7 @@ public sealed class OptimizerLauncher : IOptimizer
             sgd(g.Stride, pv, gv, learningRate, g);
             return;
         }
-        if (velocity is null)
-            throw new ArgumentException($"momentum {momentum} needs a velocity tensor of shape {param.Shape}", nameof(velocity));
-        Shapes.RequireSame(param, nameof(param), velocity, nameof(velocity));
         var s = backend.Stride(param.Length);
-        sgdMomentum(s.Stride, pv, gv, backend.ViewOf(velocity, nameof(velocity)).AsContiguous(), learningRate, momentum, s);
+        sgdMomentum(s.Stride, pv, gv, backend.ViewOf(velocity!, nameof(velocity)).AsContiguous(), learningRate, momentum, s);
     }
 }

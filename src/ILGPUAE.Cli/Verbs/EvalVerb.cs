@@ -7,8 +7,9 @@ using ILGPUAE.Data;
 using ILGPUAE.Evaluation;
 using ILGPUAE.IO;
 using ILGPUAE.Training;
+using ILGPUAE.Training.Stacked;
 
-[Verb("eval", HelpText = "Recompute the test loss of a trained model.")]
+[Verb("eval", HelpText = "Recompute the test loss of a trained autoencoder, or the test accuracy of a fine-tuned classifier.")]
 public sealed class EvalOptions : AcceleratorOptions
 {
     [Option("model", Required = true, HelpText = "A run directory (or its model.safetensors).")]
@@ -22,6 +23,19 @@ public static class EvalVerb
         var path = Directory.Exists(o.Model) ? Path.Combine(o.Model, DaeCheckpoint.ModelFileName) : o.Model;
         if (!File.Exists(path))
             throw new InputException($"--model {o.Model}: {path} does not exist; expected a run directory or a model.safetensors file");
+        SafeTensorsFile.Read(path).Metadata.TryGetValue(DaeCheckpoint.FormatKey, out var format);
+        return format switch
+        {
+            ClassifierCheckpoint.Format => Classifier(path, o),
+            StackFile.Format => throw new InputException(
+                $"--model {o.Model}: a pretrained stack has no test score of its own; evaluate its layers (layer0/ …) or fine-tune it with `finetune --pretrained`"),
+            _ => Autoencoder(path, o),
+        };
+    }
+
+    /// <summary>The test loss of a tied denoising autoencoder (`train dae`).</summary>
+    private static int Autoencoder(string path, EvalOptions o)
+    {
         var (options, _) = DaeCheckpoint.ReadModel(path);
         var (_, test) = Mnist.Load(o.DataDir, Console.WriteLine);
         if (options.TestLimit is { } limit)
@@ -36,6 +50,26 @@ public static class EvalVerb
 
         Console.WriteLine($"accelerator: {backend.Name}");
         Console.WriteLine($"test loss ({options.Loss}, {test.Count} examples): {loss.ToString("R", CultureInfo.InvariantCulture)}");
+        return CliApp.Ok;
+    }
+
+    /// <summary>The test accuracy of a fine-tuned classifier (`finetune`), with its 95 % interval.</summary>
+    private static int Classifier(string path, EvalOptions o)
+    {
+        var (architecture, options, _, _) = ClassifierCheckpoint.ReadModel(path);
+        var test = ClassificationSplits.Load(o.DataDir, Console.WriteLine).Limit(null, options.TestLimit).Test;
+
+        using var backend = AcceleratorCatalog.Open(o.Accelerator, o.Device, Console.WriteLine);
+        using var model = ClassifierCheckpoint.Load(path, backend);
+        using var pixels = backend.Allocate<float>(test.Count, test.Features);
+        pixels.CopyFrom(test.Pixels);
+        using var labels = backend.Allocate<int>(test.Count);
+        labels.CopyFrom(Array.ConvertAll(test.Labels, l => (int)l));
+        using var evaluator = new ClassifierEvaluator(model, pixels, labels);
+        var score = evaluator.Score();
+
+        Console.WriteLine($"accelerator: {backend.Name}");
+        Console.WriteLine($"classifier {architecture}: test accuracy {score} (95 % interval 1.96·√(p(1−p)/n))");
         return CliApp.Ok;
     }
 }

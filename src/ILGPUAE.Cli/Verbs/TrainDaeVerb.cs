@@ -10,6 +10,11 @@ public enum LossOption
     Xent,
 }
 
+public static class LossOptionExtensions
+{
+    public static LossKind ToLossKind(this LossOption loss) => loss == LossOption.Mse ? LossKind.SquaredError : LossKind.CrossEntropy;
+}
+
 [Verb("dae", HelpText = "Train a tied-weight denoising autoencoder on MNIST.")]
 public sealed class TrainDaeOptions : AcceleratorOptions
 {
@@ -37,6 +42,9 @@ public sealed class TrainDaeOptions : AcceleratorOptions
     [Option("seed", Default = 1UL, HelpText = "Seed of every random stream (weights, shuffles, masks).")]
     public ulong Seed { get; set; }
 
+    [Option("hogwild", Default = 0, HelpText = "K ≥ 2: K examples (batches) in flight at once with lock-free weight updates; faster, NOT reproducible. host only. 0 = sequential.")]
+    public int Hogwild { get; set; }
+
     [Option("train-limit", HelpText = "Train on the first N training images.")]
     public int? TrainLimit { get; set; }
 
@@ -56,12 +64,13 @@ public sealed class TrainDaeOptions : AcceleratorOptions
     {
         Hidden = Hidden,
         Corruption = Corruption,
-        Loss = Loss == LossOption.Mse ? LossKind.SquaredError : LossKind.CrossEntropy,
+        Loss = Loss.ToLossKind(),
         LearningRate = LearningRate,
         Momentum = Momentum,
         Batch = Batch,
         Epochs = Epochs,
         Seed = Seed,
+        Hogwild = Hogwild,
         TrainLimit = TrainLimit,
         TestLimit = TestLimit,
     };

@@ -24,8 +24,7 @@ internal sealed unsafe class HostActivation : IActivation
 
     public void BiasActivate(Tensor<float> x, Tensor<float> bias, Backend.Activation activation)
     {
-        Shapes.RequireRank2(x, nameof(x));
-        Shapes.RequireLength(bias, nameof(bias), x.Shape[1], $"one per column of x {x.Shape}");
+        Shapes.BiasActivate(x, bias);
         if (activation is not (Backend.Activation.Sigmoid or Backend.Activation.Identity))
             throw new ArgumentOutOfRangeException(nameof(activation), activation, null);
         biasActivate.Set(backend.PointerOf(x, nameof(x)), backend.PointerOf(bias, nameof(bias)), x.Shape[0], x.Shape[1], activation);

@@ -23,10 +23,7 @@ internal sealed unsafe class HostDelta : IDelta
 
     public void SigmoidOutputDelta(LossKind loss, Tensor<float> z, Tensor<float> x, float scale, Tensor<float> delta, Tensor<float> losses)
     {
-        Shapes.RequireRank2(z, nameof(z));
-        Shapes.RequireSame(z, nameof(z), x, nameof(x));
-        Shapes.RequireSame(z, nameof(z), delta, nameof(delta));
-        Shapes.RequireLength(losses, nameof(losses), z.Shape[0], $"one per row of z {z.Shape}");
+        Shapes.OutputDelta(z, x, delta, losses);
         if (loss is not (LossKind.SquaredError or LossKind.CrossEntropy))
             throw new ArgumentOutOfRangeException(nameof(loss), loss, null);
         job.Set(loss, backend.PointerOf(z, nameof(z)), backend.PointerOf(x, nameof(x)), scale,
@@ -113,13 +110,15 @@ internal sealed unsafe class HostDelta : IDelta
             return -total;
         }
 
-        /// <summary><see cref="DeltaKernels.ClampedLog"/> per lane: log v, at least −100, and −100 where v ≤ 0 or NaN.</summary>
+        /// <summary>
+        /// <see cref="DeltaKernels.ClampedLog"/> per lane: log v, at least −100 (so log 0 = −100), and NaN
+        /// where v is NaN or negative, so that a diverged model reports a NaN loss.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static Vector512<float> ClampedLog(Vector512<float> v)
         {
-            var floor = Vector512.Create(-100f);
-            var log = Vector512.Max(Vector512.Log(v), floor);
-            return Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), log, floor);
+            var log = Vector512.Max(Vector512.Log(v), Vector512.Create(-100f));
+            return Vector512.ConditionalSelect(Vector512.GreaterThanOrEqual(v, Vector512<float>.Zero), log, Vector512.Create(float.NaN));
         }
     }
 }

@@ -54,8 +54,7 @@ internal sealed unsafe class HostGemm<TKernel> : IGemm where TKernel : struct, I
 
     public void ColumnSums(Tensor<float> a, float beta, Tensor<float> sums)
     {
-        Shapes.RequireRank2(a, nameof(a));
-        Shapes.RequireLength(sums, nameof(sums), a.Shape[1], $"one per column of a {a.Shape}");
+        Shapes.ColumnSums(a, sums);
         var pa = backend.PointerOf(a, nameof(a));
         var ps = backend.PointerOf(sums, nameof(sums));
         if (sums.Length > 0)

@@ -22,15 +22,8 @@ internal sealed unsafe class HostOptimizer : IOptimizer
 
     public void Sgd(Tensor<float> param, Tensor<float> grad, Tensor<float>? velocity, float learningRate, float momentum)
     {
-        Shapes.RequireSame(param, nameof(param), grad, nameof(grad));
-        float* pv = null;
-        if (momentum != 0f)
-        {
-            if (velocity is null)
-                throw new ArgumentException($"momentum {momentum} needs a velocity tensor of shape {param.Shape}", nameof(velocity));
-            Shapes.RequireSame(param, nameof(param), velocity, nameof(velocity));
-            pv = backend.PointerOf(velocity, nameof(velocity));
-        }
+        Shapes.Sgd(param, grad, velocity, momentum);
+        var pv = momentum != 0f ? backend.PointerOf(velocity!, nameof(velocity)) : null;
         job.Set(backend.PointerOf(param, nameof(param)), backend.PointerOf(grad, nameof(grad)), pv, learningRate, momentum, param.Length);
         if (param.Length > 0)
             pool.Run(job, pool.PartsFor(param.Length, MinimumElementsPerPart));

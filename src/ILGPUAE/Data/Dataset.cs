@@ -51,10 +51,17 @@ public sealed class Dataset
     /// unless 0 ≤ n ≤ Count; turning a too-large user limit (e.g. <c>--train-limit</c>) into an
     /// <see cref="IO.InputException"/> is the caller's job, since only it knows the option's name.
     /// </summary>
-    public Dataset Take(int n)
+    public Dataset Take(int n) => Range(0, n, Name);
+
+    /// <summary>
+    /// A copy of examples [start, start + count), named <paramref name="name"/>. Throws
+    /// <see cref="ArgumentOutOfRangeException"/> unless the range lies inside the dataset.
+    /// </summary>
+    public Dataset Range(int start, int count, string name)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(n);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(n, Count);
-        return new Dataset(Name, n, Rows, Cols, Pixels.AsSpan(0, n * Features).ToArray(), Labels.AsSpan(0, n).ToArray());
+        ArgumentOutOfRangeException.ThrowIfNegative(start);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(start, Count - count);
+        return new Dataset(name, count, Rows, Cols, Pixels.AsSpan(start * Features, count * Features).ToArray(), Labels.AsSpan(start, count).ToArray());
     }
 }

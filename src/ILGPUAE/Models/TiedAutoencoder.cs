@@ -22,7 +22,10 @@ public sealed class TiedAutoencoder : IDisposable
         Weights = backend.Allocate<float>(hidden, visible);
         HiddenBias = backend.Allocate<float>(hidden);
         VisibleBias = backend.Allocate<float>(visible);
+        parameters = [(WeightName, Weights), (HiddenBiasName, HiddenBias), (VisibleBiasName, VisibleBias)];
     }
+
+    private readonly (string Name, Tensor<float> Tensor)[] parameters;
 
     public IBackend Backend { get; }
     public int Visible { get; }
@@ -38,8 +41,7 @@ public sealed class TiedAutoencoder : IDisposable
     public Tensor<float> VisibleBias { get; }
 
     /// <summary>The parameters in checkpoint order, with their checkpoint names.</summary>
-    public IReadOnlyList<(string Name, Tensor<float> Tensor)> Parameters =>
-        [(WeightName, Weights), (HiddenBiasName, HiddenBias), (VisibleBiasName, VisibleBias)];
+    public IReadOnlyList<(string Name, Tensor<float> Tensor)> Parameters => parameters;
 
     /// <summary>W ~ U[−r, r] with r = 4·√(6 / (hidden + visible)) (the sigmoid Glorot range), biases 0.</summary>
     public static TiedAutoencoder Create(IBackend backend, int visible, int hidden, ulong seed, uint layer = 0)
@@ -71,18 +73,20 @@ public sealed class TiedAutoencoder : IDisposable
         return model;
     }
 
-    /// <summary>y[B,hidden] = s(x[B,visible]·Wᵀ + b_hidden).</summary>
-    public void Encode(Tensor<float> x, Tensor<float> y)
+    /// <summary>y[B,hidden] = s(x[B,visible]·Wᵀ + b_hidden), launched on <paramref name="on"/> (default: the model's backend, or one of its lanes).</summary>
+    public void Encode(Tensor<float> x, Tensor<float> y, IBackend? on = null)
     {
-        Backend.Gemm.Gemm(Transpose.None, Transpose.Transposed, 1f, x, Weights, 0f, y);
-        Backend.Activation.BiasActivate(y, HiddenBias, Activation.Sigmoid);
+        var backend = on ?? Backend;
+        backend.Gemm.Gemm(Transpose.None, Transpose.Transposed, 1f, x, Weights, 0f, y);
+        backend.Activation.BiasActivate(y, HiddenBias, Activation.Sigmoid);
     }
 
-    /// <summary>z[B,visible] = s(y[B,hidden]·W + b_visible).</summary>
-    public void Decode(Tensor<float> y, Tensor<float> z)
+    /// <summary>z[B,visible] = s(y[B,hidden]·W + b_visible), launched on <paramref name="on"/> (default: the model's backend).</summary>
+    public void Decode(Tensor<float> y, Tensor<float> z, IBackend? on = null)
     {
-        Backend.Gemm.Gemm(Transpose.None, Transpose.None, 1f, y, Weights, 0f, z);
-        Backend.Activation.BiasActivate(z, VisibleBias, Activation.Sigmoid);
+        var backend = on ?? Backend;
+        backend.Gemm.Gemm(Transpose.None, Transpose.None, 1f, y, Weights, 0f, z);
+        backend.Activation.BiasActivate(z, VisibleBias, Activation.Sigmoid);
     }
 
     public void Dispose()

@@ -10,12 +10,18 @@ using ILGPUAE.Random;
 public sealed class TiedAutoencoderPass : IDisposable
 {
     private readonly TiedAutoencoder model;
+    private readonly IBackend backend;
     private readonly Tensor<float> clean, corrupted, hidden, output, outputDelta, hiddenDelta;
+    private readonly Tensor<float>[] gradients;
+    private readonly RowViews full;
+    private RowViews? partial;
 
-    public TiedAutoencoderPass(TiedAutoencoder model, int maxBatch)
+    /// <param name="lane">Where this pass's buffers live and its kernels run: the model's backend (default) or one of its lanes.</param>
+    public TiedAutoencoderPass(TiedAutoencoder model, int maxBatch, IBackend? lane = null)
     {
         this.model = model;
-        var b = model.Backend;
+        backend = lane ?? model.Backend;
+        var b = backend;
         MaxBatch = maxBatch;
         clean = b.Allocate<float>(maxBatch, model.Visible);
         corrupted = b.Allocate<float>(maxBatch, model.Visible);
@@ -26,9 +32,31 @@ public sealed class TiedAutoencoderPass : IDisposable
         WeightGradient = b.Allocate<float>(model.Hidden, model.Visible);
         HiddenBiasGradient = b.Allocate<float>(model.Hidden);
         VisibleBiasGradient = b.Allocate<float>(model.Visible);
+        gradients = [WeightGradient, HiddenBiasGradient, VisibleBiasGradient];
+        full = new RowViews(clean, corrupted, hidden, output, outputDelta, hiddenDelta);
+    }
+
+    /// <summary>The first b rows of every activation buffer; made once per batch size, so a step allocates nothing.</summary>
+    private sealed record RowViews(Tensor<float> X, Tensor<float> Xt, Tensor<float> Y, Tensor<float> Z, Tensor<float> Dz, Tensor<float> Dy)
+    {
+        public int Rows => X.Rows;
+
+        public RowViews Take(int b) => new(X.Slice(0, b), Xt.Slice(0, b), Y.Slice(0, b), Z.Slice(0, b), Dz.Slice(0, b), Dy.Slice(0, b));
+    }
+
+    private RowViews Rows(int b)
+    {
+        if (b == MaxBatch)
+            return full;
+        if (partial?.Rows != b)
+            partial = full.Take(b);
+        return partial;
     }
 
     public int MaxBatch { get; }
+
+    /// <summary>The backend this pass launches on.</summary>
+    public IBackend Backend => backend;
 
     /// <summary>∂L/∂W [hidden, visible]: the encoder's and the decoder's contributions, summed in one tensor.</summary>
     public Tensor<float> WeightGradient { get; }
@@ -37,7 +65,7 @@ public sealed class TiedAutoencoderPass : IDisposable
     public Tensor<float> VisibleBiasGradient { get; }
 
     /// <summary>Gradients in the order of <see cref="TiedAutoencoder.Parameters"/>.</summary>
-    public IReadOnlyList<Tensor<float>> Gradients => [WeightGradient, HiddenBiasGradient, VisibleBiasGradient];
+    public IReadOnlyList<Tensor<float>> Gradients => gradients;
 
     /// <summary>
     /// Forward and backward for rows <paramref name="indices"/> [b] of <paramref name="data"/> [N, visible],
@@ -46,19 +74,13 @@ public sealed class TiedAutoencoderPass : IDisposable
     /// </summary>
     public void ForwardBackward(Tensor<float> data, Tensor<int> indices, NoiseKey noise, float corruption, LossKind loss, Tensor<float> losses)
     {
-        var backend = model.Backend;
         var b = indices.Length;
-        var x = clean.Slice(0, b);
-        var xt = corrupted.Slice(0, b);
-        var y = hidden.Slice(0, b);
-        var z = output.Slice(0, b);
-        var dz = outputDelta.Slice(0, b);
-        var dy = hiddenDelta.Slice(0, b);
+        var (x, xt, y, z, dz, dy) = Rows(b);
 
         backend.Corruption.Gather(data, indices, x);
         backend.Corruption.Mask(x, indices, noise, corruption, xt);
-        model.Encode(xt, y);
-        model.Decode(y, z);
+        model.Encode(xt, y, backend);
+        model.Decode(y, z, backend);
 
         // δz = ∂(mean loss)/∂(decoder pre-activation); δy = (δz·W) ⊙ y(1 − y).
         backend.Delta.SigmoidOutputDelta(loss, z, x, 1f / b, dz, losses);

@@ -28,6 +28,12 @@ public sealed record DaeOptions
     public int Epochs { get; init; } = 15;
 
     public ulong Seed { get; init; } = 1;
+
+    /// <summary>
+    /// Hogwild workers: K ≥ 2 runs K batches at once with lock-free updates of the shared weights
+    /// (non-deterministic; host accelerator). 0 or 1 = sequential, reproducible SGD.
+    /// </summary>
+    public int Hogwild { get; init; }
     public int? TrainLimit { get; init; }
     public int? TestLimit { get; init; }
 
@@ -40,6 +46,7 @@ public sealed record DaeOptions
         Require(Momentum is >= 0f and < 1f, "--momentum", Momentum, "a number in [0, 1)");
         Require(Batch >= 1, "--batch", Batch, "an integer ≥ 1");
         Require(Epochs >= 1, "--epochs", Epochs, "an integer ≥ 1");
+        Require(Hogwild is >= 0 and <= 256, "--hogwild", Hogwild, "an integer from 0 (sequential) to 256");
         Require(TrainLimit is null or >= 1, "--train-limit", TrainLimit, "an integer ≥ 1");
         Require(TestLimit is null or >= 1, "--test-limit", TestLimit, "an integer ≥ 1");
     }

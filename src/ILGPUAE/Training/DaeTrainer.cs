@@ -3,6 +3,7 @@ namespace ILGPUAE.Training;
 using System.Diagnostics;
 using ILGPUAE.Backend;
 using ILGPUAE.Evaluation;
+using ILGPUAE.IO;
 using ILGPUAE.Models;
 using ILGPUAE.Random;
 
@@ -16,6 +17,8 @@ public sealed record EpochReport(int Epoch, double TrainLoss, double TestLoss, d
 /// Trains one tied denoising autoencoder by minibatch SGD (batch 1 = per-sample SGD). Owns the device
 /// copies of the data and every buffer, all allocated once; an epoch is launcher calls only, and losses
 /// stay on the device until a report reads them.
+/// With <see cref="DaeOptions.Hogwild"/> = K ≥ 2, K workers each take every K-th batch of the epoch's
+/// order and update the shared weights without locks (Hogwild): faster on many cores, not reproducible.
 /// </summary>
 public sealed class DaeTrainer : IDisposable
 {
@@ -30,11 +33,21 @@ public sealed class DaeTrainer : IDisposable
     private readonly ReconstructionEvaluator evaluator;
     private readonly Tensor<float>?[] velocities;
 
+    // Views of the epoch order and of the loss buffer for each batch, made once: a step allocates nothing.
+    private readonly Tensor<int>[] batchIndices;
+    private readonly Tensor<float>[] batchLosses;
+
+    /// <summary>Hogwild workers: a lane of the backend each, with its own activations and gradients.</summary>
+    private readonly (IBackend Lane, TiedAutoencoderPass Pass)[] workers;
+
     /// <param name="trainPixels">[trainCount, visible] in [0,1].</param>
     /// <param name="testPixels">[testCount, visible] in [0,1].</param>
     /// <param name="state">Where a resumed run stands; null for a fresh model from <see cref="DaeOptions.Seed"/>.</param>
     public DaeTrainer(IBackend backend, DaeOptions options, int visible, float[] trainPixels, float[] testPixels, TrainState? state = null)
     {
+        // Checked before anything is allocated, so a refused run leaks nothing.
+        if (options.Hogwild >= 2 && backend is not ILaneProvider)
+            throw new InputException($"--hogwild {options.Hogwild}: '{backend.Name}' cannot run concurrent workers; expected --accelerator host");
         this.options = options;
         Backend = backend;
         var trainCount = trainPixels.Length / visible;
@@ -47,18 +60,32 @@ public sealed class DaeTrainer : IDisposable
         Model = state is null
             ? TiedAutoencoder.Create(backend, visible, options.Hidden, options.Seed)
             : state.CreateModel(backend, visible, options.Hidden);
-        pass = new TiedAutoencoderPass(Model, Math.Min(options.Batch, trainCount));
+        var batch = Math.Min(options.Batch, trainCount);
+        pass = new TiedAutoencoderPass(Model, batch);
+        var batches = (trainCount + options.Batch - 1) / options.Batch;
+        batchIndices = new Tensor<int>[batches];
+        batchLosses = new Tensor<float>[batches];
+        for (var k = 0; k < batches; k++)
+        {
+            var start = k * options.Batch;
+            var b = Math.Min(options.Batch, trainCount - start);
+            batchIndices[k] = order.Slice(start, b);
+            batchLosses[k] = epochLosses.Slice(start, b);
+        }
+        workers = options.Hogwild < 2 ? [] : CreateWorkers((ILaneProvider)backend, options.Hogwild, batch);
         evaluator = new ReconstructionEvaluator(Model, test);
         velocities = Model.Parameters.Select(p => options.Momentum == 0 ? null : backend.Allocate<float>([.. p.Tensor.Shape.Dimensions])).ToArray();
         state?.RestoreVelocities(velocities);
         EpochsDone = state?.EpochsDone ?? 0;
-        StepsDone = state?.StepsDone ?? 0;
+        stepsDone = state?.StepsDone ?? 0;
     }
 
     public IBackend Backend { get; }
     public TiedAutoencoder Model { get; }
     public int EpochsDone { get; private set; }
-    public long StepsDone { get; private set; }
+    private long stepsDone;
+
+    public long StepsDone => Interlocked.Read(ref stepsDone);
     public int TrainCount => train.Rows;
 
     /// <summary>Momentum buffers in parameter order; entries are null when momentum is 0.</summary>
@@ -69,34 +96,78 @@ public sealed class DaeTrainer : IDisposable
     {
         var epoch = EpochsDone;
         var clock = Stopwatch.StartNew();
-        var lastReport = TimeSpan.Zero;
         order.CopyFrom(EpochOrder.Shuffle(options.Seed, epoch, TrainCount));
         var noise = new NoiseKey(options.Seed, RngStream.Mask, (uint)epoch);
         var epochStartStep = StepsDone;
-        var read = 0;
-        double lossSum = 0;
-
-        for (var start = 0; start < TrainCount; start += options.Batch)
-        {
-            var b = Math.Min(options.Batch, TrainCount - start);
-            pass.ForwardBackward(train, order.Slice(start, b), noise, options.Corruption, options.Loss, epochLosses.Slice(start, b));
-            for (var i = 0; i < velocities.Length; i++)
-                Backend.Optimizer.Sgd(Model.Parameters[i].Tensor, pass.Gradients[i], velocities[i], options.LearningRate, options.Momentum);
-            StepsDone++;
-
-            if (progress is not null && clock.Elapsed - lastReport >= ReportInterval)
-            {
-                lastReport = clock.Elapsed;
-                lossSum += SumLosses(read, start + b, epoch, epochStartStep);
-                read = start + b;
-                progress(new StepProgress(epoch + 1, read, TrainCount, lossSum / read, read / clock.Elapsed.TotalSeconds));
-            }
-        }
-        lossSum += SumLosses(read, TrainCount, epoch, epochStartStep);
+        var lossSum = workers.Length == 0
+            ? RunSequential(epoch, noise, epochStartStep, clock, progress)
+            : RunHogwild(epoch, noise, epochStartStep, clock, progress);
         var seconds = clock.Elapsed.TotalSeconds;
         EpochsDone++;
         return new EpochReport(EpochsDone, lossSum / TrainCount, TestLoss(), seconds, TrainCount / seconds);
     }
+
+    /// <summary>One step per batch, in order; returns the epoch's summed loss.</summary>
+    private double RunSequential(int epoch, NoiseKey noise, long epochStartStep, Stopwatch clock, Action<StepProgress>? progress)
+    {
+        var lastReport = TimeSpan.Zero;
+        var read = 0;
+        double lossSum = 0;
+        for (var k = 0; k < batchIndices.Length; k++)
+        {
+            Step(pass, Backend, k, noise);
+            if (progress is not null && clock.Elapsed - lastReport >= ReportInterval)
+            {
+                lastReport = clock.Elapsed;
+                var end = Math.Min(TrainCount, (k + 1) * options.Batch);
+                lossSum += SumLosses(read, end, epoch, epochStartStep);
+                read = end;
+                progress(new StepProgress(epoch + 1, read, TrainCount, lossSum / read, read / clock.Elapsed.TotalSeconds));
+            }
+        }
+        return lossSum + SumLosses(read, TrainCount, epoch, epochStartStep);
+    }
+
+    /// <summary>
+    /// Worker w runs batches w, w + K, … on its own lane, updating the shared weights without locks.
+    /// Worker 0 reports progress (its losses stand for the epoch's); the full sum is read at the end.
+    /// </summary>
+    private double RunHogwild(int epoch, NoiseKey noise, long epochStartStep, Stopwatch clock, Action<StepProgress>? progress)
+    {
+        var k = workers.Length;
+        Parallel.For(0, k, new ParallelOptions { MaxDegreeOfParallelism = k }, w =>
+        {
+            var (lane, workerPass) = workers[w];
+            var lastReport = TimeSpan.Zero;
+            for (var batch = w; batch < batchIndices.Length; batch += k)
+            {
+                Step(workerPass, lane, batch, noise);
+                if (w == 0 && progress is not null && clock.Elapsed - lastReport >= ReportInterval)
+                {
+                    lastReport = clock.Elapsed;
+                    var done = Math.Min(TrainCount, (batch + 1) * options.Batch);
+                    progress(new StepProgress(epoch + 1, done, TrainCount, double.NaN, done / clock.Elapsed.TotalSeconds));
+                }
+            }
+        });
+        return SumLosses(0, TrainCount, epoch, epochStartStep);
+    }
+
+    /// <summary>Forward, backward and update for batch <paramref name="k"/> of the epoch order.</summary>
+    private void Step(TiedAutoencoderPass on, IBackend backend, int k, NoiseKey noise)
+    {
+        on.ForwardBackward(train, batchIndices[k], noise, options.Corruption, options.Loss, batchLosses[k]);
+        for (var i = 0; i < velocities.Length; i++)
+            backend.Optimizer.Sgd(Model.Parameters[i].Tensor, on.Gradients[i], velocities[i], options.LearningRate, options.Momentum);
+        Interlocked.Increment(ref stepsDone);
+    }
+
+    private (IBackend, TiedAutoencoderPass)[] CreateWorkers(ILaneProvider lanes, int count, int batch) =>
+        Enumerable.Range(0, count).Select(_ =>
+        {
+            var lane = lanes.CreateLane();
+            return (lane, new TiedAutoencoderPass(Model, batch, lane));
+        }).ToArray();
 
     /// <summary>Mean per-example loss on the clean test inputs.</summary>
     public double TestLoss() => evaluator.MeanLoss(options.Loss);
@@ -128,6 +199,11 @@ public sealed class DaeTrainer : IDisposable
 
     public void Dispose()
     {
+        foreach (var (lane, workerPass) in workers)
+        {
+            workerPass.Dispose();
+            lane.Dispose();
+        }
         evaluator.Dispose();
         pass.Dispose();
         foreach (var v in velocities)

@@ -17,14 +17,16 @@ public interface ITrainingObserver
 }
 
 /// <summary>
-/// `train dae` from start to end: check the output directory, load data, open the accelerator,
-/// train epoch by epoch and checkpoint after each. The math is in <see cref="DaeTrainer"/>.
+/// `train dae` from start to end: check the output directory, load data, open the accelerator, create
+/// the output directory, train epoch by epoch and checkpoint after each. The math is in <see cref="DaeTrainer"/>.
 /// </summary>
 public static class DaeTraining
 {
     public static TrainingMetrics Run(DaeRunRequest request, ITrainingObserver observer)
     {
-        var outDir = OutputDirectory.Prepare(request.OutDir, request.Resume, request.Force);
+        // Every input (options, checkpoint, data, accelerator) is checked before the directory is created,
+        // so a run refused for bad input leaves nothing behind.
+        var outDir = OutputDirectory.Check(request.OutDir, request.Resume, request.Force);
         var state = request.Resume ? TrainState.Load(outDir) : null;
         // A resumed run keeps the options it was trained with; --epochs sets the new total.
         var options = state is null ? request.Options : state.Options with { Epochs = request.Options.Epochs };
@@ -32,6 +34,7 @@ public static class DaeTraining
 
         var (train, test) = LoadData(request.DataDir, options, observer);
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, observer.Note);
+        OutputDirectory.Create(outDir);
         using var trainer = new DaeTrainer(backend, options, train.Features, train.Pixels, test.Pixels, state);
         var metrics = new TrainingMetrics("tied denoising autoencoder", train.Name, backend.Name, options, train.Count, test.Count,
             state is null ? [] : TrainingMetrics.ReadEpochs(outDir));

@@ -53,9 +53,9 @@ public sealed class HostGemmPathTests(HostFixture fixture)
     [Fact]
     public void BlockedGemmCrossesEveryBlockBoundary()
     {
-        // K = 520 spans three K blocks; N = 1600 gives each part more than one 512-column block, and
-        // M = 127 leaves a partial row panel for both tiles (10 and 6 rows).
-        AssertAllPass(checks => Both.SelectMany(ta => Both.Select(tb => checks.Gemm(ta, tb, 127, 1600, 520))));
+        // K = 300 spans two K blocks; N = 1600 gives each of two or three parts more than one 512-column
+        // block, and M = 23 leaves a partial row panel for both tiles (10 and 6 rows).
+        AssertAllPass(checks => Both.SelectMany(ta => Both.Select(tb => checks.Gemm(ta, tb, 23, 1600, 300))));
     }
 
     [Fact]

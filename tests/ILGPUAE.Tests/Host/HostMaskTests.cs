@@ -31,6 +31,22 @@ public sealed class HostMaskTests(CpuAcceleratorFixture fixture)
         Assert.NotEqual(onHost, otherEpoch);
     }
 
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(1f)]
+    public void ExtremeProbabilitiesKeepOrHideEverything(float probability)
+    {
+        using var host = new HostBackend();
+        const int m = 3, n = 50;
+        var x = Enumerable.Range(0, m * n).Select(i => i % 5 == 0 ? -0f : 0.5f + i).ToArray();
+        int[] indices = [4, 1, 9];
+        var key = new NoiseKey(5, RngStream.Mask, 0);
+        var onHost = Mask(host, x, indices, key, probability, m, n);
+        Assert.Equal(Mask(fixture.Backend, x, indices, key, probability, m, n).Select(BitConverter.SingleToInt32Bits), onHost.Select(BitConverter.SingleToInt32Bits));
+        var expected = probability == 0f ? x : new float[m * n];
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), onHost.Select(BitConverter.SingleToInt32Bits));
+    }
+
     private static float[] Mask(IBackend backend, float[] x, int[] indices, NoiseKey key, float probability, int m, int n)
     {
         using var tx = backend.Allocate<float>(m, n);

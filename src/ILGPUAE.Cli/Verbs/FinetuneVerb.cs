@@ -1,0 +1,94 @@
+namespace ILGPUAE.Cli.Verbs;
+
+using global::CommandLine;
+using ILGPUAE.Training.Stacked;
+
+[Verb("finetune", HelpText = "Fine-tune a classifier built on a pretrained stack (`pretrain`) on MNIST labels; reports test accuracy.")]
+public sealed class FinetuneVerbOptions : AcceleratorOptions
+{
+    [Option("pretrained", HelpText = "A directory written by `pretrain` (required unless --resume).")]
+    public string? Pretrained { get; set; }
+
+    [Option("preset", HelpText = "Start from a published recipe: sda3-theano (the defaults) or sdae-mlp (--mlp 500, 30 epochs, no early stopping). Options given here override it.")]
+    public string? Preset { get; set; }
+
+    [Option("mlp", HelpText = "Widths of extra sigmoid layers between the stack and the softmax, comma-separated, or none (default none).")]
+    public string? Mlp { get; set; }
+
+    [Option("lr", HelpText = "Learning rate (default 0.1).")]
+    public float? LearningRate { get; set; }
+
+    [Option("momentum", HelpText = "SGD momentum in [0, 1) (default 0).")]
+    public float? Momentum { get; set; }
+
+    [Option("batch", HelpText = "Minibatch size; 1 = per-sample SGD (default 1).")]
+    public int? Batch { get; set; }
+
+    [Option("max-epochs", HelpText = "At most this many epochs (default 1000).")]
+    public int? MaxEpochs { get; set; }
+
+    [Option("patience", HelpText = "Early stopping: initial patience in epochs, doubled on a 0.5 % relative improvement (Theano's rule); 0 = off (default 10).")]
+    public int? Patience { get; set; }
+
+    [Option("freeze", Default = false, HelpText = "Keep the pretrained layers fixed.")]
+    public bool Freeze { get; set; }
+
+    [Option("seed", HelpText = "Seed of the new layers' weights and the shuffles (default 1).")]
+    public ulong? Seed { get; set; }
+
+    [Option("train-limit", HelpText = "Train on the first N of the 50000 training images (validation is always the last 10000).")]
+    public int? TrainLimit { get; set; }
+
+    [Option("test-limit", HelpText = "Score the first N test images.")]
+    public int? TestLimit { get; set; }
+
+    [Option("out", Default = "runs/finetune", HelpText = "Output directory: model.safetensors (best-validation classifier), train_state.safetensors, metrics.json.")]
+    public string Out { get; set; } = "runs/finetune";
+
+    [Option("resume", HelpText = "Continue the run in this directory (its saved options are kept).")]
+    public string? Resume { get; set; }
+
+    [Option("force", Default = false, HelpText = "Write into a non-empty --out directory.")]
+    public bool Force { get; set; }
+
+    /// <summary>The preset's options (or the defaults) with every option given here applied over them.</summary>
+    public FinetuneOptions Resolve()
+    {
+        var o = Recipes.Finetuning(Preset is null ? null : Recipes.Parse(Preset));
+        return o with
+        {
+            Mlp = Mlp is null ? o.Mlp : ListOption.Ints(Mlp, "--mlp"),
+            LearningRate = LearningRate ?? o.LearningRate,
+            Momentum = Momentum ?? o.Momentum,
+            Batch = Batch ?? o.Batch,
+            MaxEpochs = MaxEpochs ?? o.MaxEpochs,
+            PatienceEpochs = Patience ?? o.PatienceEpochs,
+            Freeze = Freeze || o.Freeze,
+            Seed = Seed ?? o.Seed,
+            TrainLimit = TrainLimit ?? o.TrainLimit,
+            TestLimit = TestLimit ?? o.TestLimit,
+        };
+    }
+}
+
+public static class FinetuneVerb
+{
+    public static int Run(FinetuneVerbOptions o)
+    {
+        var options = o.Resolve();
+        if (o.Resume is null)
+        {
+            if (o.Pretrained is null)
+                throw new IO.InputException("--pretrained: missing; expected a directory written by `pretrain` (or --resume DIR)");
+            options.Validate();
+        }
+        var preset = o.Preset is null ? null : Recipes.Name(Recipes.Parse(o.Preset));
+        var request = new FinetuneRunRequest(options, preset, o.Pretrained ?? "", o.Accelerator, o.Device, o.DataDir, o.Resume ?? o.Out, o.Resume is not null, o.Force);
+        var metrics = ConsoleFinetuneObserver.Run(observer => Finetuning.Run(request, observer));
+        Console.WriteLine($"best validation error {100 * metrics.BestValidError:F2} % at epoch {metrics.BestEpoch} of {metrics.Epochs.Count}" +
+            $"{(metrics.StoppedEarly ? " (stopped early)" : "")}; {metrics.TotalSeconds:F0} s");
+        Console.WriteLine($"test accuracy {100 * metrics.TestAccuracy:F2} % ± {100 * metrics.TestHalfWidth95:F2} % (95 %), error {100 * metrics.TestError:F2} % " +
+            $"({metrics.TestErrors} of {metrics.TestExamples}); wrote {Path.GetFullPath(request.OutDir)}");
+        return CliApp.Ok;
+    }
+}

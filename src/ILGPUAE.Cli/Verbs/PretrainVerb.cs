@@ -1,0 +1,85 @@
+namespace ILGPUAE.Cli.Verbs;
+
+using global::CommandLine;
+using ILGPUAE.Training.Stacked;
+
+[Verb("pretrain", HelpText = "Greedy layer-wise pretraining of a stack of tied denoising autoencoders on MNIST.")]
+public sealed class PretrainOptions : AcceleratorOptions
+{
+    [Option("preset", HelpText = "Start from a published recipe: sda3-theano (the defaults) or sdae-mlp (squared-error pretraining). Options given here override it.")]
+    public string? Preset { get; set; }
+
+    [Option("hidden", HelpText = "Units per layer, comma-separated (default 1000,1000,1000).")]
+    public string? Hidden { get; set; }
+
+    [Option("corruption", HelpText = "Masking probability per layer, comma-separated, or one for all (default 0.1,0.2,0.3).")]
+    public string? Corruption { get; set; }
+
+    [Option("loss", HelpText = "mse or xent (default xent; sdae-mlp: mse).")]
+    public LossOption? Loss { get; set; }
+
+    [Option("lr", HelpText = "Learning rate (default 0.001).")]
+    public float? LearningRate { get; set; }
+
+    [Option("momentum", HelpText = "SGD momentum in [0, 1) (default 0).")]
+    public float? Momentum { get; set; }
+
+    [Option("batch", HelpText = "Minibatch size; 1 = per-sample SGD (default 1).")]
+    public int? Batch { get; set; }
+
+    [Option("epochs", HelpText = "Epochs per layer (default 15).")]
+    public int? Epochs { get; set; }
+
+    [Option("seed", HelpText = "Seed of every random stream (default 1); layer i > 0 uses a hash of (seed, i).")]
+    public ulong? Seed { get; set; }
+
+    [Option("train-limit", HelpText = "Pretrain on the first N of the 50000 training images (the last 10000 are validation and never used).")]
+    public int? TrainLimit { get; set; }
+
+    [Option("test-limit", HelpText = "Report the reconstruction loss on the first N test images.")]
+    public int? TestLimit { get; set; }
+
+    [Option("out", Default = "runs/sda", HelpText = "Output directory: model.safetensors (the stack), layer{i}/ (each layer's run), metrics.json, filters.png, reconstructions.png.")]
+    public string Out { get; set; } = "runs/sda";
+
+    [Option("resume", HelpText = "Continue the run in this directory (its saved options are kept).")]
+    public string? Resume { get; set; }
+
+    [Option("force", Default = false, HelpText = "Write into a non-empty --out directory.")]
+    public bool Force { get; set; }
+
+    /// <summary>The preset's options (or the defaults) with every option given here applied over them.</summary>
+    public StackOptions Resolve()
+    {
+        var o = Recipes.Pretraining(Preset is null ? null : Recipes.Parse(Preset));
+        return o with
+        {
+            Hidden = Hidden is null ? o.Hidden : ListOption.Ints(Hidden, "--hidden"),
+            Corruption = Corruption is null ? o.Corruption : ListOption.Floats(Corruption, "--corruption"),
+            Loss = Loss?.ToLossKind() ?? o.Loss,
+            LearningRate = LearningRate ?? o.LearningRate,
+            Momentum = Momentum ?? o.Momentum,
+            Batch = Batch ?? o.Batch,
+            Epochs = Epochs ?? o.Epochs,
+            Seed = Seed ?? o.Seed,
+            TrainLimit = TrainLimit ?? o.TrainLimit,
+            TestLimit = TestLimit ?? o.TestLimit,
+        };
+    }
+}
+
+public static class PretrainVerb
+{
+    public static int Run(PretrainOptions o)
+    {
+        var options = o.Resolve();
+        if (o.Resume is null)
+            options.Validate();
+        var request = new StackRunRequest(options, o.Accelerator, o.Device, o.DataDir, o.Resume ?? o.Out, o.Resume is not null, o.Force);
+        var metrics = ConsoleTrainingObserver.Run(observer => StackPretraining.Run(request, observer));
+        var top = metrics.Layers.LastOrDefault()?.Epochs.LastOrDefault();
+        Console.WriteLine($"done: {metrics.Layers.Count} layers ({string.Join("-", metrics.Layers.Select(l => l.Hidden).Prepend(metrics.Layers.FirstOrDefault()?.Visible ?? 0))})" +
+            $"{(top is null ? "" : $", top layer's test loss {top.TestLoss:F4}")}; wrote {Path.GetFullPath(request.OutDir)}");
+        return CliApp.Ok;
+    }
+}

@@ -1,0 +1,115 @@
+namespace ILGPUAE.Training.Stacked;
+
+using System.Globalization;
+using System.Text.Json;
+using ILGPUAE.Backend;
+using ILGPUAE.IO;
+using ILGPUAE.Models;
+
+/// <summary>
+/// The files a `finetune` run keeps: model.safetensors — the best-validation classifier, named as
+/// <see cref="ClassifierArchitecture"/> says (<c>layer{i}.W</c>, <c>layer{i}.b_hidden</c>, then
+/// <c>mlp{j}.W</c>, <c>mlp{j}.b</c>, the last being the softmax), with the architecture and options in its
+/// metadata — and train_state.safetensors: the current parameters, momentum buffers, epochs, steps and the
+/// early-stopping state, so --resume continues at the next epoch.
+/// </summary>
+public static class ClassifierCheckpoint
+{
+    public const string Format = "ilgpuae.classifier";
+    public const string StateFormat = Format + ".state";
+    public const string ArchitectureKey = "architecture";
+    public const string PretrainedKey = "pretrained";
+    public const string ParameterPrefix = "param.";
+
+    public static void SaveModel(string directory, ClassifierArchitecture architecture, FinetuneOptions options, string pretrained,
+        ParameterSnapshot best, EarlyStopping stopping, int epochs)
+    {
+        var metadata = new Dictionary<string, string>
+        {
+            [DaeCheckpoint.FormatKey] = Format,
+            [ArchitectureKey] = JsonSerializer.Serialize(architecture, DaeCheckpoint.Json),
+            [DaeCheckpoint.OptionsKey] = JsonSerializer.Serialize(options, DaeCheckpoint.Json),
+            [PretrainedKey] = pretrained,
+            [DaeCheckpoint.EpochsKey] = epochs.ToString(CultureInfo.InvariantCulture),
+            ["best_epoch"] = stopping.BestEpoch.ToString(CultureInfo.InvariantCulture),
+            ["valid_error"] = stopping.BestError.ToString("R", CultureInfo.InvariantCulture),
+            ["layout"] = "W [out, in]; hidden layers a = sigmoid(W·x + b), the last layer softmax(W·x + b); layer{i}.b_hidden is layer i's b",
+        };
+        new SafeTensorsFile(best.Tensors, metadata).Write(Path.Combine(directory, DaeCheckpoint.ModelFileName));
+    }
+
+    public static void SaveState(string directory, ClassifierTrainer trainer, EarlyStopping stopping)
+    {
+        trainer.Backend.Synchronize();
+        var tensors = new List<NamedTensor>();
+        foreach (var (name, tensor) in trainer.Model.Parameters)
+            tensors.Add(Named(ParameterPrefix + name, tensor));
+        var names = trainer.Model.Parameters.ToDictionary(p => p.Tensor, p => p.Name);
+        foreach (var (parameter, velocity) in trainer.TrainedState)
+            if (velocity is not null)
+                tensors.Add(Named(DaeCheckpoint.VelocityPrefix + names[parameter], velocity));
+        var metadata = new Dictionary<string, string>
+        {
+            [DaeCheckpoint.FormatKey] = StateFormat,
+            [DaeCheckpoint.EpochsKey] = trainer.EpochsDone.ToString(CultureInfo.InvariantCulture),
+            [DaeCheckpoint.StepsKey] = trainer.StepsDone.ToString(CultureInfo.InvariantCulture),
+            ["patience"] = stopping.Patience.ToString(CultureInfo.InvariantCulture),
+            ["best_epoch"] = stopping.BestEpoch.ToString(CultureInfo.InvariantCulture),
+            ["best_error"] = stopping.BestError.ToString("R", CultureInfo.InvariantCulture),
+        };
+        new SafeTensorsFile(tensors, metadata).Write(Path.Combine(directory, DaeCheckpoint.StateFileName));
+    }
+
+    /// <summary>Restores parameters, momentum buffers, epochs, steps and the early-stopping state saved by <see cref="SaveState"/>.</summary>
+    public static void RestoreState(string path, ClassifierTrainer trainer, EarlyStopping stopping)
+    {
+        var file = SafeTensorsFile.Read(path);
+        if (!file.Metadata.TryGetValue(DaeCheckpoint.FormatKey, out var format) || format != StateFormat)
+            throw new InputException($"{path}: __metadata__.{DaeCheckpoint.FormatKey} is '{format}', expected '{StateFormat}'");
+        trainer.Model.Load((name, shape) => DaeCheckpoint.Tensor(path, file, ParameterPrefix + name, shape));
+        var names = trainer.Model.Parameters.ToDictionary(p => p.Tensor, p => p.Name);
+        foreach (var (parameter, velocity) in trainer.TrainedState)
+            velocity?.CopyFrom(DaeCheckpoint.Tensor(path, file, DaeCheckpoint.VelocityPrefix + names[parameter], [.. velocity.Shape.Dimensions]));
+        trainer.Restore((int)DaeCheckpoint.ReadInt(path, file, DaeCheckpoint.EpochsKey), DaeCheckpoint.ReadInt(path, file, DaeCheckpoint.StepsKey));
+        if (!file.Metadata.TryGetValue("best_error", out var best) || !double.TryParse(best, NumberStyles.Float, CultureInfo.InvariantCulture, out var bestError))
+            throw new InputException($"{path}: __metadata__.best_error is '{best}', expected a number");
+        stopping.Restore(DaeCheckpoint.ReadInt(path, file, "patience"), bestError, (int)DaeCheckpoint.ReadInt(path, file, "best_epoch"));
+    }
+
+    /// <summary>Reads a classifier file: its architecture, options, the stack it was built on, and the tensors.</summary>
+    public static (ClassifierArchitecture Architecture, FinetuneOptions Options, string Pretrained, SafeTensorsFile File) ReadModel(string path)
+    {
+        var file = SafeTensorsFile.Read(path);
+        if (!file.Metadata.TryGetValue(DaeCheckpoint.FormatKey, out var format) || format != Format)
+            throw new InputException($"{path}: __metadata__.{DaeCheckpoint.FormatKey} is '{format}', expected '{Format}'");
+        var architecture = Deserialize<ClassifierArchitecture>(path, file, ArchitectureKey);
+        var options = Deserialize<FinetuneOptions>(path, file, DaeCheckpoint.OptionsKey);
+        file.Metadata.TryGetValue(PretrainedKey, out var pretrained);
+        return (architecture, options, pretrained ?? "", file);
+    }
+
+    /// <summary>The classifier a model file holds, on <paramref name="backend"/>.</summary>
+    public static FeedForwardClassifier Load(string path, IBackend backend)
+    {
+        var (architecture, _, _, file) = ReadModel(path);
+        var model = FeedForwardClassifier.Create(backend, architecture, seed: 0);
+        model.Load((name, shape) => DaeCheckpoint.Tensor(path, file, name, shape));
+        return model;
+    }
+
+    private static T Deserialize<T>(string path, SafeTensorsFile file, string key) where T : class
+    {
+        if (!file.Metadata.TryGetValue(key, out var json))
+            throw new InputException($"{path}: __metadata__.{key} is missing");
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json, DaeCheckpoint.Json) ?? throw new InputException($"{path}: __metadata__.{key} is null");
+        }
+        catch (JsonException e)
+        {
+            throw new InputException($"{path}: __metadata__.{key} is not valid JSON ({e.Message})");
+        }
+    }
+
+    private static NamedTensor Named(string name, Tensor<float> tensor) => new(name, [.. tensor.Shape.Dimensions], tensor.ToArray());
+}

@@ -1,0 +1,141 @@
+namespace ILGPUAE.Training.Stacked;
+
+using System.Diagnostics;
+using ILGPUAE.Backend;
+using ILGPUAE.Data;
+using ILGPUAE.Models;
+
+/// <summary>One finished fine-tuning epoch's training half: mean loss over its examples, time and throughput.</summary>
+public readonly record struct ClassifierEpoch(double TrainLoss, double Seconds, double SamplesPerSecond);
+
+/// <summary>
+/// Trains a <see cref="FeedForwardClassifier"/> by minibatch SGD on softmax cross-entropy (batch 1 =
+/// per-sample SGD). Owns the device copy of the training set and every buffer, all allocated once, the
+/// row views of every step included; an epoch is launcher calls only, and losses stay on the device
+/// until a report reads them.
+/// </summary>
+public sealed class ClassifierTrainer : IDisposable
+{
+    private static readonly TimeSpan ReportInterval = TimeSpan.FromMilliseconds(500);
+
+    private readonly FinetuneOptions options;
+    private readonly Tensor<float> train;
+    private readonly Tensor<int> order, orderedLabels;
+    private readonly Tensor<float> epochLosses;
+    private readonly int[] labels, hostOrderedLabels;
+    private readonly float[] hostLosses;
+    private readonly ClassifierPass pass;
+    private readonly Tensor<float>?[] velocities;
+    private readonly (Tensor<int> Indices, Tensor<int> Labels, Tensor<float> Losses)[] steps;
+
+    /// <param name="firstTrained">Layers below this one are frozen (see <see cref="ClassifierPass"/>).</param>
+    public ClassifierTrainer(FeedForwardClassifier model, FinetuneOptions options, Dataset data, int firstTrained)
+    {
+        if (data.Features != model.Architecture.Inputs)
+            throw new ArgumentException($"{data.Name} has {data.Features} features per example; the classifier takes {model.Architecture.Inputs}");
+        Model = model;
+        this.options = options;
+        var backend = model.Backend;
+        train = backend.Allocate<float>(data.Count, data.Features);
+        train.CopyFrom(data.Pixels);
+        labels = Array.ConvertAll(data.Labels, l => (int)l);
+        hostOrderedLabels = new int[data.Count];
+        hostLosses = new float[data.Count];
+        order = backend.Allocate<int>(data.Count);
+        orderedLabels = backend.Allocate<int>(data.Count);
+        epochLosses = backend.Allocate<float>(data.Count);
+        pass = new ClassifierPass(model, Math.Min(options.Batch, data.Count), firstTrained);
+        velocities = pass.Trained.Select(p => options.Momentum == 0 ? null : backend.Allocate<float>([.. p.Parameter.Shape.Dimensions])).ToArray();
+        steps = new (Tensor<int>, Tensor<int>, Tensor<float>)[StepsPerEpoch];
+        for (var s = 0; s < steps.Length; s++)
+        {
+            var start = s * options.Batch;
+            var b = Math.Min(options.Batch, TrainCount - start);
+            steps[s] = (order.Slice(start, b), orderedLabels.Slice(start, b), epochLosses.Slice(start, b));
+        }
+    }
+
+    public FeedForwardClassifier Model { get; }
+    public IBackend Backend => Model.Backend;
+    public int TrainCount => train.Rows;
+    public int StepsPerEpoch => (TrainCount + options.Batch - 1) / options.Batch;
+    public int EpochsDone { get; private set; }
+    public long StepsDone { get; private set; }
+
+    /// <summary>Each trained parameter with its momentum buffer (null when momentum is 0), in forward order.</summary>
+    public IEnumerable<(Tensor<float> Parameter, Tensor<float>? Velocity)> TrainedState => pass.Trained.Select((p, i) => (p.Parameter, velocities[i]));
+
+    /// <summary>Where a resumed run stands; the parameters and velocities are restored by the caller.</summary>
+    public void Restore(int epochsDone, long stepsDone)
+    {
+        EpochsDone = epochsDone;
+        StepsDone = stepsDone;
+    }
+
+    /// <summary>Runs the next epoch; throws <see cref="TrainingDivergedException"/> at the first non-finite loss.</summary>
+    public ClassifierEpoch RunEpoch(Action<StepProgress>? progress = null)
+    {
+        var epoch = EpochsDone;
+        var clock = Stopwatch.StartNew();
+        var lastReport = TimeSpan.Zero;
+        var shuffled = EpochOrder.Shuffle(options.Seed, epoch, TrainCount);
+        for (var i = 0; i < shuffled.Length; i++)
+            hostOrderedLabels[i] = labels[shuffled[i]];
+        order.CopyFrom(shuffled);
+        orderedLabels.CopyFrom(hostOrderedLabels);
+        var epochStartStep = StepsDone;
+        var read = 0;
+        double lossSum = 0;
+
+        for (var s = 0; s < steps.Length; s++)
+        {
+            var (indices, batchLabels, losses) = steps[s];
+            pass.ForwardBackward(train, indices, batchLabels, losses);
+            for (var i = 0; i < velocities.Length; i++)
+                Backend.Optimizer.Sgd(pass.Trained[i].Parameter, pass.Trained[i].Gradient, velocities[i], options.LearningRate, options.Momentum);
+            StepsDone++;
+
+            if (progress is not null && clock.Elapsed - lastReport >= ReportInterval)
+            {
+                lastReport = clock.Elapsed;
+                var processed = Math.Min(TrainCount, (s + 1) * options.Batch);
+                lossSum += SumLosses(read, processed, epoch, epochStartStep);
+                read = processed;
+                progress(new StepProgress(epoch + 1, read, TrainCount, lossSum / read, read / clock.Elapsed.TotalSeconds));
+            }
+        }
+        lossSum += SumLosses(read, TrainCount, epoch, epochStartStep);
+        var seconds = clock.Elapsed.TotalSeconds;
+        EpochsDone++;
+        return new ClassifierEpoch(lossSum / TrainCount, seconds, TrainCount / seconds);
+    }
+
+    /// <summary>Sums losses [from, to) of this epoch on the host; a non-finite one stops the run, naming its step.</summary>
+    private double SumLosses(int from, int to, int epoch, long epochStartStep)
+    {
+        if (to <= from)
+            return 0;
+        Backend.Synchronize();
+        var span = hostLosses.AsSpan(from, to - from);
+        epochLosses.Slice(from, to - from).CopyTo(span);
+        double sum = 0;
+        for (var i = 0; i < span.Length; i++)
+        {
+            if (!float.IsFinite(span[i]))
+                throw new TrainingDivergedException(epoch + 1, epochStartStep + (from + i) / options.Batch + 1, span[i]);
+            sum += span[i];
+        }
+        return sum;
+    }
+
+    public void Dispose()
+    {
+        pass.Dispose();
+        foreach (var v in velocities)
+            v?.Dispose();
+        epochLosses.Dispose();
+        orderedLabels.Dispose();
+        order.Dispose();
+        train.Dispose();
+    }
+}

@@ -1,0 +1,64 @@
+namespace ILGPUAE.Training.Stacked;
+
+using ILGPUAE.IO;
+
+/// <summary>
+/// Supervised fine-tuning of a classifier built on a pretrained stack. Defaults are the Theano SdA
+/// tutorial's: softmax directly on the stack, per-sample SGD at 0.1, up to 1000 epochs with its patience
+/// rule. Saved in the checkpoint and metrics.json with every value resolved.
+/// </summary>
+public sealed record FinetuneOptions
+{
+    /// <summary>Widths of the sigmoid layers between the stack and the softmax (e.g. [500]).</summary>
+    public int[] Mlp { get; init; } = [];
+
+    public float LearningRate { get; init; } = 0.1f;
+    public float Momentum { get; init; }
+
+    /// <summary>1 = per-sample SGD.</summary>
+    public int Batch { get; init; } = 1;
+
+    public int MaxEpochs { get; init; } = 1000;
+
+    /// <summary>
+    /// Theano's early stopping: training may stop once this many epochs' worth of steps has passed without
+    /// a validation error below <see cref="ImprovementThreshold"/> × the best; each such improvement at step
+    /// t extends the patience to <see cref="PatienceIncrease"/> × t. 0 turns early stopping off.
+    /// </summary>
+    public int PatienceEpochs { get; init; } = 10;
+
+    public double PatienceIncrease { get; init; } = 2.0;
+    public double ImprovementThreshold { get; init; } = 0.995;
+
+    /// <summary>Keep the pretrained layers fixed; only the layers above them learn.</summary>
+    public bool Freeze { get; init; }
+
+    /// <summary>Seeds the new layers' weights and the shuffles.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Train on the first N of the 50 000 training images (validation is always the last 10 000).</summary>
+    public int? TrainLimit { get; init; }
+
+    public int? TestLimit { get; init; }
+
+    public void Validate()
+    {
+        foreach (var width in Mlp)
+            Require(width >= 1, "--mlp", string.Join(",", Mlp), "comma-separated widths ≥ 1, or none");
+        Require(float.IsFinite(LearningRate) && LearningRate > 0f, "--lr", LearningRate, "a finite number > 0");
+        Require(Momentum is >= 0f and < 1f, "--momentum", Momentum, "a number in [0, 1)");
+        Require(Batch >= 1, "--batch", Batch, "an integer ≥ 1");
+        Require(MaxEpochs >= 1, "--max-epochs", MaxEpochs, "an integer ≥ 1");
+        Require(PatienceEpochs >= 0, "--patience", PatienceEpochs, "an integer ≥ 0 (0 = no early stopping)");
+        Require(PatienceIncrease >= 1, "patience increase", PatienceIncrease, "a factor ≥ 1");
+        Require(ImprovementThreshold is > 0 and <= 1, "improvement threshold", ImprovementThreshold, "a ratio in (0, 1]");
+        Require(TrainLimit is null or >= 1, "--train-limit", TrainLimit, "an integer ≥ 1");
+        Require(TestLimit is null or >= 1, "--test-limit", TestLimit, "an integer ≥ 1");
+    }
+
+    private static void Require(bool ok, string option, object? value, string expected)
+    {
+        if (!ok)
+            throw new InputException($"{option} {value}: expected {expected}");
+    }
+}

@@ -1,0 +1,150 @@
+namespace ILGPUAE.Training.Stacked;
+
+using ILGPUAE.Backends;
+using ILGPUAE.Data;
+using ILGPUAE.Evaluation;
+using ILGPUAE.IO;
+using ILGPUAE.Models;
+
+/// <summary>Where a fine-tuning run reads its stack and data, where it writes, and what it runs on.</summary>
+/// <param name="Preset">The preset name the options started from, for metrics.json; null for none.</param>
+/// <param name="Data">MNIST already in memory (tests, in-process callers); null loads it from <paramref name="DataDir"/>.</param>
+public sealed record FinetuneRunRequest(FinetuneOptions Options, string? Preset, string Pretrained, AcceleratorKind Accelerator, int Device,
+    string? DataDir, string OutDir, bool Resume, bool Force, ClassificationSplits? Data = null);
+
+/// <summary>What a fine-tuning run tells the person watching it.</summary>
+public interface IFinetuneObserver
+{
+    void Note(string message);
+    void Started(string accelerator, ClassifierArchitecture architecture, FinetuneOptions options, int trainExamples, int validExamples, int firstEpoch);
+    void Progress(StepProgress progress);
+    void EpochDone(FinetuneEpochReport report, EarlyStopping stopping);
+}
+
+/// <summary>
+/// `finetune` from start to end: build the classifier on a pretrained stack, train epoch by epoch,
+/// validate after each, keep the best-validation model, stop by the patience rule, checkpoint after every
+/// epoch, and finally score the best model on the test set.
+/// </summary>
+public static class Finetuning
+{
+    public static FinetuneMetrics Run(FinetuneRunRequest request, IFinetuneObserver observer)
+    {
+        // Every input is checked before the directory is created, so a refused run leaves nothing behind.
+        var outDir = OutputDirectory.Check(request.OutDir, request.Resume, request.Force);
+        var modelPath = Path.Combine(outDir, DaeCheckpoint.ModelFileName);
+        var statePath = Path.Combine(outDir, DaeCheckpoint.StateFileName);
+        ClassifierArchitecture architecture;
+        FinetuneOptions options;
+        string pretrained;
+        StackFile? stack = null;
+        if (request.Resume)
+        {
+            foreach (var path in new[] { modelPath, statePath })
+                if (!File.Exists(path))
+                    throw new InputException($"--resume {request.OutDir}: {path} does not exist; expected a directory written by `finetune`");
+            // A resumed run keeps the options it was started with.
+            (architecture, options, pretrained, _) = ClassifierCheckpoint.ReadModel(modelPath);
+        }
+        else
+        {
+            options = request.Options;
+            options.Validate();
+            pretrained = Path.GetFullPath(request.Pretrained);
+            stack = ReadStack(request.Pretrained);
+            architecture = new ClassifierArchitecture(stack.Visible, stack.Options.Hidden, options.Mlp, ClassificationSplits.Classes);
+        }
+
+        var data = (request.Data ?? ClassificationSplits.Load(request.DataDir, observer.Note)).Limit(options.TrainLimit, options.TestLimit);
+        using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, observer.Note);
+        OutputDirectory.Create(outDir);
+        using var model = FeedForwardClassifier.Create(backend, architecture, options.Seed);
+        if (stack is not null)
+            model.Load(stack.Find);
+        var stackLayers = architecture.StackHidden.Length;
+        using var trainer = new ClassifierTrainer(model, options, data.Train, options.Freeze ? stackLayers : 0);
+        var stopping = new EarlyStopping(trainer.StepsPerEpoch, options.PatienceEpochs, options.PatienceIncrease, options.ImprovementThreshold);
+        var best = new ParameterSnapshot(model);
+        if (request.Resume)
+        {
+            ClassifierCheckpoint.RestoreState(statePath, trainer, stopping);
+            best.Load(modelPath, SafeTensorsFile.Read(modelPath));
+        }
+
+        using var valid = Upload(backend, data.Valid);
+        using var validScore = new ClassifierEvaluator(model, valid.Pixels, valid.Labels);
+        var metrics = new FinetuneMetrics($"classifier on stacked denoising autoencoders{(options.Freeze ? " (stack frozen)" : "")}",
+            architecture.ToString(), request.Preset, pretrained, data.Train.Name, backend.Name, options, data.Train.Count, data.Valid.Count,
+            request.Resume ? FinetuneMetrics.ReadEpochs(outDir) : []);
+        metrics.Epochs.RemoveAll(e => e.Epoch > trainer.EpochsDone);
+        observer.Started(backend.Name, architecture, options, data.Train.Count, data.Valid.Count, trainer.EpochsDone + 1);
+
+        while (trainer.EpochsDone < options.MaxEpochs && !stopping.ShouldStop(trainer.StepsDone))
+        {
+            var epoch = RunEpoch(trainer, observer, outDir);
+            var error = validScore.Score().Error;
+            var improved = stopping.Observe(trainer.EpochsDone, trainer.StepsDone, error);
+            if (improved)
+                best.Capture(model);
+            var report = new FinetuneEpochReport(trainer.EpochsDone, epoch.TrainLoss, error, epoch.Seconds, epoch.SamplesPerSecond, improved);
+            ClassifierCheckpoint.SaveModel(outDir, architecture, options, pretrained, best, stopping, trainer.EpochsDone);
+            ClassifierCheckpoint.SaveState(outDir, trainer, stopping);
+            metrics.Epochs.Add(report);
+            metrics.BestEpoch = stopping.BestEpoch;
+            metrics.BestValidError = stopping.BestError;
+            metrics.Write(outDir);
+            observer.EpochDone(report, stopping);
+        }
+
+        metrics.StoppedEarly = stopping.ShouldStop(trainer.StepsDone) && trainer.EpochsDone < options.MaxEpochs;
+        best.Restore(model);
+        using var test = Upload(backend, data.Test);
+        using var testScore = new ClassifierEvaluator(model, test.Pixels, test.Labels);
+        metrics.SetTestResult(testScore.Score());
+        metrics.Write(outDir);
+        return metrics;
+    }
+
+    private static StackFile ReadStack(string directory)
+    {
+        var path = Path.Combine(directory, StackFile.FileName);
+        if (!File.Exists(path))
+            throw new InputException($"--pretrained {directory}: {path} does not exist; expected a directory written by `pretrain`");
+        var stack = StackFile.Read(path);
+        if (stack.LayersDone < stack.Options.Layers)
+            throw new InputException($"--pretrained {directory}: {stack.LayersDone} of {stack.Options.Layers} layers are pretrained; finish it with `pretrain --resume {directory}`");
+        return stack;
+    }
+
+    private static ClassifierEpoch RunEpoch(ClassifierTrainer trainer, IFinetuneObserver observer, string outDir)
+    {
+        try
+        {
+            return trainer.RunEpoch(observer.Progress);
+        }
+        catch (TrainingDivergedException e)
+        {
+            throw e.WithDetail(trainer.EpochsDone > 0
+                ? $"the last good checkpoint (epoch {trainer.EpochsDone}) is kept in {outDir}"
+                : "no checkpoint was written");
+        }
+    }
+
+    private static LabelledTensors Upload(Backend.IBackend backend, Dataset data)
+    {
+        var pixels = backend.Allocate<float>(data.Count, data.Features);
+        pixels.CopyFrom(data.Pixels);
+        var labels = backend.Allocate<int>(data.Count);
+        labels.CopyFrom(Array.ConvertAll(data.Labels, l => (int)l));
+        return new LabelledTensors(pixels, labels);
+    }
+
+    private sealed record LabelledTensors(Backend.Tensor<float> Pixels, Backend.Tensor<int> Labels) : IDisposable
+    {
+        public void Dispose()
+        {
+            Pixels.Dispose();
+            Labels.Dispose();
+        }
+    }
+}

@@ -1,0 +1,53 @@
+namespace ILGPUAE.Training.Stacked;
+
+using ILGPUAE.Backend;
+using ILGPUAE.IO;
+
+/// <summary>A published stacked-DAE recipe that `--preset` starts from; any option given on the command line overrides it.</summary>
+public enum Recipe
+{
+    /// <summary>
+    /// Theano's SdA tutorial (and Vincent et al. 2010's SdA-3): 3 × 1000 units, masking 0.1 / 0.2 / 0.3,
+    /// cross-entropy, per-sample SGD at 0.001 for 15 epochs per layer; softmax on top, fine-tuned per sample
+    /// at 0.1 for up to 1000 epochs with patience-based early stopping.
+    /// </summary>
+    Sda3Theano,
+
+    /// <summary>
+    /// Nagamani 2025: the same stack pretrained on squared error, a 1000-500-10 MLP head, 30 fine-tuning
+    /// epochs at 0.1 (per-sample SGD is our choice: the paper gives no batch size).
+    /// </summary>
+    SdaeMlp,
+}
+
+public static class Recipes
+{
+    public static readonly IReadOnlyDictionary<string, Recipe> Names = new Dictionary<string, Recipe>(StringComparer.OrdinalIgnoreCase)
+    {
+        ["sda3-theano"] = Recipe.Sda3Theano,
+        ["sdae-mlp"] = Recipe.SdaeMlp,
+    };
+
+    public static Recipe Parse(string name) =>
+        Names.TryGetValue(name, out var recipe)
+            ? recipe
+            : throw new InputException($"--preset {name}: unknown preset; expected one of {string.Join(", ", Names.Keys)}");
+
+    public static string Name(Recipe recipe) => Names.First(p => p.Value == recipe).Key;
+
+    /// <summary>The pretraining options a run starts from: the recipe's, or the defaults (Theano's) without one.</summary>
+    public static StackOptions Pretraining(Recipe? recipe) => recipe switch
+    {
+        null or Recipe.Sda3Theano => new StackOptions(),
+        Recipe.SdaeMlp => new StackOptions { Loss = LossKind.SquaredError },
+        _ => throw new ArgumentOutOfRangeException(nameof(recipe), recipe, null),
+    };
+
+    /// <summary>The fine-tuning options a run starts from: the recipe's, or the defaults (Theano's) without one.</summary>
+    public static FinetuneOptions Finetuning(Recipe? recipe) => recipe switch
+    {
+        null or Recipe.Sda3Theano => new FinetuneOptions(),
+        Recipe.SdaeMlp => new FinetuneOptions { Mlp = [500], MaxEpochs = 30, PatienceEpochs = 0 },
+        _ => throw new ArgumentOutOfRangeException(nameof(recipe), recipe, null),
+    };
+}

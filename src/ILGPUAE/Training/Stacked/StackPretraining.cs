@@ -1,0 +1,103 @@
+namespace ILGPUAE.Training.Stacked;
+
+using ILGPUAE.Backends;
+using ILGPUAE.Data;
+using ILGPUAE.Evaluation;
+using ILGPUAE.IO;
+
+/// <summary>Where a pretraining run reads data, where it writes, and what it runs on.</summary>
+/// <param name="Data">MNIST already in memory (tests, in-process callers); null loads it from <paramref name="DataDir"/>.</param>
+public sealed record StackRunRequest(StackOptions Options, AcceleratorKind Accelerator, int Device, string? DataDir, string OutDir, bool Resume, bool Force,
+    ClassificationSplits? Data = null);
+
+/// <summary>
+/// `pretrain` from start to end: layer by layer, a <see cref="DaeTrainer"/> on the previous layer's clean
+/// codes. Each layer's run lives in <c>OUT/layer{i}/</c> (a `train dae` directory: checkpoint after every
+/// epoch, so --resume continues mid-layer); when a layer is done it is appended to <c>OUT/model.safetensors</c>
+/// (<see cref="StackFile"/>) and its codes feed the next layer. Layer 0's filters and reconstructions are drawn as PNGs.
+/// </summary>
+public static class StackPretraining
+{
+    public static StackMetrics Run(StackRunRequest request, ITrainingObserver observer)
+    {
+        // Every input is checked before the directory is created, so a refused run leaves nothing behind.
+        var outDir = OutputDirectory.Check(request.OutDir, request.Resume, request.Force);
+        var stackPath = Path.Combine(outDir, StackFile.FileName);
+        if (request.Resume && !File.Exists(stackPath))
+            throw new InputException($"--resume {request.OutDir}: {stackPath} does not exist; expected a directory written by `pretrain`");
+        var resumed = request.Resume ? StackFile.Read(stackPath) : null;
+        // A resumed run keeps the options it was started with.
+        var options = resumed?.Options ?? request.Options;
+        options.Validate();
+        var splits = (request.Data ?? ClassificationSplits.Load(request.DataDir, observer.Note)).Limit(options.TrainLimit, options.TestLimit);
+        using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, observer.Note);
+        OutputDirectory.Create(outDir);
+        var stack = resumed ?? new StackFile(options, splits.Train.Features, []);
+        stack.Write(outDir);
+
+        var metrics = new StackMetrics("stacked denoising autoencoders", splits.Train.Name, backend.Name, options,
+            splits.Train.Count, splits.Test.Count, request.Resume ? StackMetrics.ReadLayers(outDir) : []);
+        var train = splits.Train.Pixels;
+        var test = splits.Test.Pixels;
+        for (var layer = 0; layer < options.Layers; layer++)
+        {
+            if (layer < stack.LayersDone)
+            {
+                observer.Note($"layer {layer + 1}/{options.Layers}: done in a previous run; encoding its codes");
+                using var done = stack.Layer(layer, backend);
+                (train, test) = (CodeEncoder.Encode(done, train), CodeEncoder.Encode(done, test));
+                continue;
+            }
+            var layerDir = Path.Combine(outDir, $"{Models.ClassifierArchitecture.StackPrefix}{layer}");
+            Directory.CreateDirectory(layerDir);
+            var state = File.Exists(Path.Combine(layerDir, DaeCheckpoint.StateFileName)) ? TrainState.Load(layerDir) : null;
+            var layerOptions = options.ForLayer(layer);
+            var visible = stack.InputsOf(layer);
+            observer.Note($"layer {layer + 1}/{options.Layers}: {visible} → {layerOptions.Hidden}, corruption {layerOptions.Corruption}");
+            var layerMetrics = metrics.Layers.FirstOrDefault(l => l.Layer == layer);
+            if (layerMetrics is null || state is null)
+            {
+                metrics.Layers.RemoveAll(l => l.Layer == layer);
+                layerMetrics = new StackLayerMetrics(layer, visible, layerOptions.Hidden, layerOptions.Corruption, layerOptions.Seed, []);
+                metrics.Layers.Add(layerMetrics);
+            }
+
+            using var trainer = new DaeTrainer(backend, layerOptions, visible, train, test, state);
+            observer.Started(backend.Name, layerOptions, trainer.TrainCount, test.Length / visible, trainer.EpochsDone + 1);
+            while (trainer.EpochsDone < layerOptions.Epochs)
+            {
+                var report = RunEpoch(trainer, observer, layerDir);
+                DaeCheckpoint.Save(layerDir, trainer, layerOptions, report);
+                layerMetrics.Epochs.RemoveAll(e => e.Epoch >= report.Epoch);
+                layerMetrics.Epochs.Add(report);
+                metrics.Write(outDir);
+                observer.EpochDone(report);
+            }
+            stack = stack.With(trainer.Model);
+            stack.Write(outDir);
+            metrics.Write(outDir);
+            if (layer == 0)
+            {
+                LayerPictures.WriteFilters(Path.Combine(outDir, LayerPictures.FiltersFileName), trainer.Model, splits.Test.Rows);
+                LayerPictures.WriteReconstructions(Path.Combine(outDir, LayerPictures.ReconstructionsFileName), trainer.Model, splits.Test, layerOptions);
+            }
+            if (layer + 1 < options.Layers)
+                (train, test) = (CodeEncoder.Encode(trainer.Model, train), CodeEncoder.Encode(trainer.Model, test));
+        }
+        return metrics;
+    }
+
+    private static EpochReport RunEpoch(DaeTrainer trainer, ITrainingObserver observer, string layerDir)
+    {
+        try
+        {
+            return trainer.RunEpoch(observer.Progress);
+        }
+        catch (TrainingDivergedException e)
+        {
+            throw e.WithDetail(trainer.EpochsDone > 0
+                ? $"the last good checkpoint (epoch {trainer.EpochsDone}) is kept in {layerDir}"
+                : $"no checkpoint of this layer was written; earlier layers are kept");
+        }
+    }
+}

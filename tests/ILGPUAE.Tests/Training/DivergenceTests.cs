@@ -1,0 +1,62 @@
+namespace ILGPUAE.Tests.Training;
+
+using ILGPUAE.Backend;
+using ILGPUAE.Delta;
+using ILGPUAE.Tests.Kernels;
+using ILGPUAE.Training;
+
+/// <summary>
+/// A diverged model must report a NaN loss so the trainer stops: the −100 clamp of the cross-entropy's logs
+/// applies to log 0, not to NaN (as torch.clamp keeps NaN).
+/// </summary>
+[Collection(CpuAcceleratorCollection.Name)]
+public sealed class DivergenceTests(CpuAcceleratorFixture fixture)
+{
+    [Fact]
+    public void CrossEntropyClampsLogZeroButKeepsNaN()
+    {
+        // Row 0 saturates the wrong way on both pixels: each log is clamped to −100, loss 200.
+        // Row 1 holds a NaN reconstruction.
+        float[] z = [0f, 1f, float.NaN, 0.5f];
+        float[] x = [1f, 0f, 0.3f, 0.5f];
+        var backend = fixture.Backend;
+        using var zt = backend.Allocate<float>(2, 2);
+        using var xt = backend.Allocate<float>(2, 2);
+        using var delta = backend.Allocate<float>(2, 2);
+        using var losses = backend.Allocate<float>(2);
+        zt.CopyFrom(z);
+        xt.CopyFrom(x);
+        backend.Delta.SigmoidOutputDelta(LossKind.CrossEntropy, zt, xt, 1f, delta, losses);
+        var kernel = losses.ToArray();
+
+        double[] zd = [0, 1, double.NaN, 0.5], xd = [1, 0, 0.3, 0.5];
+        foreach (var (name, row0, row1) in new[]
+        {
+            ("kernel", (double)kernel[0], (double)kernel[1]),
+            ("DeltaReference", DeltaReference.Loss(LossKind.CrossEntropy, xd.AsSpan(0, 2), zd.AsSpan(0, 2)),
+                DeltaReference.Loss(LossKind.CrossEntropy, xd.AsSpan(2, 2), zd.AsSpan(2, 2))),
+            ("ReferenceDae", ReferenceDae.Loss(LossKind.CrossEntropy, xd.AsSpan(0, 2), zd.AsSpan(0, 2)),
+                ReferenceDae.Loss(LossKind.CrossEntropy, xd.AsSpan(2, 2), zd.AsSpan(2, 2))),
+        })
+        {
+            Assert.True(row0 == 200, $"{name}: loss of saturated row is {row0}, expected 200");
+            Assert.True(double.IsNaN(row1), $"{name}: loss of a NaN reconstruction is {row1}, expected NaN");
+        }
+    }
+
+    [Fact]
+    public void AHugeLearningRateStopsTrainingAtTheFirstNaNLoss()
+    {
+        // lr 1e37 pushes W past float's range within a step or two; inf − inf then gives NaN activations.
+        var options = new DaeOptions { Hidden = 20, Loss = LossKind.CrossEntropy, LearningRate = 1e37f, Epochs = 1, Seed = 1 };
+        using var trainer = new DaeTrainer(fixture.Backend, options, MnistSample.Visible, MnistSample.Train(100), MnistSample.Test(10));
+
+        var error = Assert.Throws<TrainingDivergedException>(() => trainer.RunEpoch());
+
+        Assert.Equal(1, error.Epoch);
+        Assert.InRange(error.Step, 1, 100);
+        Assert.True(double.IsNaN(error.Loss), $"loss {error.Loss}");
+        Assert.Contains($"epoch 1, step {error.Step}", error.Message);
+        Assert.Equal(0, trainer.EpochsDone);
+    }
+}

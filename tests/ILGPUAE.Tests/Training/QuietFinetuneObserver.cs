@@ -1,0 +1,30 @@
+namespace ILGPUAE.Tests.Training;
+
+using ILGPUAE.Models;
+using ILGPUAE.Training;
+using ILGPUAE.Training.Stacked;
+
+/// <summary>Records fine-tuning epochs and can stop a run after a given number of them, as a killed process would.</summary>
+internal sealed class QuietFinetuneObserver(int stopAfterEpochs = int.MaxValue) : IFinetuneObserver
+{
+    public List<FinetuneEpochReport> Epochs { get; } = [];
+
+    public void Note(string message)
+    {
+    }
+
+    public void Started(string accelerator, ClassifierArchitecture architecture, FinetuneOptions options, int trainExamples, int validExamples, int firstEpoch)
+    {
+    }
+
+    public void Progress(StepProgress progress)
+    {
+    }
+
+    public void EpochDone(FinetuneEpochReport report, EarlyStopping stopping)
+    {
+        Epochs.Add(report);
+        if (Epochs.Count >= stopAfterEpochs)
+            throw new QuietObserver.SimulatedKill();
+    }
+}
