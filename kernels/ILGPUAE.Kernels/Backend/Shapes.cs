@@ -1,5 +1,7 @@
 namespace ILGPUAE.Backend;
 
+using System.Runtime.CompilerServices;
+
 /// <summary>Shape checks shared by every backend's launchers: they throw with the shapes in the message.</summary>
 public static class Shapes
 {
@@ -90,9 +92,30 @@ public static class Shapes
             throw new ArgumentException($"{nameA} {a.Shape} and {nameB} {b.Shape} must have the same shape");
     }
 
-    public static void RequireLength<T>(Tensor<T> t, string name, int length, string what) where T : unmanaged
+    /// <param name="what">Formatted only when the check fails: launchers call this every step, and a step allocates nothing.</param>
+    public static void RequireLength<T>(Tensor<T> t, string name, int length,
+        [InterpolatedStringHandlerArgument("t", "length")] LengthMessage<T> what) where T : unmanaged
     {
         if (t.Length != length)
-            throw new ArgumentException($"{name} has shape {t.Shape}, expected {length} elements ({what})", name);
+            throw new ArgumentException($"{name} has shape {t.Shape}, expected {length} elements ({what.ToStringAndClear()})", name);
+    }
+
+    /// <summary>An interpolated message that is built only when the tensor's length is wrong.</summary>
+    [InterpolatedStringHandler]
+    public ref struct LengthMessage<T> where T : unmanaged
+    {
+        private DefaultInterpolatedStringHandler inner;
+
+        public LengthMessage(int literalLength, int formattedCount, Tensor<T> t, int length, out bool wrong)
+        {
+            wrong = t.Length != length;
+            inner = wrong ? new DefaultInterpolatedStringHandler(literalLength, formattedCount) : default;
+        }
+
+        public void AppendLiteral(string value) => inner.AppendLiteral(value);
+
+        public void AppendFormatted<TValue>(TValue value) => inner.AppendFormatted(value);
+
+        public string ToStringAndClear() => inner.ToStringAndClear();
     }
 }

@@ -1,0 +1,54 @@
+namespace ILGPUAE.Tests.Host;
+
+using ILGPUAE.Backend;
+using ILGPUAE.Host;
+using ILGPUAE.Models;
+using ILGPUAE.Random;
+
+/// <summary>
+/// A training step on the host provider allocates no managed memory (the benchmark's W5 target): shape
+/// checks run on every launch, so their messages must only be formatted when a check fails.
+/// </summary>
+public sealed class HostAllocationTests
+{
+    [Fact]
+    public void TrainingStepAllocatesNothingOnTheCallingThread()
+    {
+        using var backend = new HostBackend(threads: 2);
+        using var model = TiedAutoencoder.Create(backend, 31, 17, seed: 3);
+        using var pass = new TiedAutoencoderPass(model, 5);
+        using var data = backend.Allocate<float>(9, 31);
+        using var indices = backend.Allocate<int>(5);
+        using var losses = backend.Allocate<float>(5);
+        indices.CopyFrom([8, 0, 3, 3, 6]);
+        var noise = new NoiseKey(3, RngStream.Mask, 0);
+        var parameters = model.Parameters;
+        var gradients = pass.Gradients;
+        void Step()
+        {
+            pass.ForwardBackward(data, indices, noise, 0.25f, LossKind.CrossEntropy, losses);
+            for (var i = 0; i < parameters.Count; i++)
+                backend.Optimizer.Sgd(parameters[i].Tensor, gradients[i], null, 0.1f, 0f);
+        }
+
+        for (var i = 0; i < 3; i++)
+            Step();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10; i++)
+            Step();
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void LengthCheckStillNamesTheShapesWhenItFails()
+    {
+        using var backend = new HostBackend(threads: 1);
+        using var x = backend.Allocate<float>(4, 6);
+        using var bias = backend.Allocate<float>(5);
+
+        var e = Assert.Throws<ArgumentException>(() => backend.Activation.BiasActivate(x, bias, Activation.Sigmoid));
+
+        Assert.Contains("bias has shape [5], expected 6 elements (one per column of x [4, 6])", e.Message);
+    }
+}
