@@ -65,10 +65,25 @@ public sealed class DaeWorkloads(HarnessOptions options, WorkloadSizes sizes, Be
                 $"s/epoch ({WorkloadSizes.W2EpochImages} img)", seconds, peerSeconds, HigherIsBetter: false, Validity(checks, kind),
                 string.Join("; ", new[] { peerNote, PeerImagesNote(images, sizes.W2PeerImages) }.OfType<string>())));
         }
-        // Hogwild (lock-free parallel per-sample SGD) is an engine option the main developer is adding.
-        if (typeof(DaeOptions).GetProperty("Hogwild") is null)
-            run.Figures.Add(new Figure(Workload.W2, "per-sample SGD 784→500 mse, Hogwild", "host", $"s/epoch ({WorkloadSizes.W2EpochImages} img)",
-                null, null, HigherIsBetter: false, "not yet", "DaeOptions.Hogwild is not in the engine yet"));
+        // Hogwild: lock-free workers on the host provider's lanes; not reproducible, so no equivalence check,
+        // and the peer's figure is its sequential loop (the same model and updates, one at a time).
+        var workers = Environment.ProcessorCount;
+        foreach (var kind in options.Backends)
+        {
+            var unit = $"s/epoch ({WorkloadSizes.W2EpochImages} img)";
+            var name = $"per-sample SGD 784→500 mse, Hogwild ×{workers}";
+            if (kind != AcceleratorKind.Host)
+            {
+                run.Figures.Add(new Figure(Workload.W2, name, Backends.Label(kind), unit, null, peerSeconds, HigherIsBetter: false,
+                    "not run", "the engine runs Hogwild workers on the host provider only"));
+                continue;
+            }
+            var seconds = Timing.Median(EpochSeconds(kind, null, o with { Hogwild = workers }, sizes.W2Images, sizes.Timed))
+                * WorkloadSizes.W2EpochImages / sizes.W2Images;
+            log($"W2 {Backends.Label(kind)} Hogwild ×{workers}: {seconds:F2} s per {WorkloadSizes.W2EpochImages}-image epoch");
+            run.Figures.Add(new Figure(Workload.W2, name, Backends.Label(kind), unit, seconds, peerSeconds, HigherIsBetter: false,
+                "non-deterministic", $"against torch's sequential loop; {workers} workers, each a single-threaded lane; the W2 check covers the step"));
+        }
     }
 
     /// <summary>W3 on the host provider (threads 1 … cores) and the peer (torch threads 1 … cores); per-sample SGD as W2.</summary>
@@ -82,20 +97,27 @@ public sealed class DaeWorkloads(HarnessOptions options, WorkloadSizes sizes, Be
             {
                 run.Notes.Add($"W3 on {Backends.Label(kind)}: not run (" + (kind == AcceleratorKind.Cpu
                     ? "ILGPU's CPU accelerator fixes its emulated thread count when it is made, and per-sample SGD there is tens of times slower)"
-                    : "its parallelism axis is Hogwild's concurrent samples, which the engine does not have yet)"));
+                    : "its parallelism axis is Hogwild's concurrent samples, and the engine runs Hogwild on the host provider only)"));
                 continue;
             }
+            // Sequential SGD with t kernel threads, then Hogwild with k single-threaded workers (the paper's axis).
             foreach (var t in threads)
                 foreach (var h in sizes.W3Hidden)
-                {
-                    var s = Timing.Median(EpochSeconds(kind, t, o with { Hidden = h }, sizes.W3Images, sizes.Timed)) * WorkloadSizes.W2EpochImages / sizes.W3Images;
-                    log($"W3 host threads {t} hidden {h}: {s:F2} s/epoch");
-                    run.Grid.Add(new GridPoint("host", t, h, sizes.W3Images, s));
-                }
+                    AddGridPoint("host", t, o with { Hidden = h }, hostThreads: t);
+            foreach (var k in threads.Where(t => t >= 2))
+                foreach (var h in sizes.W3Hidden)
+                    AddGridPoint("host-hogwild", k, o with { Hidden = h, Hogwild = k }, hostThreads: null);
         }
         foreach (var r in PeerTime(o, sizes.W3PeerImages, sizes.W3Hidden, threads, out _, timed: 2))
             run.Grid.Add(new GridPoint($"torch-{options.PeerDevice}", r.GetProperty("threads").GetInt32(), r.GetProperty("hidden").GetInt32(),
                 sizes.W3PeerImages, r.GetProperty("median_seconds").GetDouble() * WorkloadSizes.W2EpochImages / sizes.W3PeerImages));
+    }
+
+    private void AddGridPoint(string series, int parallelism, DaeOptions o, int? hostThreads)
+    {
+        var s = Timing.Median(EpochSeconds(AcceleratorKind.Host, hostThreads, o, sizes.W3Images, sizes.Timed)) * WorkloadSizes.W2EpochImages / sizes.W3Images;
+        log($"W3 {series} ×{parallelism} hidden {o.Hidden}: {s:F2} s/epoch");
+        run.Grid.Add(new GridPoint(series, parallelism, o.Hidden, sizes.W3Images, s));
     }
 
     /// <summary>Seconds of each timed epoch on a fresh trainer over the first <paramref name="images"/> images, after the warm-up epochs.</summary>

@@ -30,8 +30,9 @@ public static class ResultsReport
                       "cannot run on Debian 12's glibc and stays a reference, not a same-run peer.");
         md.AppendLine("- `cpu` is ILGPU's CPU accelerator: it emulates GPU threads with OS threads, so it runs on small subsets; " +
                       "its rates are per image and compare all the same.");
-        md.AppendLine("- Not measured yet: Hogwild per-sample SGD (the engine has no such option yet), cuBLAS as an in-process GEMM " +
-                      "peer, and every GPU row.");
+        md.AppendLine("- Hogwild rows are not reproducible, so they have no equivalence check of their own (the step they repeat is W2's); " +
+                      "their peer figure is torch's sequential per-sample loop.");
+        md.AppendLine("- Not measured yet: cuBLAS as an in-process GEMM peer, and every GPU row.");
         md.AppendLine();
         if (!runs.Any(r => r.Peer?.Device.StartsWith("cuda") == true || r.Name.StartsWith("gpu")))
         {
@@ -155,7 +156,8 @@ public static class ResultsReport
         var hidden = run.Grid.Select(p => p.Hidden).Distinct().Order().ToList();
         var images = string.Join(", ", run.Grid.GroupBy(p => p.Backend).Select(g => $"{g.Key} on {g.First().Images}"));
         md.AppendLine($"Measured on the first images ({images}) and scaled to {WorkloadSizes.W2EpochImages}; parallelism is threads " +
-                      "(the host provider's worker pool; torch.set_num_threads). Speed-up rows: torch ÷ host at the same threads. " +
+                      "(the host provider's worker pool; torch.set_num_threads) or, for host-hogwild, Hogwild workers (one single-threaded lane each). " +
+                      "Speed-up rows: torch ÷ host at the same threads. " +
                       "The check is W2's (same code path, hidden 500).");
         md.AppendLine();
         md.AppendLine($"| backend | threads | {string.Join(" | ", hidden.Select(h => $"{h} hidden"))} |");
