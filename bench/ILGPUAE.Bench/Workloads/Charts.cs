@@ -65,7 +65,7 @@ public static class Charts
         return path;
     }
 
-    private static string ShortCase(string c) => c.StartsWith("tied DAE") ? "" : c.StartsWith("per-sample") ? "" : c.Contains("(NT)") ? "NT"
+    private static string ShortCase(string c) => c.StartsWith("tied DAE") ? "" : c.Contains("Hogwild") ? "hogwild" : c.StartsWith("per-sample") ? "" : c.Contains("(NT)") ? "NT"
         : c.Contains("(NN)") && c.StartsWith("square") ? "4096³" : c.Contains("(NN)") ? "NN" : c.Contains("(TN)") ? "TN" : c.Split(' ')[0];
 
     /// <summary>The left axis shows 10^y for the log10 values plotted, with log-spaced minor ticks.</summary>
