@@ -89,7 +89,9 @@ public sealed class DaeWorkloads(HarnessOptions options, WorkloadSizes sizes, Be
     /// <summary>W3 on the host provider (threads 1 … cores) and the peer (torch threads 1 … cores); per-sample SGD as W2.</summary>
     public void RunW3()
     {
-        var threads = Enumerable.Range(1, Environment.ProcessorCount).ToArray();
+        // 1, 2, 4, … and every core: the whole range on 2 cores, a few points on a 16-core GPU machine.
+        var cores = Environment.ProcessorCount;
+        var threads = Enumerable.Range(0, 31).Select(i => 1 << i).TakeWhile(t => t < cores).Append(cores).ToArray();
         var o = W2Options;
         foreach (var kind in options.Backends)
         {
@@ -108,7 +110,9 @@ public sealed class DaeWorkloads(HarnessOptions options, WorkloadSizes sizes, Be
                 foreach (var h in sizes.W3Hidden)
                     AddGridPoint("host-hogwild", k, o with { Hidden = h, Hogwild = k }, hostThreads: null);
         }
-        foreach (var r in PeerTime(o, sizes.W3PeerImages, sizes.W3Hidden, threads, out _, timed: 2))
+        // On a GPU, torch's CPU threads are no parallelism axis: one run at the configured count.
+        var peerThreads = options.PeerDevice.StartsWith("cuda") ? [options.PeerThreads] : threads;
+        foreach (var r in PeerTime(o, sizes.W3PeerImages, sizes.W3Hidden, peerThreads, out _, timed: 2))
             run.Grid.Add(new GridPoint($"torch-{options.PeerDevice}", r.GetProperty("threads").GetInt32(), r.GetProperty("hidden").GetInt32(),
                 sizes.W3PeerImages, r.GetProperty("median_seconds").GetDouble() * WorkloadSizes.W2EpochImages / sizes.W3PeerImages));
     }

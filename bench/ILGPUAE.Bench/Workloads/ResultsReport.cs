@@ -89,7 +89,7 @@ public static class ResultsReport
                 md.AppendLine($"- {n}");
             md.AppendLine();
         }
-        foreach (var c in charts)
+        foreach (var c in charts.Where(c => !c.StartsWith("w3")))   // W3's chart sits in its section
             md.AppendLine($"![{Path.GetFileNameWithoutExtension(c)}]({c})");
         md.AppendLine();
     }
