@@ -27,8 +27,7 @@ public sealed class DaeTrainer : IDisposable
     private readonly DaeOptions options;
     private readonly Tensor<float> train, test;
     private readonly Tensor<int> order;
-    private readonly Tensor<float> epochLosses;
-    private readonly float[] hostLosses;
+    private readonly EpochLosses epochLosses;
     private readonly TiedAutoencoderPass pass;
     private readonly ReconstructionEvaluator evaluator;
     private readonly Tensor<float>?[] velocities;
@@ -54,8 +53,7 @@ public sealed class DaeTrainer : IDisposable
         train = Upload(backend, trainPixels, trainCount, visible);
         test = Upload(backend, testPixels, testPixels.Length / visible, visible);
         order = backend.Allocate<int>(trainCount);
-        epochLosses = backend.Allocate<float>(trainCount);
-        hostLosses = new float[trainCount];
+        epochLosses = new EpochLosses(backend, trainCount);
 
         Model = state is null
             ? TiedAutoencoder.Create(backend, visible, options.Hidden, options.Seed)
@@ -70,7 +68,7 @@ public sealed class DaeTrainer : IDisposable
             var start = k * options.Batch;
             var b = Math.Min(options.Batch, trainCount - start);
             batchIndices[k] = order.Slice(start, b);
-            batchLosses[k] = epochLosses.Slice(start, b);
+            batchLosses[k] = epochLosses.Device.Slice(start, b);
         }
         workers = options.Hogwild < 2 ? [] : CreateWorkers((ILaneProvider)backend, options.Hogwild, batch);
         evaluator = new ReconstructionEvaluator(Model, test);
@@ -120,12 +118,12 @@ public sealed class DaeTrainer : IDisposable
             {
                 lastReport = clock.Elapsed;
                 var end = Math.Min(TrainCount, (k + 1) * options.Batch);
-                lossSum += SumLosses(read, end, epoch, epochStartStep);
+                lossSum += epochLosses.Sum(read, end, epoch, epochStartStep, options.Batch);
                 read = end;
                 progress(new StepProgress(epoch + 1, read, TrainCount, lossSum / read, read / clock.Elapsed.TotalSeconds));
             }
         }
-        return lossSum + SumLosses(read, TrainCount, epoch, epochStartStep);
+        return lossSum + epochLosses.Sum(read, TrainCount, epoch, epochStartStep, options.Batch);
     }
 
     /// <summary>
@@ -150,7 +148,7 @@ public sealed class DaeTrainer : IDisposable
                 }
             }
         });
-        return SumLosses(0, TrainCount, epoch, epochStartStep);
+        return epochLosses.Sum(0, TrainCount, epoch, epochStartStep, options.Batch);
     }
 
     /// <summary>Forward, backward and update for batch <paramref name="k"/> of the epoch order.</summary>
@@ -171,24 +169,6 @@ public sealed class DaeTrainer : IDisposable
 
     /// <summary>Mean per-example loss on the clean test inputs.</summary>
     public double TestLoss() => evaluator.MeanLoss(options.Loss);
-
-    /// <summary>Sums losses [from, to) of this epoch on the host; a non-finite one stops the run, naming its step.</summary>
-    private double SumLosses(int from, int to, int epoch, long epochStartStep)
-    {
-        if (to <= from)
-            return 0;
-        Backend.Synchronize();
-        var span = hostLosses.AsSpan(from, to - from);
-        epochLosses.Slice(from, to - from).CopyTo(span);
-        double sum = 0;
-        for (var i = 0; i < span.Length; i++)
-        {
-            if (!float.IsFinite(span[i]))
-                throw new TrainingDivergedException(epoch + 1, epochStartStep + (from + i) / options.Batch + 1, span[i]);
-            sum += span[i];
-        }
-        return sum;
-    }
 
     private static Tensor<float> Upload(IBackend backend, float[] pixels, int rows, int visible)
     {

@@ -21,9 +21,8 @@ public sealed class ClassifierTrainer : IDisposable
     private readonly FinetuneOptions options;
     private readonly Tensor<float> train;
     private readonly Tensor<int> order, orderedLabels;
-    private readonly Tensor<float> epochLosses;
+    private readonly EpochLosses epochLosses;
     private readonly int[] labels, hostOrderedLabels;
-    private readonly float[] hostLosses;
     private readonly ClassifierPass pass;
     private readonly Tensor<float>?[] velocities;
     private readonly (Tensor<int> Indices, Tensor<int> Labels, Tensor<float> Losses)[] steps;
@@ -40,10 +39,9 @@ public sealed class ClassifierTrainer : IDisposable
         train.CopyFrom(data.Pixels);
         labels = Array.ConvertAll(data.Labels, l => (int)l);
         hostOrderedLabels = new int[data.Count];
-        hostLosses = new float[data.Count];
         order = backend.Allocate<int>(data.Count);
         orderedLabels = backend.Allocate<int>(data.Count);
-        epochLosses = backend.Allocate<float>(data.Count);
+        epochLosses = new EpochLosses(backend, data.Count);
         pass = new ClassifierPass(model, Math.Min(options.Batch, data.Count), firstTrained);
         velocities = pass.Trained.Select(p => options.Momentum == 0 ? null : backend.Allocate<float>([.. p.Parameter.Shape.Dimensions])).ToArray();
         steps = new (Tensor<int>, Tensor<int>, Tensor<float>)[StepsPerEpoch];
@@ -51,7 +49,7 @@ public sealed class ClassifierTrainer : IDisposable
         {
             var start = s * options.Batch;
             var b = Math.Min(options.Batch, TrainCount - start);
-            steps[s] = (order.Slice(start, b), orderedLabels.Slice(start, b), epochLosses.Slice(start, b));
+            steps[s] = (order.Slice(start, b), orderedLabels.Slice(start, b), epochLosses.Device.Slice(start, b));
         }
     }
 
@@ -99,33 +97,15 @@ public sealed class ClassifierTrainer : IDisposable
             {
                 lastReport = clock.Elapsed;
                 var processed = Math.Min(TrainCount, (s + 1) * options.Batch);
-                lossSum += SumLosses(read, processed, epoch, epochStartStep);
+                lossSum += epochLosses.Sum(read, processed, epoch, epochStartStep, options.Batch);
                 read = processed;
                 progress(new StepProgress(epoch + 1, read, TrainCount, lossSum / read, read / clock.Elapsed.TotalSeconds));
             }
         }
-        lossSum += SumLosses(read, TrainCount, epoch, epochStartStep);
+        lossSum += epochLosses.Sum(read, TrainCount, epoch, epochStartStep, options.Batch);
         var seconds = clock.Elapsed.TotalSeconds;
         EpochsDone++;
         return new ClassifierEpoch(lossSum / TrainCount, seconds, TrainCount / seconds);
-    }
-
-    /// <summary>Sums losses [from, to) of this epoch on the host; a non-finite one stops the run, naming its step.</summary>
-    private double SumLosses(int from, int to, int epoch, long epochStartStep)
-    {
-        if (to <= from)
-            return 0;
-        Backend.Synchronize();
-        var span = hostLosses.AsSpan(from, to - from);
-        epochLosses.Slice(from, to - from).CopyTo(span);
-        double sum = 0;
-        for (var i = 0; i < span.Length; i++)
-        {
-            if (!float.IsFinite(span[i]))
-                throw new TrainingDivergedException(epoch + 1, epochStartStep + (from + i) / options.Batch + 1, span[i]);
-            sum += span[i];
-        }
-        return sum;
     }
 
     public void Dispose()
