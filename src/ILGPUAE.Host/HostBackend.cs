@@ -91,6 +91,9 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider
     public ICorruption Corruption { get; }
     public IOptimizer Optimizer { get; }
 
+    /// <summary>None: a host step launches nothing, so per-sample SGD runs as ordinary batch-1 steps.</summary>
+    public ISampleSgd? SampleSgd => null;
+
     public Tensor<T> Allocate<T>(params int[] shape) where T : unmanaged
     {
         var tensorShape = new TensorShape(shape);

@@ -103,3 +103,34 @@ public interface IOptimizer
     /// </summary>
     void Sgd(Tensor<float> param, Tensor<float> grad, Tensor<float>? velocity, float learningRate, float momentum);
 }
+
+/// <summary>The tensors of a tied autoencoder that per-sample SGD updates in place: W [hidden, visible], b_hidden [hidden], b_visible [visible].</summary>
+public readonly record struct TiedDaeParameters(Tensor<float> Weights, Tensor<float> HiddenBias, Tensor<float> VisibleBias);
+
+/// <summary>One dense layer that per-sample SGD updates in place: weights [out, in], bias [out].</summary>
+public readonly record struct DenseParameters(Tensor<float> Weights, Tensor<float> Bias);
+
+/// <summary>
+/// Per-sample SGD (batch 1, momentum 0) over a whole range of examples in a few launches (SampleSgd
+/// family). The arithmetic is that of the other families at batch 1 — forward, backward at the current
+/// weights, then param ← param − lr·grad before the next example — so it must match them and the
+/// reference to rounding; only the order of float sums differs.
+/// </summary>
+public interface ISampleSgd
+{
+    /// <summary>
+    /// Tied DAE on rows indices[0 … n) of data [rows, visible], in that order: each example masked as
+    /// <see cref="ICorruption.Mask"/> draws it under <paramref name="noise"/>; losses[s] [n] = the s-th
+    /// example's loss (<see cref="IDelta.SigmoidOutputDelta"/>'s definition).
+    /// </summary>
+    void TiedDae(TiedDaeParameters model, Tensor<float> data, Tensor<int> indices, NoiseKey noise, float corruption, LossKind loss,
+        float learningRate, Tensor<float> losses);
+
+    /// <summary>
+    /// Feed-forward classifier (sigmoid hidden layers, softmax on the last) on rows indices[0 … n) of
+    /// data [rows, inputs] with classes labels [n]; losses[s] = −log p[label] (<see cref="ISoftmax.CrossEntropyDelta"/>).
+    /// Layers below <paramref name="firstTrained"/> are frozen.
+    /// </summary>
+    void Classifier(IReadOnlyList<DenseParameters> layers, int firstTrained, Tensor<float> data, Tensor<int> indices, Tensor<int> labels,
+        float learningRate, Tensor<float> losses);
+}

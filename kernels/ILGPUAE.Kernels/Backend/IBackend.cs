@@ -25,4 +25,10 @@ public interface IBackend : IDisposable
     ISoftmax Softmax { get; }
     ICorruption Corruption { get; }
     IOptimizer Optimizer { get; }
+
+    /// <summary>
+    /// Per-sample SGD in a few launches per range of examples, where launch latency would otherwise bound
+    /// batch-1 training (ILGPU accelerators); null where a step costs no launch (the host provider).
+    /// </summary>
+    ISampleSgd? SampleSgd { get; }
 }

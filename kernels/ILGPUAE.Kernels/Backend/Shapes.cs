@@ -42,6 +42,42 @@ public static class Shapes
         RequireLength(losses, "losses", z.Shape[0], $"one per row of z {z.Shape}");
     }
 
+    /// <summary>W [H,V], b_hidden [H], b_visible [V], data [rows, V], indices [n], losses [n].</summary>
+    public static void SampleSgdDae(TiedDaeParameters model, Tensor<float> data, Tensor<int> indices, Tensor<float> losses)
+    {
+        RequireRank2(model.Weights, "W");
+        RequireRank2(data, "data");
+        var (hidden, visible) = (model.Weights.Shape[0], model.Weights.Shape[1]);
+        RequireLength(model.HiddenBias, "b_hidden", hidden, $"one per row of W {model.Weights.Shape}");
+        RequireLength(model.VisibleBias, "b_visible", visible, $"one per column of W {model.Weights.Shape}");
+        if (data.Shape[1] != visible)
+            throw new ArgumentException($"data {data.Shape} has {data.Shape[1]} columns; W {model.Weights.Shape} takes {visible}", nameof(data));
+        RequireLength(losses, "losses", indices.Length, $"one per index of indices {indices.Shape}");
+    }
+
+    /// <summary>layers chained [out_l, in_l] with in_l = out_{l−1}, biases [out_l], data [rows, in_0], indices, labels and losses [n].</summary>
+    public static void SampleSgdClassifier(IReadOnlyList<DenseParameters> layers, int firstTrained, Tensor<float> data, Tensor<int> indices,
+        Tensor<int> labels, Tensor<float> losses)
+    {
+        if (layers.Count == 0)
+            throw new ArgumentException("a classifier needs at least one layer", nameof(layers));
+        if (firstTrained < 0 || firstTrained >= layers.Count)
+            throw new ArgumentOutOfRangeException(nameof(firstTrained), firstTrained, $"expected a layer index in [0, {layers.Count})");
+        RequireRank2(data, "data");
+        var inputs = data.Shape[1];
+        for (var l = 0; l < layers.Count; l++)
+        {
+            var (w, b) = (layers[l].Weights, layers[l].Bias);
+            RequireRank2(w, $"layer {l} weights");
+            if (w.Shape[1] != inputs)
+                throw new ArgumentException($"layer {l} weights {w.Shape} take {w.Shape[1]} inputs; the layer below gives {inputs}", nameof(layers));
+            RequireLength(b, $"layer {l} bias", w.Shape[0], $"one per row of its weights {w.Shape}");
+            inputs = w.Shape[0];
+        }
+        RequireLength(labels, "labels", indices.Length, $"one per index of indices {indices.Shape}");
+        RequireLength(losses, "losses", indices.Length, $"one per index of indices {indices.Shape}");
+    }
+
     /// <summary>data [rows, N], indices [M], destination [M,N].</summary>
     public static void Gather(Tensor<float> data, Tensor<int> indices, Tensor<float> destination)
     {

@@ -7,6 +7,7 @@ using ILGPUAE.Delta;
 using ILGPUAE.MatVec;
 using ILGPUAE.Optimizer;
 using ILGPUAE.Random;
+using ILGPUAE.SampleSgd;
 using ILGPUAE.Softmax;
 
 /// <summary>One kernel run compared with its double-precision reference.</summary>
@@ -70,7 +71,122 @@ public sealed class KernelChecks
             yield return Sgd(s * 31, 0f);
             yield return Sgd(s * 31, 0.9f);
         }
+        foreach (var result in SampleSgd(sizes))
+            yield return result;
     }
+
+    /// <summary>The SampleSgd family at each size, where the backend has one (nothing otherwise).</summary>
+    public IEnumerable<CheckResult> SampleSgd(IReadOnlyList<int> sizes)
+    {
+        if (backend.SampleSgd is null)
+            yield break;
+        foreach (var s in sizes)
+        {
+            yield return SampleSgdDae(s, 33, LossKind.CrossEntropy, examples: 12);
+            yield return SampleSgdDae(31, s, LossKind.SquaredError, examples: 12);
+            yield return SampleSgdClassifier([s, 33, 10], firstTrained: 0, examples: 12);
+            yield return SampleSgdClassifier([31, s, 32, 7], firstTrained: 0, examples: 12);
+            yield return SampleSgdClassifier([31, 33, s, 17, 10], firstTrained: 1, examples: 12);
+        }
+    }
+
+    /// <summary>
+    /// Per-sample SGD of a tied DAE over <paramref name="examples"/> examples (one repeated) against the
+    /// double reference: every parameter and every loss, the worst reported.
+    /// </summary>
+    public CheckResult SampleSgdDae(int visible, int hidden, LossKind loss, int examples)
+    {
+        var sampleSgd = backend.SampleSgd ?? throw new InvalidOperationException($"{backend.Name} has no SampleSgd family");
+        const int rows = 40;
+        const float corruption = 0.25f, learningRate = 0.1f;
+        var data = Uniform(rows * visible, -0.3f, 1.3f).Select(v => Math.Clamp(v, 0f, 1f)).ToArray();
+        var w = Uniform(hidden * visible, -0.5f, 0.5f);
+        var bh = Uniform(hidden, -0.5f, 0.5f);
+        var bv = Uniform(visible, -0.5f, 0.5f);
+        var indices = ExampleOrder(examples, rows);
+        var noise = new NoiseKey(seed, RngStream.Mask, 7);
+        using var td = Upload(data, rows, visible);
+        using var tw = Upload(w, hidden, visible);
+        using var tbh = Upload(bh, hidden);
+        using var tbv = Upload(bv, visible);
+        using var ti = UploadInts(indices);
+        using var tl = backend.Allocate<float>(examples);
+        sampleSgd.TiedDae(new TiedDaeParameters(tw, tbh, tbv), td, ti, noise, corruption, loss, learningRate, tl);
+        var (ew, ebh, ebv, el) = (ToDouble(w), ToDouble(bh), ToDouble(bv), new double[examples]);
+        SampleSgdReference.TiedDae(visible, hidden, ew, ebh, ebv, ToDouble(data), indices, noise, corruption, loss, learningRate, el);
+        var name = loss == LossKind.SquaredError ? "sample sgd dae mse" : "sample sgd dae xent";
+        var size = $"V={visible} H={hidden} n={examples}";
+        // Float rounding of sums over max(V, H) terms, compounded over the examples' updates.
+        var tolerance = 1e-8 * (Math.Max(visible, hidden) + 8) * examples;
+        return Worst(
+            Compare(name, size, Download(tw), ew, tolerance),
+            Compare(name, size, Download(tbh), ebh, tolerance),
+            Compare(name, size, Download(tbv), ebv, tolerance),
+            Compare(name, size, Download(tl), el, 1e-6 * (visible + 8)));
+    }
+
+    /// <summary>
+    /// Per-sample SGD of a classifier with layer sizes <paramref name="sizes"/> (inputs first, classes
+    /// last) against the double reference: every parameter and every loss, the worst reported.
+    /// </summary>
+    public CheckResult SampleSgdClassifier(int[] sizes, int firstTrained, int examples)
+    {
+        var sampleSgd = backend.SampleSgd ?? throw new InvalidOperationException($"{backend.Name} has no SampleSgd family");
+        const int rows = 40;
+        const float learningRate = 0.1f;
+        var inputs = sizes[0];
+        var classes = sizes[^1];
+        var data = Uniform(rows * inputs, 0, 1);
+        var indices = ExampleOrder(examples, rows);
+        var labels = Labels(examples, classes);
+        var layers = new List<(float[] W, float[] B, Tensor<float> TW, Tensor<float> TB)>();
+        try
+        {
+            for (var l = 0; l + 1 < sizes.Length; l++)
+            {
+                var range = (float)(4 * Math.Sqrt(6.0 / (sizes[l] + sizes[l + 1])));
+                var w = Uniform(sizes[l + 1] * sizes[l], -range, range);
+                var b = Uniform(sizes[l + 1], -0.5f, 0.5f);
+                layers.Add((w, b, Upload(w, sizes[l + 1], sizes[l]), Upload(b, sizes[l + 1])));
+            }
+            using var td = Upload(data, rows, inputs);
+            using var ti = UploadInts(indices);
+            using var tlabels = UploadInts(labels);
+            using var tl = backend.Allocate<float>(examples);
+            sampleSgd.Classifier(layers.Select(l => new DenseParameters(l.TW, l.TB)).ToArray(), firstTrained, td, ti, tlabels, learningRate, tl);
+            var reference = layers.Select((l, i) => new SampleSgdReference.Layer(sizes[i], sizes[i + 1], ToDouble(l.W), ToDouble(l.B))).ToArray();
+            var el = new double[examples];
+            SampleSgdReference.Classifier(reference, firstTrained, ToDouble(data), indices, labels, learningRate, el);
+            var size = $"{string.Join('-', sizes)} frozen<{firstTrained} n={examples}";
+            var tolerance = 1e-8 * (sizes.Max() + 8) * examples;
+            var results = layers.SelectMany((l, i) => new[]
+            {
+                Compare("sample sgd classifier", size, Download(l.TW), reference[i].Weights, tolerance),
+                Compare("sample sgd classifier", size, Download(l.TB), reference[i].Bias, tolerance),
+            }).Append(Compare("sample sgd classifier", size, Download(tl), el, tolerance));
+            return Worst([.. results]);
+        }
+        finally
+        {
+            foreach (var l in layers)
+            {
+                l.TW.Dispose();
+                l.TB.Dispose();
+            }
+        }
+    }
+
+    /// <summary>n example indices in [0, rows), the first one visited twice (the second visit sees updated weights).</summary>
+    private int[] ExampleOrder(int n, int rows)
+    {
+        var stream = draw++;
+        var order = Enumerable.Range(0, n).Select(i => (int)(CounterRng.Hash32(seed, (uint)RngStream.Data, stream, (uint)i, 2) % (uint)rows)).ToArray();
+        if (n > 2)
+            order[n - 1] = order[0];
+        return order;
+    }
+
+    private static CheckResult Worst(params CheckResult[] results) => results.MaxBy(r => r.WorstToleranceRatio)!;
 
     /// <summary>The products of a tied autoencoder at its real shapes (batch × visible × hidden).</summary>
     public IEnumerable<CheckResult> TiedAutoencoderShapes(int batch, int visible, int hidden)

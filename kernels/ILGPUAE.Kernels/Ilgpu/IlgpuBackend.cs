@@ -8,6 +8,7 @@ using ILGPUAE.Corruption;
 using ILGPUAE.Delta;
 using ILGPUAE.MatVec;
 using ILGPUAE.Optimizer;
+using ILGPUAE.SampleSgd;
 using ILGPUAE.Softmax;
 
 /// <summary>
@@ -31,6 +32,7 @@ public sealed class IlgpuBackend : IBackend
         Softmax = new SoftmaxLauncher(this);
         Corruption = new CorruptionLauncher(this);
         Optimizer = new OptimizerLauncher(this);
+        sampleSgd = new SampleSgdLauncher(this);
     }
 
     public Accelerator Accelerator { get; }
@@ -48,6 +50,10 @@ public sealed class IlgpuBackend : IBackend
     public ISoftmax Softmax { get; }
     public ICorruption Corruption { get; }
     public IOptimizer Optimizer { get; }
+
+    private readonly SampleSgdLauncher sampleSgd;
+
+    public ISampleSgd SampleSgd => sampleSgd;
 
     public Tensor<T> Allocate<T>(params int[] shape) where T : unmanaged
     {
@@ -80,6 +86,7 @@ public sealed class IlgpuBackend : IBackend
 
     public void Dispose()
     {
+        sampleSgd.Dispose();
         Accelerator.Dispose();
         owner?.Dispose();
     }

@@ -24,6 +24,7 @@ public sealed class ClassifierTrainer : IDisposable
     private readonly EpochLosses epochLosses;
     private readonly int[] labels, hostOrderedLabels;
     private readonly ClassifierPass pass;
+    private readonly DenseParameters[] layerParameters;
     private readonly Tensor<float>?[] velocities;
     private readonly (Tensor<int> Indices, Tensor<int> Labels, Tensor<float> Losses)[] steps;
 
@@ -43,6 +44,7 @@ public sealed class ClassifierTrainer : IDisposable
         orderedLabels = backend.Allocate<int>(data.Count);
         epochLosses = new EpochLosses(backend, data.Count);
         pass = new ClassifierPass(model, Math.Min(options.Batch, data.Count), firstTrained);
+        layerParameters = model.Layers.Select(l => new DenseParameters(l.Weights, l.Bias)).ToArray();
         velocities = pass.Trained.Select(p => options.Momentum == 0 ? null : backend.Allocate<float>([.. p.Parameter.Shape.Dimensions])).ToArray();
         steps = new (Tensor<int>, Tensor<int>, Tensor<float>)[StepsPerEpoch];
         for (var s = 0; s < steps.Length; s++)
@@ -71,17 +73,63 @@ public sealed class ClassifierTrainer : IDisposable
     }
 
     /// <summary>Runs the next epoch; throws <see cref="TrainingDivergedException"/> at the first non-finite loss.</summary>
-    public ClassifierEpoch RunEpoch(Action<StepProgress>? progress = null)
+    public ClassifierEpoch RunEpoch(Action<StepProgress>? progress = null) =>
+        SampleSgd is { } sampleSgd ? RunEpoch(sampleSgd, progress) : RunEpochByBatches(progress);
+
+    /// <summary>The backend's per-sample SGD family when this run can use it (batch 1, no momentum); else null.</summary>
+    public ISampleSgd? SampleSgd => options.Batch == 1 && options.Momentum == 0 && Model.Layers.Count <= MaxSampleSgdLayers ? Backend.SampleSgd : null;
+
+    /// <summary>Layers the per-sample kernel takes (SampleSgdKernels.MaxLayers).</summary>
+    private const int MaxSampleSgdLayers = 6;
+
+    /// <summary>Examples per <see cref="ISampleSgd"/> call: small enough for a few progress reports a second.</summary>
+    public const int SampleChunk = 2048;
+
+    private ClassifierEpoch RunEpoch(ISampleSgd sampleSgd, Action<StepProgress>? progress)
     {
         var epoch = EpochsDone;
         var clock = Stopwatch.StartNew();
         var lastReport = TimeSpan.Zero;
+        var epochStartStep = ShuffleEpoch(epoch);
+        var read = 0;
+        double lossSum = 0;
+        for (var start = 0; start < TrainCount; start += SampleChunk)
+        {
+            var n = Math.Min(SampleChunk, TrainCount - start);
+            sampleSgd.Classifier(layerParameters, pass.FirstTrained, train, order.Slice(start, n), orderedLabels.Slice(start, n), options.LearningRate,
+                epochLosses.Device.Slice(start, n));
+            StepsDone += n;
+            if (progress is not null && clock.Elapsed - lastReport >= ReportInterval)
+            {
+                lastReport = clock.Elapsed;
+                lossSum += epochLosses.Sum(read, start + n, epoch, epochStartStep, 1);
+                read = start + n;
+                progress(new StepProgress(epoch + 1, read, TrainCount, lossSum / read, read / clock.Elapsed.TotalSeconds));
+            }
+        }
+        lossSum += epochLosses.Sum(read, TrainCount, epoch, epochStartStep, 1);
+        var seconds = clock.Elapsed.TotalSeconds;
+        EpochsDone++;
+        return new ClassifierEpoch(lossSum / TrainCount, seconds, TrainCount / seconds);
+    }
+
+    /// <summary>Uploads epoch <paramref name="epoch"/>'s order and its labels; returns the steps done before it.</summary>
+    private long ShuffleEpoch(int epoch)
+    {
         var shuffled = EpochOrder.Shuffle(options.Seed, epoch, TrainCount);
         for (var i = 0; i < shuffled.Length; i++)
             hostOrderedLabels[i] = labels[shuffled[i]];
         order.CopyFrom(shuffled);
         orderedLabels.CopyFrom(hostOrderedLabels);
-        var epochStartStep = StepsDone;
+        return StepsDone;
+    }
+
+    private ClassifierEpoch RunEpochByBatches(Action<StepProgress>? progress)
+    {
+        var epoch = EpochsDone;
+        var clock = Stopwatch.StartNew();
+        var lastReport = TimeSpan.Zero;
+        var epochStartStep = ShuffleEpoch(epoch);
         var read = 0;
         double lossSum = 0;
 

@@ -1,0 +1,378 @@
+namespace ILGPUAE.SampleSgd;
+
+using ILGPU;
+using ILGPUAE.Activation;
+using ILGPUAE.Backend;
+using ILGPUAE.Delta;
+using ILGPUAE.Random;
+
+/// <summary>
+/// Per-sample SGD for a whole range of examples in one launch: a persistent kernel whose groups (all
+/// resident at once: one per multiprocessor) meet at a software grid barrier between the phases of each
+/// example. Batch-1 SGD is a chain of small dependent products; launched one kernel per product it is
+/// bound by launch latency (≈15 launches per example), here by the few microseconds of a grid barrier.
+///
+/// Every output is summed by one thread or one warp in a fixed order, so a run is bit-reproducible for a
+/// given grid; the arithmetic is that of the launcher path at batch 1 (gradient at the current weights,
+/// then W ← W − lr·∇), only the order of the float sums differs.
+///
+/// Work is split two ways. Row phases give each warp whole rows of W (lanes stride the row, then a
+/// shuffle sum; on ILGPU's CPU accelerator, where a shuffle costs as much as a barrier, each thread
+/// takes whole rows alone): products W·v and the rank-1 update of the row. Column phases give each group CW
+/// columns × (groupSize / CW) row-groups (a shared-memory sum over the row-groups): products Wᵀ·v.
+/// The update of a layer is deferred to the next example's row phase over that layer, so W is read
+/// once per row phase for both the update and the next product.
+/// </summary>
+public static class SampleSgdKernels
+{
+    /// <summary>Largest group the kernels take (the shared-memory sum buffer).</summary>
+    public const int MaxGroupSize = 1024;
+
+    /// <summary>Largest class count of <see cref="Classifier"/> (its softmax lives in shared memory).</summary>
+    public const int MaxClasses = 1024;
+
+    /// <summary>Most layers of <see cref="Classifier"/>.</summary>
+    public const int MaxLayers = 6;
+
+    /// <summary>
+    /// A software grid barrier. sync[0] counts arrivals over the whole launch (zeroed before it), so the
+    /// k-th barrier is passed once it reaches k·groups. sync[1] is set when a group gave up waiting
+    /// (some group was not resident): the launcher turns that into an exception instead of a hang.
+    /// </summary>
+    private static void GridBarrier(ArrayView<int> sync, ref int target, int spinLimit)
+    {
+        target += Grid.DimX;
+        Group.Barrier();
+        if (Group.IsFirstThread)
+        {
+            MemoryFence.DeviceLevel();
+            Atomic.Add(ref sync[0], 1);
+            var spins = 0;
+            while (Atomic.CompareExchange(ref sync[0], -1, -1) < target)
+            {
+                if (++spins > spinLimit)
+                {
+                    Atomic.Exchange(ref sync[1], 1);
+                    break;
+                }
+            }
+            MemoryFence.DeviceLevel();
+        }
+        Group.Barrier();
+    }
+
+    /// <summary>The sum over a row's lanes (a whole warp, or one thread), returned to every lane.</summary>
+    private static float RowSum(float value, int lanes) => lanes == 1 ? value : WarpSum(value);
+
+    /// <summary>The sum over the warp's lanes, returned to every lane (a fixed shuffle tree).</summary>
+    private static float WarpSum(float value)
+    {
+        for (var offset = Warp.WarpSize / 2; offset > 0; offset /= 2)
+            value += Warp.ShuffleDown(value, offset);
+        return Warp.Shuffle(value, 0);
+    }
+
+    /// <summary>
+    /// Column sums of a group's CW columns: thread (r, c) holds the partial over rows r, r + R, …; returns
+    /// the full sum in the threads with r = 0 (threads 0 … CW − 1). The buffer is free again on return.
+    /// </summary>
+    private static float GroupColumnSum(ArrayView<float> shared, float partial, int columns)
+    {
+        var rowGroups = Group.DimX / columns;
+        if (rowGroups == 1)
+            return partial;
+        var tid = Group.IdxX;
+        shared[tid] = partial;
+        Group.Barrier();
+        var sum = 0f;
+        if (tid < columns)
+        {
+            for (var r = 0; r < rowGroups; r++)
+                sum += shared[r * columns + tid];
+        }
+        Group.Barrier();
+        return sum;
+    }
+
+    /// <summary>Masking noise for element j of example <paramref name="example"/>, as CorruptionKernels.Mask draws it.</summary>
+    private static float Masked(ArrayView<float> data, int example, int j, in TiedDaeStep p)
+    {
+        var h = CounterRng.Hash32(p.Seed, p.Stream, p.Epoch, (uint)example, (uint)j);
+        return h < p.Threshold ? 0f : data[(long)example * p.Visible + j];
+    }
+
+    /// <summary>
+    /// Tied DAE, examples indices[0 … Count) in order. Per example: x̃ = mask(x); y = s(W·x̃ + b_h);
+    /// z = s(Wᵀ·y + b_v); δz = ∂loss/∂(decoder input); δy = (W·δz) ⊙ y(1 − y);
+    /// W −= lr·(δy·x̃ᵀ + y·δzᵀ); b_h −= lr·δy; b_v −= lr·δz; losses[s] = loss(x, z).
+    /// scratch: x̃ for two examples [2, V], y [H], δz [V], the groups' loss partials [groups].
+    /// </summary>
+    public static void TiedDae(ArrayView<float> data, ArrayView<int> indices, ArrayView<float> w, ArrayView<float> hiddenBias,
+        ArrayView<float> visibleBias, ArrayView<float> losses, ArrayView<float> scratch, ArrayView<int> sync, TiedDaeStep p)
+    {
+        var v = p.Visible;
+        var hidden = p.Hidden;
+        var lr = p.LearningRate;
+        var corrupted = scratch.SubView(0, 2L * v);
+        var y = scratch.SubView(2L * v, hidden);
+        var dz = scratch.SubView(2L * v + hidden, v);
+        var partials = scratch.SubView(3L * v + hidden, Grid.DimX);
+        var shared = SharedMemory.Allocate<float>(MaxGroupSize);
+
+        var threads = Grid.DimX * Group.DimX;
+        var lanes = p.LanesPerRow;
+        var rowWorkers = Grid.DimX * Group.DimX / lanes;
+        var firstRow = (Grid.IdxX * Group.DimX + Group.IdxX) / lanes;
+        var lane = Group.IdxX % lanes;
+        var columns = p.ColumnsPerGroup;
+        var column = Group.IdxX % columns;
+        var rowGroup = Group.IdxX / columns;
+        var rowGroups = Group.DimX / columns;
+        var chunks = (v + columns - 1) / columns;
+        var target = 0;
+
+        for (var j = Grid.IdxX * Group.DimX + Group.IdxX; j < v; j += threads)
+            corrupted[j] = Masked(data, indices[0], j, p);
+        GridBarrier(sync, ref target, p.SpinLimit);
+
+        for (var s = 0; s <= p.Count; s++)
+        {
+            var current = corrupted.SubView((long)(s & 1) * v, v);
+            var previous = corrupted.SubView((long)((s + 1) & 1) * v, v);
+
+            // Row phase: example s − 1's update of row i, then example s's hidden unit i.
+            for (var i = firstRow; i < hidden; i += rowWorkers)
+            {
+                long row = (long)i * v;
+                var bias = hiddenBias[i];
+                if (s > 0)
+                {
+                    var yi = y[i];
+                    var dot = 0f;
+                    for (var j = lane; j < v; j += lanes)
+                        dot += w[row + j] * dz[j];
+                    var dy = RowSum(dot, lanes) * yi * (1f - yi);
+                    var sum = 0f;
+                    for (var j = lane; j < v; j += lanes)
+                    {
+                        var updated = w[row + j] - lr * (dy * previous[j] + yi * dz[j]);
+                        w[row + j] = updated;
+                        sum += updated * current[j];
+                    }
+                    bias -= lr * dy;
+                    var a = RowSum(sum, lanes);
+                    if (lane == 0)
+                    {
+                        hiddenBias[i] = bias;
+                        if (s < p.Count)
+                            y[i] = ActivationKernels.Sigmoid(a + bias);
+                    }
+                }
+                else
+                {
+                    var sum = 0f;
+                    for (var j = lane; j < v; j += lanes)
+                        sum += w[row + j] * current[j];
+                    var a = RowSum(sum, lanes);
+                    if (lane == 0)
+                        y[i] = ActivationKernels.Sigmoid(a + bias);
+                }
+            }
+            if (s > 0 && Grid.IdxX == 0 && Group.IsFirstThread)
+            {
+                var loss = 0f;
+                for (var g = 0; g < Grid.DimX; g++)
+                    loss += partials[g];
+                losses[s - 1] = loss;
+            }
+            if (s == p.Count)
+                break;
+            GridBarrier(sync, ref target, p.SpinLimit);
+
+            // Column phase: z = s(Wᵀ·y + b_v), δz, the loss, b_v's update and the next example's x̃.
+            var example = indices[s];
+            var lossSum = 0f;
+            for (var chunk = Grid.IdxX; chunk < chunks; chunk += Grid.DimX)
+            {
+                var j = chunk * columns + column;
+                var partial = 0f;
+                if (j < v)
+                {
+                    for (var i = rowGroup; i < hidden; i += rowGroups)
+                        partial += w[(long)i * v + j] * y[i];
+                }
+                var a = GroupColumnSum(shared, partial, columns);
+                if (rowGroup == 0 && j < v)
+                {
+                    var z = ActivationKernels.Sigmoid(a + visibleBias[j]);
+                    var x = data[(long)example * v + j];
+                    float delta;
+                    if (p.Loss == (int)LossKind.SquaredError)
+                    {
+                        var d = z - x;
+                        delta = d * z * (1f - z);
+                        lossSum += 0.5f * d * d;
+                    }
+                    else
+                    {
+                        delta = z - x;
+                        lossSum -= x * DeltaKernels.ClampedLog(z) + (1f - x) * DeltaKernels.ClampedLog(1f - z);
+                    }
+                    dz[j] = delta;
+                    visibleBias[j] -= lr * delta;
+                    if (s + 1 < p.Count)
+                        previous[j] = Masked(data, indices[s + 1], j, p);
+                }
+            }
+            var groupLoss = Warp.WarpIdx == 0 ? WarpSum(lossSum) : 0f;
+            if (Group.IsFirstThread)
+                partials[Grid.IdxX] = groupLoss;
+            GridBarrier(sync, ref target, p.SpinLimit);
+        }
+    }
+
+    /// <summary>
+    /// Feed-forward classifier (sigmoid hidden layers, softmax output), examples indices[0 … Count) with
+    /// classes labels[0 … Count), softmax cross-entropy. Layers below FirstTrained are frozen.
+    /// Per example: forward a_l = s(W_l·a_{l−1} + b_l) (logits on top); δ_top = softmax − onehot;
+    /// δ_{l−1} = (W_lᵀ·δ_l) ⊙ a_{l−1}(1 − a_{l−1}); W_l −= lr·δ_l·a_{l−1}ᵀ; b_l −= lr·δ_l; losses[s] = −log p[label].
+    /// scratch: activations of two examples [2, A] and deltas [A], A = Σ outputs (each layer at its offset).
+    /// </summary>
+    public static void Classifier(ArrayView<float> data, ArrayView<int> indices, ArrayView<int> labels, ClassifierLayerViews layers,
+        ArrayView<float> losses, ArrayView<float> scratch, ArrayView<int> sync, ClassifierStep p)
+    {
+        var lr = p.LearningRate;
+        var top = p.Layers - 1;
+        var classes = p.Outputs(top);
+        var total = p.ActivationLength;
+        var deltas = scratch.SubView(2L * total, total);
+        var shared = SharedMemory.Allocate<float>(MaxGroupSize);
+        var probabilities = SharedMemory.Allocate<float>(MaxClasses);
+
+        var lanes = p.LanesPerRow;
+        var rowWorkers = Grid.DimX * Group.DimX / lanes;
+        var firstRow = (Grid.IdxX * Group.DimX + Group.IdxX) / lanes;
+        var lane = Group.IdxX % lanes;
+        var columns = p.ColumnsPerGroup;
+        var column = Group.IdxX % columns;
+        var rowGroup = Group.IdxX / columns;
+        var rowGroups = Group.DimX / columns;
+        var target = 0;
+
+        for (var s = 0; s <= p.Count; s++)
+        {
+            var current = scratch.SubView((long)(s & 1) * total, total);
+            var previous = scratch.SubView((long)((s + 1) & 1) * total, total);
+
+            // Row phases, bottom up: example s − 1's update of layer l, then example s's outputs of layer l.
+            for (var l = 0; l <= top; l++)
+            {
+                var inputs = p.Inputs(l);
+                var outputs = p.Outputs(l);
+                var weights = layers.Weights(l);
+                var bias = layers.Bias(l);
+                var input = l == 0 ? data.SubView((long)(s < p.Count ? indices[s] : 0) * inputs, inputs) : current.SubView(p.Offset(l - 1), inputs);
+                var update = s > 0 && l >= p.FirstTrained;
+                var inputBefore = !update ? input
+                    : l == 0 ? data.SubView((long)indices[s - 1] * inputs, inputs) : previous.SubView(p.Offset(l - 1), inputs);
+                for (var i = firstRow; i < outputs; i += rowWorkers)
+                {
+                    long row = (long)i * inputs;
+                    var b = bias[i];
+                    var sum = 0f;
+                    if (update)
+                    {
+                        var delta = deltas[p.Offset(l) + i];
+                        for (var j = lane; j < inputs; j += lanes)
+                        {
+                            var updated = weights[row + j] - lr * delta * inputBefore[j];
+                            weights[row + j] = updated;
+                            sum += updated * input[j];
+                        }
+                        b -= lr * delta;
+                    }
+                    else if (s < p.Count)
+                    {
+                        for (var j = lane; j < inputs; j += lanes)
+                            sum += weights[row + j] * input[j];
+                    }
+                    var a = RowSum(sum, lanes) + b;
+                    if (lane == 0)
+                    {
+                        if (update)
+                            bias[i] = b;
+                        if (s < p.Count)
+                            current[p.Offset(l) + i] = l == top ? a : ActivationKernels.Sigmoid(a);
+                    }
+                }
+                if (s < p.Count)
+                    GridBarrier(sync, ref target, p.SpinLimit);
+            }
+            if (s == p.Count)
+                break;
+
+            // Top: every group computes the softmax (few classes) into shared memory; group 0 keeps δ_top and the loss.
+            if (Group.IsFirstThread)
+            {
+                var logits = current.SubView(p.Offset(top), classes);
+                var max = float.NegativeInfinity;
+                for (var c = 0; c < classes; c++)
+                    max = MathF.Max(max, logits[c]);
+                var sum = 0f;
+                for (var c = 0; c < classes; c++)
+                {
+                    var e = MathF.Exp(logits[c] - max);
+                    probabilities[c] = e;
+                    sum += e;
+                }
+                var inverse = 1f / sum;
+                var label = labels[s];
+                var loss = float.NaN;
+                for (var c = 0; c < classes; c++)
+                {
+                    var probability = probabilities[c] * inverse;
+                    if (c == label)
+                    {
+                        loss = -DeltaKernels.ClampedLog(probability);
+                        probability -= 1f;
+                    }
+                    probabilities[c] = probability;
+                    if (Grid.IdxX == 0)
+                        deltas[p.Offset(top) + c] = probability;
+                }
+                if (Grid.IdxX == 0)
+                    losses[s] = loss;
+            }
+            Group.Barrier();
+
+            // Column phases, top down: δ_{l−1} from δ_l (shared memory for the top layer, global below it).
+            for (var l = top; l > p.FirstTrained; l--)
+            {
+                var inputs = p.Inputs(l);
+                var outputs = p.Outputs(l);
+                var weights = layers.Weights(l);
+                var below = current.SubView(p.Offset(l - 1), inputs);
+                var chunks = (inputs + columns - 1) / columns;
+                for (var chunk = Grid.IdxX; chunk < chunks; chunk += Grid.DimX)
+                {
+                    var j = chunk * columns + column;
+                    var partial = 0f;
+                    if (j < inputs)
+                    {
+                        for (var i = rowGroup; i < outputs; i += rowGroups)
+                            partial += weights[(long)i * inputs + j] * (l == top ? probabilities[i] : deltas[p.Offset(l) + i]);
+                    }
+                    var sum = GroupColumnSum(shared, partial, columns);
+                    if (rowGroup == 0 && j < inputs)
+                    {
+                        var a = below[j];
+                        deltas[p.Offset(l - 1) + j] = sum * a * (1f - a);
+                    }
+                }
+                GridBarrier(sync, ref target, p.SpinLimit);
+            }
+            if (top == p.FirstTrained)
+                GridBarrier(sync, ref target, p.SpinLimit);
+        }
+    }
+}
