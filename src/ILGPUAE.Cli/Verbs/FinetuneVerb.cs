@@ -42,7 +42,7 @@ public sealed class FinetuneVerbOptions : AcceleratorOptions
     [Option("test-limit", HelpText = "Score the first N test images.")]
     public int? TestLimit { get; set; }
 
-    [Option("out", Default = "runs/finetune", HelpText = "Output directory: model.safetensors (best-validation classifier), train_state.safetensors, metrics.json.")]
+    [Option("out", Default = "runs/finetune", HelpText = "Output directory: model.safetensors (best-validation classifier), train_state.safetensors, metrics.json, curves.png.")]
     public string Out { get; set; } = "runs/finetune";
 
     [Option("resume", HelpText = "Continue the run in this directory (its saved options are kept).")]

@@ -39,7 +39,7 @@ public sealed class PretrainOptions : AcceleratorOptions
     [Option("test-limit", HelpText = "Report the reconstruction loss on the first N test images.")]
     public int? TestLimit { get; set; }
 
-    [Option("out", Default = "runs/sda", HelpText = "Output directory: model.safetensors (the stack), layer{i}/ (each layer's run), metrics.json, filters.png, reconstructions.png.")]
+    [Option("out", Default = "runs/sda", HelpText = "Output directory: model.safetensors (the stack), layer{i}/ (each layer's run), metrics.json, curves.png, filters.png, reconstructions.png.")]
     public string Out { get; set; } = "runs/sda";
 
     [Option("resume", HelpText = "Continue the run in this directory (its saved options are kept).")]

@@ -51,7 +51,7 @@ public sealed class TrainDaeOptions : AcceleratorOptions
     [Option("test-limit", HelpText = "Evaluate on the first N test images.")]
     public int? TestLimit { get; set; }
 
-    [Option("out", Default = "runs/dae", HelpText = "Output directory: model.safetensors, train_state.safetensors, metrics.json.")]
+    [Option("out", Default = "runs/dae", HelpText = "Output directory: model.safetensors, train_state.safetensors, metrics.json, curves.png.")]
     public string Out { get; set; } = "runs/dae";
 
     [Option("resume", HelpText = "Continue the run in this directory up to --epochs (its saved options are kept).")]

@@ -2,6 +2,7 @@ namespace ILGPUAE.Training;
 
 using ILGPUAE.Backends;
 using ILGPUAE.Data;
+using ILGPUAE.Evaluation;
 using ILGPUAE.IO;
 
 /// <summary>Where a run reads data, where it writes, and what it runs on.</summary>
@@ -18,7 +19,7 @@ public interface ITrainingObserver
 
 /// <summary>
 /// `train dae` from start to end: check the output directory, load data, open the accelerator, create
-/// the output directory, train epoch by epoch and checkpoint after each. The math is in <see cref="DaeTrainer"/>.
+/// the output directory, train epoch by epoch and checkpoint after each (metrics.json and curves.png too). The math is in <see cref="DaeTrainer"/>.
 /// </summary>
 public static class DaeTraining
 {
@@ -49,14 +50,12 @@ public static class DaeTraining
             }
             catch (TrainingDivergedException e)
             {
-                var kept = trainer.EpochsDone > 0 || state is not null
-                    ? $"the last good checkpoint (epoch {trainer.EpochsDone}) is kept in {outDir}"
-                    : "no checkpoint was written";
-                throw e.WithDetail(kept);
+                throw e.WithLastCheckpoint(trainer.EpochsDone, outDir);
             }
             DaeCheckpoint.Save(outDir, trainer, options, report);
             metrics.Epochs.Add(report);
             metrics.Write(outDir);
+            TrainingCurves.Write(outDir, TrainingCurves.Of(metrics));
             observer.EpochDone(report);
         }
         return metrics;

@@ -8,5 +8,19 @@ public sealed class TrainingDivergedException(int epoch, long step, double loss,
     public long Step { get; } = step;
     public double Loss { get; } = loss;
 
-    public TrainingDivergedException WithDetail(string text) => new(Epoch, Step, Loss, text);
+    /// <summary>
+    /// This exception with what a run that checkpoints after every epoch leaves behind: the checkpoint of epoch
+    /// <paramref name="epochsDone"/> in <paramref name="directory"/>, or none when no epoch of this run finished.
+    /// <paramref name="part"/> names what the checkpoint belongs to ("this layer"); <paramref name="alsoKept"/>
+    /// says what survives when there is none ("earlier layers are kept").
+    /// </summary>
+    public TrainingDivergedException WithLastCheckpoint(int epochsDone, string directory, string? part = null, string? alsoKept = null)
+    {
+        var of = part is null ? "" : " of " + part;
+        return WithDetail(epochsDone > 0
+            ? $"the last good checkpoint{of} (epoch {epochsDone}) is kept in {directory}"
+            : $"no checkpoint{of} was written{(alsoKept is null ? "" : "; " + alsoKept)}");
+    }
+
+    private TrainingDivergedException WithDetail(string text) => new(Epoch, Step, Loss, text);
 }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using ILGPUAE.Backend;
 using ILGPUAE.Random;
+using ILGPUAE.Tests.Evaluation;
 using ILGPUAE.Tests.IO;
 using ILGPUAE.Tests.Training;
 
@@ -48,8 +49,9 @@ public sealed class TrainDaeCliTests(TrainDaeRuns runs) : IClassFixture<TrainDae
     public void ShortRunWritesItsFilesAndMetrics()
     {
         Assert.True(runs.Short.ExitCode == 0, runs.Short.ToString());
-        Assert.Equal(["metrics.json", "model.safetensors", "train_state.safetensors"],
+        Assert.Equal(["curves.png", "metrics.json", "model.safetensors", "train_state.safetensors"],
             Directory.GetFiles(runs.ShortRun).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(ILGPUAE.Evaluation.TrainingCurves.Size(1), PngFile.Size(Path.Combine(runs.ShortRun, "curves.png")));
 
         using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(runs.ShortRun, "metrics.json")));
         var root = metrics.RootElement;

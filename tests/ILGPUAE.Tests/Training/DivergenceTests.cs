@@ -59,4 +59,19 @@ public sealed class DivergenceTests(CpuAcceleratorFixture fixture)
         Assert.Contains($"epoch 1, step {error.Step}", error.Message);
         Assert.Equal(0, trainer.EpochsDone);
     }
+
+    [Fact]
+    public void TheStopMessageNamesTheLastGoodCheckpointOrSaysThereIsNone()
+    {
+        var e = new TrainingDivergedException(3, 71, double.NaN);
+        var runRoot = Path.Combine("runs", "dae");
+
+        Assert.EndsWith($"; the last good checkpoint (epoch 2) is kept in {runRoot}", e.WithLastCheckpoint(2, runRoot).Message);
+        Assert.EndsWith("(try a lower --lr); no checkpoint was written", e.WithLastCheckpoint(0, runRoot).Message);
+        Assert.EndsWith("; the last good checkpoint of this layer (epoch 1) is kept in layer1",
+            e.WithLastCheckpoint(1, "layer1", "this layer", "earlier layers are kept").Message);
+        Assert.EndsWith("; no checkpoint of this layer was written; earlier layers are kept",
+            e.WithLastCheckpoint(0, "layer1", "this layer", "earlier layers are kept").Message);
+        Assert.StartsWith("loss became NaN at epoch 3, step 71; ", e.WithLastCheckpoint(0, runRoot).Message);
+    }
 }

@@ -5,6 +5,7 @@ using ILGPUAE.Backends;
 using ILGPUAE.Data;
 using ILGPUAE.Evaluation;
 using ILGPUAE.IO;
+using ILGPUAE.Tests.Evaluation;
 using ILGPUAE.Tests.IO;
 using ILGPUAE.Tests.Kernels;
 using ILGPUAE.Tests.Models;
@@ -39,6 +40,14 @@ public sealed class FinetuningTests(CpuAcceleratorFixture cpu) : IDisposable
         Assert.Equal([10, 16], b.Tensors[^2].Shape);
         foreach (var (x, y) in a.Tensors.Zip(b.Tensors))
             Assert.Equal(x.Data, y.Data);
+
+        // curves.png: loss over validation error; the resumed run's series hold all three epochs and mark the same best one.
+        Assert.Equal(TrainingCurves.Size(2), PngFile.Size(Path.Combine(killed.Path, TrainingCurves.FileName)));
+        var curves = TrainingCurves.Of(resumed);
+        Assert.All(curves[0].Series, s => Assert.Equal([1, 2, 3], s.Epochs));
+        Assert.Equal(expected.BestEpoch, curves[1].MarkedEpoch);
+        Assert.Equal(100 * expected.BestValidError!.Value, curves[1].Series.Single(s => s.Style == CurveStyle.Points).Values.Single());
+        TrainingCurvesTests.AssertSameSeries(TrainingCurves.Of(expected), curves);
     }
 
     [Fact]

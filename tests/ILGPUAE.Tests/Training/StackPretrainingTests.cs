@@ -1,7 +1,9 @@
 namespace ILGPUAE.Tests.Training;
 
 using ILGPUAE.Backends;
+using ILGPUAE.Evaluation;
 using ILGPUAE.IO;
+using ILGPUAE.Tests.Evaluation;
 using ILGPUAE.Tests.IO;
 using ILGPUAE.Training;
 using ILGPUAE.Training.Stacked;
@@ -45,21 +47,22 @@ public sealed class StackPretrainingTests
             Assert.Equal(tensor.Data, other.Data);
         }
         // Layer 0's pictures: 28×28 tiles with 1-pixel gaps, 10 a row; 24 units fill 3 rows of filters, 50 digits 10 rows of 5 pairs.
-        Assert.Equal((291, 88), PngSize(whole.File("filters.png")));
-        Assert.Equal((291, 291), PngSize(whole.File("reconstructions.png")));
+        Assert.Equal((291, 88), PngFile.Size(whole.File("filters.png")));
+        Assert.Equal((291, 291), PngFile.Size(whole.File("reconstructions.png")));
 
         // The resumed run kept the saved options (the request's defaults were ignored) and every epoch's metrics.
         Assert.Equal(Small.Hidden, resumed.Options.Hidden);
         Assert.Equal(metrics.Layers.Select(l => l.Epochs.Count), resumed.Layers.Select(l => l.Epochs.Count));
         Assert.Equal(metrics.Layers[1].Epochs[^1].TrainLoss, resumed.Layers[1].Epochs[^1].TrainLoss);
-    }
 
-    /// <summary>Width and height from a PNG's IHDR chunk, after checking the signature.</summary>
-    private static (int Width, int Height) PngSize(string path)
-    {
-        var bytes = File.ReadAllBytes(path);
-        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A }, bytes[..8]);
-        return (System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(16)), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(20)));
+        // curves.png: a panel per layer; the resumed run's series hold every epoch (layer 1's first from the killed run)
+        // and equal the straight run's.
+        Assert.Equal(TrainingCurves.Size(2), PngFile.Size(whole.File(TrainingCurves.FileName)));
+        Assert.Equal(TrainingCurves.Size(2), PngFile.Size(killed.File(TrainingCurves.FileName)));
+        var curves = TrainingCurves.Of(resumed);
+        Assert.Equal(2, curves.Count);
+        Assert.All(curves, panel => Assert.All(panel.Series, s => Assert.Equal([1, 2], s.Epochs)));
+        TrainingCurvesTests.AssertSameSeries(TrainingCurves.Of(metrics), curves);
     }
 
     [Fact]
@@ -76,6 +79,23 @@ public sealed class StackPretrainingTests
         Assert.True(fromStack.TryGet("layer0.W", out var w));
         Assert.True(fromDae.TryGet("W", out var expected));
         Assert.Equal(expected.Data, w.Data);
+    }
+
+    [Fact]
+    public void ForceOverAnOldRunTrainsEveryLayerAfreshInsteadOfResumingItsCheckpoints()
+    {
+        using var dir = new TempDirectory();
+        var options = Small with { Hidden = [16, 8], Epochs = 1 };
+        var request = new StackRunRequest(options, AcceleratorKind.Host, 0, null, dir.Path, Resume: false, Force: true, MnistSplits.Value);
+        StackPretraining.Run(request with { Options = options with { Epochs = 2 } }, new QuietObserver());
+
+        // The old layer directories hold epoch-2 checkpoints; a new 1-epoch run must not take them as done.
+        var observer = new QuietObserver();
+        var metrics = StackPretraining.Run(request, observer);
+
+        Assert.Equal(2, observer.Epochs.Count);
+        Assert.All(metrics.Layers, l => Assert.Equal([1], l.Epochs.Select(e => e.Epoch)));
+        Assert.All(TrainingCurves.Of(metrics), panel => Assert.All(panel.Series, s => Assert.Equal([1], s.Epochs)));
     }
 
     [Fact]

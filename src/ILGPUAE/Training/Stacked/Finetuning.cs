@@ -24,7 +24,7 @@ public interface IFinetuneObserver
 /// <summary>
 /// `finetune` from start to end: build the classifier on a pretrained stack, train epoch by epoch,
 /// validate after each, keep the best-validation model, stop by the patience rule, checkpoint after every
-/// epoch, and finally score the best model on the test set.
+/// epoch (metrics.json and curves.png too), and finally score the best model on the test set.
 /// </summary>
 public static class Finetuning
 {
@@ -77,6 +77,12 @@ public static class Finetuning
             architecture.ToString(), request.Preset, pretrained, data.Train.Name, backend.Name, options, data.Train.Count, data.Valid.Count,
             request.Resume ? FinetuneMetrics.ReadEpochs(outDir) : []);
         metrics.Epochs.RemoveAll(e => e.Epoch > trainer.EpochsDone);
+        if (stopping.BestEpoch > 0)
+        {
+            // A resumed run that trains no further epoch still reports (and marks on curves.png) the saved best.
+            metrics.BestEpoch = stopping.BestEpoch;
+            metrics.BestValidError = stopping.BestError;
+        }
         observer.Started(backend.Name, architecture, options, data.Train.Count, data.Valid.Count, trainer.EpochsDone + 1);
 
         while (trainer.EpochsDone < options.MaxEpochs && !stopping.ShouldStop(trainer.StepsDone))
@@ -93,6 +99,7 @@ public static class Finetuning
             metrics.BestEpoch = stopping.BestEpoch;
             metrics.BestValidError = stopping.BestError;
             metrics.Write(outDir);
+            TrainingCurves.Write(outDir, TrainingCurves.Of(metrics));
             observer.EpochDone(report, stopping);
         }
 
@@ -102,6 +109,7 @@ public static class Finetuning
         using var testScore = new ClassifierEvaluator(model, test.Pixels, test.Labels);
         metrics.SetTestResult(testScore.Score());
         metrics.Write(outDir);
+        TrainingCurves.Write(outDir, TrainingCurves.Of(metrics));
         return metrics;
     }
 
@@ -124,9 +132,7 @@ public static class Finetuning
         }
         catch (TrainingDivergedException e)
         {
-            throw e.WithDetail(trainer.EpochsDone > 0
-                ? $"the last good checkpoint (epoch {trainer.EpochsDone}) is kept in {outDir}"
-                : "no checkpoint was written");
+            throw e.WithLastCheckpoint(trainer.EpochsDone, outDir);
         }
     }
 

@@ -14,7 +14,8 @@ public sealed record StackRunRequest(StackOptions Options, AcceleratorKind Accel
 /// `pretrain` from start to end: layer by layer, a <see cref="DaeTrainer"/> on the previous layer's clean
 /// codes. Each layer's run lives in <c>OUT/layer{i}/</c> (a `train dae` directory: checkpoint after every
 /// epoch, so --resume continues mid-layer); when a layer is done it is appended to <c>OUT/model.safetensors</c>
-/// (<see cref="StackFile"/>) and its codes feed the next layer. Layer 0's filters and reconstructions are drawn as PNGs.
+/// (<see cref="StackFile"/>) and its codes feed the next layer. Layer 0's filters and reconstructions are drawn as PNGs;
+/// curves.png (every layer's train and test loss per epoch) is redrawn after every epoch.
 /// </summary>
 public static class StackPretraining
 {
@@ -50,7 +51,8 @@ public static class StackPretraining
             }
             var layerDir = Path.Combine(outDir, $"{Models.ClassifierArchitecture.StackPrefix}{layer}");
             Directory.CreateDirectory(layerDir);
-            var state = File.Exists(Path.Combine(layerDir, DaeCheckpoint.StateFileName)) ? TrainState.Load(layerDir) : null;
+            // Only --resume continues a layer's checkpoint; --force over an old run starts every layer afresh.
+            var state = request.Resume && File.Exists(Path.Combine(layerDir, DaeCheckpoint.StateFileName)) ? TrainState.Load(layerDir) : null;
             var layerOptions = options.ForLayer(layer);
             var visible = stack.InputsOf(layer);
             observer.Note($"layer {layer + 1}/{options.Layers}: {visible} → {layerOptions.Hidden}, corruption {layerOptions.Corruption}");
@@ -66,11 +68,12 @@ public static class StackPretraining
             observer.Started(backend.Name, layerOptions, trainer.TrainCount, test.Length / visible, trainer.EpochsDone + 1);
             while (trainer.EpochsDone < layerOptions.Epochs)
             {
-                var report = RunEpoch(trainer, observer, layerDir);
+                var report = RunEpoch(trainer, observer, layer, layerDir);
                 DaeCheckpoint.Save(layerDir, trainer, layerOptions, report);
                 layerMetrics.Epochs.RemoveAll(e => e.Epoch >= report.Epoch);
                 layerMetrics.Epochs.Add(report);
                 metrics.Write(outDir);
+                TrainingCurves.Write(outDir, TrainingCurves.Of(metrics));
                 observer.EpochDone(report);
             }
             stack = stack.With(trainer.Model);
@@ -87,7 +90,7 @@ public static class StackPretraining
         return metrics;
     }
 
-    private static EpochReport RunEpoch(DaeTrainer trainer, ITrainingObserver observer, string layerDir)
+    private static EpochReport RunEpoch(DaeTrainer trainer, ITrainingObserver observer, int layer, string layerDir)
     {
         try
         {
@@ -95,9 +98,7 @@ public static class StackPretraining
         }
         catch (TrainingDivergedException e)
         {
-            throw e.WithDetail(trainer.EpochsDone > 0
-                ? $"the last good checkpoint (epoch {trainer.EpochsDone}) is kept in {layerDir}"
-                : $"no checkpoint of this layer was written; earlier layers are kept");
+            throw e.WithLastCheckpoint(trainer.EpochsDone, layerDir, part: "this layer", alsoKept: layer > 0 ? "earlier layers are kept" : null);
         }
     }
 }

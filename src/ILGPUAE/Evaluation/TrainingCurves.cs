@@ -1,0 +1,149 @@
+namespace ILGPUAE.Evaluation;
+
+using System.Globalization;
+using ILGPUAE.Backend;
+using ILGPUAE.IO;
+using ILGPUAE.Training;
+using ILGPUAE.Training.Stacked;
+using ScottPlot;
+
+/// <summary>How a series is drawn.</summary>
+public enum CurveStyle
+{
+    Line,
+    DashedLine,
+
+    /// <summary>Markers only: one highlighted point such as the best-validation epoch.</summary>
+    Points,
+}
+
+/// <summary>One line of a chart: <see cref="Values"/>[i] at epoch <see cref="Epochs"/>[i] (1-based); <see cref="Color"/> indexes the palette.</summary>
+public sealed record CurveSeries(string Label, int[] Epochs, double[] Values, CurveStyle Style, int Color);
+
+/// <summary>One panel: series sharing a y axis, and an optional epoch marked by a vertical line.</summary>
+public sealed record CurvePanel(string Title, string YLabel, IReadOnlyList<CurveSeries> Series, int? MarkedEpoch = null);
+
+/// <summary>
+/// curves.png: a run's figures per epoch as metrics.json records them, in panels stacked top to bottom over the
+/// same epoch axis. <see cref="Of(TrainingMetrics)"/> and its overloads pick the series (pure data, what the tests
+/// check); <see cref="Write"/> draws them. A resumed run's metrics hold the epochs of the runs before it, so its
+/// curves do too.
+/// </summary>
+public static class TrainingCurves
+{
+    public const string FileName = "curves.png";
+    public const int Width = 900;
+    public const int PanelHeight = 360;
+
+    /// <summary>The PNG's size for a chart of <paramref name="panels"/> panels.</summary>
+    public static (int Width, int Height) Size(int panels) => (Width, panels * PanelHeight);
+
+    /// <summary>`train dae`: train and test loss per epoch in one panel.</summary>
+    public static IReadOnlyList<CurvePanel> Of(TrainingMetrics metrics)
+    {
+        var o = metrics.Options;
+        var title = $"{metrics.Model}: {o.Hidden} hidden, masking {Number(o.Corruption)}, lr {Number(o.LearningRate)}, batch {o.Batch}";
+        return [LossPanel(title, o.Loss, metrics.Epochs)];
+    }
+
+    /// <summary>`pretrain`: one panel per layer with its train and test reconstruction loss (layers' losses differ in scale).</summary>
+    public static IReadOnlyList<CurvePanel> Of(StackMetrics metrics) =>
+        metrics.Layers.OrderBy(l => l.Layer)
+            .Select(l => LossPanel($"layer {l.Layer}: {l.Visible} → {l.Hidden}, masking {Number(l.Corruption)}, lr {Number(metrics.Options.LearningRate)}, batch {metrics.Options.Batch}",
+                metrics.Options.Loss, l.Epochs))
+            .ToList();
+
+    /// <summary>
+    /// `finetune`: the training loss per epoch, then the validation error in percent, with the best-validation
+    /// epoch marked in both (and the test accuracy in the title once the run has scored it).
+    /// </summary>
+    public static IReadOnlyList<CurvePanel> Of(FinetuneMetrics metrics)
+    {
+        var epochs = metrics.Epochs.OrderBy(e => e.Epoch).ToList();
+        var x = epochs.Select(e => e.Epoch).ToArray();
+        var best = epochs.FirstOrDefault(e => e.Epoch == metrics.BestEpoch);
+        int? marked = best is null ? null : best.Epoch;
+        var test = metrics is { TestErrors: { } errors, TestExamples: { } count } ? $"; test accuracy {new ClassificationScore(errors, count)}" : "";
+        var o = metrics.Options;
+        var title = $"classifier {metrics.Architecture}{(o.Freeze ? " (stack frozen)" : "")}, lr {Number(o.LearningRate)}, batch {o.Batch}{test}";
+        var loss = new CurvePanel(title, "training loss (mean cross-entropy)",
+            [new CurveSeries("train loss", x, epochs.Select(e => e.TrainLoss).ToArray(), CurveStyle.Line, 0)], marked);
+        List<CurveSeries> error = [new("validation error", x, epochs.Select(e => 100 * e.ValidError).ToArray(), CurveStyle.Line, 3)];
+        if (best is not null)
+            error.Add(new($"best: epoch {best.Epoch}, {Number(100 * best.ValidError)} %", [best.Epoch], [100 * best.ValidError], CurveStyle.Points, 3));
+        return [loss, new CurvePanel($"validation error on {metrics.ValidExamples} images", "validation error (%)", error, marked)];
+    }
+
+    /// <summary>Draws <paramref name="panels"/> into <c>directory/curves.png</c>, written atomically.</summary>
+    public static void Write(string directory, IReadOnlyList<CurvePanel> panels)
+    {
+        if (panels.Count == 0)
+            throw new ArgumentException("a chart needs at least one panel", nameof(panels));
+        var (width, height) = Size(panels.Count);
+        var last = panels.SelectMany(p => p.Series).SelectMany(s => s.Epochs).DefaultIfEmpty(1).Max();
+        var plots = panels.Select(p => Draw(p, last)).ToList();
+        try
+        {
+            // A new Multiplot holds one empty plot of its own: replace it with the first panel.
+            var multiplot = new Multiplot();
+            multiplot.Reset(plots[0]);
+            foreach (var plot in plots.Skip(1))
+                multiplot.AddPlot(plot);
+            using var image = multiplot.Render(width, height);
+            AtomicFile.WriteAllBytes(Path.Combine(directory, FileName), image.GetImageBytes(ImageFormat.Png));
+        }
+        finally
+        {
+            foreach (var plot in plots)
+                plot.Dispose();
+        }
+    }
+
+    private static CurvePanel LossPanel(string title, LossKind loss, IEnumerable<EpochReport> reports)
+    {
+        var epochs = reports.OrderBy(e => e.Epoch).ToList();
+        var x = epochs.Select(e => e.Epoch).ToArray();
+        return new CurvePanel(title, $"loss per example ({(loss == LossKind.CrossEntropy ? "cross-entropy" : "½‖x − z‖²")})",
+        [
+            new CurveSeries("train loss", x, epochs.Select(e => e.TrainLoss).ToArray(), CurveStyle.Line, 0),
+            new CurveSeries("test loss", x, epochs.Select(e => e.TestLoss).ToArray(), CurveStyle.DashedLine, 1),
+        ]);
+    }
+
+    /// <summary>One panel over epochs 1 … <paramref name="lastEpoch"/> (the same range in every panel), integer epoch ticks.</summary>
+    private static Plot Draw(CurvePanel panel, int lastEpoch)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        if (panel.MarkedEpoch is { } marked)
+        {
+            var line = plot.Add.VerticalLine(marked);
+            line.Color = Colors.Gray;
+            line.LinePattern = LinePattern.Dotted;
+            line.LineWidth = 1;
+        }
+        foreach (var series in panel.Series)
+        {
+            var scatter = plot.Add.Scatter(Array.ConvertAll(series.Epochs, e => (double)e), series.Values);
+            scatter.LegendText = series.Label;
+            scatter.Color = palette.GetColor(series.Color);
+            scatter.LineWidth = series.Style == CurveStyle.Points ? 0 : 2;
+            // A dot per epoch while they can be told apart (a long fine-tuning run has hundreds).
+            scatter.MarkerSize = series.Style == CurveStyle.Points ? 12 : series.Epochs.Length <= 50 ? 5 : 0;
+            if (series.Style == CurveStyle.Points)
+                scatter.MarkerShape = MarkerShape.OpenCircle;
+            if (series.Style == CurveStyle.DashedLine)
+                scatter.LinePattern = LinePattern.Dashed;
+        }
+        plot.Title(panel.Title, size: 13);
+        plot.XLabel("epoch", size: 12);
+        plot.YLabel(panel.YLabel, size: 12);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        plot.Axes.AutoScale();
+        plot.Axes.SetLimitsX(0.5, lastEpoch + 0.5);
+        plot.ShowLegend(Alignment.UpperRight);
+        return plot;
+    }
+
+    private static string Number(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+}
