@@ -102,6 +102,10 @@ case "$mode" in
         # The single file unpacks its native libraries under $HOME/.net unless told otherwise.
         export DOTNET_BUNDLE_EXTRACT_BASE_DIR="${DOTNET_BUNDLE_EXTRACT_BASE_DIR:-${TMPDIR:-/tmp}/ilgpuae-bundle}"
         "$python" -c 'import torch; assert torch.cuda.is_available(), "torch sees no CUDA device"'
+        # W4's in-process cuBLAS reference loads libcublas.so.12 (or .11): the CUDA toolkit's if the loader finds one,
+        # else the copy pip's torch brought (nvidia-cublas-cu12). Without either, its columns show — and the note says why.
+        cublas_dir="$("$python" -c 'import os, nvidia.cublas as c; print(os.path.join(list(c.__path__)[0], "lib"))' 2>/dev/null || true)"
+        [ -d "$cublas_dir" ] && export LD_LIBRARY_PATH="${LD_LIBRARY_PATH:+$LD_LIBRARY_PATH:}$cublas_dir"
         status=0
         "$bin" workloads --full --backends cuda --name gpu --python "$python" --peer-device cuda "${data[@]}" "${args[@]}" || status=$?
         if [ -n "${OUT:-}" ]; then

@@ -2,13 +2,16 @@ namespace ILGPUAE.Bench.Workloads;
 
 using ILGPUAE.Backend;
 using ILGPUAE.Backends;
+using ILGPUAE.Bench.Baselines;
+using ILGPUAE.Ilgpu;
 using ILGPUAE.Random;
 
 /// <summary>
 /// W4: GFLOP/s of <see cref="IGemm.Gemm"/> on each backend for the three products of a tied DAE step at
 /// batch 100, 784→1000 (encode x·Wᵀ, decode y·W, gradient δᵀ·x) and, in full mode, 4096³, against
 /// torch.matmul (bench/peers/gemm_torch.py) timed the same way. Before timing, our three products are
-/// compared with the peer's on the same operands.
+/// compared with the peer's on the same operands. Each row also times an in-process reference on the same backend
+/// and tensors (<see cref="IReferenceGemm"/>): cuBLAS on cuda, the naive one-thread-per-output kernel on cpu.
 /// </summary>
 public sealed class GemmWorkload(HarnessOptions options, WorkloadSizes sizes, BenchData data, PeerRunner peer, BenchRun run, Action<string> log)
 {
@@ -56,33 +59,79 @@ public sealed class GemmWorkload(HarnessOptions options, WorkloadSizes sizes, Be
         foreach (var kind in options.Backends)
         {
             using var backend = Backends.Open(kind);
+            using var reference = OpenReference(kind, backend, out var referenceProblem);
             using var tx = Upload(backend, x, Batch, Visible);
             using var tw = Upload(backend, w, Hidden, Visible);
             using var ty = Upload(backend, y, Batch, Hidden);
             using var hidden = backend.Allocate<float>(Batch, Hidden);
             using var visible = backend.Allocate<float>(Batch, Visible);
             using var gradient = backend.Allocate<float>(Hidden, Visible);
-            var products = new (Product Product, Action Call, Tensor<float> Output)[]
+            var products = new (Product Product, Transpose TransA, Transpose TransB, Tensor<float> A, Tensor<float> B, Tensor<float> Output)[]
             {
-                (Product.Encode, () => backend.Gemm.Gemm(Transpose.None, Transpose.Transposed, 1f, tx, tw, 0f, hidden), hidden),
-                (Product.Decode, () => backend.Gemm.Gemm(Transpose.None, Transpose.None, 1f, ty, tw, 0f, visible), visible),
-                (Product.Gradient, () => backend.Gemm.Gemm(Transpose.Transposed, Transpose.None, 1f, ty, tx, 0f, gradient), gradient),
+                (Product.Encode, Transpose.None, Transpose.Transposed, tx, tw, hidden),
+                (Product.Decode, Transpose.None, Transpose.None, ty, tw, visible),
+                (Product.Gradient, Transpose.Transposed, Transpose.None, ty, tx, gradient),
             };
             var runs = WorkloadSizes.IsSlow(kind) ? Math.Min(3, sizes.GemmRuns) : sizes.GemmRuns;
-            foreach (var (product, call, output) in products)
+            var warmup = WorkloadSizes.IsSlow(kind) ? 1 : 3;
+            foreach (var (product, ta, tb, a, b, output) in products)
             {
-                call();
+                void Ours() => backend.Gemm.Gemm(ta, tb, 1f, a, b, 0f, output);
+                Ours();
                 backend.Synchronize();
                 var validity = peerProducts is null ? checkProblem! : Compare(output.ToArray(), peerProducts[product]);
-                var seconds = Timing.MedianSecondsPerCall(() => { call(); backend.Synchronize(); }, runs, WorkloadSizes.IsSlow(kind) ? 1 : 3);
-                AddFigure(kind, product, shape, 2.0 * Batch * Visible * Hidden / seconds / 1e9, peerRates, validity, peerNote);
+                var seconds = Timing.MedianSecondsPerCall(() => { Ours(); backend.Synchronize(); }, runs, warmup);
+                var flops = 2.0 * Batch * Visible * Hidden;
+                var (referenceRate, referenceNote) = reference is null
+                    ? (null, referenceProblem)
+                    : TimeReference(reference, backend, () => reference.Gemm(ta, tb, 1f, a, b, 0f, output), output,
+                        peerProducts is null ? ("ours", ToDouble(output.ToArray())) : ("torch's", peerProducts[product]), flops, runs, warmup);
+                AddFigure(kind, product, shape, flops / seconds / 1e9, peerRates, validity, Join(peerNote, referenceNote),
+                    reference?.Name, referenceRate);
             }
             if (sizes.GemmSquare)
-                RunSquare(kind, backend, peerRates, peerNote);
+                RunSquare(kind, backend, reference, referenceProblem, peerRates, peerNote);
         }
     }
 
-    private void RunSquare(AcceleratorKind kind, IBackend backend, Dictionary<string, double> peerRates, string? peerNote)
+    /// <summary>The in-process GEMM this backend's rows are also compared with: cuBLAS on cuda, the naive kernel on cpu.</summary>
+    private static IReferenceGemm? OpenReference(AcceleratorKind kind, IBackend backend, out string? problem)
+    {
+        problem = null;
+        switch (kind)
+        {
+            case AcceleratorKind.Cuda:
+                return CuBlasGemm.TryOpen(backend, out problem);
+            case AcceleratorKind.Cpu when backend is IlgpuBackend ilgpu:
+                return new NaiveGemmBaseline(ilgpu);
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>
+    /// GFLOP/s of the reference on the product just timed for us, and a note: what it is, and whether its result
+    /// matches <paramref name="against"/> (torch's product, or ours where there is no peer); a rate is kept only when it does.
+    /// </summary>
+    private (double? Rate, string Note) TimeReference(IReferenceGemm reference, IBackend backend, Action call, Tensor<float> output,
+        (string Name, double[] Values) against, double flops, int runs, int warmup)
+    {
+        call();
+        backend.Synchronize();
+        var validity = Compare(output.ToArray(), against.Values);
+        var seconds = Timing.MedianSecondsPerCall(() => { call(); backend.Synchronize(); }, runs, warmup);
+        log($"W4 {reference.Name}: {flops / seconds / 1e9:F2} GFLOP/s (against {against.Name} product: {validity})");
+        return validity == "valid"
+            ? (flops / seconds / 1e9, $"{reference.Description}; its product matches {against.Name}")
+            : (null, $"{reference.Description}; its product against {against.Name}: {validity}, so no ratio");
+    }
+
+    private static double[] ToDouble(float[] values) => Array.ConvertAll(values, v => (double)v);
+
+    private static string? Join(string? a, string? b) => a is null ? b : b is null ? a : $"{a}; {b}";
+
+    private void RunSquare(AcceleratorKind kind, IBackend backend, IReferenceGemm? reference, string? referenceProblem,
+        Dictionary<string, double> peerRates, string? peerNote)
     {
         var shape = $"{Square}x{Square}x{Square}";
         if (WorkloadSizes.IsSlow(kind))
@@ -94,18 +143,26 @@ public sealed class GemmWorkload(HarnessOptions options, WorkloadSizes sizes, Be
         using var a = Upload(backend, RandomValues(Square * Square, 4), Square, Square);
         using var b = Upload(backend, RandomValues(Square * Square, 5), Square, Square);
         using var c = backend.Allocate<float>(Square, Square);
+        var runs = Math.Max(3, sizes.GemmRuns / 3);
+        var flops = 2.0 * Square * Square * Square;
         var seconds = Timing.MedianSecondsPerCall(() => { backend.Gemm.Gemm(Transpose.None, Transpose.None, 1f, a, b, 0f, c); backend.Synchronize(); },
-            Math.Max(3, sizes.GemmRuns / 3), 1);
-        AddFigure(kind, Product.Square, shape, 2.0 * Square * Square * Square / seconds / 1e9, peerRates,
-            "unchecked", "the same kernel's DAE-shape products are checked against the peer's");
+            runs, 1);
+        // No peer product at this size: the reference's product is compared with ours instead.
+        var (referenceRate, referenceNote) = reference is null
+            ? (null, referenceProblem)
+            : TimeReference(reference, backend, () => reference.Gemm(Transpose.None, Transpose.None, 1f, a, b, 0f, c), c,
+                ("ours", ToDouble(c.ToArray())), flops, runs, 1);
+        AddFigure(kind, Product.Square, shape, flops / seconds / 1e9, peerRates,
+            "unchecked", Join("the same kernel's DAE-shape products are checked against the peer's", referenceNote), reference?.Name, referenceRate);
     }
 
-    private void AddFigure(AcceleratorKind kind, Product product, string shape, double gflops, Dictionary<string, double> peerRates, string validity, string? note)
+    private void AddFigure(AcceleratorKind kind, Product product, string shape, double gflops, Dictionary<string, double> peerRates, string validity,
+        string? note, string? referenceName, double? referenceRate)
     {
         var name = PeerNames[product];
         log($"W4 {Backends.Label(kind)} {name} {shape}: {gflops:F2} GFLOP/s");
         run.Figures.Add(new Figure(Workload.W4, $"{name} {shape}", Backends.Label(kind), "GFLOP/s", gflops,
-            peerRates.TryGetValue(name, out var p) ? p : null, HigherIsBetter: true, validity, note));
+            peerRates.TryGetValue(name, out var p) ? p : null, HigherIsBetter: true, validity, note, referenceName, referenceRate));
     }
 
     /// <summary>The peer's three products of the same operands, or null with the reason.</summary>

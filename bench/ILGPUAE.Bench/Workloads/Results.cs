@@ -5,13 +5,18 @@ using System.Text.Json.Serialization;
 /// <summary>
 /// One row of RESULTS.md: our figure and the peer's for the same workload on the same machine, in the same run.
 /// <see cref="Speedup"/> is how many times faster we are (&gt; 1: faster), whatever the unit's direction.
+/// <see cref="Reference"/> is an in-process reference timed on the same backend and tensors (W4: cuBLAS on cuda, the
+/// naive kernel on cpu), named by <see cref="ReferenceName"/>; null where the backend has none.
 /// </summary>
 public sealed record Figure(
     Workload Workload, string Case, string Backend, string Unit, double? Ours, double? Peer, bool HigherIsBetter,
-    string Check, string? Note = null)
+    string Check, string? Note = null, string? ReferenceName = null, double? Reference = null)
 {
     [JsonIgnore]
     public double? Speedup => Ours is > 0 && Peer is > 0 ? (HigherIsBetter ? Ours / Peer : Peer / Ours) : null;
+
+    /// <summary>How many times faster we are than <see cref="Reference"/>; written to the JSON beside it (read back, it is recomputed).</summary>
+    public double? ReferenceRatio => Ours is > 0 && Reference is > 0 ? (HigherIsBetter ? Ours / Reference : Reference / Ours) : null;
 }
 
 /// <summary>W3: one point of seconds per epoch against parallelism and hidden units.</summary>

@@ -4,6 +4,7 @@ using ILGPUAE.Activation;
 using ILGPUAE.Backend;
 using ILGPUAE.Corruption;
 using ILGPUAE.Delta;
+using ILGPUAE.Ilgpu;
 using ILGPUAE.MatVec;
 using ILGPUAE.Optimizer;
 using ILGPUAE.Random;
@@ -11,7 +12,7 @@ using ILGPUAE.SampleSgd;
 using ILGPUAE.Softmax;
 
 /// <summary>One kernel run compared with its double-precision reference.</summary>
-/// <param name="Kernel">Family and variant, e.g. "gemm NT".</param>
+/// <param name="Kernel">Family and variant, e.g. "gemm NT" (an ILGPU backend's GEMM adds its kernel: "gemm NT tiled64x64").</param>
 /// <param name="Size">The shape it ran at.</param>
 /// <param name="MaxAbsoluteError">max |kernel − reference|.</param>
 /// <param name="MaxRelativeError">max |kernel − reference| / max(|reference|, 1).</param>
@@ -196,7 +197,38 @@ public sealed class KernelChecks
         yield return Gemm(Transpose.Transposed, Transpose.None, hidden, visible, batch);   // gradient δyᵀ·x̃ and yᵀ·δz
     }
 
-    public CheckResult Gemm(Transpose transA, Transpose transB, int m, int n, int k)
+    /// <summary>One product through the backend's own GEMM, on whichever kernel it selects for the shape.</summary>
+    public CheckResult Gemm(Transpose transA, Transpose transB, int m, int n, int k) =>
+        Gemm(backend, backend.Gemm, transA, transB, m, n, k);
+
+    /// <summary>
+    /// Every GEMM kernel of an ILGPU backend, each forced whatever the shape would select, on the four transposes
+    /// at (s, 33, 31), (31, s, 33) and (33, 31, s) for each s; nothing for other backends. The shared-memory kernels
+    /// need groups of 128 or 256 threads, which the engine's CPU accelerator (4-thread groups) lacks: there they run
+    /// on a <see cref="WideGroupCpu"/> accelerator of the same context. Each of their barriers costs milliseconds
+    /// on a CPU accelerator, so keep sizes there at a few hundred.
+    /// </summary>
+    public IEnumerable<CheckResult> GemmVariants(IReadOnlyList<int> sizes)
+    {
+        if (backend is not IlgpuBackend ilgpu)
+            yield break;
+        using var wide = ilgpu.IsCpuAccelerator ? WideGroupCpu.Open(ilgpu.Accelerator.Context) : null;
+        foreach (var variant in Enum.GetValues<GemmVariant>())
+        {
+            var target = (variant is GemmVariant.Tiled64x64 or GemmVariant.Tiled128x64) && wide is not null ? wide : ilgpu;
+            var gemm = new GemmLauncher(target, variant);
+            foreach (var s in sizes)
+                foreach (var ta in new[] { Transpose.None, Transpose.Transposed })
+                    foreach (var tb in new[] { Transpose.None, Transpose.Transposed })
+                    {
+                        yield return Gemm(target, gemm, ta, tb, s, 33, 31);
+                        yield return Gemm(target, gemm, ta, tb, 31, s, 33);
+                        yield return Gemm(target, gemm, ta, tb, 33, 31, s);
+                    }
+        }
+    }
+
+    private CheckResult Gemm(IBackend on, IGemm gemm, Transpose transA, Transpose transB, int m, int n, int k)
     {
         var aShape = transA == Transpose.None ? new[] { m, k } : new[] { k, m };
         var bShape = transB == Transpose.None ? new[] { k, n } : new[] { n, k };
@@ -204,14 +236,15 @@ public sealed class KernelChecks
         var b = Uniform(k * n, -1, 1);
         var c = Uniform(m * n, -1, 1);
         const float alpha = 1.5f, beta = 0.5f;
-        using var ta = Upload(a, aShape);
-        using var tb = Upload(b, bShape);
-        using var tc = Upload(c, m, n);
-        backend.Gemm.Gemm(transA, transB, alpha, ta, tb, beta, tc);
+        using var ta = Upload(on, a, aShape);
+        using var tb = Upload(on, b, bShape);
+        using var tc = Upload(on, c, m, n);
+        gemm.Gemm(transA, transB, alpha, ta, tb, beta, tc);
         var expected = ToDouble(c);
         GemmReference.Gemm(transA, transB, m, n, k, alpha, ToDouble(a), ToDouble(b), beta, expected);
+        var kernel = gemm is GemmLauncher launcher ? $" {launcher.VariantFor(m, n, k).ToString().ToLowerInvariant()}" : "";
         // Float sums of k products of magnitude ≤ 1 drift by about k·2⁻²⁴ at worst.
-        return Compare($"gemm {Code(transA)}{Code(transB)}", $"M={m} N={n} K={k}", Download(tc), expected, 4e-7 * (k + 8));
+        return Compare($"gemm {Code(transA)}{Code(transB)}{kernel}", $"M={m} N={n} K={k}", Download(on, tc), expected, 4e-7 * (k + 8));
     }
 
     public CheckResult ColumnSums(int m, int n)
@@ -413,9 +446,11 @@ public sealed class KernelChecks
         return Enumerable.Range(0, m).Select(i => (int)(CounterRng.Hash32(seed, (uint)RngStream.Data, stream, (uint)i, 1) % (uint)n)).ToArray();
     }
 
-    private Tensor<float> Upload(float[] values, params int[] shape)
+    private Tensor<float> Upload(float[] values, params int[] shape) => Upload(backend, values, shape);
+
+    private static Tensor<float> Upload(IBackend on, float[] values, params int[] shape)
     {
-        var t = backend.Allocate<float>(shape);
+        var t = on.Allocate<float>(shape);
         t.CopyFrom(values);
         return t;
     }
@@ -427,9 +462,11 @@ public sealed class KernelChecks
         return t;
     }
 
-    private float[] Download(Tensor<float> t)
+    private float[] Download(Tensor<float> t) => Download(backend, t);
+
+    private static float[] Download(IBackend on, Tensor<float> t)
     {
-        backend.Synchronize();
+        on.Synchronize();
         return t.ToArray();
     }
 }

@@ -2,6 +2,7 @@ namespace ILGPUAE.MatVec;
 
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPUAE.Backend;
 using ILGPUAE.Ilgpu;
 
 /// <summary>
@@ -15,6 +16,17 @@ public readonly struct GemmLayout
         M = m; N = n; K = k;
         ARow = aRow; ACol = aCol; BRow = bRow; BCol = bCol;
         Alpha = alpha; Beta = beta;
+    }
+
+    /// <summary>
+    /// The layout of a product of row-major operands: a stored [M,K] (<see cref="Transpose.None"/>) or [K,M],
+    /// b stored [K,N] or [N,K], c [M,N].
+    /// </summary>
+    public static GemmLayout RowMajor(Transpose transA, Transpose transB, int m, int n, int k, float alpha, float beta)
+    {
+        var (aRow, aCol) = transA == Transpose.None ? (k, 1) : (1, m);
+        var (bRow, bCol) = transB == Transpose.None ? (n, 1) : (1, k);
+        return new GemmLayout(m, n, k, aRow, aCol, bRow, bCol, alpha, beta);
     }
 
     public int M { get; }
@@ -148,5 +160,171 @@ public static class GemmKernels
                 sum += a[(long)i * g.Items + j];
             sums[j] = sum + (beta == 0f ? 0f : beta * sums[j]);
         }
+    }
+}
+
+/// <summary>
+/// The block shape of <see cref="GemmTiledKernels.Tiled{TShape}"/>: a group of <see cref="ThreadRows"/> ×
+/// <see cref="ThreadCols"/> threads computes a block of c of <see cref="ThreadRows"/>·8 rows by
+/// <see cref="ThreadCols"/>·4 columns, staging <see cref="Depth"/> columns of op(a) and rows of op(b) in shared
+/// memory per step. Members return constants, so ILGPU folds them when it specialises the kernel.
+/// </summary>
+public interface IGemmTileShape
+{
+    int ThreadRows { get; }
+    int ThreadCols { get; }
+    int Depth { get; }
+
+    /// <summary>Floats of shared memory for the op(a) tile: <see cref="Depth"/> × (block rows + 32 / <see cref="Depth"/>).</summary>
+    int ASharedLength { get; }
+
+    /// <summary>Floats of shared memory for the op(b) tile: <see cref="Depth"/> × (block columns + 32 / <see cref="Depth"/>).</summary>
+    int BSharedLength { get; }
+}
+
+/// <summary>128×64 blocks, 256 threads, 8 deep: products with at least one such block per multiprocessor (4096³).</summary>
+public readonly struct GemmTile128x64 : IGemmTileShape
+{
+    public int ThreadRows => 16;
+    public int ThreadCols => 16;
+    public int Depth => 8;
+    public int ASharedLength => 8 * (128 + 4);
+    public int BSharedLength => 8 * (64 + 4);
+}
+
+/// <summary>64×64 blocks, 128 threads, 16 deep: products with too few 128×64 blocks to occupy the device (the DAE's at batch 100).</summary>
+public readonly struct GemmTile64x64 : IGemmTileShape
+{
+    public int ThreadRows => 8;
+    public int ThreadCols => 16;
+    public int Depth => 16;
+    public int ASharedLength => 16 * (64 + 2);
+    public int BSharedLength => 16 * (64 + 2);
+}
+
+/// <summary>Eight rows of four running sums: one thread's 8×4 micro-tile of c.</summary>
+internal struct Accumulator8x4
+{
+    public Accumulator4 R0, R1, R2, R3, R4, R5, R6, R7;
+}
+
+/// <summary>
+/// Shared-memory tiled GEMM for GPUs: every group stages a Depth-deep slice of op(a) and op(b) in shared
+/// memory and each thread accumulates an 8×4 micro-tile of c in registers. Two group barriers per slice,
+/// so it is never used on ILGPU's CPU accelerator, where a barrier costs milliseconds.
+/// </summary>
+public static class GemmTiledKernels
+{
+    public const int MicroRows = 8;
+    public const int MicroCols = 4;
+
+    /// <summary>
+    /// c[M,N] = alpha·op(a)·op(b) + beta·c. Launch with a 1-D grid of ⌈M/BM⌉·⌈N/BN⌉ groups of
+    /// ThreadRows·ThreadCols threads (BM = ThreadRows·8, BN = ThreadCols·4); group g computes block
+    /// (g / ⌈N/BN⌉, g mod ⌈N/BN⌉). Thread (ty, tx) owns rows ty + r·ThreadRows and columns tx + c·ThreadCols,
+    /// so its shared reads hit distinct banks (or broadcast) and its stores to c are coalesced.
+    /// </summary>
+    public static void Tiled<TShape>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmLayout l)
+        where TShape : struct, IGemmTileShape
+    {
+        var shape = default(TShape);
+        var threadRows = shape.ThreadRows;
+        var threadCols = shape.ThreadCols;
+        var depth = shape.Depth;
+        var blockRows = threadRows * MicroRows;
+        var blockCols = threadCols * MicroCols;
+        var threads = threadRows * threadCols;
+        // Shared tiles are k-major: aTile[p·lda + i] = op(a)(i0 + i, k0 + p), bTile[p·ldb + j] = op(b)(k0 + p, j0 + j).
+        // The pad of 32/depth floats makes the depth-fast stores below hit 32 distinct banks.
+        var lda = shape.ASharedLength / depth;
+        var ldb = shape.BSharedLength / depth;
+        var aTile = SharedMemory.Allocate<float>(shape.ASharedLength);
+        var bTile = SharedMemory.Allocate<float>(shape.BSharedLength);
+
+        var blocksN = (l.N + blockCols - 1) / blockCols;
+        var i0 = Grid.IdxX / blocksN * blockRows;
+        var j0 = Grid.IdxX % blocksN * blockCols;
+        var tid = Group.IdxX;
+        var ty = tid / threadCols;
+        var tx = tid % threadCols;
+        // Consecutive threads load consecutive addresses whichever operand is transposed: along k when
+        // k is the operand's unit stride (a as stored [M,K], b stored [N,K]), along i or j otherwise.
+        var aAlongK = l.ACol == 1;
+        var bAlongK = l.BRow == 1;
+
+        Accumulator8x4 acc = default;
+        for (var k0 = 0; k0 < l.K; k0 += depth)
+        {
+            for (var e = tid; e < blockRows * depth; e += threads)
+            {
+                int i, p;
+                if (aAlongK) { p = e % depth; i = e / depth; }
+                else { i = e % blockRows; p = e / blockRows; }
+                var gi = i0 + i;
+                var gp = k0 + p;
+                // Outside op(a) the tile holds zeros: they add nothing to the sums, whatever lies beyond.
+                aTile[p * lda + i] = gi < l.M && gp < l.K ? a[(long)gi * l.ARow + (long)gp * l.ACol] : 0f;
+            }
+            for (var e = tid; e < depth * blockCols; e += threads)
+            {
+                int j, p;
+                if (bAlongK) { p = e % depth; j = e / depth; }
+                else { j = e % blockCols; p = e / blockCols; }
+                var gj = j0 + j;
+                var gp = k0 + p;
+                bTile[p * ldb + j] = gj < l.N && gp < l.K ? b[(long)gp * l.BRow + (long)gj * l.BCol] : 0f;
+            }
+            Group.Barrier();
+
+            for (var p = 0; p < depth; p++)
+            {
+                var bRow = p * ldb + tx;
+                var b0 = bTile[bRow];
+                var b1 = bTile[bRow + threadCols];
+                var b2 = bTile[bRow + 2 * threadCols];
+                var b3 = bTile[bRow + 3 * threadCols];
+                var aRow = p * lda + ty;
+                acc.R0.Add(aTile[aRow], b0, b1, b2, b3);
+                acc.R1.Add(aTile[aRow + threadRows], b0, b1, b2, b3);
+                acc.R2.Add(aTile[aRow + 2 * threadRows], b0, b1, b2, b3);
+                acc.R3.Add(aTile[aRow + 3 * threadRows], b0, b1, b2, b3);
+                acc.R4.Add(aTile[aRow + 4 * threadRows], b0, b1, b2, b3);
+                acc.R5.Add(aTile[aRow + 5 * threadRows], b0, b1, b2, b3);
+                acc.R6.Add(aTile[aRow + 6 * threadRows], b0, b1, b2, b3);
+                acc.R7.Add(aTile[aRow + 7 * threadRows], b0, b1, b2, b3);
+            }
+            // Nobody overwrites a tile that another thread may still be reading.
+            Group.Barrier();
+        }
+
+        var row = i0 + ty;
+        var col = j0 + tx;
+        StoreRow(c, l, row, col, threadCols, acc.R0);
+        StoreRow(c, l, row + threadRows, col, threadCols, acc.R1);
+        StoreRow(c, l, row + 2 * threadRows, col, threadCols, acc.R2);
+        StoreRow(c, l, row + 3 * threadRows, col, threadCols, acc.R3);
+        StoreRow(c, l, row + 4 * threadRows, col, threadCols, acc.R4);
+        StoreRow(c, l, row + 5 * threadRows, col, threadCols, acc.R5);
+        StoreRow(c, l, row + 6 * threadRows, col, threadCols, acc.R6);
+        StoreRow(c, l, row + 7 * threadRows, col, threadCols, acc.R7);
+    }
+
+    /// <summary>Row i of the micro-tile: columns j, j + stride, j + 2·stride, j + 3·stride, those inside c.</summary>
+    private static void StoreRow(ArrayView<float> c, GemmLayout l, int i, int j, int stride, Accumulator4 r)
+    {
+        if (i >= l.M)
+            return;
+        long rowStart = (long)i * l.N;
+        if (j < l.N) StoreOne(c, l, rowStart + j, r.V0);
+        if (j + stride < l.N) StoreOne(c, l, rowStart + j + stride, r.V1);
+        if (j + 2 * stride < l.N) StoreOne(c, l, rowStart + j + 2 * stride, r.V2);
+        if (j + 3 * stride < l.N) StoreOne(c, l, rowStart + j + 3 * stride, r.V3);
+    }
+
+    /// <summary>beta = 0 never reads c, so NaN or garbage there does not leak into the result.</summary>
+    private static void StoreOne(ArrayView<float> c, GemmLayout l, long at, float sum)
+    {
+        var old = l.Beta == 0f ? 0f : l.Beta * c[at];
+        c[at] = l.Alpha * sum + old;
     }
 }

@@ -5,44 +5,136 @@ using ILGPU.Runtime;
 using ILGPUAE.Backend;
 using ILGPUAE.Ilgpu;
 
+/// <summary>Which kernel computes one product.</summary>
+public enum GemmVariant
+{
+    /// <summary><see cref="GemmKernels.Strip1x4"/>: barrier-free 1×4 strips, for products of fewer than 4 rows (matvecs).</summary>
+    Strip1x4,
+
+    /// <summary><see cref="GemmKernels.Tile4x4"/>: barrier-free 4×4 blocks; ILGPU's CPU accelerator, and GPU products too small for shared tiles.</summary>
+    Tile4x4,
+
+    /// <summary><see cref="GemmTiledKernels.Tiled{TShape}"/> with <see cref="GemmTile64x64"/>: products too small for enough 128×64 blocks.</summary>
+    Tiled64x64,
+
+    /// <summary><see cref="GemmTiledKernels.Tiled{TShape}"/> with <see cref="GemmTile128x64"/>: large products.</summary>
+    Tiled128x64,
+}
+
+/// <summary>What <see cref="GemmPolicy"/> needs to know of an accelerator.</summary>
+/// <param name="IsCpuAccelerator">ILGPU's CPU accelerator, where a group barrier costs ≈2.5 ms.</param>
+/// <param name="Multiprocessors">Streaming multiprocessors (compute units): how many groups run at once, roughly.</param>
+/// <param name="MaxThreadsPerGroup">The largest group it launches.</param>
+public readonly record struct GemmDevice(bool IsCpuAccelerator, int Multiprocessors, int MaxThreadsPerGroup)
+{
+    public static GemmDevice Of(IlgpuBackend backend) =>
+        new(backend.IsCpuAccelerator, backend.Accelerator.NumMultiprocessors, backend.Accelerator.MaxNumThreadsPerGroup);
+}
+
+/// <summary>
+/// Picks the GEMM kernel for a product. ILGPU's CPU accelerator pays ≈2.5 ms per group barrier, so it always
+/// gets the barrier-free kernels; on a GPU the shared-memory kernel runs once the product fills its tiles.
+/// </summary>
+public static class GemmPolicy
+{
+    /// <summary>Below this many rows or columns, most of a 64×64 block would be padding.</summary>
+    public const int MinTiledRowsAndCols = 32;
+
+    /// <summary>Below this depth the staging and the two barriers per slice cost more than they save.</summary>
+    public const int MinTiledDepth = 16;
+
+    public static GemmVariant Choose(int m, int n, int k, GemmDevice device)
+    {
+        if (m < GemmKernels.TileRows)
+            return GemmVariant.Strip1x4;
+        if (device.IsCpuAccelerator || m < MinTiledRowsAndCols || n < MinTiledRowsAndCols || k < MinTiledDepth
+            || GroupSize<GemmTile64x64>() > device.MaxThreadsPerGroup)
+            return GemmVariant.Tile4x4;
+        // At least one 128×64 block per multiprocessor, else 64×64 blocks, twice as many, keep more of the device busy.
+        return Blocks<GemmTile128x64>(m, n) >= device.Multiprocessors && GroupSize<GemmTile128x64>() <= device.MaxThreadsPerGroup
+            ? GemmVariant.Tiled128x64
+            : GemmVariant.Tiled64x64;
+    }
+
+    /// <summary>The groups a tiled launch of shape <typeparamref name="TShape"/> needs for c [M,N].</summary>
+    public static int Blocks<TShape>(int m, int n) where TShape : struct, IGemmTileShape
+    {
+        var shape = default(TShape);
+        var rows = shape.ThreadRows * GemmTiledKernels.MicroRows;
+        var cols = shape.ThreadCols * GemmTiledKernels.MicroCols;
+        return (m + rows - 1) / rows * ((n + cols - 1) / cols);
+    }
+
+    /// <summary>Threads per group of a tiled shape.</summary>
+    public static int GroupSize<TShape>() where TShape : struct, IGemmTileShape =>
+        default(TShape).ThreadRows * default(TShape).ThreadCols;
+}
+
 /// <summary>Loads the GEMM kernels once and launches them on tensors of one <see cref="IlgpuBackend"/>.</summary>
 public sealed class GemmLauncher : IGemm
 {
     private readonly IlgpuBackend backend;
+    private readonly GemmDevice device;
+    private readonly GemmVariant? forced;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GridStride> tile4x4;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GridStride> strip1x4;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, GridStride> columnSums;
 
+    // Loaded only where they can run: never on the CPU accelerator unless a test forces them.
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>? tiled64x64;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>? tiled128x64;
+
     public GemmLauncher(IlgpuBackend backend)
+        : this(backend, forced: null)
+    {
+    }
+
+    /// <param name="forced">Every product runs on this variant whatever its shape (tests, <see cref="Checks.KernelChecks.GemmVariants"/>); null = <see cref="GemmPolicy"/>.</param>
+    internal GemmLauncher(IlgpuBackend backend, GemmVariant? forced)
     {
         this.backend = backend;
+        this.forced = forced;
         var acc = backend.Accelerator;
+        device = GemmDevice.Of(backend);
         tile4x4 = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GridStride>(GemmKernels.Tile4x4);
         strip1x4 = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GridStride>(GemmKernels.Strip1x4);
         columnSums = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float, GridStride>(GemmKernels.ColumnSums);
+        if (!backend.IsCpuAccelerator || forced == GemmVariant.Tiled64x64)
+            tiled64x64 = LoadTiled<GemmTile64x64>(acc);
+        if (!backend.IsCpuAccelerator || forced == GemmVariant.Tiled128x64)
+            tiled128x64 = LoadTiled<GemmTile128x64>(acc);
     }
+
+    /// <summary>The kernel a product of op(a) [M,K] by op(b) [K,N] runs on.</summary>
+    public GemmVariant VariantFor(int m, int n, int k) =>
+        forced ?? GemmPolicy.Choose(m, n, k, device);
 
     public void Gemm(Transpose transA, Transpose transB, float alpha, Tensor<float> a, Tensor<float> b, float beta, Tensor<float> c)
     {
         var (m, n, k) = Shapes.Gemm(transA, transB, a, b, c);
         if (m == 0 || n == 0)
             return;
-        var (aRow, aCol) = transA == Transpose.None ? (k, 1) : (1, m);
-        var (bRow, bCol) = transB == Transpose.None ? (n, 1) : (1, k);
-        var layout = new GemmLayout(m, n, k, aRow, aCol, bRow, bCol, alpha, beta);
+        var layout = GemmLayout.RowMajor(transA, transB, m, n, k, alpha, beta);
         var av = backend.ViewOf(a, nameof(a)).AsContiguous();
         var bv = backend.ViewOf(b, nameof(b)).AsContiguous();
         var cv = backend.ViewOf(c, nameof(c)).AsContiguous();
         var tilesN = (n + GemmKernels.TileCols - 1) / GemmKernels.TileCols;
-        if (m < GemmKernels.TileRows)
+        switch (VariantFor(m, n, k))
         {
-            var g = backend.Stride(m * tilesN);
-            strip1x4(g.Stride, av, bv, cv, layout, g);
-        }
-        else
-        {
-            var g = backend.Stride((m + GemmKernels.TileRows - 1) / GemmKernels.TileRows * tilesN);
-            tile4x4(g.Stride, av, bv, cv, layout, g);
+            case GemmVariant.Strip1x4:
+                var strips = backend.Stride(m * tilesN);
+                strip1x4(strips.Stride, av, bv, cv, layout, strips);
+                break;
+            case GemmVariant.Tile4x4:
+                var tiles = backend.Stride((m + GemmKernels.TileRows - 1) / GemmKernels.TileRows * tilesN);
+                tile4x4(tiles.Stride, av, bv, cv, layout, tiles);
+                break;
+            case GemmVariant.Tiled64x64:
+                LaunchTiled<GemmTile64x64>(tiled64x64, av, bv, cv, layout);
+                break;
+            case GemmVariant.Tiled128x64:
+                LaunchTiled<GemmTile128x64>(tiled128x64, av, bv, cv, layout);
+                break;
         }
     }
 
@@ -53,5 +145,23 @@ public sealed class GemmLauncher : IGemm
             return;
         var g = backend.Stride(sums.Length);
         columnSums(g.Stride, backend.ViewOf(a, nameof(a)).AsContiguous(), backend.ViewOf(sums, nameof(sums)).AsContiguous(), a.Shape[0], beta, g);
+    }
+
+    private static Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>? LoadTiled<TShape>(Accelerator acc)
+        where TShape : struct, IGemmTileShape =>
+        // A device whose groups are too small for the shape (the engine's CPU accelerator has 4 threads) cannot run it.
+        GemmPolicy.GroupSize<TShape>() <= acc.MaxNumThreadsPerGroup
+            ? acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>(GemmTiledKernels.Tiled<TShape>)
+            : null;
+
+    private void LaunchTiled<TShape>(Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>? kernel,
+        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmLayout layout)
+        where TShape : struct, IGemmTileShape
+    {
+        if (kernel is null)
+            throw new InvalidOperationException(
+                $"gemm {typeof(TShape).Name}: needs groups of {GemmPolicy.GroupSize<TShape>()} threads, " +
+                $"'{backend.Name}' allows {backend.Accelerator.MaxNumThreadsPerGroup}");
+        kernel(new KernelConfig(GemmPolicy.Blocks<TShape>(layout.M, layout.N), GemmPolicy.GroupSize<TShape>()), a, b, c, layout);
     }
 }

@@ -17,6 +17,7 @@ public static class CheckVerb
         var results = checks.All(KernelChecks.AwkwardSizes)
             .Concat(checks.TiedAutoencoderShapes(batch: 1, visible: 784, hidden: 500))
             .Concat(checks.TiedAutoencoderShapes(batch: 100, visible: 784, hidden: 1000))
+            .Concat(checks.GemmVariants(KernelChecks.AwkwardSizes))
             .ToList();
 
         Console.WriteLine($"{"kernel",-22} {"cases",5} {"max rel error",14} {"worst/tolerance",16}  result");

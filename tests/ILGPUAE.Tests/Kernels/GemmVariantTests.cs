@@ -1,0 +1,210 @@
+namespace ILGPUAE.Tests.Kernels;
+
+using System.Reflection;
+using ILGPU;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.OpenCL;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
+using ILGPUAE.Backend;
+using ILGPUAE.Checks;
+using ILGPUAE.Ilgpu;
+using ILGPUAE.MatVec;
+using ILGPUAE.Random;
+
+/// <summary>ILGPU's CPU accelerator with 256-thread groups, big enough for the shared-memory GEMM kernels.</summary>
+public sealed class WideGroupCpuFixture : IDisposable
+{
+    private readonly Context context = Context.Create(builder => builder.CPU().EnableAlgorithms());
+
+    public WideGroupCpuFixture() => Backend = WideGroupCpu.Open(context);
+
+    public IlgpuBackend Backend { get; }
+
+    public void Dispose()
+    {
+        Backend.Dispose();
+        context.Dispose();
+    }
+}
+
+/// <summary>
+/// The GEMM kernels a GPU selects, forced on ILGPU's CPU accelerator and compared with the double reference, and
+/// the policy that keeps the CPU accelerator on the barrier-free kernels. Each group barrier costs milliseconds
+/// there, so sizes stay at a few hundred.
+/// </summary>
+[Collection(CpuAcceleratorCollection.Name)]
+public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixture wide) : IClassFixture<WideGroupCpuFixture>
+{
+    private static readonly Transpose[] Both = [Transpose.None, Transpose.Transposed];
+
+    /// <summary>
+    /// M × N × K around the tile sizes (64 and 128 rows, 64 columns, 8 and 16 deep): one partial block, several blocks
+    /// with partial edges both ways, a partial last slice; a single row or column, K = 1 and K = 0.
+    /// </summary>
+    private static readonly (int M, int N, int K)[] AwkwardShapes =
+    [
+        (1, 1, 1), (31, 31, 31), (32, 32, 32), (33, 33, 33), (127, 127, 127),
+        (65, 33, 129), (129, 65, 33), (1, 65, 17), (65, 1, 17), (33, 65, 1), (33, 31, 0),
+    ];
+
+    public static TheoryData<GemmVariant, int, int, int> TiledShapes
+    {
+        get
+        {
+            var data = new TheoryData<GemmVariant, int, int, int>();
+            foreach (var variant in new[] { GemmVariant.Tiled64x64, GemmVariant.Tiled128x64 })
+                foreach (var (m, n, k) in AwkwardShapes)
+                    data.Add(variant, m, n, k);
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TiledShapes))]
+    public void TiledKernelMatchesTheReferenceForEveryTranspose(GemmVariant variant, int m, int n, int k)
+    {
+        var gemm = new GemmLauncher(wide.Backend, variant);
+        Assert.Equal(variant, gemm.VariantFor(m, n, k));
+        var failures = new List<string>();
+        foreach (var ta in Both)
+            foreach (var tb in Both)
+            {
+                failures.AddRange(Run(gemm, ta, tb, m, n, k, alpha: 1.5f, beta: -0.75f, oldC: null));
+                // beta = 0 ignores c: NaN there must not reach the result.
+                failures.AddRange(Run(gemm, ta, tb, m, n, k, alpha: -0.5f, beta: 0f, oldC: float.NaN));
+            }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public void KernelChecksCoverEveryVariantOnTheCpuAccelerator()
+    {
+        var results = new KernelChecks(cpu.Backend).GemmVariants([1, 33]).ToList();
+        foreach (var variant in Enum.GetValues<GemmVariant>())
+            Assert.Contains(results, r => r.Kernel.EndsWith(variant.ToString().ToLowerInvariant()));
+        var failures = results.Where(r => !r.Passed).ToList();
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
+    public void TheCpuAcceleratorKeepsTheBarrierFreeKernels()
+    {
+        var gemm = Assert.IsType<GemmLauncher>(cpu.Backend.Gemm);
+        Assert.Equal(GemmVariant.Tile4x4, gemm.VariantFor(4096, 4096, 4096));
+        Assert.Equal(GemmVariant.Tile4x4, gemm.VariantFor(100, 1000, 784));
+        Assert.Equal(GemmVariant.Strip1x4, gemm.VariantFor(1, 500, 784));
+    }
+
+    [Fact]
+    public void AGpuTilesProductsThatFillTheTiles()
+    {
+        var h100 = new GemmDevice(IsCpuAccelerator: false, Multiprocessors: 132, MaxThreadsPerGroup: 1024);
+        Assert.Equal(GemmVariant.Tiled128x64, GemmPolicy.Choose(4096, 4096, 4096, h100));
+        Assert.Equal(GemmVariant.Tiled64x64, GemmPolicy.Choose(100, 1000, 784, h100));
+        Assert.Equal(GemmVariant.Tiled64x64, GemmPolicy.Choose(1000, 784, 100, h100));
+        Assert.Equal(GemmVariant.Tiled128x64, GemmPolicy.Choose(1000, 784, 100, h100 with { Multiprocessors = 40 }));
+        // Matvecs, thin products and shallow sums stay barrier-free, and so does a device whose groups are too small.
+        Assert.Equal(GemmVariant.Strip1x4, GemmPolicy.Choose(1, 500, 784, h100));
+        Assert.Equal(GemmVariant.Tile4x4, GemmPolicy.Choose(10, 1000, 784, h100));
+        Assert.Equal(GemmVariant.Tile4x4, GemmPolicy.Choose(1000, 10, 784, h100));
+        Assert.Equal(GemmVariant.Tile4x4, GemmPolicy.Choose(1000, 784, 1, h100));
+        Assert.Equal(GemmVariant.Tiled64x64, GemmPolicy.Choose(4096, 4096, 4096, h100 with { MaxThreadsPerGroup = 128 }));
+        Assert.Equal(GemmVariant.Tile4x4, GemmPolicy.Choose(4096, 4096, 4096, h100 with { MaxThreadsPerGroup = 64 }));
+        Assert.Equal(GemmVariant.Tile4x4, GemmPolicy.Choose(4096, 4096, 4096, h100 with { IsCpuAccelerator = true }));
+    }
+
+    [Fact]
+    public void ATiledKernelOnGroupsTooSmallForItThrowsWithTheSizes()
+    {
+        // The engine's CPU accelerator has 4-thread groups.
+        var gemm = new GemmLauncher((IlgpuBackend)cpu.Backend, GemmVariant.Tiled128x64);
+        using var a = cpu.Backend.Allocate<float>(2, 2);
+        using var c = cpu.Backend.Allocate<float>(2, 2);
+        var e = Assert.Throws<InvalidOperationException>(() => gemm.Gemm(Transpose.None, Transpose.None, 1f, a, a, 0f, c));
+        Assert.Contains("256 threads", e.Message);
+    }
+
+    /// <summary>
+    /// The CPU accelerator runs kernels as .NET code, so it cannot see what only a GPU compiler rejects (a shared
+    /// allocation whose size does not fold to a constant, an unsupported construct). ILGPU's PTX and OpenCL C
+    /// backends need no device.
+    /// </summary>
+    [Theory]
+    [InlineData(typeof(GemmTile64x64))]
+    [InlineData(typeof(GemmTile128x64))]
+    public void TiledKernelCompilesForCudaAndOpenCl(Type shape)
+    {
+        using var context = Context.Create(builder => builder.CPU().EnableAlgorithms());
+        var entry = EntryPointDescription.FromExplicitlyGroupedKernel(
+            typeof(GemmTiledKernels).GetMethod(nameof(GemmTiledKernels.Tiled), BindingFlags.Public | BindingFlags.Static)!.MakeGenericMethod(shape));
+
+        var ptx = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_70), CudaArchitecture.SM_70, CudaInstructionSet.ISA_70, nvvmAPI: null);
+        var cuda = ((PTXCompiledKernel)ptx.Compile(entry, KernelSpecialization.Empty)).PTXAssembly;
+        // Two statically sized shared tiles, two barriers per slice, and no spill of the micro-tile to local memory.
+        Assert.Equal(2, Count(cuda, ".shared .align"));
+        Assert.Equal(2, Count(cuda, "bar.sync"));
+        Assert.DoesNotContain(".local", cuda);
+
+        var caps = new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: true, int64_Atomics: true, subGroups: false);
+        var openCl = ((CLCompiledKernel)new CLBackend(context, caps, CLDeviceVendor.Nvidia, CLCVersion.CL20).Compile(entry, KernelSpecialization.Empty)).Source;
+        Assert.Equal(2, Count(openCl, "work_group_barrier"));
+    }
+
+    private static int Count(string text, string what) => text.Split(what).Length - 1;
+
+    /// <summary>
+    /// One product on views one row inside their buffers, against the double reference. ILGPU's CPU accelerator
+    /// checks every index against its view, so a store outside c fails the run there.
+    /// <paramref name="oldC"/>: c's old contents, if not random.
+    /// </summary>
+    private IEnumerable<string> Run(GemmLauncher gemm, Transpose ta, Transpose tb, int m, int n, int k, float alpha, float beta, float? oldC)
+    {
+        var backend = wide.Backend;
+        var aShape = ta == Transpose.None ? (Rows: m, Cols: k) : (Rows: k, Cols: m);
+        var bShape = tb == Transpose.None ? (Rows: k, Cols: n) : (Rows: n, Cols: k);
+        var a = Values(m * k, 1);
+        var b = Values(k * n, 2);
+        var c = oldC is { } fill ? Enumerable.Repeat(fill, m * n).ToArray() : Values(m * n, 3);
+        using var aBuffer = Padded(backend, a, aShape.Rows, aShape.Cols);
+        using var bBuffer = Padded(backend, b, bShape.Rows, bShape.Cols);
+        using var cBuffer = Padded(backend, c, m, n);
+        using var aView = aBuffer.Slice(1, aShape.Rows);
+        using var bView = bBuffer.Slice(1, bShape.Rows);
+        using var cView = cBuffer.Slice(1, m);
+        gemm.Gemm(ta, tb, alpha, aView, bView, beta, cView);
+        backend.Synchronize();
+
+        var expected = Array.ConvertAll(c, v => (double)v);
+        GemmReference.Gemm(ta, tb, m, n, k, alpha, Array.ConvertAll(a, v => (double)v), Array.ConvertAll(b, v => (double)v), beta, expected);
+        var actual = cView.ToArray();
+        // Float sums of k products of magnitude ≤ 1 drift by about k·2⁻²⁴ at worst.
+        var tolerance = 4e-7 * (k + 8);
+        for (var i = 0; i < m * n; i++)
+        {
+            if (!(Math.Abs(actual[i] - expected[i]) <= tolerance + 1e-4 * Math.Abs(expected[i])))
+            {
+                yield return $"{gemm.VariantFor(m, n, k)} {ta}/{tb} M={m} N={n} K={k} alpha={alpha} beta={beta}: " +
+                             $"c[{i / n},{i % n}] = {actual[i]}, reference {expected[i]}";
+                yield break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// A [rows + 2, cols] tensor: a row of zeros, the values, a row of zeros. (The row after keeps an empty view, K = 0,
+    /// off the end of the buffer, where ILGPU's CPU accelerator asserts on a zero-length sub-view.)
+    /// </summary>
+    private static Tensor<float> Padded(IBackend backend, float[] values, int rows, int cols)
+    {
+        var t = backend.Allocate<float>(rows + 2, cols);
+        t.CopyFrom(new float[cols].Concat(values).Concat(new float[cols]).ToArray());
+        return t;
+    }
+
+    private static float[] Values(int count, uint stream) =>
+        Enumerable.Range(0, count).Select(i => (float)(2 * CounterRng.Uniform(7, (uint)RngStream.Data, stream, (uint)i, 0) - 1)).ToArray();
+}
