@@ -204,7 +204,7 @@ public static class ResultsReport
                       "evaluates them) holds in tensors of its backend (`IBackend.AllocatedBytes`; an ILGPU context's own memory is not ours). " +
                       "Budget = parameters + gradients + optimizer state (none: SGD without momentum) + two batches of activations " +
                       "(x̃ [B,784], y [B,1000], z [B,784] each). The ratio leaves out the data set and its per-example bookkeeping " +
-                      "(epoch order, per-example losses) but counts the evaluator's 1000-row chunk buffers. " +
+                      "(epoch order, per-example losses) but counts the evaluator's chunk buffers (" + ILGPUAE.Evaluation.ReconstructionEvaluator.ChunkRows + " rows). " +
                       "Managed bytes per step: `GC.GetTotalAllocatedBytes(precise: true)` (all threads) and " +
                       "`GC.GetAllocatedBytesForCurrentThread` (the training thread) around whole `RunEpoch` calls of two trainers that " +
                       "differ only in their number of steps, less the epoch's shuffled order.");

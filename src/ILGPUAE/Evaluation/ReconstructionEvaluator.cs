@@ -9,7 +9,11 @@ using ILGPUAE.Models;
 /// </summary>
 public sealed class ReconstructionEvaluator : IDisposable
 {
-    public const int ChunkRows = 1000;
+    /// <summary>
+    /// Rows per chunk: the size of a training batch, so that the evaluator's buffers stay within the memory
+    /// budget of a training run (parameters, gradients and two batches of activations; bench W5).
+    /// </summary>
+    public const int ChunkRows = 100;
 
     private readonly TiedAutoencoder model;
     private readonly Tensor<float> hidden, output, delta, losses;
