@@ -204,7 +204,7 @@ public sealed class KernelChecks
     /// <summary>
     /// Every GEMM kernel of an ILGPU backend, each forced whatever the shape would select, on the four transposes
     /// at (s, 33, 31), (31, s, 33) and (33, 31, s) for each s; nothing for other backends. The shared-memory kernels
-    /// need groups of 128 or 256 threads, which the engine's CPU accelerator (4-thread groups) lacks: there they run
+    /// need groups of 64, 128 or 256 threads, which the engine's CPU accelerator (4-thread groups) lacks: there they run
     /// on a <see cref="WideGroupCpu"/> accelerator of the same context. Each of their barriers costs milliseconds
     /// on a CPU accelerator, so keep sizes there at a few hundred.
     /// </summary>
@@ -215,7 +215,7 @@ public sealed class KernelChecks
         using var wide = ilgpu.IsCpuAccelerator ? WideGroupCpu.Open(ilgpu.Accelerator.Context) : null;
         foreach (var variant in Enum.GetValues<GemmVariant>())
         {
-            var target = (variant is GemmVariant.Tiled64x64 or GemmVariant.Tiled128x64) && wide is not null ? wide : ilgpu;
+            var target = (variant is GemmVariant.Tiled32x32 or GemmVariant.Tiled64x64 or GemmVariant.Tiled128x64) && wide is not null ? wide : ilgpu;
             var gemm = new GemmLauncher(target, variant);
             foreach (var s in sizes)
                 foreach (var ta in new[] { Transpose.None, Transpose.Transposed })

@@ -165,7 +165,7 @@ public static class GemmKernels
 
 /// <summary>
 /// The block shape of <see cref="GemmTiledKernels.Tiled{TShape}"/>: a group of <see cref="ThreadRows"/> ×
-/// <see cref="ThreadCols"/> threads computes a block of c of <see cref="ThreadRows"/>·8 rows by
+/// <see cref="ThreadCols"/> threads computes a block of c of <see cref="ThreadRows"/>·<see cref="MicroRows"/> rows by
 /// <see cref="ThreadCols"/>·4 columns, staging <see cref="Depth"/> columns of op(a) and rows of op(b) in shared
 /// memory per step. Members return constants, so ILGPU folds them when it specialises the kernel.
 /// </summary>
@@ -173,6 +173,10 @@ public interface IGemmTileShape
 {
     int ThreadRows { get; }
     int ThreadCols { get; }
+
+    /// <summary>Rows of c per thread: 8 or 4 (each with <see cref="GemmTiledKernels.MicroCols"/> columns).</summary>
+    int MicroRows { get; }
+
     int Depth { get; }
 
     /// <summary>Floats of shared memory for the op(a) tile: <see cref="Depth"/> × (block rows + 32 / <see cref="Depth"/>).</summary>
@@ -182,24 +186,41 @@ public interface IGemmTileShape
     int BSharedLength { get; }
 }
 
-/// <summary>128×64 blocks, 256 threads, 8 deep: products with at least one such block per multiprocessor (4096³).</summary>
+/// <summary>128×64 blocks, 256 threads of 8×4, 8 deep: products with at least one such block per multiprocessor (4096³).</summary>
 public readonly struct GemmTile128x64 : IGemmTileShape
 {
     public int ThreadRows => 16;
     public int ThreadCols => 16;
+    public int MicroRows => 8;
     public int Depth => 8;
     public int ASharedLength => 8 * (128 + 4);
     public int BSharedLength => 8 * (64 + 4);
 }
 
-/// <summary>64×64 blocks, 128 threads, 16 deep: products with too few 128×64 blocks to occupy the device (the DAE's at batch 100).</summary>
+/// <summary>64×64 blocks, 128 threads of 8×4, 16 deep: products with too few 128×64 blocks to occupy the device.</summary>
 public readonly struct GemmTile64x64 : IGemmTileShape
 {
     public int ThreadRows => 8;
     public int ThreadCols => 16;
+    public int MicroRows => 8;
     public int Depth => 16;
     public int ASharedLength => 16 * (64 + 2);
     public int BSharedLength => 16 * (64 + 2);
+}
+
+/// <summary>
+/// 32×32 blocks, 64 threads of 4×4, 32 deep: products with too few 64×64 blocks to occupy the device (the DAE's at
+/// batch 100: 100×1000 is 128 blocks, 32 of 64×64). 32 deep keeps two barriers per 32 steps and loads 128-byte runs
+/// along k when an operand is stored k-fastest (x and W in the encode x·Wᵀ).
+/// </summary>
+public readonly struct GemmTile32x32 : IGemmTileShape
+{
+    public int ThreadRows => 8;
+    public int ThreadCols => 8;
+    public int MicroRows => 4;
+    public int Depth => 32;
+    public int ASharedLength => 32 * (32 + 1);
+    public int BSharedLength => 32 * (32 + 1);
 }
 
 /// <summary>Eight rows of four running sums: one thread's 8×4 micro-tile of c.</summary>
@@ -210,17 +231,16 @@ internal struct Accumulator8x4
 
 /// <summary>
 /// Shared-memory tiled GEMM for GPUs: every group stages a Depth-deep slice of op(a) and op(b) in shared
-/// memory and each thread accumulates an 8×4 micro-tile of c in registers. Two group barriers per slice,
+/// memory and each thread accumulates a MicroRows×4 micro-tile of c in registers. Two group barriers per slice,
 /// so it is never used on ILGPU's CPU accelerator, where a barrier costs milliseconds.
 /// </summary>
 public static class GemmTiledKernels
 {
-    public const int MicroRows = 8;
     public const int MicroCols = 4;
 
     /// <summary>
     /// c[M,N] = alpha·op(a)·op(b) + beta·c. Launch with a 1-D grid of ⌈M/BM⌉·⌈N/BN⌉ groups of
-    /// ThreadRows·ThreadCols threads (BM = ThreadRows·8, BN = ThreadCols·4); group g computes block
+    /// ThreadRows·ThreadCols threads (BM = ThreadRows·MicroRows, BN = ThreadCols·4); group g computes block
     /// (g / ⌈N/BN⌉, g mod ⌈N/BN⌉). Thread (ty, tx) owns rows ty + r·ThreadRows and columns tx + c·ThreadCols,
     /// so its shared reads hit distinct banks (or broadcast) and its stores to c are coalesced.
     /// </summary>
@@ -231,7 +251,9 @@ public static class GemmTiledKernels
         var threadRows = shape.ThreadRows;
         var threadCols = shape.ThreadCols;
         var depth = shape.Depth;
-        var blockRows = threadRows * MicroRows;
+        // 8 or 4: a constant once specialised, so the tests on it below fold away with the unused sums.
+        var microRows = shape.MicroRows;
+        var blockRows = threadRows * microRows;
         var blockCols = threadCols * MicroCols;
         var threads = threadRows * threadCols;
         // Shared tiles are k-major: aTile[p·lda + i] = op(a)(i0 + i, k0 + p), bTile[p·ldb + j] = op(b)(k0 + p, j0 + j).
@@ -288,10 +310,13 @@ public static class GemmTiledKernels
                 acc.R1.Add(aTile[aRow + threadRows], b0, b1, b2, b3);
                 acc.R2.Add(aTile[aRow + 2 * threadRows], b0, b1, b2, b3);
                 acc.R3.Add(aTile[aRow + 3 * threadRows], b0, b1, b2, b3);
-                acc.R4.Add(aTile[aRow + 4 * threadRows], b0, b1, b2, b3);
-                acc.R5.Add(aTile[aRow + 5 * threadRows], b0, b1, b2, b3);
-                acc.R6.Add(aTile[aRow + 6 * threadRows], b0, b1, b2, b3);
-                acc.R7.Add(aTile[aRow + 7 * threadRows], b0, b1, b2, b3);
+                if (microRows == 8)
+                {
+                    acc.R4.Add(aTile[aRow + 4 * threadRows], b0, b1, b2, b3);
+                    acc.R5.Add(aTile[aRow + 5 * threadRows], b0, b1, b2, b3);
+                    acc.R6.Add(aTile[aRow + 6 * threadRows], b0, b1, b2, b3);
+                    acc.R7.Add(aTile[aRow + 7 * threadRows], b0, b1, b2, b3);
+                }
             }
             // Nobody overwrites a tile that another thread may still be reading.
             Group.Barrier();
@@ -303,10 +328,13 @@ public static class GemmTiledKernels
         StoreRow(c, l, row + threadRows, col, threadCols, acc.R1);
         StoreRow(c, l, row + 2 * threadRows, col, threadCols, acc.R2);
         StoreRow(c, l, row + 3 * threadRows, col, threadCols, acc.R3);
-        StoreRow(c, l, row + 4 * threadRows, col, threadCols, acc.R4);
-        StoreRow(c, l, row + 5 * threadRows, col, threadCols, acc.R5);
-        StoreRow(c, l, row + 6 * threadRows, col, threadCols, acc.R6);
-        StoreRow(c, l, row + 7 * threadRows, col, threadCols, acc.R7);
+        if (microRows == 8)
+        {
+            StoreRow(c, l, row + 4 * threadRows, col, threadCols, acc.R4);
+            StoreRow(c, l, row + 5 * threadRows, col, threadCols, acc.R5);
+            StoreRow(c, l, row + 6 * threadRows, col, threadCols, acc.R6);
+            StoreRow(c, l, row + 7 * threadRows, col, threadCols, acc.R7);
+        }
     }
 
     /// <summary>Row i of the micro-tile: columns j, j + stride, j + 2·stride, j + 3·stride, those inside c.</summary>

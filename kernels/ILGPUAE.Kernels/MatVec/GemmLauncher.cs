@@ -14,6 +14,9 @@ public enum GemmVariant
     /// <summary><see cref="GemmKernels.Tile4x4"/>: barrier-free 4×4 blocks; ILGPU's CPU accelerator, and GPU products too small for shared tiles.</summary>
     Tile4x4,
 
+    /// <summary><see cref="GemmTiledKernels.Tiled{TShape}"/> with <see cref="GemmTile32x32"/>: products too small for enough 64×64 blocks (the DAE's at batch 100).</summary>
+    Tiled32x32,
+
     /// <summary><see cref="GemmTiledKernels.Tiled{TShape}"/> with <see cref="GemmTile64x64"/>: products too small for enough 128×64 blocks.</summary>
     Tiled64x64,
 
@@ -37,7 +40,7 @@ public readonly record struct GemmDevice(bool IsCpuAccelerator, int Multiprocess
 /// </summary>
 public static class GemmPolicy
 {
-    /// <summary>Below this many rows or columns, most of a 64×64 block would be padding.</summary>
+    /// <summary>Below this many rows or columns, most of a 32×32 block would be padding.</summary>
     public const int MinTiledRowsAndCols = 32;
 
     /// <summary>Below this depth the staging and the two barriers per slice cost more than they save.</summary>
@@ -48,19 +51,24 @@ public static class GemmPolicy
         if (m < GemmKernels.TileRows)
             return GemmVariant.Strip1x4;
         if (device.IsCpuAccelerator || m < MinTiledRowsAndCols || n < MinTiledRowsAndCols || k < MinTiledDepth
-            || GroupSize<GemmTile64x64>() > device.MaxThreadsPerGroup)
+            || GroupSize<GemmTile32x32>() > device.MaxThreadsPerGroup)
             return GemmVariant.Tile4x4;
-        // At least one 128×64 block per multiprocessor, else 64×64 blocks, twice as many, keep more of the device busy.
-        return Blocks<GemmTile128x64>(m, n) >= device.Multiprocessors && GroupSize<GemmTile128x64>() <= device.MaxThreadsPerGroup
-            ? GemmVariant.Tiled128x64
-            : GemmVariant.Tiled64x64;
+        // The biggest block that still fills the device: at least one 128×64 block (256 threads) per multiprocessor,
+        // else two 64×64 blocks (128 threads), else 32×32 blocks (64 threads), four times as many as 64×64. Both first
+        // tests ask for 8 warps per multiprocessor, and ⌈M/64⌉ ≤ 2·⌈M/128⌉, so 64×64 runs only where 256-thread groups
+        // do not: on a GPU that allows them a product goes from 128×64 straight to 32×32.
+        if (Blocks<GemmTile128x64>(m, n) >= device.Multiprocessors && GroupSize<GemmTile128x64>() <= device.MaxThreadsPerGroup)
+            return GemmVariant.Tiled128x64;
+        if (Blocks<GemmTile64x64>(m, n) >= 2 * device.Multiprocessors && GroupSize<GemmTile64x64>() <= device.MaxThreadsPerGroup)
+            return GemmVariant.Tiled64x64;
+        return GemmVariant.Tiled32x32;
     }
 
     /// <summary>The groups a tiled launch of shape <typeparamref name="TShape"/> needs for c [M,N].</summary>
     public static int Blocks<TShape>(int m, int n) where TShape : struct, IGemmTileShape
     {
         var shape = default(TShape);
-        var rows = shape.ThreadRows * GemmTiledKernels.MicroRows;
+        var rows = shape.ThreadRows * shape.MicroRows;
         var cols = shape.ThreadCols * GemmTiledKernels.MicroCols;
         return (m + rows - 1) / rows * ((n + cols - 1) / cols);
     }
@@ -81,6 +89,7 @@ public sealed class GemmLauncher : IGemm
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, GridStride> columnSums;
 
     // Loaded only where they can run: never on the CPU accelerator unless a test forces them.
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>? tiled32x32;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>? tiled64x64;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>? tiled128x64;
 
@@ -99,6 +108,8 @@ public sealed class GemmLauncher : IGemm
         tile4x4 = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GridStride>(GemmKernels.Tile4x4);
         strip1x4 = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GridStride>(GemmKernels.Strip1x4);
         columnSums = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float, GridStride>(GemmKernels.ColumnSums);
+        if (!backend.IsCpuAccelerator || forced == GemmVariant.Tiled32x32)
+            tiled32x32 = LoadTiled<GemmTile32x32>(acc);
         if (!backend.IsCpuAccelerator || forced == GemmVariant.Tiled64x64)
             tiled64x64 = LoadTiled<GemmTile64x64>(acc);
         if (!backend.IsCpuAccelerator || forced == GemmVariant.Tiled128x64)
@@ -128,6 +139,9 @@ public sealed class GemmLauncher : IGemm
             case GemmVariant.Tile4x4:
                 var tiles = backend.Stride((m + GemmKernels.TileRows - 1) / GemmKernels.TileRows * tilesN);
                 tile4x4(tiles.Stride, av, bv, cv, layout, tiles);
+                break;
+            case GemmVariant.Tiled32x32:
+                LaunchTiled<GemmTile32x32>(tiled32x32, av, bv, cv, layout);
                 break;
             case GemmVariant.Tiled64x64:
                 LaunchTiled<GemmTile64x64>(tiled64x64, av, bv, cv, layout);

@@ -42,8 +42,8 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
     private static readonly Transpose[] Both = [Transpose.None, Transpose.Transposed];
 
     /// <summary>
-    /// M × N × K around the tile sizes (64 and 128 rows, 64 columns, 8 and 16 deep): one partial block, several blocks
-    /// with partial edges both ways, a partial last slice; a single row or column, K = 1 and K = 0.
+    /// M × N × K around the tile sizes (32, 64 and 128 rows, 32 and 64 columns, 8, 16 and 32 deep): one partial block,
+    /// several blocks with partial edges both ways, a partial last slice; a single row or column, K = 1 and K = 0.
     /// </summary>
     private static readonly (int M, int N, int K)[] AwkwardShapes =
     [
@@ -56,7 +56,7 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         get
         {
             var data = new TheoryData<GemmVariant, int, int, int>();
-            foreach (var variant in new[] { GemmVariant.Tiled64x64, GemmVariant.Tiled128x64 })
+            foreach (var variant in new[] { GemmVariant.Tiled32x32, GemmVariant.Tiled64x64, GemmVariant.Tiled128x64 })
                 foreach (var (m, n, k) in AwkwardShapes)
                     data.Add(variant, m, n, k);
             return data;
@@ -104,8 +104,19 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
     {
         var h100 = new GemmDevice(IsCpuAccelerator: false, Multiprocessors: 132, MaxThreadsPerGroup: 1024);
         Assert.Equal(GemmVariant.Tiled128x64, GemmPolicy.Choose(4096, 4096, 4096, h100));
-        Assert.Equal(GemmVariant.Tiled64x64, GemmPolicy.Choose(100, 1000, 784, h100));
-        Assert.Equal(GemmVariant.Tiled64x64, GemmPolicy.Choose(1000, 784, 100, h100));
+        // The DAE's products at batch 100 have 26 to 208 blocks of 64×64, fewer than two per multiprocessor: 32×32
+        // gives 128 (encode), 100 (decode) and 800 (gradient).
+        Assert.Equal(GemmVariant.Tiled32x32, GemmPolicy.Choose(100, 1000, 784, h100));
+        Assert.Equal(GemmVariant.Tiled32x32, GemmPolicy.Choose(100, 784, 1000, h100));
+        Assert.Equal(GemmVariant.Tiled32x32, GemmPolicy.Choose(1000, 784, 100, h100));
+        Assert.Equal(128, GemmPolicy.Blocks<GemmTile32x32>(100, 1000));
+        Assert.Equal(100, GemmPolicy.Blocks<GemmTile32x32>(100, 784));
+        // Where 128×64 does not fit (⌈M/64⌉ ≤ 2·⌈M/128⌉, so two 64×64 blocks per multiprocessor imply one of 128×64):
+        // 2 × 132 = 264 blocks of 64×64 keep 64×64, 252 go to 32×32.
+        var groups128 = h100 with { MaxThreadsPerGroup = 128 };
+        Assert.Equal(GemmVariant.Tiled64x64, GemmPolicy.Choose(64 * 12, 64 * 22, 784, groups128));
+        Assert.Equal(GemmVariant.Tiled32x32, GemmPolicy.Choose(64 * 12, 64 * 21, 784, groups128));
+        Assert.Equal(GemmVariant.Tiled64x64, GemmPolicy.Choose(1000, 784, 100, groups128 with { Multiprocessors = 100 }));
         Assert.Equal(GemmVariant.Tiled128x64, GemmPolicy.Choose(1000, 784, 100, h100 with { Multiprocessors = 40 }));
         // Matvecs, thin products and shallow sums stay barrier-free, and so does a device whose groups are too small.
         Assert.Equal(GemmVariant.Strip1x4, GemmPolicy.Choose(1, 500, 784, h100));
@@ -113,7 +124,8 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         Assert.Equal(GemmVariant.Tile4x4, GemmPolicy.Choose(1000, 10, 784, h100));
         Assert.Equal(GemmVariant.Tile4x4, GemmPolicy.Choose(1000, 784, 1, h100));
         Assert.Equal(GemmVariant.Tiled64x64, GemmPolicy.Choose(4096, 4096, 4096, h100 with { MaxThreadsPerGroup = 128 }));
-        Assert.Equal(GemmVariant.Tile4x4, GemmPolicy.Choose(4096, 4096, 4096, h100 with { MaxThreadsPerGroup = 64 }));
+        Assert.Equal(GemmVariant.Tiled32x32, GemmPolicy.Choose(4096, 4096, 4096, h100 with { MaxThreadsPerGroup = 64 }));
+        Assert.Equal(GemmVariant.Tile4x4, GemmPolicy.Choose(4096, 4096, 4096, h100 with { MaxThreadsPerGroup = 32 }));
         Assert.Equal(GemmVariant.Tile4x4, GemmPolicy.Choose(4096, 4096, 4096, h100 with { IsCpuAccelerator = true }));
     }
 
@@ -134,6 +146,7 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
     /// backends need no device.
     /// </summary>
     [Theory]
+    [InlineData(typeof(GemmTile32x32))]
     [InlineData(typeof(GemmTile64x64))]
     [InlineData(typeof(GemmTile128x64))]
     public void TiledKernelCompilesForCudaAndOpenCl(Type shape)
