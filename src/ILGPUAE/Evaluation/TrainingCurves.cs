@@ -74,11 +74,33 @@ public static class TrainingCurves
         return [loss, new CurvePanel($"validation error on {metrics.ValidExamples} images", "validation error (%)", error, marked)];
     }
 
-    /// <summary>Draws <paramref name="panels"/> into <c>directory/curves.png</c>, written atomically.</summary>
+    /// <summary>
+    /// The panels of whichever run wrote <paramref name="directory"/>, from its metrics.json (`ilgpuae plot`).
+    /// Throws <see cref="InputException"/> naming the file when it is missing, malformed, of no known run, or has nothing to draw.
+    /// </summary>
+    public static IReadOnlyList<CurvePanel> OfRun(string directory)
+    {
+        var panels = MetricsFile.ReadAny(directory) switch
+        {
+            TrainingMetrics m => Of(m),
+            StackMetrics m => Of(m),
+            FinetuneMetrics m => Of(m),
+            var other => throw new InvalidOperationException($"no curves for {other.GetType().Name}"),
+        };
+        if (panels.Count == 0)
+            throw new InputException($"{MetricsFile.PathIn(directory)}: records no layers; expected a `pretrain` run with at least one epoch done");
+        return panels;
+    }
+
+    /// <summary>
+    /// Draws <paramref name="panels"/> into <c>directory/curves.png</c>, written atomically, with the font
+    /// <see cref="CurveFonts.Apply"/> picks (the text is missing when it finds none).
+    /// </summary>
     public static void Write(string directory, IReadOnlyList<CurvePanel> panels)
     {
         if (panels.Count == 0)
             throw new ArgumentException("a chart needs at least one panel", nameof(panels));
+        CurveFonts.Apply();
         var (width, height) = Size(panels.Count);
         var last = panels.SelectMany(p => p.Series).SelectMany(s => s.Epochs).DefaultIfEmpty(1).Max();
         var plots = panels.Select(p => Draw(p, last)).ToList();

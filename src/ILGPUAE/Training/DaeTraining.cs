@@ -32,6 +32,8 @@ public static class DaeTraining
         // A resumed run keeps the options it was trained with; --epochs sets the new total.
         var options = state is null ? request.Options : state.Options with { Epochs = request.Options.Epochs };
         options.Validate();
+        if (CurveFonts.Check(request.OutDir) is { } noFonts)
+            observer.Note(noFonts);
 
         var (train, test) = LoadData(request.DataDir, options, observer);
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, observer.Note);

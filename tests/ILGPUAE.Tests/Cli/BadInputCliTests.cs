@@ -109,7 +109,7 @@ public sealed class BadInputCliTests
     }
 
     /// <summary>Exit code 2, exactly one line on stderr starting "error: ", no stack trace; returns that line.</summary>
-    private static string AssertBadInput(CliResult result)
+    internal static string AssertBadInput(CliResult result)
     {
         Assert.True(result.ExitCode == 2, result.ToString());
         var lines = result.Stderr.TrimEnd('\r', '\n').Split('\n');

@@ -16,7 +16,10 @@ public static class CliProcess
 
     public static string DllPath => Path.Combine(AppContext.BaseDirectory, "ilgpuae.dll");
 
-    public static CliResult Run(params string[] args)
+    public static CliResult Run(params string[] args) => Run(new Dictionary<string, string?>(), args);
+
+    /// <summary>As <see cref="Run(string[])"/>, with <paramref name="environment"/> set (a null value unsets the variable).</summary>
+    public static CliResult Run(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         Assert.True(File.Exists(DllPath), $"{DllPath} is missing; the test project must reference ILGPUAE.Cli");
         var start = new ProcessStartInfo("dotnet")
@@ -27,6 +30,8 @@ public static class CliProcess
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
+        foreach (var (name, value) in environment)
+            start.Environment[name] = value;
         start.ArgumentList.Add(DllPath);
         foreach (var a in args)
             start.ArgumentList.Add(a);

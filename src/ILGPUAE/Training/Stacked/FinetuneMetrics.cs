@@ -45,18 +45,5 @@ public sealed record FinetuneMetrics(string Model, string Architecture, string? 
         AtomicFile.WriteAllText(Path.Combine(directory, DaeCheckpoint.MetricsFileName), JsonSerializer.Serialize(this, DaeCheckpoint.Json));
 
     /// <summary>The epochs a previous run recorded, or none if it left no metrics.json.</summary>
-    public static List<FinetuneEpochReport> ReadEpochs(string directory)
-    {
-        var path = Path.Combine(directory, DaeCheckpoint.MetricsFileName);
-        if (!File.Exists(path))
-            return [];
-        try
-        {
-            return JsonSerializer.Deserialize<FinetuneMetrics>(File.ReadAllText(path), DaeCheckpoint.Json)?.Epochs ?? [];
-        }
-        catch (JsonException e)
-        {
-            throw new InputException($"{path}: not valid metrics JSON ({e.Message}); expected the file `finetune` writes");
-        }
-    }
+    public static List<FinetuneEpochReport> ReadEpochs(string directory) => MetricsFile.Read<FinetuneMetrics>(directory, RunKind.Finetune)?.Epochs ?? [];
 }

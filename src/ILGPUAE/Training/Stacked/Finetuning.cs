@@ -55,6 +55,8 @@ public static class Finetuning
             architecture = new ClassifierArchitecture(stack.Visible, stack.Options.Hidden, options.Mlp, ClassificationSplits.Classes);
         }
 
+        if (CurveFonts.Check(request.OutDir) is { } noFonts)
+            observer.Note(noFonts);
         var data = (request.Data ?? ClassificationSplits.Load(request.DataDir, observer.Note)).Limit(options.TrainLimit, options.TestLimit);
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, observer.Note);
         OutputDirectory.Create(outDir);

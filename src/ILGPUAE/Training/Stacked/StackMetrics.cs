@@ -13,18 +13,5 @@ public sealed record StackMetrics(string Model, string Dataset, string Accelerat
         AtomicFile.WriteAllText(Path.Combine(directory, DaeCheckpoint.MetricsFileName), JsonSerializer.Serialize(this, DaeCheckpoint.Json));
 
     /// <summary>The layers a previous run recorded, or none if it left no metrics.json.</summary>
-    public static List<StackLayerMetrics> ReadLayers(string directory)
-    {
-        var path = Path.Combine(directory, DaeCheckpoint.MetricsFileName);
-        if (!File.Exists(path))
-            return [];
-        try
-        {
-            return JsonSerializer.Deserialize<StackMetrics>(File.ReadAllText(path), DaeCheckpoint.Json)?.Layers ?? [];
-        }
-        catch (JsonException e)
-        {
-            throw new InputException($"{path}: not valid metrics JSON ({e.Message}); expected the file `pretrain` writes");
-        }
-    }
+    public static List<StackLayerMetrics> ReadLayers(string directory) => MetricsFile.Read<StackMetrics>(directory, RunKind.Pretrain)?.Layers ?? [];
 }

@@ -30,6 +30,8 @@ public static class StackPretraining
         // A resumed run keeps the options it was started with.
         var options = resumed?.Options ?? request.Options;
         options.Validate();
+        if (CurveFonts.Check(request.OutDir) is { } noFonts)
+            observer.Note(noFonts);
         var splits = (request.Data ?? ClassificationSplits.Load(request.DataDir, observer.Note)).Limit(options.TrainLimit, options.TestLimit);
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, observer.Note);
         OutputDirectory.Create(outDir);
