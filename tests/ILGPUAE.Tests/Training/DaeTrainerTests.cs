@@ -35,6 +35,8 @@ public sealed class DaeTrainerTests(CpuAcceleratorFixture fixture)
         var train = MnistSample.Train(examples);
         var test = MnistSample.Test(30);
         using var trainer = new DaeTrainer(fixture.Backend, options, MnistSample.Visible, train, test);
+        // Plain per-sample SGD takes the persistent SampleSgd kernel; the rest the launcher path.
+        Assert.Equal(batch == 1 && momentum == 0, trainer.SampleSgd is not null);
         var reference = new ReferenceDaeTrainer(options, MnistSample.Visible, train);
         var initial = reference.Parameters.Clone();
 
