@@ -107,6 +107,35 @@ public static class SampleSgdKernels
     /// W −= lr·(δy·x̃ᵀ + y·δzᵀ); b_h −= lr·δy; b_v −= lr·δz; losses[s] = loss(x, z).
     /// scratch: x̃ for two examples [2, V], y [H], δz [V], the groups' loss partials [groups].
     /// </summary>
+    /// <summary>
+    /// Where a thread works. Row phases: <see cref="Lanes"/> threads per row (a warp, or one thread), row
+    /// workers taking rows FirstRow, FirstRow + RowWorkers, …. Column phases: a group takes Columns
+    /// columns × RowGroups row-groups; the thread is (RowGroup, Column).
+    /// </summary>
+    private readonly struct WorkSplit
+    {
+        public WorkSplit(int lanesPerRow, int columnsPerGroup)
+        {
+            Lanes = lanesPerRow;
+            RowWorkers = Grid.DimX * Group.DimX / lanesPerRow;
+            FirstRow = (Grid.IdxX * Group.DimX + Group.IdxX) / lanesPerRow;
+            Lane = Group.IdxX % lanesPerRow;
+            Columns = columnsPerGroup;
+            Column = Group.IdxX % columnsPerGroup;
+            RowGroup = Group.IdxX / columnsPerGroup;
+            RowGroups = Group.DimX / columnsPerGroup;
+        }
+
+        public int Lanes { get; }
+        public int RowWorkers { get; }
+        public int FirstRow { get; }
+        public int Lane { get; }
+        public int Columns { get; }
+        public int Column { get; }
+        public int RowGroup { get; }
+        public int RowGroups { get; }
+    }
+
     public static void TiedDae(ArrayView<float> data, ArrayView<int> indices, ArrayView<float> w, ArrayView<float> hiddenBias,
         ArrayView<float> visibleBias, ArrayView<float> losses, ArrayView<float> scratch, ArrayView<int> sync, TiedDaeStep p)
     {
@@ -120,15 +149,8 @@ public static class SampleSgdKernels
         var shared = SharedMemory.Allocate<float>(MaxGroupSize);
 
         var threads = Grid.DimX * Group.DimX;
-        var lanes = p.LanesPerRow;
-        var rowWorkers = Grid.DimX * Group.DimX / lanes;
-        var firstRow = (Grid.IdxX * Group.DimX + Group.IdxX) / lanes;
-        var lane = Group.IdxX % lanes;
-        var columns = p.ColumnsPerGroup;
-        var column = Group.IdxX % columns;
-        var rowGroup = Group.IdxX / columns;
-        var rowGroups = Group.DimX / columns;
-        var chunks = (v + columns - 1) / columns;
+        var split = new WorkSplit(p.LanesPerRow, p.ColumnsPerGroup);
+        var chunks = (v + split.Columns - 1) / split.Columns;
         var target = 0;
 
         for (var j = Grid.IdxX * Group.DimX + Group.IdxX; j < v; j += threads)
@@ -141,7 +163,7 @@ public static class SampleSgdKernels
             var previous = corrupted.SubView((long)((s + 1) & 1) * v, v);
 
             // Row phase: example s − 1's update of row i, then example s's hidden unit i.
-            for (var i = firstRow; i < hidden; i += rowWorkers)
+            for (var i = split.FirstRow; i < hidden; i += split.RowWorkers)
             {
                 long row = (long)i * v;
                 var bias = hiddenBias[i];
@@ -149,19 +171,19 @@ public static class SampleSgdKernels
                 {
                     var yi = y[i];
                     var dot = 0f;
-                    for (var j = lane; j < v; j += lanes)
+                    for (var j = split.Lane; j < v; j += split.Lanes)
                         dot += w[row + j] * dz[j];
-                    var dy = RowSum(dot, lanes) * yi * (1f - yi);
+                    var dy = RowSum(dot, split.Lanes) * yi * (1f - yi);
                     var sum = 0f;
-                    for (var j = lane; j < v; j += lanes)
+                    for (var j = split.Lane; j < v; j += split.Lanes)
                     {
                         var updated = w[row + j] - lr * (dy * previous[j] + yi * dz[j]);
                         w[row + j] = updated;
                         sum += updated * current[j];
                     }
                     bias -= lr * dy;
-                    var a = RowSum(sum, lanes);
-                    if (lane == 0)
+                    var a = RowSum(sum, split.Lanes);
+                    if (split.Lane == 0)
                     {
                         hiddenBias[i] = bias;
                         if (s < p.Count)
@@ -171,10 +193,10 @@ public static class SampleSgdKernels
                 else
                 {
                     var sum = 0f;
-                    for (var j = lane; j < v; j += lanes)
+                    for (var j = split.Lane; j < v; j += split.Lanes)
                         sum += w[row + j] * current[j];
-                    var a = RowSum(sum, lanes);
-                    if (lane == 0)
+                    var a = RowSum(sum, split.Lanes);
+                    if (split.Lane == 0)
                         y[i] = ActivationKernels.Sigmoid(a + bias);
                 }
             }
@@ -194,15 +216,15 @@ public static class SampleSgdKernels
             var lossSum = 0f;
             for (var chunk = Grid.IdxX; chunk < chunks; chunk += Grid.DimX)
             {
-                var j = chunk * columns + column;
+                var j = chunk * split.Columns + split.Column;
                 var partial = 0f;
                 if (j < v)
                 {
-                    for (var i = rowGroup; i < hidden; i += rowGroups)
+                    for (var i = split.RowGroup; i < hidden; i += split.RowGroups)
                         partial += w[(long)i * v + j] * y[i];
                 }
-                var a = GroupColumnSum(shared, partial, columns);
-                if (rowGroup == 0 && j < v)
+                var a = GroupColumnSum(shared, partial, split.Columns);
+                if (split.RowGroup == 0 && j < v)
                 {
                     var z = ActivationKernels.Sigmoid(a + visibleBias[j]);
                     var x = data[(long)example * v + j];
@@ -249,14 +271,7 @@ public static class SampleSgdKernels
         var shared = SharedMemory.Allocate<float>(MaxGroupSize);
         var probabilities = SharedMemory.Allocate<float>(MaxClasses);
 
-        var lanes = p.LanesPerRow;
-        var rowWorkers = Grid.DimX * Group.DimX / lanes;
-        var firstRow = (Grid.IdxX * Group.DimX + Group.IdxX) / lanes;
-        var lane = Group.IdxX % lanes;
-        var columns = p.ColumnsPerGroup;
-        var column = Group.IdxX % columns;
-        var rowGroup = Group.IdxX / columns;
-        var rowGroups = Group.DimX / columns;
+        var split = new WorkSplit(p.LanesPerRow, p.ColumnsPerGroup);
         var target = 0;
 
         for (var s = 0; s <= p.Count; s++)
@@ -275,7 +290,7 @@ public static class SampleSgdKernels
                 var update = s > 0 && l >= p.FirstTrained;
                 var inputBefore = !update ? input
                     : l == 0 ? data.SubView((long)indices[s - 1] * inputs, inputs) : previous.SubView(p.Offset(l - 1), inputs);
-                for (var i = firstRow; i < outputs; i += rowWorkers)
+                for (var i = split.FirstRow; i < outputs; i += split.RowWorkers)
                 {
                     long row = (long)i * inputs;
                     var b = bias[i];
@@ -283,7 +298,7 @@ public static class SampleSgdKernels
                     if (update)
                     {
                         var delta = deltas[p.Offset(l) + i];
-                        for (var j = lane; j < inputs; j += lanes)
+                        for (var j = split.Lane; j < inputs; j += split.Lanes)
                         {
                             var updated = weights[row + j] - lr * delta * inputBefore[j];
                             weights[row + j] = updated;
@@ -293,11 +308,11 @@ public static class SampleSgdKernels
                     }
                     else if (s < p.Count)
                     {
-                        for (var j = lane; j < inputs; j += lanes)
+                        for (var j = split.Lane; j < inputs; j += split.Lanes)
                             sum += weights[row + j] * input[j];
                     }
-                    var a = RowSum(sum, lanes) + b;
-                    if (lane == 0)
+                    var a = RowSum(sum, split.Lanes) + b;
+                    if (split.Lane == 0)
                     {
                         if (update)
                             bias[i] = b;
@@ -352,18 +367,18 @@ public static class SampleSgdKernels
                 var outputs = p.Outputs(l);
                 var weights = layers.Weights(l);
                 var below = current.SubView(p.Offset(l - 1), inputs);
-                var chunks = (inputs + columns - 1) / columns;
+                var chunks = (inputs + split.Columns - 1) / split.Columns;
                 for (var chunk = Grid.IdxX; chunk < chunks; chunk += Grid.DimX)
                 {
-                    var j = chunk * columns + column;
+                    var j = chunk * split.Columns + split.Column;
                     var partial = 0f;
                     if (j < inputs)
                     {
-                        for (var i = rowGroup; i < outputs; i += rowGroups)
+                        for (var i = split.RowGroup; i < outputs; i += split.RowGroups)
                             partial += weights[(long)i * inputs + j] * (l == top ? probabilities[i] : deltas[p.Offset(l) + i]);
                     }
-                    var sum = GroupColumnSum(shared, partial, columns);
-                    if (rowGroup == 0 && j < inputs)
+                    var sum = GroupColumnSum(shared, partial, split.Columns);
+                    if (split.RowGroup == 0 && j < inputs)
                     {
                         var a = below[j];
                         deltas[p.Offset(l - 1) + j] = sum * a * (1f - a);
