@@ -215,8 +215,9 @@ public sealed class KernelChecks
         using var wide = ilgpu.IsCpuAccelerator ? WideGroupCpu.Open(ilgpu.Accelerator.Context) : null;
         foreach (var variant in Enum.GetValues<GemmVariant>())
         {
-            var target = (variant is GemmVariant.Tiled32x32 or GemmVariant.Tiled64x64 or GemmVariant.Tiled128x64) && wide is not null ? wide : ilgpu;
-            var gemm = new GemmLauncher(target, variant);
+            var target = variant is not (GemmVariant.Strip1x4 or GemmVariant.Tile4x4) && wide is not null ? wide : ilgpu;
+            // 32-deep K-slices, so that split-K splits even these small products (K = 33 is two slices, the last 1 deep).
+            using var gemm = new GemmLauncher(target, variant, sliceDepth: 32);
             foreach (var s in sizes)
                 foreach (var ta in new[] { Transpose.None, Transpose.Transposed })
                     foreach (var tb in new[] { Transpose.None, Transpose.Transposed })

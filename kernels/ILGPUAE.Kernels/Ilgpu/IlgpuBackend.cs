@@ -87,6 +87,7 @@ public sealed class IlgpuBackend : IBackend
     public void Dispose()
     {
         sampleSgd.Dispose();
+        ((GemmLauncher)Gemm).Dispose();
         Accelerator.Dispose();
         owner?.Dispose();
     }

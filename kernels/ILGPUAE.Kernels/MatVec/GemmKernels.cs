@@ -1,5 +1,6 @@
 namespace ILGPUAE.MatVec;
 
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPUAE.Backend;
@@ -38,6 +39,9 @@ public readonly struct GemmLayout
     public int BCol { get; }
     public float Alpha { get; }
     public float Beta { get; }
+
+    /// <summary>The same product with alpha = 1 and beta = 0: the kernel stores its raw sums (split-K's first pass).</summary>
+    public GemmLayout RawSums() => new(M, N, K, ARow, ACol, BRow, BCol, alpha: 1f, beta: 0f);
 }
 
 /// <summary>Four running sums of one output row; the kernels' register block.</summary>
@@ -248,6 +252,61 @@ public static class GemmTiledKernels
         where TShape : struct, IGemmTileShape
     {
         var shape = default(TShape);
+        var aTile = SharedMemory.Allocate<float>(shape.ASharedLength);
+        var bTile = SharedMemory.Allocate<float>(shape.BSharedLength);
+        TiledBlock<TShape>(Grid.IdxX, 0, l.K, a, b, c, l, aTile, bTile);
+    }
+
+    /// <summary>
+    /// Split-K, first pass: workspace [slices, M, N], slot s = Σ over p in [s·sliceDepth, min(K, (s+1)·sliceDepth))
+    /// of op(a)(i,p)·op(b)(p,j), raw (<paramref name="l"/> must have alpha = 1, beta = 0; see
+    /// <see cref="GemmLayout.RawSums"/>). Launch with ⌈M/BM⌉·⌈N/BN⌉·slices groups: group g computes block
+    /// g mod (⌈M/BM⌉·⌈N/BN⌉) of slice g / (⌈M/BM⌉·⌈N/BN⌉), as <see cref="Tiled{TShape}"/> does over all of K.
+    /// Every slot is written by exactly one group, so no atomics: <see cref="SplitKReduce"/> sums the slots in order.
+    /// </summary>
+    public static void TiledSplitK<TShape>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> workspace, GemmLayout l, int sliceDepth)
+        where TShape : struct, IGemmTileShape
+    {
+        var shape = default(TShape);
+        var aTile = SharedMemory.Allocate<float>(shape.ASharedLength);
+        var bTile = SharedMemory.Allocate<float>(shape.BSharedLength);
+        var blockRows = shape.ThreadRows * shape.MicroRows;
+        var blockCols = shape.ThreadCols * MicroCols;
+        var blocks = (l.M + blockRows - 1) / blockRows * ((l.N + blockCols - 1) / blockCols);
+        var slice = Grid.IdxX / blocks;
+        var kBegin = slice * sliceDepth;
+        var kEnd = Math.Min(l.K, kBegin + sliceDepth);
+        long size = (long)l.M * l.N;
+        TiledBlock<TShape>(Grid.IdxX % blocks, kBegin, kEnd, a, b, workspace.SubView(slice * size, size), l, aTile, bTile);
+    }
+
+    /// <summary>
+    /// Split-K, second pass: c[i] = alpha·Σ_s workspace[s·items + i] + beta·c[i] for the items = M·N outputs,
+    /// grid-stride, summing the slots in slot order so the result is the same bit for bit on every run.
+    /// beta = 0 never reads c.
+    /// </summary>
+    public static void SplitKReduce(Index1D index, ArrayView<float> workspace, ArrayView<float> c, int slices, float alpha, float beta, GridStride g)
+    {
+        for (int i = index; i < g.Items; i += g.Stride)
+        {
+            var sum = 0f;
+            for (var s = 0; s < slices; s++)
+                sum += workspace[(long)s * g.Items + i];
+            c[i] = alpha * sum + (beta == 0f ? 0f : beta * c[i]);
+        }
+    }
+
+    /// <summary>
+    /// Group <paramref name="block"/>'s block of c over the K range [<paramref name="kBegin"/>, <paramref name="kEnd"/>),
+    /// stored as alpha·sum + beta·c. aTile and bTile are the group's shared tiles (allocated by the kernel entry, where
+    /// their sizes fold to constants).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TiledBlock<TShape>(int block, int kBegin, int kEnd, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        GemmLayout l, ArrayView<float> aTile, ArrayView<float> bTile)
+        where TShape : struct, IGemmTileShape
+    {
+        var shape = default(TShape);
         var threadRows = shape.ThreadRows;
         var threadCols = shape.ThreadCols;
         var depth = shape.Depth;
@@ -260,12 +319,10 @@ public static class GemmTiledKernels
         // The pad of 32/depth floats makes the depth-fast stores below hit 32 distinct banks.
         var lda = shape.ASharedLength / depth;
         var ldb = shape.BSharedLength / depth;
-        var aTile = SharedMemory.Allocate<float>(shape.ASharedLength);
-        var bTile = SharedMemory.Allocate<float>(shape.BSharedLength);
 
         var blocksN = (l.N + blockCols - 1) / blockCols;
-        var i0 = Grid.IdxX / blocksN * blockRows;
-        var j0 = Grid.IdxX % blocksN * blockCols;
+        var i0 = block / blocksN * blockRows;
+        var j0 = block % blocksN * blockCols;
         var tid = Group.IdxX;
         var ty = tid / threadCols;
         var tx = tid % threadCols;
@@ -275,7 +332,7 @@ public static class GemmTiledKernels
         var bAlongK = l.BRow == 1;
 
         Accumulator8x4 acc = default;
-        for (var k0 = 0; k0 < l.K; k0 += depth)
+        for (var k0 = kBegin; k0 < kEnd; k0 += depth)
         {
             for (var e = tid; e < blockRows * depth; e += threads)
             {
@@ -284,8 +341,8 @@ public static class GemmTiledKernels
                 else { i = e % blockRows; p = e / blockRows; }
                 var gi = i0 + i;
                 var gp = k0 + p;
-                // Outside op(a) the tile holds zeros: they add nothing to the sums, whatever lies beyond.
-                aTile[p * lda + i] = gi < l.M && gp < l.K ? a[(long)gi * l.ARow + (long)gp * l.ACol] : 0f;
+                // Outside op(a) or the slice the tile holds zeros: they add nothing to the sums, whatever lies beyond.
+                aTile[p * lda + i] = gi < l.M && gp < kEnd ? a[(long)gi * l.ARow + (long)gp * l.ACol] : 0f;
             }
             for (var e = tid; e < depth * blockCols; e += threads)
             {
@@ -294,7 +351,7 @@ public static class GemmTiledKernels
                 else { j = e % blockCols; p = e / blockCols; }
                 var gj = j0 + j;
                 var gp = k0 + p;
-                bTile[p * ldb + j] = gj < l.N && gp < l.K ? b[(long)gp * l.BRow + (long)gj * l.BCol] : 0f;
+                bTile[p * ldb + j] = gj < l.N && gp < kEnd ? b[(long)gp * l.BRow + (long)gj * l.BCol] : 0f;
             }
             Group.Barrier();
 

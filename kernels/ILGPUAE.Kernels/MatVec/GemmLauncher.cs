@@ -17,6 +17,13 @@ public enum GemmVariant
     /// <summary><see cref="GemmTiledKernels.Tiled{TShape}"/> with <see cref="GemmTile32x32"/>: products too small for enough 64×64 blocks (the DAE's at batch 100).</summary>
     Tiled32x32,
 
+    /// <summary>
+    /// Deterministic split-K: <see cref="GemmTiledKernels.TiledSplitK{TShape}"/> with <see cref="GemmTile32x32"/> writes
+    /// each K-slice's sums to its own workspace slot, <see cref="GemmTiledKernels.SplitKReduce"/> adds the slots in order.
+    /// Deep products with too few 32×32 blocks to occupy the device (the DAE's encode and decode at batch 100).
+    /// </summary>
+    TiledSplitK32x32,
+
     /// <summary><see cref="GemmTiledKernels.Tiled{TShape}"/> with <see cref="GemmTile64x64"/>: products too small for enough 128×64 blocks.</summary>
     Tiled64x64,
 
@@ -46,6 +53,15 @@ public static class GemmPolicy
     /// <summary>Below this depth the staging and the two barriers per slice cost more than they save.</summary>
     public const int MinTiledDepth = 16;
 
+    /// <summary>Split-K aims for this many 64-thread groups per multiprocessor.</summary>
+    public const int SplitKBlocksPerMultiprocessor = 4;
+
+    /// <summary>Shallower products do not split: each slice's staging, barriers and workspace pass would cost more than its sums.</summary>
+    public const int MinSplitKDepth = 256;
+
+    /// <summary>No K-slice is shallower than this (two 32-deep steps), except the last, which takes what remains.</summary>
+    public const int MinSliceDepth = 64;
+
     public static GemmVariant Choose(int m, int n, int k, GemmDevice device)
     {
         if (m < GemmKernels.TileRows)
@@ -61,8 +77,29 @@ public static class GemmPolicy
             return GemmVariant.Tiled128x64;
         if (Blocks<GemmTile64x64>(m, n) >= 2 * device.Multiprocessors && GroupSize<GemmTile64x64>() <= device.MaxThreadsPerGroup)
             return GemmVariant.Tiled64x64;
+        // Too few 32×32 blocks even so (100×1000 is 128 on 132 multiprocessors): deep products split K instead.
+        if (Blocks<GemmTile32x32>(m, n) < SplitKBlocksPerMultiprocessor * device.Multiprocessors && k >= MinSplitKDepth)
+            return GemmVariant.TiledSplitK32x32;
         return GemmVariant.Tiled32x32;
     }
+
+    /// <summary>
+    /// The K-slice depth of a split-K product: a multiple of the 32×32 shape's depth, at least <see cref="MinSliceDepth"/>,
+    /// shallow enough that ⌈M/32⌉·⌈N/32⌉·slices reaches <see cref="SplitKBlocksPerMultiprocessor"/> groups per
+    /// multiprocessor where <see cref="MinSliceDepth"/> allows.
+    /// </summary>
+    public static int SplitKSliceDepth(int m, int n, int k, GemmDevice device)
+    {
+        var step = default(GemmTile32x32).Depth;
+        var blocks = Math.Max(1, Blocks<GemmTile32x32>(m, n));
+        var wanted = Math.Max(1, (SplitKBlocksPerMultiprocessor * device.Multiprocessors + blocks - 1) / blocks);
+        // Rounding the depth down to whole steps gives ⌈K/depth⌉ ≥ wanted slices.
+        var steps = (k + step - 1) / step / wanted;
+        return Math.Max(MinSliceDepth, steps * step);
+    }
+
+    /// <summary>K-slices of <paramref name="sliceDepth"/>, the last one partial; at least one (K = 0 stores beta·c).</summary>
+    public static int SplitKSlices(int k, int sliceDepth) => Math.Max(1, (k + sliceDepth - 1) / sliceDepth);
 
     /// <summary>The groups a tiled launch of shape <typeparamref name="TShape"/> needs for c [M,N].</summary>
     public static int Blocks<TShape>(int m, int n) where TShape : struct, IGemmTileShape
@@ -79,11 +116,12 @@ public static class GemmPolicy
 }
 
 /// <summary>Loads the GEMM kernels once and launches them on tensors of one <see cref="IlgpuBackend"/>.</summary>
-public sealed class GemmLauncher : IGemm
+public sealed class GemmLauncher : IGemm, IDisposable
 {
     private readonly IlgpuBackend backend;
     private readonly GemmDevice device;
     private readonly GemmVariant? forced;
+    private readonly int? forcedSliceDepth;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GridStride> tile4x4;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GridStride> strip1x4;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, GridStride> columnSums;
@@ -92,6 +130,11 @@ public sealed class GemmLauncher : IGemm
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>? tiled32x32;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>? tiled64x64;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>? tiled128x64;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, int>? tiledSplitK32x32;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, float, GridStride>? splitKReduce;
+
+    // Split-K's [slices, M, N] partial sums: allocated on the first split product, grown (never shrunk) when one needs more.
+    private Tensor<float>? workspace;
 
     public GemmLauncher(IlgpuBackend backend)
         : this(backend, forced: null)
@@ -99,10 +142,15 @@ public sealed class GemmLauncher : IGemm
     }
 
     /// <param name="forced">Every product runs on this variant whatever its shape (tests, <see cref="Checks.KernelChecks.GemmVariants"/>); null = <see cref="GemmPolicy"/>.</param>
-    internal GemmLauncher(IlgpuBackend backend, GemmVariant? forced)
+    /// <param name="sliceDepth">Split-K's K-slice depth, a multiple of 32, so small products split too; null = <see cref="GemmPolicy.SplitKSliceDepth"/>.</param>
+    internal GemmLauncher(IlgpuBackend backend, GemmVariant? forced, int? sliceDepth = null)
     {
+        var step = default(GemmTile32x32).Depth;
+        if (sliceDepth is { } d && (d <= 0 || d % step != 0))
+            throw new ArgumentException($"split-K slice depth {d} is not a positive multiple of {step}", nameof(sliceDepth));
         this.backend = backend;
         this.forced = forced;
+        forcedSliceDepth = sliceDepth;
         var acc = backend.Accelerator;
         device = GemmDevice.Of(backend);
         tile4x4 = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GridStride>(GemmKernels.Tile4x4);
@@ -114,6 +162,11 @@ public sealed class GemmLauncher : IGemm
             tiled64x64 = LoadTiled<GemmTile64x64>(acc);
         if (!backend.IsCpuAccelerator || forced == GemmVariant.Tiled128x64)
             tiled128x64 = LoadTiled<GemmTile128x64>(acc);
+        if ((!backend.IsCpuAccelerator || forced == GemmVariant.TiledSplitK32x32) && GemmPolicy.GroupSize<GemmTile32x32>() <= acc.MaxNumThreadsPerGroup)
+        {
+            tiledSplitK32x32 = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, int>(GemmTiledKernels.TiledSplitK<GemmTile32x32>);
+            splitKReduce = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float, float, GridStride>(GemmTiledKernels.SplitKReduce);
+        }
     }
 
     /// <summary>The kernel a product of op(a) [M,K] by op(b) [K,N] runs on.</summary>
@@ -143,6 +196,9 @@ public sealed class GemmLauncher : IGemm
             case GemmVariant.Tiled32x32:
                 LaunchTiled<GemmTile32x32>(tiled32x32, av, bv, cv, layout);
                 break;
+            case GemmVariant.TiledSplitK32x32:
+                LaunchSplitK(av, bv, cv, layout);
+                break;
             case GemmVariant.Tiled64x64:
                 LaunchTiled<GemmTile64x64>(tiled64x64, av, bv, cv, layout);
                 break;
@@ -161,6 +217,12 @@ public sealed class GemmLauncher : IGemm
         columnSums(g.Stride, backend.ViewOf(a, nameof(a)).AsContiguous(), backend.ViewOf(sums, nameof(sums)).AsContiguous(), a.Shape[0], beta, g);
     }
 
+    public void Dispose()
+    {
+        workspace?.Dispose();
+        workspace = null;
+    }
+
     private static Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>? LoadTiled<TShape>(Accelerator acc)
         where TShape : struct, IGemmTileShape =>
         // A device whose groups are too small for the shape (the engine's CPU accelerator has 4 threads) cannot run it.
@@ -173,9 +235,44 @@ public sealed class GemmLauncher : IGemm
         where TShape : struct, IGemmTileShape
     {
         if (kernel is null)
-            throw new InvalidOperationException(
-                $"gemm {typeof(TShape).Name}: needs groups of {GemmPolicy.GroupSize<TShape>()} threads, " +
-                $"'{backend.Name}' allows {backend.Accelerator.MaxNumThreadsPerGroup}");
+            throw GroupsTooSmall<TShape>();
         kernel(new KernelConfig(GemmPolicy.Blocks<TShape>(layout.M, layout.N), GemmPolicy.GroupSize<TShape>()), a, b, c, layout);
     }
+
+    /// <summary>Slices of the K range into the workspace [slices, M, N], then c = alpha·(slot sums in slot order) + beta·c.</summary>
+    private void LaunchSplitK(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmLayout layout)
+    {
+        if (tiledSplitK32x32 is null || splitKReduce is null)
+            throw GroupsTooSmall<GemmTile32x32>();
+        var (m, n, k) = (layout.M, layout.N, layout.K);
+        var depth = forcedSliceDepth ?? GemmPolicy.SplitKSliceDepth(m, n, k, device);
+        var slices = GemmPolicy.SplitKSlices(k, depth);
+        var items = m * n;
+        var partials = Workspace(checked(slices * items));
+        tiledSplitK32x32(new KernelConfig(GemmPolicy.Blocks<GemmTile32x32>(m, n) * slices, GemmPolicy.GroupSize<GemmTile32x32>()),
+            a, b, partials, layout.RawSums(), depth);
+        var g = backend.Stride(items);
+        splitKReduce(g.Stride, partials, c, slices, layout.Alpha, layout.Beta, g);
+    }
+
+    /// <summary>At least <paramref name="length"/> floats of workspace, allocated through the backend so they are counted.</summary>
+    private ArrayView<float> Workspace(int length)
+    {
+        if (workspace is null || workspace.Length < length)
+        {
+            // Grown rarely (a larger product than any before): let launches still reading the old one finish first.
+            if (workspace is not null)
+            {
+                backend.Synchronize();
+                workspace.Dispose();
+                workspace = null;
+            }
+            workspace = backend.Allocate<float>(length);
+        }
+        return backend.ViewOf(workspace, nameof(workspace)).AsContiguous();
+    }
+
+    private InvalidOperationException GroupsTooSmall<TShape>() where TShape : struct, IGemmTileShape =>
+        new($"gemm {typeof(TShape).Name}: needs groups of {GemmPolicy.GroupSize<TShape>()} threads, " +
+            $"'{backend.Name}' allows {backend.Accelerator.MaxNumThreadsPerGroup}");
 }

@@ -63,11 +63,70 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         }
     }
 
+    /// <summary>Split-K at 32- and 64-deep slices: K = 33 is two slices (the last 1 deep), K = 129 five or three.</summary>
+    public static TheoryData<int, int, int, int> SplitKShapes
+    {
+        get
+        {
+            var data = new TheoryData<int, int, int, int>();
+            foreach (var depth in new[] { 32, 64 })
+                foreach (var (m, n, k) in AwkwardShapes)
+                    data.Add(depth, m, n, k);
+            return data;
+        }
+    }
+
     [Theory]
     [MemberData(nameof(TiledShapes))]
     public void TiledKernelMatchesTheReferenceForEveryTranspose(GemmVariant variant, int m, int n, int k)
     {
-        var gemm = new GemmLauncher(wide.Backend, variant);
+        using var gemm = new GemmLauncher(wide.Backend, variant);
+        AssertMatchesReference(gemm, variant, m, n, k);
+    }
+
+    [Theory]
+    [MemberData(nameof(SplitKShapes))]
+    public void SplitKMatchesTheReferenceForEveryTranspose(int sliceDepth, int m, int n, int k)
+    {
+        using var gemm = new GemmLauncher(wide.Backend, GemmVariant.TiledSplitK32x32, sliceDepth);
+        AssertMatchesReference(gemm, GemmVariant.TiledSplitK32x32, m, n, k);
+    }
+
+    [Fact]
+    public void SplitKIsBitwiseReproducible()
+    {
+        // 4 slices of 32, the last 30 deep; two launchers, so the second allocates its own workspace.
+        const int m = 40, n = 36, k = 126;
+        var runs = new List<float[]>();
+        for (var run = 0; run < 3; run++)
+        {
+            using var gemm = new GemmLauncher(wide.Backend, GemmVariant.TiledSplitK32x32, sliceDepth: 32);
+            runs.Add(Product(gemm, Transpose.None, Transpose.Transposed, m, n, k, alpha: 0.75f, beta: 0.25f));
+            runs.Add(Product(gemm, Transpose.None, Transpose.Transposed, m, n, k, alpha: 0.75f, beta: 0.25f));
+        }
+        foreach (var r in runs.Skip(1))
+            Assert.Equal(runs[0].Select(BitConverter.SingleToInt32Bits), r.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Fact]
+    public void TheSplitKWorkspaceGrowsOnceAndIsReleased()
+    {
+        var backend = wide.Backend;
+        var before = backend.AllocatedBytes;
+        var gemm = new GemmLauncher(backend, GemmVariant.TiledSplitK32x32, sliceDepth: 32);
+        Product(gemm, Transpose.None, Transpose.None, 33, 31, 65);
+        // 3 slices of 33×31.
+        Assert.Equal(before + 3 * 33 * 31 * sizeof(float), backend.AllocatedBytes);
+        Product(gemm, Transpose.None, Transpose.None, 31, 31, 33);
+        Assert.Equal(before + 3 * 33 * 31 * sizeof(float), backend.AllocatedBytes);
+        Product(gemm, Transpose.None, Transpose.None, 40, 40, 65);
+        Assert.Equal(before + 3 * 40 * 40 * sizeof(float), backend.AllocatedBytes);
+        gemm.Dispose();
+        Assert.Equal(before, backend.AllocatedBytes);
+    }
+
+    private void AssertMatchesReference(GemmLauncher gemm, GemmVariant variant, int m, int n, int k)
+    {
         Assert.Equal(variant, gemm.VariantFor(m, n, k));
         var failures = new List<string>();
         foreach (var ta in Both)
@@ -105,10 +164,13 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         var h100 = new GemmDevice(IsCpuAccelerator: false, Multiprocessors: 132, MaxThreadsPerGroup: 1024);
         Assert.Equal(GemmVariant.Tiled128x64, GemmPolicy.Choose(4096, 4096, 4096, h100));
         // The DAE's products at batch 100 have 26 to 208 blocks of 64×64, fewer than two per multiprocessor: 32×32
-        // gives 128 (encode), 100 (decode) and 800 (gradient).
-        Assert.Equal(GemmVariant.Tiled32x32, GemmPolicy.Choose(100, 1000, 784, h100));
-        Assert.Equal(GemmVariant.Tiled32x32, GemmPolicy.Choose(100, 784, 1000, h100));
+        // gives 128 (encode), 100 (decode) and 800 (gradient). Encode and decode, under 4 × 132 blocks and deep, split K;
+        // the gradient (K = 100) does not.
+        Assert.Equal(GemmVariant.TiledSplitK32x32, GemmPolicy.Choose(100, 1000, 784, h100));
+        Assert.Equal(GemmVariant.TiledSplitK32x32, GemmPolicy.Choose(100, 784, 1000, h100));
         Assert.Equal(GemmVariant.Tiled32x32, GemmPolicy.Choose(1000, 784, 100, h100));
+        Assert.Equal(GemmVariant.Tiled32x32, GemmPolicy.Choose(100, 784, 255, h100));
+        Assert.Equal(GemmVariant.TiledSplitK32x32, GemmPolicy.Choose(100, 784, 256, h100));
         Assert.Equal(128, GemmPolicy.Blocks<GemmTile32x32>(100, 1000));
         Assert.Equal(100, GemmPolicy.Blocks<GemmTile32x32>(100, 784));
         // Where 128×64 does not fit (⌈M/64⌉ ≤ 2·⌈M/128⌉, so two 64×64 blocks per multiprocessor imply one of 128×64):
@@ -127,17 +189,38 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         Assert.Equal(GemmVariant.Tiled32x32, GemmPolicy.Choose(4096, 4096, 4096, h100 with { MaxThreadsPerGroup = 64 }));
         Assert.Equal(GemmVariant.Tile4x4, GemmPolicy.Choose(4096, 4096, 4096, h100 with { MaxThreadsPerGroup = 32 }));
         Assert.Equal(GemmVariant.Tile4x4, GemmPolicy.Choose(4096, 4096, 4096, h100 with { IsCpuAccelerator = true }));
+        Assert.Equal(GemmVariant.Tile4x4, GemmPolicy.Choose(100, 1000, 784, h100 with { IsCpuAccelerator = true }));
+    }
+
+    [Theory]
+    [InlineData(100, 1000, 784, 160, 5)] // encode x·Wᵀ: 128 blocks × 5 slices of 160 = 640
+    [InlineData(100, 784, 1000, 160, 7)] // decode y·W: 100 blocks × 7 slices (the last 40 deep) = 700
+    [InlineData(32, 32, 256, 64, 4)]     // one block: as many 64-deep slices as K allows
+    [InlineData(32, 32, 300, 64, 5)]
+    public void SplitKSlicesFillTheDeviceWithinTheMinimumDepth(int m, int n, int k, int depth, int slices)
+    {
+        var h100 = new GemmDevice(IsCpuAccelerator: false, Multiprocessors: 132, MaxThreadsPerGroup: 1024);
+        var chosen = GemmPolicy.SplitKSliceDepth(m, n, k, h100);
+        Assert.Equal(depth, chosen);
+        Assert.Equal(slices, GemmPolicy.SplitKSlices(k, chosen));
+        Assert.Equal(0, chosen % default(GemmTile32x32).Depth);
+        Assert.True(chosen >= GemmPolicy.MinSliceDepth);
+        Assert.True(GemmPolicy.Blocks<GemmTile32x32>(m, n) * slices >= 4 * 132 || chosen == GemmPolicy.MinSliceDepth);
     }
 
     [Fact]
     public void ATiledKernelOnGroupsTooSmallForItThrowsWithTheSizes()
     {
         // The engine's CPU accelerator has 4-thread groups.
-        var gemm = new GemmLauncher((IlgpuBackend)cpu.Backend, GemmVariant.Tiled128x64);
+        using var gemm = new GemmLauncher((IlgpuBackend)cpu.Backend, GemmVariant.Tiled128x64);
         using var a = cpu.Backend.Allocate<float>(2, 2);
         using var c = cpu.Backend.Allocate<float>(2, 2);
         var e = Assert.Throws<InvalidOperationException>(() => gemm.Gemm(Transpose.None, Transpose.None, 1f, a, a, 0f, c));
         Assert.Contains("256 threads", e.Message);
+        using var splitK = new GemmLauncher((IlgpuBackend)cpu.Backend, GemmVariant.TiledSplitK32x32);
+        e = Assert.Throws<InvalidOperationException>(() => splitK.Gemm(Transpose.None, Transpose.None, 1f, a, a, 0f, c));
+        Assert.Contains("64 threads", e.Message);
+        Assert.Throws<ArgumentException>(() => new GemmLauncher(wide.Backend, GemmVariant.TiledSplitK32x32, sliceDepth: 48));
     }
 
     /// <summary>
@@ -165,6 +248,33 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         var caps = new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: true, int64_Atomics: true, subGroups: false);
         var openCl = ((CLCompiledKernel)new CLBackend(context, caps, CLDeviceVendor.Nvidia, CLCVersion.CL20).Compile(entry, KernelSpecialization.Empty)).Source;
         Assert.Equal(2, Count(openCl, "work_group_barrier"));
+    }
+
+    /// <summary>Split-K's two kernels: the sliced tiled kernel as <see cref="TiledKernelCompilesForCudaAndOpenCl"/>, and the reduction, which has no barrier or atomic.</summary>
+    [Fact]
+    public void SplitKKernelsCompileForCudaAndOpenCl()
+    {
+        using var context = Context.Create(builder => builder.CPU().EnableAlgorithms());
+        var ptx = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_70), CudaArchitecture.SM_70, CudaInstructionSet.ISA_70, nvvmAPI: null);
+        var caps = new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: true, int64_Atomics: true, subGroups: false);
+        var cl = new CLBackend(context, caps, CLDeviceVendor.Nvidia, CLCVersion.CL20);
+
+        var sliced = EntryPointDescription.FromExplicitlyGroupedKernel(
+            typeof(GemmTiledKernels).GetMethod(nameof(GemmTiledKernels.TiledSplitK), BindingFlags.Public | BindingFlags.Static)!.MakeGenericMethod(typeof(GemmTile32x32)));
+        var cuda = ((PTXCompiledKernel)ptx.Compile(sliced, KernelSpecialization.Empty)).PTXAssembly;
+        Assert.Equal(2, Count(cuda, ".shared .align"));
+        Assert.Equal(2, Count(cuda, "bar.sync"));
+        Assert.DoesNotContain(".local", cuda);
+        Assert.DoesNotContain("atom.", cuda);
+        Assert.Equal(2, Count(((CLCompiledKernel)cl.Compile(sliced, KernelSpecialization.Empty)).Source, "work_group_barrier"));
+
+        var reduce = EntryPointDescription.FromImplicitlyGroupedKernel(
+            typeof(GemmTiledKernels).GetMethod(nameof(GemmTiledKernels.SplitKReduce), BindingFlags.Public | BindingFlags.Static)!);
+        var reduceCuda = ((PTXCompiledKernel)ptx.Compile(reduce, KernelSpecialization.Empty)).PTXAssembly;
+        Assert.DoesNotContain("bar.sync", reduceCuda);
+        Assert.DoesNotContain("atom.", reduceCuda);
+        var reduceCl = ((CLCompiledKernel)cl.Compile(reduce, KernelSpecialization.Empty)).Source;
+        Assert.DoesNotContain("work_group_barrier", reduceCl);
     }
 
     private static int Count(string text, string what) => text.Split(what).Length - 1;
@@ -211,6 +321,21 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
     /// A [rows + 2, cols] tensor: a row of zeros, the values, a row of zeros. (The row after keeps an empty view, K = 0,
     /// off the end of the buffer, where ILGPU's CPU accelerator asserts on a zero-length sub-view.)
     /// </summary>
+    /// <summary>One product of the test values on the wide CPU accelerator, c read back.</summary>
+    private float[] Product(GemmLauncher gemm, Transpose ta, Transpose tb, int m, int n, int k, float alpha = 1f, float beta = 0f)
+    {
+        var backend = wide.Backend;
+        using var a = backend.Allocate<float>(ta == Transpose.None ? new[] { m, k } : new[] { k, m });
+        using var b = backend.Allocate<float>(tb == Transpose.None ? new[] { k, n } : new[] { n, k });
+        using var c = backend.Allocate<float>(m, n);
+        a.CopyFrom(Values(m * k, 1));
+        b.CopyFrom(Values(k * n, 2));
+        c.CopyFrom(Values(m * n, 3));
+        gemm.Gemm(ta, tb, alpha, a, b, beta, c);
+        backend.Synchronize();
+        return c.ToArray();
+    }
+
     private static Tensor<float> Padded(IBackend backend, float[] values, int rows, int cols)
     {
         var t = backend.Allocate<float>(rows + 2, cols);
