@@ -126,6 +126,9 @@ public interface ISampleSgd
     void TiedDae(TiedDaeParameters model, Tensor<float> data, Tensor<int> indices, NoiseKey noise, float corruption, LossKind loss,
         float learningRate, Tensor<float> losses);
 
+    /// <summary>Whether <see cref="Classifier"/> takes these layers (its limits on their number and on the classes).</summary>
+    bool TakesClassifier(IReadOnlyList<DenseParameters> layers);
+
     /// <summary>
     /// Feed-forward classifier (sigmoid hidden layers, softmax on the last) on rows indices[0 … n) of
     /// data [rows, inputs] with classes labels [n]; losses[s] = −log p[label] (<see cref="ISoftmax.CrossEntropyDelta"/>).

@@ -90,11 +90,10 @@ public sealed class SampleSgdLauncher : ISampleSgd, IDisposable
         float learningRate, Tensor<float> losses)
     {
         Shapes.SampleSgdClassifier(layers, firstTrained, data, indices, labels, losses);
-        if (layers.Count > SampleSgdKernels.MaxLayers)
-            throw new ArgumentException($"{layers.Count} layers; the per-sample classifier kernel takes at most {SampleSgdKernels.MaxLayers}", nameof(layers));
-        var classes = layers[^1].Weights.Shape[0];
-        if (classes > SampleSgdKernels.MaxClasses)
-            throw new ArgumentException($"{classes} classes; the per-sample classifier kernel takes at most {SampleSgdKernels.MaxClasses}", nameof(layers));
+        if (!TakesClassifier(layers))
+            throw new ArgumentException(
+                $"{layers.Count} layers, {layers[^1].Weights.Shape[0]} classes; the per-sample classifier kernel takes at most {SampleSgdKernels.MaxLayers} layers and {SampleSgdKernels.MaxClasses} classes",
+                nameof(layers));
         var n = indices.Length;
         if (n == 0)
             return;
@@ -126,6 +125,9 @@ public sealed class SampleSgdLauncher : ISampleSgd, IDisposable
             CheckBarrier();
         }
     }
+
+    public bool TakesClassifier(IReadOnlyList<DenseParameters> layers) =>
+        layers.Count is > 0 and <= SampleSgdKernels.MaxLayers && layers[^1].Weights.Shape[0] <= SampleSgdKernels.MaxClasses;
 
     /// <summary>Waits for the launch and throws if a group gave up at the grid barrier.</summary>
     private void CheckBarrier()

@@ -24,8 +24,6 @@ public sealed record EpochReport(int Epoch, double TrainLoss, double TestLoss, d
 /// </summary>
 public sealed class DaeTrainer : IDisposable
 {
-    private static readonly TimeSpan ReportInterval = TimeSpan.FromMilliseconds(500);
-
     /// <summary>Examples per <see cref="ISampleSgd"/> call: small enough for a few progress reports a second.</summary>
     public const int SampleChunk = 2048;
 
@@ -116,46 +114,29 @@ public sealed class DaeTrainer : IDisposable
     /// <summary>One step per batch, in order; returns the epoch's summed loss.</summary>
     private double RunSequential(int epoch, NoiseKey noise, long epochStartStep, Stopwatch clock, Action<StepProgress>? progress)
     {
-        var lastReport = TimeSpan.Zero;
-        var read = 0;
-        double lossSum = 0;
+        var tracker = new EpochProgress(epochLosses, epoch, epochStartStep, options.Batch, TrainCount, clock, progress);
         for (var k = 0; k < batchIndices.Length; k++)
         {
             Step(pass, Backend, k, noise);
-            if (progress is not null && clock.Elapsed - lastReport >= ReportInterval)
-            {
-                lastReport = clock.Elapsed;
-                var end = Math.Min(TrainCount, (k + 1) * options.Batch);
-                lossSum += epochLosses.Sum(read, end, epoch, epochStartStep, options.Batch);
-                read = end;
-                progress(new StepProgress(epoch + 1, read, TrainCount, lossSum / read, read / clock.Elapsed.TotalSeconds));
-            }
+            tracker.Done(Math.Min(TrainCount, (k + 1) * options.Batch));
         }
-        return lossSum + epochLosses.Sum(read, TrainCount, epoch, epochStartStep, options.Batch);
+        return tracker.Finish();
     }
 
     /// <summary>Per-sample SGD through the backend's SampleSgd family, a chunk of the epoch order per call.</summary>
     private double RunSampleSgd(ISampleSgd sampleSgd, int epoch, NoiseKey noise, long epochStartStep, Stopwatch clock, Action<StepProgress>? progress)
     {
         var parameters = new TiedDaeParameters(Model.Weights, Model.HiddenBias, Model.VisibleBias);
-        var lastReport = TimeSpan.Zero;
-        var read = 0;
-        double lossSum = 0;
+        var tracker = new EpochProgress(epochLosses, epoch, epochStartStep, 1, TrainCount, clock, progress);
         for (var start = 0; start < TrainCount; start += SampleChunk)
         {
             var n = Math.Min(SampleChunk, TrainCount - start);
             sampleSgd.TiedDae(parameters, train, order.Slice(start, n), noise, options.Corruption, options.Loss, options.LearningRate,
                 epochLosses.Device.Slice(start, n));
             Interlocked.Add(ref stepsDone, n);
-            if (progress is not null && clock.Elapsed - lastReport >= ReportInterval)
-            {
-                lastReport = clock.Elapsed;
-                lossSum += epochLosses.Sum(read, start + n, epoch, epochStartStep, 1);
-                read = start + n;
-                progress(new StepProgress(epoch + 1, read, TrainCount, lossSum / read, read / clock.Elapsed.TotalSeconds));
-            }
+            tracker.Done(start + n);
         }
-        return lossSum + epochLosses.Sum(read, TrainCount, epoch, epochStartStep, 1);
+        return tracker.Finish();
     }
 
     /// <summary>
@@ -172,7 +153,7 @@ public sealed class DaeTrainer : IDisposable
             for (var batch = w; batch < batchIndices.Length; batch += k)
             {
                 Step(workerPass, lane, batch, noise);
-                if (w == 0 && progress is not null && clock.Elapsed - lastReport >= ReportInterval)
+                if (w == 0 && progress is not null && clock.Elapsed - lastReport >= EpochProgress.Interval)
                 {
                     lastReport = clock.Elapsed;
                     var done = Math.Min(TrainCount, (batch + 1) * options.Batch);

@@ -16,8 +16,6 @@ public readonly record struct ClassifierEpoch(double TrainLoss, double Seconds, 
 /// </summary>
 public sealed class ClassifierTrainer : IDisposable
 {
-    private static readonly TimeSpan ReportInterval = TimeSpan.FromMilliseconds(500);
-
     private readonly FinetuneOptions options;
     private readonly Tensor<float> train;
     private readonly Tensor<int> order, orderedLabels;
@@ -72,42 +70,24 @@ public sealed class ClassifierTrainer : IDisposable
         StepsDone = stepsDone;
     }
 
-    /// <summary>Runs the next epoch; throws <see cref="TrainingDivergedException"/> at the first non-finite loss.</summary>
-    public ClassifierEpoch RunEpoch(Action<StepProgress>? progress = null) =>
-        SampleSgd is { } sampleSgd ? RunEpoch(sampleSgd, progress) : RunEpochByBatches(progress);
-
-    /// <summary>The backend's per-sample SGD family when this run can use it (batch 1, no momentum); else null.</summary>
-    public ISampleSgd? SampleSgd => options.Batch == 1 && options.Momentum == 0 && Model.Layers.Count <= MaxSampleSgdLayers ? Backend.SampleSgd : null;
-
-    /// <summary>Layers the per-sample kernel takes (SampleSgdKernels.MaxLayers).</summary>
-    private const int MaxSampleSgdLayers = 6;
+    /// <summary>The backend's per-sample SGD family when this run can use it (batch 1, no momentum, layers it takes); else null.</summary>
+    public ISampleSgd? SampleSgd =>
+        options.Batch == 1 && options.Momentum == 0 && Backend.SampleSgd is { } sampleSgd && sampleSgd.TakesClassifier(layerParameters) ? sampleSgd : null;
 
     /// <summary>Examples per <see cref="ISampleSgd"/> call: small enough for a few progress reports a second.</summary>
     public const int SampleChunk = 2048;
 
-    private ClassifierEpoch RunEpoch(ISampleSgd sampleSgd, Action<StepProgress>? progress)
+    /// <summary>Runs the next epoch; throws <see cref="TrainingDivergedException"/> at the first non-finite loss.</summary>
+    public ClassifierEpoch RunEpoch(Action<StepProgress>? progress = null)
     {
         var epoch = EpochsDone;
         var clock = Stopwatch.StartNew();
-        var lastReport = TimeSpan.Zero;
-        var epochStartStep = ShuffleEpoch(epoch);
-        var read = 0;
-        double lossSum = 0;
-        for (var start = 0; start < TrainCount; start += SampleChunk)
-        {
-            var n = Math.Min(SampleChunk, TrainCount - start);
-            sampleSgd.Classifier(layerParameters, pass.FirstTrained, train, order.Slice(start, n), orderedLabels.Slice(start, n), options.LearningRate,
-                epochLosses.Device.Slice(start, n));
-            StepsDone += n;
-            if (progress is not null && clock.Elapsed - lastReport >= ReportInterval)
-            {
-                lastReport = clock.Elapsed;
-                lossSum += epochLosses.Sum(read, start + n, epoch, epochStartStep, 1);
-                read = start + n;
-                progress(new StepProgress(epoch + 1, read, TrainCount, lossSum / read, read / clock.Elapsed.TotalSeconds));
-            }
-        }
-        lossSum += epochLosses.Sum(read, TrainCount, epoch, epochStartStep, 1);
+        var tracker = new EpochProgress(epochLosses, epoch, ShuffleEpoch(epoch), options.Batch, TrainCount, clock, progress);
+        if (SampleSgd is { } sampleSgd)
+            RunSampleSgd(sampleSgd, tracker);
+        else
+            RunBatches(tracker);
+        var lossSum = tracker.Finish();
         var seconds = clock.Elapsed.TotalSeconds;
         EpochsDone++;
         return new ClassifierEpoch(lossSum / TrainCount, seconds, TrainCount / seconds);
@@ -124,15 +104,22 @@ public sealed class ClassifierTrainer : IDisposable
         return StepsDone;
     }
 
-    private ClassifierEpoch RunEpochByBatches(Action<StepProgress>? progress)
+    /// <summary>Per-sample SGD through the backend's SampleSgd family, a chunk of the epoch order per call.</summary>
+    private void RunSampleSgd(ISampleSgd sampleSgd, EpochProgress tracker)
     {
-        var epoch = EpochsDone;
-        var clock = Stopwatch.StartNew();
-        var lastReport = TimeSpan.Zero;
-        var epochStartStep = ShuffleEpoch(epoch);
-        var read = 0;
-        double lossSum = 0;
+        for (var start = 0; start < TrainCount; start += SampleChunk)
+        {
+            var n = Math.Min(SampleChunk, TrainCount - start);
+            sampleSgd.Classifier(layerParameters, pass.FirstTrained, train, order.Slice(start, n), orderedLabels.Slice(start, n), options.LearningRate,
+                epochLosses.Device.Slice(start, n));
+            StepsDone += n;
+            tracker.Done(start + n);
+        }
+    }
 
+    /// <summary>One forward/backward pass and update per batch of the epoch order.</summary>
+    private void RunBatches(EpochProgress tracker)
+    {
         for (var s = 0; s < steps.Length; s++)
         {
             var (indices, batchLabels, losses) = steps[s];
@@ -140,20 +127,8 @@ public sealed class ClassifierTrainer : IDisposable
             for (var i = 0; i < velocities.Length; i++)
                 Backend.Optimizer.Sgd(pass.Trained[i].Parameter, pass.Trained[i].Gradient, velocities[i], options.LearningRate, options.Momentum);
             StepsDone++;
-
-            if (progress is not null && clock.Elapsed - lastReport >= ReportInterval)
-            {
-                lastReport = clock.Elapsed;
-                var processed = Math.Min(TrainCount, (s + 1) * options.Batch);
-                lossSum += epochLosses.Sum(read, processed, epoch, epochStartStep, options.Batch);
-                read = processed;
-                progress(new StepProgress(epoch + 1, read, TrainCount, lossSum / read, read / clock.Elapsed.TotalSeconds));
-            }
+            tracker.Done(Math.Min(TrainCount, (s + 1) * options.Batch));
         }
-        lossSum += epochLosses.Sum(read, TrainCount, epoch, epochStartStep, options.Batch);
-        var seconds = clock.Elapsed.TotalSeconds;
-        EpochsDone++;
-        return new ClassifierEpoch(lossSum / TrainCount, seconds, TrainCount / seconds);
     }
 
     public void Dispose()
