@@ -263,8 +263,11 @@ public static class GemmTiledKernels
     /// <see cref="GemmLayout.RawSums"/>). Launch with ⌈M/BM⌉·⌈N/BN⌉·slices groups: group g computes block
     /// g mod (⌈M/BM⌉·⌈N/BN⌉) of slice g / (⌈M/BM⌉·⌈N/BN⌉), as <see cref="Tiled{TShape}"/> does over all of K.
     /// Every slot is written by exactly one group, so no atomics: <see cref="SplitKReduce"/> sums the slots in order.
+    /// With <paramref name="firstSliceInC"/> = 1 (beta = 0: c's old values are not needed) slot 0 is c itself and
+    /// slot s the workspace's s − 1, so the workspace holds one slot fewer.
     /// </summary>
-    public static void TiledSplitK<TShape>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> workspace, GemmLayout l, int sliceDepth)
+    public static void TiledSplitK<TShape>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> workspace, GemmLayout l,
+        int sliceDepth, int firstSliceInC)
         where TShape : struct, IGemmTileShape
     {
         var shape = default(TShape);
@@ -277,21 +280,23 @@ public static class GemmTiledKernels
         var kBegin = slice * sliceDepth;
         var kEnd = Math.Min(l.K, kBegin + sliceDepth);
         long size = (long)l.M * l.N;
-        TiledBlock<TShape>(Grid.IdxX % blocks, kBegin, kEnd, a, b, workspace.SubView(slice * size, size), l, aTile, bTile);
+        var destination = slice < firstSliceInC ? c : workspace.SubView((slice - firstSliceInC) * size, size);
+        TiledBlock<TShape>(Grid.IdxX % blocks, kBegin, kEnd, a, b, destination, l, aTile, bTile);
     }
 
     /// <summary>
     /// Split-K, second pass: c[i] = alpha·Σ_s workspace[s·items + i] + beta·c[i] for the items = M·N outputs,
     /// grid-stride, summing the slots in slot order so the result is the same bit for bit on every run.
-    /// beta = 0 never reads c.
+    /// beta = 0 never reads c's old values. With firstSliceInC = 1, slot 0 is c (see <see cref="TiledSplitK{TShape}"/>; beta must be 0).
     /// </summary>
-    public static void SplitKReduce(Index1D index, ArrayView<float> workspace, ArrayView<float> c, int slices, float alpha, float beta, GridStride g)
+    public static void SplitKReduce(Index1D index, ArrayView<float> workspace, ArrayView<float> c, int slices, float alpha, float beta,
+        int firstSliceInC, GridStride g)
     {
         for (int i = index; i < g.Items; i += g.Stride)
         {
-            var sum = 0f;
-            for (var s = 0; s < slices; s++)
-                sum += workspace[(long)s * g.Items + i];
+            var sum = firstSliceInC == 1 ? c[i] : 0f;
+            for (var s = firstSliceInC; s < slices; s++)
+                sum += workspace[(long)(s - firstSliceInC) * g.Items + i];
             c[i] = alpha * sum + (beta == 0f ? 0f : beta * c[i]);
         }
     }

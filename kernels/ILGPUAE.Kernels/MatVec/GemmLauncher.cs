@@ -130,8 +130,8 @@ public sealed class GemmLauncher : IGemm, IDisposable
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>? tiled32x32;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>? tiled64x64;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>? tiled128x64;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, int>? tiledSplitK32x32;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, float, GridStride>? splitKReduce;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, int, int>? tiledSplitK32x32;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, float, int, GridStride>? splitKReduce;
 
     // Split-K's [slices, M, N] partial sums: allocated on the first split product, grown (never shrunk) when one needs more.
     private Tensor<float>? workspace;
@@ -164,8 +164,9 @@ public sealed class GemmLauncher : IGemm, IDisposable
             tiled128x64 = LoadTiled<GemmTile128x64>(acc);
         if ((!backend.IsCpuAccelerator || forced == GemmVariant.TiledSplitK32x32) && GemmPolicy.GroupSize<GemmTile32x32>() <= acc.MaxNumThreadsPerGroup)
         {
-            tiledSplitK32x32 = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, int>(GemmTiledKernels.TiledSplitK<GemmTile32x32>);
-            splitKReduce = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float, float, GridStride>(GemmTiledKernels.SplitKReduce);
+            tiledSplitK32x32 = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, int, int>(
+                GemmTiledKernels.TiledSplitK<GemmTile32x32>);
+            splitKReduce = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float, float, int, GridStride>(GemmTiledKernels.SplitKReduce);
         }
     }
 
@@ -239,7 +240,10 @@ public sealed class GemmLauncher : IGemm, IDisposable
         kernel(new KernelConfig(GemmPolicy.Blocks<TShape>(layout.M, layout.N), GemmPolicy.GroupSize<TShape>()), a, b, c, layout);
     }
 
-    /// <summary>Slices of the K range into the workspace [slices, M, N], then c = alpha·(slot sums in slot order) + beta·c.</summary>
+    /// <summary>
+    /// Slices of the K range into the workspace [slices, M, N], then c = alpha·(slot sums in slot order) + beta·c.
+    /// With beta = 0 the first slice's sums go straight into c, which saves a slot of workspace.
+    /// </summary>
     private void LaunchSplitK(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmLayout layout)
     {
         if (tiledSplitK32x32 is null || splitKReduce is null)
@@ -247,12 +251,13 @@ public sealed class GemmLauncher : IGemm, IDisposable
         var (m, n, k) = (layout.M, layout.N, layout.K);
         var depth = forcedSliceDepth ?? GemmPolicy.SplitKSliceDepth(m, n, k, device);
         var slices = GemmPolicy.SplitKSlices(k, depth);
+        var firstSliceInC = layout.Beta == 0f ? 1 : 0;
         var items = m * n;
-        var partials = Workspace(checked(slices * items));
+        var partials = Workspace(Math.Max(1, checked((slices - firstSliceInC) * items)));
         tiledSplitK32x32(new KernelConfig(GemmPolicy.Blocks<GemmTile32x32>(m, n) * slices, GemmPolicy.GroupSize<GemmTile32x32>()),
-            a, b, partials, layout.RawSums(), depth);
+            a, b, c, partials, layout.RawSums(), depth, firstSliceInC);
         var g = backend.Stride(items);
-        splitKReduce(g.Stride, partials, c, slices, layout.Alpha, layout.Beta, g);
+        splitKReduce(g.Stride, partials, c, slices, layout.Alpha, layout.Beta, firstSliceInC, g);
     }
 
     /// <summary>At least <paramref name="length"/> floats of workspace, allocated through the backend so they are counted.</summary>

@@ -114,12 +114,17 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         var backend = wide.Backend;
         var before = backend.AllocatedBytes;
         var gemm = new GemmLauncher(backend, GemmVariant.TiledSplitK32x32, sliceDepth: 32);
+        // 3 slices of 33×31; with beta = 0 the first is summed in c itself, so the workspace holds 2.
         Product(gemm, Transpose.None, Transpose.None, 33, 31, 65);
-        // 3 slices of 33×31.
-        Assert.Equal(before + 3 * 33 * 31 * sizeof(float), backend.AllocatedBytes);
+        Assert.Equal(before + 2 * 33 * 31 * sizeof(float), backend.AllocatedBytes);
         Product(gemm, Transpose.None, Transpose.None, 31, 31, 33);
+        Assert.Equal(before + 2 * 33 * 31 * sizeof(float), backend.AllocatedBytes);
+        // beta ≠ 0 keeps c's old values apart: all 3 slices in the workspace.
+        Product(gemm, Transpose.None, Transpose.None, 33, 31, 65, beta: 0.5f);
         Assert.Equal(before + 3 * 33 * 31 * sizeof(float), backend.AllocatedBytes);
         Product(gemm, Transpose.None, Transpose.None, 40, 40, 65);
+        Assert.Equal(before + 2 * 40 * 40 * sizeof(float), backend.AllocatedBytes);
+        Product(gemm, Transpose.None, Transpose.None, 40, 40, 65, beta: 0.5f);
         Assert.Equal(before + 3 * 40 * 40 * sizeof(float), backend.AllocatedBytes);
         gemm.Dispose();
         Assert.Equal(before, backend.AllocatedBytes);
