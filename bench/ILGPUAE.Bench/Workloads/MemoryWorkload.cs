@@ -26,12 +26,16 @@ public sealed class MemoryWorkload(HarnessOptions options, WorkloadSizes sizes, 
             {
                 var before = backend.AllocatedBytes;
                 using var trainer = new DaeTrainer(backend, o, BenchData.Visible, data.TrainPixels(train), data.FullTest.Pixels);
+                // After an epoch and its test loss: buffers made on first use (GEMM workspaces) count too.
+                trainer.RunEpoch();
                 total = backend.AllocatedBytes - before;
             }
             var (v, h, b) = ((long)BenchData.Visible, (long)o.Hidden, (long)o.Batch);
             var dataBytes = Float * v * (train + test);
             var bookkeeping = Float * (2L * train + test);   // epoch order and per-example losses; test losses
-            var evaluation = Float * Math.Min(ReconstructionEvaluator.ChunkRows, test) * (h + 2 * v);
+            // The evaluator works in the training pass's buffers when a batch has a chunk's rows.
+            var chunk = Math.Min(ReconstructionEvaluator.ChunkRows, test);
+            var evaluation = b >= chunk ? 0 : Float * chunk * (h + 2 * v);
             var parameters = h * v + h + v;
             var budget = Float * (2 * parameters + (o.Momentum > 0 ? parameters : 0) + 2 * b * (2 * v + h));
             var (allThreads, thisThread, steps, note) = ManagedBytesPerStep(kind);

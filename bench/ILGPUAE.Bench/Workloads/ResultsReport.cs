@@ -204,7 +204,8 @@ public static class ResultsReport
                       "evaluates them) holds in tensors of its backend (`IBackend.AllocatedBytes`; an ILGPU context's own memory is not ours). " +
                       "Budget = parameters + gradients + optimizer state (none: SGD without momentum) + two batches of activations " +
                       "(x̃ [B,784], y [B,1000], z [B,784] each). The ratio leaves out the data set and its per-example bookkeeping " +
-                      "(epoch order, per-example losses) but counts the evaluator's chunk buffers (" + ILGPUAE.Evaluation.ReconstructionEvaluator.ChunkRows + " rows). " +
+                      "(epoch order, per-example losses) but counts the evaluator's chunk buffers (" + ILGPUAE.Evaluation.ReconstructionEvaluator.ChunkRows + " rows; none when it works in the training batch's buffers) " +
+                      "and what the kernels allocate on first use (split-K workspaces): it is read after a training epoch. " +
                       "Managed bytes per step: `GC.GetTotalAllocatedBytes(precise: true)` (all threads) and " +
                       "`GC.GetAllocatedBytesForCurrentThread` (the training thread) around whole `RunEpoch` calls of two trainers that " +
                       "differ only in their number of steps, less the epoch's shuffled order.");

@@ -17,17 +17,24 @@ public sealed class ReconstructionEvaluator : IDisposable
 
     private readonly TiedAutoencoder model;
     private readonly Tensor<float> hidden, output, delta, losses;
+    private readonly bool ownsScratch;
     private readonly float[] hostLosses;
 
     /// <param name="data">The examples [N, visible], already on the model's backend.</param>
-    public ReconstructionEvaluator(TiedAutoencoder model, Tensor<float> data)
+    /// <param name="scratch">
+    /// Buffers of at least min(<see cref="ChunkRows"/>, N) rows to work in — [rows, hidden], [rows, visible],
+    /// [rows, visible], e.g. an idle training pass's (<see cref="TiedAutoencoderPass.Scratch"/>) — or null to allocate its own.
+    /// </param>
+    public ReconstructionEvaluator(TiedAutoencoder model, Tensor<float> data, ReconstructionScratch? scratch = null)
     {
         this.model = model;
         Data = data;
         var rows = Math.Min(ChunkRows, data.Rows);
-        hidden = model.Backend.Allocate<float>(rows, model.Hidden);
-        output = model.Backend.Allocate<float>(rows, model.Visible);
-        delta = model.Backend.Allocate<float>(rows, model.Visible);
+        ownsScratch = scratch is null;
+        (hidden, output, delta) = scratch ?? new ReconstructionScratch(
+            model.Backend.Allocate<float>(rows, model.Hidden), model.Backend.Allocate<float>(rows, model.Visible), model.Backend.Allocate<float>(rows, model.Visible));
+        if (hidden.Rows < rows || output.Rows < rows || delta.Rows < rows)
+            throw new ArgumentException($"scratch buffers {hidden.Shape}, {output.Shape}, {delta.Shape} have fewer than the {rows} rows of a chunk", nameof(scratch));
         losses = model.Backend.Allocate<float>(data.Rows);
         hostLosses = new float[data.Rows];
     }
@@ -57,9 +64,15 @@ public sealed class ReconstructionEvaluator : IDisposable
 
     public void Dispose()
     {
-        hidden.Dispose();
-        output.Dispose();
-        delta.Dispose();
+        if (ownsScratch)
+        {
+            hidden.Dispose();
+            output.Dispose();
+            delta.Dispose();
+        }
         losses.Dispose();
     }
 }
+
+/// <summary>Work buffers of a <see cref="ReconstructionEvaluator"/>: codes [rows, hidden], outputs and deltas [rows, visible].</summary>
+public sealed record ReconstructionScratch(Tensor<float> Hidden, Tensor<float> Output, Tensor<float> Delta);

@@ -1,6 +1,7 @@
 namespace ILGPUAE.Models;
 
 using ILGPUAE.Backend;
+using ILGPUAE.Evaluation;
 using ILGPUAE.Random;
 
 /// <summary>
@@ -54,6 +55,12 @@ public sealed class TiedAutoencoderPass : IDisposable
     }
 
     public int MaxBatch { get; }
+
+    /// <summary>
+    /// This pass's code, output and output-delta buffers as an evaluator's scratch, when they have at least
+    /// <paramref name="rows"/> rows (else null): a trainer evaluates between steps, while they are idle.
+    /// </summary>
+    public ReconstructionScratch? Scratch(int rows) => rows <= MaxBatch ? new ReconstructionScratch(hidden, output, outputDelta) : null;
 
     /// <summary>The backend this pass launches on.</summary>
     public IBackend Backend => backend;

@@ -74,7 +74,8 @@ public sealed class DaeTrainer : IDisposable
             batchLosses[k] = epochLosses.Device.Slice(start, b);
         }
         workers = options.Hogwild < 2 ? [] : CreateWorkers((ILaneProvider)backend, options.Hogwild, batch);
-        evaluator = new ReconstructionEvaluator(Model, test);
+        // The test loss is computed between epochs, when the training pass's buffers are idle.
+        evaluator = new ReconstructionEvaluator(Model, test, pass.Scratch(Math.Min(ReconstructionEvaluator.ChunkRows, test.Rows)));
         velocities = Model.Parameters.Select(p => options.Momentum == 0 ? null : backend.Allocate<float>([.. p.Tensor.Shape.Dimensions])).ToArray();
         state?.RestoreVelocities(velocities);
         EpochsDone = state?.EpochsDone ?? 0;
