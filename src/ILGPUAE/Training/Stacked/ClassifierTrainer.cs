@@ -12,7 +12,8 @@ public readonly record struct ClassifierEpoch(double TrainLoss, double Seconds, 
 /// Trains a <see cref="FeedForwardClassifier"/> by minibatch SGD on softmax cross-entropy (batch 1 =
 /// per-sample SGD). Owns the device copy of the training set and every buffer, all allocated once, the
 /// row views of every step included; an epoch is launcher calls only, and losses stay on the device
-/// until a report reads them.
+/// until a report reads them. Plain per-sample SGD on a backend with a <see cref="ISampleSgd"/> family
+/// runs <see cref="SampleChunk"/> examples per call of it.
 /// </summary>
 public sealed class ClassifierTrainer : IDisposable
 {
@@ -24,7 +25,7 @@ public sealed class ClassifierTrainer : IDisposable
     private readonly ClassifierPass pass;
     private readonly DenseParameters[] layerParameters;
     private readonly Tensor<float>?[] velocities;
-    private readonly (Tensor<int> Indices, Tensor<int> Labels, Tensor<float> Losses)[] steps;
+    private (Tensor<int> Indices, Tensor<int> Labels, Tensor<float> Losses)[]? steps;
 
     /// <param name="firstTrained">Layers below this one are frozen (see <see cref="ClassifierPass"/>).</param>
     public ClassifierTrainer(FeedForwardClassifier model, FinetuneOptions options, Dataset data, int firstTrained)
@@ -44,6 +45,13 @@ public sealed class ClassifierTrainer : IDisposable
         pass = new ClassifierPass(model, Math.Min(options.Batch, data.Count), firstTrained);
         layerParameters = model.Layers.Select(l => new DenseParameters(l.Weights, l.Bias)).ToArray();
         velocities = pass.Trained.Select(p => options.Momentum == 0 ? null : backend.Allocate<float>([.. p.Parameter.Shape.Dimensions])).ToArray();
+    }
+
+    /// <summary>The row views of every batch of the epoch order, made once (on first use: the SampleSgd path needs none), so a step allocates nothing.</summary>
+    private (Tensor<int> Indices, Tensor<int> Labels, Tensor<float> Losses)[] Steps()
+    {
+        if (steps is not null)
+            return steps;
         steps = new (Tensor<int>, Tensor<int>, Tensor<float>)[StepsPerEpoch];
         for (var s = 0; s < steps.Length; s++)
         {
@@ -51,6 +59,7 @@ public sealed class ClassifierTrainer : IDisposable
             var b = Math.Min(options.Batch, TrainCount - start);
             steps[s] = (order.Slice(start, b), orderedLabels.Slice(start, b), epochLosses.Device.Slice(start, b));
         }
+        return steps;
     }
 
     public FeedForwardClassifier Model { get; }
@@ -120,9 +129,10 @@ public sealed class ClassifierTrainer : IDisposable
     /// <summary>One forward/backward pass and update per batch of the epoch order.</summary>
     private void RunBatches(EpochProgress tracker)
     {
-        for (var s = 0; s < steps.Length; s++)
+        var batches = Steps();
+        for (var s = 0; s < batches.Length; s++)
         {
-            var (indices, batchLabels, losses) = steps[s];
+            var (indices, batchLabels, losses) = batches[s];
             pass.ForwardBackward(train, indices, batchLabels, losses);
             for (var i = 0; i < velocities.Length; i++)
                 Backend.Optimizer.Sgd(pass.Trained[i].Parameter, pass.Trained[i].Gradient, velocities[i], options.LearningRate, options.Momentum);
