@@ -286,6 +286,8 @@ public static class SampleSgdKernels
                 var outputs = p.Outputs(l);
                 var weights = layers.Weights(l);
                 var bias = layers.Bias(l);
+                var layerDeltas = deltas.SubView(p.Offset(l), outputs);
+                var layerOutputs = current.SubView(p.Offset(l), outputs);
                 var input = l == 0 ? data.SubView((long)(s < p.Count ? indices[s] : 0) * inputs, inputs) : current.SubView(p.Offset(l - 1), inputs);
                 var update = s > 0 && l >= p.FirstTrained;
                 var inputBefore = !update ? input
@@ -297,7 +299,7 @@ public static class SampleSgdKernels
                     var sum = 0f;
                     if (update)
                     {
-                        var delta = deltas[p.Offset(l) + i];
+                        var delta = layerDeltas[i];
                         for (var j = split.Lane; j < inputs; j += split.Lanes)
                         {
                             var updated = weights[row + j] - lr * delta * inputBefore[j];
@@ -317,7 +319,7 @@ public static class SampleSgdKernels
                         if (update)
                             bias[i] = b;
                         if (s < p.Count)
-                            current[p.Offset(l) + i] = l == top ? a : ActivationKernels.Sigmoid(a);
+                            layerOutputs[i] = l == top ? a : ActivationKernels.Sigmoid(a);
                     }
                 }
                 if (s < p.Count)
@@ -367,6 +369,8 @@ public static class SampleSgdKernels
                 var outputs = p.Outputs(l);
                 var weights = layers.Weights(l);
                 var below = current.SubView(p.Offset(l - 1), inputs);
+                var layerDeltas = deltas.SubView(p.Offset(l), outputs);
+                var belowDeltas = deltas.SubView(p.Offset(l - 1), inputs);
                 var chunks = (inputs + split.Columns - 1) / split.Columns;
                 for (var chunk = Grid.IdxX; chunk < chunks; chunk += Grid.DimX)
                 {
@@ -375,13 +379,13 @@ public static class SampleSgdKernels
                     if (j < inputs)
                     {
                         for (var i = split.RowGroup; i < outputs; i += split.RowGroups)
-                            partial += weights[(long)i * inputs + j] * (l == top ? probabilities[i] : deltas[p.Offset(l) + i]);
+                            partial += weights[(long)i * inputs + j] * (l == top ? probabilities[i] : layerDeltas[i]);
                     }
                     var sum = GroupColumnSum(shared, partial, split.Columns);
                     if (split.RowGroup == 0 && j < inputs)
                     {
                         var a = below[j];
-                        deltas[p.Offset(l - 1) + j] = sum * a * (1f - a);
+                        belowDeltas[j] = sum * a * (1f - a);
                     }
                 }
                 GridBarrier(sync, ref target, p.SpinLimit);
