@@ -58,12 +58,12 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider
         pool = new WorkerPool(threads);
         if (kernel == HostGemmKernel.Auto)
             kernel = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? HostGemmKernel.Vector512 : HostGemmKernel.Portable;
+        Activation = new HostActivation(this, pool);
         (Gemm, var tile) = kernel == HostGemmKernel.Vector512
-            ? ((IGemm)new HostGemm<Tile10x32>(this, pool), Tile10x32.Description)
-            : (new HostGemm<TilePortable>(this, pool), TilePortable.Description);
+            ? ((IGemm)new HostGemm<Tile10x32>(this, pool, Activation), Tile10x32.Description)
+            : (new HostGemm<TilePortable>(this, pool, Activation), TilePortable.Description);
         this.kernel = kernel;
         Name = $"host: {threads} {(threads == 1 ? "core" : "cores")}, {tile}";
-        Activation = new HostActivation(this, pool);
         Delta = new HostDelta(this, pool);
         Softmax = new HostSoftmax(this, pool);
         Corruption = new HostCorruption(this, pool);

@@ -25,6 +25,37 @@ public enum LossKind
     CrossEntropy,
 }
 
+/// <summary>What a GEMM does to each element of its product before storing it (see <see cref="GemmEpilogue"/>).</summary>
+public enum GemmEpilogueKind
+{
+    /// <summary>c = p, where p = alpha·op(a)·op(b) + beta·c.</summary>
+    None,
+
+    /// <summary>c[i,j] = act(p[i,j] + bias[j]): a layer's forward pass (the operand is the bias [N]).</summary>
+    BiasActivate,
+
+    /// <summary>c[i,j] = p[i,j] · act′ written through the activation's output y[i,j]: a hidden delta (the operand is y [M,N]).</summary>
+    ActivationBackward,
+}
+
+/// <summary>
+/// The element-wise step a GEMM applies after the product and before the one store of c, so an activation
+/// makes one trip through memory. <see cref="Operand"/> must not alias c.
+/// </summary>
+public readonly record struct GemmEpilogue(GemmEpilogueKind Kind, Activation Activation, Tensor<float>? Operand)
+{
+    public static GemmEpilogue None => default;
+
+    /// <summary>c = act(alpha·op(a)·op(b) + beta·c + bias[N]).</summary>
+    public static GemmEpilogue BiasActivate(Tensor<float> bias, Activation activation) => new(GemmEpilogueKind.BiasActivate, activation, bias);
+
+    /// <summary>c = (alpha·op(a)·op(b) + beta·c) ⊙ act′(y), y [M,N] the activation's output.</summary>
+    public static GemmEpilogue ActivationBackward(Tensor<float> y, Activation activation) => new(GemmEpilogueKind.ActivationBackward, activation, y);
+
+    /// <summary>Whether the epilogue leaves the product as it is (none, or the derivative of the identity).</summary>
+    public bool IsIdentity => Kind == GemmEpilogueKind.None || (Kind == GemmEpilogueKind.ActivationBackward && Activation == Activation.Identity);
+}
+
 /// <summary>Matrix products (MatVec family). Every matrix is row-major.</summary>
 public interface IGemm
 {
@@ -34,6 +65,12 @@ public interface IGemm
     /// With beta = 0 the old contents of c are ignored (NaN included).
     /// </summary>
     void Gemm(Transpose transA, Transpose transB, float alpha, Tensor<float> a, Tensor<float> b, float beta, Tensor<float> c);
+
+    /// <summary>
+    /// The same product with <paramref name="epilogue"/> applied to each element before c is stored: e.g.
+    /// c = sigmoid(alpha·op(a)·op(b) + beta·c + bias[N]) in one launch on an ILGPU backend.
+    /// </summary>
+    void Gemm(Transpose transA, Transpose transB, float alpha, Tensor<float> a, Tensor<float> b, float beta, Tensor<float> c, GemmEpilogue epilogue);
 
     /// <summary>sums[N] = beta · sums + Σ_m a[m, n] for a [M,N] (bias gradients). beta = 0 ignores old contents.</summary>
     void ColumnSums(Tensor<float> a, float beta, Tensor<float> sums);

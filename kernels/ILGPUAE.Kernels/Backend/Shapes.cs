@@ -19,6 +19,22 @@ public static class Shapes
         return (m, n, ka);
     }
 
+    /// <summary>An epilogue's operand for c [M,N]: a bias [N], or an activation output [M,N]; never c itself.</summary>
+    public static void Epilogue(GemmEpilogue epilogue, Tensor<float> c)
+    {
+        if (epilogue.Kind == GemmEpilogueKind.None)
+            return;
+        if (epilogue.Activation is not (Activation.Identity or Activation.Sigmoid))
+            throw new ArgumentOutOfRangeException(nameof(epilogue), epilogue.Activation, $"gemm epilogue {epilogue.Kind}: unsupported activation");
+        var operand = epilogue.Operand ?? throw new ArgumentException($"gemm epilogue {epilogue.Kind} needs an operand", nameof(epilogue));
+        if (epilogue.Kind == GemmEpilogueKind.BiasActivate)
+            RequireLength(operand, "bias", c.Shape[1], $"one per column of c {c.Shape}");
+        else if (epilogue.Kind == GemmEpilogueKind.ActivationBackward)
+            RequireSame(operand, "y", c, "c");
+        else
+            throw new ArgumentOutOfRangeException(nameof(epilogue), epilogue.Kind, null);
+    }
+
     /// <summary>a [M,N], sums [N].</summary>
     public static void ColumnSums(Tensor<float> a, Tensor<float> sums)
     {

@@ -54,6 +54,8 @@ public sealed class KernelChecks
                     yield return Gemm(ta, tb, 7, s, 32);
                     yield return Gemm(ta, tb, 5, 3, s);
                 }
+            foreach (var result in GemmEpilogues(backend, backend.Gemm, s))
+                yield return result;
             yield return ColumnSums(s, 33);
             yield return ColumnSums(3, s);
             yield return BiasActivate(Backend.Activation.Sigmoid, s, 33);
@@ -192,10 +194,24 @@ public sealed class KernelChecks
     /// <summary>The products of a tied autoencoder at its real shapes (batch × visible × hidden).</summary>
     public IEnumerable<CheckResult> TiedAutoencoderShapes(int batch, int visible, int hidden)
     {
-        yield return Gemm(Transpose.None, Transpose.Transposed, batch, hidden, visible);   // encode x·Wᵀ
-        yield return Gemm(Transpose.None, Transpose.None, batch, visible, hidden);         // decode y·W
-        yield return Gemm(Transpose.Transposed, Transpose.None, hidden, visible, batch);   // gradient δyᵀ·x̃ and yᵀ·δz
+        var (sigmoid, backward) = (GemmEpilogue(GemmEpilogueKind.BiasActivate), GemmEpilogue(GemmEpilogueKind.ActivationBackward));
+        yield return Gemm(backend, backend.Gemm, Transpose.None, Transpose.Transposed, batch, hidden, visible, sigmoid); // encode s(x̃·Wᵀ + b_hidden)
+        yield return Gemm(backend, backend.Gemm, Transpose.None, Transpose.None, batch, visible, hidden, sigmoid);      // decode s(y·W + b_visible)
+        yield return Gemm(backend, backend.Gemm, Transpose.None, Transpose.Transposed, batch, hidden, visible, backward); // δy = (δz·Wᵀ) ⊙ y(1 − y)
+        yield return Gemm(Transpose.Transposed, Transpose.None, hidden, visible, 2 * batch); // gradient [δy; y]ᵀ·[x̃; δz], one product over both
     }
+
+    /// <summary>The epilogues a GEMM fuses (bias + sigmoid, bias alone, sigmoid backward), each on one transpose pair, with s in each dimension in turn.</summary>
+    private IEnumerable<CheckResult> GemmEpilogues(IBackend on, IGemm gemm, int s)
+    {
+        yield return Gemm(on, gemm, Transpose.None, Transpose.Transposed, s, 33, 31, GemmEpilogue(GemmEpilogueKind.BiasActivate));
+        yield return Gemm(on, gemm, Transpose.Transposed, Transpose.None, 31, s, 33, GemmEpilogue(GemmEpilogueKind.BiasActivate, Backend.Activation.Identity));
+        yield return Gemm(on, gemm, Transpose.None, Transpose.None, 33, 31, s, GemmEpilogue(GemmEpilogueKind.ActivationBackward));
+        yield return Gemm(on, gemm, Transpose.Transposed, Transpose.Transposed, s, 31, 33, GemmEpilogue(GemmEpilogueKind.ActivationBackward));
+    }
+
+    private static (GemmEpilogueKind Kind, Backend.Activation Activation) GemmEpilogue(GemmEpilogueKind kind,
+        Backend.Activation activation = Backend.Activation.Sigmoid) => (kind, activation);
 
     /// <summary>One product through the backend's own GEMM, on whichever kernel it selects for the shape.</summary>
     public CheckResult Gemm(Transpose transA, Transpose transB, int m, int n, int k) =>
@@ -226,26 +242,49 @@ public sealed class KernelChecks
                         yield return Gemm(target, gemm, ta, tb, 31, s, 33);
                         yield return Gemm(target, gemm, ta, tb, 33, 31, s);
                     }
+            // Each epilogue on each variant; split-K must apply it once, after its slices are summed.
+            foreach (var s in sizes)
+                foreach (var result in GemmEpilogues(target, gemm, s))
+                    yield return result;
         }
     }
 
-    private CheckResult Gemm(IBackend on, IGemm gemm, Transpose transA, Transpose transB, int m, int n, int k)
+    private CheckResult Gemm(IBackend on, IGemm gemm, Transpose transA, Transpose transB, int m, int n, int k) =>
+        Gemm(on, gemm, transA, transB, m, n, k, (GemmEpilogueKind.None, Backend.Activation.Identity));
+
+    /// <summary>One product with an epilogue: a bias [N] in [−2, 2], or an activation output y [M,N] in [0, 1].</summary>
+    private CheckResult Gemm(IBackend on, IGemm gemm, Transpose transA, Transpose transB, int m, int n, int k,
+        (GemmEpilogueKind Kind, Backend.Activation Activation) epilogue)
     {
         var aShape = transA == Transpose.None ? new[] { m, k } : new[] { k, m };
         var bShape = transB == Transpose.None ? new[] { k, n } : new[] { n, k };
         var a = Uniform(m * k, -1, 1);
         var b = Uniform(k * n, -1, 1);
         var c = Uniform(m * n, -1, 1);
+        var operand = epilogue.Kind switch
+        {
+            GemmEpilogueKind.BiasActivate => Uniform(n, -2, 2),
+            GemmEpilogueKind.ActivationBackward => Uniform(m * n, 0, 1),
+            _ => [],
+        };
         const float alpha = 1.5f, beta = 0.5f;
         using var ta = Upload(on, a, aShape);
         using var tb = Upload(on, b, bShape);
         using var tc = Upload(on, c, m, n);
-        gemm.Gemm(transA, transB, alpha, ta, tb, beta, tc);
+        using var to = epilogue.Kind == GemmEpilogueKind.None ? null
+            : Upload(on, operand, epilogue.Kind == GemmEpilogueKind.BiasActivate ? [n] : [m, n]);
+        gemm.Gemm(transA, transB, alpha, ta, tb, beta, tc, new GemmEpilogue(epilogue.Kind, epilogue.Activation, to));
         var expected = ToDouble(c);
-        GemmReference.Gemm(transA, transB, m, n, k, alpha, ToDouble(a), ToDouble(b), beta, expected);
+        GemmReference.Gemm(transA, transB, m, n, k, alpha, ToDouble(a), ToDouble(b), beta, expected, epilogue.Kind, epilogue.Activation, ToDouble(operand));
         var kernel = gemm is GemmLauncher launcher ? $" {launcher.VariantFor(m, n, k).ToString().ToLowerInvariant()}" : "";
-        // Float sums of k products of magnitude ≤ 1 drift by about k·2⁻²⁴ at worst.
-        return Compare($"gemm {Code(transA)}{Code(transB)}{kernel}", $"M={m} N={n} K={k}", Download(on, tc), expected, 4e-7 * (k + 8));
+        var fused = epilogue.Kind switch
+        {
+            GemmEpilogueKind.BiasActivate => $" +bias+{epilogue.Activation.ToString().ToLowerInvariant()}",
+            GemmEpilogueKind.ActivationBackward => $" ⊙{epilogue.Activation.ToString().ToLowerInvariant()}′",
+            _ => "",
+        };
+        // Float sums of k products of magnitude ≤ 1 drift by about k·2⁻²⁴ at worst; sigmoid and its derivative only shrink that.
+        return Compare($"gemm {Code(transA)}{Code(transB)}{fused}{kernel}", $"M={m} N={n} K={k}", Download(on, tc), expected, 4e-7 * (k + 8));
     }
 
     public CheckResult ColumnSums(int m, int n)

@@ -58,6 +58,45 @@ internal struct Accumulator4
     }
 }
 
+/// <summary>
+/// What a GEMM kernel does to one element of c before storing it (<see cref="GemmEpilogue"/>): value is
+/// alpha·sum + beta·c_old, at its offset in c, column its column; operand is the epilogue's bias [N] or
+/// activation output [M,N] (unused by <see cref="NoEpilogue"/>). Members are pure, so ILGPU inlines them
+/// into each specialised kernel.
+/// </summary>
+public interface IGemmEpilogue
+{
+    float Apply(float value, ArrayView<float> operand, long at, int column);
+}
+
+/// <summary>c = value.</summary>
+public readonly struct NoEpilogue : IGemmEpilogue
+{
+    public float Apply(float value, ArrayView<float> operand, long at, int column) => value;
+}
+
+/// <summary>c = value + bias[column].</summary>
+public readonly struct BiasEpilogue : IGemmEpilogue
+{
+    public float Apply(float value, ArrayView<float> operand, long at, int column) => value + operand[column];
+}
+
+/// <summary>c = sigmoid(value + bias[column]), as <see cref="ILGPUAE.Activation.ActivationKernels.BiasSigmoid"/> computes it.</summary>
+public readonly struct BiasSigmoidEpilogue : IGemmEpilogue
+{
+    public float Apply(float value, ArrayView<float> operand, long at, int column) => ILGPUAE.Activation.ActivationKernels.Sigmoid(value + operand[column]);
+}
+
+/// <summary>c = value · y(1 − y) with y = operand[at], as <see cref="ILGPUAE.Activation.ActivationKernels.SigmoidBackward"/> computes it.</summary>
+public readonly struct SigmoidBackwardEpilogue : IGemmEpilogue
+{
+    public float Apply(float value, ArrayView<float> operand, long at, int column)
+    {
+        var y = operand[at];
+        return value * y * (1f - y);
+    }
+}
+
 /// <summary>Barrier-free GEMM kernels: fast on ILGPU's CPU accelerator (no group barriers) and correct everywhere.</summary>
 public static class GemmKernels
 {
@@ -68,14 +107,18 @@ public static class GemmKernels
     /// 4×4 blocks of c, grid-stride: thread t computes blocks t, t + stride, … (one block per thread on a
     /// GPU, a few fat threads on the CPU accelerator). Edge blocks load clamped indices and store only what is inside.
     /// </summary>
-    public static void Tile4x4(Index1D index, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmLayout l, GridStride g)
+    public static void Tile4x4<TEpilogue>(Index1D index, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> operand,
+        GemmLayout l, GridStride g)
+        where TEpilogue : struct, IGemmEpilogue
     {
         var tilesN = (l.N + TileCols - 1) / TileCols;
         for (int t = index; t < g.Items; t += g.Stride)
-            Tile4x4At(t, tilesN, a, b, c, l);
+            Tile4x4At<TEpilogue>(t, tilesN, a, b, c, operand, l);
     }
 
-    private static void Tile4x4At(int t, int tilesN, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmLayout l)
+    private static void Tile4x4At<TEpilogue>(int t, int tilesN, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> operand,
+        GemmLayout l)
+        where TEpilogue : struct, IGemmEpilogue
     {
         var i0 = t / tilesN * TileRows;
         var j0 = t % tilesN * TileCols;
@@ -105,21 +148,25 @@ public static class GemmKernels
             r3.Add(a[ra3 + pa], b0, b1, b2, b3);
         }
 
-        Store(c, l, i0, j0, r0);
-        if (i0 + 1 <= last) Store(c, l, i0 + 1, j0, r1);
-        if (i0 + 2 <= last) Store(c, l, i0 + 2, j0, r2);
-        if (i0 + 3 <= last) Store(c, l, i0 + 3, j0, r3);
+        Store<TEpilogue>(c, operand, l, i0, j0, r0);
+        if (i0 + 1 <= last) Store<TEpilogue>(c, operand, l, i0 + 1, j0, r1);
+        if (i0 + 2 <= last) Store<TEpilogue>(c, operand, l, i0 + 2, j0, r2);
+        if (i0 + 3 <= last) Store<TEpilogue>(c, operand, l, i0 + 3, j0, r3);
     }
 
     /// <summary>1×4 strips of c, grid-stride: for products with few rows (batch 1), where 4×4 blocks would idle.</summary>
-    public static void Strip1x4(Index1D index, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmLayout l, GridStride g)
+    public static void Strip1x4<TEpilogue>(Index1D index, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> operand,
+        GemmLayout l, GridStride g)
+        where TEpilogue : struct, IGemmEpilogue
     {
         var tilesN = (l.N + TileCols - 1) / TileCols;
         for (int t = index; t < g.Items; t += g.Stride)
-            Strip1x4At(t, tilesN, a, b, c, l);
+            Strip1x4At<TEpilogue>(t, tilesN, a, b, c, operand, l);
     }
 
-    private static void Strip1x4At(int t, int tilesN, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmLayout l)
+    private static void Strip1x4At<TEpilogue>(int t, int tilesN, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> operand,
+        GemmLayout l)
+        where TEpilogue : struct, IGemmEpilogue
     {
         var i = t / tilesN;
         var j0 = t % tilesN * TileCols;
@@ -136,22 +183,29 @@ public static class GemmKernels
             long pb = (long)p * l.BRow;
             r.Add(a[ra + (long)p * l.ACol], b[pb + cb0], b[pb + cb1], b[pb + cb2], b[pb + cb3]);
         }
-        Store(c, l, i, j0, r);
+        Store<TEpilogue>(c, operand, l, i, j0, r);
     }
 
-    private static void Store(ArrayView<float> c, GemmLayout l, int i, int j0, Accumulator4 r)
+    private static void Store<TEpilogue>(ArrayView<float> c, ArrayView<float> operand, GemmLayout l, int i, int j0, Accumulator4 r)
+        where TEpilogue : struct, IGemmEpilogue
     {
         long row = (long)i * l.N;
-        StoreOne(c, l, row, j0, r.V0);
-        if (j0 + 1 < l.N) StoreOne(c, l, row, j0 + 1, r.V1);
-        if (j0 + 2 < l.N) StoreOne(c, l, row, j0 + 2, r.V2);
-        if (j0 + 3 < l.N) StoreOne(c, l, row, j0 + 3, r.V3);
+        StoreOne<TEpilogue>(c, operand, l, row + j0, j0, r.V0);
+        if (j0 + 1 < l.N) StoreOne<TEpilogue>(c, operand, l, row + j0 + 1, j0 + 1, r.V1);
+        if (j0 + 2 < l.N) StoreOne<TEpilogue>(c, operand, l, row + j0 + 2, j0 + 2, r.V2);
+        if (j0 + 3 < l.N) StoreOne<TEpilogue>(c, operand, l, row + j0 + 3, j0 + 3, r.V3);
     }
 
-    private static void StoreOne(ArrayView<float> c, GemmLayout l, long row, int j, float sum)
+    /// <summary>
+    /// c[at] = epilogue(alpha·sum + beta·c[at]), column j. beta = 0 never reads c, so NaN or garbage there does not leak
+    /// into the result. Shared by every kernel: the one place an element of c is finished.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void StoreOne<TEpilogue>(ArrayView<float> c, ArrayView<float> operand, GemmLayout l, long at, int j, float sum)
+        where TEpilogue : struct, IGemmEpilogue
     {
-        var old = l.Beta == 0f ? 0f : l.Beta * c[row + j];
-        c[row + j] = l.Alpha * sum + old;
+        var old = l.Beta == 0f ? 0f : l.Beta * c[at];
+        c[at] = default(TEpilogue).Apply(l.Alpha * sum + old, operand, at, j);
     }
 
     /// <summary>sums[j] = beta·sums[j] + Σ_i a[i, j]; a column per thread (grid-stride), a is [rows, sums.Length].</summary>
@@ -243,18 +297,19 @@ public static class GemmTiledKernels
     public const int MicroCols = 4;
 
     /// <summary>
-    /// c[M,N] = alpha·op(a)·op(b) + beta·c. Launch with a 1-D grid of ⌈M/BM⌉·⌈N/BN⌉ groups of
+    /// c[M,N] = epilogue(alpha·op(a)·op(b) + beta·c) (<typeparamref name="TEpilogue"/>, reading operand). Launch with a 1-D grid of ⌈M/BM⌉·⌈N/BN⌉ groups of
     /// ThreadRows·ThreadCols threads (BM = ThreadRows·MicroRows, BN = ThreadCols·4); group g computes block
     /// (g / ⌈N/BN⌉, g mod ⌈N/BN⌉). Thread (ty, tx) owns rows ty + r·ThreadRows and columns tx + c·ThreadCols,
     /// so its shared reads hit distinct banks (or broadcast) and its stores to c are coalesced.
     /// </summary>
-    public static void Tiled<TShape>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmLayout l)
+    public static void Tiled<TShape, TEpilogue>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> operand, GemmLayout l)
         where TShape : struct, IGemmTileShape
+        where TEpilogue : struct, IGemmEpilogue
     {
         var shape = default(TShape);
         var aTile = SharedMemory.Allocate<float>(shape.ASharedLength);
         var bTile = SharedMemory.Allocate<float>(shape.BSharedLength);
-        TiledBlock<TShape>(Grid.IdxX, 0, l.K, a, b, c, l, aTile, bTile);
+        TiledBlock<TShape, TEpilogue>(Grid.IdxX, 0, l.K, a, b, c, operand, l, aTile, bTile);
     }
 
     /// <summary>
@@ -281,35 +336,39 @@ public static class GemmTiledKernels
         var kEnd = Math.Min(l.K, kBegin + sliceDepth);
         long size = (long)l.M * l.N;
         var destination = slice < firstSliceInC ? c : workspace.SubView((slice - firstSliceInC) * size, size);
-        TiledBlock<TShape>(Grid.IdxX % blocks, kBegin, kEnd, a, b, destination, l, aTile, bTile);
+        // Raw sums: the epilogue runs once, in SplitKReduce, after the slices are summed.
+        TiledBlock<TShape, NoEpilogue>(Grid.IdxX % blocks, kBegin, kEnd, a, b, destination, destination, l, aTile, bTile);
     }
 
     /// <summary>
-    /// Split-K, second pass: c[i] = alpha·Σ_s workspace[s·items + i] + beta·c[i] for the items = M·N outputs,
-    /// grid-stride, summing the slots in slot order so the result is the same bit for bit on every run.
-    /// beta = 0 never reads c's old values. With firstSliceInC = 1, slot 0 is c (see <see cref="TiledSplitK{TShape}"/>; beta must be 0).
+    /// Split-K, second pass: c[i] = epilogue(alpha·Σ_s workspace[s·items + i] + beta·c[i]) for the items = M·N outputs,
+    /// grid-stride, summing the slots in slot order so the result is the same bit for bit on every run. The epilogue
+    /// runs here, once per element, never on a slice's partial sum. beta = 0 never reads c's old values. With
+    /// firstSliceInC = 1, slot 0 is c (see <see cref="TiledSplitK{TShape}"/>; beta must be 0). l is the product's layout.
     /// </summary>
-    public static void SplitKReduce(Index1D index, ArrayView<float> workspace, ArrayView<float> c, int slices, float alpha, float beta,
-        int firstSliceInC, GridStride g)
+    public static void SplitKReduce<TEpilogue>(Index1D index, ArrayView<float> workspace, ArrayView<float> c, ArrayView<float> operand, GemmLayout l,
+        int slices, int firstSliceInC, GridStride g)
+        where TEpilogue : struct, IGemmEpilogue
     {
         for (int i = index; i < g.Items; i += g.Stride)
         {
             var sum = firstSliceInC == 1 ? c[i] : 0f;
             for (var s = firstSliceInC; s < slices; s++)
                 sum += workspace[(long)(s - firstSliceInC) * g.Items + i];
-            c[i] = alpha * sum + (beta == 0f ? 0f : beta * c[i]);
+            GemmKernels.StoreOne<TEpilogue>(c, operand, l, i, i % l.N, sum);
         }
     }
 
     /// <summary>
     /// Group <paramref name="block"/>'s block of c over the K range [<paramref name="kBegin"/>, <paramref name="kEnd"/>),
-    /// stored as alpha·sum + beta·c. aTile and bTile are the group's shared tiles (allocated by the kernel entry, where
+    /// stored as epilogue(alpha·sum + beta·c). aTile and bTile are the group's shared tiles (allocated by the kernel entry, where
     /// their sizes fold to constants).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TiledBlock<TShape>(int block, int kBegin, int kEnd, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
-        GemmLayout l, ArrayView<float> aTile, ArrayView<float> bTile)
+    private static void TiledBlock<TShape, TEpilogue>(int block, int kBegin, int kEnd, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        ArrayView<float> operand, GemmLayout l, ArrayView<float> aTile, ArrayView<float> bTile)
         where TShape : struct, IGemmTileShape
+        where TEpilogue : struct, IGemmEpilogue
     {
         var shape = default(TShape);
         var threadRows = shape.ThreadRows;
@@ -386,35 +445,29 @@ public static class GemmTiledKernels
 
         var row = i0 + ty;
         var col = j0 + tx;
-        StoreRow(c, l, row, col, threadCols, acc.R0);
-        StoreRow(c, l, row + threadRows, col, threadCols, acc.R1);
-        StoreRow(c, l, row + 2 * threadRows, col, threadCols, acc.R2);
-        StoreRow(c, l, row + 3 * threadRows, col, threadCols, acc.R3);
+        StoreRow<TEpilogue>(c, operand, l, row, col, threadCols, acc.R0);
+        StoreRow<TEpilogue>(c, operand, l, row + threadRows, col, threadCols, acc.R1);
+        StoreRow<TEpilogue>(c, operand, l, row + 2 * threadRows, col, threadCols, acc.R2);
+        StoreRow<TEpilogue>(c, operand, l, row + 3 * threadRows, col, threadCols, acc.R3);
         if (microRows == 8)
         {
-            StoreRow(c, l, row + 4 * threadRows, col, threadCols, acc.R4);
-            StoreRow(c, l, row + 5 * threadRows, col, threadCols, acc.R5);
-            StoreRow(c, l, row + 6 * threadRows, col, threadCols, acc.R6);
-            StoreRow(c, l, row + 7 * threadRows, col, threadCols, acc.R7);
+            StoreRow<TEpilogue>(c, operand, l, row + 4 * threadRows, col, threadCols, acc.R4);
+            StoreRow<TEpilogue>(c, operand, l, row + 5 * threadRows, col, threadCols, acc.R5);
+            StoreRow<TEpilogue>(c, operand, l, row + 6 * threadRows, col, threadCols, acc.R6);
+            StoreRow<TEpilogue>(c, operand, l, row + 7 * threadRows, col, threadCols, acc.R7);
         }
     }
 
     /// <summary>Row i of the micro-tile: columns j, j + stride, j + 2·stride, j + 3·stride, those inside c.</summary>
-    private static void StoreRow(ArrayView<float> c, GemmLayout l, int i, int j, int stride, Accumulator4 r)
+    private static void StoreRow<TEpilogue>(ArrayView<float> c, ArrayView<float> operand, GemmLayout l, int i, int j, int stride, Accumulator4 r)
+        where TEpilogue : struct, IGemmEpilogue
     {
         if (i >= l.M)
             return;
         long rowStart = (long)i * l.N;
-        if (j < l.N) StoreOne(c, l, rowStart + j, r.V0);
-        if (j + stride < l.N) StoreOne(c, l, rowStart + j + stride, r.V1);
-        if (j + 2 * stride < l.N) StoreOne(c, l, rowStart + j + 2 * stride, r.V2);
-        if (j + 3 * stride < l.N) StoreOne(c, l, rowStart + j + 3 * stride, r.V3);
-    }
-
-    /// <summary>beta = 0 never reads c, so NaN or garbage there does not leak into the result.</summary>
-    private static void StoreOne(ArrayView<float> c, GemmLayout l, long at, float sum)
-    {
-        var old = l.Beta == 0f ? 0f : l.Beta * c[at];
-        c[at] = l.Alpha * sum + old;
+        if (j < l.N) GemmKernels.StoreOne<TEpilogue>(c, operand, l, rowStart + j, j, r.V0);
+        if (j + stride < l.N) GemmKernels.StoreOne<TEpilogue>(c, operand, l, rowStart + j + stride, j + stride, r.V1);
+        if (j + 2 * stride < l.N) GemmKernels.StoreOne<TEpilogue>(c, operand, l, rowStart + j + 2 * stride, j + 2 * stride, r.V2);
+        if (j + 3 * stride < l.N) GemmKernels.StoreOne<TEpilogue>(c, operand, l, rowStart + j + 3 * stride, j + 3 * stride, r.V3);
     }
 }

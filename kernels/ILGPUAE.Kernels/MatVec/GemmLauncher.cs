@@ -4,6 +4,12 @@ using ILGPU;
 using ILGPU.Runtime;
 using ILGPUAE.Backend;
 using ILGPUAE.Ilgpu;
+// A shared-memory GEMM kernel: (config, a, b, c, epilogue operand, layout).
+using TiledKernel = System.Action<ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
+    ILGPU.ArrayView<float>, ILGPUAE.MatVec.GemmLayout>;
+// Split-K's second pass: (threads, workspace, c, epilogue operand, layout, slices, firstSliceInC, stride).
+using SplitKReduceKernel = System.Action<ILGPU.Index1D, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
+    ILGPUAE.MatVec.GemmLayout, int, int, ILGPUAE.Ilgpu.GridStride>;
 
 /// <summary>Which kernel computes one product.</summary>
 public enum GemmVariant
@@ -115,6 +121,15 @@ public static class GemmPolicy
         default(TShape).ThreadRows * default(TShape).ThreadCols;
 }
 
+/// <summary>The epilogue a GEMM kernel is specialised for: one <see cref="IGemmEpilogue"/> struct each.</summary>
+internal enum EpilogueKernel
+{
+    None,
+    Bias,
+    BiasSigmoid,
+    SigmoidBackward,
+}
+
 /// <summary>Loads the GEMM kernels once and launches them on tensors of one <see cref="IlgpuBackend"/>.</summary>
 public sealed class GemmLauncher : IGemm, IDisposable
 {
@@ -122,16 +137,15 @@ public sealed class GemmLauncher : IGemm, IDisposable
     private readonly GemmDevice device;
     private readonly GemmVariant? forced;
     private readonly int? forcedSliceDepth;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GridStride> tile4x4;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GridStride> strip1x4;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, GridStride> columnSums;
 
-    // Loaded only where they can run: never on the CPU accelerator unless a test forces them.
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>? tiled32x32;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>? tiled64x64;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>? tiled128x64;
+    // Split-K's first pass stores raw sums, so it has no epilogue; loaded only where it can run (never on the CPU
+    // accelerator unless a test forces it).
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, int, int>? tiledSplitK32x32;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, float, int, GridStride>? splitKReduce;
+
+    // The kernels specialised for each epilogue, loaded on the first product that uses it (a process that never
+    // runs an epilogue compiles none of its kernels).
+    private readonly EpilogueKernels?[] epilogueKernels = new EpilogueKernels?[Enum.GetValues<EpilogueKernel>().Length];
 
     // Split-K's [slices, M, N] partial sums: allocated on the first split product, grown (never shrunk) when one needs more.
     private Tensor<float>? workspace;
@@ -153,58 +167,56 @@ public sealed class GemmLauncher : IGemm, IDisposable
         forcedSliceDepth = sliceDepth;
         var acc = backend.Accelerator;
         device = GemmDevice.Of(backend);
-        tile4x4 = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GridStride>(GemmKernels.Tile4x4);
-        strip1x4 = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GridStride>(GemmKernels.Strip1x4);
         columnSums = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float, GridStride>(GemmKernels.ColumnSums);
-        if (!backend.IsCpuAccelerator || forced == GemmVariant.Tiled32x32)
-            tiled32x32 = LoadTiled<GemmTile32x32>(acc);
-        if (!backend.IsCpuAccelerator || forced == GemmVariant.Tiled64x64)
-            tiled64x64 = LoadTiled<GemmTile64x64>(acc);
-        if (!backend.IsCpuAccelerator || forced == GemmVariant.Tiled128x64)
-            tiled128x64 = LoadTiled<GemmTile128x64>(acc);
-        if ((!backend.IsCpuAccelerator || forced == GemmVariant.TiledSplitK32x32) && GemmPolicy.GroupSize<GemmTile32x32>() <= acc.MaxNumThreadsPerGroup)
-        {
+        if (Loads(GemmVariant.TiledSplitK32x32) && GemmPolicy.GroupSize<GemmTile32x32>() <= acc.MaxNumThreadsPerGroup)
             tiledSplitK32x32 = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, int, int>(
                 GemmTiledKernels.TiledSplitK<GemmTile32x32>);
-            splitKReduce = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float, float, int, GridStride>(GemmTiledKernels.SplitKReduce);
-        }
     }
 
     /// <summary>The kernel a product of op(a) [M,K] by op(b) [K,N] runs on.</summary>
     public GemmVariant VariantFor(int m, int n, int k) =>
         forced ?? GemmPolicy.Choose(m, n, k, device);
 
-    public void Gemm(Transpose transA, Transpose transB, float alpha, Tensor<float> a, Tensor<float> b, float beta, Tensor<float> c)
+    public void Gemm(Transpose transA, Transpose transB, float alpha, Tensor<float> a, Tensor<float> b, float beta, Tensor<float> c) =>
+        Gemm(transA, transB, alpha, a, b, beta, c, GemmEpilogue.None);
+
+    public void Gemm(Transpose transA, Transpose transB, float alpha, Tensor<float> a, Tensor<float> b, float beta, Tensor<float> c,
+        GemmEpilogue epilogue)
     {
         var (m, n, k) = Shapes.Gemm(transA, transB, a, b, c);
+        Shapes.Epilogue(epilogue, c);
         if (m == 0 || n == 0)
             return;
         var layout = GemmLayout.RowMajor(transA, transB, m, n, k, alpha, beta);
         var av = backend.ViewOf(a, nameof(a)).AsContiguous();
         var bv = backend.ViewOf(b, nameof(b)).AsContiguous();
         var cv = backend.ViewOf(c, nameof(c)).AsContiguous();
+        // Kernels without an epilogue never read their operand: c stands in for it.
+        var kind = KernelOf(epilogue);
+        var operand = kind == EpilogueKernel.None ? cv : backend.ViewOf(epilogue.Operand!, "epilogue operand").AsContiguous();
+        var kernels = KernelsFor(kind);
         var tilesN = (n + GemmKernels.TileCols - 1) / GemmKernels.TileCols;
         switch (VariantFor(m, n, k))
         {
             case GemmVariant.Strip1x4:
                 var strips = backend.Stride(m * tilesN);
-                strip1x4(strips.Stride, av, bv, cv, layout, strips);
+                kernels.Strip1x4(strips.Stride, av, bv, cv, operand, layout, strips);
                 break;
             case GemmVariant.Tile4x4:
                 var tiles = backend.Stride((m + GemmKernels.TileRows - 1) / GemmKernels.TileRows * tilesN);
-                tile4x4(tiles.Stride, av, bv, cv, layout, tiles);
+                kernels.Tile4x4(tiles.Stride, av, bv, cv, operand, layout, tiles);
                 break;
             case GemmVariant.Tiled32x32:
-                LaunchTiled<GemmTile32x32>(tiled32x32, av, bv, cv, layout);
+                LaunchTiled<GemmTile32x32>(kernels.Tiled32x32, av, bv, cv, operand, layout);
                 break;
             case GemmVariant.TiledSplitK32x32:
-                LaunchSplitK(av, bv, cv, layout);
+                LaunchSplitK(kernels.SplitKReduce, av, bv, cv, operand, layout);
                 break;
             case GemmVariant.Tiled64x64:
-                LaunchTiled<GemmTile64x64>(tiled64x64, av, bv, cv, layout);
+                LaunchTiled<GemmTile64x64>(kernels.Tiled64x64, av, bv, cv, operand, layout);
                 break;
             case GemmVariant.Tiled128x64:
-                LaunchTiled<GemmTile128x64>(tiled128x64, av, bv, cv, layout);
+                LaunchTiled<GemmTile128x64>(kernels.Tiled128x64, av, bv, cv, operand, layout);
                 break;
         }
     }
@@ -224,29 +236,70 @@ public sealed class GemmLauncher : IGemm, IDisposable
         workspace = null;
     }
 
-    private static Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>? LoadTiled<TShape>(Accelerator acc)
-        where TShape : struct, IGemmTileShape =>
+    private static EpilogueKernel KernelOf(GemmEpilogue epilogue) => epilogue switch
+    {
+        { IsIdentity: true } => EpilogueKernel.None,
+        { Kind: GemmEpilogueKind.BiasActivate, Activation: Backend.Activation.Identity } => EpilogueKernel.Bias,
+        { Kind: GemmEpilogueKind.BiasActivate, Activation: Backend.Activation.Sigmoid } => EpilogueKernel.BiasSigmoid,
+        { Kind: GemmEpilogueKind.ActivationBackward, Activation: Backend.Activation.Sigmoid } => EpilogueKernel.SigmoidBackward,
+        _ => throw new ArgumentOutOfRangeException(nameof(epilogue), epilogue, "no GEMM kernel for this epilogue"),
+    };
+
+    private EpilogueKernels KernelsFor(EpilogueKernel kind) =>
+        epilogueKernels[(int)kind] ??= kind switch
+        {
+            EpilogueKernel.None => Load<NoEpilogue>(),
+            EpilogueKernel.Bias => Load<BiasEpilogue>(),
+            EpilogueKernel.BiasSigmoid => Load<BiasSigmoidEpilogue>(),
+            EpilogueKernel.SigmoidBackward => Load<SigmoidBackwardEpilogue>(),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+        };
+
+    /// <summary>Whether this launcher loads <paramref name="variant"/>: every variant on a GPU, only the barrier-free ones (or the forced one) on the CPU accelerator.</summary>
+    private bool Loads(GemmVariant variant) => !backend.IsCpuAccelerator || forced == variant;
+
+    private EpilogueKernels Load<TEpilogue>() where TEpilogue : struct, IGemmEpilogue
+    {
+        var acc = backend.Accelerator;
+        return new EpilogueKernels(
+            acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GridStride>(
+                GemmKernels.Tile4x4<TEpilogue>),
+            acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GridStride>(
+                GemmKernels.Strip1x4<TEpilogue>),
+            Loads(GemmVariant.Tiled32x32) ? LoadTiled<GemmTile32x32, TEpilogue>(acc) : null,
+            Loads(GemmVariant.Tiled64x64) ? LoadTiled<GemmTile64x64, TEpilogue>(acc) : null,
+            Loads(GemmVariant.Tiled128x64) ? LoadTiled<GemmTile128x64, TEpilogue>(acc) : null,
+            tiledSplitK32x32 is not null
+                ? acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, int, int, GridStride>(
+                    GemmTiledKernels.SplitKReduce<TEpilogue>)
+                : null);
+    }
+
+    private static TiledKernel? LoadTiled<TShape, TEpilogue>(Accelerator acc)
+        where TShape : struct, IGemmTileShape
+        where TEpilogue : struct, IGemmEpilogue =>
         // A device whose groups are too small for the shape (the engine's CPU accelerator has 4 threads) cannot run it.
         GemmPolicy.GroupSize<TShape>() <= acc.MaxNumThreadsPerGroup
-            ? acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>(GemmTiledKernels.Tiled<TShape>)
+            ? acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>(GemmTiledKernels.Tiled<TShape, TEpilogue>)
             : null;
 
-    private void LaunchTiled<TShape>(Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>? kernel,
-        ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmLayout layout)
+    private void LaunchTiled<TShape>(TiledKernel? kernel, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> operand,
+        GemmLayout layout)
         where TShape : struct, IGemmTileShape
     {
         if (kernel is null)
             throw GroupsTooSmall<TShape>();
-        kernel(new KernelConfig(GemmPolicy.Blocks<TShape>(layout.M, layout.N), GemmPolicy.GroupSize<TShape>()), a, b, c, layout);
+        kernel(new KernelConfig(GemmPolicy.Blocks<TShape>(layout.M, layout.N), GemmPolicy.GroupSize<TShape>()), a, b, c, operand, layout);
     }
 
     /// <summary>
-    /// Slices of the K range into the workspace [slices, M, N], then c = alpha·(slot sums in slot order) + beta·c.
+    /// Slices of the K range into the workspace [slices, M, N], then c = epilogue(alpha·(slot sums in slot order) + beta·c).
     /// With beta = 0 the first slice's sums go straight into c, which saves a slot of workspace.
     /// </summary>
-    private void LaunchSplitK(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, GemmLayout layout)
+    private void LaunchSplitK(SplitKReduceKernel? reduce, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> operand,
+        GemmLayout layout)
     {
-        if (tiledSplitK32x32 is null || splitKReduce is null)
+        if (tiledSplitK32x32 is null || reduce is null)
             throw GroupsTooSmall<GemmTile32x32>();
         var (m, n, k) = (layout.M, layout.N, layout.K);
         var depth = forcedSliceDepth ?? GemmPolicy.SplitKSliceDepth(m, n, k, device);
@@ -257,7 +310,7 @@ public sealed class GemmLauncher : IGemm, IDisposable
         tiledSplitK32x32(new KernelConfig(GemmPolicy.Blocks<GemmTile32x32>(m, n) * slices, GemmPolicy.GroupSize<GemmTile32x32>()),
             a, b, c, partials, layout.RawSums(), depth, firstSliceInC);
         var g = backend.Stride(items);
-        splitKReduce(g.Stride, partials, c, slices, layout.Alpha, layout.Beta, firstSliceInC, g);
+        reduce(g.Stride, partials, c, operand, layout, slices, firstSliceInC, g);
     }
 
     /// <summary>At least <paramref name="length"/> floats of workspace, allocated through the backend so they are counted.</summary>
@@ -281,3 +334,15 @@ public sealed class GemmLauncher : IGemm, IDisposable
         new($"gemm {typeof(TShape).Name}: needs groups of {GemmPolicy.GroupSize<TShape>()} threads, " +
             $"'{backend.Name}' allows {backend.Accelerator.MaxNumThreadsPerGroup}");
 }
+
+/// <summary>
+/// The GEMM kernels of one epilogue; a shared-memory kernel is null where the launcher does not load it (the CPU
+/// accelerator, unless forced) or the device's groups are too small for it.
+/// </summary>
+internal sealed record EpilogueKernels(
+    Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GridStride> Tile4x4,
+    Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GridStride> Strip1x4,
+    TiledKernel? Tiled32x32,
+    TiledKernel? Tiled64x64,
+    TiledKernel? Tiled128x64,
+    SplitKReduceKernel? SplitKReduce);

@@ -1,5 +1,6 @@
 namespace ILGPUAE.MatVec;
 
+using ILGPUAE.Activation;
 using ILGPUAE.Backend;
 
 /// <summary>Double-precision CPU reference for <see cref="IGemm"/>; row-major, sums in double.</summary>
@@ -24,6 +25,36 @@ public static class GemmReference
                 }
                 c[i * n + j] = alpha * sum + (beta == 0 ? 0 : beta * c[i * n + j]);
             }
+        }
+    }
+
+    /// <summary>
+    /// c[M,N] = epilogue(alpha · op(a) · op(b) + beta · c): the product above, then <see cref="Epilogue"/>.
+    /// <paramref name="operand"/> is the bias [N] or the activation output y [M,N] (<see cref="GemmEpilogue"/>).
+    /// </summary>
+    public static void Gemm(Transpose transA, Transpose transB, int m, int n, int k,
+        double alpha, ReadOnlySpan<double> a, ReadOnlySpan<double> b, double beta, Span<double> c,
+        GemmEpilogueKind epilogue, Backend.Activation activation, ReadOnlySpan<double> operand)
+    {
+        Gemm(transA, transB, m, n, k, alpha, a, b, beta, c);
+        Epilogue(epilogue, activation, m, n, operand, c);
+    }
+
+    /// <summary>c[M,N] ← act(c + bias[N]) (<see cref="GemmEpilogueKind.BiasActivate"/>) or c ⊙ act′(y) (<see cref="GemmEpilogueKind.ActivationBackward"/>).</summary>
+    public static void Epilogue(GemmEpilogueKind epilogue, Backend.Activation activation, int m, int n, ReadOnlySpan<double> operand, Span<double> c)
+    {
+        switch (epilogue)
+        {
+            case GemmEpilogueKind.None:
+                break;
+            case GemmEpilogueKind.BiasActivate:
+                ActivationReference.BiasActivate(m, n, c, operand, activation);
+                break;
+            case GemmEpilogueKind.ActivationBackward:
+                ActivationReference.Backward(c, operand, activation);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(epilogue), epilogue, null);
         }
     }
 

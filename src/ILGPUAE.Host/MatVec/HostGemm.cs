@@ -7,6 +7,8 @@ using ILGPUAE.MatVec;
 /// <summary>
 /// <see cref="IGemm"/> on the host. Products go to one of three paths by shape: K = 1 (outer product),
 /// M = 1 (vector × matrix), else the cache-blocked GEMM with the micro-kernel <typeparamref name="TKernel"/>.
+/// An epilogue runs as a second pass of the host's activation kernels over c, which is still in cache for the DAE's
+/// products (what a fused store would save on a GPU, a memory round trip, costs little here).
 /// </summary>
 internal sealed unsafe class HostGemm<TKernel> : IGemm where TKernel : struct, IMicroKernel
 {
@@ -15,17 +17,38 @@ internal sealed unsafe class HostGemm<TKernel> : IGemm where TKernel : struct, I
     private readonly VectorMatrixJob vectorMatrix;
     private readonly OuterProductJob outerProduct;
     private readonly ColumnSumsJob columnSums;
+    private readonly IActivation activation;
 
-    public HostGemm(HostBackend backend, WorkerPool pool)
+    public HostGemm(HostBackend backend, WorkerPool pool, IActivation activation)
     {
         this.backend = backend;
+        this.activation = activation;
         blocked = new BlockedGemm<TKernel>(pool);
         vectorMatrix = new VectorMatrixJob(pool);
         outerProduct = new OuterProductJob(pool);
         columnSums = new ColumnSumsJob(pool);
     }
 
-    public void Gemm(Transpose transA, Transpose transB, float alpha, Tensor<float> a, Tensor<float> b, float beta, Tensor<float> c)
+    public void Gemm(Transpose transA, Transpose transB, float alpha, Tensor<float> a, Tensor<float> b, float beta, Tensor<float> c) =>
+        Gemm(transA, transB, alpha, a, b, beta, c, GemmEpilogue.None);
+
+    public void Gemm(Transpose transA, Transpose transB, float alpha, Tensor<float> a, Tensor<float> b, float beta, Tensor<float> c,
+        GemmEpilogue epilogue)
+    {
+        Shapes.Epilogue(epilogue, c);
+        Product(transA, transB, alpha, a, b, beta, c);
+        switch (epilogue.Kind)
+        {
+            case GemmEpilogueKind.BiasActivate:
+                activation.BiasActivate(c, epilogue.Operand!, epilogue.Activation);
+                break;
+            case GemmEpilogueKind.ActivationBackward:
+                activation.Backward(c, epilogue.Operand!, epilogue.Activation);
+                break;
+        }
+    }
+
+    private void Product(Transpose transA, Transpose transB, float alpha, Tensor<float> a, Tensor<float> b, float beta, Tensor<float> c)
     {
         var (m, n, k) = Shapes.Gemm(transA, transB, a, b, c);
         var pa = backend.PointerOf(a, nameof(a));

@@ -38,11 +38,17 @@ public sealed class ClassifierActivations : IDisposable
         {
             var layer = model.Layers[l];
             var a = views[l];
-            backend.Gemm.Gemm(Transpose.None, Transpose.Transposed, 1f, input, layer.Weights, 0f, a);
+            // A hidden layer is s(input·Wᵀ + b) in one launch; softmax needs whole rows, so the top layer's is a second one.
             if (l < last)
-                backend.Activation.BiasActivate(a, layer.Bias, Activation.Sigmoid);
+            {
+                backend.Gemm.Gemm(Transpose.None, Transpose.Transposed, 1f, input, layer.Weights, 0f, a,
+                    GemmEpilogue.BiasActivate(layer.Bias, Activation.Sigmoid));
+            }
             else
+            {
+                backend.Gemm.Gemm(Transpose.None, Transpose.Transposed, 1f, input, layer.Weights, 0f, a);
                 backend.Softmax.BiasSoftmax(a, layer.Bias);
+            }
             input = a;
         }
         return views[last];

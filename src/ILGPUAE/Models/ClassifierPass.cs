@@ -74,10 +74,10 @@ public sealed class ClassifierPass : IDisposable
             backend.Gemm.ColumnSums(delta, 0f, gb);
             if (l > FirstTrained)
             {
-                // δ_below = (δ·W) ⊙ a_below(1 − a_below).
+                // δ_below = (δ·W) ⊙ a_below(1 − a_below), in one launch.
                 var deltaBelow = deltaViews[l - 1 - FirstTrained];
-                backend.Gemm.Gemm(Transpose.None, Transpose.None, 1f, delta, layer.Weights, 0f, deltaBelow);
-                backend.Activation.Backward(deltaBelow, below, Activation.Sigmoid);
+                backend.Gemm.Gemm(Transpose.None, Transpose.None, 1f, delta, layer.Weights, 0f, deltaBelow,
+                    GemmEpilogue.ActivationBackward(below, Activation.Sigmoid));
             }
         }
     }

@@ -73,20 +73,18 @@ public sealed class TiedAutoencoder : IDisposable
         return model;
     }
 
-    /// <summary>y[B,hidden] = s(x[B,visible]·Wᵀ + b_hidden), launched on <paramref name="on"/> (default: the model's backend, or one of its lanes).</summary>
+    /// <summary>y[B,hidden] = s(x[B,visible]·Wᵀ + b_hidden), one GEMM with a bias + sigmoid epilogue, launched on <paramref name="on"/> (default: the model's backend, or one of its lanes).</summary>
     public void Encode(Tensor<float> x, Tensor<float> y, IBackend? on = null)
     {
         var backend = on ?? Backend;
-        backend.Gemm.Gemm(Transpose.None, Transpose.Transposed, 1f, x, Weights, 0f, y);
-        backend.Activation.BiasActivate(y, HiddenBias, Activation.Sigmoid);
+        backend.Gemm.Gemm(Transpose.None, Transpose.Transposed, 1f, x, Weights, 0f, y, GemmEpilogue.BiasActivate(HiddenBias, Activation.Sigmoid));
     }
 
-    /// <summary>z[B,visible] = s(y[B,hidden]·W + b_visible), launched on <paramref name="on"/> (default: the model's backend).</summary>
+    /// <summary>z[B,visible] = s(y[B,hidden]·W + b_visible), one GEMM with a bias + sigmoid epilogue, launched on <paramref name="on"/> (default: the model's backend).</summary>
     public void Decode(Tensor<float> y, Tensor<float> z, IBackend? on = null)
     {
         var backend = on ?? Backend;
-        backend.Gemm.Gemm(Transpose.None, Transpose.None, 1f, y, Weights, 0f, z);
-        backend.Activation.BiasActivate(z, VisibleBias, Activation.Sigmoid);
+        backend.Gemm.Gemm(Transpose.None, Transpose.None, 1f, y, Weights, 0f, z, GemmEpilogue.BiasActivate(VisibleBias, Activation.Sigmoid));
     }
 
     public void Dispose()

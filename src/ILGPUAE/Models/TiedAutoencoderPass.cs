@@ -91,8 +91,7 @@ public sealed class TiedAutoencoderPass : IDisposable
 
         // δz = ∂(mean loss)/∂(decoder pre-activation); δy = (δz·W) ⊙ y(1 − y).
         backend.Delta.SigmoidOutputDelta(loss, z, x, 1f / b, dz, losses);
-        backend.Gemm.Gemm(Transpose.None, Transpose.Transposed, 1f, dz, model.Weights, 0f, dy);
-        backend.Activation.Backward(dy, y, Activation.Sigmoid);
+        backend.Gemm.Gemm(Transpose.None, Transpose.Transposed, 1f, dz, model.Weights, 0f, dy, GemmEpilogue.ActivationBackward(y, Activation.Sigmoid));
 
         // ∂L/∂W = δyᵀ·x̃ (encoder) + yᵀ·δz (decoder, through Wᵀ).
         backend.Gemm.Gemm(Transpose.Transposed, Transpose.None, 1f, dy, xt, 0f, WeightGradient);

@@ -141,6 +141,15 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
                 // beta = 0 ignores c: NaN there must not reach the result.
                 failures.AddRange(Run(gemm, ta, tb, m, n, k, alpha: -0.5f, beta: 0f, oldC: float.NaN));
             }
+        // Each epilogue on one transpose pair, with beta = 0 (split-K's first slice in c) and beta ≠ 0 (every slice in the workspace).
+        failures.AddRange(Run(gemm, Transpose.None, Transpose.Transposed, m, n, k, alpha: 1f, beta: 0f, oldC: float.NaN,
+            (GemmEpilogueKind.BiasActivate, Activation.Sigmoid)));
+        failures.AddRange(Run(gemm, Transpose.Transposed, Transpose.None, m, n, k, alpha: 1.5f, beta: -0.75f, oldC: null,
+            (GemmEpilogueKind.BiasActivate, Activation.Identity)));
+        failures.AddRange(Run(gemm, Transpose.None, Transpose.None, m, n, k, alpha: 1f, beta: 0f, oldC: float.NaN,
+            (GemmEpilogueKind.ActivationBackward, Activation.Sigmoid)));
+        failures.AddRange(Run(gemm, Transpose.Transposed, Transpose.Transposed, m, n, k, alpha: -0.5f, beta: 0.5f, oldC: null,
+            (GemmEpilogueKind.ActivationBackward, Activation.Sigmoid)));
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
 
@@ -234,14 +243,16 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
     /// backends need no device.
     /// </summary>
     [Theory]
-    [InlineData(typeof(GemmTile32x32))]
-    [InlineData(typeof(GemmTile64x64))]
-    [InlineData(typeof(GemmTile128x64))]
-    public void TiledKernelCompilesForCudaAndOpenCl(Type shape)
+    [InlineData(typeof(GemmTile32x32), typeof(NoEpilogue))]
+    [InlineData(typeof(GemmTile64x64), typeof(NoEpilogue))]
+    [InlineData(typeof(GemmTile128x64), typeof(NoEpilogue))]
+    [InlineData(typeof(GemmTile32x32), typeof(BiasSigmoidEpilogue))]
+    [InlineData(typeof(GemmTile128x64), typeof(SigmoidBackwardEpilogue))]
+    public void TiledKernelCompilesForCudaAndOpenCl(Type shape, Type epilogue)
     {
         using var context = Context.Create(builder => builder.CPU().EnableAlgorithms());
         var entry = EntryPointDescription.FromExplicitlyGroupedKernel(
-            typeof(GemmTiledKernels).GetMethod(nameof(GemmTiledKernels.Tiled), BindingFlags.Public | BindingFlags.Static)!.MakeGenericMethod(shape));
+            typeof(GemmTiledKernels).GetMethod(nameof(GemmTiledKernels.Tiled), BindingFlags.Public | BindingFlags.Static)!.MakeGenericMethod(shape, epilogue));
 
         var ptx = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_70), CudaArchitecture.SM_70, CudaInstructionSet.ISA_70, nvvmAPI: null);
         var cuda = ((PTXCompiledKernel)ptx.Compile(entry, KernelSpecialization.Empty)).PTXAssembly;
@@ -274,7 +285,8 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         Assert.Equal(2, Count(((CLCompiledKernel)cl.Compile(sliced, KernelSpecialization.Empty)).Source, "work_group_barrier"));
 
         var reduce = EntryPointDescription.FromImplicitlyGroupedKernel(
-            typeof(GemmTiledKernels).GetMethod(nameof(GemmTiledKernels.SplitKReduce), BindingFlags.Public | BindingFlags.Static)!);
+            typeof(GemmTiledKernels).GetMethod(nameof(GemmTiledKernels.SplitKReduce), BindingFlags.Public | BindingFlags.Static)!
+                .MakeGenericMethod(typeof(BiasSigmoidEpilogue)));
         var reduceCuda = ((PTXCompiledKernel)ptx.Compile(reduce, KernelSpecialization.Empty)).PTXAssembly;
         Assert.DoesNotContain("bar.sync", reduceCuda);
         Assert.DoesNotContain("atom.", reduceCuda);
@@ -289,7 +301,8 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
     /// checks every index against its view, so a store outside c fails the run there.
     /// <paramref name="oldC"/>: c's old contents, if not random.
     /// </summary>
-    private IEnumerable<string> Run(GemmLauncher gemm, Transpose ta, Transpose tb, int m, int n, int k, float alpha, float beta, float? oldC)
+    private IEnumerable<string> Run(GemmLauncher gemm, Transpose ta, Transpose tb, int m, int n, int k, float alpha, float beta, float? oldC,
+        (GemmEpilogueKind Kind, Activation Activation) epilogue = default)
     {
         var backend = wide.Backend;
         var aShape = ta == Transpose.None ? (Rows: m, Cols: k) : (Rows: k, Cols: m);
@@ -303,11 +316,26 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         using var aView = aBuffer.Slice(1, aShape.Rows);
         using var bView = bBuffer.Slice(1, bShape.Rows);
         using var cView = cBuffer.Slice(1, m);
-        gemm.Gemm(ta, tb, alpha, aView, bView, beta, cView);
+        // The epilogue's operand: a bias [N] in [−2, 2], or an activation output y [M,N] in [0, 1], one row inside its buffer too.
+        var operand = epilogue.Kind switch
+        {
+            GemmEpilogueKind.BiasActivate => Values(n, 4).Select(v => 2 * v).ToArray(),
+            GemmEpilogueKind.ActivationBackward => Values(m * n, 5).Select(v => (v + 1) / 2).ToArray(),
+            _ => [],
+        };
+        using var operandBuffer = epilogue.Kind switch
+        {
+            GemmEpilogueKind.BiasActivate => PaddedVector(backend, operand),
+            GemmEpilogueKind.ActivationBackward => Padded(backend, operand, m, n),
+            _ => null,
+        };
+        using var operandView = operandBuffer?.Slice(1, epilogue.Kind == GemmEpilogueKind.BiasActivate ? n : m);
+        gemm.Gemm(ta, tb, alpha, aView, bView, beta, cView, new GemmEpilogue(epilogue.Kind, epilogue.Activation, operandView));
         backend.Synchronize();
 
         var expected = Array.ConvertAll(c, v => (double)v);
-        GemmReference.Gemm(ta, tb, m, n, k, alpha, Array.ConvertAll(a, v => (double)v), Array.ConvertAll(b, v => (double)v), beta, expected);
+        GemmReference.Gemm(ta, tb, m, n, k, alpha, Array.ConvertAll(a, v => (double)v), Array.ConvertAll(b, v => (double)v), beta, expected,
+            epilogue.Kind, epilogue.Activation, Array.ConvertAll(operand, v => (double)v));
         var actual = cView.ToArray();
         // Float sums of k products of magnitude ≤ 1 drift by about k·2⁻²⁴ at worst.
         var tolerance = 4e-7 * (k + 8);
@@ -315,7 +343,7 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         {
             if (!(Math.Abs(actual[i] - expected[i]) <= tolerance + 1e-4 * Math.Abs(expected[i])))
             {
-                yield return $"{gemm.VariantFor(m, n, k)} {ta}/{tb} M={m} N={n} K={k} alpha={alpha} beta={beta}: " +
+                yield return $"{gemm.VariantFor(m, n, k)} {ta}/{tb} {epilogue.Kind} {epilogue.Activation} M={m} N={n} K={k} alpha={alpha} beta={beta}: " +
                              $"c[{i / n},{i % n}] = {actual[i]}, reference {expected[i]}";
                 yield break;
             }
@@ -339,6 +367,14 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         gemm.Gemm(ta, tb, alpha, a, b, beta, c);
         backend.Synchronize();
         return c.ToArray();
+    }
+
+    /// <summary>A [length + 2] vector: a zero, the values, a zero.</summary>
+    private static Tensor<float> PaddedVector(IBackend backend, float[] values)
+    {
+        var t = backend.Allocate<float>(values.Length + 2);
+        t.CopyFrom([0f, .. values, 0f]);
+        return t;
     }
 
     private static Tensor<float> Padded(IBackend backend, float[] values, int rows, int cols)
