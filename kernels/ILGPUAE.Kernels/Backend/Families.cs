@@ -129,6 +129,12 @@ public interface ICorruption
     /// else x[m,j]. indices[m] is the dataset index of row m, so the mask does not depend on the batch.
     /// </summary>
     void Mask(Tensor<float> x, Tensor<int> indices, NoiseKey key, float probability, Tensor<float> destination);
+
+    /// <summary>
+    /// <see cref="Gather"/> and <see cref="Mask"/> in one pass: clean[m,:] = data[indices[m], :] and masked = the same
+    /// rows under the mask <see cref="Mask"/> draws, bit for bit; data [rows, N], indices [M], clean and masked [M,N].
+    /// </summary>
+    void GatherMask(Tensor<float> data, Tensor<int> indices, NoiseKey key, float probability, Tensor<float> clean, Tensor<float> masked);
 }
 
 /// <summary>Parameter updates (Optimizer family).</summary>

@@ -104,6 +104,13 @@ public static class Shapes
             throw new ArgumentException($"data {data.Shape} and destination {destination.Shape} must have the same row length");
     }
 
+    /// <summary>data [rows, N], indices [M], clean and masked [M,N].</summary>
+    public static void GatherMask(Tensor<float> data, Tensor<int> indices, Tensor<float> clean, Tensor<float> masked)
+    {
+        Gather(data, indices, clean);
+        RequireSame(clean, "clean", masked, "masked");
+    }
+
     /// <summary>x, destination [M,N], indices [M].</summary>
     public static void Mask(Tensor<float> x, Tensor<int> indices, Tensor<float> destination)
     {

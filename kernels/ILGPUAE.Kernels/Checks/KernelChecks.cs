@@ -71,6 +71,7 @@ public sealed class KernelChecks
             yield return Argmax(3, s);
             yield return Gather(s, 31, 1000);
             yield return Mask(s, 784, 0.25f);
+            yield return GatherMask(s, 784, 0.25f, rows: 1000);
             yield return Sgd(s * 31, 0f);
             yield return Sgd(s * 31, 0.9f);
         }
@@ -426,6 +427,25 @@ public sealed class KernelChecks
         var expected = new double[m * n];
         CorruptionReference.Mask(m, n, ToDouble(x), indices, key, probability, expected);
         return Compare($"mask p={probability}", $"M={m} N={n}", Download(tdst), expected, 0);
+    }
+
+    /// <summary>The fused gather + mask: both outputs must match the reference bit for bit (the worse is reported).</summary>
+    public CheckResult GatherMask(int m, int n, float probability, int rows)
+    {
+        var data = Uniform(rows * n, 0.01f, 1);
+        var indices = Enumerable.Range(0, m).Select(i => (int)(CounterRng.Hash32(seed, (uint)RngStream.Data, 98, (uint)i, 0) % (uint)rows)).ToArray();
+        var key = new NoiseKey(seed, RngStream.Mask, 5);
+        using var td = Upload(data, rows, n);
+        using var ti = UploadInts(indices);
+        using var tclean = backend.Allocate<float>(m, n);
+        using var tmasked = backend.Allocate<float>(m, n);
+        backend.Corruption.GatherMask(td, ti, key, probability, tclean, tmasked);
+        var clean = new double[m * n];
+        CorruptionReference.Gather(n, ToDouble(data), indices, clean);
+        var masked = new double[m * n];
+        CorruptionReference.Mask(m, n, clean, indices, key, probability, masked);
+        var name = $"gather+mask p={probability}";
+        return Worst(Compare(name, $"M={m} N={n}", Download(tclean), clean, 0), Compare(name, $"M={m} N={n}", Download(tmasked), masked, 0));
     }
 
     public CheckResult Sgd(int n, float momentum)

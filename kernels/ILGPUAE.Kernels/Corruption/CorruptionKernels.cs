@@ -29,6 +29,25 @@ public static class CorruptionKernels
             destination[i] = h < p.Threshold ? 0f : x[i];
         }
     }
+
+    /// <summary>
+    /// clean[m,j] = v and masked[m,j] = (Hash32(seed, stream, epoch, indices[m], j) &lt; threshold ? 0 : v), v = data[indices[m], j]:
+    /// <see cref="Gather"/> then <see cref="Mask"/> in one launch, each value read once.
+    /// </summary>
+    public static void GatherMask(Index1D index, ArrayView<float> data, ArrayView<int> indices, ArrayView<float> clean, ArrayView<float> masked,
+        MaskParameters p, GridStride g)
+    {
+        for (int i = index; i < g.Items; i += g.Stride)
+        {
+            var m = i / p.Columns;
+            var j = i - m * p.Columns;
+            var example = indices[m];
+            var v = data[(long)example * p.Columns + j];
+            clean[i] = v;
+            var h = CounterRng.Hash32(p.Seed, p.Stream, p.Epoch, (uint)example, (uint)j);
+            masked[i] = h < p.Threshold ? 0f : v;
+        }
+    }
 }
 
 /// <summary>The scalars of one masking launch.</summary>

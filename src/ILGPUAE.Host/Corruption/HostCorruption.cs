@@ -16,6 +16,7 @@ internal sealed unsafe class HostCorruption : ICorruption
     private readonly WorkerPool pool;
     private readonly GatherJob gather = new();
     private readonly MaskJob mask = new();
+    private readonly GatherMaskJob gatherMask = new();
 
     public HostCorruption(HostBackend backend, WorkerPool pool)
     {
@@ -29,10 +30,7 @@ internal sealed unsafe class HostCorruption : ICorruption
         var pd = backend.PointerOf(data, nameof(data));
         var pi = backend.PointerOf(indices, nameof(indices));
         var pdst = backend.PointerOf(destination, nameof(destination));
-        // A device kernel would read out of bounds; on the host that is memory corruption, so check first.
-        for (var m = 0; m < indices.Length; m++)
-            if ((uint)pi[m] >= (uint)data.Shape[0])
-                throw new ArgumentOutOfRangeException(nameof(indices), pi[m], $"index {m} is outside data's {data.Shape[0]} rows");
+        CheckIndices(pi, indices.Length, data.Shape[0]);
         gather.Set(pd, pi, pdst, destination.Shape[0], destination.Shape[1]);
         if (destination.Length > 0)
             pool.Run(gather, pool.PartsFor(destination.Length, MinimumCopiedPerPart));
@@ -45,6 +43,31 @@ internal sealed unsafe class HostCorruption : ICorruption
             key, CounterRng.BernoulliThreshold(probability), x.Shape[0], x.Shape[1]);
         if (x.Length > 0)
             pool.Run(mask, pool.PartsFor(x.Length, MinimumMaskedPerPart));
+    }
+
+    /// <summary>
+    /// Both at once: each row is gathered into clean, then masked from clean (still in L1) into masked: the very
+    /// <see cref="MaskJob"/> arithmetic, so the result is bit for bit that of <see cref="Gather"/> then <see cref="Mask"/>.
+    /// </summary>
+    public void GatherMask(Tensor<float> data, Tensor<int> indices, NoiseKey key, float probability, Tensor<float> clean, Tensor<float> masked)
+    {
+        Shapes.GatherMask(data, indices, clean, masked);
+        var pd = backend.PointerOf(data, nameof(data));
+        var pi = backend.PointerOf(indices, nameof(indices));
+        var pc = backend.PointerOf(clean, nameof(clean));
+        var pm = backend.PointerOf(masked, nameof(masked));
+        CheckIndices(pi, indices.Length, data.Shape[0]);
+        gatherMask.Set(pd, pi, pc, pm, key, CounterRng.BernoulliThreshold(probability), clean.Shape[0], clean.Shape[1]);
+        if (clean.Length > 0)
+            pool.Run(gatherMask, pool.PartsFor(clean.Length, MinimumMaskedPerPart));
+    }
+
+    /// <summary>A device kernel would read out of bounds; on the host that is memory corruption, so check first.</summary>
+    private static void CheckIndices(int* indices, int count, int rows)
+    {
+        for (var m = 0; m < count; m++)
+            if ((uint)indices[m] >= (uint)rows)
+                throw new ArgumentOutOfRangeException(nameof(indices), indices[m], $"index {m} is outside data's {rows} rows");
     }
 
     /// <summary>destination[m, :] = data[indices[m], :] for rows [start, end).</summary>
@@ -98,17 +121,53 @@ internal sealed unsafe class HostCorruption : ICorruption
         protected override void Run(int start, int end)
         {
             for (var m = start; m < end; m++)
+                MaskRow(x + (long)m * n, destination + (long)m * n, n, (uint)indices[m], key, threshold);
+        }
+
+        /// <summary>destination[j] = x[j], or 0 where the mask of (key, example, j) hits.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void MaskRow(float* x, float* destination, int n, uint example, NoiseKey key, ulong threshold)
+        {
+            for (var j = 0; j < n; j++)
             {
-                var example = (uint)indices[m];
-                var offset = (long)m * n;
-                for (var j = 0; j < n; j++)
-                {
-                    var h = CounterRng.Hash32(key.Seed, (uint)key.Stream, key.Epoch, example, (uint)j);
-                    // h < threshold ? 0f : x, without a branch: a coin-flip branch mispredicts a quarter of
-                    // the time and each miss throws away the hashes in flight (measured 2× slower).
-                    var keep = (int)~(((long)h - (long)threshold) >> 63);
-                    destination[offset + j] = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(x[offset + j]) & keep);
-                }
+                var h = CounterRng.Hash32(key.Seed, (uint)key.Stream, key.Epoch, example, (uint)j);
+                // h < threshold ? 0f : x, without a branch: a coin-flip branch mispredicts a quarter of
+                // the time and each miss throws away the hashes in flight (measured 2× slower).
+                var keep = (int)~(((long)h - (long)threshold) >> 63);
+                destination[j] = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(x[j]) & keep);
+            }
+        }
+    }
+
+    /// <summary>Rows [start, end): clean[m,:] = data[indices[m],:], then masked[m,:] = <see cref="MaskJob.MaskRow"/> of it.</summary>
+    private sealed class GatherMaskJob : RangeJob
+    {
+        private float* data, clean, masked;
+        private int* indices;
+        private NoiseKey key;
+        private ulong threshold;
+        private int n;
+
+        public void Set(float* data, int* indices, float* clean, float* masked, NoiseKey key, ulong threshold, int m, int n)
+        {
+            this.data = data;
+            this.indices = indices;
+            this.clean = clean;
+            this.masked = masked;
+            this.key = key;
+            this.threshold = threshold;
+            this.n = n;
+            Count = m;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        protected override void Run(int start, int end)
+        {
+            for (var m = start; m < end; m++)
+            {
+                var row = clean + (long)m * n;
+                new ReadOnlySpan<float>(data + (long)indices[m] * n, n).CopyTo(new Span<float>(row, n));
+                MaskJob.MaskRow(row, masked + (long)m * n, n, (uint)indices[m], key, threshold);
             }
         }
     }

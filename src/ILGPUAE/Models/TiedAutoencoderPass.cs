@@ -84,8 +84,7 @@ public sealed class TiedAutoencoderPass : IDisposable
         var b = indices.Length;
         var (x, xt, y, z, dz, dy) = Rows(b);
 
-        backend.Corruption.Gather(data, indices, x);
-        backend.Corruption.Mask(x, indices, noise, corruption, xt);
+        backend.Corruption.GatherMask(data, indices, noise, corruption, x, xt);
         model.Encode(xt, y, backend);
         model.Decode(y, z, backend);
 
