@@ -74,6 +74,12 @@ public interface IGemm
 
     /// <summary>sums[N] = beta · sums + Σ_m a[m, n] for a [M,N] (bias gradients). beta = 0 ignores old contents.</summary>
     void ColumnSums(Tensor<float> a, float beta, Tensor<float> sums);
+
+    /// <summary>
+    /// Two column sums in one launch (a layer pair's bias gradients): sums[N] = beta · sums + Σ_m a[m, n] for a [M,N]
+    /// and sums2[N2] = beta · sums2 + Σ_m a2[m, n] for a2 [M2,N2].
+    /// </summary>
+    void ColumnSums(Tensor<float> a, Tensor<float> a2, float beta, Tensor<float> sums, Tensor<float> sums2);
 }
 
 /// <summary>Element-wise activations (Activation family).</summary>

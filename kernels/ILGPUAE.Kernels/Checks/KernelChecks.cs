@@ -58,6 +58,8 @@ public sealed class KernelChecks
                 yield return result;
             yield return ColumnSums(s, 33);
             yield return ColumnSums(3, s);
+            yield return ColumnSumsPair(s, 33, 31);
+            yield return ColumnSumsPair(3, s, 17);
             yield return BiasActivate(Backend.Activation.Sigmoid, s, 33);
             yield return BiasActivate(Backend.Activation.Identity, 3, s);
             yield return ActivationBackward(Backend.Activation.Sigmoid, s, 31);
@@ -298,6 +300,26 @@ public sealed class KernelChecks
         var expected = ToDouble(sums);
         GemmReference.ColumnSums(m, n, ToDouble(a), 1.0, expected);
         return Compare("column sums", $"M={m} N={n}", Download(ts), expected, 4e-7 * (m + 8));
+    }
+
+    /// <summary>Both column sums of a [M,N] and a2 [M,N2] in one call (beta = 1 keeps the old sums); the worse is reported.</summary>
+    public CheckResult ColumnSumsPair(int m, int n, int n2)
+    {
+        var a = Uniform(m * n, -1, 1);
+        var a2 = Uniform(m * n2, -1, 1);
+        var sums = Uniform(n, -1, 1);
+        var sums2 = Uniform(n2, -1, 1);
+        using var ta = Upload(a, m, n);
+        using var ta2 = Upload(a2, m, n2);
+        using var ts = Upload(sums, n);
+        using var ts2 = Upload(sums2, n2);
+        backend.Gemm.ColumnSums(ta, ta2, 1f, ts, ts2);
+        var (expected, expected2) = (ToDouble(sums), ToDouble(sums2));
+        GemmReference.ColumnSums(m, n, ToDouble(a), 1.0, expected);
+        GemmReference.ColumnSums(m, n2, ToDouble(a2), 1.0, expected2);
+        var size = $"M={m} N={n} N2={n2}";
+        return Worst(Compare("column sums pair", size, Download(ts), expected, 4e-7 * (m + 8)),
+            Compare("column sums pair", size, Download(ts2), expected2, 4e-7 * (m + 8)));
     }
 
     public CheckResult BiasActivate(Backend.Activation activation, int m, int n)

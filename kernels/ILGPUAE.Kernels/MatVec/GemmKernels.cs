@@ -44,6 +44,9 @@ public readonly struct GemmLayout
     public GemmLayout RawSums() => new(M, N, K, ARow, ACol, BRow, BCol, alpha: 1f, beta: 0f);
 }
 
+/// <summary>The sizes of <see cref="GemmKernels.ColumnSums"/>: a [Rows, Columns], a2 [Rows2, the rest of the grid's columns].</summary>
+public readonly record struct ColumnSumsLayout(int Rows, int Columns, int Rows2, float Beta);
+
 /// <summary>Four running sums of one output row; the kernels' register block.</summary>
 internal struct Accumulator4
 {
@@ -208,16 +211,33 @@ public static class GemmKernels
         c[at] = default(TEpilogue).Apply(l.Alpha * sum + old, operand, at, j);
     }
 
-    /// <summary>sums[j] = beta·sums[j] + Σ_i a[i, j]; a column per thread (grid-stride), a is [rows, sums.Length].</summary>
-    public static void ColumnSums(Index1D index, ArrayView<float> a, ArrayView<float> sums, int rows, float beta, GridStride g)
+    /// <summary>
+    /// Column sums of two matrices in one launch, a column per thread (grid-stride over the N + N2 columns):
+    /// sums[j] = beta·sums[j] + Σ_i a[i, j] for a [rows, N] (N = <paramref name="columns"/>), then
+    /// sums2[j] = beta·sums2[j] + Σ_i a2[i, j] for a2 [rows2, N2] (N2 = g.Items − N; 0 for a single matrix).
+    /// </summary>
+    public static void ColumnSums(Index1D index, ArrayView<float> a, ArrayView<float> sums, ArrayView<float> a2, ArrayView<float> sums2,
+        ColumnSumsLayout l, GridStride g)
     {
-        for (int j = index; j < g.Items; j += g.Stride)
+        for (int t = index; t < g.Items; t += g.Stride)
         {
-            var sum = 0f;
-            for (var i = 0; i < rows; i++)
-                sum += a[(long)i * g.Items + j];
-            sums[j] = sum + (beta == 0f ? 0f : beta * sums[j]);
+            if (t < l.Columns)
+                sums[t] = ColumnSum(a, l.Rows, l.Columns, t) + (l.Beta == 0f ? 0f : l.Beta * sums[t]);
+            else
+            {
+                var j = t - l.Columns;
+                sums2[j] = ColumnSum(a2, l.Rows2, g.Items - l.Columns, j) + (l.Beta == 0f ? 0f : l.Beta * sums2[j]);
+            }
         }
+    }
+
+    /// <summary>Σ_i a[i, j] for a [rows, columns], in row order.</summary>
+    private static float ColumnSum(ArrayView<float> a, int rows, int columns, int j)
+    {
+        var sum = 0f;
+        for (var i = 0; i < rows; i++)
+            sum += a[(long)i * columns + j];
+        return sum;
     }
 }
 

@@ -137,7 +137,7 @@ public sealed class GemmLauncher : IGemm, IDisposable
     private readonly GemmDevice device;
     private readonly GemmVariant? forced;
     private readonly int? forcedSliceDepth;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, GridStride> columnSums;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ColumnSumsLayout, GridStride> columnSums;
 
     // Split-K's first pass stores raw sums, so it has no epilogue; loaded only where it can run (never on the CPU
     // accelerator unless a test forces it).
@@ -167,7 +167,8 @@ public sealed class GemmLauncher : IGemm, IDisposable
         forcedSliceDepth = sliceDepth;
         var acc = backend.Accelerator;
         device = GemmDevice.Of(backend);
-        columnSums = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float, GridStride>(GemmKernels.ColumnSums);
+        columnSums = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ColumnSumsLayout, GridStride>(
+            GemmKernels.ColumnSums);
         if (Loads(GemmVariant.TiledSplitK32x32) && GemmPolicy.GroupSize<GemmTile32x32>() <= acc.MaxNumThreadsPerGroup)
             tiledSplitK32x32 = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, int, int>(
                 GemmTiledKernels.TiledSplitK<GemmTile32x32>);
@@ -227,7 +228,28 @@ public sealed class GemmLauncher : IGemm, IDisposable
         if (sums.Length == 0)
             return;
         var g = backend.Stride(sums.Length);
-        columnSums(g.Stride, backend.ViewOf(a, nameof(a)).AsContiguous(), backend.ViewOf(sums, nameof(sums)).AsContiguous(), a.Shape[0], beta, g);
+        var av = backend.ViewOf(a, nameof(a)).AsContiguous();
+        var sv = backend.ViewOf(sums, nameof(sums)).AsContiguous();
+        // No second matrix: the grid covers a's columns only, and a, sums stand in for a2, sums2.
+        columnSums(g.Stride, av, sv, av, sv, new ColumnSumsLayout(a.Shape[0], sums.Length, 0, beta), g);
+    }
+
+    public void ColumnSums(Tensor<float> a, Tensor<float> a2, float beta, Tensor<float> sums, Tensor<float> sums2)
+    {
+        Shapes.ColumnSums(a, sums);
+        Shapes.ColumnSums(a2, sums2);
+        var columns = sums.Length + sums2.Length;
+        if (columns == 0)
+            return;
+        var g = backend.Stride(columns);
+        // An empty matrix lends the other's views (the grid never reaches its columns): a zero-length view is not passed.
+        var first = sums.Length > 0
+            ? (A: backend.ViewOf(a, nameof(a)).AsContiguous(), Sums: backend.ViewOf(sums, nameof(sums)).AsContiguous())
+            : (A: backend.ViewOf(a2, nameof(a2)).AsContiguous(), Sums: backend.ViewOf(sums2, nameof(sums2)).AsContiguous());
+        var second = sums2.Length > 0
+            ? (A: backend.ViewOf(a2, nameof(a2)).AsContiguous(), Sums: backend.ViewOf(sums2, nameof(sums2)).AsContiguous())
+            : first;
+        columnSums(g.Stride, first.A, first.Sums, second.A, second.Sums, new ColumnSumsLayout(a.Shape[0], sums.Length, a2.Shape[0], beta), g);
     }
 
     public void Dispose()

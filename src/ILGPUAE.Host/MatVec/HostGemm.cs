@@ -83,4 +83,13 @@ internal sealed unsafe class HostGemm<TKernel> : IGemm where TKernel : struct, I
         if (sums.Length > 0)
             columnSums.Sum(a.Shape[0], a.Shape[1], pa, beta, ps);
     }
+
+    /// <summary>Two passes of the column-sums job: a host call costs no launch.</summary>
+    public void ColumnSums(Tensor<float> a, Tensor<float> a2, float beta, Tensor<float> sums, Tensor<float> sums2)
+    {
+        Shapes.ColumnSums(a, sums);
+        Shapes.ColumnSums(a2, sums2);
+        ColumnSums(a, beta, sums);
+        ColumnSums(a2, beta, sums2);
+    }
 }

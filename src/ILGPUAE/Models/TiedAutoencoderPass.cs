@@ -12,7 +12,9 @@ public sealed class TiedAutoencoderPass : IDisposable
 {
     private readonly TiedAutoencoder model;
     private readonly IBackend backend;
-    private readonly Tensor<float> clean, corrupted, hidden, output, outputDelta, hiddenDelta;
+    // [δy; y] [2·maxBatch, hidden] and [x̃; δz] [2·maxBatch, visible]: for a batch of b, rows [0, b) and [b, 2b), so
+    // ∂W = δyᵀ·x̃ + yᵀ·δz is one product over a depth of 2b (see ForwardBackward).
+    private readonly Tensor<float> clean, output, hiddenStack, visibleStack;
     private readonly Tensor<float>[] gradients;
     private readonly RowViews full;
     private RowViews? partial;
@@ -25,24 +27,29 @@ public sealed class TiedAutoencoderPass : IDisposable
         var b = backend;
         MaxBatch = maxBatch;
         clean = b.Allocate<float>(maxBatch, model.Visible);
-        corrupted = b.Allocate<float>(maxBatch, model.Visible);
-        hidden = b.Allocate<float>(maxBatch, model.Hidden);
         output = b.Allocate<float>(maxBatch, model.Visible);
-        outputDelta = b.Allocate<float>(maxBatch, model.Visible);
-        hiddenDelta = b.Allocate<float>(maxBatch, model.Hidden);
+        hiddenStack = b.Allocate<float>(2 * maxBatch, model.Hidden);
+        visibleStack = b.Allocate<float>(2 * maxBatch, model.Visible);
         WeightGradient = b.Allocate<float>(model.Hidden, model.Visible);
         HiddenBiasGradient = b.Allocate<float>(model.Hidden);
         VisibleBiasGradient = b.Allocate<float>(model.Visible);
         gradients = [WeightGradient, HiddenBiasGradient, VisibleBiasGradient];
-        full = new RowViews(clean, corrupted, hidden, output, outputDelta, hiddenDelta);
+        full = RowViews.Of(maxBatch, clean, output, hiddenStack, visibleStack);
     }
 
-    /// <summary>The first b rows of every activation buffer; made once per batch size, so a step allocates nothing.</summary>
-    private sealed record RowViews(Tensor<float> X, Tensor<float> Xt, Tensor<float> Y, Tensor<float> Z, Tensor<float> Dz, Tensor<float> Dy)
+    /// <summary>
+    /// The activations of a batch of b rows, views made once per batch size (so a step allocates nothing): x, z the first
+    /// b rows of their buffers; x̃, δz rows [0, b) and [b, 2b) of the visible stack, δy, y those of the hidden stack;
+    /// DyY = [δy; y] and XtDz = [x̃; δz], their first 2b rows.
+    /// </summary>
+    private sealed record RowViews(Tensor<float> X, Tensor<float> Xt, Tensor<float> Y, Tensor<float> Z, Tensor<float> Dz, Tensor<float> Dy,
+        Tensor<float> DyY, Tensor<float> XtDz)
     {
         public int Rows => X.Rows;
 
-        public RowViews Take(int b) => new(X.Slice(0, b), Xt.Slice(0, b), Y.Slice(0, b), Z.Slice(0, b), Dz.Slice(0, b), Dy.Slice(0, b));
+        public static RowViews Of(int b, Tensor<float> clean, Tensor<float> output, Tensor<float> hiddenStack, Tensor<float> visibleStack) =>
+            new(clean.Slice(0, b), visibleStack.Slice(0, b), hiddenStack.Slice(b, b), output.Slice(0, b), visibleStack.Slice(b, b),
+                hiddenStack.Slice(0, b), hiddenStack.Slice(0, 2 * b), visibleStack.Slice(0, 2 * b));
     }
 
     private RowViews Rows(int b)
@@ -50,7 +57,7 @@ public sealed class TiedAutoencoderPass : IDisposable
         if (b == MaxBatch)
             return full;
         if (partial?.Rows != b)
-            partial = full.Take(b);
+            partial = RowViews.Of(b, clean, output, hiddenStack, visibleStack);
         return partial;
     }
 
@@ -60,7 +67,7 @@ public sealed class TiedAutoencoderPass : IDisposable
     /// This pass's code, output and output-delta buffers as an evaluator's scratch, when they have at least
     /// <paramref name="rows"/> rows (else null): a trainer evaluates between steps, while they are idle.
     /// </summary>
-    public ReconstructionScratch? Scratch(int rows) => rows <= MaxBatch ? new ReconstructionScratch(hidden, output, outputDelta) : null;
+    public ReconstructionScratch? Scratch(int rows) => rows <= MaxBatch ? new ReconstructionScratch(hiddenStack, output, visibleStack) : null;
 
     /// <summary>The backend this pass launches on.</summary>
     public IBackend Backend => backend;
@@ -82,7 +89,7 @@ public sealed class TiedAutoencoderPass : IDisposable
     public void ForwardBackward(Tensor<float> data, Tensor<int> indices, NoiseKey noise, float corruption, LossKind loss, Tensor<float> losses)
     {
         var b = indices.Length;
-        var (x, xt, y, z, dz, dy) = Rows(b);
+        var (x, xt, y, z, dz, dy, dyY, xtDz) = Rows(b);
 
         backend.Corruption.GatherMask(data, indices, noise, corruption, x, xt);
         model.Encode(xt, y, backend);
@@ -92,16 +99,15 @@ public sealed class TiedAutoencoderPass : IDisposable
         backend.Delta.SigmoidOutputDelta(loss, z, x, 1f / b, dz, losses);
         backend.Gemm.Gemm(Transpose.None, Transpose.Transposed, 1f, dz, model.Weights, 0f, dy, GemmEpilogue.ActivationBackward(y, Activation.Sigmoid));
 
-        // ∂L/∂W = δyᵀ·x̃ (encoder) + yᵀ·δz (decoder, through Wᵀ).
-        backend.Gemm.Gemm(Transpose.Transposed, Transpose.None, 1f, dy, xt, 0f, WeightGradient);
-        backend.Gemm.Gemm(Transpose.Transposed, Transpose.None, 1f, y, dz, 1f, WeightGradient);
-        backend.Gemm.ColumnSums(dy, 0f, HiddenBiasGradient);
-        backend.Gemm.ColumnSums(dz, 0f, VisibleBiasGradient);
+        // ∂L/∂W = δyᵀ·x̃ (encoder) + yᵀ·δz (decoder, through Wᵀ) = [δy; y]ᵀ·[x̃; δz]: one product over the 2b stacked rows,
+        // so the two contributions are summed in registers and ∂W is written once.
+        backend.Gemm.Gemm(Transpose.Transposed, Transpose.None, 1f, dyY, xtDz, 0f, WeightGradient);
+        backend.Gemm.ColumnSums(dy, dz, 0f, HiddenBiasGradient, VisibleBiasGradient);
     }
 
     public void Dispose()
     {
-        foreach (var t in new[] { clean, corrupted, hidden, output, outputDelta, hiddenDelta, WeightGradient, HiddenBiasGradient, VisibleBiasGradient })
+        foreach (var t in new[] { clean, output, hiddenStack, visibleStack, WeightGradient, HiddenBiasGradient, VisibleBiasGradient })
             t.Dispose();
     }
 }
