@@ -58,10 +58,10 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider
         pool = new WorkerPool(threads);
         if (kernel == HostGemmKernel.Auto)
             kernel = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? HostGemmKernel.Vector512 : HostGemmKernel.Portable;
-        Activation = new HostActivation(this, pool);
+        var activation = new HostActivation(this, pool);
         (Gemm, var tile) = kernel == HostGemmKernel.Vector512
-            ? ((IGemm)new HostGemm<Tile10x32>(this, pool, Activation), Tile10x32.Description)
-            : (new HostGemm<TilePortable>(this, pool, Activation), TilePortable.Description);
+            ? ((IGemm)new HostGemm<Tile10x32>(this, pool, activation), Tile10x32.Description)
+            : (new HostGemm<TilePortable>(this, pool, activation), TilePortable.Description);
         this.kernel = kernel;
         Name = $"host: {threads} {(threads == 1 ? "core" : "cores")}, {tile}";
         Delta = new HostDelta(this, pool);
@@ -85,7 +85,6 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider
     public long AllocatedBytes => Interlocked.Read(ref allocatedBytes);
 
     public IGemm Gemm { get; }
-    public IActivation Activation { get; }
     public IDelta Delta { get; }
     public ISoftmax Softmax { get; }
     public ICorruption Corruption { get; }

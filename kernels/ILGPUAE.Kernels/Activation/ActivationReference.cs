@@ -2,7 +2,7 @@ namespace ILGPUAE.Activation;
 
 using ILGPUAE.Backend;
 
-/// <summary>Double-precision reference for <see cref="IActivation"/>.</summary>
+/// <summary>Double-precision reference for the activations GEMM epilogues apply (<see cref="GemmEpilogue"/>).</summary>
 public static class ActivationReference
 {
     public static double Sigmoid(double a) => 1.0 / (1.0 + Math.Exp(-a));

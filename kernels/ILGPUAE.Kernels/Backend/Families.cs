@@ -82,16 +82,6 @@ public interface IGemm
     void ColumnSums(Tensor<float> a, Tensor<float> a2, float beta, Tensor<float> sums, Tensor<float> sums2);
 }
 
-/// <summary>Element-wise activations (Activation family).</summary>
-public interface IActivation
-{
-    /// <summary>x[M,N] ← act(x + bias[N]), in place.</summary>
-    void BiasActivate(Tensor<float> x, Tensor<float> bias, Activation activation);
-
-    /// <summary>grad[M,N] ← grad ⊙ act′, where act′ is expressed through the activation's output y[M,N].</summary>
-    void Backward(Tensor<float> grad, Tensor<float> y, Activation activation);
-}
-
 /// <summary>Output deltas and per-example losses (Delta family).</summary>
 public interface IDelta
 {

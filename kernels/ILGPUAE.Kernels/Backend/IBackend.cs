@@ -20,7 +20,6 @@ public interface IBackend : IDisposable
     void Synchronize();
 
     IGemm Gemm { get; }
-    IActivation Activation { get; }
     IDelta Delta { get; }
     ISoftmax Softmax { get; }
     ICorruption Corruption { get; }

@@ -27,7 +27,6 @@ public sealed class IlgpuBackend : IBackend
         Accelerator = accelerator;
         Name = name;
         Gemm = new GemmLauncher(this);
-        Activation = new ActivationLauncher(this);
         Delta = new DeltaLauncher(this);
         Softmax = new SoftmaxLauncher(this);
         Corruption = new CorruptionLauncher(this);
@@ -45,7 +44,6 @@ public sealed class IlgpuBackend : IBackend
     public long AllocatedBytes => Interlocked.Read(ref allocatedBytes);
 
     public IGemm Gemm { get; }
-    public IActivation Activation { get; }
     public IDelta Delta { get; }
     public ISoftmax Softmax { get; }
     public ICorruption Corruption { get; }

@@ -84,13 +84,13 @@ public readonly struct BiasEpilogue : IGemmEpilogue
     public float Apply(float value, ArrayView<float> operand, long at, int column) => value + operand[column];
 }
 
-/// <summary>c = sigmoid(value + bias[column]), as <see cref="ILGPUAE.Activation.ActivationKernels.BiasSigmoid"/> computes it.</summary>
+/// <summary>c = sigmoid(value + bias[column]).</summary>
 public readonly struct BiasSigmoidEpilogue : IGemmEpilogue
 {
     public float Apply(float value, ArrayView<float> operand, long at, int column) => ILGPUAE.Activation.ActivationKernels.Sigmoid(value + operand[column]);
 }
 
-/// <summary>c = value · y(1 − y) with y = operand[at], as <see cref="ILGPUAE.Activation.ActivationKernels.SigmoidBackward"/> computes it.</summary>
+/// <summary>c = value · y(1 − y) with y = operand[at]: the sigmoid's derivative written through its output.</summary>
 public readonly struct SigmoidBackwardEpilogue : IGemmEpilogue
 {
     public float Apply(float value, ArrayView<float> operand, long at, int column)

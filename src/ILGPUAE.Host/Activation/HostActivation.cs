@@ -6,8 +6,11 @@ using ILGPUAE.Activation;
 using ILGPUAE.Backend;
 using ILGPUAE.Host.Threading;
 
-/// <summary><see cref="IActivation"/> on the host: Vector512 loops, rows (or element ranges) split across the pool.</summary>
-internal sealed unsafe class HostActivation : IActivation
+/// <summary>
+/// The host's GEMM epilogues (<see cref="GemmEpilogue"/>), run after its product: Vector512 loops, rows (or element ranges)
+/// split across the pool.
+/// </summary>
+internal sealed unsafe class HostActivation
 {
     private const long MinimumElementsPerPart = 1 << 14;
 

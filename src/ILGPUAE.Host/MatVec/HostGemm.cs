@@ -1,6 +1,7 @@
 namespace ILGPUAE.Host.MatVec;
 
 using ILGPUAE.Backend;
+using ILGPUAE.Host.Activation;
 using ILGPUAE.Host.Threading;
 using ILGPUAE.MatVec;
 
@@ -17,9 +18,9 @@ internal sealed unsafe class HostGemm<TKernel> : IGemm where TKernel : struct, I
     private readonly VectorMatrixJob vectorMatrix;
     private readonly OuterProductJob outerProduct;
     private readonly ColumnSumsJob columnSums;
-    private readonly IActivation activation;
+    private readonly HostActivation activation;
 
-    public HostGemm(HostBackend backend, WorkerPool pool, IActivation activation)
+    public HostGemm(HostBackend backend, WorkerPool pool, HostActivation activation)
     {
         this.backend = backend;
         this.activation = activation;

@@ -44,11 +44,14 @@ public sealed class HostAllocationTests
     public void LengthCheckStillNamesTheShapesWhenItFails()
     {
         using var backend = new HostBackend(threads: 1);
+        using var a = backend.Allocate<float>(4, 3);
+        using var w = backend.Allocate<float>(6, 3);
         using var x = backend.Allocate<float>(4, 6);
         using var bias = backend.Allocate<float>(5);
 
-        var e = Assert.Throws<ArgumentException>(() => backend.Activation.BiasActivate(x, bias, Activation.Sigmoid));
+        var e = Assert.Throws<ArgumentException>(() =>
+            backend.Gemm.Gemm(Transpose.None, Transpose.Transposed, 1f, a, w, 0f, x, GemmEpilogue.BiasActivate(bias, Activation.Sigmoid)));
 
-        Assert.Contains("bias has shape [5], expected 6 elements (one per column of x [4, 6])", e.Message);
+        Assert.Contains("bias has shape [5], expected 6 elements (one per column of c [4, 6])", e.Message);
     }
 }
