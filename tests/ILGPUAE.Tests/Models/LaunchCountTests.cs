@@ -1,0 +1,96 @@
+namespace ILGPUAE.Tests.Models;
+
+using ILGPUAE.Backend;
+using ILGPUAE.Models;
+using ILGPUAE.Random;
+using ILGPUAE.Tests.Kernels;
+
+/// <summary>
+/// How many launcher calls one minibatch step makes. On ILGPU's CPU accelerator each call is one kernel launch
+/// (no product splits K there); on a GPU a split-K product adds its reduction.
+/// </summary>
+[Collection(CpuAcceleratorCollection.Name)]
+public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
+{
+    [Fact]
+    public void ADaeForwardBackwardIsSevenLaunches()
+    {
+        using var backend = new CountingBackend(fixture.Backend);
+        using var model = TiedAutoencoder.Create(backend, 37, 11, seed: 3);
+        using var pass = new TiedAutoencoderPass(model, 5);
+        using var data = backend.Allocate<float>(9, 37);
+        using var indices = backend.Allocate<int>(5);
+        using var losses = backend.Allocate<float>(5);
+        indices.CopyFrom([8, 0, 3, 3, 6]);
+
+        pass.ForwardBackward(data, indices, new NoiseKey(3, RngStream.Mask, 0), 0.25f, LossKind.CrossEntropy, losses);
+
+        // GatherMask; encode and decode, each with its bias + sigmoid; the output delta; the hidden delta with its
+        // sigmoid′; ∂W as one product; both bias gradients in one column-sums launch.
+        Assert.Equal(["GatherMask", "Gemm", "Gemm", "SigmoidOutputDelta", "Gemm", "Gemm", "ColumnSums"], backend.Calls);
+    }
+
+    /// <summary>The wrapped backend with every family call recorded by name; tensors and kernels are the wrapped backend's.</summary>
+    private sealed class CountingBackend(IBackend inner) : IBackend, IGemm, IDelta, ISoftmax, ICorruption, IOptimizer
+    {
+        public List<string> Calls { get; } = [];
+
+        public string Name => inner.Name;
+        public long AllocatedBytes => inner.AllocatedBytes;
+        public Tensor<T> Allocate<T>(params int[] shape) where T : unmanaged => inner.Allocate<T>(shape);
+        public void Synchronize() => inner.Synchronize();
+        public IGemm Gemm => this;
+        public IDelta Delta => this;
+        public ISoftmax Softmax => this;
+        public ICorruption Corruption => this;
+        public IOptimizer Optimizer => this;
+        public ISampleSgd? SampleSgd => null;
+
+        // The fixture owns the wrapped backend.
+        public void Dispose()
+        {
+        }
+
+        void IGemm.Gemm(Transpose transA, Transpose transB, float alpha, Tensor<float> a, Tensor<float> b, float beta, Tensor<float> c) =>
+            Record(nameof(IGemm.Gemm), () => inner.Gemm.Gemm(transA, transB, alpha, a, b, beta, c));
+
+        void IGemm.Gemm(Transpose transA, Transpose transB, float alpha, Tensor<float> a, Tensor<float> b, float beta, Tensor<float> c, GemmEpilogue epilogue) =>
+            Record(nameof(IGemm.Gemm), () => inner.Gemm.Gemm(transA, transB, alpha, a, b, beta, c, epilogue));
+
+        void IGemm.ColumnSums(Tensor<float> a, float beta, Tensor<float> sums) =>
+            Record(nameof(IGemm.ColumnSums), () => inner.Gemm.ColumnSums(a, beta, sums));
+
+        void IGemm.ColumnSums(Tensor<float> a, Tensor<float> a2, float beta, Tensor<float> sums, Tensor<float> sums2) =>
+            Record(nameof(IGemm.ColumnSums), () => inner.Gemm.ColumnSums(a, a2, beta, sums, sums2));
+
+        void IDelta.SigmoidOutputDelta(LossKind loss, Tensor<float> z, Tensor<float> x, float scale, Tensor<float> delta, Tensor<float> losses) =>
+            Record(nameof(IDelta.SigmoidOutputDelta), () => inner.Delta.SigmoidOutputDelta(loss, z, x, scale, delta, losses));
+
+        void ISoftmax.BiasSoftmax(Tensor<float> x, Tensor<float> bias) =>
+            Record(nameof(ISoftmax.BiasSoftmax), () => inner.Softmax.BiasSoftmax(x, bias));
+
+        void ISoftmax.CrossEntropyDelta(Tensor<float> z, Tensor<int> labels, float scale, Tensor<float> delta, Tensor<float> losses) =>
+            Record(nameof(ISoftmax.CrossEntropyDelta), () => inner.Softmax.CrossEntropyDelta(z, labels, scale, delta, losses));
+
+        void ISoftmax.Argmax(Tensor<float> scores, Tensor<int> labels, Tensor<int> predictions, Tensor<int> correct) =>
+            Record(nameof(ISoftmax.Argmax), () => inner.Softmax.Argmax(scores, labels, predictions, correct));
+
+        void ICorruption.Gather(Tensor<float> data, Tensor<int> indices, Tensor<float> destination) =>
+            Record(nameof(ICorruption.Gather), () => inner.Corruption.Gather(data, indices, destination));
+
+        void ICorruption.Mask(Tensor<float> x, Tensor<int> indices, NoiseKey key, float probability, Tensor<float> destination) =>
+            Record(nameof(ICorruption.Mask), () => inner.Corruption.Mask(x, indices, key, probability, destination));
+
+        void ICorruption.GatherMask(Tensor<float> data, Tensor<int> indices, NoiseKey key, float probability, Tensor<float> clean, Tensor<float> masked) =>
+            Record(nameof(ICorruption.GatherMask), () => inner.Corruption.GatherMask(data, indices, key, probability, clean, masked));
+
+        void IOptimizer.Sgd(Tensor<float> param, Tensor<float> grad, Tensor<float>? velocity, float learningRate, float momentum) =>
+            Record(nameof(IOptimizer.Sgd), () => inner.Optimizer.Sgd(param, grad, velocity, learningRate, momentum));
+
+        private void Record(string name, Action call)
+        {
+            Calls.Add(name);
+            call();
+        }
+    }
+}
