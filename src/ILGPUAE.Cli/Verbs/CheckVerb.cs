@@ -20,12 +20,14 @@ public static class CheckVerb
             .Concat(checks.GemmVariants(KernelChecks.AwkwardSizes))
             .ToList();
 
-        Console.WriteLine($"{"kernel",-22} {"cases",5} {"max rel error",14} {"worst/tolerance",16}  result");
+        // The kernel column is as wide as its longest name ("gemm TN +bias+identity tiledsplitk32x32").
+        var width = Math.Max("kernel".Length, results.Max(r => r.Kernel.Length));
+        Console.WriteLine($"{"kernel".PadRight(width)} {"cases",5} {"max rel error",14} {"worst/tolerance",16}  result");
         foreach (var group in results.GroupBy(r => r.Kernel))
         {
             var worst = group.MaxBy(r => r.WorstToleranceRatio)!;
             var status = group.All(r => r.Passed) ? "ok" : $"FAIL at {worst.Size}";
-            Console.WriteLine($"{group.Key,-22} {group.Count(),5} {group.Max(r => r.MaxRelativeError),14:E2} {worst.WorstToleranceRatio,16:F3}  {status}");
+            Console.WriteLine($"{group.Key.PadRight(width)} {group.Count(),5} {group.Max(r => r.MaxRelativeError),14:E2} {worst.WorstToleranceRatio,16:F3}  {status}");
         }
         var failed = results.Count(r => !r.Passed);
         Console.WriteLine(failed == 0 ? $"all {results.Count} checks passed" : $"{failed} of {results.Count} checks FAILED");
