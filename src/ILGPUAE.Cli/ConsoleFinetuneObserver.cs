@@ -22,7 +22,9 @@ public sealed class ConsoleFinetuneObserver : IFinetuneObserver
         console.Line($"accelerator: {accelerator}");
         console.Line($"classifier {architecture}{(options.Freeze ? " (stack frozen)" : "")}; {trainExamples} train / {validExamples} validation; " +
             $"lr {options.LearningRate}, momentum {options.Momentum}, batch {options.Batch}, up to {options.MaxEpochs} epochs, " +
-            $"{(options.PatienceEpochs == 0 ? "no early stopping" : $"patience {options.PatienceEpochs} epochs")}, seed {options.Seed}");
+            $"{(options.PatienceEpochs == 0 ? "no early stopping" : $"patience {options.PatienceEpochs} epochs")}, seed {options.Seed}" +
+            (options.Corruption == 0f ? "" : $"; inputs masked at {options.Corruption} while training") +
+            (options.LrPlateau == 0 ? "" : $"; lr × {options.LrFactor} after {options.LrPlateau} epochs without a new best (min {options.MinLearningRate})"));
         if (firstEpoch > 1)
             console.Line($"resuming at epoch {firstEpoch}");
     }
@@ -35,6 +37,6 @@ public sealed class ConsoleFinetuneObserver : IFinetuneObserver
         console.Complete();
         var patience = stopping.Patience == long.MaxValue ? "" : $"  patience {stopping.Patience} steps";
         console.Line($"epoch {r.Epoch}/{epochs}  train loss {r.TrainLoss:F4}  validation error {100 * r.ValidError:F2} %{(r.Best ? " (best)" : "")}  " +
-            $"{r.Seconds:F1} s  {r.SamplesPerSecond:F0} samples/s{patience}");
+            $"lr {r.LearningRate:G4}  {r.Seconds:F1} s  {r.SamplesPerSecond:F0} samples/s{patience}");
     }
 }

@@ -8,6 +8,7 @@ public enum RngStream : uint
     Init = 3,
     Noise = 4,
     Data = 5,
+    FinetuneMask = 6,
 }
 
 /// <summary>

@@ -30,6 +30,18 @@ public sealed class FinetuneVerbOptions : AcceleratorOptions
     [Option("patience", HelpText = "Early stopping: initial patience in epochs, doubled on a 0.5 % relative improvement (Theano's rule); 0 = off (default 10).")]
     public int? Patience { get; set; }
 
+    [Option("corruption", HelpText = "Masking noise on the input while training (each pixel zeroed with this probability; never when scoring); 0 = clean (default 0).")]
+    public float? Corruption { get; set; }
+
+    [Option("lr-plateau", HelpText = "Reduce on plateau: multiply the learning rate by --lr-factor after this many epochs in a row without a new best validation error (Keras/PyTorch ReduceLROnPlateau); 0 = fixed rate (default 0).")]
+    public int? LrPlateau { get; set; }
+
+    [Option("lr-factor", HelpText = "The factor --lr-plateau multiplies the learning rate by, in (0, 1) (default 0.5).")]
+    public double? LrFactor { get; set; }
+
+    [Option("min-lr", HelpText = "--lr-plateau never lowers the learning rate below this (default 0).")]
+    public double? MinLearningRate { get; set; }
+
     [Option("freeze", Default = false, HelpText = "Keep the pretrained layers fixed.")]
     public bool Freeze { get; set; }
 
@@ -63,6 +75,10 @@ public sealed class FinetuneVerbOptions : AcceleratorOptions
             Batch = Batch ?? o.Batch,
             MaxEpochs = MaxEpochs ?? o.MaxEpochs,
             PatienceEpochs = Patience ?? o.PatienceEpochs,
+            Corruption = Corruption ?? o.Corruption,
+            LrPlateau = LrPlateau ?? o.LrPlateau,
+            LrFactor = LrFactor ?? o.LrFactor,
+            MinLearningRate = MinLearningRate ?? o.MinLearningRate,
             Freeze = Freeze || o.Freeze,
             Seed = Seed ?? o.Seed,
             TrainLimit = TrainLimit ?? o.TrainLimit,

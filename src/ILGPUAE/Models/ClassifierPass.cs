@@ -1,6 +1,7 @@
 namespace ILGPUAE.Models;
 
 using ILGPUAE.Backend;
+using ILGPUAE.Random;
 
 /// <summary>
 /// Forward and backward of one minibatch through a <see cref="FeedForwardClassifier"/>: the gradients of
@@ -46,9 +47,11 @@ public sealed class ClassifierPass : IDisposable
     /// <summary>
     /// For rows <paramref name="indices"/> [b] of <paramref name="data"/> [N, inputs] with classes
     /// <paramref name="labels"/> [b]: writes the b per-example losses into <paramref name="losses"/> [b]
-    /// and the gradients of their mean into <see cref="Trained"/>.
+    /// and the gradients of their mean into <see cref="Trained"/>. With <paramref name="corruption"/> &gt; 0
+    /// the rows are masked first, as <see cref="ICorruption.Mask"/> draws it under <paramref name="noise"/>.
     /// </summary>
-    public void ForwardBackward(Tensor<float> data, Tensor<int> indices, Tensor<int> labels, Tensor<float> losses)
+    public void ForwardBackward(Tensor<float> data, Tensor<int> indices, Tensor<int> labels, Tensor<float> losses,
+        NoiseKey noise = default, float corruption = 0f)
     {
         var backend = model.Backend;
         var b = indices.Length;
@@ -58,6 +61,8 @@ public sealed class ClassifierPass : IDisposable
         deltaViews.Resize(b);
         var x = inputView[0];
         backend.Corruption.Gather(data, indices, x);
+        if (corruption > 0f)
+            backend.Corruption.Mask(x, indices, noise, corruption, x);
         var z = activations.Forward(x);
 
         // δ of the top layer = ∂(mean loss)/∂(logits) = (z − onehot) / b.

@@ -69,9 +69,9 @@ public sealed class TrainingCurvesTests
     {
         var metrics = new FinetuneMetrics("classifier", "784-24-10", null, "/pretrained", "MNIST", "host", new FinetuneOptions(), 300, 10000,
         [
-            new FinetuneEpochReport(1, 0.9, 0.20, 1, 1, true),
-            new FinetuneEpochReport(2, 0.5, 0.10, 1, 1, true),
-            new FinetuneEpochReport(3, 0.4, 0.12, 1, 1, false),
+            new FinetuneEpochReport(1, 0.9, 0.20, 1, 1, true, 0.1),
+            new FinetuneEpochReport(2, 0.5, 0.10, 1, 1, true, 0.1),
+            new FinetuneEpochReport(3, 0.4, 0.12, 1, 1, false, 0.1),
         ])
         { BestEpoch = 2, BestValidError = 0.10 };
 

@@ -1,6 +1,8 @@
 namespace ILGPUAE.Tests.Models;
 
 using ILGPUAE.Backend;
+using ILGPUAE.Corruption;
+using ILGPUAE.Random;
 using ILGPUAE.Models;
 using ILGPUAE.Tests.Host;
 using ILGPUAE.Tests.Kernels;
@@ -87,6 +89,42 @@ public abstract class ClassifierPassTests(IBackend backend)
         var z = reference.Forward(x, Batch)[^1];
         var expectedLosses = Enumerable.Range(0, Batch).Select(i => ILGPUAE.Softmax.SoftmaxReference.Loss(z.AsSpan(i * 10, 10), labels[i])).ToArray();
         AssertClose(expectedLosses, losses.ToArray(), "losses");
+    }
+
+    [Fact]
+    public void MaskedInputsGiveTheReferenceGradientsOfTheReferenceMaskedRows()
+    {
+        var reference = ClassifierReference.Random(Architecture, seed: 15);
+        var (x, labels) = ClassifierGradientCase.Inputs(Architecture, Batch, seed: 16);
+        // Dataset rows 3, 0, 4, 1, 2: the mask is keyed by the dataset index, not the position in the batch.
+        int[] rows = [3, 0, 4, 1, 2];
+        var noise = new NoiseKey(5, RngStream.FinetuneMask, Epoch: 2);
+        const float corruption = 0.3f;
+        var gathered = new double[x.Length];
+        CorruptionReference.Gather(Architecture.Inputs, x, rows, gathered);
+        var masked = new double[x.Length];
+        CorruptionReference.Mask(Batch, Architecture.Inputs, gathered, rows, noise, corruption, masked);
+        Assert.InRange(masked.Count(v => v == 0), Batch * Architecture.Inputs / 10, Batch * Architecture.Inputs / 2);
+        var labelRows = Array.ConvertAll(rows, r => labels[r]);
+        var (gw, gb) = reference.Gradients(masked, labelRows);
+
+        using var model = Upload(reference);
+        using var pass = new ClassifierPass(model, maxBatch: Batch);
+        using var data = backend.Allocate<float>(Batch, Architecture.Inputs);
+        data.CopyFrom(Array.ConvertAll(x, v => (float)v));
+        using var indices = backend.Allocate<int>(Batch);
+        indices.CopyFrom(rows);
+        using var labelTensor = backend.Allocate<int>(Batch);
+        labelTensor.CopyFrom(labelRows);
+        using var losses = backend.Allocate<float>(Batch);
+        pass.ForwardBackward(data, indices, labelTensor, losses, noise, corruption);
+        backend.Synchronize();
+
+        for (var l = 0; l < Architecture.LayerCount; l++)
+        {
+            AssertClose(gw[l], pass.Trained[2 * l].Gradient.ToArray(), $"layer {l} W");
+            AssertClose(gb[l], pass.Trained[2 * l + 1].Gradient.ToArray(), $"layer {l} b");
+        }
     }
 
     [Fact]

@@ -51,6 +51,29 @@ public sealed class FinetuningTests(CpuAcceleratorFixture cpu) : IDisposable
     }
 
     [Fact]
+    public void TheRateFallsOnAPlateauAndAResumedRunContinuesAtTheLoweredRate()
+    {
+        var options = Small with { MaxEpochs = 6, LearningRate = 1f, LrPlateau = 1, LrFactor = 0.5 };
+        using var whole = new TempDirectory();
+        var request = Request(whole.Path) with { Options = options };
+        var expected = Finetuning.Run(request, new QuietFinetuneObserver());
+
+        // Each epoch trains at the previous epoch's rate, halved if that epoch set no new best.
+        Assert.Equal(1.0, expected.Epochs[0].LearningRate);
+        for (var e = 1; e < expected.Epochs.Count; e++)
+            Assert.Equal(expected.Epochs[e - 1].LearningRate * (expected.Epochs[e - 1].Best ? 1 : 0.5), expected.Epochs[e].LearningRate);
+
+        // Killed right after the first epoch that lowered the rate, the resumed run must start at the lowered rate.
+        var lowered = expected.Epochs.FindIndex(e => !e.Best) + 1;
+        Assert.InRange(lowered, 2, expected.Epochs.Count - 1);
+        using var killed = new TempDirectory();
+        Assert.Throws<QuietObserver.SimulatedKill>(() => Finetuning.Run(request with { OutDir = killed.Path }, new QuietFinetuneObserver(stopAfterEpochs: lowered)));
+        var resumed = Finetuning.Run(request with { OutDir = killed.Path, Resume = true, Options = new FinetuneOptions() }, new QuietFinetuneObserver());
+        Assert.Equal(expected.Epochs.Select(e => (e.TrainLoss, e.LearningRate)), resumed.Epochs.Select(e => (e.TrainLoss, e.LearningRate)));
+        Assert.Equal(expected.TestErrors, resumed.TestErrors);
+    }
+
+    [Fact]
     public void TheReloadedCheckpointPredictsAsTheRunScoredOnEveryBackendAndInDouble()
     {
         using var run = new TempDirectory();

@@ -20,6 +20,8 @@ public static class ClassifierCheckpoint
     public const string ArchitectureKey = "architecture";
     public const string PretrainedKey = "pretrained";
     public const string ParameterPrefix = "param.";
+    public const string LearningRateKey = "learning_rate";
+    public const string PlateauKey = "lr_epochs_without_best";
 
     public static void SaveModel(string directory, ClassifierArchitecture architecture, FinetuneOptions options, string pretrained,
         ParameterSnapshot best, EarlyStopping stopping, int epochs)
@@ -38,7 +40,7 @@ public static class ClassifierCheckpoint
         new SafeTensorsFile(best.Tensors, metadata).Write(Path.Combine(directory, DaeCheckpoint.ModelFileName));
     }
 
-    public static void SaveState(string directory, ClassifierTrainer trainer, EarlyStopping stopping)
+    public static void SaveState(string directory, ClassifierTrainer trainer, EarlyStopping stopping, LearningRatePlateau plateau)
     {
         trainer.Backend.Synchronize();
         var tensors = new List<NamedTensor>();
@@ -56,12 +58,17 @@ public static class ClassifierCheckpoint
             ["patience"] = stopping.Patience.ToString(CultureInfo.InvariantCulture),
             ["best_epoch"] = stopping.BestEpoch.ToString(CultureInfo.InvariantCulture),
             ["best_error"] = stopping.BestError.ToString("R", CultureInfo.InvariantCulture),
+            [LearningRateKey] = plateau.Rate.ToString("R", CultureInfo.InvariantCulture),
+            [PlateauKey] = plateau.EpochsWithoutBest.ToString(CultureInfo.InvariantCulture),
         };
         new SafeTensorsFile(tensors, metadata).Write(Path.Combine(directory, DaeCheckpoint.StateFileName));
     }
 
-    /// <summary>Restores parameters, momentum buffers, epochs, steps and the early-stopping state saved by <see cref="SaveState"/>.</summary>
-    public static void RestoreState(string path, ClassifierTrainer trainer, EarlyStopping stopping)
+    /// <summary>
+    /// Restores parameters, momentum buffers, epochs, steps, the early-stopping state and the learning-rate
+    /// schedule saved by <see cref="SaveState"/> (a state saved before the schedule existed keeps the options' rate).
+    /// </summary>
+    public static void RestoreState(string path, ClassifierTrainer trainer, EarlyStopping stopping, LearningRatePlateau plateau)
     {
         var file = SafeTensorsFile.Read(path);
         if (!file.Metadata.TryGetValue(DaeCheckpoint.FormatKey, out var format) || format != StateFormat)
@@ -74,6 +81,13 @@ public static class ClassifierCheckpoint
         if (!file.Metadata.TryGetValue("best_error", out var best) || !double.TryParse(best, NumberStyles.Float, CultureInfo.InvariantCulture, out var bestError))
             throw new InputException($"{path}: __metadata__.best_error is '{best}', expected a number");
         stopping.Restore(DaeCheckpoint.ReadInt(path, file, "patience"), bestError, (int)DaeCheckpoint.ReadInt(path, file, "best_epoch"));
+        if (file.Metadata.TryGetValue(LearningRateKey, out var rateText))
+        {
+            if (!double.TryParse(rateText, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) || !(rate > 0))
+                throw new InputException($"{path}: __metadata__.{LearningRateKey} is '{rateText}', expected a number > 0");
+            plateau.Restore(rate, (int)DaeCheckpoint.ReadInt(path, file, PlateauKey));
+        }
+        trainer.LearningRate = (float)plateau.Rate;
     }
 
     /// <summary>Reads a classifier file: its architecture, options, the stack it was built on, and the tensors.</summary>

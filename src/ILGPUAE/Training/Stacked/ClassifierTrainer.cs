@@ -4,6 +4,7 @@ using System.Diagnostics;
 using ILGPUAE.Backend;
 using ILGPUAE.Data;
 using ILGPUAE.Models;
+using ILGPUAE.Random;
 
 /// <summary>One finished fine-tuning epoch's training half: mean loss over its examples, time and throughput.</summary>
 public readonly record struct ClassifierEpoch(double TrainLoss, double Seconds, double SamplesPerSecond);
@@ -45,6 +46,7 @@ public sealed class ClassifierTrainer : IDisposable
         pass = new ClassifierPass(model, Math.Min(options.Batch, data.Count), firstTrained);
         layerParameters = model.Layers.Select(l => new DenseParameters(l.Weights, l.Bias)).ToArray();
         velocities = pass.Trained.Select(p => options.Momentum == 0 ? null : backend.Allocate<float>([.. p.Parameter.Shape.Dimensions])).ToArray();
+        LearningRate = options.LearningRate;
     }
 
     /// <summary>The row views of every batch of the epoch order, made once (on first use: the SampleSgd path needs none), so a step allocates nothing.</summary>
@@ -67,6 +69,10 @@ public sealed class ClassifierTrainer : IDisposable
     public int TrainCount => train.Rows;
     public int StepsPerEpoch => (TrainCount + options.Batch - 1) / options.Batch;
     public int EpochsDone { get; private set; }
+
+    /// <summary>The rate the next step trains at: the options' until a schedule changes it.</summary>
+    public float LearningRate { get; set; }
+
     public long StepsDone { get; private set; }
 
     /// <summary>Each trained parameter with its momentum buffer (null when momentum is 0), in forward order.</summary>
@@ -79,9 +85,12 @@ public sealed class ClassifierTrainer : IDisposable
         StepsDone = stepsDone;
     }
 
-    /// <summary>The backend's per-sample SGD family when this run can use it (batch 1, no momentum, layers it takes); else null.</summary>
+    /// <summary>
+    /// The backend's per-sample SGD family when this run can use it (batch 1, no momentum, clean inputs,
+    /// layers it takes); else null.
+    /// </summary>
     public ISampleSgd? SampleSgd =>
-        options.Batch == 1 && options.Momentum == 0 && Backend.SampleSgd is { } sampleSgd && sampleSgd.TakesClassifier(layerParameters) ? sampleSgd : null;
+        options.Batch == 1 && options.Momentum == 0 && options.Corruption == 0f && Backend.SampleSgd is { } sampleSgd && sampleSgd.TakesClassifier(layerParameters) ? sampleSgd : null;
 
     /// <summary>Examples per <see cref="ISampleSgd"/> call: small enough for a few progress reports a second.</summary>
     public const int SampleChunk = 2048;
@@ -95,7 +104,7 @@ public sealed class ClassifierTrainer : IDisposable
         if (SampleSgd is { } sampleSgd)
             RunSampleSgd(sampleSgd, tracker);
         else
-            RunBatches(tracker);
+            RunBatches(tracker, new NoiseKey(options.Seed, RngStream.FinetuneMask, (uint)epoch));
         var lossSum = tracker.Finish();
         var seconds = clock.Elapsed.TotalSeconds;
         EpochsDone++;
@@ -119,7 +128,7 @@ public sealed class ClassifierTrainer : IDisposable
         for (var start = 0; start < TrainCount; start += SampleChunk)
         {
             var n = Math.Min(SampleChunk, TrainCount - start);
-            sampleSgd.Classifier(layerParameters, pass.FirstTrained, train, order.Slice(start, n), orderedLabels.Slice(start, n), options.LearningRate,
+            sampleSgd.Classifier(layerParameters, pass.FirstTrained, train, order.Slice(start, n), orderedLabels.Slice(start, n), LearningRate,
                 epochLosses.Device.Slice(start, n));
             StepsDone += n;
             tracker.Done(start + n);
@@ -127,15 +136,15 @@ public sealed class ClassifierTrainer : IDisposable
     }
 
     /// <summary>One forward/backward pass and update per batch of the epoch order.</summary>
-    private void RunBatches(EpochProgress tracker)
+    private void RunBatches(EpochProgress tracker, NoiseKey noise)
     {
         var batches = Steps();
         for (var s = 0; s < batches.Length; s++)
         {
             var (indices, batchLabels, losses) = batches[s];
-            pass.ForwardBackward(train, indices, batchLabels, losses);
+            pass.ForwardBackward(train, indices, batchLabels, losses, noise, options.Corruption);
             for (var i = 0; i < velocities.Length; i++)
-                Backend.Optimizer.Sgd(pass.Trained[i].Parameter, pass.Trained[i].Gradient, velocities[i], options.LearningRate, options.Momentum);
+                Backend.Optimizer.Sgd(pass.Trained[i].Parameter, pass.Trained[i].Gradient, velocities[i], LearningRate, options.Momentum);
             StepsDone++;
             tracker.Done(Math.Min(TrainCount, (s + 1) * options.Batch));
         }

@@ -4,8 +4,12 @@ using System.Text.Json;
 using ILGPUAE.Evaluation;
 using ILGPUAE.IO;
 
-/// <summary>One fine-tuning epoch as metrics.json records it (epochs 1-based); <see cref="Best"/> marks a new best validation error.</summary>
-public sealed record FinetuneEpochReport(int Epoch, double TrainLoss, double ValidError, double Seconds, double SamplesPerSecond, bool Best);
+/// <summary>
+/// One fine-tuning epoch as metrics.json records it (epochs 1-based): <see cref="Best"/> marks a new best
+/// validation error; <see cref="LearningRate"/> is the rate the epoch trained at.
+/// </summary>
+public sealed record FinetuneEpochReport(int Epoch, double TrainLoss, double ValidError, double Seconds, double SamplesPerSecond, bool Best,
+    double LearningRate);
 
 /// <summary>A fine-tuning run's metrics.json: what ran where, the resolved options, every epoch and, once done, the test result.</summary>
 public sealed record FinetuneMetrics(string Model, string Architecture, string? Preset, string Pretrained, string Dataset, string Accelerator,

@@ -30,8 +30,25 @@ public sealed record FinetuneOptions
     public double PatienceIncrease { get; init; } = 2.0;
     public double ImprovementThreshold { get; init; } = 0.995;
 
+    /// <summary>
+    /// Masking noise on the classifier's input while it trains (never when it is scored): each pixel is zeroed
+    /// with this probability, drawn as <c>ICorruption.Mask</c> draws a DAE's. 0 = clean inputs (the recipes').
+    /// </summary>
+    public float Corruption { get; init; }
+
     /// <summary>Keep the pretrained layers fixed; only the layers above them learn.</summary>
     public bool Freeze { get; init; }
+
+    /// <summary>
+    /// Reduce-on-plateau (<see cref="LearningRatePlateau"/>): after this many epochs in a row without a new
+    /// best validation error the learning rate is multiplied by <see cref="LrFactor"/>; 0 keeps it fixed.
+    /// </summary>
+    public int LrPlateau { get; init; }
+
+    public double LrFactor { get; init; } = 0.5;
+
+    /// <summary>The plateau rule never lowers the learning rate below this.</summary>
+    public double MinLearningRate { get; init; }
 
     /// <summary>Seeds the new layers' weights and the shuffles.</summary>
     public ulong Seed { get; init; } = 1;
@@ -52,6 +69,10 @@ public sealed record FinetuneOptions
         Require(PatienceEpochs >= 0, "--patience", PatienceEpochs, "an integer ≥ 0 (0 = no early stopping)");
         Require(PatienceIncrease >= 1, "patience increase", PatienceIncrease, "a factor ≥ 1");
         Require(ImprovementThreshold is > 0 and <= 1, "improvement threshold", ImprovementThreshold, "a ratio in (0, 1]");
+        Require(Corruption is >= 0f and < 1f, "--corruption", Corruption, "a probability in [0, 1)");
+        Require(LrPlateau >= 0, "--lr-plateau", LrPlateau, "an integer ≥ 0 (0 = a fixed learning rate)");
+        Require(LrFactor is > 0 and < 1, "--lr-factor", LrFactor, "a factor in (0, 1)");
+        Require(MinLearningRate >= 0 && MinLearningRate <= LearningRate, "--min-lr", MinLearningRate, $"a number in [0, --lr {LearningRate}]");
         Require(TrainLimit is null or >= 1, "--train-limit", TrainLimit, "an integer ≥ 1");
         Require(TestLimit is null or >= 1, "--test-limit", TestLimit, "an integer ≥ 1");
     }

@@ -66,10 +66,11 @@ public static class Finetuning
         var stackLayers = architecture.StackHidden.Length;
         using var trainer = new ClassifierTrainer(model, options, data.Train, options.Freeze ? stackLayers : 0);
         var stopping = new EarlyStopping(trainer.StepsPerEpoch, options.PatienceEpochs, options.PatienceIncrease, options.ImprovementThreshold);
+        var plateau = new LearningRatePlateau(options.LearningRate, options.LrPlateau, options.LrFactor, options.MinLearningRate);
         var best = new ParameterSnapshot(model);
         if (request.Resume)
         {
-            ClassifierCheckpoint.RestoreState(statePath, trainer, stopping);
+            ClassifierCheckpoint.RestoreState(statePath, trainer, stopping, plateau);
             best.Load(modelPath, SafeTensorsFile.Read(modelPath));
         }
 
@@ -89,14 +90,17 @@ public static class Finetuning
 
         while (trainer.EpochsDone < options.MaxEpochs && !stopping.ShouldStop(trainer.StepsDone))
         {
+            var rate = trainer.LearningRate;
             var epoch = RunEpoch(trainer, observer, outDir);
             var error = validScore.Score().Error;
             var improved = stopping.Observe(trainer.EpochsDone, trainer.StepsDone, error);
             if (improved)
                 best.Capture(model);
-            var report = new FinetuneEpochReport(trainer.EpochsDone, epoch.TrainLoss, error, epoch.Seconds, epoch.SamplesPerSecond, improved);
+            if (plateau.Observe(improved))
+                trainer.LearningRate = (float)plateau.Rate;
+            var report = new FinetuneEpochReport(trainer.EpochsDone, epoch.TrainLoss, error, epoch.Seconds, epoch.SamplesPerSecond, improved, rate);
             ClassifierCheckpoint.SaveModel(outDir, architecture, options, pretrained, best, stopping, trainer.EpochsDone);
-            ClassifierCheckpoint.SaveState(outDir, trainer, stopping);
+            ClassifierCheckpoint.SaveState(outDir, trainer, stopping, plateau);
             metrics.Epochs.Add(report);
             metrics.BestEpoch = stopping.BestEpoch;
             metrics.BestValidError = stopping.BestError;
