@@ -129,6 +129,7 @@ public interface ICorruption
     /// <summary>
     /// <see cref="Gather"/> and <see cref="Mask"/> in one pass: clean[m,:] = data[indices[m], :] and masked = the same
     /// rows under the mask <see cref="Mask"/> draws, bit for bit; data [rows, N], indices [M], clean and masked [M,N].
+    /// clean and masked may be one tensor: it then holds the masked rows.
     /// </summary>
     void GatherMask(Tensor<float> data, Tensor<int> indices, NoiseKey key, float probability, Tensor<float> clean, Tensor<float> masked);
 }

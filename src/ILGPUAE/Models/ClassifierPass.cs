@@ -60,9 +60,11 @@ public sealed class ClassifierPass : IDisposable
         inputView.Resize(b);
         deltaViews.Resize(b);
         var x = inputView[0];
-        backend.Corruption.Gather(data, indices, x);
+        // Masked rows in one launch (x is both outputs: it ends up masked), bit for bit Gather then Mask.
         if (corruption > 0f)
-            backend.Corruption.Mask(x, indices, noise, corruption, x);
+            backend.Corruption.GatherMask(data, indices, noise, corruption, x, x);
+        else
+            backend.Corruption.Gather(data, indices, x);
         var z = activations.Forward(x);
 
         // δ of the top layer = ∂(mean loss)/∂(logits) = (z − onehot) / b.
