@@ -85,8 +85,10 @@ public sealed class KernelChecks
         {
             yield return SampleSgdDae(s, 33, LossKind.CrossEntropy, examples: 12);
             yield return SampleSgdDae(31, s, LossKind.SquaredError, examples: 12);
-            yield return SampleSgdDae(s, 33, LossKind.SquaredError, examples: 12, hogwild: true);
-            yield return SampleSgdDae(31, s, LossKind.CrossEntropy, examples: 12, hogwild: true);
+            // The sequential kernel's pairs: at 1000 hidden units cross-entropy saturates z to 1 in float (log clamped
+            // at −100 against the double's −46), an ill-conditioned comparison for either kernel.
+            yield return SampleSgdDae(s, 33, LossKind.CrossEntropy, examples: 12, hogwild: true);
+            yield return SampleSgdDae(31, s, LossKind.SquaredError, examples: 12, hogwild: true);
             yield return SampleSgdClassifier([s, 33, 10], firstTrained: 0, examples: 12);
             yield return SampleSgdClassifier([31, s, 32, 7], firstTrained: 0, examples: 12);
             yield return SampleSgdClassifier([31, 33, s, 17, 10], firstTrained: 1, examples: 12);
