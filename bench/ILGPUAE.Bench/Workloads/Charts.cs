@@ -23,7 +23,8 @@ public static class Charts
         {
             var points = series[i].OrderBy(p => p.Hidden).ToArray();
             var line = plot.Add.Scatter(points.Select(p => (double)p.Hidden).ToArray(), points.Select(p => Math.Log10(p.SecondsPerEpoch)).ToArray());
-            line.LegendText = $"{series[i].Key.Backend}, {series[i].Key.Parallelism} thread{(series[i].Key.Parallelism == 1 ? "" : "s")}";
+            var unit = series[i].Key.Backend.EndsWith("hogwild") ? "worker" : "thread";
+            line.LegendText = $"{series[i].Key.Backend}, {series[i].Key.Parallelism} {unit}{(series[i].Key.Parallelism == 1 ? "" : "s")}";
             line.Color = palette.GetColor(i);
             line.LineWidth = 2;
             line.MarkerSize = 7;

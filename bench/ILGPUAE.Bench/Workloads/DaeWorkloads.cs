@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using ILGPUAE.Backend;
 using ILGPUAE.Backends;
+using ILGPUAE.Ilgpu;
 using ILGPUAE.Training;
 
 /// <summary>
@@ -65,28 +66,37 @@ public sealed class DaeWorkloads(HarnessOptions options, WorkloadSizes sizes, Be
                 $"s/epoch ({WorkloadSizes.W2EpochImages} img)", seconds, peerSeconds, HigherIsBetter: false, Validity(checks, kind),
                 string.Join("; ", new[] { peerNote, PeerImagesNote(images, sizes.W2PeerImages) }.OfType<string>())));
         }
-        // Hogwild: lock-free workers on the host provider's lanes; not reproducible, so no equivalence check,
-        // and the peer's figure is its sequential loop (the same model and updates, one at a time).
-        var workers = Environment.ProcessorCount;
+        // Hogwild: lock-free workers, on the host provider's lanes or as groups of the ILGPU Hogwild kernel; not
+        // reproducible, so no equivalence check, and the peer's figure is its sequential loop (the same model and
+        // updates, one at a time).
         foreach (var kind in options.Backends)
         {
-            var unit = $"s/epoch ({WorkloadSizes.W2EpochImages} img)";
-            var name = $"per-sample SGD 784→500 mse, Hogwild ×{workers}";
-            if (kind != AcceleratorKind.Host)
-            {
-                run.Figures.Add(new Figure(Workload.W2, name, Backends.Label(kind), unit, null, peerSeconds, HigherIsBetter: false,
-                    "not run", "the engine runs Hogwild workers on the host provider only"));
-                continue;
-            }
-            var seconds = Timing.Median(EpochSeconds(kind, null, o with { Hogwild = workers }, sizes.W2Images, sizes.Timed))
-                * WorkloadSizes.W2EpochImages / sizes.W2Images;
+            using var backend = Backends.Open(kind);
+            var workers = HogwildWorkers(backend);
+            var images = WorkloadSizes.IsSlow(kind) ? sizes.W2SlowImages : sizes.W2Images;
+            var seconds = Timing.Median(EpochSeconds(backend, o with { Hogwild = workers }, images, WorkloadSizes.IsSlow(kind) ? 1 : sizes.Timed))
+                * WorkloadSizes.W2EpochImages / images;
             log($"W2 {Backends.Label(kind)} Hogwild ×{workers}: {seconds:F2} s per {WorkloadSizes.W2EpochImages}-image epoch");
-            run.Figures.Add(new Figure(Workload.W2, name, Backends.Label(kind), unit, seconds, peerSeconds, HigherIsBetter: false,
-                "non-deterministic", $"against torch's sequential loop; {workers} workers, each a single-threaded lane; the W2 check covers the step"));
+            var how = kind == AcceleratorKind.Host ? "workers, each a single-threaded lane"
+                : backend is IlgpuBackend { IsCpuAccelerator: true } ? "kernel workers, one emulated thread each (one per core)"
+                : "kernel workers, a thread group each (one per multiprocessor)";
+            run.Figures.Add(new Figure(Workload.W2, $"per-sample SGD 784→500 mse, Hogwild ×{workers}, {images} images", Backends.Label(kind),
+                $"s/epoch ({WorkloadSizes.W2EpochImages} img)", seconds, peerSeconds, HigherIsBetter: false, "non-deterministic",
+                $"against torch's sequential loop; {workers} {how}; the W2 check covers the step"));
         }
     }
 
-    /// <summary>W3 on the host provider (threads 1 … cores) and the peer (torch threads 1 … cores); per-sample SGD as W2.</summary>
+    /// <summary>
+    /// W2's Hogwild workers: one per core on the host and on ILGPU's CPU accelerator (whose emulated multiprocessors
+    /// are the cores), one per multiprocessor on a GPU (W3 runs the other counts).
+    /// </summary>
+    private static int HogwildWorkers(IBackend backend) =>
+        backend is IlgpuBackend { IsCpuAccelerator: false } gpu ? Math.Clamp(gpu.Accelerator.NumMultiprocessors, 2, 256) : Math.Max(2, Environment.ProcessorCount);
+
+    /// <summary>
+    /// W3 on the host provider (threads 1 … cores, then Hogwild lanes 2 … cores), on a GPU (the sequential kernel, then
+    /// Hogwild with K concurrent samples, a thread group each) and the peer (torch threads 1 … cores); per-sample SGD as W2.
+    /// </summary>
     public void RunW3()
     {
         // 1, 2, 4, … and every core: the whole range on 2 cores, a few points on a 16-core GPU machine.
@@ -95,20 +105,30 @@ public sealed class DaeWorkloads(HarnessOptions options, WorkloadSizes sizes, Be
         var o = W2Options;
         foreach (var kind in options.Backends)
         {
+            if (kind == AcceleratorKind.Cpu)
+            {
+                run.Notes.Add($"W3 on {Backends.Label(kind)}: not run (ILGPU's CPU accelerator fixes its emulated thread count when it is made, " +
+                    "and per-sample SGD there is tens of times slower)");
+                continue;
+            }
             if (kind != AcceleratorKind.Host)
             {
-                run.Notes.Add($"W3 on {Backends.Label(kind)}: not run (" + (kind == AcceleratorKind.Cpu
-                    ? "ILGPU's CPU accelerator fixes its emulated thread count when it is made, and per-sample SGD there is tens of times slower)"
-                    : "its parallelism axis is Hogwild's concurrent samples, and the engine runs Hogwild on the host provider only)"));
+                // A GPU's parallelism axis is Hogwild's concurrent samples; 1 is the sequential (grid-barrier) kernel.
+                var label = Backends.Label(kind);
+                foreach (var h in sizes.W3Hidden)
+                    AddGridPoint(kind, label, 1, o with { Hidden = h }, hostThreads: null);
+                foreach (var k in GpuHogwildWorkers)
+                    foreach (var h in sizes.W3Hidden)
+                        AddGridPoint(kind, $"{label}-hogwild", k, o with { Hidden = h, Hogwild = k }, hostThreads: null);
                 continue;
             }
             // Sequential SGD with t kernel threads, then Hogwild with k single-threaded workers (the paper's axis).
             foreach (var t in threads)
                 foreach (var h in sizes.W3Hidden)
-                    AddGridPoint("host", t, o with { Hidden = h }, hostThreads: t);
+                    AddGridPoint(kind, "host", t, o with { Hidden = h }, hostThreads: t);
             foreach (var k in threads.Where(t => t >= 2))
                 foreach (var h in sizes.W3Hidden)
-                    AddGridPoint("host-hogwild", k, o with { Hidden = h, Hogwild = k }, hostThreads: null);
+                    AddGridPoint(kind, "host-hogwild", k, o with { Hidden = h, Hogwild = k }, hostThreads: null);
         }
         // On a GPU, torch's CPU threads are no parallelism axis: one run at the configured count.
         var peerThreads = options.PeerDevice.StartsWith("cuda") ? [options.PeerThreads] : threads;
@@ -117,9 +137,13 @@ public sealed class DaeWorkloads(HarnessOptions options, WorkloadSizes sizes, Be
                 sizes.W3PeerImages, r.GetProperty("median_seconds").GetDouble() * WorkloadSizes.W2EpochImages / sizes.W3PeerImages));
     }
 
-    private void AddGridPoint(string series, int parallelism, DaeOptions o, int? hostThreads)
+    /// <summary>W3's concurrent samples on a GPU: a few workers to about one per multiprocessor, and twice that.</summary>
+    private static readonly int[] GpuHogwildWorkers = [2, 8, 32, 128, 256];
+
+    private void AddGridPoint(AcceleratorKind kind, string series, int parallelism, DaeOptions o, int? hostThreads)
     {
-        var s = Timing.Median(EpochSeconds(AcceleratorKind.Host, hostThreads, o, sizes.W3Images, sizes.Timed)) * WorkloadSizes.W2EpochImages / sizes.W3Images;
+        using var backend = Backends.Open(kind, hostThreads);
+        var s = Timing.Median(EpochSeconds(backend, o, sizes.W3Images, sizes.Timed)) * WorkloadSizes.W2EpochImages / sizes.W3Images;
         log($"W3 {series} ×{parallelism} hidden {o.Hidden}: {s:F2} s/epoch");
         run.Grid.Add(new GridPoint(series, parallelism, o.Hidden, sizes.W3Images, s));
     }
@@ -128,6 +152,11 @@ public sealed class DaeWorkloads(HarnessOptions options, WorkloadSizes sizes, Be
     private List<double> EpochSeconds(AcceleratorKind kind, int? hostThreads, DaeOptions o, int images, int timed)
     {
         using var backend = Backends.Open(kind, hostThreads);
+        return EpochSeconds(backend, o, images, timed);
+    }
+
+    private List<double> EpochSeconds(IBackend backend, DaeOptions o, int images, int timed)
+    {
         using var trainer = new DaeTrainer(backend, o, BenchData.Visible, data.TrainPixels(images), data.Test.Pixels);
         for (var i = 0; i < sizes.Warmup; i++)
             trainer.RunEpoch();

@@ -170,11 +170,12 @@ public static class ResultsReport
         var hidden = run.Grid.Select(p => p.Hidden).Distinct().Order().ToList();
         var images = string.Join(", ", run.Grid.GroupBy(p => p.Backend).Select(g => $"{g.Key} on {g.First().Images}"));
         md.AppendLine($"Measured on the first images ({images}) and scaled to {WorkloadSizes.W2EpochImages}; parallelism is threads " +
-                      "(the host provider's worker pool; torch.set_num_threads) or, for host-hogwild, Hogwild workers (one single-threaded lane each). " +
+                      "(the host provider's worker pool; torch.set_num_threads), 1 for a GPU's sequential kernel, or, for the -hogwild rows, " +
+                      "Hogwild workers (host: one single-threaded lane each; a GPU: concurrent samples, one thread group each). " +
                       "Speed-up rows: torch ÷ host at the same threads. " +
                       "The check is W2's (same code path, hidden 500).");
         md.AppendLine();
-        md.AppendLine($"| backend | threads | {string.Join(" | ", hidden.Select(h => $"{h} hidden"))} |");
+        md.AppendLine($"| backend | threads / workers | {string.Join(" | ", hidden.Select(h => $"{h} hidden"))} |");
         md.AppendLine($"| --- | ---: | {string.Join(" | ", hidden.Select(_ => "---:"))} |");
         foreach (var g in run.Grid.GroupBy(p => (p.Backend, p.Parallelism)).OrderBy(g => g.Key.Backend).ThenBy(g => g.Key.Parallelism))
             md.AppendLine($"| {g.Key.Backend} | {g.Key.Parallelism} | {string.Join(" | ", hidden.Select(h => Num(g.FirstOrDefault(p => p.Hidden == h)?.SecondsPerEpoch)))} |");

@@ -166,6 +166,15 @@ public interface ISampleSgd
     void TiedDae(TiedDaeParameters model, Tensor<float> data, Tensor<int> indices, NoiseKey noise, float corruption, LossKind loss,
         float learningRate, Tensor<float> losses);
 
+    /// <summary>
+    /// Hogwild <see cref="TiedDae"/>: <paramref name="workers"/> K workers at once, worker k taking examples
+    /// indices[k], indices[k + K], … and updating the shared parameters with plain, unsynchronized stores.
+    /// Each example's arithmetic is <see cref="TiedDae"/>'s, but at whatever weights the other workers have
+    /// left: NOT reproducible for K ≥ 2. K = 1 is sequential per-sample SGD. losses[s] as for <see cref="TiedDae"/>.
+    /// </summary>
+    void TiedDaeHogwild(TiedDaeParameters model, Tensor<float> data, Tensor<int> indices, NoiseKey noise, float corruption, LossKind loss,
+        float learningRate, int workers, Tensor<float> losses);
+
     /// <summary>Whether <see cref="Classifier"/> takes these layers (its limits on their number and on the classes).</summary>
     bool TakesClassifier(IReadOnlyList<DenseParameters> layers);
 

@@ -94,6 +94,10 @@ public sealed class KernelChecks
         {
             yield return SampleSgdDae(s, 33, LossKind.CrossEntropy, examples: 12);
             yield return SampleSgdDae(31, s, LossKind.SquaredError, examples: 12);
+            // The sequential kernel's pairs: at 1000 hidden units cross-entropy saturates z to 1 in float (log clamped
+            // at −100 against the double's −46), an ill-conditioned comparison for either kernel.
+            yield return SampleSgdDae(s, 33, LossKind.CrossEntropy, examples: 12, hogwild: true);
+            yield return SampleSgdDae(31, s, LossKind.SquaredError, examples: 12, hogwild: true);
             yield return SampleSgdClassifier([s, 33, 10], firstTrained: 0, examples: 12);
             yield return SampleSgdClassifier([31, s, 32, 7], firstTrained: 0, examples: 12);
             yield return SampleSgdClassifier([31, 33, s, 17, 10], firstTrained: 1, examples: 12);
@@ -102,11 +106,46 @@ public sealed class KernelChecks
 
     /// <summary>
     /// Per-sample SGD of a tied DAE over <paramref name="examples"/> examples (one repeated) against the
-    /// double reference: every parameter and every loss, the worst reported.
+    /// double reference: every parameter and every loss, the worst reported. With <paramref name="hogwild"/>
+    /// the Hogwild kernel runs it with one worker, which is sequential SGD (more workers are not reproducible).
     /// </summary>
-    public CheckResult SampleSgdDae(int visible, int hidden, LossKind loss, int examples)
+    public CheckResult SampleSgdDae(int visible, int hidden, LossKind loss, int examples, bool hogwild = false)
     {
         var sampleSgd = backend.SampleSgd ?? throw new InvalidOperationException($"{backend.Name} has no SampleSgd family");
+        return hogwild
+            ? SampleSgdDae(backend, "sample sgd hogwild", visible, hidden, loss, examples,
+                (model, data, indices, noise, corruption, learningRate, losses) =>
+                    sampleSgd.TiedDaeHogwild(model, data, indices, noise, corruption, loss, learningRate, workers: 1, losses))
+            : SampleSgdDae(backend, "sample sgd dae", visible, hidden, loss, examples,
+                (model, data, indices, noise, corruption, learningRate, losses) =>
+                    sampleSgd.TiedDae(model, data, indices, noise, corruption, loss, learningRate, losses));
+    }
+
+    /// <summary>
+    /// The Hogwild kernel at K = 1 with a GPU's worker shape (groups of two 32-lane warps: a warp per row, shuffle
+    /// sums, group barriers) against the reference, on a <see cref="WideGroupCpu"/> accelerator of this CPU
+    /// accelerator's context; nothing on other backends (their own shape is what <see cref="SampleSgd"/> checks).
+    /// Each warp shuffle costs about a millisecond there: keep hidden at a few rows.
+    /// </summary>
+    public IEnumerable<CheckResult> HogwildWarpShape(IReadOnlyList<(int Visible, int Hidden)> shapes)
+    {
+        if (backend is not IlgpuBackend { IsCpuAccelerator: true } ilgpu)
+            yield break;
+        using var wide = WideGroupCpu.Open(ilgpu.Accelerator.Context);
+        using var launcher = new SampleSgdLauncher(wide);
+        var shape = new HogwildLaunch(GroupSize: 64, LanesPerRow: 32);
+        foreach (var (visible, hidden) in shapes)
+            foreach (var loss in new[] { LossKind.SquaredError, LossKind.CrossEntropy })
+                yield return SampleSgdDae(wide, "hogwild 64x32", visible, hidden, loss, examples: 6,
+                    (model, data, indices, noise, corruption, learningRate, losses) =>
+                        launcher.TiedDaeHogwild(model, data, indices, noise, corruption, loss, learningRate, workers: 1, losses, shape));
+    }
+
+    private delegate void TiedDaeRun(TiedDaeParameters model, Tensor<float> data, Tensor<int> indices, NoiseKey noise, float corruption,
+        float learningRate, Tensor<float> losses);
+
+    private CheckResult SampleSgdDae(IBackend on, string kernel, int visible, int hidden, LossKind loss, int examples, TiedDaeRun run)
+    {
         const int rows = 40;
         const float corruption = 0.25f, learningRate = 0.1f;
         var data = Uniform(rows * visible, -0.3f, 1.3f).Select(v => Math.Clamp(v, 0f, 1f)).ToArray();
@@ -115,24 +154,24 @@ public sealed class KernelChecks
         var bv = Uniform(visible, -0.5f, 0.5f);
         var indices = ExampleOrder(examples, rows);
         var noise = new NoiseKey(seed, RngStream.Mask, 7);
-        using var td = Upload(data, rows, visible);
-        using var tw = Upload(w, hidden, visible);
-        using var tbh = Upload(bh, hidden);
-        using var tbv = Upload(bv, visible);
-        using var ti = UploadInts(indices);
-        using var tl = backend.Allocate<float>(examples);
-        sampleSgd.TiedDae(new TiedDaeParameters(tw, tbh, tbv), td, ti, noise, corruption, loss, learningRate, tl);
+        using var td = Upload(on, data, rows, visible);
+        using var tw = Upload(on, w, hidden, visible);
+        using var tbh = Upload(on, bh, hidden);
+        using var tbv = Upload(on, bv, visible);
+        using var ti = UploadInts(on, indices);
+        using var tl = on.Allocate<float>(examples);
+        run(new TiedDaeParameters(tw, tbh, tbv), td, ti, noise, corruption, learningRate, tl);
         var (ew, ebh, ebv, el) = (ToDouble(w), ToDouble(bh), ToDouble(bv), new double[examples]);
         SampleSgdReference.TiedDae(visible, hidden, ew, ebh, ebv, ToDouble(data), indices, noise, corruption, loss, learningRate, el);
-        var name = loss == LossKind.SquaredError ? "sample sgd dae mse" : "sample sgd dae xent";
+        var name = $"{kernel} {(loss == LossKind.SquaredError ? "mse" : "xent")}";
         var size = $"V={visible} H={hidden} n={examples}";
         // Float rounding of sums over max(V, H) terms, compounded over the examples' updates.
         var tolerance = 1e-8 * (Math.Max(visible, hidden) + 8) * examples;
         return Worst(
-            Compare(name, size, Download(tw), ew, tolerance),
-            Compare(name, size, Download(tbh), ebh, tolerance),
-            Compare(name, size, Download(tbv), ebv, tolerance),
-            Compare(name, size, Download(tl), el, 1e-6 * (visible + 8)));
+            Compare(name, size, Download(on, tw), ew, tolerance),
+            Compare(name, size, Download(on, tbh), ebh, tolerance),
+            Compare(name, size, Download(on, tbv), ebv, tolerance),
+            Compare(name, size, Download(on, tl), el, 1e-6 * (visible + 8)));
     }
 
     /// <summary>
@@ -537,9 +576,11 @@ public sealed class KernelChecks
         return t;
     }
 
-    private Tensor<int> UploadInts(int[] values)
+    private Tensor<int> UploadInts(int[] values) => UploadInts(backend, values);
+
+    private static Tensor<int> UploadInts(IBackend on, int[] values)
     {
-        var t = backend.Allocate<int>(values.Length);
+        var t = on.Allocate<int>(values.Length);
         t.CopyFrom(values);
         return t;
     }

@@ -254,6 +254,126 @@ public static class SampleSgdKernels
     }
 
     /// <summary>
+    /// Hogwild tied DAE: each group is a worker that takes examples indices[g], indices[g + K], … (K = the
+    /// grid's groups) and runs that example's forward, backward and update alone, on the W, b_hidden and
+    /// b_visible every worker shares, with plain stores: no atomics and no grid barrier, so workers read
+    /// weights that others are half-way through updating (Hogwild). Only group barriers separate an
+    /// example's phases. Per example the arithmetic is <see cref="TiedDae"/>'s (and the reference's):
+    /// x̃ = mask(x); y = s(W·x̃ + b_h); z = s(Wᵀ·y + b_v); δz; δy = (W·δz) ⊙ y(1 − y) at the weights before
+    /// this example's update; W −= lr·(δy·x̃ᵀ + y·δzᵀ); b_h −= lr·δy; b_v −= lr·δz; losses[s] = loss(x, z).
+    /// With one group it is sequential per-sample SGD. Phases: rows (LanesPerRow threads per row of W: a
+    /// warp, or one thread), then columns (a thread per column), then rows again for δy and the update.
+    /// scratch: per worker g, at g·(2V + H): x̃ [V], y [H], δz [V].
+    /// </summary>
+    public static void TiedDaeHogwild(ArrayView<float> data, ArrayView<int> indices, ArrayView<float> w, ArrayView<float> hiddenBias,
+        ArrayView<float> visibleBias, ArrayView<float> losses, ArrayView<float> scratch, TiedDaeStep p)
+    {
+        var v = p.Visible;
+        var hidden = p.Hidden;
+        var lr = p.LearningRate;
+        var own = (long)Grid.IdxX * (2L * v + hidden);
+        var corrupted = scratch.SubView(own, v);
+        var y = scratch.SubView(own + v, hidden);
+        var dz = scratch.SubView(own + v + hidden, v);
+        var shared = SharedMemory.Allocate<float>(MaxGroupSize);
+
+        var tid = Group.IdxX;
+        var threads = Group.DimX;
+        var lanes = p.LanesPerRow;
+        var lane = tid % lanes;
+        var firstRow = tid / lanes;
+        var rowWorkers = threads / lanes;
+
+        for (var s = Grid.IdxX; s < p.Count; s += Grid.DimX)
+        {
+            var example = indices[s];
+            for (var j = tid; j < v; j += threads)
+                corrupted[j] = Masked(data, example, j, p);
+            WorkerBarrier();
+
+            // Rows: y = s(W·x̃ + b_h).
+            for (var i = firstRow; i < hidden; i += rowWorkers)
+            {
+                long row = (long)i * v;
+                var sum = 0f;
+                for (var j = lane; j < v; j += lanes)
+                    sum += w[row + j] * corrupted[j];
+                var a = RowSum(sum, lanes);
+                if (lane == 0)
+                    y[i] = ActivationKernels.Sigmoid(a + hiddenBias[i]);
+            }
+            WorkerBarrier();
+
+            // Columns: z = s(Wᵀ·y + b_v), δz, the loss and b_v's update.
+            var lossSum = 0f;
+            for (var j = tid; j < v; j += threads)
+            {
+                var a = 0f;
+                for (var i = 0; i < hidden; i++)
+                    a += w[(long)i * v + j] * y[i];
+                var z = ActivationKernels.Sigmoid(a + visibleBias[j]);
+                var x = data[(long)example * v + j];
+                float delta;
+                if (p.Loss == (int)LossKind.SquaredError)
+                {
+                    var d = z - x;
+                    delta = d * z * (1f - z);
+                    lossSum += 0.5f * d * d;
+                }
+                else
+                {
+                    delta = z - x;
+                    lossSum -= x * DeltaKernels.ClampedLog(z) + (1f - x) * DeltaKernels.ClampedLog(1f - z);
+                }
+                dz[j] = delta;
+                visibleBias[j] -= lr * delta;
+            }
+            var loss = WorkerSum(shared, lossSum);
+            if (tid == 0)
+                losses[s] = loss;
+
+            // Rows: δy_i = (W_i·δz)·y_i(1 − y_i) before row i's update, then the update of row i and b_h[i].
+            for (var i = firstRow; i < hidden; i += rowWorkers)
+            {
+                long row = (long)i * v;
+                var yi = y[i];
+                var dot = 0f;
+                for (var j = lane; j < v; j += lanes)
+                    dot += w[row + j] * dz[j];
+                var dy = RowSum(dot, lanes) * yi * (1f - yi);
+                for (var j = lane; j < v; j += lanes)
+                    w[row + j] -= lr * (dy * corrupted[j] + yi * dz[j]);
+                if (lane == 0)
+                    hiddenBias[i] -= lr * dy;
+            }
+            WorkerBarrier();
+        }
+    }
+
+    /// <summary>A barrier between a Hogwild worker's phases; a one-thread worker (the CPU accelerator's) needs none.</summary>
+    private static void WorkerBarrier()
+    {
+        if (Group.DimX > 1)
+            Group.Barrier();
+    }
+
+    /// <summary>The sum of every thread's value over the group, in thread order, returned to thread 0. Ends with a barrier.</summary>
+    private static float WorkerSum(ArrayView<float> shared, float value)
+    {
+        if (Group.DimX == 1)
+            return value;
+        shared[Group.IdxX] = value;
+        Group.Barrier();
+        var sum = 0f;
+        if (Group.IsFirstThread)
+        {
+            for (var t = 0; t < Group.DimX; t++)
+                sum += shared[t];
+        }
+        return sum;
+    }
+
+    /// <summary>
     /// Feed-forward classifier (sigmoid hidden layers, softmax output), examples indices[0 … Count) with
     /// classes labels[0 … Count), softmax cross-entropy. Layers below FirstTrained are frozen.
     /// Per example: forward a_l = s(W_l·a_{l−1} + b_l) (logits on top); δ_top = softmax − onehot;

@@ -13,6 +13,9 @@ using ILGPUAE.Random;
 /// </summary>
 public sealed class SampleSgdLauncher : ISampleSgd, IDisposable
 {
+    /// <summary>Most Hogwild workers per launch (the CLI's --hogwild limit).</summary>
+    public const int MaxHogwildWorkers = 256;
+
     /// <summary>Grid barriers per launch stay below 2³¹ / groups (the arrival counter is an int).</summary>
     private const long MaxArrivals = int.MaxValue / 2;
 
@@ -21,6 +24,8 @@ public sealed class SampleSgdLauncher : ISampleSgd, IDisposable
         ArrayView<float>, ArrayView<float>, ArrayView<int>, TiedDaeStep> tiedDae;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<int>, ClassifierLayerViews,
         ArrayView<float>, ArrayView<float>, ArrayView<int>, ClassifierStep> classifier;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+        ArrayView<float>, ArrayView<float>, TiedDaeStep> tiedDaeHogwild;
     private readonly MemoryBuffer1D<int, Stride1D.Dense> sync;
     private readonly int[] syncHost = new int[2];
     private Tensor<float>? scratch;
@@ -33,6 +38,8 @@ public sealed class SampleSgdLauncher : ISampleSgd, IDisposable
             ArrayView<float>, ArrayView<float>, ArrayView<int>, TiedDaeStep>(SampleSgdKernels.TiedDae);
         classifier = acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<int>, ClassifierLayerViews,
             ArrayView<float>, ArrayView<float>, ArrayView<int>, ClassifierStep>(SampleSgdKernels.Classifier);
+        tiedDaeHogwild = acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, TiedDaeStep>(SampleSgdKernels.TiedDaeHogwild);
         sync = acc.Allocate1D<int>(2);
         sync.MemSetToZero();
         Groups = Math.Max(1, acc.NumMultiprocessors);
@@ -42,7 +49,14 @@ public sealed class SampleSgdLauncher : ISampleSgd, IDisposable
         // A GPU poll is an L2 atomic (≈1 µs): 2²⁴ polls is seconds, far beyond any phase. The CPU
         // accelerator polls fast but its phases can take seconds; its groups (one per core) are always resident.
         spinLimit = backend.IsCpuAccelerator ? int.MaxValue : 1 << 24;
+        // A Hogwild worker is a group: on a GPU a few warps (a warp per row of W, a thread per column); on the
+        // CPU accelerator one thread, whose phases then need no barrier (each costs milliseconds there).
+        HogwildShape = backend.IsCpuAccelerator ? new HogwildLaunch(1, 1)
+            : new HogwildLaunch(Math.Min(acc.MaxNumThreadsPerGroup, 256) / acc.WarpSize * acc.WarpSize, acc.WarpSize);
     }
+
+    /// <summary>The worker shape <see cref="TiedDaeHogwild(TiedDaeParameters, Tensor{float}, Tensor{int}, NoiseKey, float, LossKind, float, int, Tensor{float})"/> uses on this accelerator.</summary>
+    public HogwildLaunch HogwildShape { get; }
 
     private readonly int spinLimit;
 
@@ -84,6 +98,41 @@ public sealed class SampleSgdLauncher : ISampleSgd, IDisposable
             tiedDae(Config, x, order.SubView(start, count), w, bh, bv, lossView.SubView(start, count), work, sync.View, p);
             CheckBarrier();
         }
+    }
+
+    public void TiedDaeHogwild(TiedDaeParameters model, Tensor<float> data, Tensor<int> indices, NoiseKey noise, float corruption, LossKind loss,
+        float learningRate, int workers, Tensor<float> losses) =>
+        TiedDaeHogwild(model, data, indices, noise, corruption, loss, learningRate, workers, losses, HogwildShape);
+
+    /// <summary>
+    /// <see cref="ISampleSgd.TiedDaeHogwild"/> with workers of a given shape: tests run a GPU's shape (warps
+    /// of 32 lanes) on a wide-group CPU accelerator. Scratch is K·(2V + H) floats, kept between calls.
+    /// </summary>
+    public void TiedDaeHogwild(TiedDaeParameters model, Tensor<float> data, Tensor<int> indices, NoiseKey noise, float corruption, LossKind loss,
+        float learningRate, int workers, Tensor<float> losses, HogwildLaunch shape)
+    {
+        Shapes.SampleSgdDae(model, data, indices, losses);
+        if (workers is < 1 or > MaxHogwildWorkers)
+            throw new ArgumentException($"{workers} Hogwild workers; expected 1 … {MaxHogwildWorkers}", nameof(workers));
+        var acc = backend.Accelerator;
+        if (shape.GroupSize < 1 || shape.GroupSize > Math.Min(acc.MaxNumThreadsPerGroup, SampleSgdKernels.MaxGroupSize)
+            || shape.LanesPerRow is < 1 || shape.GroupSize % shape.LanesPerRow != 0 || (shape.LanesPerRow != 1 && shape.LanesPerRow != acc.WarpSize))
+            throw new ArgumentException(
+                $"Hogwild worker of {shape.GroupSize} threads, {shape.LanesPerRow} per row; expected ≤ {Math.Min(acc.MaxNumThreadsPerGroup, SampleSgdKernels.MaxGroupSize)} threads, " +
+                $"a multiple of the lanes per row, which are 1 or the warp size {acc.WarpSize}", nameof(shape));
+        var (hidden, visible) = (model.Weights.Shape[0], model.Weights.Shape[1]);
+        var n = indices.Length;
+        if (n == 0)
+            return;
+        // More workers than examples would only idle: the assignment (example s to worker s mod K) is the same.
+        var groups = Math.Min(workers, n);
+        var work = Scratch(groups * (2L * visible + hidden));
+        var p = new TiedDaeStep(visible, hidden, n, learningRate, (int)loss, noise.Seed, (uint)noise.Stream, noise.Epoch,
+            CounterRng.BernoulliThreshold(corruption), shape.LanesPerRow, columnsPerGroup: 1, spinLimit: 0);
+        tiedDaeHogwild(new KernelConfig(groups, shape.GroupSize), backend.ViewOf(data, nameof(data)).AsContiguous(),
+            backend.ViewOf(indices, nameof(indices)).AsContiguous(), backend.ViewOf(model.Weights, "W").AsContiguous(),
+            backend.ViewOf(model.HiddenBias, "b_hidden").AsContiguous(), backend.ViewOf(model.VisibleBias, "b_visible").AsContiguous(),
+            backend.ViewOf(losses, nameof(losses)).AsContiguous(), work, p);
     }
 
     public void Classifier(IReadOnlyList<DenseParameters> layers, int firstTrained, Tensor<float> data, Tensor<int> indices, Tensor<int> labels,
@@ -157,3 +206,6 @@ public sealed class SampleSgdLauncher : ISampleSgd, IDisposable
         sync.Dispose();
     }
 }
+
+/// <summary>The shape of one Hogwild worker (an ILGPU group): its threads, and the threads that share a row of W (1 or a warp).</summary>
+public readonly record struct HogwildLaunch(int GroupSize, int LanesPerRow);

@@ -2,7 +2,10 @@ namespace ILGPUAE.SampleSgd;
 
 using ILGPU;
 
-/// <summary>The scalars of one <see cref="SampleSgdKernels.TiedDae"/> launch.</summary>
+/// <summary>
+/// The scalars of one <see cref="SampleSgdKernels.TiedDae"/> or <see cref="SampleSgdKernels.TiedDaeHogwild"/> launch
+/// (Hogwild has no column groups and no grid barrier: it ignores ColumnsPerGroup and SpinLimit).
+/// </summary>
 public readonly struct TiedDaeStep
 {
     public TiedDaeStep(int visible, int hidden, int count, float learningRate, int loss, ulong seed, uint stream, uint epoch,

@@ -18,6 +18,7 @@ public static class CheckVerb
             .Concat(checks.TiedAutoencoderShapes(batch: 1, visible: 784, hidden: 500))
             .Concat(checks.TiedAutoencoderShapes(batch: 100, visible: 784, hidden: 1000))
             .Concat(checks.GemmVariants(KernelChecks.AwkwardSizes))
+            .Concat(checks.HogwildWarpShape([(1, 1), (33, 2), (127, 3)]))
             .ToList();
 
         // The kernel column is as wide as its longest name ("gemm TN +bias+identity tiledsplitk32x32").

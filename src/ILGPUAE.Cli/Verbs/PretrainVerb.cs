@@ -33,6 +33,9 @@ public sealed class PretrainOptions : AcceleratorOptions
     [Option("seed", HelpText = "Seed of every random stream (default 1); layer i > 0 uses a hash of (seed, i).")]
     public ulong? Seed { get; set; }
 
+    [Option("hogwild", HelpText = "K ≥ 2: each layer trains with K examples in flight and lock-free weight updates; NOT reproducible. host: K lanes, any batch; cuda/opencl/cpu: K kernel workers, --batch 1 and --momentum 0 (default 0 = sequential).")]
+    public int? Hogwild { get; set; }
+
     [Option("train-limit", HelpText = "Pretrain on the first N of the 50000 training images (the last 10000 are validation and never used).")]
     public int? TrainLimit { get; set; }
 
@@ -62,6 +65,7 @@ public sealed class PretrainOptions : AcceleratorOptions
             Batch = Batch ?? o.Batch,
             Epochs = Epochs ?? o.Epochs,
             Seed = Seed ?? o.Seed,
+            Hogwild = Hogwild ?? o.Hogwild,
             TrainLimit = TrainLimit ?? o.TrainLimit,
             TestLimit = TestLimit ?? o.TestLimit,
         };

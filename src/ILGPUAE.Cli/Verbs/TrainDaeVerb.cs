@@ -42,7 +42,7 @@ public sealed class TrainDaeOptions : AcceleratorOptions
     [Option("seed", Default = 1UL, HelpText = "Seed of every random stream (weights, shuffles, masks).")]
     public ulong Seed { get; set; }
 
-    [Option("hogwild", Default = 0, HelpText = "K ≥ 2: K examples (batches) in flight at once with lock-free weight updates; faster, NOT reproducible. host only. 0 = sequential.")]
+    [Option("hogwild", Default = 0, HelpText = "K ≥ 2: K examples (batches) in flight at once with lock-free weight updates; NOT reproducible. host: K lanes, any batch; cuda/opencl/cpu: K kernel workers, --batch 1 and --momentum 0. 0 = sequential.")]
     public int Hogwild { get; set; }
 
     [Option("train-limit", HelpText = "Train on the first N training images.")]

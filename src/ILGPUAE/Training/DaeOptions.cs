@@ -31,9 +31,13 @@ public sealed record DaeOptions
 
     /// <summary>
     /// Hogwild workers: K ≥ 2 runs K batches at once with lock-free updates of the shared weights
-    /// (non-deterministic; host accelerator). 0 or 1 = sequential, reproducible SGD.
+    /// (non-deterministic). On the host K lanes (any batch); on an ILGPU backend K workers of the Hogwild
+    /// kernel, each a group (batch 1, momentum 0). 0 or 1 = sequential, reproducible SGD.
     /// </summary>
     public int Hogwild { get; init; }
+
+    /// <summary>False for a Hogwild run (K ≥ 2): its result depends on the workers' timing. Written to metrics.json.</summary>
+    public bool Reproducible => Hogwild < 2;
     public int? TrainLimit { get; init; }
     public int? TestLimit { get; init; }
 

@@ -19,6 +19,8 @@ public sealed record EpochReport(int Epoch, double TrainLoss, double TestLoss, d
 /// stay on the device until a report reads them.
 /// With <see cref="DaeOptions.Hogwild"/> = K ≥ 2, K workers each take every K-th batch of the epoch's
 /// order and update the shared weights without locks (Hogwild): faster on many cores, not reproducible.
+/// On the host the workers are lanes of the backend (any batch, momentum); on an ILGPU backend they are
+/// groups of one <see cref="ISampleSgd.TiedDaeHogwild"/> launch per chunk (batch 1, momentum 0).
 /// Plain per-sample SGD (batch 1, no momentum) on a backend with a <see cref="ISampleSgd"/> family runs
 /// <see cref="SampleChunk"/> examples per call of it instead of ≈15 launches per example.
 /// </summary>
@@ -49,7 +51,17 @@ public sealed class DaeTrainer : IDisposable
     {
         // Checked before anything is allocated, so a refused run leaks nothing.
         if (options.Hogwild >= 2 && backend is not ILaneProvider)
-            throw new InputException($"--hogwild {options.Hogwild}: '{backend.Name}' cannot run concurrent workers; expected --accelerator host");
+        {
+            if (backend.SampleSgd is null)
+                throw new InputException($"--hogwild {options.Hogwild}: '{backend.Name}' cannot run concurrent workers; expected --accelerator host");
+            if (options.Batch != 1)
+                throw new InputException(
+                    $"--hogwild {options.Hogwild} with --batch {options.Batch}: Hogwild on '{backend.Name}' is per-sample SGD; expected --batch 1 (or --accelerator host)");
+            if (options.Momentum != 0)
+                throw new InputException(
+                    $"--hogwild {options.Hogwild} with --momentum {options.Momentum}: Hogwild on '{backend.Name}' is plain SGD; expected --momentum 0 (or --accelerator host)");
+            hogwildKernelWorkers = options.Hogwild;
+        }
         this.options = options;
         Backend = backend;
         var trainCount = trainPixels.Length / visible;
@@ -73,7 +85,7 @@ public sealed class DaeTrainer : IDisposable
             batchIndices[k] = order.Slice(start, b);
             batchLosses[k] = epochLosses.Device.Slice(start, b);
         }
-        workers = options.Hogwild < 2 ? [] : CreateWorkers((ILaneProvider)backend, options.Hogwild, batch);
+        workers = options.Hogwild < 2 || backend is not ILaneProvider ? [] : CreateWorkers((ILaneProvider)backend, options.Hogwild, batch);
         // The test loss is computed between epochs, when the training pass's buffers are idle.
         evaluator = new ReconstructionEvaluator(Model, test, pass.Scratch(Math.Min(ReconstructionEvaluator.ChunkRows, test.Rows)));
         velocities = Model.Parameters.Select(p => options.Momentum == 0 ? null : backend.Allocate<float>([.. p.Tensor.Shape.Dimensions])).ToArray();
@@ -85,8 +97,16 @@ public sealed class DaeTrainer : IDisposable
     public IBackend Backend { get; }
     public TiedAutoencoder Model { get; }
 
-    /// <summary>The backend's per-sample SGD family when this run can use it (batch 1, no momentum, no Hogwild); else null.</summary>
+    /// <summary>The backend's per-sample SGD family when this run can use it (batch 1, no momentum, no host Hogwild lanes); else null.</summary>
     public ISampleSgd? SampleSgd => options.Batch == 1 && options.Momentum == 0 && workers.Length == 0 ? Backend.SampleSgd : null;
+
+    /// <summary>
+    /// K ≥ 2 when the epoch runs on <see cref="ISampleSgd.TiedDaeHogwild"/> (Hogwild on an ILGPU backend: K
+    /// workers of the kernel in flight); 0 when it is sequential or runs on the host's lanes.
+    /// </summary>
+    public int HogwildKernelWorkers => hogwildKernelWorkers;
+
+    private readonly int hogwildKernelWorkers;
     public int EpochsDone { get; private set; }
     private long stepsDone;
 
@@ -124,7 +144,10 @@ public sealed class DaeTrainer : IDisposable
         return tracker.Finish();
     }
 
-    /// <summary>Per-sample SGD through the backend's SampleSgd family, a chunk of the epoch order per call.</summary>
+    /// <summary>
+    /// Per-sample SGD through the backend's SampleSgd family, a chunk of the epoch order per call: sequential,
+    /// or with <see cref="HogwildKernelWorkers"/> workers in flight within each chunk.
+    /// </summary>
     private double RunSampleSgd(ISampleSgd sampleSgd, int epoch, NoiseKey noise, long epochStartStep, Stopwatch clock, Action<StepProgress>? progress)
     {
         var parameters = new TiedDaeParameters(Model.Weights, Model.HiddenBias, Model.VisibleBias);
@@ -132,8 +155,12 @@ public sealed class DaeTrainer : IDisposable
         for (var start = 0; start < TrainCount; start += SampleChunk)
         {
             var n = Math.Min(SampleChunk, TrainCount - start);
-            sampleSgd.TiedDae(parameters, train, order.Slice(start, n), noise, options.Corruption, options.Loss, options.LearningRate,
-                epochLosses.Device.Slice(start, n));
+            if (hogwildKernelWorkers >= 2)
+                sampleSgd.TiedDaeHogwild(parameters, train, order.Slice(start, n), noise, options.Corruption, options.Loss, options.LearningRate,
+                    hogwildKernelWorkers, epochLosses.Device.Slice(start, n));
+            else
+                sampleSgd.TiedDae(parameters, train, order.Slice(start, n), noise, options.Corruption, options.Loss, options.LearningRate,
+                    epochLosses.Device.Slice(start, n));
             Interlocked.Add(ref stepsDone, n);
             tracker.Done(start + n);
         }

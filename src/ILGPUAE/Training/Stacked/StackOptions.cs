@@ -32,6 +32,12 @@ public sealed record StackOptions
 
     public ulong Seed { get; init; } = 1;
 
+    /// <summary>Hogwild workers of every layer's run (<see cref="DaeOptions.Hogwild"/>): K ≥ 2 is not reproducible; 0 = sequential.</summary>
+    public int Hogwild { get; init; }
+
+    /// <summary>False when the layers run Hogwild (K ≥ 2). Written to metrics.json.</summary>
+    public bool Reproducible => Hogwild < 2;
+
     /// <summary>Pretrain on the first N of the 50 000 training images (the validation images are never used).</summary>
     public int? TrainLimit { get; init; }
 
@@ -61,6 +67,7 @@ public sealed record StackOptions
         Batch = Batch,
         Epochs = Epochs,
         Seed = LayerSeed(Seed, layer),
+        Hogwild = Hogwild,
         TrainLimit = TrainLimit,
         TestLimit = TestLimit,
     };
