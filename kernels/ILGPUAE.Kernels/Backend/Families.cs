@@ -72,14 +72,17 @@ public interface IGemm
     /// </summary>
     void Gemm(Transpose transA, Transpose transB, float alpha, Tensor<float> a, Tensor<float> b, float beta, Tensor<float> c, GemmEpilogue epilogue);
 
-    /// <summary>sums[N] = beta · sums + Σ_m a[m, n] for a [M,N] (bias gradients). beta = 0 ignores old contents.</summary>
-    void ColumnSums(Tensor<float> a, float beta, Tensor<float> sums);
+    /// <summary>
+    /// sums[N] = alpha · Σ_m a[m, n] + beta · sums for a [M,N]: bias gradients (alpha 1, beta 0), or a plain-SGD bias
+    /// update straight from the deltas (alpha −lr, beta 1). beta = 0 ignores old contents.
+    /// </summary>
+    void ColumnSums(float alpha, Tensor<float> a, float beta, Tensor<float> sums);
 
     /// <summary>
-    /// Two column sums in one launch (a layer pair's bias gradients): sums[N] = beta · sums + Σ_m a[m, n] for a [M,N]
-    /// and sums2[N2] = beta · sums2 + Σ_m a2[m, n] for a2 [M2,N2].
+    /// Two column sums in one launch (a layer pair's bias gradients or updates): sums[N] = alpha · Σ_m a[m, n] + beta · sums
+    /// for a [M,N] and sums2[N2] = alpha · Σ_m a2[m, n] + beta · sums2 for a2 [M2,N2].
     /// </summary>
-    void ColumnSums(Tensor<float> a, Tensor<float> a2, float beta, Tensor<float> sums, Tensor<float> sums2);
+    void ColumnSums(float alpha, Tensor<float> a, Tensor<float> a2, float beta, Tensor<float> sums, Tensor<float> sums2);
 }
 
 /// <summary>Output deltas and per-example losses (Delta family).</summary>

@@ -83,6 +83,14 @@ public sealed class KernelChecks
             yield return ColumnSumsPair(3, s, 17);
             yield return GatherMask(s, 784, 0.25f, rows: 1000);
         }
+        // Scaled column sums added onto the old ones (a plain-SGD bias update, alpha = −lr), last so the checks above keep their inputs.
+        foreach (var s in sizes)
+        {
+            yield return ColumnSums(s, 33, alpha: -0.37f);
+            yield return ColumnSums(3, s, alpha: -0.37f);
+            yield return ColumnSumsPair(s, 33, 31, alpha: -0.37f);
+            yield return ColumnSumsPair(3, s, 17, alpha: -0.37f);
+        }
     }
 
     /// <summary>The SampleSgd family at each size, where the backend has one (nothing otherwise).</summary>
@@ -353,20 +361,21 @@ public sealed class KernelChecks
         return Compare(name, $"M={m} N={n}", Download(tx), expected, backward ? 1e-7 : 1e-6);
     }
 
-    public CheckResult ColumnSums(int m, int n)
+    /// <summary>sums = alpha·(column sums of a [M,N]) + 1·sums; alpha ≠ 1 is a plain-SGD bias update (alpha = −lr).</summary>
+    public CheckResult ColumnSums(int m, int n, float alpha = 1f)
     {
         var a = Uniform(m * n, -1, 1);
         var sums = Uniform(n, -1, 1);
         using var ta = Upload(a, m, n);
         using var ts = Upload(sums, n);
-        backend.Gemm.ColumnSums(ta, 1f, ts);
+        backend.Gemm.ColumnSums(alpha, ta, 1f, ts);
         var expected = ToDouble(sums);
-        GemmReference.ColumnSums(m, n, ToDouble(a), 1.0, expected);
-        return Compare("column sums", $"M={m} N={n}", Download(ts), expected, 4e-7 * (m + 8));
+        GemmReference.ColumnSums(m, n, alpha, ToDouble(a), 1.0, expected);
+        return Compare(alpha == 1f ? "column sums" : "column sums alpha", $"M={m} N={n}", Download(ts), expected, 4e-7 * (m + 8));
     }
 
     /// <summary>Both column sums of a [M,N] and a2 [M,N2] in one call (beta = 1 keeps the old sums); the worse is reported.</summary>
-    public CheckResult ColumnSumsPair(int m, int n, int n2)
+    public CheckResult ColumnSumsPair(int m, int n, int n2, float alpha = 1f)
     {
         var a = Uniform(m * n, -1, 1);
         var a2 = Uniform(m * n2, -1, 1);
@@ -376,13 +385,14 @@ public sealed class KernelChecks
         using var ta2 = Upload(a2, m, n2);
         using var ts = Upload(sums, n);
         using var ts2 = Upload(sums2, n2);
-        backend.Gemm.ColumnSums(ta, ta2, 1f, ts, ts2);
+        backend.Gemm.ColumnSums(alpha, ta, ta2, 1f, ts, ts2);
         var (expected, expected2) = (ToDouble(sums), ToDouble(sums2));
-        GemmReference.ColumnSums(m, n, ToDouble(a), 1.0, expected);
-        GemmReference.ColumnSums(m, n2, ToDouble(a2), 1.0, expected2);
+        GemmReference.ColumnSums(m, n, alpha, ToDouble(a), 1.0, expected);
+        GemmReference.ColumnSums(m, n2, alpha, ToDouble(a2), 1.0, expected2);
         var size = $"M={m} N={n} N2={n2}";
-        return Worst(Compare("column sums pair", size, Download(ts), expected, 4e-7 * (m + 8)),
-            Compare("column sums pair", size, Download(ts2), expected2, 4e-7 * (m + 8)));
+        var name = alpha == 1f ? "column sums pair" : "column sums pair alpha";
+        return Worst(Compare(name, size, Download(ts), expected, 4e-7 * (m + 8)),
+            Compare(name, size, Download(ts2), expected2, 4e-7 * (m + 8)));
     }
 
     /// <summary>Checks delta and the per-example losses together (the worse of the two is reported).</summary>

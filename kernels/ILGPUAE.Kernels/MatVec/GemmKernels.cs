@@ -44,8 +44,11 @@ public readonly struct GemmLayout
     public GemmLayout RawSums() => new(M, N, K, ARow, ACol, BRow, BCol, alpha: 1f, beta: 0f);
 }
 
-/// <summary>The sizes of <see cref="GemmKernels.ColumnSums"/>: a [Rows, Columns], a2 [Rows2, the rest of the grid's columns].</summary>
-public readonly record struct ColumnSumsLayout(int Rows, int Columns, int Rows2, float Beta);
+/// <summary>
+/// The sizes and scalars of <see cref="GemmKernels.ColumnSums"/>: a [Rows, Columns], a2 [Rows2, the rest of the grid's columns];
+/// each sum is scaled by Alpha and added to Beta times the old one.
+/// </summary>
+public readonly record struct ColumnSumsLayout(int Rows, int Columns, int Rows2, float Alpha, float Beta);
 
 /// <summary>Four running sums of one output row; the kernels' register block.</summary>
 internal struct Accumulator4
@@ -213,8 +216,8 @@ public static class GemmKernels
 
     /// <summary>
     /// Column sums of two matrices in one launch, a column per thread (grid-stride over the N + N2 columns):
-    /// sums[j] = beta·sums[j] + Σ_i a[i, j] for a [rows, N] (N = <paramref name="columns"/>), then
-    /// sums2[j] = beta·sums2[j] + Σ_i a2[i, j] for a2 [rows2, N2] (N2 = g.Items − N; 0 for a single matrix).
+    /// sums[j] = alpha·Σ_i a[i, j] + beta·sums[j] for a [rows, N] (N = l.Columns), then
+    /// sums2[j] = alpha·Σ_i a2[i, j] + beta·sums2[j] for a2 [rows2, N2] (N2 = g.Items − N; 0 for a single matrix).
     /// </summary>
     public static void ColumnSums(Index1D index, ArrayView<float> a, ArrayView<float> sums, ArrayView<float> a2, ArrayView<float> sums2,
         ColumnSumsLayout l, GridStride g)
@@ -222,11 +225,11 @@ public static class GemmKernels
         for (int t = index; t < g.Items; t += g.Stride)
         {
             if (t < l.Columns)
-                sums[t] = ColumnSum(a, l.Rows, l.Columns, t) + (l.Beta == 0f ? 0f : l.Beta * sums[t]);
+                sums[t] = l.Alpha * ColumnSum(a, l.Rows, l.Columns, t) + (l.Beta == 0f ? 0f : l.Beta * sums[t]);
             else
             {
                 var j = t - l.Columns;
-                sums2[j] = ColumnSum(a2, l.Rows2, g.Items - l.Columns, j) + (l.Beta == 0f ? 0f : l.Beta * sums2[j]);
+                sums2[j] = l.Alpha * ColumnSum(a2, l.Rows2, g.Items - l.Columns, j) + (l.Beta == 0f ? 0f : l.Beta * sums2[j]);
             }
         }
     }

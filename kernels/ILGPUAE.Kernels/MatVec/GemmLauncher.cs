@@ -222,7 +222,7 @@ public sealed class GemmLauncher : IGemm, IDisposable
         }
     }
 
-    public void ColumnSums(Tensor<float> a, float beta, Tensor<float> sums)
+    public void ColumnSums(float alpha, Tensor<float> a, float beta, Tensor<float> sums)
     {
         Shapes.ColumnSums(a, sums);
         if (sums.Length == 0)
@@ -231,10 +231,10 @@ public sealed class GemmLauncher : IGemm, IDisposable
         var av = backend.ViewOf(a, nameof(a)).AsContiguous();
         var sv = backend.ViewOf(sums, nameof(sums)).AsContiguous();
         // No second matrix: the grid covers a's columns only, and a, sums stand in for a2, sums2.
-        columnSums(g.Stride, av, sv, av, sv, new ColumnSumsLayout(a.Shape[0], sums.Length, 0, beta), g);
+        columnSums(g.Stride, av, sv, av, sv, new ColumnSumsLayout(a.Shape[0], sums.Length, 0, alpha, beta), g);
     }
 
-    public void ColumnSums(Tensor<float> a, Tensor<float> a2, float beta, Tensor<float> sums, Tensor<float> sums2)
+    public void ColumnSums(float alpha, Tensor<float> a, Tensor<float> a2, float beta, Tensor<float> sums, Tensor<float> sums2)
     {
         Shapes.ColumnSums(a, sums);
         Shapes.ColumnSums(a2, sums2);
@@ -249,7 +249,7 @@ public sealed class GemmLauncher : IGemm, IDisposable
         var second = sums2.Length > 0
             ? (A: backend.ViewOf(a2, nameof(a2)).AsContiguous(), Sums: backend.ViewOf(sums2, nameof(sums2)).AsContiguous())
             : first;
-        columnSums(g.Stride, first.A, first.Sums, second.A, second.Sums, new ColumnSumsLayout(a.Shape[0], sums.Length, a2.Shape[0], beta), g);
+        columnSums(g.Stride, first.A, first.Sums, second.A, second.Sums, new ColumnSumsLayout(a.Shape[0], sums.Length, a2.Shape[0], alpha, beta), g);
     }
 
     public void Dispose()

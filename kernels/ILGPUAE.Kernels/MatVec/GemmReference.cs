@@ -58,15 +58,15 @@ public static class GemmReference
         }
     }
 
-    /// <summary>sums[N] = beta · sums + Σ_m a[m, n] for a [M,N].</summary>
-    public static void ColumnSums(int m, int n, ReadOnlySpan<double> a, double beta, Span<double> sums)
+    /// <summary>sums[N] = alpha · Σ_m a[m, n] + beta · sums for a [M,N] (beta = 0 ignores sums).</summary>
+    public static void ColumnSums(int m, int n, double alpha, ReadOnlySpan<double> a, double beta, Span<double> sums)
     {
         for (var j = 0; j < n; j++)
         {
             double sum = 0;
             for (var i = 0; i < m; i++)
                 sum += a[i * n + j];
-            sums[j] = sum + (beta == 0 ? 0 : beta * sums[j]);
+            sums[j] = alpha * sum + (beta == 0 ? 0 : beta * sums[j]);
         }
     }
 }

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ILGPUAE.Host.Threading;
 
-/// <summary>sums[N] = beta · sums + Σ_m a[m, :] for a [M,N] (bias gradients); parts split the columns.</summary>
+/// <summary>sums[N] = alpha · Σ_m a[m, :] + beta · sums for a [M,N] (bias gradients or updates); parts split the columns.</summary>
 internal sealed unsafe class ColumnSumsJob : RangeJob
 {
     private const int Chunk = 64;
@@ -13,12 +13,13 @@ internal sealed unsafe class ColumnSumsJob : RangeJob
     private readonly WorkerPool pool;
     private float* a, sums;
     private int m, n;
-    private float beta;
+    private float alpha, beta;
 
     public ColumnSumsJob(WorkerPool pool) => this.pool = pool;
 
-    public void Sum(int m, int n, float* a, float beta, float* sums)
+    public void Sum(int m, int n, float alpha, float* a, float beta, float* sums)
     {
+        this.alpha = alpha;
         this.a = a;
         this.sums = sums;
         this.m = m;
@@ -62,13 +63,15 @@ internal sealed unsafe class ColumnSumsJob : RangeJob
             var s = 0f;
             for (var i = 0; i < m; i++)
                 s += a[(long)i * n + j];
-            sums[j] = s + (beta == 0f ? 0f : beta * sums[j]);
+            sums[j] = alpha * s + (beta == 0f ? 0f : beta * sums[j]);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Store(float* destination, Vector512<float> sum)
     {
+        if (alpha != 1f)
+            sum *= Vector512.Create(alpha);
         if (beta != 0f)
             sum = Vector512.FusedMultiplyAdd(Vector512.Create(beta), Vector512.Load(destination), sum);
         sum.Store(destination);

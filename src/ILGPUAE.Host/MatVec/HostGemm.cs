@@ -76,21 +76,21 @@ internal sealed unsafe class HostGemm<TKernel> : IGemm where TKernel : struct, I
             blocked.Multiply(layout, pa, pb, pc);
     }
 
-    public void ColumnSums(Tensor<float> a, float beta, Tensor<float> sums)
+    public void ColumnSums(float alpha, Tensor<float> a, float beta, Tensor<float> sums)
     {
         Shapes.ColumnSums(a, sums);
         var pa = backend.PointerOf(a, nameof(a));
         var ps = backend.PointerOf(sums, nameof(sums));
         if (sums.Length > 0)
-            columnSums.Sum(a.Shape[0], a.Shape[1], pa, beta, ps);
+            columnSums.Sum(a.Shape[0], a.Shape[1], alpha, pa, beta, ps);
     }
 
     /// <summary>Two passes of the column-sums job: a host call costs no launch.</summary>
-    public void ColumnSums(Tensor<float> a, Tensor<float> a2, float beta, Tensor<float> sums, Tensor<float> sums2)
+    public void ColumnSums(float alpha, Tensor<float> a, Tensor<float> a2, float beta, Tensor<float> sums, Tensor<float> sums2)
     {
         Shapes.ColumnSums(a, sums);
         Shapes.ColumnSums(a2, sums2);
-        ColumnSums(a, beta, sums);
-        ColumnSums(a2, beta, sums2);
+        ColumnSums(alpha, a, beta, sums);
+        ColumnSums(alpha, a2, beta, sums2);
     }
 }

@@ -78,7 +78,7 @@ public sealed class ClassifierPass : IDisposable
             var (gw, gb) = gradients[l - FirstTrained];
             // ∂L/∂W = δᵀ·a_below [out, in]; ∂L/∂b = Σ_rows δ.
             backend.Gemm.Gemm(Transpose.Transposed, Transpose.None, 1f, delta, below, 0f, gw);
-            backend.Gemm.ColumnSums(delta, 0f, gb);
+            backend.Gemm.ColumnSums(1f, delta, 0f, gb);
             if (l > FirstTrained)
             {
                 // δ_below = (δ·W) ⊙ a_below(1 − a_below), in one launch.

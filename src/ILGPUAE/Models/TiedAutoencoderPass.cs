@@ -102,7 +102,7 @@ public sealed class TiedAutoencoderPass : IDisposable
         // ∂L/∂W = δyᵀ·x̃ (encoder) + yᵀ·δz (decoder, through Wᵀ) = [δy; y]ᵀ·[x̃; δz]: one product over the 2b stacked rows,
         // so the two contributions are summed in registers and ∂W is written once.
         backend.Gemm.Gemm(Transpose.Transposed, Transpose.None, 1f, dyY, xtDz, 0f, WeightGradient);
-        backend.Gemm.ColumnSums(dy, dz, 0f, HiddenBiasGradient, VisibleBiasGradient);
+        backend.Gemm.ColumnSums(1f, dy, dz, 0f, HiddenBiasGradient, VisibleBiasGradient);
     }
 
     public void Dispose()

@@ -58,7 +58,7 @@ public sealed class HostSemanticsTests(HostFixture fixture)
         var a = Values(m * n, 4);
         using var ta = Upload(backend, a, m, n);
         using var sums = Upload(backend, Enumerable.Repeat(float.NaN, n).ToArray(), n);
-        backend.Gemm.ColumnSums(ta, 0f, sums);
+        backend.Gemm.ColumnSums(1f, ta, 0f, sums);
         var actual = sums.ToArray();
         for (var j = 0; j < n; j++)
             Assert.Equal(Enumerable.Range(0, m).Sum(i => (double)a[i * n + j]), actual[j], 1e-5);

@@ -70,7 +70,7 @@ internal sealed class ClassifierReference(ClassifierArchitecture architecture, d
             gw[l] = new double[n * k];
             gb[l] = new double[n];
             GemmReference.Gemm(Transpose.Transposed, Transpose.None, n, k, m, 1, delta, below, 0, gw[l]);
-            GemmReference.ColumnSums(m, n, delta, 0, gb[l]);
+            GemmReference.ColumnSums(m, n, 1, delta, 0, gb[l]);
             if (l > 0)
             {
                 var next = new double[m * k];

@@ -57,11 +57,11 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
         void IGemm.Gemm(Transpose transA, Transpose transB, float alpha, Tensor<float> a, Tensor<float> b, float beta, Tensor<float> c, GemmEpilogue epilogue) =>
             Record(nameof(IGemm.Gemm), () => inner.Gemm.Gemm(transA, transB, alpha, a, b, beta, c, epilogue));
 
-        void IGemm.ColumnSums(Tensor<float> a, float beta, Tensor<float> sums) =>
-            Record(nameof(IGemm.ColumnSums), () => inner.Gemm.ColumnSums(a, beta, sums));
+        void IGemm.ColumnSums(float alpha, Tensor<float> a, float beta, Tensor<float> sums) =>
+            Record(nameof(IGemm.ColumnSums), () => inner.Gemm.ColumnSums(alpha, a, beta, sums));
 
-        void IGemm.ColumnSums(Tensor<float> a, Tensor<float> a2, float beta, Tensor<float> sums, Tensor<float> sums2) =>
-            Record(nameof(IGemm.ColumnSums), () => inner.Gemm.ColumnSums(a, a2, beta, sums, sums2));
+        void IGemm.ColumnSums(float alpha, Tensor<float> a, Tensor<float> a2, float beta, Tensor<float> sums, Tensor<float> sums2) =>
+            Record(nameof(IGemm.ColumnSums), () => inner.Gemm.ColumnSums(alpha, a, a2, beta, sums, sums2));
 
         void IDelta.SigmoidOutputDelta(LossKind loss, Tensor<float> z, Tensor<float> x, float scale, Tensor<float> delta, Tensor<float> losses) =>
             Record(nameof(IDelta.SigmoidOutputDelta), () => inner.Delta.SigmoidOutputDelta(loss, z, x, scale, delta, losses));
