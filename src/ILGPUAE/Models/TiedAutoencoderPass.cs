@@ -88,8 +88,34 @@ public sealed class TiedAutoencoderPass : IDisposable
     /// </summary>
     public void ForwardBackward(Tensor<float> data, Tensor<int> indices, NoiseKey noise, float corruption, LossKind loss, Tensor<float> losses)
     {
+        var (_, _, _, _, dz, dy, dyY, xtDz) = Deltas(data, indices, noise, corruption, loss, losses);
+
+        // ∂L/∂W = δyᵀ·x̃ (encoder) + yᵀ·δz (decoder, through Wᵀ) = [δy; y]ᵀ·[x̃; δz]: one product over the 2b stacked rows,
+        // so the two contributions are summed in registers and ∂W is written once.
+        backend.Gemm.Gemm(Transpose.Transposed, Transpose.None, 1f, dyY, xtDz, 0f, WeightGradient);
+        backend.Gemm.ColumnSums(1f, dy, dz, 0f, HiddenBiasGradient, VisibleBiasGradient);
+    }
+
+    /// <summary>
+    /// <see cref="ForwardBackward"/> and a plain-SGD step (momentum 0) on the model's parameters in the same launches:
+    /// W ← W − lr·∂W as the ∂W product with alpha = −lr and beta = 1 into W, and both biases as one column-sums launch
+    /// into them, so no gradient is written or read back. W is read only by the δy product, which has run by then, so
+    /// the step is plain SGD's "every gradient at the current weights, then update". The gradient tensors are untouched.
+    /// </summary>
+    public void ForwardBackwardSgd(Tensor<float> data, Tensor<int> indices, NoiseKey noise, float corruption, LossKind loss, Tensor<float> losses,
+        float learningRate)
+    {
+        var (_, _, _, _, dz, dy, dyY, xtDz) = Deltas(data, indices, noise, corruption, loss, losses);
+        backend.Gemm.Gemm(Transpose.Transposed, Transpose.None, -learningRate, dyY, xtDz, 1f, model.Weights);
+        backend.Gemm.ColumnSums(-learningRate, dy, dz, 1f, model.HiddenBias, model.VisibleBias);
+    }
+
+    /// <summary>The forward pass, the losses and both deltas (δz and δy, already scaled by 1/b for the mean) of a batch.</summary>
+    private RowViews Deltas(Tensor<float> data, Tensor<int> indices, NoiseKey noise, float corruption, LossKind loss, Tensor<float> losses)
+    {
         var b = indices.Length;
-        var (x, xt, y, z, dz, dy, dyY, xtDz) = Rows(b);
+        var rows = Rows(b);
+        var (x, xt, y, z, dz, dy, _, _) = rows;
 
         backend.Corruption.GatherMask(data, indices, noise, corruption, x, xt);
         model.Encode(xt, y, backend);
@@ -98,11 +124,7 @@ public sealed class TiedAutoencoderPass : IDisposable
         // δz = ∂(mean loss)/∂(decoder pre-activation); δy = (δz·W) ⊙ y(1 − y).
         backend.Delta.SigmoidOutputDelta(loss, z, x, 1f / b, dz, losses);
         backend.Gemm.Gemm(Transpose.None, Transpose.Transposed, 1f, dz, model.Weights, 0f, dy, GemmEpilogue.ActivationBackward(y, Activation.Sigmoid));
-
-        // ∂L/∂W = δyᵀ·x̃ (encoder) + yᵀ·δz (decoder, through Wᵀ) = [δy; y]ᵀ·[x̃; δz]: one product over the 2b stacked rows,
-        // so the two contributions are summed in registers and ∂W is written once.
-        backend.Gemm.Gemm(Transpose.Transposed, Transpose.None, 1f, dyY, xtDz, 0f, WeightGradient);
-        backend.Gemm.ColumnSums(1f, dy, dz, 0f, HiddenBiasGradient, VisibleBiasGradient);
+        return rows;
     }
 
     public void Dispose()

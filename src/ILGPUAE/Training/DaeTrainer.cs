@@ -192,12 +192,20 @@ public sealed class DaeTrainer : IDisposable
         return epochLosses.Sum(0, TrainCount, epoch, epochStartStep, options.Batch);
     }
 
-    /// <summary>Forward, backward and update for batch <paramref name="k"/> of the epoch order.</summary>
+    /// <summary>
+    /// Forward, backward and update for batch <paramref name="k"/> of the epoch order. Plain SGD (momentum 0) updates the
+    /// parameters inside the pass's last products, with no gradient round trip; momentum goes through the optimizer.
+    /// </summary>
     private void Step(TiedAutoencoderPass on, IBackend backend, int k, NoiseKey noise)
     {
-        on.ForwardBackward(train, batchIndices[k], noise, options.Corruption, options.Loss, batchLosses[k]);
-        for (var i = 0; i < velocities.Length; i++)
-            backend.Optimizer.Sgd(Model.Parameters[i].Tensor, on.Gradients[i], velocities[i], options.LearningRate, options.Momentum);
+        if (options.Momentum == 0)
+            on.ForwardBackwardSgd(train, batchIndices[k], noise, options.Corruption, options.Loss, batchLosses[k], options.LearningRate);
+        else
+        {
+            on.ForwardBackward(train, batchIndices[k], noise, options.Corruption, options.Loss, batchLosses[k]);
+            for (var i = 0; i < velocities.Length; i++)
+                backend.Optimizer.Sgd(Model.Parameters[i].Tensor, on.Gradients[i], velocities[i], options.LearningRate, options.Momentum);
+        }
         Interlocked.Increment(ref stepsDone);
     }
 
