@@ -51,7 +51,22 @@ public sealed class ClassifierPass : IDisposable
     /// the rows are masked first, as <see cref="ICorruption.Mask"/> draws it under <paramref name="noise"/>.
     /// </summary>
     public void ForwardBackward(Tensor<float> data, Tensor<int> indices, Tensor<int> labels, Tensor<float> losses,
-        NoiseKey noise = default, float corruption = 0f)
+        NoiseKey noise = default, float corruption = 0f) =>
+        Run(data, indices, labels, losses, noise, corruption, sgdRate: null);
+
+    /// <summary>
+    /// <see cref="ForwardBackward"/> and a plain-SGD step (momentum 0) on the trained layers in the same launches: each
+    /// layer's W ← W − lr·δᵀ·a_below as one product into W (alpha −lr, beta 1) and b ← b − lr·Σδ as one column-sums launch,
+    /// so no gradient is written or read back; <see cref="Trained"/>'s gradients are untouched. A layer's δ_below is formed
+    /// from its W before the update, so every gradient is taken at the current weights, as plain SGD defines the step.
+    /// </summary>
+    public void ForwardBackwardSgd(Tensor<float> data, Tensor<int> indices, Tensor<int> labels, Tensor<float> losses, float learningRate,
+        NoiseKey noise = default, float corruption = 0f) =>
+        Run(data, indices, labels, losses, noise, corruption, learningRate);
+
+    /// <summary>Forward and backward; with <paramref name="sgdRate"/> the products update the parameters instead of writing gradients.</summary>
+    private void Run(Tensor<float> data, Tensor<int> indices, Tensor<int> labels, Tensor<float> losses, NoiseKey noise, float corruption,
+        float? sgdRate)
     {
         var backend = model.Backend;
         var b = indices.Length;
@@ -75,16 +90,25 @@ public sealed class ClassifierPass : IDisposable
             var layer = model.Layers[l];
             var delta = deltaViews[l - FirstTrained];
             var below = l == 0 ? x : activations.Output(l - 1);
-            var (gw, gb) = gradients[l - FirstTrained];
-            // ∂L/∂W = δᵀ·a_below [out, in]; ∂L/∂b = Σ_rows δ.
-            backend.Gemm.Gemm(Transpose.Transposed, Transpose.None, 1f, delta, below, 0f, gw);
-            backend.Gemm.ColumnSums(1f, delta, 0f, gb);
             if (l > FirstTrained)
             {
-                // δ_below = (δ·W) ⊙ a_below(1 − a_below), in one launch.
+                // δ_below = (δ·W) ⊙ a_below(1 − a_below), in one launch; first, while W is the current one.
                 var deltaBelow = deltaViews[l - 1 - FirstTrained];
                 backend.Gemm.Gemm(Transpose.None, Transpose.None, 1f, delta, layer.Weights, 0f, deltaBelow,
                     GemmEpilogue.ActivationBackward(below, Activation.Sigmoid));
+            }
+            if (sgdRate is { } lr)
+            {
+                // W ← W − lr·δᵀ·a_below; b ← b − lr·Σ_rows δ.
+                backend.Gemm.Gemm(Transpose.Transposed, Transpose.None, -lr, delta, below, 1f, layer.Weights);
+                backend.Gemm.ColumnSums(-lr, delta, 1f, layer.Bias);
+            }
+            else
+            {
+                // ∂L/∂W = δᵀ·a_below [out, in]; ∂L/∂b = Σ_rows δ.
+                var (gw, gb) = gradients[l - FirstTrained];
+                backend.Gemm.Gemm(Transpose.Transposed, Transpose.None, 1f, delta, below, 0f, gw);
+                backend.Gemm.ColumnSums(1f, delta, 0f, gb);
             }
         }
     }

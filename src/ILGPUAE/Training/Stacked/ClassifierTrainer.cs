@@ -135,16 +135,24 @@ public sealed class ClassifierTrainer : IDisposable
         }
     }
 
-    /// <summary>One forward/backward pass and update per batch of the epoch order.</summary>
+    /// <summary>
+    /// One forward/backward pass and update per batch of the epoch order. Plain SGD (momentum 0) updates the parameters
+    /// inside the pass's products, with no gradient round trip; momentum goes through the optimizer.
+    /// </summary>
     private void RunBatches(EpochProgress tracker, NoiseKey noise)
     {
         var batches = Steps();
         for (var s = 0; s < batches.Length; s++)
         {
             var (indices, batchLabels, losses) = batches[s];
-            pass.ForwardBackward(train, indices, batchLabels, losses, noise, options.Corruption);
-            for (var i = 0; i < velocities.Length; i++)
-                Backend.Optimizer.Sgd(pass.Trained[i].Parameter, pass.Trained[i].Gradient, velocities[i], LearningRate, options.Momentum);
+            if (options.Momentum == 0)
+                pass.ForwardBackwardSgd(train, indices, batchLabels, losses, LearningRate, noise, options.Corruption);
+            else
+            {
+                pass.ForwardBackward(train, indices, batchLabels, losses, noise, options.Corruption);
+                for (var i = 0; i < velocities.Length; i++)
+                    Backend.Optimizer.Sgd(pass.Trained[i].Parameter, pass.Trained[i].Gradient, velocities[i], LearningRate, options.Momentum);
+            }
             StepsDone++;
             tracker.Done(Math.Min(TrainCount, (s + 1) * options.Batch));
         }
