@@ -30,6 +30,62 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
         Assert.Equal(["GatherMask", "Gemm", "Gemm", "SigmoidOutputDelta", "Gemm", "Gemm", "ColumnSums"], backend.Calls);
     }
 
+    [Fact]
+    public void AFusedPlainSgdStepIsTheSameSevenLaunches()
+    {
+        using var backend = new CountingBackend(fixture.Backend);
+        using var model = TiedAutoencoder.Create(backend, 37, 11, seed: 3);
+        using var pass = new TiedAutoencoderPass(model, 5);
+        using var data = backend.Allocate<float>(9, 37);
+        using var indices = backend.Allocate<int>(5);
+        using var losses = backend.Allocate<float>(5);
+        indices.CopyFrom([8, 0, 3, 3, 6]);
+
+        pass.ForwardBackwardSgd(data, indices, new NoiseKey(3, RngStream.Mask, 0), 0.25f, LossKind.CrossEntropy, losses, 0.1f);
+
+        // The ∂W product and the column sums write W and both biases instead of the gradients: the update costs no launch.
+        Assert.Equal(["GatherMask", "Gemm", "Gemm", "SigmoidOutputDelta", "Gemm", "Gemm", "ColumnSums"], backend.Calls);
+    }
+
+    [Theory]
+    [InlineData(0f, 0)]
+    [InlineData(0.9f, 3)]
+    public void ADaeTrainerStepCallsTheOptimizerOnlyForMomentum(float momentum, int sgdCallsPerStep)
+    {
+        using var backend = new CountingBackend(fixture.Backend);
+        var pixels = Synthetic.Pixels(10, 37, seed: 5);
+        using var trainer = new ILGPUAE.Training.DaeTrainer(backend,
+            new ILGPUAE.Training.DaeOptions { Hidden = 11, Batch = 5, Momentum = momentum, Epochs = 1 }, 37, pixels, pixels[..(3 * 37)]);
+        backend.Calls.Clear();
+
+        trainer.RunEpoch();
+
+        // Two steps of 5; plain SGD updates inside the step's products (seven launches, as above), momentum adds one Sgd per parameter.
+        Assert.Equal(2 * sgdCallsPerStep, backend.Calls.Count(c => c == nameof(IOptimizer.Sgd)));
+        Assert.Equal(2, backend.Calls.Count(c => c == nameof(ICorruption.GatherMask)));
+    }
+
+    [Theory]
+    [InlineData(0f, 0)]
+    [InlineData(0.9f, 4)]
+    public void AClassifierTrainerStepCallsTheOptimizerOnlyForMomentum(float momentum, int sgdCallsPerStep)
+    {
+        using var backend = new CountingBackend(fixture.Backend);
+        var architecture = new ClassifierArchitecture(37, [33], [], 10);
+        using var model = FeedForwardClassifier.Create(backend, architecture, seed: 2);
+        var data = new ILGPUAE.Data.Dataset("synthetic", 10, 1, 37, Synthetic.Pixels(10, 37, seed: 6), [.. Enumerable.Range(0, 10).Select(i => (byte)i)]);
+        using var trainer = new ILGPUAE.Training.Stacked.ClassifierTrainer(model,
+            new ILGPUAE.Training.Stacked.FinetuneOptions { Batch = 5, Momentum = momentum }, data, firstTrained: 0);
+        backend.Calls.Clear();
+
+        trainer.RunEpoch();
+
+        // Two steps of 5 through two layers: per step Gather, two forward products, the softmax and its delta, then per
+        // layer its ∂W product (or update) and column sums, and δ_below once: ten; momentum adds one Sgd per parameter.
+        Assert.Equal(2 * sgdCallsPerStep, backend.Calls.Count(c => c == nameof(IOptimizer.Sgd)));
+        Assert.Equal(2 * (10 + sgdCallsPerStep), backend.Calls.Count);
+    }
+
     /// <summary>The wrapped backend with every family call recorded by name; tensors and kernels are the wrapped backend's.</summary>
     private sealed class CountingBackend(IBackend inner) : IBackend, IGemm, IDelta, ISoftmax, ICorruption, IOptimizer
     {

@@ -22,6 +22,7 @@ public sealed class DaeTrainerTests(CpuAcceleratorFixture fixture)
         { "per-sample SGD, 60 steps", LossKind.SquaredError, 1, 60, 1, 0.1f, 0f },
         { "batch 10, 2 epochs, momentum 0.9", LossKind.CrossEntropy, 10, 60, 2, 0.01f, 0.9f },
         { "batch 7 (last batch of 4), momentum 0.5", LossKind.SquaredError, 7, 60, 2, 0.2f, 0.5f },
+        { "batch 7, plain SGD (updated inside the step's products)", LossKind.CrossEntropy, 7, 60, 2, 0.1f, 0f },
     };
 
     [Theory]
