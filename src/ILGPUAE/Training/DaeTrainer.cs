@@ -22,7 +22,7 @@ public sealed record EpochReport(int Epoch, double TrainLoss, double TestLoss, d
 /// On the host the workers are lanes of the backend (any batch, momentum); on an ILGPU backend they are
 /// groups of one <see cref="ISampleSgd.TiedDaeHogwild"/> launch per chunk (batch 1, momentum 0).
 /// Plain per-sample SGD (batch 1, no momentum) on a backend with a <see cref="ISampleSgd"/> family runs
-/// <see cref="SampleChunk"/> examples per call of it instead of ≈15 launches per example.
+/// <see cref="SampleChunk"/> examples per call of it instead of seven launches per example.
 /// </summary>
 public sealed class DaeTrainer : IDisposable
 {
