@@ -9,7 +9,7 @@ public sealed class FinetuneVerbOptions : AcceleratorOptions
     [Option("pretrained", HelpText = "A directory written by `pretrain` (required unless --resume).")]
     public string? Pretrained { get; set; }
 
-    [Option("preset", HelpText = "Start from a published recipe: sda3-theano (the defaults) or sdae-mlp (--mlp 500, 30 epochs, no early stopping). Options given here override it.")]
+    [Option("preset", HelpText = "Start from a published recipe: sda3-theano (the defaults), sdae-mlp (--mlp 500, 30 epochs, no early stopping) or sda3-masked (sda3-theano with --corruption 0.2 --lr-plateau 3 --max-epochs 40). Options given here override it.")]
     public string? Preset { get; set; }
 
     [Option("mlp", HelpText = "Widths of extra sigmoid layers between the stack and the softmax, comma-separated, or none (default none).")]

@@ -6,7 +6,7 @@ using ILGPUAE.Training.Stacked;
 [Verb("pretrain", HelpText = "Greedy layer-wise pretraining of a stack of tied denoising autoencoders on MNIST.")]
 public sealed class PretrainOptions : AcceleratorOptions
 {
-    [Option("preset", HelpText = "Start from a published recipe: sda3-theano (the defaults) or sdae-mlp (squared-error pretraining). Options given here override it.")]
+    [Option("preset", HelpText = "Start from a published recipe: sda3-theano (the defaults), sdae-mlp (squared-error pretraining) or sda3-masked (= sda3-theano here). Options given here override it.")]
     public string? Preset { get; set; }
 
     [Option("hidden", HelpText = "Units per layer, comma-separated (default 1000,1000,1000).")]

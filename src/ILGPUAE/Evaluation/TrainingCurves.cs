@@ -66,12 +66,15 @@ public static class TrainingCurves
         var test = metrics is { TestErrors: { } errors, TestExamples: { } count } ? $"; test accuracy {new ClassificationScore(errors, count)}" : "";
         var o = metrics.Options;
         var title = $"classifier {metrics.Architecture}{(o.Freeze ? " (stack frozen)" : "")}, lr {Number(o.LearningRate)}, batch {o.Batch}{test}";
+        // The regularisers beyond the published recipes go under the validation panel, where their effect shows.
+        var schedule = o.LrPlateau == 0 ? "" : $"; lr × {Number(o.LrFactor)} after {o.LrPlateau} epochs without a new best";
+        var masking = o.Corruption == 0f ? "" : $"; training inputs masked at {Number(o.Corruption)}";
         var loss = new CurvePanel(title, "training loss (mean cross-entropy)",
             [new CurveSeries("train loss", x, epochs.Select(e => e.TrainLoss).ToArray(), CurveStyle.Line, 0)], marked);
         List<CurveSeries> error = [new("validation error", x, epochs.Select(e => 100 * e.ValidError).ToArray(), CurveStyle.Line, 3)];
         if (best is not null)
             error.Add(new($"best: epoch {best.Epoch}, {Number(100 * best.ValidError)} %", [best.Epoch], [100 * best.ValidError], CurveStyle.Points, 3));
-        return [loss, new CurvePanel($"validation error on {metrics.ValidExamples} images", "validation error (%)", error, marked)];
+        return [loss, new CurvePanel($"validation error on {metrics.ValidExamples} images{schedule}{masking}", "validation error (%)", error, marked)];
     }
 
     /// <summary>

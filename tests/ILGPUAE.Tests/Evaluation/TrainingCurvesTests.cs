@@ -91,6 +91,11 @@ public sealed class TrainingCurvesTests
 
         metrics.SetTestResult(new ClassificationScore(Errors: 30, Count: 1000));
         Assert.Contains("test accuracy 97.00 % ± 1.06 % (30 errors in 1000)", TrainingCurves.Of(metrics)[0].Title);
+        Assert.Equal("validation error on 10000 images", curves[1].Title);
+
+        var regularised = metrics with { Options = new FinetuneOptions { Corruption = 0.2f, LrPlateau = 3 } };
+        Assert.Equal("validation error on 10000 images; lr × 0.5 after 3 epochs without a new best; training inputs masked at 0.2",
+            TrainingCurves.Of(regularised)[1].Title);
     }
 
     [Fact]
