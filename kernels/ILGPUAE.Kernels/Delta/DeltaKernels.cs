@@ -13,6 +13,20 @@ public static class DeltaKernels
     /// </summary>
     public static float ClampedLog(float v) => v > 0f ? MathF.Max(MathF.Log(v), -100f) : v == 0f ? -100f : float.NaN;
 
+    /// <summary>∂loss/∂a for one sigmoid output z = s(a) with target x: (z − x)·z(1 − z) for squared error, z − x for cross-entropy.</summary>
+    public static float SigmoidOutputDelta(int kind, float z, float x) => kind == (int)LossKind.SquaredError ? (z - x) * z * (1f - z) : z - x;
+
+    /// <summary>One output's loss: ½(z − x)², or −[x log z + (1 − x) log(1 − z)] with the logs clamped.</summary>
+    public static float ElementLoss(int kind, float z, float x)
+    {
+        if (kind == (int)LossKind.SquaredError)
+        {
+            var d = z - x;
+            return 0.5f * d * d;
+        }
+        return -(x * ClampedLog(z) + (1f - x) * ClampedLog(1f - z));
+    }
+
     /// <summary>delta[i] = scale · (z − x)·z(1 − z) (squared error through a sigmoid).</summary>
     public static void SquaredErrorSigmoid(Index1D index, ArrayView<float> z, ArrayView<float> x, ArrayView<float> delta, float scale, GridStride g)
     {
@@ -39,17 +53,7 @@ public static class DeltaKernels
             var sum = 0f;
             for (var j = 0; j < n; j++)
             {
-                var zj = z[row + j];
-                var xj = x[row + j];
-                if (kind == (int)LossKind.SquaredError)
-                {
-                    var d = zj - xj;
-                    sum += 0.5f * d * d;
-                }
-                else
-                {
-                    sum -= xj * ClampedLog(zj) + (1f - xj) * ClampedLog(1f - zj);
-                }
+                sum += ElementLoss(kind, z[row + j], x[row + j]);
             }
             losses[m] = sum;
         }

@@ -228,18 +228,8 @@ public static class SampleSgdKernels
                 {
                     var z = ActivationKernels.Sigmoid(a + visibleBias[j]);
                     var x = data[(long)example * v + j];
-                    float delta;
-                    if (p.Loss == (int)LossKind.SquaredError)
-                    {
-                        var d = z - x;
-                        delta = d * z * (1f - z);
-                        lossSum += 0.5f * d * d;
-                    }
-                    else
-                    {
-                        delta = z - x;
-                        lossSum -= x * DeltaKernels.ClampedLog(z) + (1f - x) * DeltaKernels.ClampedLog(1f - z);
-                    }
+                    var delta = DeltaKernels.SigmoidOutputDelta(p.Loss, z, x);
+                    lossSum += DeltaKernels.ElementLoss(p.Loss, z, x);
                     dz[j] = delta;
                     visibleBias[j] -= lr * delta;
                     if (s + 1 < p.Count)
@@ -313,18 +303,8 @@ public static class SampleSgdKernels
                     a += w[(long)i * v + j] * y[i];
                 var z = ActivationKernels.Sigmoid(a + visibleBias[j]);
                 var x = data[(long)example * v + j];
-                float delta;
-                if (p.Loss == (int)LossKind.SquaredError)
-                {
-                    var d = z - x;
-                    delta = d * z * (1f - z);
-                    lossSum += 0.5f * d * d;
-                }
-                else
-                {
-                    delta = z - x;
-                    lossSum -= x * DeltaKernels.ClampedLog(z) + (1f - x) * DeltaKernels.ClampedLog(1f - z);
-                }
+                var delta = DeltaKernels.SigmoidOutputDelta(p.Loss, z, x);
+                lossSum += DeltaKernels.ElementLoss(p.Loss, z, x);
                 dz[j] = delta;
                 visibleBias[j] -= lr * delta;
             }
