@@ -184,8 +184,10 @@ public interface ISampleSgd
     /// <summary>
     /// Feed-forward classifier (sigmoid hidden layers, softmax on the last) on rows indices[0 … n) of
     /// data [rows, inputs] with classes labels [n]; losses[s] = −log p[label] (<see cref="ISoftmax.CrossEntropyDelta"/>).
+    /// Each example's input is masked with probability <paramref name="corruption"/> as <see cref="ICorruption.Mask"/>
+    /// draws it under <paramref name="noise"/> (0: clean), and the update of the first layer uses that masked input.
     /// Layers below <paramref name="firstTrained"/> are frozen.
     /// </summary>
     void Classifier(IReadOnlyList<DenseParameters> layers, int firstTrained, Tensor<float> data, Tensor<int> indices, Tensor<int> labels,
-        float learningRate, Tensor<float> losses);
+        NoiseKey noise, float corruption, float learningRate, Tensor<float> losses);
 }

@@ -91,6 +91,27 @@ public sealed class KernelChecks
             yield return ColumnSumsPair(s, 33, 31, alpha: -0.37f);
             yield return ColumnSumsPair(3, s, 17, alpha: -0.37f);
         }
+        // Masked fine-tuning through the per-sample classifier kernel, last so the checks above keep their inputs.
+        foreach (var result in SampleSgdMaskedClassifier(sizes))
+            yield return result;
+    }
+
+    /// <summary>
+    /// The per-sample classifier kernel with masking noise on its input, where the backend has a SampleSgd family:
+    /// softmax alone on the input, a hidden layer, and frozen bottom layers (whose masked input still feeds the forward).
+    /// </summary>
+    public IEnumerable<CheckResult> SampleSgdMaskedClassifier(IReadOnlyList<int> sizes)
+    {
+        if (backend.SampleSgd is null)
+            yield break;
+        const float corruption = 0.3f;
+        foreach (var s in sizes)
+        {
+            yield return SampleSgdClassifier([s, 10], firstTrained: 0, examples: 12, corruption);
+            yield return SampleSgdClassifier([s, 33, 10], firstTrained: 0, examples: 12, corruption);
+            yield return SampleSgdClassifier([s, 33, 10], firstTrained: 1, examples: 12, corruption);
+            yield return SampleSgdClassifier([s, 31, 17, 7], firstTrained: 2, examples: 12, corruption);
+        }
     }
 
     /// <summary>The SampleSgd family at each size, where the backend has one (nothing otherwise).</summary>
@@ -184,9 +205,10 @@ public sealed class KernelChecks
 
     /// <summary>
     /// Per-sample SGD of a classifier with layer sizes <paramref name="sizes"/> (inputs first, classes
-    /// last) against the double reference: every parameter and every loss, the worst reported.
+    /// last) against the double reference: every parameter and every loss, the worst reported. Inputs are masked
+    /// with probability <paramref name="corruption"/>.
     /// </summary>
-    public CheckResult SampleSgdClassifier(int[] sizes, int firstTrained, int examples)
+    public CheckResult SampleSgdClassifier(int[] sizes, int firstTrained, int examples, float corruption = 0f)
     {
         var sampleSgd = backend.SampleSgd ?? throw new InvalidOperationException($"{backend.Name} has no SampleSgd family");
         const int rows = 40;
@@ -210,11 +232,13 @@ public sealed class KernelChecks
             using var ti = UploadInts(indices);
             using var tlabels = UploadInts(labels);
             using var tl = backend.Allocate<float>(examples);
-            sampleSgd.Classifier(layers.Select(l => new DenseParameters(l.TW, l.TB)).ToArray(), firstTrained, td, ti, tlabels, learningRate, tl);
+            var noise = new NoiseKey(seed, RngStream.FinetuneMask, 7);
+            sampleSgd.Classifier(layers.Select(l => new DenseParameters(l.TW, l.TB)).ToArray(), firstTrained, td, ti, tlabels, noise, corruption,
+                learningRate, tl);
             var reference = layers.Select((l, i) => new SampleSgdReference.Layer(sizes[i], sizes[i + 1], ToDouble(l.W), ToDouble(l.B))).ToArray();
             var el = new double[examples];
-            SampleSgdReference.Classifier(reference, firstTrained, ToDouble(data), indices, labels, learningRate, el);
-            var size = $"{string.Join('-', sizes)} frozen<{firstTrained} n={examples}";
+            SampleSgdReference.Classifier(reference, firstTrained, ToDouble(data), indices, labels, noise, corruption, learningRate, el);
+            var size = $"{string.Join('-', sizes)} frozen<{firstTrained} n={examples}{(corruption > 0 ? $" masked {corruption}" : "")}";
             var tolerance = 1e-8 * (sizes.Max() + 8) * examples;
             var results = layers.SelectMany((l, i) => new[]
             {

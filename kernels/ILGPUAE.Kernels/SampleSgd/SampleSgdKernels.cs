@@ -94,12 +94,21 @@ public static class SampleSgdKernels
         return sum;
     }
 
-    /// <summary>Masking noise for element j of example <paramref name="example"/>, as CorruptionKernels.Mask draws it.</summary>
-    private static float Masked(ArrayView<float> data, int example, int j, in TiedDaeStep p)
+    /// <summary>
+    /// Element j of row <paramref name="example"/> of data [rows, width] under masking noise, as CorruptionKernels.Mask
+    /// draws it: 0 where masked.
+    /// </summary>
+    private static float Masked(ArrayView<float> data, int width, int example, int j, ulong seed, uint stream, uint epoch, ulong threshold)
     {
-        var h = CounterRng.Hash32(p.Seed, p.Stream, p.Epoch, (uint)example, (uint)j);
-        return h < p.Threshold ? 0f : data[(long)example * p.Visible + j];
+        var h = CounterRng.Hash32(seed, stream, epoch, (uint)example, (uint)j);
+        return h < threshold ? 0f : data[(long)example * width + j];
     }
+
+    private static float Masked(ArrayView<float> data, int example, int j, in TiedDaeStep p) =>
+        Masked(data, p.Visible, example, j, p.Seed, p.Stream, p.Epoch, p.Threshold);
+
+    private static float Masked(ArrayView<float> data, int example, int j, in ClassifierStep p) =>
+        Masked(data, p.Input, example, j, p.Seed, p.Stream, p.Epoch, p.Threshold);
 
     /// <summary>
     /// Tied DAE, examples indices[0 … Count) in order. Per example: x̃ = mask(x); y = s(W·x̃ + b_h);
@@ -358,7 +367,10 @@ public static class SampleSgdKernels
     /// classes labels[0 … Count), softmax cross-entropy. Layers below FirstTrained are frozen.
     /// Per example: forward a_l = s(W_l·a_{l−1} + b_l) (logits on top); δ_top = softmax − onehot;
     /// δ_{l−1} = (W_lᵀ·δ_l) ⊙ a_{l−1}(1 − a_{l−1}); W_l −= lr·δ_l·a_{l−1}ᵀ; b_l −= lr·δ_l; losses[s] = −log p[label].
-    /// scratch: activations of two examples [2, A] and deltas [A], A = Σ outputs (each layer at its offset).
+    /// a_{−1} = x̃, the example's row masked as CorruptionKernels.Mask draws it (Threshold 0: x itself, read straight
+    /// from data); the update of layer 0 uses the same x̃ as the forward.
+    /// scratch: activations of two examples [2, A] and deltas [A], A = Σ outputs (each layer at its offset); then,
+    /// when masked, x̃ of two examples [2, Input] (example s at (s mod 2)·Input).
     /// </summary>
     public static void Classifier(ArrayView<float> data, ArrayView<int> indices, ArrayView<int> labels, ClassifierLayerViews layers,
         ArrayView<float> losses, ArrayView<float> scratch, ArrayView<int> sync, ClassifierStep p)
@@ -374,6 +386,19 @@ public static class SampleSgdKernels
         var split = new WorkSplit(p.LanesPerRow, p.ColumnsPerGroup);
         var target = 0;
 
+        // Masked inputs are staged once per example, x̃ of the next example during the column phases of this one;
+        // clean inputs are read from data, as if the noise did not exist.
+        var masked = p.Threshold != 0;
+        var threads = Grid.DimX * Group.DimX;
+        var thread = Grid.IdxX * Group.DimX + Group.IdxX;
+        var noisy = scratch.SubView(3L * total, masked ? 2L * p.Input : 0);
+        if (masked && p.Count > 0)
+        {
+            for (var j = thread; j < p.Input; j += threads)
+                noisy[j] = Masked(data, indices[0], j, p);
+            GridBarrier(sync, ref target, p.SpinLimit);
+        }
+
         for (var s = 0; s <= p.Count; s++)
         {
             var current = scratch.SubView((long)(s & 1) * total, total);
@@ -388,10 +413,24 @@ public static class SampleSgdKernels
                 var bias = layers.Bias(l);
                 var layerDeltas = deltas.SubView(p.Offset(l), outputs);
                 var layerOutputs = current.SubView(p.Offset(l), outputs);
-                var input = l == 0 ? data.SubView((long)(s < p.Count ? indices[s] : 0) * inputs, inputs) : current.SubView(p.Offset(l - 1), inputs);
                 var update = s > 0 && l >= p.FirstTrained;
-                var inputBefore = !update ? input
-                    : l == 0 ? data.SubView((long)indices[s - 1] * inputs, inputs) : previous.SubView(p.Offset(l - 1), inputs);
+                // This example's input to layer l, and the previous example's (for the deferred update: δ·inputᵀ).
+                ArrayView<float> input, inputBefore;
+                if (l > 0)
+                {
+                    input = current.SubView(p.Offset(l - 1), inputs);
+                    inputBefore = previous.SubView(p.Offset(l - 1), inputs);
+                }
+                else if (masked)
+                {
+                    input = noisy.SubView((long)(s & 1) * inputs, inputs);
+                    inputBefore = noisy.SubView((long)((s + 1) & 1) * inputs, inputs);
+                }
+                else
+                {
+                    input = data.SubView((long)(s < p.Count ? indices[s] : 0) * inputs, inputs);
+                    inputBefore = update ? data.SubView((long)indices[s - 1] * inputs, inputs) : input;
+                }
                 for (var i = split.FirstRow; i < outputs; i += split.RowWorkers)
                 {
                     long row = (long)i * inputs;
@@ -461,6 +500,16 @@ public static class SampleSgdKernels
                     losses[s] = loss;
             }
             Group.Barrier();
+
+            // The next example's x̃, into the slot of example s − 1's, free since layer 0's row phase; the column
+            // phases below end with a grid barrier before the next row phase reads it.
+            if (masked && s + 1 < p.Count)
+            {
+                var next = noisy.SubView((long)((s + 1) & 1) * p.Input, p.Input);
+                var example = indices[s + 1];
+                for (var j = thread; j < p.Input; j += threads)
+                    next[j] = Masked(data, example, j, p);
+            }
 
             // Column phases, top down: δ_{l−1} from δ_l (shared memory for the top layer, global below it).
             for (var l = top; l > p.FirstTrained; l--)

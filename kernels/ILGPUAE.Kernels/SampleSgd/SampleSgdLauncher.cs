@@ -136,7 +136,7 @@ public sealed class SampleSgdLauncher : ISampleSgd, IDisposable
     }
 
     public void Classifier(IReadOnlyList<DenseParameters> layers, int firstTrained, Tensor<float> data, Tensor<int> indices, Tensor<int> labels,
-        float learningRate, Tensor<float> losses)
+        NoiseKey noise, float corruption, float learningRate, Tensor<float> losses)
     {
         Shapes.SampleSgdClassifier(layers, firstTrained, data, indices, labels, losses);
         if (!TakesClassifier(layers))
@@ -157,17 +157,18 @@ public sealed class SampleSgdLauncher : ISampleSgd, IDisposable
             biases[l] = backend.ViewOf(layer.Bias, $"layer {l} bias").AsContiguous();
         }
         var views = new ClassifierLayerViews(weights, biases);
-        var work = Scratch(3L * outputs.Sum());
+        var work = Scratch(3L * outputs.Sum() + 2L * data.Shape[1]);
         var x = backend.ViewOf(data, nameof(data)).AsContiguous();
         var order = backend.ViewOf(indices, nameof(indices)).AsContiguous();
         var classView = backend.ViewOf(labels, nameof(labels)).AsContiguous();
         var lossView = backend.ViewOf(losses, nameof(losses)).AsContiguous();
+        var threshold = CounterRng.BernoulliThreshold(corruption);
         var perLaunch = (int)Math.Min(n, MaxArrivals / Groups / (2 * layers.Count + 1) - 1);
         for (var start = 0; start < n; start += perLaunch)
         {
             var count = Math.Min(perLaunch, n - start);
             var p = new ClassifierStep(layers.Count, data.Shape[1], outputs[0], outputs[1], outputs[2], outputs[3], outputs[4], outputs[5],
-                firstTrained, count, learningRate, LanesPerRow, ColumnsPerGroup, spinLimit);
+                firstTrained, count, learningRate, noise.Seed, (uint)noise.Stream, noise.Epoch, threshold, LanesPerRow, ColumnsPerGroup, spinLimit);
             sync.View.SubView(0, 1).MemSetToZero();
             classifier(Config, x, order.SubView(start, count), classView.SubView(start, count), views, lossView.SubView(start, count),
                 work, sync.View, p);

@@ -47,17 +47,19 @@ public readonly struct TiedDaeStep
 
 /// <summary>
 /// The scalars of one <see cref="SampleSgdKernels.Classifier"/> launch: layer l maps Inputs(l) to
-/// Outputs(l) values; Inputs(l) = Outputs(l − 1).
+/// Outputs(l) values; Inputs(l) = Outputs(l − 1). Seed, Stream, Epoch and Threshold key the masking
+/// noise on layer 0's input (Threshold 0: clean inputs).
 /// </summary>
 public readonly struct ClassifierStep
 {
     public ClassifierStep(int layers, int inputs, int out0, int out1, int out2, int out3, int out4, int out5, int firstTrained,
-        int count, float learningRate, int lanesPerRow, int columnsPerGroup, int spinLimit)
+        int count, float learningRate, ulong seed, uint stream, uint epoch, ulong threshold, int lanesPerRow, int columnsPerGroup, int spinLimit)
     {
         LanesPerRow = lanesPerRow;
         Layers = layers; Input = inputs;
         Out0 = out0; Out1 = out1; Out2 = out2; Out3 = out3; Out4 = out4; Out5 = out5;
         FirstTrained = firstTrained; Count = count; LearningRate = learningRate;
+        Seed = seed; Stream = stream; Epoch = epoch; Threshold = threshold;
         ColumnsPerGroup = columnsPerGroup; SpinLimit = spinLimit;
     }
 
@@ -72,6 +74,13 @@ public readonly struct ClassifierStep
     public int FirstTrained { get; }
     public int Count { get; }
     public float LearningRate { get; }
+    public ulong Seed { get; }
+    public uint Stream { get; }
+    public uint Epoch { get; }
+
+    /// <summary>Masking threshold of layer 0's input (CounterRng.BernoulliThreshold of the corruption probability).</summary>
+    public ulong Threshold { get; }
+
     public int LanesPerRow { get; }
     public int ColumnsPerGroup { get; }
     public int SpinLimit { get; }

@@ -72,10 +72,14 @@ public static class SampleSgdReference
     /// <summary>One dense layer in double: weights [outputs·inputs] and bias [outputs], updated in place.</summary>
     public sealed record Layer(int Inputs, int Outputs, double[] Weights, double[] Bias);
 
-    /// <summary>Sigmoid hidden layers, softmax on top, softmax cross-entropy; layers below firstTrained frozen.</summary>
+    /// <summary>
+    /// Sigmoid hidden layers, softmax on top, softmax cross-entropy; layers below firstTrained frozen. Each example's
+    /// input is masked as <see cref="CorruptionReference.Mask"/> draws it, for the forward and the first layer's update.
+    /// </summary>
     public static void Classifier(IReadOnlyList<Layer> layers, int firstTrained, double[] data, int[] indices, int[] labels,
-        double learningRate, double[] losses)
+        NoiseKey noise, float corruption, double learningRate, double[] losses)
     {
+        var threshold = CounterRng.BernoulliThreshold(corruption);
         var top = layers.Count - 1;
         var activations = new double[layers.Count + 1][];
         activations[0] = new double[layers[0].Inputs];
@@ -85,6 +89,11 @@ public static class SampleSgdReference
         for (var s = 0; s < indices.Length; s++)
         {
             Array.Copy(data, (long)indices[s] * layers[0].Inputs, activations[0], 0, layers[0].Inputs);
+            for (var j = 0; j < layers[0].Inputs; j++)
+            {
+                if (CorruptionReference.IsMasked(noise, threshold, indices[s], j))
+                    activations[0][j] = 0;
+            }
             for (var l = 0; l <= top; l++)
             {
                 var layer = layers[l];

@@ -86,11 +86,11 @@ public sealed class ClassifierTrainer : IDisposable
     }
 
     /// <summary>
-    /// The backend's per-sample SGD family when this run can use it (batch 1, no momentum, clean inputs,
-    /// layers it takes); else null.
+    /// The backend's per-sample SGD family when this run can use it (batch 1, no momentum, layers it takes;
+    /// masked inputs too); else null.
     /// </summary>
     public ISampleSgd? SampleSgd =>
-        options.Batch == 1 && options.Momentum == 0 && options.Corruption == 0f && Backend.SampleSgd is { } sampleSgd && sampleSgd.TakesClassifier(layerParameters) ? sampleSgd : null;
+        options.Batch == 1 && options.Momentum == 0 && Backend.SampleSgd is { } sampleSgd && sampleSgd.TakesClassifier(layerParameters) ? sampleSgd : null;
 
     /// <summary>Examples per <see cref="ISampleSgd"/> call: small enough for a few progress reports a second.</summary>
     public const int SampleChunk = 2048;
@@ -101,10 +101,11 @@ public sealed class ClassifierTrainer : IDisposable
         var epoch = EpochsDone;
         var clock = Stopwatch.StartNew();
         var tracker = new EpochProgress(epochLosses, epoch, ShuffleEpoch(epoch), options.Batch, TrainCount, clock, progress);
+        var noise = new NoiseKey(options.Seed, RngStream.FinetuneMask, (uint)epoch);
         if (SampleSgd is { } sampleSgd)
-            RunSampleSgd(sampleSgd, tracker);
+            RunSampleSgd(sampleSgd, tracker, noise);
         else
-            RunBatches(tracker, new NoiseKey(options.Seed, RngStream.FinetuneMask, (uint)epoch));
+            RunBatches(tracker, noise);
         var lossSum = tracker.Finish();
         var seconds = clock.Elapsed.TotalSeconds;
         EpochsDone++;
@@ -123,13 +124,13 @@ public sealed class ClassifierTrainer : IDisposable
     }
 
     /// <summary>Per-sample SGD through the backend's SampleSgd family, a chunk of the epoch order per call.</summary>
-    private void RunSampleSgd(ISampleSgd sampleSgd, EpochProgress tracker)
+    private void RunSampleSgd(ISampleSgd sampleSgd, EpochProgress tracker, NoiseKey noise)
     {
         for (var start = 0; start < TrainCount; start += SampleChunk)
         {
             var n = Math.Min(SampleChunk, TrainCount - start);
-            sampleSgd.Classifier(layerParameters, pass.FirstTrained, train, order.Slice(start, n), orderedLabels.Slice(start, n), LearningRate,
-                epochLosses.Device.Slice(start, n));
+            sampleSgd.Classifier(layerParameters, pass.FirstTrained, train, order.Slice(start, n), orderedLabels.Slice(start, n), noise,
+                options.Corruption, LearningRate, epochLosses.Device.Slice(start, n));
             StepsDone += n;
             tracker.Done(start + n);
         }
