@@ -12,8 +12,10 @@ using ILGPUAE.Tests.Kernels;
 [Collection(CpuAcceleratorCollection.Name)]
 public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
 {
-    [Fact]
-    public void ADaeForwardBackwardIsSevenLaunches()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ADaeStepIsSevenLaunchesWithOrWithoutTheFusedPlainSgdUpdate(bool fusedSgd)
     {
         using var backend = new CountingBackend(fixture.Backend);
         using var model = TiedAutoencoder.Create(backend, 37, 11, seed: 3);
@@ -22,28 +24,16 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
         using var indices = backend.Allocate<int>(5);
         using var losses = backend.Allocate<float>(5);
         indices.CopyFrom([8, 0, 3, 3, 6]);
+        var noise = new NoiseKey(3, RngStream.Mask, 0);
 
-        pass.ForwardBackward(data, indices, new NoiseKey(3, RngStream.Mask, 0), 0.25f, LossKind.CrossEntropy, losses);
+        if (fusedSgd)
+            pass.ForwardBackwardSgd(data, indices, noise, 0.25f, LossKind.CrossEntropy, losses, 0.1f);
+        else
+            pass.ForwardBackward(data, indices, noise, 0.25f, LossKind.CrossEntropy, losses);
 
         // GatherMask; encode and decode, each with its bias + sigmoid; the output delta; the hidden delta with its
-        // sigmoid′; ∂W as one product; both bias gradients in one column-sums launch.
-        Assert.Equal(["GatherMask", "Gemm", "Gemm", "SigmoidOutputDelta", "Gemm", "Gemm", "ColumnSums"], backend.Calls);
-    }
-
-    [Fact]
-    public void AFusedPlainSgdStepIsTheSameSevenLaunches()
-    {
-        using var backend = new CountingBackend(fixture.Backend);
-        using var model = TiedAutoencoder.Create(backend, 37, 11, seed: 3);
-        using var pass = new TiedAutoencoderPass(model, 5);
-        using var data = backend.Allocate<float>(9, 37);
-        using var indices = backend.Allocate<int>(5);
-        using var losses = backend.Allocate<float>(5);
-        indices.CopyFrom([8, 0, 3, 3, 6]);
-
-        pass.ForwardBackwardSgd(data, indices, new NoiseKey(3, RngStream.Mask, 0), 0.25f, LossKind.CrossEntropy, losses, 0.1f);
-
-        // The ∂W product and the column sums write W and both biases instead of the gradients: the update costs no launch.
+        // sigmoid′; ∂W as one product; both bias gradients in one column-sums launch. The fused step's ∂W product and
+        // column sums write W and both biases instead of the gradients: its update costs no launch.
         Assert.Equal(["GatherMask", "Gemm", "Gemm", "SigmoidOutputDelta", "Gemm", "Gemm", "ColumnSums"], backend.Calls);
     }
 
