@@ -66,7 +66,7 @@ public static class ClassifierCheckpoint
 
     /// <summary>
     /// Restores parameters, momentum buffers, epochs, steps, the early-stopping state and the learning-rate
-    /// schedule saved by <see cref="SaveState"/> (a state saved before the schedule existed keeps the options' rate).
+    /// schedule saved by <see cref="SaveState"/> (a state saved before the schedule existed keeps the schedule's initial rate).
     /// </summary>
     public static void RestoreState(string path, ClassifierTrainer trainer, EarlyStopping stopping, LearningRatePlateau plateau)
     {
@@ -87,7 +87,6 @@ public static class ClassifierCheckpoint
                 throw new InputException($"{path}: __metadata__.{LearningRateKey} is '{rateText}', expected a number > 0");
             plateau.Restore(rate, (int)DaeCheckpoint.ReadInt(path, file, PlateauKey));
         }
-        trainer.LearningRate = (float)plateau.Rate;
     }
 
     /// <summary>Reads a classifier file: its architecture, options, the stack it was built on, and the tensors.</summary>

@@ -70,7 +70,7 @@ public sealed class ClassifierTrainer : IDisposable
     public int StepsPerEpoch => (TrainCount + options.Batch - 1) / options.Batch;
     public int EpochsDone { get; private set; }
 
-    /// <summary>The rate the next step trains at: the options' until a schedule changes it.</summary>
+    /// <summary>The rate the next step trains at: the options' until a caller sets it (fine-tuning's schedule does, every epoch).</summary>
     public float LearningRate { get; set; }
 
     public long StepsDone { get; private set; }

@@ -90,14 +90,15 @@ public static class Finetuning
 
         while (trainer.EpochsDone < options.MaxEpochs && !stopping.ShouldStop(trainer.StepsDone))
         {
-            var rate = trainer.LearningRate;
+            // The schedule owns the rate; the trainer takes it at the start of every epoch (a resumed run's too).
+            var rate = (float)plateau.Rate;
+            trainer.LearningRate = rate;
             var epoch = RunEpoch(trainer, observer, outDir);
             var error = validScore.Score().Error;
             var improved = stopping.Observe(trainer.EpochsDone, trainer.StepsDone, error);
             if (improved)
                 best.Capture(model);
-            if (plateau.Observe(improved))
-                trainer.LearningRate = (float)plateau.Rate;
+            plateau.Observe(improved);
             var report = new FinetuneEpochReport(trainer.EpochsDone, epoch.TrainLoss, error, epoch.Seconds, epoch.SamplesPerSecond, improved, rate);
             ClassifierCheckpoint.SaveModel(outDir, architecture, options, pretrained, best, stopping, trainer.EpochsDone);
             ClassifierCheckpoint.SaveState(outDir, trainer, stopping, plateau);
