@@ -68,14 +68,8 @@ public abstract class ClassifierPassTests(IBackend backend)
 
         using var model = Upload(reference);
         using var pass = new ClassifierPass(model, maxBatch: Batch + 2, firstTrained);
-        using var data = backend.Allocate<float>(Batch, Architecture.Inputs);
-        data.CopyFrom(Array.ConvertAll(x, v => (float)v));
-        using var indices = backend.Allocate<int>(Batch);
-        indices.CopyFrom(Enumerable.Range(0, Batch).ToArray());
-        using var labelTensor = backend.Allocate<int>(Batch);
-        labelTensor.CopyFrom(labels);
-        using var losses = backend.Allocate<float>(Batch);
-        pass.ForwardBackward(data, indices, labelTensor, losses);
+        using var batch = UploadBatch(x, Enumerable.Range(0, Batch).ToArray(), labels);
+        pass.ForwardBackward(batch.Data, batch.Indices, batch.Labels, batch.Losses);
         backend.Synchronize();
 
         Assert.Equal(2 * (Architecture.LayerCount - firstTrained), pass.Trained.Count);
@@ -88,7 +82,7 @@ public abstract class ClassifierPassTests(IBackend backend)
         }
         var z = reference.Forward(x, Batch)[^1];
         var expectedLosses = Enumerable.Range(0, Batch).Select(i => ILGPUAE.Softmax.SoftmaxReference.Loss(z.AsSpan(i * 10, 10), labels[i])).ToArray();
-        AssertClose(expectedLosses, losses.ToArray(), "losses");
+        AssertClose(expectedLosses, batch.Losses.ToArray(), "losses");
     }
 
     [Fact]
@@ -110,14 +104,8 @@ public abstract class ClassifierPassTests(IBackend backend)
 
         using var model = Upload(reference);
         using var pass = new ClassifierPass(model, maxBatch: Batch);
-        using var data = backend.Allocate<float>(Batch, Architecture.Inputs);
-        data.CopyFrom(Array.ConvertAll(x, v => (float)v));
-        using var indices = backend.Allocate<int>(Batch);
-        indices.CopyFrom(rows);
-        using var labelTensor = backend.Allocate<int>(Batch);
-        labelTensor.CopyFrom(labelRows);
-        using var losses = backend.Allocate<float>(Batch);
-        pass.ForwardBackward(data, indices, labelTensor, losses, noise, corruption);
+        using var batch = UploadBatch(x, rows, labelRows);
+        pass.ForwardBackward(batch.Data, batch.Indices, batch.Labels, batch.Losses, noise, corruption);
         backend.Synchronize();
 
         for (var l = 0; l < Architecture.LayerCount; l++)
@@ -134,19 +122,36 @@ public abstract class ClassifierPassTests(IBackend backend)
         var (x, labels) = ClassifierGradientCase.Inputs(Architecture, Batch, seed: 14);
         using var model = Upload(reference);
         using var pass = new ClassifierPass(model, maxBatch: Batch);
-        using var data = backend.Allocate<float>(Batch, Architecture.Inputs);
-        data.CopyFrom(Array.ConvertAll(x, v => (float)v));
-        using var indices = backend.Allocate<int>(Batch);
-        indices.CopyFrom(Enumerable.Range(0, Batch).ToArray());
-        using var labelTensor = backend.Allocate<int>(Batch);
-        labelTensor.CopyFrom(labels);
-        using var losses = backend.Allocate<float>(Batch);
-        pass.ForwardBackward(data, indices, labelTensor, losses);
-        pass.ForwardBackward(data, indices.Slice(0, 2), labelTensor.Slice(0, 2), losses.Slice(0, 2));
+        using var batch = UploadBatch(x, Enumerable.Range(0, Batch).ToArray(), labels);
+        pass.ForwardBackward(batch.Data, batch.Indices, batch.Labels, batch.Losses);
+        pass.ForwardBackward(batch.Data, batch.Indices.Slice(0, 2), batch.Labels.Slice(0, 2), batch.Losses.Slice(0, 2));
         backend.Synchronize();
 
         var (gw, _) = reference.Gradients(x.AsSpan(0, 2 * Architecture.Inputs).ToArray(), labels[..2]);
         AssertClose(gw[0], pass.Trained[0].Gradient.ToArray(), "layer 0 W after a batch of 2");
+    }
+
+    /// <summary>The examples x [Batch, inputs] on the backend, the rows to gather, their labels, and room for the losses.</summary>
+    private BatchTensors UploadBatch(double[] x, int[] rows, int[] labels)
+    {
+        var data = backend.Allocate<float>(Batch, Architecture.Inputs);
+        data.CopyFrom(Array.ConvertAll(x, v => (float)v));
+        var indices = backend.Allocate<int>(rows.Length);
+        indices.CopyFrom(rows);
+        var labelTensor = backend.Allocate<int>(labels.Length);
+        labelTensor.CopyFrom(labels);
+        return new BatchTensors(data, indices, labelTensor, backend.Allocate<float>(rows.Length));
+    }
+
+    private sealed record BatchTensors(Tensor<float> Data, Tensor<int> Indices, Tensor<int> Labels, Tensor<float> Losses) : IDisposable
+    {
+        public void Dispose()
+        {
+            Data.Dispose();
+            Indices.Dispose();
+            Labels.Dispose();
+            Losses.Dispose();
+        }
     }
 
     private FeedForwardClassifier Upload(ClassifierReference reference)
