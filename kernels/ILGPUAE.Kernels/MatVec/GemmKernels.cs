@@ -62,6 +62,8 @@ internal struct Accumulator4
         V2 += a * b2;
         V3 += a * b3;
     }
+
+    public void Add(float a, Float4 b) => Add(a, b.X, b.Y, b.Z, b.W);
 }
 
 /// <summary>
@@ -245,63 +247,53 @@ public static class GemmKernels
 }
 
 /// <summary>
-/// The block shape of <see cref="GemmTiledKernels.Tiled{TShape}"/>: a group of <see cref="ThreadRows"/> ×
+/// The block shape of <see cref="GemmTiledKernels.Tiled{TShape, TEpilogue}"/>: a group of <see cref="ThreadRows"/> ×
 /// <see cref="ThreadCols"/> threads computes a block of c of <see cref="ThreadRows"/>·<see cref="MicroRows"/> rows by
-/// <see cref="ThreadCols"/>·4 columns, staging <see cref="Depth"/> columns of op(a) and rows of op(b) in shared
-/// memory per step. Members return constants, so ILGPU folds them when it specialises the kernel.
+/// <see cref="ThreadCols"/>·4 columns, staging <see cref="GemmTiledKernels.Depth"/> columns of op(a) and rows of op(b) in
+/// shared memory per step. The kernel assumes every operand's tile is at most 4 elements per thread
+/// (block rows · depth ≤ 4 · threads, the same for columns) and that a group has at least as many threads as the block has
+/// rows or columns. Members return constants, so ILGPU folds them when it specialises the kernel.
 /// </summary>
 public interface IGemmTileShape
 {
     int ThreadRows { get; }
     int ThreadCols { get; }
 
-    /// <summary>Rows of c per thread: 8 or 4 (each with <see cref="GemmTiledKernels.MicroCols"/> columns).</summary>
+    /// <summary>Rows of c per thread: 8 (two runs of 4) or 4, each with <see cref="GemmTiledKernels.MicroCols"/> columns.</summary>
     int MicroRows { get; }
-
-    int Depth { get; }
-
-    /// <summary>Floats of shared memory for the op(a) tile: <see cref="Depth"/> × (block rows + 32 / <see cref="Depth"/>).</summary>
-    int ASharedLength { get; }
-
-    /// <summary>Floats of shared memory for the op(b) tile: <see cref="Depth"/> × (block columns + 32 / <see cref="Depth"/>).</summary>
-    int BSharedLength { get; }
 }
 
-/// <summary>128×64 blocks, 256 threads of 8×4, 8 deep: products with at least one such block per multiprocessor (4096³).</summary>
+/// <summary>128×64 blocks, 256 threads of 8×4: products with at least one such block per multiprocessor (4096³).</summary>
 public readonly struct GemmTile128x64 : IGemmTileShape
 {
     public int ThreadRows => 16;
     public int ThreadCols => 16;
     public int MicroRows => 8;
-    public int Depth => 8;
-    public int ASharedLength => 8 * (128 + 4);
-    public int BSharedLength => 8 * (64 + 4);
 }
 
-/// <summary>64×64 blocks, 128 threads of 8×4, 16 deep: products with too few 128×64 blocks to occupy the device.</summary>
+/// <summary>64×64 blocks, 128 threads of 8×4: products with too few 128×64 blocks to occupy the device.</summary>
 public readonly struct GemmTile64x64 : IGemmTileShape
 {
     public int ThreadRows => 8;
     public int ThreadCols => 16;
     public int MicroRows => 8;
-    public int Depth => 16;
-    public int ASharedLength => 16 * (64 + 2);
-    public int BSharedLength => 16 * (64 + 2);
 }
 
 /// <summary>
-/// 32×32 blocks, 64 threads of 4×4, 32 deep: products with too few 64×64 blocks to occupy the device (the DAE's at
-/// batch 100: 100×1000 is 128 blocks, 32 of 64×64). 32 deep keeps two barriers per 32 steps and loads 128-byte runs
-/// along k when an operand is stored k-fastest (x and W in the encode x·Wᵀ).
+/// 32×32 blocks, 64 threads of 4×4: products with too few 64×64 blocks to occupy the device (the DAE's at batch 100:
+/// 100×1000 is 128 blocks, 32 of 64×64).
 /// </summary>
 public readonly struct GemmTile32x32 : IGemmTileShape
 {
     public int ThreadRows => 8;
     public int ThreadCols => 8;
     public int MicroRows => 4;
-    public int Depth => 32;
-    public int ASharedLength => 32 * (32 + 1);
-    public int BSharedLength => 32 * (32 + 1);
+}
+
+/// <summary>Four floats moved as one 16-byte shared-memory access (PTX ld.shared.v4.f32) where the address is 16-byte aligned.</summary>
+internal struct Float4
+{
+    public float X, Y, Z, W;
 }
 
 /// <summary>Eight rows of four running sums: one thread's 8×4 micro-tile of c.</summary>
@@ -311,27 +303,58 @@ internal struct Accumulator8x4
 }
 
 /// <summary>
-/// Shared-memory tiled GEMM for GPUs: every group stages a Depth-deep slice of op(a) and op(b) in shared
-/// memory and each thread accumulates a MicroRows×4 micro-tile of c in registers. Two group barriers per slice,
-/// so it is never used on ILGPU's CPU accelerator, where a barrier costs milliseconds.
+/// Where one thread's share of an operand tile comes from and goes to. The tile of op(x) is rows r of the block (rows of
+/// op(a), or columns of op(b)) by the Depth-deep slice p; the thread stages its elements q = 0..count−1 at
+/// (r, p) = (R0 + q·RStep, P0 + q·PStep): consecutive threads take consecutive addresses of x whichever way it is stored.
+/// The element's offset in x is Offset0 + q·OffsetStep + k0·KStride at slice start k0, and its offset in the tile
+/// Shared0 + q·SharedStep.
+/// </summary>
+internal struct TileLoads
+{
+    public int R0, RStep, P0, PStep;
+    public int Offset0, OffsetStep, KStride;
+    public int Shared0, SharedStep;
+
+    /// <summary>Rows of the block inside x: rows of the operand less the block's first.</summary>
+    public int RowsLeft;
+}
+
+/// <summary>
+/// Shared-memory tiled GEMM for GPUs. Each group computes one block of c. Per 8-deep step it reads an op(a) and an op(b)
+/// tile from shared memory, 16 bytes at a time, while the next step's tiles load from global memory into registers
+/// (double buffering: two tiles of each operand, one barrier per step). Each thread accumulates a MicroRows×4 micro-tile
+/// of c in registers; the step is written out, not looped, so shared addresses are immediate offsets. In sm_90 SASS
+/// (ptxas 11.8) a 128×64 step is 384 instructions, 256 of them FFMA; the looped, single-buffered kernel before this one
+/// issued about 940 for the same 256. Group barriers cost milliseconds on ILGPU's CPU accelerator, so it is never
+/// chosen there.
 /// </summary>
 public static class GemmTiledKernels
 {
     public const int MicroCols = 4;
 
+    /// <summary>Depth of op(a) columns and op(b) rows staged per step.</summary>
+    public const int Depth = 8;
+
     /// <summary>
-    /// c[M,N] = epilogue(alpha·op(a)·op(b) + beta·c) (<typeparamref name="TEpilogue"/>, reading operand). Launch with a 1-D grid of ⌈M/BM⌉·⌈N/BN⌉ groups of
-    /// ThreadRows·ThreadCols threads (BM = ThreadRows·MicroRows, BN = ThreadCols·4); group g computes block
-    /// (g / ⌈N/BN⌉, g mod ⌈N/BN⌉). Thread (ty, tx) owns rows ty + r·ThreadRows and columns tx + c·ThreadCols,
-    /// so its shared reads hit distinct banks (or broadcast) and its stores to c are coalesced.
+    /// Floats of padding after each k-row of a shared tile. Four keeps rows 16-byte aligned for the vector reads; the
+    /// depth-fast stores of an operand stored k-fastest then hit banks 4p + r, distinct for 8 × 4 of them.
+    /// </summary>
+    private const int Pad = 4;
+
+    /// <summary>
+    /// c[M,N] = epilogue(alpha·op(a)·op(b) + beta·c) (<typeparamref name="TEpilogue"/>, reading operand). Launch with a 1-D
+    /// grid of ⌈M/BM⌉·⌈N/BN⌉ groups of ThreadRows·ThreadCols threads (BM = ThreadRows·MicroRows, BN = ThreadCols·4); group g
+    /// computes block (g / ⌈N/BN⌉, g mod ⌈N/BN⌉). Thread (ty, tx) owns rows 4ty..4ty+3 (and 4·ThreadRows more, with 8
+    /// micro-rows) and columns 4tx..4tx+3 of the block: a warp reads its b values as consecutive 16-byte runs and its a
+    /// values as two broadcasts.
     /// </summary>
     public static void Tiled<TShape, TEpilogue>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> operand, GemmLayout l)
         where TShape : struct, IGemmTileShape
         where TEpilogue : struct, IGemmEpilogue
     {
         var shape = default(TShape);
-        var aTile = SharedMemory.Allocate<float>(shape.ASharedLength);
-        var bTile = SharedMemory.Allocate<float>(shape.BSharedLength);
+        var aTile = SharedMemory.Allocate<Float4>(2 * Depth * (shape.ThreadRows * shape.MicroRows + Pad) / 4);
+        var bTile = SharedMemory.Allocate<Float4>(2 * Depth * (shape.ThreadCols * MicroCols + Pad) / 4);
         TiledBlock<TShape, TEpilogue>(Grid.IdxX, 0, l.K, a, b, c, operand, l, aTile, bTile);
     }
 
@@ -339,7 +362,7 @@ public static class GemmTiledKernels
     /// Split-K, first pass: workspace [slices, M, N], slot s = Σ over p in [s·sliceDepth, min(K, (s+1)·sliceDepth))
     /// of op(a)(i,p)·op(b)(p,j), raw (<paramref name="l"/> must have alpha = 1, beta = 0; see
     /// <see cref="GemmLayout.RawSums"/>). Launch with ⌈M/BM⌉·⌈N/BN⌉·slices groups: group g computes block
-    /// g mod (⌈M/BM⌉·⌈N/BN⌉) of slice g / (⌈M/BM⌉·⌈N/BN⌉), as <see cref="Tiled{TShape}"/> does over all of K.
+    /// g mod (⌈M/BM⌉·⌈N/BN⌉) of slice g / (⌈M/BM⌉·⌈N/BN⌉), as <see cref="Tiled{TShape, TEpilogue}"/> does over all of K.
     /// Every slot is written by exactly one group, so no atomics: <see cref="SplitKReduce"/> sums the slots in order.
     /// With <paramref name="firstSliceInC"/> = 1 (beta = 0: c's old values are not needed) slot 0 is c itself and
     /// slot s the workspace's s − 1, so the workspace holds one slot fewer.
@@ -349,8 +372,8 @@ public static class GemmTiledKernels
         where TShape : struct, IGemmTileShape
     {
         var shape = default(TShape);
-        var aTile = SharedMemory.Allocate<float>(shape.ASharedLength);
-        var bTile = SharedMemory.Allocate<float>(shape.BSharedLength);
+        var aTile = SharedMemory.Allocate<Float4>(2 * Depth * (shape.ThreadRows * shape.MicroRows + Pad) / 4);
+        var bTile = SharedMemory.Allocate<Float4>(2 * Depth * (shape.ThreadCols * MicroCols + Pad) / 4);
         var blockRows = shape.ThreadRows * shape.MicroRows;
         var blockCols = shape.ThreadCols * MicroCols;
         var blocks = (l.M + blockRows - 1) / blockRows * ((l.N + blockCols - 1) / blockCols);
@@ -384,113 +407,183 @@ public static class GemmTiledKernels
 
     /// <summary>
     /// Group <paramref name="block"/>'s block of c over the K range [<paramref name="kBegin"/>, <paramref name="kEnd"/>),
-    /// stored as epilogue(alpha·sum + beta·c). aTile and bTile are the group's shared tiles (allocated by the kernel entry, where
-    /// their sizes fold to constants).
+    /// stored as epilogue(alpha·sum + beta·c). aTile and bTile are the group's shared tiles, two k-major buffers each
+    /// (allocated by the kernel entry, where their sizes fold to constants): buffer β holds op(a)(i0 + i, k0 + p) at
+    /// float β·Depth·lda + p·lda + i, and op(b)(k0 + p, j0 + j) at β·Depth·ldb + p·ldb + j. Each output's sum runs over
+    /// p in order, one fused multiply-add at a time, like every other variant's.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void TiledBlock<TShape, TEpilogue>(int block, int kBegin, int kEnd, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
-        ArrayView<float> operand, GemmLayout l, ArrayView<float> aTile, ArrayView<float> bTile)
+        ArrayView<float> operand, GemmLayout l, ArrayView<Float4> aTile, ArrayView<Float4> bTile)
         where TShape : struct, IGemmTileShape
         where TEpilogue : struct, IGemmEpilogue
     {
         var shape = default(TShape);
-        var threadRows = shape.ThreadRows;
-        var threadCols = shape.ThreadCols;
-        var depth = shape.Depth;
-        // 8 or 4: a constant once specialised, so the tests on it below fold away with the unused sums.
-        var microRows = shape.MicroRows;
-        var blockRows = threadRows * microRows;
-        var blockCols = threadCols * MicroCols;
-        var threads = threadRows * threadCols;
-        // Shared tiles are k-major: aTile[p·lda + i] = op(a)(i0 + i, k0 + p), bTile[p·ldb + j] = op(b)(k0 + p, j0 + j).
-        // The pad of 32/depth floats makes the depth-fast stores below hit 32 distinct banks.
-        var lda = shape.ASharedLength / depth;
-        var ldb = shape.BSharedLength / depth;
+        var blockRows = shape.ThreadRows * shape.MicroRows;
+        var blockCols = shape.ThreadCols * MicroCols;
+        var threads = shape.ThreadRows * shape.ThreadCols;
+        var aCount = blockRows * Depth / threads;
+        var bCount = blockCols * Depth / threads;
+        // Row lengths in float4s, and one buffer's length.
+        var lda4 = (blockRows + Pad) / 4;
+        var ldb4 = (blockCols + Pad) / 4;
+        var aBuffer4 = Depth * lda4;
+        var bBuffer4 = Depth * ldb4;
+        var aFloats = aTile.Cast<float>();
+        var bFloats = bTile.Cast<float>();
 
         var blocksN = (l.N + blockCols - 1) / blockCols;
         var i0 = block / blocksN * blockRows;
         var j0 = block % blocksN * blockCols;
         var tid = Group.IdxX;
-        var ty = tid / threadCols;
-        var tx = tid % threadCols;
-        // Consecutive threads load consecutive addresses whichever operand is transposed: along k when
-        // k is the operand's unit stride (a as stored [M,K], b stored [N,K]), along i or j otherwise.
-        var aAlongK = l.ACol == 1;
-        var bAlongK = l.BRow == 1;
+        var ty = tid / shape.ThreadCols;
+        var tx = tid % shape.ThreadCols;
+        // op(a)'s rows are a's rows (stride ARow, k stride ACol); op(b)'s columns are b's (stride BCol, k stride BRow).
+        var aLoads = PlanLoads(tid, threads, blockRows, lda4 * 4, i0, l.M, l.ARow, l.ACol);
+        var bLoads = PlanLoads(tid, threads, blockCols, ldb4 * 4, j0, l.N, l.BCol, l.BRow);
+
+        Stage(aFloats, aLoads, aCount, Fetch(a, aLoads, aCount, kBegin, kEnd));
+        Stage(bFloats, bLoads, bCount, Fetch(b, bLoads, bCount, kBegin, kEnd));
+        Group.Barrier();
 
         Accumulator8x4 acc = default;
-        for (var k0 = kBegin; k0 < kEnd; k0 += depth)
+        var buffer = 0;
+        for (var k0 = kBegin; k0 < kEnd; k0 += Depth)
         {
-            for (var e = tid; e < blockRows * depth; e += threads)
-            {
-                int i, p;
-                if (aAlongK) { p = e % depth; i = e / depth; }
-                else { i = e % blockRows; p = e / blockRows; }
-                var gi = i0 + i;
-                var gp = k0 + p;
-                // Outside op(a) or the slice the tile holds zeros: they add nothing to the sums, whatever lies beyond.
-                aTile[p * lda + i] = gi < l.M && gp < kEnd ? a[(long)gi * l.ARow + (long)gp * l.ACol] : 0f;
-            }
-            for (var e = tid; e < depth * blockCols; e += threads)
-            {
-                int j, p;
-                if (bAlongK) { p = e % depth; j = e / depth; }
-                else { j = e % blockCols; p = e / blockCols; }
-                var gj = j0 + j;
-                var gp = k0 + p;
-                bTile[p * ldb + j] = gj < l.N && gp < kEnd ? b[(long)gp * l.BRow + (long)gj * l.BCol] : 0f;
-            }
-            Group.Barrier();
-
-            for (var p = 0; p < depth; p++)
-            {
-                var bRow = p * ldb + tx;
-                var b0 = bTile[bRow];
-                var b1 = bTile[bRow + threadCols];
-                var b2 = bTile[bRow + 2 * threadCols];
-                var b3 = bTile[bRow + 3 * threadCols];
-                var aRow = p * lda + ty;
-                acc.R0.Add(aTile[aRow], b0, b1, b2, b3);
-                acc.R1.Add(aTile[aRow + threadRows], b0, b1, b2, b3);
-                acc.R2.Add(aTile[aRow + 2 * threadRows], b0, b1, b2, b3);
-                acc.R3.Add(aTile[aRow + 3 * threadRows], b0, b1, b2, b3);
-                if (microRows == 8)
-                {
-                    acc.R4.Add(aTile[aRow + 4 * threadRows], b0, b1, b2, b3);
-                    acc.R5.Add(aTile[aRow + 5 * threadRows], b0, b1, b2, b3);
-                    acc.R6.Add(aTile[aRow + 6 * threadRows], b0, b1, b2, b3);
-                    acc.R7.Add(aTile[aRow + 7 * threadRows], b0, b1, b2, b3);
-                }
-            }
-            // Nobody overwrites a tile that another thread may still be reading.
+            // The next step's elements, loaded before this step's sums so they are in flight while those run. Past kEnd
+            // they are zeros, never read.
+            var nextA = Fetch(a, aLoads, aCount, k0 + Depth, kEnd);
+            var nextB = Fetch(b, bLoads, bCount, k0 + Depth, kEnd);
+            var aRun = aTile.SubView(buffer * aBuffer4 + ty);
+            var bRun = bTile.SubView(buffer * bBuffer4 + tx);
+            MultiplyAdd<TShape>(ref acc, aRun, bRun, 0, 0);
+            MultiplyAdd<TShape>(ref acc, aRun, bRun, lda4, ldb4);
+            MultiplyAdd<TShape>(ref acc, aRun, bRun, 2 * lda4, 2 * ldb4);
+            MultiplyAdd<TShape>(ref acc, aRun, bRun, 3 * lda4, 3 * ldb4);
+            MultiplyAdd<TShape>(ref acc, aRun, bRun, 4 * lda4, 4 * ldb4);
+            MultiplyAdd<TShape>(ref acc, aRun, bRun, 5 * lda4, 5 * ldb4);
+            MultiplyAdd<TShape>(ref acc, aRun, bRun, 6 * lda4, 6 * ldb4);
+            MultiplyAdd<TShape>(ref acc, aRun, bRun, 7 * lda4, 7 * ldb4);
+            // The other buffer was last read in the step before this one, which every thread finished before the barrier
+            // that ended it; the barrier below makes the new tiles visible before the next step reads them.
+            buffer = 1 - buffer;
+            Stage(aFloats.SubView(buffer * aBuffer4 * 4), aLoads, aCount, nextA);
+            Stage(bFloats.SubView(buffer * bBuffer4 * 4), bLoads, bCount, nextB);
             Group.Barrier();
         }
 
-        var row = i0 + ty;
-        var col = j0 + tx;
-        StoreRow<TEpilogue>(c, operand, l, row, col, threadCols, acc.R0);
-        StoreRow<TEpilogue>(c, operand, l, row + threadRows, col, threadCols, acc.R1);
-        StoreRow<TEpilogue>(c, operand, l, row + 2 * threadRows, col, threadCols, acc.R2);
-        StoreRow<TEpilogue>(c, operand, l, row + 3 * threadRows, col, threadCols, acc.R3);
-        if (microRows == 8)
+        var row = i0 + 4 * ty;
+        var col = j0 + 4 * tx;
+        StoreRow<TEpilogue>(c, operand, l, row, col, acc.R0);
+        StoreRow<TEpilogue>(c, operand, l, row + 1, col, acc.R1);
+        StoreRow<TEpilogue>(c, operand, l, row + 2, col, acc.R2);
+        StoreRow<TEpilogue>(c, operand, l, row + 3, col, acc.R3);
+        if (shape.MicroRows == 8)
         {
-            StoreRow<TEpilogue>(c, operand, l, row + 4 * threadRows, col, threadCols, acc.R4);
-            StoreRow<TEpilogue>(c, operand, l, row + 5 * threadRows, col, threadCols, acc.R5);
-            StoreRow<TEpilogue>(c, operand, l, row + 6 * threadRows, col, threadCols, acc.R6);
-            StoreRow<TEpilogue>(c, operand, l, row + 7 * threadRows, col, threadCols, acc.R7);
+            var high = row + 4 * shape.ThreadRows;
+            StoreRow<TEpilogue>(c, operand, l, high, col, acc.R4);
+            StoreRow<TEpilogue>(c, operand, l, high + 1, col, acc.R5);
+            StoreRow<TEpilogue>(c, operand, l, high + 2, col, acc.R6);
+            StoreRow<TEpilogue>(c, operand, l, high + 3, col, acc.R7);
         }
     }
 
-    /// <summary>Row i of the micro-tile: columns j, j + stride, j + 2·stride, j + 3·stride, those inside c.</summary>
-    private static void StoreRow<TEpilogue>(ArrayView<float> c, ArrayView<float> operand, GemmLayout l, int i, int j, int stride, Accumulator4 r)
+    /// <summary>
+    /// The thread's share of a tile of blockRows × Depth (see <see cref="TileLoads"/>). Stored k-fastest (kStride 1),
+    /// consecutive threads take consecutive p of one row, and a thread's elements are rows threads/Depth apart; otherwise
+    /// consecutive threads take consecutive rows of one p, and a thread's elements are threads/blockRows p apart.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static TileLoads PlanLoads(int tid, int threads, int blockRows, int ld, int firstRow, int rows, int rowStride, int kStride)
+    {
+        TileLoads t = default;
+        if (kStride == 1)
+        {
+            t.P0 = tid % Depth;
+            t.R0 = tid / Depth;
+            t.RStep = threads / Depth;
+        }
+        else
+        {
+            t.R0 = tid % blockRows;
+            t.P0 = tid / blockRows;
+            t.PStep = threads / blockRows;
+        }
+        t.RowsLeft = rows - firstRow;
+        t.Offset0 = (firstRow + t.R0) * rowStride + t.P0 * kStride;
+        t.OffsetStep = t.RStep * rowStride + t.PStep * kStride;
+        t.KStride = kStride;
+        t.Shared0 = t.P0 * ld + t.R0;
+        t.SharedStep = t.PStep * ld + t.RStep;
+        return t;
+    }
+
+    /// <summary>The thread's elements of the step at k0 (count of them, up to 4); zero outside op(x) or past kEnd.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Float4 Fetch(ArrayView<float> x, in TileLoads t, int count, int k0, int kEnd)
+    {
+        Float4 v = default;
+        v.X = Element(x, t, 0, k0, kEnd);
+        if (count > 1) v.Y = Element(x, t, 1, k0, kEnd);
+        if (count > 2) v.Z = Element(x, t, 2, k0, kEnd);
+        if (count > 3) v.W = Element(x, t, 3, k0, kEnd);
+        return v;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Element(ArrayView<float> x, in TileLoads t, int q, int k0, int kEnd) =>
+        // Outside op(x) or the slice the tile holds zeros: they add nothing to the sums, whatever lies beyond.
+        t.R0 + q * t.RStep < t.RowsLeft && k0 + t.P0 + q * t.PStep < kEnd
+            ? x[t.Offset0 + q * t.OffsetStep + k0 * t.KStride]
+            : 0f;
+
+    /// <summary>Writes the thread's elements (count of them) into one buffer of a shared tile.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Stage(ArrayView<float> tile, in TileLoads t, int count, Float4 v)
+    {
+        var at = tile.SubView(t.Shared0);
+        at[0] = v.X;
+        if (count > 1) at[t.SharedStep] = v.Y;
+        if (count > 2) at[2 * t.SharedStep] = v.Z;
+        if (count > 3) at[3 * t.SharedStep] = v.W;
+    }
+
+    /// <summary>
+    /// One p of the step: the thread's 4 (or 8) values of op(a) and 4 of op(b), read as float4s at aAt and bAt (constants,
+    /// so immediate offsets), into the micro-tile.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MultiplyAdd<TShape>(ref Accumulator8x4 acc, ArrayView<Float4> aRun, ArrayView<Float4> bRun, int aAt, int bAt)
+        where TShape : struct, IGemmTileShape
+    {
+        var shape = default(TShape);
+        var b4 = bRun[bAt];
+        var low = aRun[aAt];
+        acc.R0.Add(low.X, b4);
+        acc.R1.Add(low.Y, b4);
+        acc.R2.Add(low.Z, b4);
+        acc.R3.Add(low.W, b4);
+        // 8 or 4: a constant once specialised, so this test folds away with the unused sums.
+        if (shape.MicroRows == 8)
+        {
+            var high = aRun[aAt + shape.ThreadRows];
+            acc.R4.Add(high.X, b4);
+            acc.R5.Add(high.Y, b4);
+            acc.R6.Add(high.Z, b4);
+            acc.R7.Add(high.W, b4);
+        }
+    }
+
+    /// <summary>Row i of the micro-tile: columns j..j+3, those inside c.</summary>
+    private static void StoreRow<TEpilogue>(ArrayView<float> c, ArrayView<float> operand, GemmLayout l, int i, int j, Accumulator4 r)
         where TEpilogue : struct, IGemmEpilogue
     {
         if (i >= l.M)
             return;
         long rowStart = (long)i * l.N;
         if (j < l.N) GemmKernels.StoreOne<TEpilogue>(c, operand, l, rowStart + j, j, r.V0);
-        if (j + stride < l.N) GemmKernels.StoreOne<TEpilogue>(c, operand, l, rowStart + j + stride, j + stride, r.V1);
-        if (j + 2 * stride < l.N) GemmKernels.StoreOne<TEpilogue>(c, operand, l, rowStart + j + 2 * stride, j + 2 * stride, r.V2);
-        if (j + 3 * stride < l.N) GemmKernels.StoreOne<TEpilogue>(c, operand, l, rowStart + j + 3 * stride, j + 3 * stride, r.V3);
+        if (j + 1 < l.N) GemmKernels.StoreOne<TEpilogue>(c, operand, l, rowStart + j + 1, j + 1, r.V1);
+        if (j + 2 < l.N) GemmKernels.StoreOne<TEpilogue>(c, operand, l, rowStart + j + 2, j + 2, r.V2);
+        if (j + 3 < l.N) GemmKernels.StoreOne<TEpilogue>(c, operand, l, rowStart + j + 3, j + 3, r.V3);
     }
 }

@@ -65,8 +65,15 @@ public static class GemmPolicy
     /// <summary>Shallower products do not split: each slice's staging, barriers and workspace pass would cost more than its sums.</summary>
     public const int MinSplitKDepth = 256;
 
-    /// <summary>No K-slice is shallower than this (two 32-deep steps), except the last, which takes what remains.</summary>
+    /// <summary>No K-slice is shallower than this (eight steps of <see cref="GemmTiledKernels.Depth"/>), except the last, which takes what remains.</summary>
     public const int MinSliceDepth = 64;
+
+    /// <summary>
+    /// The policy's slice depths are multiples of this (four kernel steps), though the kernel takes any multiple of
+    /// <see cref="GemmTiledKernels.Depth"/>: at the DAE's shapes the coarser rounding gives fewer slices, so less workspace
+    /// (W5's budget) and fewer partial waves (100×1000×784: 5 slices of 160, not 6 of 152).
+    /// </summary>
+    public const int SliceStep = 32;
 
     public static GemmVariant Choose(int m, int n, int k, GemmDevice device)
     {
@@ -90,13 +97,13 @@ public static class GemmPolicy
     }
 
     /// <summary>
-    /// The K-slice depth of a split-K product: a multiple of the 32×32 shape's depth, at least <see cref="MinSliceDepth"/>,
+    /// The K-slice depth of a split-K product: a multiple of <see cref="SliceStep"/>, at least <see cref="MinSliceDepth"/>,
     /// shallow enough that ⌈M/32⌉·⌈N/32⌉·slices reaches <see cref="SplitKBlocksPerMultiprocessor"/> groups per
     /// multiprocessor where <see cref="MinSliceDepth"/> allows.
     /// </summary>
     public static int SplitKSliceDepth(int m, int n, int k, GemmDevice device)
     {
-        var step = default(GemmTile32x32).Depth;
+        var step = SliceStep;
         var blocks = Math.Max(1, Blocks<GemmTile32x32>(m, n));
         var wanted = Math.Max(1, (SplitKBlocksPerMultiprocessor * device.Multiprocessors + blocks - 1) / blocks);
         // Rounding the depth down to whole steps gives ⌈K/depth⌉ ≥ wanted slices.
@@ -156,10 +163,10 @@ public sealed class GemmLauncher : IGemm, IDisposable
     }
 
     /// <param name="forced">Every product runs on this variant whatever its shape (tests, <see cref="Checks.KernelChecks.GemmVariants"/>); null = <see cref="GemmPolicy"/>.</param>
-    /// <param name="sliceDepth">Split-K's K-slice depth, a multiple of 32, so small products split too; null = <see cref="GemmPolicy.SplitKSliceDepth"/>.</param>
+    /// <param name="sliceDepth">Split-K's K-slice depth, a multiple of <see cref="GemmTiledKernels.Depth"/>, so small products split too; null = <see cref="GemmPolicy.SplitKSliceDepth"/>.</param>
     internal GemmLauncher(IlgpuBackend backend, GemmVariant? forced, int? sliceDepth = null)
     {
-        var step = default(GemmTile32x32).Depth;
+        var step = GemmTiledKernels.Depth;
         if (sliceDepth is { } d && (d <= 0 || d % step != 0))
             throw new ArgumentException($"split-K slice depth {d} is not a positive multiple of {step}", nameof(sliceDepth));
         this.backend = backend;

@@ -42,7 +42,7 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
     private static readonly Transpose[] Both = [Transpose.None, Transpose.Transposed];
 
     /// <summary>
-    /// M × N × K around the tile sizes (32, 64 and 128 rows, 32 and 64 columns, 8, 16 and 32 deep): one partial block,
+    /// M × N × K around the tile sizes (32, 64 and 128 rows, 32 and 64 columns, 8 deep): one partial block,
     /// several blocks with partial edges both ways, a partial last slice; a single row or column, K = 1 and K = 0.
     /// </summary>
     private static readonly (int M, int N, int K)[] AwkwardShapes =
@@ -63,13 +63,13 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         }
     }
 
-    /// <summary>Split-K at 32- and 64-deep slices: K = 33 is two slices (the last 1 deep), K = 129 five or three.</summary>
+    /// <summary>Split-K at 8-, 32- and 64-deep slices: K = 33 is five or two slices (the last 1 deep), K = 129 seventeen, five or three.</summary>
     public static TheoryData<int, int, int, int> SplitKShapes
     {
         get
         {
             var data = new TheoryData<int, int, int, int>();
-            foreach (var depth in new[] { 32, 64 })
+            foreach (var depth in new[] { 8, 32, 64 })
                 foreach (var (m, n, k) in AwkwardShapes)
                     data.Add(depth, m, n, k);
             return data;
@@ -217,7 +217,7 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         var chosen = GemmPolicy.SplitKSliceDepth(m, n, k, h100);
         Assert.Equal(depth, chosen);
         Assert.Equal(slices, GemmPolicy.SplitKSlices(k, chosen));
-        Assert.Equal(0, chosen % default(GemmTile32x32).Depth);
+        Assert.Equal(0, chosen % GemmPolicy.SliceStep);
         Assert.True(chosen >= GemmPolicy.MinSliceDepth);
         Assert.True(GemmPolicy.Blocks<GemmTile32x32>(m, n) * slices >= 4 * 132 || chosen == GemmPolicy.MinSliceDepth);
     }
@@ -234,7 +234,7 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         using var splitK = new GemmLauncher((IlgpuBackend)cpu.Backend, GemmVariant.TiledSplitK32x32);
         e = Assert.Throws<InvalidOperationException>(() => splitK.Gemm(Transpose.None, Transpose.None, 1f, a, a, 0f, c));
         Assert.Contains("64 threads", e.Message);
-        Assert.Throws<ArgumentException>(() => new GemmLauncher(wide.Backend, GemmVariant.TiledSplitK32x32, sliceDepth: 48));
+        Assert.Throws<ArgumentException>(() => new GemmLauncher(wide.Backend, GemmVariant.TiledSplitK32x32, sliceDepth: 44));
     }
 
     /// <summary>
@@ -260,6 +260,10 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         Assert.Equal(2, Count(cuda, ".shared .align"));
         Assert.Equal(2, Count(cuda, "bar.sync"));
         Assert.DoesNotContain(".local", cuda);
+        // The step is written out and its shared reads are 16 bytes wide: one float4 of op(b) and one or two of op(a)
+        // per p. A loop left rolled, or scalar reads, would change the count.
+        var microRows = ((IGemmTileShape)Activator.CreateInstance(shape)!).MicroRows;
+        Assert.Equal(GemmTiledKernels.Depth * (1 + microRows / 4), Count(cuda, "ld.shared.v4.f32"));
 
         var caps = new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: true, int64_Atomics: true, subGroups: false);
         var openCl = ((CLCompiledKernel)new CLBackend(context, caps, CLDeviceVendor.Nvidia, CLCVersion.CL20).Compile(entry, KernelSpecialization.Empty)).Source;
