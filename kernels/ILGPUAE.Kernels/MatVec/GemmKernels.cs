@@ -325,7 +325,7 @@ internal struct TileLoads
 /// (double buffering: two tiles of each operand, one barrier per step). Each thread accumulates a MicroRows×4 micro-tile
 /// of c in registers; the step is written out, not looped, so shared addresses are immediate offsets. In sm_90 SASS
 /// (ptxas 11.8) a 128×64 step is 384 instructions, 256 of them FFMA; the looped, single-buffered kernel before this one
-/// issued about 940 for the same 256. Group barriers cost milliseconds on ILGPU's CPU accelerator, so it is never
+/// issued about 900 for the same 256. Group barriers cost milliseconds on ILGPU's CPU accelerator, so it is never
 /// chosen there.
 /// </summary>
 public static class GemmTiledKernels
