@@ -249,7 +249,7 @@ public static class GemmKernels
 /// <summary>
 /// The block shape of <see cref="GemmTiledKernels.Tiled{TShape, TEpilogue}"/>: a group of <see cref="ThreadRows"/> ×
 /// <see cref="ThreadCols"/> threads computes a block of c of <see cref="ThreadRows"/>·<see cref="MicroRows"/> rows by
-/// <see cref="ThreadCols"/>·4 columns, staging <see cref="GemmTiledKernels.Depth"/> columns of op(a) and rows of op(b) in
+/// <see cref="ThreadCols"/>·<see cref="MicroCols"/> columns, staging <see cref="GemmTiledKernels.Depth"/> columns of op(a) and rows of op(b) in
 /// shared memory per step. The kernel assumes every operand's tile is at most 4 elements per thread
 /// (block rows · depth ≤ 4 · threads, the same for columns) and that a group has at least as many threads as the block has
 /// rows or columns. Members return constants, so ILGPU folds them when it specialises the kernel.
@@ -259,16 +259,32 @@ public interface IGemmTileShape
     int ThreadRows { get; }
     int ThreadCols { get; }
 
-    /// <summary>Rows of c per thread: 8 (two runs of 4) or 4, each with <see cref="GemmTiledKernels.MicroCols"/> columns.</summary>
+    /// <summary>Rows of c per thread: 8 (two runs of 4) or 4.</summary>
     int MicroRows { get; }
+
+    /// <summary>Columns of c per thread: 8 (two runs of 4) or 4.</summary>
+    int MicroCols { get; }
 }
 
-/// <summary>128×64 blocks, 256 threads of 8×4: products with at least one such block per multiprocessor (4096³).</summary>
+/// <summary>
+/// 128×128 blocks, 256 threads of 8×8: the largest products (4096³), where each p's four 16-byte shared reads feed 64
+/// fused multiply-adds.
+/// </summary>
+public readonly struct GemmTile128x128 : IGemmTileShape
+{
+    public int ThreadRows => 16;
+    public int ThreadCols => 16;
+    public int MicroRows => 8;
+    public int MicroCols => 8;
+}
+
+/// <summary>128×64 blocks, 256 threads of 8×4: products with too few 128×128 blocks to occupy the device.</summary>
 public readonly struct GemmTile128x64 : IGemmTileShape
 {
     public int ThreadRows => 16;
     public int ThreadCols => 16;
     public int MicroRows => 8;
+    public int MicroCols => 4;
 }
 
 /// <summary>64×64 blocks, 128 threads of 8×4: products with too few 128×64 blocks to occupy the device.</summary>
@@ -277,6 +293,7 @@ public readonly struct GemmTile64x64 : IGemmTileShape
     public int ThreadRows => 8;
     public int ThreadCols => 16;
     public int MicroRows => 8;
+    public int MicroCols => 4;
 }
 
 /// <summary>
@@ -288,6 +305,7 @@ public readonly struct GemmTile32x32 : IGemmTileShape
     public int ThreadRows => 8;
     public int ThreadCols => 8;
     public int MicroRows => 4;
+    public int MicroCols => 4;
 }
 
 /// <summary>Four floats moved as one 16-byte shared-memory access (PTX ld.shared.v4.f32) where the address is 16-byte aligned.</summary>
@@ -300,6 +318,15 @@ internal struct Float4
 internal struct Accumulator8x4
 {
     public Accumulator4 R0, R1, R2, R3, R4, R5, R6, R7;
+}
+
+/// <summary>
+/// One thread's micro-tile of c, up to 8×8: columns 4tx..4tx+3 of the block in Low, the same 4·ThreadCols further
+/// on in High. Shapes with 4 micro-columns never touch High, and ILGPU drops its registers.
+/// </summary>
+internal struct MicroTile
+{
+    public Accumulator8x4 Low, High;
 }
 
 /// <summary>
@@ -322,7 +349,7 @@ internal struct TileLoads
 /// <summary>
 /// Shared-memory tiled GEMM for GPUs. Each group computes one block of c. Per 8-deep step it reads an op(a) and an op(b)
 /// tile from shared memory, 16 bytes at a time, while the next step's tiles load from global memory into registers
-/// (double buffering: two tiles of each operand, one barrier per step). Each thread accumulates a MicroRows×4 micro-tile
+/// (double buffering: two tiles of each operand, one barrier per step). Each thread accumulates a MicroRows×MicroCols micro-tile
 /// of c in registers; the step is written out, not looped, so shared addresses are immediate offsets. In sm_90 SASS
 /// (ptxas 11.8) a 128×64 step is 384 instructions, 256 of them FFMA; the looped, single-buffered kernel before this one
 /// issued about 900 for the same 256. Group barriers cost milliseconds on ILGPU's CPU accelerator, so it is never
@@ -330,8 +357,6 @@ internal struct TileLoads
 /// </summary>
 public static class GemmTiledKernels
 {
-    public const int MicroCols = 4;
-
     /// <summary>Depth of op(a) columns and op(b) rows staged per step.</summary>
     public const int Depth = 8;
 
@@ -343,10 +368,10 @@ public static class GemmTiledKernels
 
     /// <summary>
     /// c[M,N] = epilogue(alpha·op(a)·op(b) + beta·c) (<typeparamref name="TEpilogue"/>, reading operand). Launch with a 1-D
-    /// grid of ⌈M/BM⌉·⌈N/BN⌉ groups of ThreadRows·ThreadCols threads (BM = ThreadRows·MicroRows, BN = ThreadCols·4); group g
-    /// computes block (g / ⌈N/BN⌉, g mod ⌈N/BN⌉). Thread (ty, tx) owns rows 4ty..4ty+3 (and 4·ThreadRows more, with 8
-    /// micro-rows) and columns 4tx..4tx+3 of the block: a warp reads its b values as consecutive 16-byte runs and its a
-    /// values as two broadcasts.
+    /// grid of ⌈M/BM⌉·⌈N/BN⌉ groups of ThreadRows·ThreadCols threads (BM = ThreadRows·MicroRows, BN = ThreadCols·MicroCols);
+    /// group g computes block (g / ⌈N/BN⌉, g mod ⌈N/BN⌉). Thread (ty, tx) owns rows 4ty..4ty+3 (and 4·ThreadRows
+    /// further on, with 8 micro-rows) and columns 4tx..4tx+3 (and 4·ThreadCols further on, with 8 micro-columns) of the
+    /// block: a warp reads its b values as consecutive 16-byte runs and its a values as two broadcasts.
     /// </summary>
     public static void Tiled<TShape, TEpilogue>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> operand, GemmLayout l)
         where TShape : struct, IGemmTileShape
@@ -354,7 +379,7 @@ public static class GemmTiledKernels
     {
         var shape = default(TShape);
         var aTile = SharedMemory.Allocate<Float4>(2 * Depth * (shape.ThreadRows * shape.MicroRows + Pad) / 4);
-        var bTile = SharedMemory.Allocate<Float4>(2 * Depth * (shape.ThreadCols * MicroCols + Pad) / 4);
+        var bTile = SharedMemory.Allocate<Float4>(2 * Depth * (shape.ThreadCols * shape.MicroCols + Pad) / 4);
         TiledBlock<TShape, TEpilogue>(Grid.IdxX, 0, l.K, a, b, c, operand, l, aTile, bTile);
     }
 
@@ -373,9 +398,9 @@ public static class GemmTiledKernels
     {
         var shape = default(TShape);
         var aTile = SharedMemory.Allocate<Float4>(2 * Depth * (shape.ThreadRows * shape.MicroRows + Pad) / 4);
-        var bTile = SharedMemory.Allocate<Float4>(2 * Depth * (shape.ThreadCols * MicroCols + Pad) / 4);
+        var bTile = SharedMemory.Allocate<Float4>(2 * Depth * (shape.ThreadCols * shape.MicroCols + Pad) / 4);
         var blockRows = shape.ThreadRows * shape.MicroRows;
-        var blockCols = shape.ThreadCols * MicroCols;
+        var blockCols = shape.ThreadCols * shape.MicroCols;
         var blocks = (l.M + blockRows - 1) / blockRows * ((l.N + blockCols - 1) / blockCols);
         var slice = Grid.IdxX / blocks;
         var kBegin = slice * sliceDepth;
@@ -420,7 +445,7 @@ public static class GemmTiledKernels
     {
         var shape = default(TShape);
         var blockRows = shape.ThreadRows * shape.MicroRows;
-        var blockCols = shape.ThreadCols * MicroCols;
+        var blockCols = shape.ThreadCols * shape.MicroCols;
         var threads = shape.ThreadRows * shape.ThreadCols;
         var aCount = blockRows * Depth / threads;
         var bCount = blockCols * Depth / threads;
@@ -446,7 +471,7 @@ public static class GemmTiledKernels
         Stage(bFloats, bLoads, bCount, Fetch(b, bLoads, bCount, kBegin, kEnd));
         Group.Barrier();
 
-        Accumulator8x4 acc = default;
+        MicroTile acc = default;
         var buffer = 0;
         for (var k0 = kBegin; k0 < kEnd; k0 += Depth)
         {
@@ -472,19 +497,30 @@ public static class GemmTiledKernels
             Group.Barrier();
         }
 
-        var row = i0 + 4 * ty;
         var col = j0 + 4 * tx;
-        StoreRow<TEpilogue>(c, operand, l, row, col, acc.R0);
-        StoreRow<TEpilogue>(c, operand, l, row + 1, col, acc.R1);
-        StoreRow<TEpilogue>(c, operand, l, row + 2, col, acc.R2);
-        StoreRow<TEpilogue>(c, operand, l, row + 3, col, acc.R3);
+        StoreColumns<TShape, TEpilogue>(c, operand, l, i0 + 4 * ty, col, acc.Low);
+        if (shape.MicroCols == 8)
+            StoreColumns<TShape, TEpilogue>(c, operand, l, i0 + 4 * ty, col + 4 * shape.ThreadCols, acc.High);
+    }
+
+    /// <summary>Four columns from j of the thread's rows (4 from i, and 4 more 4·ThreadRows further on with 8 micro-rows).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreColumns<TShape, TEpilogue>(ArrayView<float> c, ArrayView<float> operand, GemmLayout l, int i, int j, Accumulator8x4 acc)
+        where TShape : struct, IGemmTileShape
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        var shape = default(TShape);
+        StoreRow<TEpilogue>(c, operand, l, i, j, acc.R0);
+        StoreRow<TEpilogue>(c, operand, l, i + 1, j, acc.R1);
+        StoreRow<TEpilogue>(c, operand, l, i + 2, j, acc.R2);
+        StoreRow<TEpilogue>(c, operand, l, i + 3, j, acc.R3);
         if (shape.MicroRows == 8)
         {
-            var high = row + 4 * shape.ThreadRows;
-            StoreRow<TEpilogue>(c, operand, l, high, col, acc.R4);
-            StoreRow<TEpilogue>(c, operand, l, high + 1, col, acc.R5);
-            StoreRow<TEpilogue>(c, operand, l, high + 2, col, acc.R6);
-            StoreRow<TEpilogue>(c, operand, l, high + 3, col, acc.R7);
+            var high = i + 4 * shape.ThreadRows;
+            StoreRow<TEpilogue>(c, operand, l, high, j, acc.R4);
+            StoreRow<TEpilogue>(c, operand, l, high + 1, j, acc.R5);
+            StoreRow<TEpilogue>(c, operand, l, high + 2, j, acc.R6);
+            StoreRow<TEpilogue>(c, operand, l, high + 3, j, acc.R7);
         }
     }
 
@@ -549,28 +585,37 @@ public static class GemmTiledKernels
     }
 
     /// <summary>
-    /// One p of the step: the thread's 4 (or 8) values of op(a) and 4 of op(b), read as float4s at aAt and bAt (constants,
-    /// so immediate offsets), into the micro-tile.
+    /// One p of the step: the thread's 4 (or 8) values of op(a) and 4 (or 8) of op(b), read as float4s at aAt and bAt
+    /// (constants, so immediate offsets), into the micro-tile.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void MultiplyAdd<TShape>(ref Accumulator8x4 acc, ArrayView<Float4> aRun, ArrayView<Float4> bRun, int aAt, int bAt)
+    private static void MultiplyAdd<TShape>(ref MicroTile acc, ArrayView<Float4> aRun, ArrayView<Float4> bRun, int aAt, int bAt)
         where TShape : struct, IGemmTileShape
     {
         var shape = default(TShape);
-        var b4 = bRun[bAt];
-        var low = aRun[aAt];
-        acc.R0.Add(low.X, b4);
-        acc.R1.Add(low.Y, b4);
-        acc.R2.Add(low.Z, b4);
-        acc.R3.Add(low.W, b4);
-        // 8 or 4: a constant once specialised, so this test folds away with the unused sums.
-        if (shape.MicroRows == 8)
+        var a4 = aRun[aAt];
+        // MicroRows and MicroCols are constants once specialised, so these tests fold away with the unused sums.
+        var a8 = shape.MicroRows == 8 ? aRun[aAt + shape.ThreadRows] : default;
+        MultiplyAdd<TShape>(ref acc.Low, a4, a8, bRun[bAt]);
+        if (shape.MicroCols == 8)
+            MultiplyAdd<TShape>(ref acc.High, a4, a8, bRun[bAt + shape.ThreadCols]);
+    }
+
+    /// <summary>Rows 0..3 (a4) and 4..7 (a8, with 8 micro-rows) of the thread's op(a) values times four op(b) values.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MultiplyAdd<TShape>(ref Accumulator8x4 acc, Float4 a4, Float4 a8, Float4 b4)
+        where TShape : struct, IGemmTileShape
+    {
+        acc.R0.Add(a4.X, b4);
+        acc.R1.Add(a4.Y, b4);
+        acc.R2.Add(a4.Z, b4);
+        acc.R3.Add(a4.W, b4);
+        if (default(TShape).MicroRows == 8)
         {
-            var high = aRun[aAt + shape.ThreadRows];
-            acc.R4.Add(high.X, b4);
-            acc.R5.Add(high.Y, b4);
-            acc.R6.Add(high.Z, b4);
-            acc.R7.Add(high.W, b4);
+            acc.R4.Add(a8.X, b4);
+            acc.R5.Add(a8.Y, b4);
+            acc.R6.Add(a8.Z, b4);
+            acc.R7.Add(a8.W, b4);
         }
     }
 

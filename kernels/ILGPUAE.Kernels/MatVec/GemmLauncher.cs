@@ -20,7 +20,7 @@ public enum GemmVariant
     /// <summary><see cref="GemmKernels.Tile4x4"/>: barrier-free 4×4 blocks; ILGPU's CPU accelerator, and GPU products too small for shared tiles.</summary>
     Tile4x4,
 
-    /// <summary><see cref="GemmTiledKernels.Tiled{TShape}"/> with <see cref="GemmTile32x32"/>: products too small for enough 64×64 blocks (the DAE's at batch 100).</summary>
+    /// <summary><see cref="GemmTiledKernels.Tiled{TShape, TEpilogue}"/> with <see cref="GemmTile32x32"/>: products too small for enough 64×64 blocks (the DAE's at batch 100).</summary>
     Tiled32x32,
 
     /// <summary>
@@ -30,11 +30,14 @@ public enum GemmVariant
     /// </summary>
     TiledSplitK32x32,
 
-    /// <summary><see cref="GemmTiledKernels.Tiled{TShape}"/> with <see cref="GemmTile64x64"/>: products too small for enough 128×64 blocks.</summary>
+    /// <summary><see cref="GemmTiledKernels.Tiled{TShape, TEpilogue}"/> with <see cref="GemmTile64x64"/>: products too small for enough 128×64 blocks.</summary>
     Tiled64x64,
 
-    /// <summary><see cref="GemmTiledKernels.Tiled{TShape}"/> with <see cref="GemmTile128x64"/>: large products.</summary>
+    /// <summary><see cref="GemmTiledKernels.Tiled{TShape, TEpilogue}"/> with <see cref="GemmTile128x64"/>: products too small for enough 128×128 blocks.</summary>
     Tiled128x64,
+
+    /// <summary><see cref="GemmTiledKernels.Tiled{TShape, TEpilogue}"/> with <see cref="GemmTile128x128"/>: large products.</summary>
+    Tiled128x128,
 }
 
 /// <summary>What <see cref="GemmPolicy"/> needs to know of an accelerator.</summary>
@@ -82,10 +85,12 @@ public static class GemmPolicy
         if (device.IsCpuAccelerator || m < MinTiledRowsAndCols || n < MinTiledRowsAndCols || k < MinTiledDepth
             || GroupSize<GemmTile32x32>() > device.MaxThreadsPerGroup)
             return GemmVariant.Tile4x4;
-        // The biggest block that still fills the device: at least one 128×64 block (256 threads) per multiprocessor,
+        // The biggest block that still fills the device: at least one 128×128 or 128×64 block (256 threads) per multiprocessor,
         // else two 64×64 blocks (128 threads), else 32×32 blocks (64 threads), four times as many as 64×64. Both first
         // tests ask for 8 warps per multiprocessor, and ⌈M/64⌉ ≤ 2·⌈M/128⌉, so 64×64 runs only where 256-thread groups
         // do not: on a GPU that allows them a product goes from 128×64 straight to 32×32.
+        if (Blocks<GemmTile128x128>(m, n) >= device.Multiprocessors && GroupSize<GemmTile128x128>() <= device.MaxThreadsPerGroup)
+            return GemmVariant.Tiled128x128;
         if (Blocks<GemmTile128x64>(m, n) >= device.Multiprocessors && GroupSize<GemmTile128x64>() <= device.MaxThreadsPerGroup)
             return GemmVariant.Tiled128x64;
         if (Blocks<GemmTile64x64>(m, n) >= 2 * device.Multiprocessors && GroupSize<GemmTile64x64>() <= device.MaxThreadsPerGroup)
@@ -119,9 +124,20 @@ public static class GemmPolicy
     {
         var shape = default(TShape);
         var rows = shape.ThreadRows * shape.MicroRows;
-        var cols = shape.ThreadCols * GemmTiledKernels.MicroCols;
+        var cols = shape.ThreadCols * shape.MicroCols;
         return (m + rows - 1) / rows * ((n + cols - 1) / cols);
     }
+
+    /// <summary>Registers a tiled kernel's thread may use: 128 lets two 256-thread groups share a multiprocessor's 64 K.</summary>
+    public const int MaxRegistersPerThread = 128;
+
+    /// <summary>
+    /// CUDA's launch bounds for a tiled shape (PTX .maxntid and .minnctapersm): groups of exactly its size, and enough of
+    /// them per multiprocessor that ptxas keeps to <see cref="MaxRegistersPerThread"/>. Only the 128×128 shape's 8×8
+    /// micro-tile reaches that (129 registers unbounded, so one group per multiprocessor; 128 bounded, no spills).
+    /// </summary>
+    public static KernelSpecialization LaunchBounds<TShape>() where TShape : struct, IGemmTileShape =>
+        new(GroupSize<TShape>(), 64 * 1024 / (GroupSize<TShape>() * MaxRegistersPerThread));
 
     /// <summary>Threads per group of a tiled shape.</summary>
     public static int GroupSize<TShape>() where TShape : struct, IGemmTileShape =>
@@ -178,7 +194,7 @@ public sealed class GemmLauncher : IGemm, IDisposable
             GemmKernels.ColumnSums);
         if (Loads(GemmVariant.TiledSplitK32x32) && GemmPolicy.GroupSize<GemmTile32x32>() <= acc.MaxNumThreadsPerGroup)
             tiledSplitK32x32 = acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, int, int>(
-                GemmTiledKernels.TiledSplitK<GemmTile32x32>);
+                GemmTiledKernels.TiledSplitK<GemmTile32x32>, GemmPolicy.LaunchBounds<GemmTile32x32>());
     }
 
     /// <summary>The kernel a product of op(a) [M,K] by op(b) [K,N] runs on.</summary>
@@ -225,6 +241,9 @@ public sealed class GemmLauncher : IGemm, IDisposable
                 break;
             case GemmVariant.Tiled128x64:
                 LaunchTiled<GemmTile128x64>(kernels.Tiled128x64, av, bv, cv, operand, layout);
+                break;
+            case GemmVariant.Tiled128x128:
+                LaunchTiled<GemmTile128x128>(kernels.Tiled128x128, av, bv, cv, operand, layout);
                 break;
         }
     }
@@ -298,6 +317,7 @@ public sealed class GemmLauncher : IGemm, IDisposable
             Loads(GemmVariant.Tiled32x32) ? LoadTiled<GemmTile32x32, TEpilogue>(acc) : null,
             Loads(GemmVariant.Tiled64x64) ? LoadTiled<GemmTile64x64, TEpilogue>(acc) : null,
             Loads(GemmVariant.Tiled128x64) ? LoadTiled<GemmTile128x64, TEpilogue>(acc) : null,
+            Loads(GemmVariant.Tiled128x128) ? LoadTiled<GemmTile128x128, TEpilogue>(acc) : null,
             tiledSplitK32x32 is not null
                 ? acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, int, int, GridStride>(
                     GemmTiledKernels.SplitKReduce<TEpilogue>)
@@ -309,7 +329,8 @@ public sealed class GemmLauncher : IGemm, IDisposable
         where TEpilogue : struct, IGemmEpilogue =>
         // A device whose groups are too small for the shape (the engine's CPU accelerator has 4 threads) cannot run it.
         GemmPolicy.GroupSize<TShape>() <= acc.MaxNumThreadsPerGroup
-            ? acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>(GemmTiledKernels.Tiled<TShape, TEpilogue>)
+            ? acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout>(GemmTiledKernels.Tiled<TShape, TEpilogue>,
+                GemmPolicy.LaunchBounds<TShape>())
             : null;
 
     private void LaunchTiled<TShape>(TiledKernel? kernel, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> operand,
@@ -374,4 +395,5 @@ internal sealed record EpilogueKernels(
     TiledKernel? Tiled32x32,
     TiledKernel? Tiled64x64,
     TiledKernel? Tiled128x64,
+    TiledKernel? Tiled128x128,
     SplitKReduceKernel? SplitKReduce);

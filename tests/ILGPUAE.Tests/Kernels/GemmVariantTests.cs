@@ -56,7 +56,7 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         get
         {
             var data = new TheoryData<GemmVariant, int, int, int>();
-            foreach (var variant in new[] { GemmVariant.Tiled32x32, GemmVariant.Tiled64x64, GemmVariant.Tiled128x64 })
+            foreach (var variant in new[] { GemmVariant.Tiled32x32, GemmVariant.Tiled64x64, GemmVariant.Tiled128x64, GemmVariant.Tiled128x128 })
                 foreach (var (m, n, k) in AwkwardShapes)
                     data.Add(variant, m, n, k);
             return data;
@@ -176,7 +176,10 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
     public void AGpuTilesProductsThatFillTheTiles()
     {
         var h100 = new GemmDevice(IsCpuAccelerator: false, Multiprocessors: 132, MaxThreadsPerGroup: 1024);
-        Assert.Equal(GemmVariant.Tiled128x64, GemmPolicy.Choose(4096, 4096, 4096, h100));
+        Assert.Equal(GemmVariant.Tiled128x128, GemmPolicy.Choose(4096, 4096, 4096, h100));
+        // 128×128 needs a block per multiprocessor: 11 × 12 = 132 blocks keep it, 11 × 11 = 121 go to 128×64 (242).
+        Assert.Equal(GemmVariant.Tiled128x128, GemmPolicy.Choose(128 * 11, 128 * 12, 784, h100));
+        Assert.Equal(GemmVariant.Tiled128x64, GemmPolicy.Choose(128 * 11, 128 * 11, 784, h100));
         // The DAE's products at batch 100 have 26 to 208 blocks of 64×64, fewer than two per multiprocessor: 32×32
         // gives 128 (encode), 100 (decode) and 800 (gradient). Encode and decode, under 4 × 132 blocks and deep, split K;
         // the gradient (K = 100) does not.
@@ -193,7 +196,8 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         Assert.Equal(GemmVariant.Tiled64x64, GemmPolicy.Choose(64 * 12, 64 * 22, 784, groups128));
         Assert.Equal(GemmVariant.Tiled32x32, GemmPolicy.Choose(64 * 12, 64 * 21, 784, groups128));
         Assert.Equal(GemmVariant.Tiled64x64, GemmPolicy.Choose(1000, 784, 100, groups128 with { Multiprocessors = 100 }));
-        Assert.Equal(GemmVariant.Tiled128x64, GemmPolicy.Choose(1000, 784, 100, h100 with { Multiprocessors = 40 }));
+        Assert.Equal(GemmVariant.Tiled128x64, GemmPolicy.Choose(1000, 784, 100, h100 with { Multiprocessors = 60 }));
+        Assert.Equal(GemmVariant.Tiled128x128, GemmPolicy.Choose(1000, 784, 100, h100 with { Multiprocessors = 40 }));
         // Matvecs, thin products and shallow sums stay barrier-free, and so does a device whose groups are too small.
         Assert.Equal(GemmVariant.Strip1x4, GemmPolicy.Choose(1, 500, 784, h100));
         Assert.Equal(GemmVariant.Tile4x4, GemmPolicy.Choose(10, 1000, 784, h100));
@@ -248,6 +252,8 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
     [InlineData(typeof(GemmTile128x64), typeof(NoEpilogue))]
     [InlineData(typeof(GemmTile32x32), typeof(BiasSigmoidEpilogue))]
     [InlineData(typeof(GemmTile128x64), typeof(SigmoidBackwardEpilogue))]
+    [InlineData(typeof(GemmTile128x128), typeof(NoEpilogue))]
+    [InlineData(typeof(GemmTile128x128), typeof(BiasSigmoidEpilogue))]
     public void TiledKernelCompilesForCudaAndOpenCl(Type shape, Type epilogue)
     {
         using var context = Context.Create(builder => builder.CPU().EnableAlgorithms());
@@ -255,15 +261,19 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
             typeof(GemmTiledKernels).GetMethod(nameof(GemmTiledKernels.Tiled), BindingFlags.Public | BindingFlags.Static)!.MakeGenericMethod(shape, epilogue));
 
         var ptx = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_70), CudaArchitecture.SM_70, CudaInstructionSet.ISA_70, nvvmAPI: null);
-        var cuda = ((PTXCompiledKernel)ptx.Compile(entry, KernelSpecialization.Empty)).PTXAssembly;
-        // Two statically sized shared tiles, two barriers per slice, and no spill of the micro-tile to local memory.
+        // As the launcher loads it: with launch bounds, so ptxas keeps the 8×8 micro-tile in 128 registers.
+        var bounds = (KernelSpecialization)typeof(GemmPolicy).GetMethod(nameof(GemmPolicy.LaunchBounds))!.MakeGenericMethod(shape).Invoke(null, null)!;
+        var cuda = ((PTXCompiledKernel)ptx.Compile(entry, bounds)).PTXAssembly;
+        Assert.Contains($".maxntid {bounds.MaxNumThreadsPerGroup}, 1, 1", cuda);
+        Assert.Contains($".minnctapersm {bounds.MinNumGroupsPerMultiprocessor}", cuda);
+        // Two statically sized shared tiles, two barriers (the first step's, then one per step), and no spill of the micro-tile to local memory.
         Assert.Equal(2, Count(cuda, ".shared .align"));
         Assert.Equal(2, Count(cuda, "bar.sync"));
         Assert.DoesNotContain(".local", cuda);
-        // The step is written out and its shared reads are 16 bytes wide: one float4 of op(b) and one or two of op(a)
-        // per p. A loop left rolled, or scalar reads, would change the count.
-        var microRows = ((IGemmTileShape)Activator.CreateInstance(shape)!).MicroRows;
-        Assert.Equal(GemmTiledKernels.Depth * (1 + microRows / 4), Count(cuda, "ld.shared.v4.f32"));
+        // The step is written out and its shared reads are 16 bytes wide: one or two float4s of op(a) and of op(b) per p.
+        // A loop left rolled, or scalar reads, would change the count.
+        var tile = (IGemmTileShape)Activator.CreateInstance(shape)!;
+        Assert.Equal(GemmTiledKernels.Depth * (tile.MicroRows / 4 + tile.MicroCols / 4), Count(cuda, "ld.shared.v4.f32"));
 
         var caps = new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: true, int64_Atomics: true, subGroups: false);
         var openCl = ((CLCompiledKernel)new CLBackend(context, caps, CLDeviceVendor.Nvidia, CLCVersion.CL20).Compile(entry, KernelSpecialization.Empty)).Source;
