@@ -86,7 +86,8 @@ public sealed class GemmWorkload(HarnessOptions options, WorkloadSizes sizes, Be
                     ? (null, referenceProblem)
                     : TimeReference(reference, backend, () => reference.Gemm(ta, tb, 1f, a, b, 0f, output), output,
                         peerProducts is null ? ("ours", ToDouble(output.ToArray())) : ("torch's", peerProducts[product]), flops, runs, warmup);
-                AddFigure(kind, product, shape, flops / seconds / 1e9, peerRates, validity, Join(peerNote, referenceNote),
+                var (m, n, k) = Shapes.Gemm(ta, tb, a, b, output);
+                AddFigure(kind, product, shape, flops / seconds / 1e9, peerRates, validity, Join(KernelNote(backend, m, n, k), Join(peerNote, referenceNote)),
                     reference?.Name, referenceRate);
             }
             if (sizes.GemmSquare)
@@ -152,9 +153,14 @@ public sealed class GemmWorkload(HarnessOptions options, WorkloadSizes sizes, Be
             ? (null, referenceProblem)
             : TimeReference(reference, backend, () => reference.Gemm(Transpose.None, Transpose.None, 1f, a, b, 0f, c), c,
                 ("ours", ToDouble(c.ToArray())), flops, runs, 1);
-        AddFigure(kind, Product.Square, shape, flops / seconds / 1e9, peerRates,
-            "unchecked", Join("the same kernel's DAE-shape products are checked against the peer's", referenceNote), reference?.Name, referenceRate);
+        AddFigure(kind, Product.Square, shape, flops / seconds / 1e9, peerRates, "unchecked",
+            Join(KernelNote(backend, Square, Square, Square), Join("the DAE-shape products are checked against the peer's", referenceNote)),
+            reference?.Name, referenceRate);
     }
+
+    /// <summary>Which of our GEMM kernels the product ran on (ILGPU backends; the host provider has one).</summary>
+    private static string? KernelNote(IBackend backend, int m, int n, int k) =>
+        backend.Gemm is ILGPUAE.MatVec.GemmLauncher launcher ? $"kernel {launcher.VariantFor(m, n, k)}" : null;
 
     private void AddFigure(AcceleratorKind kind, Product product, string shape, double gflops, Dictionary<string, double> peerRates, string validity,
         string? note, string? referenceName, double? referenceRate)
