@@ -11,6 +11,9 @@
 #                                publish/bench/ILGPUAE.Bench) on cuda against python3's CUDA torch; writes
 #                                bench/results/gpu.json and RESULTS.md, and copies them to $OUT when set
 #   ./run-bench.sh --report      re-renders bench/RESULTS.md and the charts from bench/results/*.json
+#   ./run-bench.sh --sass        what the GPU GEMM kernels compile to, no GPU needed: ILGPU's PTX for sm_90 and, with
+#                                NVIDIA's ptxas and cuobjdump on the PATH, registers, spills and FFMA share of a
+#                                K-step; written to bench/SASS.md
 #   ./run-bench.sh --kernels [BenchmarkDotNet args]
 #                                the BenchmarkDotNet kernel benches (default: every bench, short job)
 #
@@ -29,6 +32,7 @@ while [ $# -gt 0 ]; do
         --gpu) mode=gpu ;;
         --publish) mode=publish ;;
         --report) mode=report ;;
+        --sass) mode=sass ;;
         --kernels) mode=kernels; shift; args=("$@"); break ;;
         --bin) bin="$2"; shift ;;
         *) args+=("$1") ;;
@@ -71,6 +75,18 @@ case "$mode" in
     report)
         build
         harness report bench
+        ;;
+    sass)
+        build
+        {
+            echo "# What the GPU GEMM kernels compile to"
+            echo
+            echo "Written by \`./run-bench.sh --sass\` on $(date -u '+%Y-%m-%d %H:%M UTC'); a static report, not a timing (W4 in RESULTS.md is that)."
+            echo
+            harness sass --out "${TMPDIR:-/tmp}/ilgpuae-sass"
+        } > bench/SASS.md.tmp
+        mv bench/SASS.md.tmp bench/SASS.md
+        cat bench/SASS.md
         ;;
     quick|full)
         ensure_peer

@@ -1,11 +1,14 @@
+using ILGPUAE.Bench.Static;
 using ILGPUAE.Bench.Workloads;
 
 // `workloads …` runs W1–W5 against the peers and writes bench/RESULTS.md; `report` re-renders it from
-// bench/results/*.json; anything else goes to BenchmarkDotNet's switcher (the kernel benches).
+// bench/results/*.json; `sass` reports what the GPU GEMM kernels compile to; anything else goes to
+// BenchmarkDotNet's switcher (the kernel benches).
 return args switch
 {
     ["workloads", .. var rest] => WorkloadHarness.Run(rest),
     ["report", .. var rest] => Report(rest),
+    ["sass", .. var rest] => GemmSassReport.Run(rest),
     _ => Switch(args),
 };
 

@@ -264,6 +264,12 @@ public interface IGemmTileShape
 
     /// <summary>Columns of c per thread: 8 (two runs of 4) or 4.</summary>
     int MicroCols { get; }
+
+    /// <summary>
+    /// Groups a multiprocessor must hold at once (CUDA's .minnctapersm launch bound), so ptxas caps registers to fit;
+    /// 0 leaves them to ptxas. Only a shape whose registers would otherwise fit fewer groups than it needs sets one.
+    /// </summary>
+    int MinGroupsPerMultiprocessor { get; }
 }
 
 /// <summary>
@@ -276,6 +282,9 @@ public readonly struct GemmTile128x128 : IGemmTileShape
     public int ThreadCols => 16;
     public int MicroRows => 8;
     public int MicroCols => 8;
+
+    /// <summary>Two: unbounded, ptxas takes 129 registers, and 256 threads of that fit once in 64 K; two fit in 128, without spills.</summary>
+    public int MinGroupsPerMultiprocessor => 2;
 }
 
 /// <summary>128×64 blocks, 256 threads of 8×4: products with too few 128×128 blocks to occupy the device.</summary>
@@ -285,6 +294,7 @@ public readonly struct GemmTile128x64 : IGemmTileShape
     public int ThreadCols => 16;
     public int MicroRows => 8;
     public int MicroCols => 4;
+    public int MinGroupsPerMultiprocessor => 0;
 }
 
 /// <summary>64×64 blocks, 128 threads of 8×4: products with too few 128×64 blocks to occupy the device.</summary>
@@ -294,6 +304,7 @@ public readonly struct GemmTile64x64 : IGemmTileShape
     public int ThreadCols => 16;
     public int MicroRows => 8;
     public int MicroCols => 4;
+    public int MinGroupsPerMultiprocessor => 0;
 }
 
 /// <summary>
@@ -306,6 +317,7 @@ public readonly struct GemmTile32x32 : IGemmTileShape
     public int ThreadCols => 8;
     public int MicroRows => 4;
     public int MicroCols => 4;
+    public int MinGroupsPerMultiprocessor => 0;
 }
 
 /// <summary>Four floats moved as one 16-byte shared-memory access (PTX ld.shared.v4.f32) where the address is 16-byte aligned.</summary>
@@ -351,9 +363,9 @@ internal struct TileLoads
 /// tile from shared memory, 16 bytes at a time, while the next step's tiles load from global memory into registers
 /// (double buffering: two tiles of each operand, one barrier per step). Each thread accumulates a MicroRows×MicroCols micro-tile
 /// of c in registers; the step is written out, not looped, so shared addresses are immediate offsets. In sm_90 SASS
-/// (ptxas 11.8) a 128×64 step is 384 instructions, 256 of them FFMA; the looped, single-buffered kernel before this one
-/// issued about 900 for the same 256. Group barriers cost milliseconds on ILGPU's CPU accelerator, so it is never
-/// chosen there.
+/// a 128×64 step is 376 instructions, 256 of them FFMA (bench/SASS.md, from `./run-bench.sh --sass`); the looped,
+/// single-buffered kernel before this one issued about 900 for the same 256. Group barriers cost milliseconds on
+/// ILGPU's CPU accelerator, so it is never chosen there.
 /// </summary>
 public static class GemmTiledKernels
 {

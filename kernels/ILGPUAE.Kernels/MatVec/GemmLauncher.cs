@@ -128,16 +128,13 @@ public static class GemmPolicy
         return (m + rows - 1) / rows * ((n + cols - 1) / cols);
     }
 
-    /// <summary>Registers a tiled kernel's thread may use: 128 lets two 256-thread groups share a multiprocessor's 64 K.</summary>
-    public const int MaxRegistersPerThread = 128;
-
     /// <summary>
-    /// CUDA's launch bounds for a tiled shape (PTX .maxntid and .minnctapersm): groups of exactly its size, and enough of
-    /// them per multiprocessor that ptxas keeps to <see cref="MaxRegistersPerThread"/>. Only the 128×128 shape's 8×8
-    /// micro-tile reaches that (129 registers unbounded, so one group per multiprocessor; 128 bounded, no spills).
+    /// CUDA's launch bounds for a tiled shape (PTX .maxntid and .minnctapersm): groups of exactly its size, and the
+    /// shape's <see cref="IGemmTileShape.MinGroupsPerMultiprocessor"/> where it sets one. A bound on shapes that fit
+    /// anyway would only invite ptxas to spend more registers and fit fewer groups.
     /// </summary>
     public static KernelSpecialization LaunchBounds<TShape>() where TShape : struct, IGemmTileShape =>
-        new(GroupSize<TShape>(), 64 * 1024 / (GroupSize<TShape>() * MaxRegistersPerThread));
+        new(GroupSize<TShape>(), default(TShape).MinGroupsPerMultiprocessor is > 0 and var groups ? groups : null);
 
     /// <summary>Threads per group of a tiled shape.</summary>
     public static int GroupSize<TShape>() where TShape : struct, IGemmTileShape =>
