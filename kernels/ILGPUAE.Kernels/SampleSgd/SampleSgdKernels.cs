@@ -21,7 +21,8 @@ using ILGPUAE.Random;
 /// takes whole rows alone): products W·v and the rank-1 update of the row. Column phases give each group CW
 /// columns × (groupSize / CW) row-groups (a shared-memory sum over the row-groups): products Wᵀ·v.
 /// The update of a layer is deferred to the next example's row phase over that layer, so W is read
-/// once per row phase for both the update and the next product.
+/// once per row phase for both the update and the next product (a Hogwild worker defers it to its own next
+/// example's row phase).
 /// </summary>
 public static class SampleSgdKernels
 {
@@ -260,9 +261,19 @@ public static class SampleSgdKernels
     /// example's phases. Per example the arithmetic is <see cref="TiedDae"/>'s (and the reference's):
     /// x̃ = mask(x); y = s(W·x̃ + b_h); z = s(Wᵀ·y + b_v); δz; δy = (W·δz) ⊙ y(1 − y) at the weights before
     /// this example's update; W −= lr·(δy·x̃ᵀ + y·δzᵀ); b_h −= lr·δy; b_v −= lr·δz; losses[s] = loss(x, z).
-    /// With one group it is sequential per-sample SGD. Phases: rows (LanesPerRow threads per row of W: a
-    /// warp, or one thread), then columns (a thread per column), then rows again for δy and the update.
-    /// scratch: per worker g, at g·(2V + H): x̃ [V], y [H], δz [V].
+    /// With one group it is sequential per-sample SGD.
+    ///
+    /// As in <see cref="TiedDae"/>, a worker defers its update for example s to its row phase for its next
+    /// example s + K: there row i first gives δy_i = (W_i·δz)·y_i(1 − y_i) from the not-yet-updated row and the
+    /// previous example's y_i, then one pass writes the updated row and sums it against the next example's x̃.
+    /// That second pass finds the row in cache, so W crosses memory three times per example (read and written
+    /// in the row phase, read in the column phase) instead of four: about a quarter less traffic. After its
+    /// last example a worker runs one more row phase that only applies the pending update.
+    /// Phases per example: rows (LanesPerRow threads per row of W: a warp, or one thread), then columns (a
+    /// thread per column: z, δz, b_v's update, and the worker's next x̃ into the slot its previous example's x̃
+    /// held, free once the row phase has applied that example's update).
+    /// scratch: per worker g, at g·(3V + H): x̃ of two examples [2, V] (the worker's t-th example at (t mod 2)·V),
+    /// y [H], δz [V]; y and δz of example t are read by the row phase of example t + 1 before it overwrites them.
     /// </summary>
     public static void TiedDaeHogwild(ArrayView<float> data, ArrayView<int> indices, ArrayView<float> w, ArrayView<float> hiddenBias,
         ArrayView<float> visibleBias, ArrayView<float> losses, ArrayView<float> scratch, TiedDaeStep p)
@@ -270,10 +281,14 @@ public static class SampleSgdKernels
         var v = p.Visible;
         var hidden = p.Hidden;
         var lr = p.LearningRate;
-        var own = (long)Grid.IdxX * (2L * v + hidden);
-        var corrupted = scratch.SubView(own, v);
-        var y = scratch.SubView(own + v, hidden);
-        var dz = scratch.SubView(own + v + hidden, v);
+        var workers = Grid.DimX;
+        // A worker without examples has nothing to do (the launcher starts none); it returns whole, before any barrier.
+        if (Grid.IdxX >= p.Count)
+            return;
+        var own = (long)Grid.IdxX * (3L * v + hidden);
+        var corrupted = scratch.SubView(own, 2L * v);
+        var y = scratch.SubView(own + 2L * v, hidden);
+        var dz = scratch.SubView(own + 2L * v + hidden, v);
         var shared = SharedMemory.Allocate<float>(MaxGroupSize);
 
         var tid = Group.IdxX;
@@ -283,27 +298,63 @@ public static class SampleSgdKernels
         var firstRow = tid / lanes;
         var rowWorkers = threads / lanes;
 
-        for (var s = Grid.IdxX; s < p.Count; s += Grid.DimX)
-        {
-            var example = indices[s];
-            for (var j = tid; j < v; j += threads)
-                corrupted[j] = Masked(data, example, j, p);
-            WorkerBarrier();
+        // x̃ of the worker's first example; each later one is staged by the column phase of the example before it.
+        for (var j = tid; j < v; j += threads)
+            corrupted[j] = Masked(data, indices[Grid.IdxX], j, p);
+        WorkerBarrier();
 
-            // Rows: y = s(W·x̃ + b_h).
+        // t counts the worker's examples; s = g + t·K is the example's place in indices, s ≥ Count the update-only pass.
+        for (int s = Grid.IdxX, t = 0; ; s += workers, t++)
+        {
+            var forward = s < p.Count;
+            var current = corrupted.SubView((long)(t & 1) * v, v);
+            var previous = corrupted.SubView((long)((t + 1) & 1) * v, v);
+
+            // Rows: the previous example's update of row i and b_h[i], then this example's y_i = s(W_i·x̃ + b_h,i) from
+            // the updated row. Every lane reads y_i (the previous example's) before lane 0 overwrites it. The
+            // update-only pass sums against a stale slot and drops the result, as TiedDae's last pass does.
             for (var i = firstRow; i < hidden; i += rowWorkers)
             {
                 long row = (long)i * v;
+                var bias = hiddenBias[i];
                 var sum = 0f;
-                for (var j = lane; j < v; j += lanes)
-                    sum += w[row + j] * corrupted[j];
+                if (t > 0)
+                {
+                    var yi = y[i];
+                    var dot = 0f;
+                    for (var j = lane; j < v; j += lanes)
+                        dot += w[row + j] * dz[j];
+                    var dy = RowSum(dot, lanes) * yi * (1f - yi);
+                    for (var j = lane; j < v; j += lanes)
+                    {
+                        var updated = w[row + j] - lr * (dy * previous[j] + yi * dz[j]);
+                        w[row + j] = updated;
+                        sum += updated * current[j];
+                    }
+                    bias -= lr * dy;
+                }
+                else
+                {
+                    for (var j = lane; j < v; j += lanes)
+                        sum += w[row + j] * current[j];
+                }
                 var a = RowSum(sum, lanes);
                 if (lane == 0)
-                    y[i] = ActivationKernels.Sigmoid(a + hiddenBias[i]);
+                {
+                    if (t > 0)
+                        hiddenBias[i] = bias;
+                    if (forward)
+                        y[i] = ActivationKernels.Sigmoid(a + bias);
+                }
             }
+            if (!forward)
+                break;
+            // δz is overwritten below only once every row has used the previous example's.
             WorkerBarrier();
 
-            // Columns: z = s(Wᵀ·y + b_v), δz, the loss and b_v's update.
+            // Columns: z = s(Wᵀ·y + b_v), δz, the loss, b_v's update and the worker's next x̃ (into the previous slot).
+            var example = indices[s];
+            var next = s + workers < p.Count ? indices[s + workers] : -1;
             var lossSum = 0f;
             for (var j = tid; j < v; j += threads)
             {
@@ -316,26 +367,13 @@ public static class SampleSgdKernels
                 lossSum += DeltaKernels.ElementLoss(p.Loss, z, x);
                 dz[j] = delta;
                 visibleBias[j] -= lr * delta;
+                if (next >= 0)
+                    previous[j] = Masked(data, next, j, p);
             }
+            // Its barrier also orders this phase's δz, x̃ and reads of y before the next row phase.
             var loss = WorkerSum(shared, lossSum);
             if (tid == 0)
                 losses[s] = loss;
-
-            // Rows: δy_i = (W_i·δz)·y_i(1 − y_i) before row i's update, then the update of row i and b_h[i].
-            for (var i = firstRow; i < hidden; i += rowWorkers)
-            {
-                long row = (long)i * v;
-                var yi = y[i];
-                var dot = 0f;
-                for (var j = lane; j < v; j += lanes)
-                    dot += w[row + j] * dz[j];
-                var dy = RowSum(dot, lanes) * yi * (1f - yi);
-                for (var j = lane; j < v; j += lanes)
-                    w[row + j] -= lr * (dy * corrupted[j] + yi * dz[j]);
-                if (lane == 0)
-                    hiddenBias[i] -= lr * dy;
-            }
-            WorkerBarrier();
         }
     }
 

@@ -106,7 +106,8 @@ public sealed class SampleSgdLauncher : ISampleSgd, IDisposable
 
     /// <summary>
     /// <see cref="ISampleSgd.TiedDaeHogwild"/> with workers of a given shape: tests run a GPU's shape (warps
-    /// of 32 lanes) on a wide-group CPU accelerator. Scratch is K·(2V + H) floats, kept between calls.
+    /// of 32 lanes) on a wide-group CPU accelerator. Scratch is K·(3V + H) floats (per worker: x̃ of two examples,
+    /// its previous one's for the deferred update and its current one's, then y and δz), kept between calls.
     /// </summary>
     public void TiedDaeHogwild(TiedDaeParameters model, Tensor<float> data, Tensor<int> indices, NoiseKey noise, float corruption, LossKind loss,
         float learningRate, int workers, Tensor<float> losses, HogwildLaunch shape)
@@ -126,7 +127,7 @@ public sealed class SampleSgdLauncher : ISampleSgd, IDisposable
             return;
         // More workers than examples would only idle: the assignment (example s to worker s mod K) is the same.
         var groups = Math.Min(workers, n);
-        var work = Scratch(groups * (2L * visible + hidden));
+        var work = Scratch(groups * (3L * visible + hidden));
         var p = new TiedDaeStep(visible, hidden, n, learningRate, (int)loss, noise.Seed, (uint)noise.Stream, noise.Epoch,
             CounterRng.BernoulliThreshold(corruption), shape.LanesPerRow, columnsPerGroup: 1, spinLimit: 0);
         tiedDaeHogwild(new KernelConfig(groups, shape.GroupSize), backend.ViewOf(data, nameof(data)).AsContiguous(),
