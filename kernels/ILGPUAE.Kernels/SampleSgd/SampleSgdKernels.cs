@@ -112,12 +112,6 @@ public static class SampleSgdKernels
         Masked(data, p.Input, example, j, p.Seed, p.Stream, p.Epoch, p.Threshold);
 
     /// <summary>
-    /// Tied DAE, examples indices[0 … Count) in order. Per example: x̃ = mask(x); y = s(W·x̃ + b_h);
-    /// z = s(Wᵀ·y + b_v); δz = ∂loss/∂(decoder input); δy = (W·δz) ⊙ y(1 − y);
-    /// W −= lr·(δy·x̃ᵀ + y·δzᵀ); b_h −= lr·δy; b_v −= lr·δz; losses[s] = loss(x, z).
-    /// scratch: x̃ for two examples [2, V], y [H], δz [V], the groups' loss partials [groups].
-    /// </summary>
-    /// <summary>
     /// Where a thread works. Row phases: <see cref="Lanes"/> threads per row (a warp, or one thread), row
     /// workers taking rows FirstRow, FirstRow + RowWorkers, …. Column phases: a group takes Columns
     /// columns × RowGroups row-groups; the thread is (RowGroup, Column).
@@ -146,6 +140,12 @@ public static class SampleSgdKernels
         public int RowGroups { get; }
     }
 
+    /// <summary>
+    /// Tied DAE, examples indices[0 … Count) in order. Per example: x̃ = mask(x); y = s(W·x̃ + b_h);
+    /// z = s(Wᵀ·y + b_v); δz = ∂loss/∂(decoder input); δy = (W·δz) ⊙ y(1 − y);
+    /// W −= lr·(δy·x̃ᵀ + y·δzᵀ); b_h −= lr·δy; b_v −= lr·δz; losses[s] = loss(x, z).
+    /// scratch: x̃ for two examples [2, V], y [H], δz [V], the groups' loss partials [groups].
+    /// </summary>
     public static void TiedDae(ArrayView<float> data, ArrayView<int> indices, ArrayView<float> w, ArrayView<float> hiddenBias,
         ArrayView<float> visibleBias, ArrayView<float> losses, ArrayView<float> scratch, ArrayView<int> sync, TiedDaeStep p)
     {

@@ -26,7 +26,9 @@ public sealed class SampleSgdLauncher : ISampleSgd, IDisposable
         ArrayView<float>, ArrayView<float>, ArrayView<int>, ClassifierStep> classifier;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
         ArrayView<float>, ArrayView<float>, TiedDaeStep> tiedDaeHogwild;
-    private readonly MemoryBuffer1D<int, Stride1D.Dense> sync;
+    // The grid barrier's [arrivals, gave-up flag], allocated through the backend so W5 counts it.
+    private readonly Tensor<int> syncTensor;
+    private readonly ArrayView<int> sync;
     private readonly int[] syncHost = new int[2];
     private Tensor<float>? scratch;
 
@@ -40,7 +42,8 @@ public sealed class SampleSgdLauncher : ISampleSgd, IDisposable
             ArrayView<float>, ArrayView<float>, ArrayView<int>, ClassifierStep>(SampleSgdKernels.Classifier);
         tiedDaeHogwild = acc.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
             ArrayView<float>, ArrayView<float>, TiedDaeStep>(SampleSgdKernels.TiedDaeHogwild);
-        sync = acc.Allocate1D<int>(2);
+        syncTensor = backend.Allocate<int>(2);
+        sync = backend.ViewOf(syncTensor, nameof(sync)).AsContiguous();
         sync.MemSetToZero();
         Groups = Math.Max(1, acc.NumMultiprocessors);
         GroupSize = Math.Min(acc.MaxNumThreadsPerGroup, backend.IsCpuAccelerator ? SampleSgdKernels.MaxGroupSize : 512);
@@ -94,8 +97,8 @@ public sealed class SampleSgdLauncher : ISampleSgd, IDisposable
             var count = Math.Min(perLaunch, n - start);
             var p = new TiedDaeStep(visible, hidden, count, learningRate, (int)loss, noise.Seed, (uint)noise.Stream, noise.Epoch, threshold,
                 LanesPerRow, ColumnsPerGroup, spinLimit);
-            sync.View.SubView(0, 1).MemSetToZero();
-            tiedDae(Config, x, order.SubView(start, count), w, bh, bv, lossView.SubView(start, count), work, sync.View, p);
+            sync.SubView(0, 1).MemSetToZero();
+            tiedDae(Config, x, order.SubView(start, count), w, bh, bv, lossView.SubView(start, count), work, sync, p);
             CheckBarrier();
         }
     }
@@ -170,9 +173,9 @@ public sealed class SampleSgdLauncher : ISampleSgd, IDisposable
             var count = Math.Min(perLaunch, n - start);
             var p = new ClassifierStep(layers.Count, data.Shape[1], outputs[0], outputs[1], outputs[2], outputs[3], outputs[4], outputs[5],
                 firstTrained, count, learningRate, noise.Seed, (uint)noise.Stream, noise.Epoch, threshold, LanesPerRow, ColumnsPerGroup, spinLimit);
-            sync.View.SubView(0, 1).MemSetToZero();
+            sync.SubView(0, 1).MemSetToZero();
             classifier(Config, x, order.SubView(start, count), classView.SubView(start, count), views, lossView.SubView(start, count),
-                work, sync.View, p);
+                work, sync, p);
             CheckBarrier();
         }
     }
@@ -183,7 +186,7 @@ public sealed class SampleSgdLauncher : ISampleSgd, IDisposable
     /// <summary>Waits for the launch and throws if a group gave up at the grid barrier.</summary>
     private void CheckBarrier()
     {
-        sync.View.CopyToCPU(syncHost);
+        sync.CopyToCPU(syncHost);
         if (syncHost[1] != 0)
         {
             sync.MemSetToZero();
@@ -205,7 +208,7 @@ public sealed class SampleSgdLauncher : ISampleSgd, IDisposable
     public void Dispose()
     {
         scratch?.Dispose();
-        sync.Dispose();
+        syncTensor.Dispose();
     }
 }
 
