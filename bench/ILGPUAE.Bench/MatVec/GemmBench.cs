@@ -4,7 +4,6 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using ILGPUAE.Backend;
 using ILGPUAE.Backends;
-using ILGPUAE.Random;
 
 /// <summary>
 /// The three products of a tied autoencoder step, through <see cref="IBackend.Gemm"/> of each backend:
@@ -32,9 +31,9 @@ public class GemmBench
     {
         backend = AcceleratorCatalog.Open(Accelerator);
         var (b, v, h) = (Shape.Batch, Shape.Visible, Shape.Hidden);
-        x = Random(b, v);
-        w = Random(h, v);
-        hidden = Random(b, h);
+        x = BenchTensors.Uniform(backend, draw: 1, -0.5f, 0.5f, b, v);
+        w = BenchTensors.Uniform(backend, draw: 2, -0.5f, 0.5f, h, v);
+        hidden = BenchTensors.Uniform(backend, draw: 3, -0.5f, 0.5f, b, h);
         visible = backend.Allocate<float>(b, v);
         gradient = backend.Allocate<float>(h, v);
     }
@@ -66,16 +65,6 @@ public class GemmBench
         foreach (var t in new[] { x, w, hidden, visible, gradient })
             t.Dispose();
         backend.Dispose();
-    }
-
-    private Tensor<float> Random(int rows, int columns)
-    {
-        var values = new float[rows * columns];
-        for (var i = 0; i < values.Length; i++)
-            values[i] = (float)CounterRng.Uniform(1, (uint)RngStream.Init, (uint)rows, (uint)columns, (uint)i) - 0.5f;
-        var t = backend.Allocate<float>(rows, columns);
-        t.CopyFrom(values);
-        return t;
     }
 
     private sealed class Config : ManualConfig

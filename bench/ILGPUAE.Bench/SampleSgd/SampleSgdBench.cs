@@ -39,11 +39,7 @@ public class SampleSgdBench
     {
         backend = AcceleratorCatalog.Open(Accelerator);
         const int visible = 784;
-        var pixels = new float[Rows * visible];
-        for (var i = 0; i < pixels.Length; i++)
-            pixels[i] = (float)CounterRng.Uniform(1, (uint)RngStream.Data, 0, (uint)i, 0);
-        data = backend.Allocate<float>(Rows, visible);
-        data.CopyFrom(pixels);
+        data = BenchTensors.Uniform(backend, draw: 0, 0f, 1f, Rows, visible);
         order = backend.Allocate<int>(Examples);
         order.CopyFrom(Enumerable.Range(0, Examples).Select(i => i * 7 % Rows).ToArray());
         losses = backend.Allocate<float>(Examples);
