@@ -52,8 +52,8 @@ public class ClassifierStepBench
         batches = Enumerable.Range(0, TrainRows / Batch).Select(k => set.Visits(k * Batch, Batch)).ToArray();
         singles = Enumerable.Range(0, TrainRows).Select(s => set.Visits(s, 1)).ToArray();
         layerParameters = model.Layers.Select(l => new DenseParameters(l.Weights, l.Bias)).ToArray();
-        // ClassifierTrainer.SampleSgd's rule at batch 1 and momentum 0: the backend's SampleSgd family, when it takes these layers.
-        sampleSgd = backend.SampleSgd is { } family && family.TakesClassifier(layerParameters) ? family : null;
+        // The trainer's rule for a per-sample run: the backend's SampleSgd family, when it takes these layers.
+        sampleSgd = ClassifierTrainer.SampleSgdFor(backend, options with { Batch = 1 }, layerParameters);
         noise = new NoiseKey(options.Seed, RngStream.FinetuneMask, 0);
     }
 

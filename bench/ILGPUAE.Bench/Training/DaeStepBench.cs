@@ -55,23 +55,13 @@ public class DaeStepBench
         noise = new NoiseKey(options.Seed, RngStream.Mask, 0);
     }
 
-    /// <summary>
-    /// DaeTrainer.Step is private, so this makes the same public calls in the same order: ForwardBackwardSgd when momentum
-    /// is 0, else ForwardBackward, then IOptimizer.Sgd on each parameter with its gradient and velocity.
-    /// </summary>
+    /// <summary>The step DaeTrainer takes: <see cref="TiedAutoencoderPass.SgdStep"/> on the next batch.</summary>
     [Benchmark(Description = "DAE step 784→1000, batch 100")]
     public void Step()
     {
         var (indices, losses) = batches[next];
         next = (next + 1) % batches.Length;
-        if (options.Momentum == 0)
-            pass.ForwardBackwardSgd(set.Data, indices, noise, options.Corruption, options.Loss, losses, options.LearningRate);
-        else
-        {
-            pass.ForwardBackward(set.Data, indices, noise, options.Corruption, options.Loss, losses);
-            for (var i = 0; i < velocities.Length; i++)
-                backend.Optimizer.Sgd(model.Parameters[i].Tensor, pass.Gradients[i], velocities[i], options.LearningRate, options.Momentum);
-        }
+        pass.SgdStep(set.Data, indices, noise, options.Corruption, options.Loss, losses, options.LearningRate, options.Momentum, velocities);
         backend.Synchronize();
     }
 

@@ -110,6 +110,24 @@ public sealed class TiedAutoencoderPass : IDisposable
         backend.Gemm.ColumnSums(-learningRate, dy, dz, 1f, model.HiddenBias, model.VisibleBias);
     }
 
+    /// <summary>
+    /// One SGD step as the trainer takes it: <see cref="ForwardBackwardSgd"/> at momentum 0; otherwise
+    /// <see cref="ForwardBackward"/>, then PyTorch's momentum SGD on each of the model's parameters with its velocity
+    /// (<paramref name="velocities"/>[i] for the model's Parameters[i]; unused, and may hold nulls, at momentum 0).
+    /// </summary>
+    public void SgdStep(Tensor<float> data, Tensor<int> indices, NoiseKey noise, float corruption, LossKind loss, Tensor<float> losses,
+        float learningRate, float momentum, IReadOnlyList<Tensor<float>?> velocities)
+    {
+        if (momentum == 0)
+        {
+            ForwardBackwardSgd(data, indices, noise, corruption, loss, losses, learningRate);
+            return;
+        }
+        ForwardBackward(data, indices, noise, corruption, loss, losses);
+        for (var i = 0; i < gradients.Length; i++)
+            backend.Optimizer.Sgd(model.Parameters[i].Tensor, gradients[i], velocities[i], learningRate, momentum);
+    }
+
     /// <summary>The forward pass, the losses and both deltas (δz and δy, already scaled by 1/b for the mean) of a batch.</summary>
     private RowViews Deltas(Tensor<float> data, Tensor<int> indices, NoiseKey noise, float corruption, LossKind loss, Tensor<float> losses)
     {

@@ -138,7 +138,7 @@ public sealed class DaeTrainer : IDisposable
         var tracker = new EpochProgress(epochLosses, epoch, epochStartStep, options.Batch, TrainCount, clock, progress);
         for (var k = 0; k < batchIndices.Length; k++)
         {
-            Step(pass, Backend, k, noise);
+            Step(pass, k, noise);
             tracker.Done(Math.Min(TrainCount, (k + 1) * options.Batch));
         }
         return tracker.Finish();
@@ -176,11 +176,11 @@ public sealed class DaeTrainer : IDisposable
         var k = workers.Length;
         Parallel.For(0, k, new ParallelOptions { MaxDegreeOfParallelism = k }, w =>
         {
-            var (lane, workerPass) = workers[w];
+            var (_, workerPass) = workers[w];
             var lastReport = TimeSpan.Zero;
             for (var batch = w; batch < batchIndices.Length; batch += k)
             {
-                Step(workerPass, lane, batch, noise);
+                Step(workerPass, batch, noise);
                 if (w == 0 && progress is not null && clock.Elapsed - lastReport >= EpochProgress.Interval)
                 {
                     lastReport = clock.Elapsed;
@@ -196,16 +196,9 @@ public sealed class DaeTrainer : IDisposable
     /// Forward, backward and update for batch <paramref name="k"/> of the epoch order. Plain SGD (momentum 0) updates the
     /// parameters inside the pass's last products, with no gradient round trip; momentum goes through the optimizer.
     /// </summary>
-    private void Step(TiedAutoencoderPass on, IBackend backend, int k, NoiseKey noise)
+    private void Step(TiedAutoencoderPass on, int k, NoiseKey noise)
     {
-        if (options.Momentum == 0)
-            on.ForwardBackwardSgd(train, batchIndices[k], noise, options.Corruption, options.Loss, batchLosses[k], options.LearningRate);
-        else
-        {
-            on.ForwardBackward(train, batchIndices[k], noise, options.Corruption, options.Loss, batchLosses[k]);
-            for (var i = 0; i < velocities.Length; i++)
-                backend.Optimizer.Sgd(Model.Parameters[i].Tensor, on.Gradients[i], velocities[i], options.LearningRate, options.Momentum);
-        }
+        on.SgdStep(train, batchIndices[k], noise, options.Corruption, options.Loss, batchLosses[k], options.LearningRate, options.Momentum, velocities);
         Interlocked.Increment(ref stepsDone);
     }
 

@@ -89,8 +89,11 @@ public sealed class ClassifierTrainer : IDisposable
     /// The backend's per-sample SGD family when this run can use it (batch 1, no momentum, layers it takes;
     /// masked inputs too); else null.
     /// </summary>
-    public ISampleSgd? SampleSgd =>
-        options.Batch == 1 && options.Momentum == 0 && Backend.SampleSgd is { } sampleSgd && sampleSgd.TakesClassifier(layerParameters) ? sampleSgd : null;
+    public ISampleSgd? SampleSgd => SampleSgdFor(Backend, options, layerParameters);
+
+    /// <summary><see cref="SampleSgd"/>'s rule, for a run of <paramref name="options"/> on <paramref name="layers"/>.</summary>
+    public static ISampleSgd? SampleSgdFor(IBackend backend, FinetuneOptions options, IReadOnlyList<DenseParameters> layers) =>
+        options.Batch == 1 && options.Momentum == 0 && backend.SampleSgd is { } sampleSgd && sampleSgd.TakesClassifier(layers) ? sampleSgd : null;
 
     /// <summary>Examples per <see cref="ISampleSgd"/> call: small enough for a few progress reports a second.</summary>
     public const int SampleChunk = 2048;
