@@ -15,7 +15,8 @@
 #                                NVIDIA's ptxas and cuobjdump on the PATH, registers, spills and FFMA share of a
 #                                K-step; written to bench/SASS.md
 #   ./run-bench.sh --kernels [BenchmarkDotNet args]
-#                                the BenchmarkDotNet kernel benches (default: every bench, short job)
+#                                the BenchmarkDotNet benches, one per kernel family and Training/ for whole steps
+#                                (default: every bench, short job; e.g. --filter '*DaeStepBench*' --job dry)
 #
 # Any other argument goes to the harness (bench/ILGPUAE.Bench/Workloads/HarnessOptions.cs), e.g.
 # `./run-bench.sh --quick --only W1,W4` or `--backends host`.
