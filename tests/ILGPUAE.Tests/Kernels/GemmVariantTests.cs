@@ -172,6 +172,33 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         Assert.Equal(GemmVariant.Strip1x4, gemm.VariantFor(1, 500, 784));
     }
 
+    /// <summary>
+    /// The tiled kernel stages each operand's Depth-deep tile as whole, equal shares of at most four elements per thread,
+    /// and lays threads along a block's rows (or columns): a shape that breaks this would drop elements of the tile
+    /// without any error, so every shape in the assembly is held to it here.
+    /// </summary>
+    [Fact]
+    public void EveryTileShapeFitsTheTiledKernelsStaging()
+    {
+        var shapes = typeof(IGemmTileShape).Assembly.GetTypes()
+            .Where(t => t.IsValueType && typeof(IGemmTileShape).IsAssignableFrom(t))
+            .Select(t => (t.Name, Shape: (IGemmTileShape)Activator.CreateInstance(t)!))
+            .ToArray();
+        Assert.True(shapes.Length >= 4, $"found {shapes.Length} tile shapes by reflection");
+        foreach (var (name, shape) in shapes)
+        {
+            var threads = shape.ThreadRows * shape.ThreadCols;
+            foreach (var extent in new[] { shape.ThreadRows * shape.MicroRows, shape.ThreadCols * shape.MicroCols })
+            {
+                Assert.True(extent * GemmTiledKernels.Depth % threads == 0, $"{name}: {extent}×{GemmTiledKernels.Depth} tile over {threads} threads");
+                Assert.InRange(extent * GemmTiledKernels.Depth / threads, 1, 4);
+                Assert.True(threads % extent == 0 && threads % GemmTiledKernels.Depth == 0, $"{name}: {threads} threads along {extent} rows");
+            }
+            Assert.Contains(shape.MicroRows, new[] { 4, 8 });
+            Assert.Contains(shape.MicroCols, new[] { 4, 8 });
+        }
+    }
+
     [Fact]
     public void AGpuTilesProductsThatFillTheTiles()
     {
