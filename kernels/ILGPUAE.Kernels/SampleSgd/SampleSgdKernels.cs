@@ -141,6 +141,44 @@ public static class SampleSgdKernels
     }
 
     /// <summary>
+    /// Row i of W (at <paramref name="row"/>, V = <paramref name="v"/> wide; this lane's columns lane, lane + lanes, …): the
+    /// previous example's deferred update and the next example's product in one pass. δy_i = (W_i·δz)·y_i(1 − y_i) from
+    /// the row as it stands, then W_i −= lr·(δy_i·x̃_prev + y_i·δz) while this lane sums the updated row against x̃_cur into
+    /// <paramref name="sum"/>. Returns δy_i (every lane).
+    /// </summary>
+    private static float UpdateRowThenDot(ArrayView<float> w, long row, int v, int lane, int lanes, float yi, ArrayView<float> dz,
+        ArrayView<float> previous, ArrayView<float> current, float lr, out float sum)
+    {
+        var dot = 0f;
+        for (var j = lane; j < v; j += lanes)
+            dot += w[row + j] * dz[j];
+        var dy = RowSum(dot, lanes) * yi * (1f - yi);
+        sum = 0f;
+        for (var j = lane; j < v; j += lanes)
+        {
+            var updated = w[row + j] - lr * (dy * previous[j] + yi * dz[j]);
+            w[row + j] = updated;
+            sum += updated * current[j];
+        }
+        return dy;
+    }
+
+    /// <summary>
+    /// Column j of the decoder, given a = (Wᵀ·y)_j: z_j = s(a + b_v,j), δz_j into dz, b_v,j −= lr·δz_j. Returns the element's
+    /// loss against x = data[example, j].
+    /// </summary>
+    private static float DecodeColumn(ArrayView<float> data, int example, int j, float a, ArrayView<float> visibleBias, ArrayView<float> dz,
+        in TiedDaeStep p)
+    {
+        var z = ActivationKernels.Sigmoid(a + visibleBias[j]);
+        var x = data[(long)example * p.Visible + j];
+        var delta = DeltaKernels.SigmoidOutputDelta(p.Loss, z, x);
+        dz[j] = delta;
+        visibleBias[j] -= p.LearningRate * delta;
+        return DeltaKernels.ElementLoss(p.Loss, z, x);
+    }
+
+    /// <summary>
     /// Tied DAE, examples indices[0 … Count) in order. Per example: x̃ = mask(x); y = s(W·x̃ + b_h);
     /// z = s(Wᵀ·y + b_v); δz = ∂loss/∂(decoder input); δy = (W·δz) ⊙ y(1 − y);
     /// W −= lr·(δy·x̃ᵀ + y·δzᵀ); b_h −= lr·δy; b_v −= lr·δz; losses[s] = loss(x, z).
@@ -179,18 +217,7 @@ public static class SampleSgdKernels
                 var bias = hiddenBias[i];
                 if (s > 0)
                 {
-                    var yi = y[i];
-                    var dot = 0f;
-                    for (var j = split.Lane; j < v; j += split.Lanes)
-                        dot += w[row + j] * dz[j];
-                    var dy = RowSum(dot, split.Lanes) * yi * (1f - yi);
-                    var sum = 0f;
-                    for (var j = split.Lane; j < v; j += split.Lanes)
-                    {
-                        var updated = w[row + j] - lr * (dy * previous[j] + yi * dz[j]);
-                        w[row + j] = updated;
-                        sum += updated * current[j];
-                    }
+                    var dy = UpdateRowThenDot(w, row, v, split.Lane, split.Lanes, y[i], dz, previous, current, lr, out var sum);
                     bias -= lr * dy;
                     var a = RowSum(sum, split.Lanes);
                     if (split.Lane == 0)
@@ -236,12 +263,7 @@ public static class SampleSgdKernels
                 var a = GroupColumnSum(shared, partial, split.Columns);
                 if (split.RowGroup == 0 && j < v)
                 {
-                    var z = ActivationKernels.Sigmoid(a + visibleBias[j]);
-                    var x = data[(long)example * v + j];
-                    var delta = DeltaKernels.SigmoidOutputDelta(p.Loss, z, x);
-                    lossSum += DeltaKernels.ElementLoss(p.Loss, z, x);
-                    dz[j] = delta;
-                    visibleBias[j] -= lr * delta;
+                    lossSum += DecodeColumn(data, example, j, a, visibleBias, dz, p);
                     if (s + 1 < p.Count)
                         previous[j] = Masked(data, indices[s + 1], j, p);
                 }
@@ -320,17 +342,7 @@ public static class SampleSgdKernels
                 var sum = 0f;
                 if (t > 0)
                 {
-                    var yi = y[i];
-                    var dot = 0f;
-                    for (var j = lane; j < v; j += lanes)
-                        dot += w[row + j] * dz[j];
-                    var dy = RowSum(dot, lanes) * yi * (1f - yi);
-                    for (var j = lane; j < v; j += lanes)
-                    {
-                        var updated = w[row + j] - lr * (dy * previous[j] + yi * dz[j]);
-                        w[row + j] = updated;
-                        sum += updated * current[j];
-                    }
+                    var dy = UpdateRowThenDot(w, row, v, lane, lanes, y[i], dz, previous, current, lr, out sum);
                     bias -= lr * dy;
                 }
                 else
@@ -361,12 +373,7 @@ public static class SampleSgdKernels
                 var a = 0f;
                 for (var i = 0; i < hidden; i++)
                     a += w[(long)i * v + j] * y[i];
-                var z = ActivationKernels.Sigmoid(a + visibleBias[j]);
-                var x = data[(long)example * v + j];
-                var delta = DeltaKernels.SigmoidOutputDelta(p.Loss, z, x);
-                lossSum += DeltaKernels.ElementLoss(p.Loss, z, x);
-                dz[j] = delta;
-                visibleBias[j] -= lr * delta;
+                lossSum += DecodeColumn(data, example, j, a, visibleBias, dz, p);
                 if (next >= 0)
                     previous[j] = Masked(data, next, j, p);
             }
