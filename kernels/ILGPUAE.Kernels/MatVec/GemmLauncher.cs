@@ -116,6 +116,9 @@ public static class GemmPolicy
         return Math.Max(MinSliceDepth, steps * step);
     }
 
+    /// <summary>Whether <paramref name="variant"/> splits the K range into slices (<see cref="SplitKSliceDepth"/>).</summary>
+    public static bool SplitsK(GemmVariant variant) => variant is GemmVariant.TiledSplitK32x32;
+
     /// <summary>K-slices of <paramref name="sliceDepth"/>, the last one partial; at least one (K = 0 stores beta·c).</summary>
     public static int SplitKSlices(int k, int sliceDepth) => Math.Max(1, (k + sliceDepth - 1) / sliceDepth);
 
@@ -175,9 +178,12 @@ public sealed class GemmLauncher : IGemm, IDisposable
     {
     }
 
-    /// <param name="forced">Every product runs on this variant whatever its shape (tests, <see cref="Checks.KernelChecks.GemmVariants"/>); null = <see cref="GemmPolicy"/>.</param>
+    /// <param name="forced">
+    /// Every product runs on this variant whatever its shape (tests, <see cref="Checks.KernelChecks.GemmVariants"/>, the
+    /// benchmark's kernel sweep); null = <see cref="GemmPolicy"/>.
+    /// </param>
     /// <param name="sliceDepth">Split-K's K-slice depth, a multiple of <see cref="GemmTiledKernels.Depth"/>, so small products split too; null = <see cref="GemmPolicy.SplitKSliceDepth"/>.</param>
-    internal GemmLauncher(IlgpuBackend backend, GemmVariant? forced, int? sliceDepth = null)
+    public GemmLauncher(IlgpuBackend backend, GemmVariant? forced, int? sliceDepth = null)
     {
         var step = GemmTiledKernels.Depth;
         if (sliceDepth is { } d && (d <= 0 || d % step != 0))
