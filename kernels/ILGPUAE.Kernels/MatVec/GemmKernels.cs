@@ -434,12 +434,75 @@ public static class GemmTiledKernels
         where TEpilogue : struct, IGemmEpilogue
     {
         for (int i = index; i < g.Items; i += g.Stride)
+            GemmKernels.StoreOne<TEpilogue>(c, operand, l, i, i % l.N, SlotSum(workspace, c, i, g.Items, slices, firstSliceInC));
+    }
+
+    /// <summary>
+    /// Split-K in one launch: each group sums its slice of its block as <see cref="TiledSplitK{TShape}"/> does, and the
+    /// last of a block's groups to finish then stores that block as <see cref="SplitKReduce{TEpilogue}"/> would,
+    /// epilogue(alpha·(slot sums in slot order) + beta·c): the same bits as the two launches, without the second. A group
+    /// publishes its slot with a device-wide fence by every thread and one atomic increment of arrivals[block]; the group
+    /// that counts slices − 1 arrivals before its own is the last, fences again before it reads the other slots, and sets
+    /// arrivals[block] back to 0 for the next launch. arrivals holds a zero per block of c before the launch. Launch with
+    /// ⌈M/BM⌉·⌈N/BN⌉·slices groups, as <see cref="TiledSplitK{TShape}"/>.
+    /// </summary>
+    public static void TiledSplitKOnePass<TShape, TEpilogue>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> operand,
+        ArrayView<float> workspace, ArrayView<int> arrivals, GemmLayout l, int sliceDepth, int firstSliceInC)
+        where TShape : struct, IGemmTileShape
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        var shape = default(TShape);
+        var aTile = SharedMemory.Allocate<Float4>(2 * Depth * (shape.ThreadRows * shape.MicroRows + Pad) / 4);
+        var bTile = SharedMemory.Allocate<Float4>(2 * Depth * (shape.ThreadCols * shape.MicroCols + Pad) / 4);
+        var arrivedBefore = SharedMemory.Allocate<int>(1);
+        var blockRows = shape.ThreadRows * shape.MicroRows;
+        var blockCols = shape.ThreadCols * shape.MicroCols;
+        var blocksN = (l.N + blockCols - 1) / blockCols;
+        var blocks = (l.M + blockRows - 1) / blockRows * blocksN;
+        var block = Grid.IdxX % blocks;
+        var slice = Grid.IdxX / blocks;
+        var slices = Grid.DimX / blocks;
+        var kBegin = slice * sliceDepth;
+        long size = (long)l.M * l.N;
+        var destination = slice < firstSliceInC ? c : workspace.SubView((slice - firstSliceInC) * size, size);
+        TiledBlock<TShape, NoEpilogue>(block, kBegin, Math.Min(l.K, kBegin + sliceDepth), a, b, destination, destination, l.RawSums(), aTile, bTile);
+
+        MemoryFence.DeviceLevel();
+        Group.Barrier();
+        if (Group.IsFirstThread)
+            arrivedBefore[0] = Atomic.Add(ref arrivals[block], 1);
+        Group.Barrier();
+        if (arrivedBefore[0] != slices - 1)
+            return;
+        MemoryFence.DeviceLevel();
+        var i0 = block / blocksN * blockRows;
+        var j0 = block % blocksN * blockCols;
+        // Consecutive threads take consecutive columns of a row, so each slot's reads coalesce.
+        for (var e = Group.IdxX; e < blockRows * blockCols; e += Group.DimX)
         {
-            var sum = firstSliceInC == 1 ? c[i] : 0f;
-            for (var s = firstSliceInC; s < slices; s++)
-                sum += workspace[(long)(s - firstSliceInC) * g.Items + i];
-            GemmKernels.StoreOne<TEpilogue>(c, operand, l, i, i % l.N, sum);
+            var i = i0 + e / blockCols;
+            var j = j0 + e % blockCols;
+            if (i < l.M && j < l.N)
+            {
+                var at = (long)i * l.N + j;
+                GemmKernels.StoreOne<TEpilogue>(c, operand, l, at, j, SlotSum(workspace, c, at, size, slices, firstSliceInC));
+            }
         }
+        if (Group.IsFirstThread)
+            arrivals[block] = 0;
+    }
+
+    /// <summary>
+    /// Σ over slots 0..slices−1 of element at, in slot order: slot s is workspace[(s − firstSliceInC)·items + at], and with
+    /// firstSliceInC = 1 slot 0 is c[at]. Both split-K endings sum through here, so they agree bit for bit.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float SlotSum(ArrayView<float> workspace, ArrayView<float> c, long at, long items, int slices, int firstSliceInC)
+    {
+        var sum = firstSliceInC == 1 ? c[at] : 0f;
+        for (var s = firstSliceInC; s < slices; s++)
+            sum += workspace[(s - firstSliceInC) * items + at];
+        return sum;
     }
 
     /// <summary>

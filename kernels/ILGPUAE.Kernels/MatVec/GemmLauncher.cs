@@ -10,6 +10,9 @@ using TiledKernel = System.Action<ILGPU.KernelConfig, ILGPU.ArrayView<float>, IL
 // Split-K's second pass: (threads, workspace, c, epilogue operand, layout, slices, firstSliceInC, stride).
 using SplitKReduceKernel = System.Action<ILGPU.Index1D, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
     ILGPUAE.MatVec.GemmLayout, int, int, ILGPUAE.Ilgpu.GridStride>;
+// Split-K in one launch: (config, a, b, c, epilogue operand, workspace, arrivals, layout, slice depth, firstSliceInC).
+using SplitKOnePassKernel = System.Action<ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
+    ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<int>, ILGPUAE.MatVec.GemmLayout, int, int>;
 
 /// <summary>Which kernel computes one product.</summary>
 public enum GemmVariant
@@ -24,11 +27,20 @@ public enum GemmVariant
     Tiled32x32,
 
     /// <summary>
-    /// Deterministic split-K: <see cref="GemmTiledKernels.TiledSplitK{TShape}"/> with <see cref="GemmTile32x32"/> writes
-    /// each K-slice's sums to its own workspace slot, <see cref="GemmTiledKernels.SplitKReduce"/> adds the slots in order.
-    /// Deep products with too few 32×32 blocks to occupy the device (the DAE's encode and decode at batch 100).
+    /// Deterministic split-K in two launches: <see cref="GemmTiledKernels.TiledSplitK{TShape}"/> with <see cref="GemmTile32x32"/>
+    /// writes each K-slice's sums to its own workspace slot, <see cref="GemmTiledKernels.SplitKReduce"/> adds the slots in
+    /// order. The policy's split-K until <see cref="TiledSplitKOnePass32x32"/>; kept as its baseline until a GPU run of
+    /// the W4 kernel sweep compares the two.
     /// </summary>
     TiledSplitK32x32,
+
+    /// <summary>
+    /// Deterministic split-K in one launch: <see cref="GemmTiledKernels.TiledSplitKOnePass{TShape, TEpilogue}"/> with
+    /// <see cref="GemmTile32x32"/>, where the last group of each block adds the slots in order, the same bits as
+    /// <see cref="TiledSplitK32x32"/>. Deep products with too few 32×32 blocks to occupy the device (the DAE's encode and
+    /// decode at batch 100).
+    /// </summary>
+    TiledSplitKOnePass32x32,
 
     /// <summary><see cref="GemmTiledKernels.Tiled{TShape, TEpilogue}"/> with <see cref="GemmTile64x64"/>: products too small for enough 128×64 blocks.</summary>
     Tiled64x64,
@@ -97,7 +109,7 @@ public static class GemmPolicy
             return GemmVariant.Tiled64x64;
         // Too few 32×32 blocks even so (100×1000 is 128 on 132 multiprocessors): deep products split K instead.
         if (Blocks<GemmTile32x32>(m, n) < SplitKBlocksPerMultiprocessor * device.Multiprocessors && k >= MinSplitKDepth)
-            return GemmVariant.TiledSplitK32x32;
+            return GemmVariant.TiledSplitKOnePass32x32;
         return GemmVariant.Tiled32x32;
     }
 
@@ -117,7 +129,7 @@ public static class GemmPolicy
     }
 
     /// <summary>Whether <paramref name="variant"/> splits the K range into slices (<see cref="SplitKSliceDepth"/>).</summary>
-    public static bool SplitsK(GemmVariant variant) => variant is GemmVariant.TiledSplitK32x32;
+    public static bool SplitsK(GemmVariant variant) => variant is GemmVariant.TiledSplitK32x32 or GemmVariant.TiledSplitKOnePass32x32;
 
     /// <summary>K-slices of <paramref name="sliceDepth"/>, the last one partial; at least one (K = 0 stores beta·c).</summary>
     public static int SplitKSlices(int k, int sliceDepth) => Math.Max(1, (k + sliceDepth - 1) / sliceDepth);
@@ -172,6 +184,9 @@ public sealed class GemmLauncher : IGemm, IDisposable
 
     // Split-K's [slices, M, N] partial sums: allocated on the first split product, grown (never shrunk) when one needs more.
     private Tensor<float>? workspace;
+
+    // The one-pass split-K's count of finished slices per block of c, zero between launches; grown as the workspace is.
+    private Tensor<int>? arrivals;
 
     public GemmLauncher(IlgpuBackend backend)
         : this(backend, forced: null)
@@ -239,6 +254,9 @@ public sealed class GemmLauncher : IGemm, IDisposable
             case GemmVariant.TiledSplitK32x32:
                 LaunchSplitK(kernels.SplitKReduce, av, bv, cv, operand, layout);
                 break;
+            case GemmVariant.TiledSplitKOnePass32x32:
+                LaunchSplitKOnePass(kernels.TiledSplitKOnePass32x32, av, bv, cv, operand, layout);
+                break;
             case GemmVariant.Tiled64x64:
                 LaunchTiled<GemmTile64x64>(kernels.Tiled64x64, av, bv, cv, operand, layout);
                 break;
@@ -248,6 +266,8 @@ public sealed class GemmLauncher : IGemm, IDisposable
             case GemmVariant.Tiled128x128:
                 LaunchTiled<GemmTile128x128>(kernels.Tiled128x128, av, bv, cv, operand, layout);
                 break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(forced), VariantFor(m, n, k), "no launch for this GEMM variant");
         }
     }
 
@@ -285,6 +305,8 @@ public sealed class GemmLauncher : IGemm, IDisposable
     {
         workspace?.Dispose();
         workspace = null;
+        arrivals?.Dispose();
+        arrivals = null;
     }
 
     private static EpilogueKernel KernelOf(GemmEpilogue epilogue) => epilogue switch
@@ -324,6 +346,10 @@ public sealed class GemmLauncher : IGemm, IDisposable
             tiledSplitK32x32 is not null
                 ? acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, int, int, GridStride>(
                     GemmTiledKernels.SplitKReduce<TEpilogue>)
+                : null,
+            Loads(GemmVariant.TiledSplitKOnePass32x32) && GemmPolicy.GroupSize<GemmTile32x32>() <= acc.MaxNumThreadsPerGroup
+                ? acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<int>, GemmLayout,
+                    int, int>(GemmTiledKernels.TiledSplitKOnePass<GemmTile32x32, TEpilogue>, GemmPolicy.LaunchBounds<GemmTile32x32>())
                 : null);
     }
 
@@ -354,34 +380,56 @@ public sealed class GemmLauncher : IGemm, IDisposable
     {
         if (tiledSplitK32x32 is null || reduce is null)
             throw GroupsTooSmall<GemmTile32x32>();
+        var plan = PlanSplitK(layout);
+        tiledSplitK32x32(plan.Config, a, b, c, plan.Partials, layout.RawSums(), plan.SliceDepth, plan.FirstSliceInC);
+        var g = backend.Stride(layout.M * layout.N);
+        reduce(g.Stride, plan.Partials, c, operand, layout, plan.Slices, plan.FirstSliceInC, g);
+    }
+
+    /// <summary>The same product as <see cref="LaunchSplitK"/> in one launch, the last group of each block summing its slots.</summary>
+    private void LaunchSplitKOnePass(SplitKOnePassKernel? kernel, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> operand,
+        GemmLayout layout)
+    {
+        if (kernel is null)
+            throw GroupsTooSmall<GemmTile32x32>();
+        var plan = PlanSplitK(layout);
+        var counts = Grown(ref arrivals, GemmPolicy.Blocks<GemmTile32x32>(layout.M, layout.N), nameof(arrivals));
+        kernel(plan.Config, a, b, c, operand, plan.Partials, counts, layout, plan.SliceDepth, plan.FirstSliceInC);
+    }
+
+    /// <summary>A split-K launch's slices, its groups, and the workspace for the slots that are not c.</summary>
+    private SplitKPlan PlanSplitK(GemmLayout layout)
+    {
         var (m, n, k) = (layout.M, layout.N, layout.K);
         var depth = forcedSliceDepth ?? GemmPolicy.SplitKSliceDepth(m, n, k, device);
         var slices = GemmPolicy.SplitKSlices(k, depth);
         var firstSliceInC = layout.Beta == 0f ? 1 : 0;
-        var items = m * n;
-        var partials = Workspace(Math.Max(1, checked((slices - firstSliceInC) * items)));
-        tiledSplitK32x32(new KernelConfig(GemmPolicy.Blocks<GemmTile32x32>(m, n) * slices, GemmPolicy.GroupSize<GemmTile32x32>()),
-            a, b, c, partials, layout.RawSums(), depth, firstSliceInC);
-        var g = backend.Stride(items);
-        reduce(g.Stride, partials, c, operand, layout, slices, firstSliceInC, g);
+        var partials = Grown(ref workspace, Math.Max(1, checked((slices - firstSliceInC) * m * n)), nameof(workspace));
+        var config = new KernelConfig(GemmPolicy.Blocks<GemmTile32x32>(m, n) * slices, GemmPolicy.GroupSize<GemmTile32x32>());
+        return new SplitKPlan(depth, slices, firstSliceInC, partials, config);
     }
 
-    /// <summary>At least <paramref name="length"/> floats of workspace, allocated through the backend so they are counted.</summary>
-    private ArrayView<float> Workspace(int length)
+    /// <summary>
+    /// At least <paramref name="length"/> elements of <paramref name="buffer"/>, allocated (zeroed) through the backend so
+    /// they are counted; a larger one replaces it when a product needs more.
+    /// </summary>
+    private ArrayView<T> Grown<T>(ref Tensor<T>? buffer, int length, string name) where T : unmanaged
     {
-        if (workspace is null || workspace.Length < length)
+        if (buffer is null || buffer.Length < length)
         {
-            // Grown rarely (a larger product than any before): let launches still reading the old one finish first.
-            if (workspace is not null)
+            // Grown rarely (a larger product than any before): let launches still using the old one finish first.
+            if (buffer is not null)
             {
                 backend.Synchronize();
-                workspace.Dispose();
-                workspace = null;
+                buffer.Dispose();
+                buffer = null;
             }
-            workspace = backend.Allocate<float>(length);
+            buffer = backend.Allocate<T>(length);
         }
-        return backend.ViewOf(workspace, nameof(workspace)).AsContiguous();
+        return backend.ViewOf(buffer, name).AsContiguous();
     }
+
+    private readonly record struct SplitKPlan(int SliceDepth, int Slices, int FirstSliceInC, ArrayView<float> Partials, KernelConfig Config);
 
     private InvalidOperationException GroupsTooSmall<TShape>() where TShape : struct, IGemmTileShape =>
         new($"gemm {typeof(TShape).Name}: needs groups of {GemmPolicy.GroupSize<TShape>()} threads, " +
@@ -399,4 +447,5 @@ internal sealed record EpilogueKernels(
     TiledKernel? Tiled64x64,
     TiledKernel? Tiled128x64,
     TiledKernel? Tiled128x128,
-    SplitKReduceKernel? SplitKReduce);
+    SplitKReduceKernel? SplitKReduce,
+    SplitKOnePassKernel? TiledSplitKOnePass32x32);

@@ -63,15 +63,21 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         }
     }
 
-    /// <summary>Split-K at 8-, 32- and 64-deep slices: K = 33 is five or two slices (the last 1 deep), K = 129 seventeen, five or three.</summary>
-    public static TheoryData<int, int, int, int> SplitKShapes
+    private static readonly GemmVariant[] SplitKVariants = Enum.GetValues<GemmVariant>().Where(GemmPolicy.SplitsK).ToArray();
+
+    /// <summary>
+    /// Both split-K variants at 8-, 32- and 64-deep slices: K = 33 is five or two slices (the last 1 deep), K = 129
+    /// seventeen, five or three.
+    /// </summary>
+    public static TheoryData<GemmVariant, int, int, int, int> SplitKShapes
     {
         get
         {
-            var data = new TheoryData<int, int, int, int>();
-            foreach (var depth in new[] { 8, 32, 64 })
-                foreach (var (m, n, k) in AwkwardShapes)
-                    data.Add(depth, m, n, k);
+            var data = new TheoryData<GemmVariant, int, int, int, int>();
+            foreach (var variant in SplitKVariants)
+                foreach (var depth in new[] { 8, 32, 64 })
+                    foreach (var (m, n, k) in AwkwardShapes)
+                        data.Add(variant, depth, m, n, k);
             return data;
         }
     }
@@ -86,46 +92,74 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
 
     [Theory]
     [MemberData(nameof(SplitKShapes))]
-    public void SplitKMatchesTheReferenceForEveryTranspose(int sliceDepth, int m, int n, int k)
+    public void SplitKMatchesTheReferenceForEveryTranspose(GemmVariant variant, int sliceDepth, int m, int n, int k)
     {
-        using var gemm = new GemmLauncher(wide.Backend, GemmVariant.TiledSplitK32x32, sliceDepth);
-        AssertMatchesReference(gemm, GemmVariant.TiledSplitK32x32, m, n, k);
+        using var gemm = new GemmLauncher(wide.Backend, variant, sliceDepth);
+        AssertMatchesReference(gemm, variant, m, n, k);
     }
 
-    [Fact]
-    public void SplitKIsBitwiseReproducible()
+    /// <summary>
+    /// Split-K sums its slots in slot order whichever group finishes last, so every run gives the same bits, and the one-pass
+    /// variant the same bits as the two-pass one: with beta ≠ 0 (every slot in the workspace) and beta = 0 (slot 0 in c).
+    /// </summary>
+    [Theory]
+    [InlineData(0.25f)]
+    [InlineData(0f)]
+    public void SplitKIsBitwiseReproducible(float beta)
     {
-        // 4 slices of 32, the last 30 deep; two launchers, so the second allocates its own workspace.
+        // 4 slices of 32, the last 30 deep, over 2 × 2 blocks; a new launcher per run allocates its own workspace.
         const int m = 40, n = 36, k = 126;
         var runs = new List<float[]>();
-        for (var run = 0; run < 3; run++)
-        {
-            using var gemm = new GemmLauncher(wide.Backend, GemmVariant.TiledSplitK32x32, sliceDepth: 32);
-            runs.Add(Product(gemm, Transpose.None, Transpose.Transposed, m, n, k, alpha: 0.75f, beta: 0.25f));
-            runs.Add(Product(gemm, Transpose.None, Transpose.Transposed, m, n, k, alpha: 0.75f, beta: 0.25f));
-        }
+        for (var run = 0; run < 2; run++)
+            foreach (var variant in SplitKVariants)
+            {
+                using var gemm = new GemmLauncher(wide.Backend, variant, sliceDepth: 32);
+                runs.Add(Product(gemm, Transpose.None, Transpose.Transposed, m, n, k, alpha: 0.75f, beta: beta));
+                runs.Add(Product(gemm, Transpose.None, Transpose.Transposed, m, n, k, alpha: 0.75f, beta: beta));
+            }
+        Assert.Equal(2 * 2 * SplitKVariants.Length, runs.Count);
         foreach (var r in runs.Skip(1))
             Assert.Equal(runs[0].Select(BitConverter.SingleToInt32Bits), r.Select(BitConverter.SingleToInt32Bits));
     }
 
+    /// <summary>
+    /// The one-pass split-K's arrival counts must be back at zero after every launch: a count left over would make a later
+    /// launch's last group miss its turn (c keeps slot 0's raw sums) or take it early. Products of growing and shrinking
+    /// block counts on one launcher, each against the reference.
+    /// </summary>
     [Fact]
-    public void TheSplitKWorkspaceGrowsOnceAndIsReleased()
+    public void OnePassSplitKLeavesItsCountsReadyForTheNextProduct()
+    {
+        using var gemm = new GemmLauncher(wide.Backend, GemmVariant.TiledSplitKOnePass32x32, sliceDepth: 8);
+        var failures = new List<string>();
+        foreach (var (m, n, k) in new[] { (33, 33, 40), (65, 33, 17), (33, 33, 40), (1, 1, 24), (65, 33, 17) })
+            failures.AddRange(Run(gemm, Transpose.None, Transpose.None, m, n, k, alpha: 1f, beta: 0f, oldC: float.NaN));
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    /// <summary>The workspace, and the one-pass variant's arrival count per 32×32 block, grow when a product needs more and are released.</summary>
+    [Theory]
+    [InlineData(GemmVariant.TiledSplitK32x32, 0)]
+    [InlineData(GemmVariant.TiledSplitKOnePass32x32, 1)]
+    public void TheSplitKWorkspaceGrowsOnceAndIsReleased(GemmVariant variant, int countsPerBlock)
     {
         var backend = wide.Backend;
         var before = backend.AllocatedBytes;
-        var gemm = new GemmLauncher(backend, GemmVariant.TiledSplitK32x32, sliceDepth: 32);
-        // 3 slices of 33×31; with beta = 0 the first is summed in c itself, so the workspace holds 2.
+        long Expected(int slots, int m, int n, int blocks) => before + slots * m * n * sizeof(float) + countsPerBlock * blocks * sizeof(int);
+        var gemm = new GemmLauncher(backend, variant, sliceDepth: 32);
+        // 3 slices of 33×31 (2 × 1 blocks); with beta = 0 the first is summed in c itself, so the workspace holds 2.
         Product(gemm, Transpose.None, Transpose.None, 33, 31, 65);
-        Assert.Equal(before + 2 * 33 * 31 * sizeof(float), backend.AllocatedBytes);
+        Assert.Equal(Expected(2, 33, 31, 2), backend.AllocatedBytes);
         Product(gemm, Transpose.None, Transpose.None, 31, 31, 33);
-        Assert.Equal(before + 2 * 33 * 31 * sizeof(float), backend.AllocatedBytes);
+        Assert.Equal(Expected(2, 33, 31, 2), backend.AllocatedBytes);
         // beta ≠ 0 keeps c's old values apart: all 3 slices in the workspace.
         Product(gemm, Transpose.None, Transpose.None, 33, 31, 65, beta: 0.5f);
-        Assert.Equal(before + 3 * 33 * 31 * sizeof(float), backend.AllocatedBytes);
+        Assert.Equal(Expected(3, 33, 31, 2), backend.AllocatedBytes);
+        // 2 × 2 blocks.
         Product(gemm, Transpose.None, Transpose.None, 40, 40, 65);
-        Assert.Equal(before + 2 * 40 * 40 * sizeof(float), backend.AllocatedBytes);
+        Assert.Equal(Expected(2, 40, 40, 4), backend.AllocatedBytes);
         Product(gemm, Transpose.None, Transpose.None, 40, 40, 65, beta: 0.5f);
-        Assert.Equal(before + 3 * 40 * 40 * sizeof(float), backend.AllocatedBytes);
+        Assert.Equal(Expected(3, 40, 40, 4), backend.AllocatedBytes);
         gemm.Dispose();
         Assert.Equal(before, backend.AllocatedBytes);
     }
@@ -210,11 +244,11 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         // The DAE's products at batch 100 have 26 to 208 blocks of 64×64, fewer than two per multiprocessor: 32×32
         // gives 128 (encode), 100 (decode) and 800 (gradient). Encode and decode, under 4 × 132 blocks and deep, split K;
         // the gradient (K = 100) does not.
-        Assert.Equal(GemmVariant.TiledSplitK32x32, GemmPolicy.Choose(100, 1000, 784, h100));
-        Assert.Equal(GemmVariant.TiledSplitK32x32, GemmPolicy.Choose(100, 784, 1000, h100));
+        Assert.Equal(GemmVariant.TiledSplitKOnePass32x32, GemmPolicy.Choose(100, 1000, 784, h100));
+        Assert.Equal(GemmVariant.TiledSplitKOnePass32x32, GemmPolicy.Choose(100, 784, 1000, h100));
         Assert.Equal(GemmVariant.Tiled32x32, GemmPolicy.Choose(1000, 784, 100, h100));
         Assert.Equal(GemmVariant.Tiled32x32, GemmPolicy.Choose(100, 784, 255, h100));
-        Assert.Equal(GemmVariant.TiledSplitK32x32, GemmPolicy.Choose(100, 784, 256, h100));
+        Assert.Equal(GemmVariant.TiledSplitKOnePass32x32, GemmPolicy.Choose(100, 784, 256, h100));
         Assert.Equal(128, GemmPolicy.Blocks<GemmTile32x32>(100, 1000));
         Assert.Equal(100, GemmPolicy.Blocks<GemmTile32x32>(100, 784));
         // Where 128×64 does not fit (⌈M/64⌉ ≤ 2·⌈M/128⌉, so two 64×64 blocks per multiprocessor imply one of 128×64):
@@ -262,9 +296,12 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         using var c = cpu.Backend.Allocate<float>(2, 2);
         var e = Assert.Throws<InvalidOperationException>(() => gemm.Gemm(Transpose.None, Transpose.None, 1f, a, a, 0f, c));
         Assert.Contains("256 threads", e.Message);
-        using var splitK = new GemmLauncher((IlgpuBackend)cpu.Backend, GemmVariant.TiledSplitK32x32);
-        e = Assert.Throws<InvalidOperationException>(() => splitK.Gemm(Transpose.None, Transpose.None, 1f, a, a, 0f, c));
-        Assert.Contains("64 threads", e.Message);
+        foreach (var variant in SplitKVariants)
+        {
+            using var splitK = new GemmLauncher((IlgpuBackend)cpu.Backend, variant);
+            e = Assert.Throws<InvalidOperationException>(() => splitK.Gemm(Transpose.None, Transpose.None, 1f, a, a, 0f, c));
+            Assert.Contains("64 threads", e.Message);
+        }
         Assert.Throws<ArgumentException>(() => new GemmLauncher(wide.Backend, GemmVariant.TiledSplitK32x32, sliceDepth: 44));
     }
 
@@ -336,6 +373,39 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         Assert.DoesNotContain("atom.", reduceCuda);
         var reduceCl = ((CLCompiledKernel)cl.Compile(reduce, KernelSpecialization.Empty)).Source;
         Assert.DoesNotContain("work_group_barrier", reduceCl);
+    }
+
+    /// <summary>
+    /// The one-pass split-K: the tiled kernel's two barriers and 16-byte shared reads, then the hand-over to the block's
+    /// last group, which only works if it compiles to device-wide fences around one atomic add per group, two more
+    /// barriers and a shared flag.
+    /// </summary>
+    [Fact]
+    public void OnePassSplitKCompilesForCudaAndOpenCl()
+    {
+        using var context = Context.Create(builder => builder.CPU().EnableAlgorithms());
+        var ptx = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_70), CudaArchitecture.SM_70, CudaInstructionSet.ISA_70, nvvmAPI: null);
+        var caps = new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: true, int64_Atomics: true, subGroups: false);
+        var cl = new CLBackend(context, caps, CLDeviceVendor.Nvidia, CLCVersion.CL20);
+        var entry = EntryPointDescription.FromExplicitlyGroupedKernel(
+            typeof(GemmTiledKernels).GetMethod(nameof(GemmTiledKernels.TiledSplitKOnePass), BindingFlags.Public | BindingFlags.Static)!
+                .MakeGenericMethod(typeof(GemmTile32x32), typeof(BiasSigmoidEpilogue)));
+
+        var cuda = ((PTXCompiledKernel)ptx.Compile(entry, GemmPolicy.LaunchBounds<GemmTile32x32>())).PTXAssembly;
+        Assert.Equal(3, Count(cuda, ".shared .align"));
+        Assert.Equal(4, Count(cuda, "bar.sync"));
+        Assert.Equal(2, Count(cuda, "membar.gl"));
+        Assert.Equal(1, Count(cuda, "atom."));
+        Assert.Equal(1, Count(cuda, "atom.add.u32"));
+        Assert.DoesNotContain(".local", cuda);
+        Assert.Equal(GemmTiledKernels.Depth * 2, Count(cuda, "ld.shared.v4.f32"));
+
+        var openCl = ((CLCompiledKernel)cl.Compile(entry, KernelSpecialization.Empty)).Source;
+        // ILGPU writes a device-level fence as a barrier with device scope: the group reaches both fences together, so
+        // that is safe, and makes six barriers.
+        Assert.Equal(2, Count(openCl, "memory_scope_device"));
+        Assert.Equal(6, Count(openCl, "work_group_barrier"));
+        Assert.Equal(1, Count(openCl, "atomic_fetch_add") + Count(openCl, "atomic_add"));
     }
 
     private static int Count(string text, string what) => text.Split(what).Length - 1;

@@ -7,7 +7,7 @@ using ILGPUAE.Tests.Kernels;
 
 /// <summary>
 /// How many launcher calls one minibatch step makes. On ILGPU's CPU accelerator each call is one kernel launch
-/// (no product splits K there); on a GPU a split-K product adds its reduction.
+/// (no product splits K there, and the GPU's split-K is one launch too).
 /// </summary>
 [Collection(CpuAcceleratorCollection.Name)]
 public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
