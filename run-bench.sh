@@ -9,7 +9,9 @@
 #   ./run-bench.sh --gpu [--bin PATH]
 #                                on the GPU machine: runs the published harness (PATH, $ILGPUAE_BENCH or
 #                                publish/bench/ILGPUAE.Bench) on cuda against python3's CUDA torch; writes
-#                                bench/results/gpu.json and RESULTS.md, and copies them to $OUT when set
+#                                bench/results/gpu.json and RESULTS.md, and copies them to $OUT when set. W4 there ends with
+#                                its kernel sweep: every GemmVariant (split-K at several slice depths) forced on W4's products
+#                                and timed, so that GemmPolicy can be set from this one run's measurements
 #   ./run-bench.sh --report      re-renders bench/RESULTS.md and the charts from bench/results/*.json
 #   ./run-bench.sh --sass        what the GPU GEMM kernels compile to, no GPU needed: ILGPU's PTX for sm_90 and, with
 #                                NVIDIA's ptxas and cuobjdump on the PATH, registers, spills and FFMA share of a
@@ -19,7 +21,9 @@
 #                                (default: every bench, short job; e.g. --filter '*DaeStepBench*' --job dry)
 #
 # Any other argument goes to the harness (bench/ILGPUAE.Bench/Workloads/HarnessOptions.cs), e.g.
-# `./run-bench.sh --quick --only W1,W4` or `--backends host`.
+# `./run-bench.sh --quick --only W1,W4` or `--backends host`. `--sweep-backends cpu` forces W4's kernel sweep
+# (cuda and opencl by default) onto ILGPU's CPU accelerator, to exercise it without a GPU:
+# `./run-bench.sh --quick --only W4 --backends cpu --sweep-backends cpu --no-peers`; `--sweep-backends none` skips it.
 set -euo pipefail
 cd "$(dirname "$0")"
 

@@ -12,11 +12,16 @@ using ILGPUAE.Random;
 /// torch.matmul (bench/peers/gemm_torch.py) timed the same way. Before timing, our three products are
 /// compared with the peer's on the same operands. Each row also times an in-process reference on the same backend
 /// and tensors (<see cref="IReferenceGemm"/>): cuBLAS on cuda, the naive one-thread-per-output kernel on cpu.
+/// On the backends <see cref="HarnessOptions.SweepBackends"/> names, W4's own figures are followed by its kernel sweep
+/// (<see cref="GemmKernelSweep"/>): every GEMM kernel on the same tensors, to set the policy from.
 /// </summary>
 public sealed class GemmWorkload(HarnessOptions options, WorkloadSizes sizes, BenchData data, PeerRunner peer, BenchRun run, Action<string> log)
 {
     public const int Batch = 100, Visible = 784, Hidden = 1000, Square = 4096;
     public const double AbsoluteTolerance = 1e-4, RelativeTolerance = 1e-3;
+
+    /// <summary>The kernel sweep's runs at 4096³: fewer than W4's own (each call is tens of milliseconds, and a dozen kernels are timed).</summary>
+    public const int SweepSquareRuns = 3;
 
     private enum Product
     {
@@ -55,6 +60,7 @@ public sealed class GemmWorkload(HarnessOptions options, WorkloadSizes sizes, Be
         var w = RandomValues(Hidden * Visible, 2);
         var y = RandomValues(Batch * Hidden, 3);
         var peerProducts = PeerProducts(x, w, y, out var checkProblem);
+        run.KernelSweeps ??= [];
 
         foreach (var kind in options.Backends)
         {
@@ -90,8 +96,51 @@ public sealed class GemmWorkload(HarnessOptions options, WorkloadSizes sizes, Be
                 AddFigure(kind, product, shape, flops / seconds / 1e9, peerRates, validity, Join(KernelNote(backend, m, n, k), Join(peerNote, referenceNote)),
                     reference?.Name, referenceRate);
             }
+            // The 4096³ operands, kept for the sweep; none on ILGPU's CPU accelerator, where a call takes about a minute.
+            using var square = sizes.GemmSquare && !WorkloadSizes.IsSlow(kind) ? new SquareOperands(backend) : null;
             if (sizes.GemmSquare)
-                RunSquare(kind, backend, reference, referenceProblem, peerRates, peerNote);
+                RunSquare(kind, backend, square, reference, referenceProblem, peerRates, peerNote);
+            // After W4's own figures, so that a sweep that fails costs none of them.
+            if (options.Sweeps(kind))
+                Sweep(kind, backend, products, square, runs, warmup);
+        }
+    }
+
+    /// <summary>
+    /// W4's kernel sweep on this backend: the three DAE products on every kernel, timed like W4's rows, then 4096³ on the
+    /// tiled kernels only (Strip1x4 and Tile4x4 would take too long there) with <see cref="SweepSquareRuns"/> runs.
+    /// </summary>
+    private void Sweep(AcceleratorKind kind, IBackend backend, IEnumerable<(Product Product, Transpose TransA, Transpose TransB, Tensor<float> A,
+        Tensor<float> B, Tensor<float> Output)> products, SquareOperands? square, int runs, int warmup)
+    {
+        if (backend is not IlgpuBackend ilgpu)
+        {
+            run.Notes.Add($"W4 kernel sweep on {Backends.Label(kind)}: not run (not an ILGPU backend; it has one GEMM kernel)");
+            return;
+        }
+        var result = new KernelSweep(Backends.Label(kind), []);
+        run.KernelSweeps!.Add(result);
+        log($"W4 sweep {result.Backend}: every GemmVariant, split-K at the policy's slice depth and about {string.Join(", ", GemmKernelSweep.TargetSlices)} slices");
+        using var sweep = new GemmKernelSweep(ilgpu, result, log);
+        foreach (var (product, ta, tb, a, b, output) in products)
+            sweep.Run($"{PeerNames[product]} {Batch}x{Visible}x{Hidden}", ta, tb, a, b, output, runs, warmup, barrierFreeToo: true);
+        if (square is not null)
+            sweep.Run($"{PeerNames[Product.Square]} {Square}x{Square}x{Square}", Transpose.None, Transpose.None, square.A, square.B, square.C,
+                SweepSquareRuns, warmup: 1, barrierFreeToo: false);
+    }
+
+    /// <summary>W4's 4096³ operands a, b and product c, the same values in every run.</summary>
+    private sealed class SquareOperands(IBackend backend) : IDisposable
+    {
+        public Tensor<float> A { get; } = Upload(backend, RandomValues(Square * Square, 4), Square, Square);
+        public Tensor<float> B { get; } = Upload(backend, RandomValues(Square * Square, 5), Square, Square);
+        public Tensor<float> C { get; } = backend.Allocate<float>(Square, Square);
+
+        public void Dispose()
+        {
+            A.Dispose();
+            B.Dispose();
+            C.Dispose();
         }
     }
 
@@ -127,23 +176,22 @@ public sealed class GemmWorkload(HarnessOptions options, WorkloadSizes sizes, Be
             : (null, $"{reference.Description}; its product against {against.Name}: {validity}, so no ratio");
     }
 
-    private static double[] ToDouble(float[] values) => Array.ConvertAll(values, v => (double)v);
+    internal static double[] ToDouble(float[] values) => Array.ConvertAll(values, v => (double)v);
 
     private static string? Join(string? a, string? b) => a is null ? b : b is null ? a : $"{a}; {b}";
 
-    private void RunSquare(AcceleratorKind kind, IBackend backend, IReferenceGemm? reference, string? referenceProblem,
+    /// <param name="square">Null where the backend is too slow for 4096³ (ILGPU's CPU accelerator): a "not run" row.</param>
+    private void RunSquare(AcceleratorKind kind, IBackend backend, SquareOperands? square, IReferenceGemm? reference, string? referenceProblem,
         Dictionary<string, double> peerRates, string? peerNote)
     {
         var shape = $"{Square}x{Square}x{Square}";
-        if (WorkloadSizes.IsSlow(kind))
+        if (square is null)
         {
             run.Figures.Add(new Figure(Workload.W4, $"{PeerNames[Product.Square]} {shape}", Backends.Label(kind), "GFLOP/s", null,
                 peerRates.GetValueOrDefault(PeerNames[Product.Square]), true, "not run", "about a minute per call on ILGPU's CPU accelerator"));
             return;
         }
-        using var a = Upload(backend, RandomValues(Square * Square, 4), Square, Square);
-        using var b = Upload(backend, RandomValues(Square * Square, 5), Square, Square);
-        using var c = backend.Allocate<float>(Square, Square);
+        var (a, b, c) = (square.A, square.B, square.C);
         var runs = Math.Max(3, sizes.GemmRuns / 3);
         var flops = 2.0 * Square * Square * Square;
         var seconds = Timing.MedianSecondsPerCall(() => { backend.Gemm.Gemm(Transpose.None, Transpose.None, 1f, a, b, 0f, c); backend.Synchronize(); },
@@ -198,11 +246,11 @@ public sealed class GemmWorkload(HarnessOptions options, WorkloadSizes sizes, Be
         };
     }
 
-    /// <summary>"valid" when |ours − peer| ≤ atol + rtol·|peer| everywhere, else "INVALID" with the worst element.</summary>
-    private static string Compare(float[] ours, double[] theirs)
+    /// <summary>"valid" when |ours − theirs| ≤ atol + rtol·|theirs| everywhere (theirs: the peer's, or the kernel sweep's policy kernel's), else "INVALID" with the worst element.</summary>
+    internal static string Compare(float[] ours, double[] theirs)
     {
         if (ours.Length != theirs.Length)
-            return $"INVALID: {ours.Length} elements vs the peer's {theirs.Length}";
+            return $"INVALID: {ours.Length} elements vs {theirs.Length}";
         var outside = 0;
         double worst = 0;
         for (var i = 0; i < ours.Length; i++)

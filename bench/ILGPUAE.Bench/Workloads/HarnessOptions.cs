@@ -21,14 +21,24 @@ public enum Workload
 
 /// <summary>
 /// What `workloads` runs: <c>workloads [--quick | --full] [--backends host,cpu] [--only W1,W4]
-/// [--name cpu] [--python PATH] [--peer-device cpu|cuda] [--peer-threads 2] [--no-peers] [--data-dir DIR]
-/// [--out bench]</c>.
+/// [--sweep-backends cuda,opencl | cpu | none] [--name cpu] [--python PATH] [--peer-device cpu|cuda] [--peer-threads 2]
+/// [--no-peers] [--data-dir DIR] [--out bench]</c>.
+/// <c>--sweep-backends</c>: which of the run's backends W4's kernel sweep times every GEMM kernel on (default cuda and
+/// opencl, whose tiled kernels are real); <c>cpu</c> forces it onto ILGPU's CPU accelerator to exercise the code (its groups
+/// are too small for the tiled kernels, which are reported not run); <c>none</c> turns it off. Not <c>host</c>: it is not an
+/// ILGPU backend and has one GEMM kernel.
 /// </summary>
 public sealed record HarnessOptions
 {
     public BenchMode Mode { get; init; } = BenchMode.Quick;
     public IReadOnlyList<AcceleratorKind> Backends { get; init; } = [AcceleratorKind.Host, AcceleratorKind.Cpu];
     public IReadOnlySet<Workload> Only { get; init; } = Enum.GetValues<Workload>().ToHashSet();
+
+    /// <summary>
+    /// The backends W4's kernel sweep runs on, among <see cref="Backends"/>: GPUs by default. ILGPU's CPU accelerator pays
+    /// ≈2.5 ms per group barrier, so its timings would say nothing about the tiled kernels.
+    /// </summary>
+    public IReadOnlySet<AcceleratorKind> SweepBackends { get; init; } = new HashSet<AcceleratorKind> { AcceleratorKind.Cuda, AcceleratorKind.OpenCL };
 
     /// <summary>Names the results file (bench/results/NAME.json): "cpu" for this machine, "gpu" for the GPU machine.</summary>
     public string Name { get; init; } = "cpu";
@@ -46,6 +56,8 @@ public sealed record HarnessOptions
 
     public bool Runs(Workload w) => Only.Contains(w);
 
+    public bool Sweeps(AcceleratorKind kind) => SweepBackends.Contains(kind);
+
     public static HarnessOptions Parse(IReadOnlyList<string> args)
     {
         var o = new HarnessOptions();
@@ -58,6 +70,7 @@ public sealed record HarnessOptions
                 "--full" => o with { Mode = BenchMode.Full },
                 "--backends" => o with { Backends = Value().Split(',').Select(ParseBackend).ToArray() },
                 "--only" => o with { Only = Value().Split(',').Select(w => Enum.Parse<Workload>(w, ignoreCase: true)).ToHashSet() },
+                "--sweep-backends" => o with { SweepBackends = ParseSweepBackends(Value()) },
                 "--name" => o with { Name = Value() },
                 "--python" => o with { Python = Value() },
                 "--peer-device" => o with { PeerDevice = Value() },
@@ -69,6 +82,16 @@ public sealed record HarnessOptions
             };
         }
         return o;
+    }
+
+    private static HashSet<AcceleratorKind> ParseSweepBackends(string names)
+    {
+        if (names.Trim().Equals("none", StringComparison.OrdinalIgnoreCase))
+            return [];
+        var kinds = names.Split(',').Select(ParseBackend).ToHashSet();
+        if (kinds.Contains(AcceleratorKind.Host))
+            throw new ArgumentException("--sweep-backends host: the host provider is not an ILGPU backend and has one GEMM kernel; expected cpu, cuda, opencl or none");
+        return kinds;
     }
 
     private static AcceleratorKind ParseBackend(string name) => name.Trim().ToLowerInvariant() switch

@@ -50,6 +50,40 @@ public sealed record PeerInfo(
     string Torch, int Threads, string Device, string BlasInfo, string BlasConfigLine, IReadOnlyList<string> BlasLibraries,
     string? OpenBlasCoreType, string? Cuda, string? Environment = null);
 
+/// <summary>
+/// W4's kernel sweep on one backend: every <c>GemmVariant</c> forced on W4's products, so that <c>GemmPolicy</c> can be set
+/// from measurements. <see cref="Products"/> grows as products finish, so a sweep cut short keeps what it measured.
+/// </summary>
+public sealed record KernelSweep(string Backend, List<SweptProduct> Products);
+
+/// <summary>
+/// One product of the sweep: c [M,N] = op(a) [M,K] · op(b) [K,N], <see cref="Case"/> as W4 names it. <see cref="Policy"/> and
+/// <see cref="PolicySliceDepth"/> (split-K only) are what <c>GemmPolicy</c> picks for it; <see cref="Runs"/> and
+/// <see cref="Warmup"/> are the timing's (<see cref="Timing.MedianSecondsPerCall"/>).
+/// </summary>
+public sealed record SweptProduct(
+    string Case, int M, int N, int K, string Policy, int? PolicySliceDepth, int Runs, int Warmup, List<SweptKernel> Kernels)
+{
+    /// <summary>The policy's own kernel among <see cref="Kernels"/>, or null.</summary>
+    [JsonIgnore]
+    public SweptKernel? PolicyKernel => Kernels.FirstOrDefault(k => k.Variant == Policy && k.SliceDepth == PolicySliceDepth);
+
+    /// <summary>The fastest kernel whose product matched the policy kernel's, or null.</summary>
+    [JsonIgnore]
+    public SweptKernel? Fastest => Kernels.Where(k => k.IsValid).MaxBy(k => k.Gflops);
+}
+
+/// <summary>
+/// One forced kernel on one product. <see cref="Check"/>: "valid" when its product matches the policy kernel's within W4's
+/// tolerances, "INVALID: …", or "not run" with the reason in <see cref="Note"/> (a group larger than the device allows).
+/// <see cref="SliceDepth"/> and <see cref="Slices"/> are set for split-K variants only.
+/// </summary>
+public sealed record SweptKernel(string Variant, int? SliceDepth, int? Slices, double? Gflops, string Check, string? Note = null)
+{
+    [JsonIgnore]
+    public bool IsValid => Check == "valid" && Gflops is > 0;
+}
+
 /// <summary>Everything one `workloads` invocation measured; bench/results/NAME.json holds it, RESULTS.md renders it.</summary>
 public sealed record BenchRun(string Name, BenchMode Mode, MachineInfo Machine, PeerInfo? Peer, string? PeerUnavailable)
 {
@@ -59,4 +93,7 @@ public sealed record BenchRun(string Name, BenchMode Mode, MachineInfo Machine, 
     public List<CheckResult> Checks { get; init; } = [];
     public List<MemoryResult> Memory { get; init; } = [];
     public List<string> Notes { get; init; } = [];
+
+    /// <summary>W4's kernel sweeps: null in runs that did not run W4 or predate the sweep, empty when no backend was swept.</summary>
+    public List<KernelSweep>? KernelSweeps { get; set; }
 }

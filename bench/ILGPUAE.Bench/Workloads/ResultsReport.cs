@@ -83,6 +83,7 @@ public static class ResultsReport
         Grid(md, run, charts);
         FigureTable(md, run, Workload.W4, "W4: GEMM, fp32 (our IGemm vs torch.matmul and an in-process reference; operands stored as the engine stores them, transposes as flags)",
             withReference: true);
+        KernelSweeps(md, run);
         Memory(md, run);
         Checks(md, run);
         if (run.Notes.Count > 0)
@@ -160,6 +161,87 @@ public static class ResultsReport
         }
         md.AppendLine();
     }
+
+    /// <summary>
+    /// W4's kernel sweep: a table per swept backend; one line when the run ran W4 but swept no backend; nothing for runs
+    /// without W4 or from before the sweep existed.
+    /// </summary>
+    private static void KernelSweeps(StringBuilder md, BenchRun run)
+    {
+        if (run.KernelSweeps is not { } sweeps)
+            return;
+        if (sweeps.Count == 0)
+        {
+            var gpu = run.Figures.Any(f => f.Workload == Workload.W4 && f.Backend is "cuda" or "opencl");
+            md.AppendLine("### W4 kernel sweep");
+            md.AppendLine();
+            md.AppendLine(gpu
+                ? "Not run: turned off for this run (`--sweep-backends none`)."
+                : "Not run: no GPU backend in this run (the sweep times every GEMM kernel on cuda and opencl; `--sweep-backends cpu` forces it onto ILGPU's CPU accelerator).");
+            md.AppendLine();
+            return;
+        }
+        foreach (var sweep in sweeps)
+            KernelSweep(md, sweep);
+    }
+
+    /// <summary>Rows: variant (split-K: one per slice count); per product: GFLOP/s (split-K: the slice depth), check, rate ÷ the policy kernel's.</summary>
+    private static void KernelSweep(StringBuilder md, KernelSweep sweep)
+    {
+        md.AppendLine($"### W4 kernel sweep ({sweep.Backend})");
+        md.AppendLine();
+        md.AppendLine("Every `GemmVariant` forced through `new GemmLauncher(backend, variant, sliceDepth)` on W4's operands (4096³: the tiled " +
+                      "variants only), to set `GemmPolicy` from. Each product is first checked against the policy kernel's product on the same " +
+                      $"operands (|Δ| ≤ {GemmWorkload.AbsoluteTolerance.ToString(Inv)} + {GemmWorkload.RelativeTolerance.ToString(Inv)}·|policy|), " +
+                      "then timed as W4 times its rows. Split-K runs at the policy's slice depth and at the depths (multiples of 8) that cut K " +
+                      "into about 2, 3, 4, 5, 7 and 10 slices, one row per slice count; its cells give the depth. *policy*: the kernel (and " +
+                      "depth) `GemmPolicy` picks; **bold**: the fastest valid kernel for the product; ÷ policy: its rate over the policy " +
+                      "kernel's in this sweep. An invalid kernel's rate is in parentheses and not ranked; blank cells were not swept for that product.");
+        md.AppendLine();
+        foreach (var p in sweep.Products)
+        {
+            var fastest = p.Fastest is not { } f ? "no valid kernel"
+                : $"fastest valid {KernelName(f)}, {Num(f.Gflops)} GFLOP/s{(f == p.PolicyKernel ? " (the policy's)" : Ratio(p, f) is { } r ? $" ({r} the policy's)" : "")}";
+            md.AppendLine($"- {p.Case}: M×N×K = {p.M}×{p.N}×{p.K}; policy {p.Policy}{(p.PolicySliceDepth is { } d ? $" at depth {d}" : "")}; " +
+                          $"{fastest}; median of {p.Runs} runs after {p.Warmup} warm-up call{(p.Warmup == 1 ? "" : "s")}");
+        }
+        md.AppendLine();
+        var kernels = sweep.Products.SelectMany(p => p.Kernels).ToList();
+        var variants = kernels.Select(k => k.Variant).Distinct().ToList();
+        var rows = kernels.Select(k => (k.Variant, k.Slices)).Distinct()
+            .OrderBy(r => variants.IndexOf(r.Variant)).ThenBy(r => r.Slices ?? 0).ToList();
+        md.AppendLine($"| variant | slices |{string.Concat(sweep.Products.Select(p => $" {p.Case} GFLOP/s | check | ÷ policy |"))} note |");
+        md.AppendLine($"| --- | ---: |{string.Concat(sweep.Products.Select(_ => " ---: | --- | ---: |"))} --- |");
+        foreach (var (variant, slices) in rows)
+        {
+            var cells = new StringBuilder();
+            var notes = new List<string>();
+            foreach (var p in sweep.Products)
+            {
+                if (p.Kernels.FirstOrDefault(k => k.Variant == variant && k.Slices == slices) is not { } k)
+                {
+                    cells.Append(" | | |");   // not swept for this product (Strip1x4 and Tile4x4 at 4096³, or a slice count K gives no depth for)
+                    continue;
+                }
+                var rate = k.Gflops is null ? "—" : k.IsValid && k == p.Fastest ? $"**{Num(k.Gflops)}**" : k.IsValid ? Num(k.Gflops) : $"({Num(k.Gflops)})";
+                var depth = k.SliceDepth is { } d ? $" (depth {d})" : "";
+                var policy = k == p.PolicyKernel ? " *policy*" : "";
+                cells.Append($" {rate}{depth}{policy} | {k.Check} | {Ratio(p, k) ?? "—"} |");
+                if (k.Note is not null && !notes.Contains(k.Note))
+                    notes.Add(k.Note);
+            }
+            md.AppendLine($"| {variant} | {slices?.ToString(Inv) ?? "—"} |{cells} {string.Join("; ", notes.Select(n => $"not run: {n}"))} |");
+        }
+        md.AppendLine();
+    }
+
+    private static string KernelName(SweptKernel k) => k.SliceDepth is { } d ? $"{k.Variant} at depth {d} ({Slices(k.Slices)})" : k.Variant;
+
+    private static string Slices(int? slices) => slices == 1 ? "1 slice" : $"{slices} slices";
+
+    /// <summary>A valid kernel's rate over the policy kernel's, e.g. "1.25×"; null where either has no valid rate.</summary>
+    private static string? Ratio(SweptProduct p, SweptKernel k) =>
+        k.IsValid && p.PolicyKernel is { IsValid: true, Gflops: { } policy } ? $"{k.Gflops / policy:F2}×" : null;
 
     private static void Grid(StringBuilder md, BenchRun run, List<string> charts)
     {
