@@ -16,7 +16,7 @@ using ILGPUAE.MatVec;
 /// What the shared-memory GEMM kernels compile to on a GPU, without one: ILGPU's PTX for sm_90 (as the launcher
 /// loads each kernel, with its launch bounds), then, where NVIDIA's ptxas and cuobjdump are on the PATH (the CUDA
 /// toolkit; on Debian, nvidia-cuda-toolkit from non-free), registers, spills and the instructions of one K-step: those
-/// between the kernel's first and last group barrier, which bracket the step loop. A step that is mostly FFMA is the
+/// from the kernel's first group barrier (after the first step's staging) to its second (the step loop's). A step that is mostly FFMA is the
 /// precondition for cuBLAS-like speed, not a measurement of it: W4 on the GPU machine is that.
 /// </summary>
 public static class GemmSassReport
@@ -71,7 +71,7 @@ public static class GemmSassReport
         return 0;
     }
 
-    /// <summary>Each tiled shape as the launcher loads it (no epilogue), and split-K's first pass.</summary>
+    /// <summary>Each tiled shape as the launcher loads it (no epilogue), split-K's first pass, and split-K in one launch.</summary>
     private static IEnumerable<Kernel> Kernels()
     {
         var tiled = typeof(GemmTiledKernels).GetMethod(nameof(GemmTiledKernels.Tiled))!;
@@ -81,6 +81,8 @@ public static class GemmSassReport
         yield return Tiled<GemmTile32x32>("Tiled32x32");
         yield return new Kernel("TiledSplitK32x32", typeof(GemmTiledKernels).GetMethod(nameof(GemmTiledKernels.TiledSplitK))!.MakeGenericMethod(typeof(GemmTile32x32)),
             GemmPolicy.LaunchBounds<GemmTile32x32>(), FusedMultiplyAdds<GemmTile32x32>());
+        yield return new Kernel("TiledSplitKOnePass32x32", typeof(GemmTiledKernels).GetMethod(nameof(GemmTiledKernels.TiledSplitKOnePass))!
+            .MakeGenericMethod(typeof(GemmTile32x32), typeof(NoEpilogue)), GemmPolicy.LaunchBounds<GemmTile32x32>(), FusedMultiplyAdds<GemmTile32x32>());
 
         Kernel Tiled<TShape>(string name) where TShape : struct, IGemmTileShape =>
             new(name, tiled.MakeGenericMethod(typeof(TShape), typeof(NoEpilogue)), GemmPolicy.LaunchBounds<TShape>(), FusedMultiplyAdds<TShape>());
@@ -90,17 +92,20 @@ public static class GemmSassReport
     private static int FusedMultiplyAdds<TShape>() where TShape : struct, IGemmTileShape =>
         default(TShape).MicroRows * default(TShape).MicroCols * GemmTiledKernels.Depth;
 
-    /// <summary>The opcodes from the first BAR.SYNC to the last, both included.</summary>
+    /// <summary>
+    /// The opcodes from the first BAR.SYNC to the second, both included: the step loop, whose one barrier ends each step
+    /// (the one-pass split-K has two more after it, for handing its block to the last group).
+    /// </summary>
     private static List<string> StepInstructions(string sass)
     {
         var opcodes = new List<string>();
         foreach (Match m in Regex.Matches(sass, @"/\*[0-9a-f]{4,}\*/\s+(?:@!?U?P[0-9T]\s+)?([A-Z][A-Z0-9_.]*)"))
             opcodes.Add(m.Groups[1].Value);
         var first = opcodes.FindIndex(o => o.StartsWith("BAR.SYNC", StringComparison.Ordinal));
-        var last = opcodes.FindLastIndex(o => o.StartsWith("BAR.SYNC", StringComparison.Ordinal));
-        if (first < 0 || last <= first)
+        var second = first < 0 ? -1 : opcodes.FindIndex(first + 1, o => o.StartsWith("BAR.SYNC", StringComparison.Ordinal));
+        if (second < 0)
             throw new InvalidOperationException("the SASS has fewer than two BAR.SYNC: not a tiled GEMM kernel");
-        return opcodes.GetRange(first, last - first + 1);
+        return opcodes.GetRange(first, second - first + 1);
     }
 
     private static string Match(string text, string pattern) =>
