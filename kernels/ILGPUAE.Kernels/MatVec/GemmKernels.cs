@@ -342,20 +342,19 @@ internal struct MicroTile
 }
 
 /// <summary>
-/// Where one thread's share of an operand tile comes from and goes to. The tile of op(x) is rows r of the block (rows of
-/// op(a), or columns of op(b)) by the Depth-deep slice p; the thread stages its elements q = 0..count−1 at
-/// (r, p) = (R0 + q·RStep, P0 + q·PStep): consecutive threads take consecutive addresses of x whichever way it is stored.
-/// The element's offset in x is Offset0 + q·OffsetStep + k0·KStride at slice start k0, and its offset in the tile
-/// Shared0 + q·SharedStep.
+/// Where one thread's share of an operand tile comes from and goes to, worked out once per block so that a step spends
+/// on each element a compare, an address and its load. The tile of op(x) is rows r of the block (rows of op(a), or
+/// columns of op(b)) by the Depth-deep slice p; the thread stages its elements q = 0..count−1 (up to 4) at
+/// (r, p) = (r0 + q·rStep, p0 + q·pStep): consecutive threads take consecutive addresses of x whichever way it is stored.
+/// At step k0 element q is x[Offset_q + k0·KStride], loaded only if k0 &lt; KLimit_q (its p is inside the slice and its row
+/// inside op(x); else the tile holds 0), and goes to float Shared_q of a tile buffer.
 /// </summary>
 internal struct TileLoads
 {
-    public int R0, RStep, P0, PStep;
-    public int Offset0, OffsetStep, KStride;
-    public int Shared0, SharedStep;
-
-    /// <summary>Rows of the block inside x: rows of the operand less the block's first.</summary>
-    public int RowsLeft;
+    public int Offset0, Offset1, Offset2, Offset3;
+    public int KLimit0, KLimit1, KLimit2, KLimit3;
+    public int Shared0, Shared1, Shared2, Shared3;
+    public int KStride;
 }
 
 /// <summary>
@@ -363,7 +362,7 @@ internal struct TileLoads
 /// tile from shared memory, 16 bytes at a time, while the next step's tiles load from global memory into registers
 /// (double buffering: two tiles of each operand, one barrier per step). Each thread accumulates a MicroRows×MicroCols micro-tile
 /// of c in registers; the step is written out, not looped, so shared addresses are immediate offsets. In sm_90 SASS
-/// a 128×64 step is 376 instructions, 256 of them FFMA (bench/SASS.md, from `./run-bench.sh --sass`); the looped,
+/// a 128×64 step is 359 instructions, 256 of them FFMA (bench/SASS.md, from `./run-bench.sh --sass`); the looped,
 /// single-buffered kernel before this one issued about 900 for the same 256. Group barriers cost milliseconds on
 /// ILGPU's CPU accelerator, so it is never chosen there.
 /// </summary>
@@ -539,11 +538,11 @@ public static class GemmTiledKernels
         var ty = tid / shape.ThreadCols;
         var tx = tid % shape.ThreadCols;
         // op(a)'s rows are a's rows (stride ARow, k stride ACol); op(b)'s columns are b's (stride BCol, k stride BRow).
-        var aLoads = PlanLoads(tid, threads, blockRows, lda4 * 4, i0, l.M, l.ARow, l.ACol);
-        var bLoads = PlanLoads(tid, threads, blockCols, ldb4 * 4, j0, l.N, l.BCol, l.BRow);
+        var aLoads = PlanLoads(tid, threads, blockRows, lda4 * 4, i0, l.M, l.ARow, l.ACol, kEnd);
+        var bLoads = PlanLoads(tid, threads, blockCols, ldb4 * 4, j0, l.N, l.BCol, l.BRow, kEnd);
 
-        Stage(aFloats, aLoads, aCount, Fetch(a, aLoads, aCount, kBegin, kEnd));
-        Stage(bFloats, bLoads, bCount, Fetch(b, bLoads, bCount, kBegin, kEnd));
+        Stage(aFloats, aLoads, aCount, Fetch(a, aLoads, aCount, kBegin));
+        Stage(bFloats, bLoads, bCount, Fetch(b, bLoads, bCount, kBegin));
         Group.Barrier();
 
         MicroTile acc = default;
@@ -552,8 +551,8 @@ public static class GemmTiledKernels
         {
             // The next step's elements, loaded before this step's sums so they are in flight while those run. Past kEnd
             // they are zeros, never read.
-            var nextA = Fetch(a, aLoads, aCount, k0 + Depth, kEnd);
-            var nextB = Fetch(b, bLoads, bCount, k0 + Depth, kEnd);
+            var nextA = Fetch(a, aLoads, aCount, k0 + Depth);
+            var nextB = Fetch(b, bLoads, bCount, k0 + Depth);
             var aRun = aTile.SubView(buffer * aBuffer4 + ty);
             var bRun = bTile.SubView(buffer * bBuffer4 + tx);
             MultiplyAdd<TShape>(ref acc, aRun, bRun, 0, 0);
@@ -600,63 +599,78 @@ public static class GemmTiledKernels
     }
 
     /// <summary>
-    /// The thread's share of a tile of blockRows × Depth (see <see cref="TileLoads"/>). Stored k-fastest (kStride 1),
-    /// consecutive threads take consecutive p of one row, and a thread's elements are rows threads/Depth apart; otherwise
-    /// consecutive threads take consecutive rows of one p, and a thread's elements are threads/blockRows p apart.
+    /// The thread's share of a tile of blockRows × Depth over the slice ending at kEnd (see <see cref="TileLoads"/>). Stored
+    /// k-fastest (kStride 1), consecutive threads take consecutive p of one row, and a thread's elements are rows
+    /// threads/Depth apart; otherwise consecutive threads take consecutive rows of one p, and a thread's elements are
+    /// threads/blockRows p apart.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static TileLoads PlanLoads(int tid, int threads, int blockRows, int ld, int firstRow, int rows, int rowStride, int kStride)
+    private static TileLoads PlanLoads(int tid, int threads, int blockRows, int ld, int firstRow, int rows, int rowStride, int kStride, int kEnd)
     {
-        TileLoads t = default;
+        int r0, rStep = 0, p0, pStep = 0;
         if (kStride == 1)
         {
-            t.P0 = tid % Depth;
-            t.R0 = tid / Depth;
-            t.RStep = threads / Depth;
+            p0 = tid % Depth;
+            r0 = tid / Depth;
+            rStep = threads / Depth;
         }
         else
         {
-            t.R0 = tid % blockRows;
-            t.P0 = tid / blockRows;
-            t.PStep = threads / blockRows;
+            r0 = tid % blockRows;
+            p0 = tid / blockRows;
+            pStep = threads / blockRows;
         }
-        t.RowsLeft = rows - firstRow;
-        t.Offset0 = (firstRow + t.R0) * rowStride + t.P0 * kStride;
-        t.OffsetStep = t.RStep * rowStride + t.PStep * kStride;
+        var rowsLeft = rows - firstRow;
+        var offset = (firstRow + r0) * rowStride + p0 * kStride;
+        var offsetStep = rStep * rowStride + pStep * kStride;
+        var shared = p0 * ld + r0;
+        var sharedStep = pStep * ld + rStep;
+        TileLoads t = default;
         t.KStride = kStride;
-        t.Shared0 = t.P0 * ld + t.R0;
-        t.SharedStep = t.PStep * ld + t.RStep;
+        t.Offset0 = offset;
+        t.Offset1 = offset + offsetStep;
+        t.Offset2 = offset + 2 * offsetStep;
+        t.Offset3 = offset + 3 * offsetStep;
+        t.KLimit0 = KLimit(r0, p0, rowsLeft, kEnd);
+        t.KLimit1 = KLimit(r0 + rStep, p0 + pStep, rowsLeft, kEnd);
+        t.KLimit2 = KLimit(r0 + 2 * rStep, p0 + 2 * pStep, rowsLeft, kEnd);
+        t.KLimit3 = KLimit(r0 + 3 * rStep, p0 + 3 * pStep, rowsLeft, kEnd);
+        t.Shared0 = shared;
+        t.Shared1 = shared + sharedStep;
+        t.Shared2 = shared + 2 * sharedStep;
+        t.Shared3 = shared + 3 * sharedStep;
         return t;
     }
 
-    /// <summary>The thread's elements of the step at k0 (count of them, up to 4); zero outside op(x) or past kEnd.</summary>
+    /// <summary>
+    /// The first step start k0 at which an element at (r, p) of the tile is no longer loaded: kEnd − p, past which its k0 + p
+    /// is outside the slice; int.MinValue (never loaded, k0 ≥ 0) if row r is outside op(x).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Float4 Fetch(ArrayView<float> x, in TileLoads t, int count, int k0, int kEnd)
+    private static int KLimit(int r, int p, int rowsLeft, int kEnd) => r < rowsLeft ? kEnd - p : int.MinValue;
+
+    /// <summary>The thread's elements of the step at k0 (count of them, up to 4); zero outside op(x) or past the slice.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Float4 Fetch(ArrayView<float> x, in TileLoads t, int count, int k0)
     {
+        // Outside op(x) or the slice the tile holds zeros: they add nothing to the sums, whatever lies beyond.
+        var at = k0 * t.KStride;
         Float4 v = default;
-        v.X = Element(x, t, 0, k0, kEnd);
-        if (count > 1) v.Y = Element(x, t, 1, k0, kEnd);
-        if (count > 2) v.Z = Element(x, t, 2, k0, kEnd);
-        if (count > 3) v.W = Element(x, t, 3, k0, kEnd);
+        v.X = k0 < t.KLimit0 ? x[t.Offset0 + at] : 0f;
+        if (count > 1) v.Y = k0 < t.KLimit1 ? x[t.Offset1 + at] : 0f;
+        if (count > 2) v.Z = k0 < t.KLimit2 ? x[t.Offset2 + at] : 0f;
+        if (count > 3) v.W = k0 < t.KLimit3 ? x[t.Offset3 + at] : 0f;
         return v;
     }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Element(ArrayView<float> x, in TileLoads t, int q, int k0, int kEnd) =>
-        // Outside op(x) or the slice the tile holds zeros: they add nothing to the sums, whatever lies beyond.
-        t.R0 + q * t.RStep < t.RowsLeft && k0 + t.P0 + q * t.PStep < kEnd
-            ? x[t.Offset0 + q * t.OffsetStep + k0 * t.KStride]
-            : 0f;
 
     /// <summary>Writes the thread's elements (count of them) into one buffer of a shared tile.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Stage(ArrayView<float> tile, in TileLoads t, int count, Float4 v)
     {
-        var at = tile.SubView(t.Shared0);
-        at[0] = v.X;
-        if (count > 1) at[t.SharedStep] = v.Y;
-        if (count > 2) at[2 * t.SharedStep] = v.Z;
-        if (count > 3) at[3 * t.SharedStep] = v.W;
+        tile[t.Shared0] = v.X;
+        if (count > 1) tile[t.Shared1] = v.Y;
+        if (count > 2) tile[t.Shared2] = v.Z;
+        if (count > 3) tile[t.Shared3] = v.W;
     }
 
     /// <summary>
