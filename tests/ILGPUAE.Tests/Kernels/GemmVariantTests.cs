@@ -324,7 +324,7 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         var entry = EntryPointDescription.FromExplicitlyGroupedKernel(
             typeof(GemmTiledKernels).GetMethod(nameof(GemmTiledKernels.Tiled), BindingFlags.Public | BindingFlags.Static)!.MakeGenericMethod(shape, epilogue));
 
-        var ptx = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_70), CudaArchitecture.SM_70, CudaInstructionSet.ISA_70, nvvmAPI: null);
+        var ptx = Ptx(context);
         // As the launcher loads it: with launch bounds, which keep the 8×8 micro-tile in 128 registers.
         var bounds = (KernelSpecialization)typeof(GemmPolicy).GetMethod(nameof(GemmPolicy.LaunchBounds))!.MakeGenericMethod(shape).Invoke(null, null)!;
         var cuda = ((PTXCompiledKernel)ptx.Compile(entry, bounds)).PTXAssembly;
@@ -342,8 +342,7 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         var tile = (IGemmTileShape)Activator.CreateInstance(shape)!;
         Assert.Equal(GemmTiledKernels.Depth * (tile.MicroRows / 4 + tile.MicroCols / 4), Count(cuda, "ld.shared.v4.f32"));
 
-        var caps = new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: true, int64_Atomics: true, subGroups: false);
-        var openCl = ((CLCompiledKernel)new CLBackend(context, caps, CLDeviceVendor.Nvidia, CLCVersion.CL20).Compile(entry, KernelSpecialization.Empty)).Source;
+        var openCl = ((CLCompiledKernel)OpenCl(context).Compile(entry, KernelSpecialization.Empty)).Source;
         Assert.Equal(2, Count(openCl, "work_group_barrier"));
     }
 
@@ -352,9 +351,8 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
     public void SplitKKernelsCompileForCudaAndOpenCl()
     {
         using var context = Context.Create(builder => builder.CPU().EnableAlgorithms());
-        var ptx = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_70), CudaArchitecture.SM_70, CudaInstructionSet.ISA_70, nvvmAPI: null);
-        var caps = new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: true, int64_Atomics: true, subGroups: false);
-        var cl = new CLBackend(context, caps, CLDeviceVendor.Nvidia, CLCVersion.CL20);
+        var ptx = Ptx(context);
+        var cl = OpenCl(context);
 
         var sliced = EntryPointDescription.FromExplicitlyGroupedKernel(
             typeof(GemmTiledKernels).GetMethod(nameof(GemmTiledKernels.TiledSplitK), BindingFlags.Public | BindingFlags.Static)!.MakeGenericMethod(typeof(GemmTile32x32)));
@@ -384,9 +382,8 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
     public void OnePassSplitKCompilesForCudaAndOpenCl()
     {
         using var context = Context.Create(builder => builder.CPU().EnableAlgorithms());
-        var ptx = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_70), CudaArchitecture.SM_70, CudaInstructionSet.ISA_70, nvvmAPI: null);
-        var caps = new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: true, int64_Atomics: true, subGroups: false);
-        var cl = new CLBackend(context, caps, CLDeviceVendor.Nvidia, CLCVersion.CL20);
+        var ptx = Ptx(context);
+        var cl = OpenCl(context);
         var entry = EntryPointDescription.FromExplicitlyGroupedKernel(
             typeof(GemmTiledKernels).GetMethod(nameof(GemmTiledKernels.TiledSplitKOnePass), BindingFlags.Public | BindingFlags.Static)!
                 .MakeGenericMethod(typeof(GemmTile32x32), typeof(BiasSigmoidEpilogue)));
@@ -409,6 +406,15 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
     }
 
     private static int Count(string text, string what) => text.Split(what).Length - 1;
+
+    /// <summary>ILGPU's PTX backend for sm_70, which needs no device.</summary>
+    private static PTXBackend Ptx(Context context) =>
+        new(context, new CudaCapabilityContext(CudaArchitecture.SM_70), CudaArchitecture.SM_70, CudaInstructionSet.ISA_70, nvvmAPI: null);
+
+    /// <summary>ILGPU's OpenCL C backend for an OpenCL 2.0 device with generic address space (what ILGPU requires).</summary>
+    private static CLBackend OpenCl(Context context) =>
+        new(context, new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: true, int64_Atomics: true, subGroups: false),
+            CLDeviceVendor.Nvidia, CLCVersion.CL20);
 
     /// <summary>
     /// One product on views one row inside their buffers, against the double reference. ILGPU's CPU accelerator
