@@ -439,7 +439,9 @@ public static class GemmTiledKernels
     /// <summary>
     /// Split-K in one launch: each group sums its slice of its block as <see cref="TiledSplitK{TShape}"/> does, and the
     /// last of a block's groups to finish then stores that block as <see cref="SplitKReduce{TEpilogue}"/> would,
-    /// epilogue(alpha·(slot sums in slot order) + beta·c): the same bits as the two launches, without the second. A group
+    /// epilogue(alpha·(slot sums in slot order) + beta·c): the same sums in the same order as the two launches, without the
+    /// second (bit for bit on the CPU accelerator and in ptxas 11.8's sm_90 code, where both finish with the same FMUL
+    /// and FFMA; a compiler may fuse the epilogue's multiply-add differently in two kernels). A group
     /// publishes its slot with a device-wide fence by every thread and one atomic increment of arrivals[block]; the group
     /// that counts slices − 1 arrivals before its own is the last, fences again before it reads the other slots, and sets
     /// arrivals[block] back to 0 for the next launch. arrivals holds a zero per block of c before the launch. Launch with
@@ -466,6 +468,9 @@ public static class GemmTiledKernels
         var destination = slice < firstSliceInC ? c : workspace.SubView((slice - firstSliceInC) * size, size);
         TiledBlock<TShape, NoEpilogue>(block, kBegin, Math.Min(l.K, kBegin + sliceDepth), a, b, destination, destination, l.RawSums(), aTile, bTile);
 
+        // Every thread fences its own stores (PTX membar.gl, a fence.sc.gpu) before the count goes up. Not thread 0 alone
+        // after the barrier, as CUDA C code might: ILGPU writes a device-level fence in OpenCL C as a work-group barrier,
+        // which the whole group must reach.
         MemoryFence.DeviceLevel();
         Group.Barrier();
         if (Group.IsFirstThread)
@@ -473,6 +478,7 @@ public static class GemmTiledKernels
         Group.Barrier();
         if (arrivedBefore[0] != slices - 1)
             return;
+        // The whole group again (see above), before it reads the slots the other groups published.
         MemoryFence.DeviceLevel();
         var i0 = block / blocksN * blockRows;
         var j0 = block % blocksN * blockCols;

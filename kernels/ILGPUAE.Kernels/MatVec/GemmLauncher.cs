@@ -36,9 +36,10 @@ public enum GemmVariant
 
     /// <summary>
     /// Deterministic split-K in one launch: <see cref="GemmTiledKernels.TiledSplitKOnePass{TShape, TEpilogue}"/> with
-    /// <see cref="GemmTile32x32"/>, where the last group of each block adds the slots in order, the same bits as
-    /// <see cref="TiledSplitK32x32"/>. Deep products with too few 32×32 blocks to occupy the device (the DAE's encode and
-    /// decode at batch 100).
+    /// <see cref="GemmTile32x32"/>, where the last group of each block adds the slots in order, the same sums in the same
+    /// order as <see cref="TiledSplitK32x32"/>. Deep products with too few 32×32 blocks to occupy the device (the DAE's
+    /// encode and decode at batch 100). The policy's choice over the two-launch variant is not yet measured: it saves a
+    /// launch and a pass over c, and costs every group a device-wide fence (and the SM's L1 lines) before it counts itself.
     /// </summary>
     TiledSplitKOnePass32x32,
 
@@ -133,6 +134,20 @@ public static class GemmPolicy
 
     /// <summary>K-slices of <paramref name="sliceDepth"/>, the last one partial; at least one (K = 0 stores beta·c).</summary>
     public static int SplitKSlices(int k, int sliceDepth) => Math.Max(1, (k + sliceDepth - 1) / sliceDepth);
+
+    /// <summary>
+    /// The group size <paramref name="variant"/> launches with, which the device must allow; null for the barrier-free
+    /// kernels, whose groups ILGPU sizes to the device.
+    /// </summary>
+    public static int? GroupSizeOf(GemmVariant variant) => variant switch
+    {
+        GemmVariant.Strip1x4 or GemmVariant.Tile4x4 => null,
+        GemmVariant.Tiled32x32 or GemmVariant.TiledSplitK32x32 or GemmVariant.TiledSplitKOnePass32x32 => GroupSize<GemmTile32x32>(),
+        GemmVariant.Tiled64x64 => GroupSize<GemmTile64x64>(),
+        GemmVariant.Tiled128x64 => GroupSize<GemmTile128x64>(),
+        GemmVariant.Tiled128x128 => GroupSize<GemmTile128x128>(),
+        _ => throw new ArgumentOutOfRangeException(nameof(variant), variant, "no group size for this GEMM variant"),
+    };
 
     /// <summary>The groups a tiled launch of shape <typeparamref name="TShape"/> needs for c [M,N].</summary>
     public static int Blocks<TShape>(int m, int n) where TShape : struct, IGemmTileShape
