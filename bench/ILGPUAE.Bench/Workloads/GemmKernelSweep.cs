@@ -7,8 +7,9 @@ using ILGPUAE.MatVec;
 /// <summary>
 /// W4's kernel sweep on one ILGPU backend: a product W4 times, run again on every <see cref="GemmVariant"/> forced through
 /// <see cref="GemmLauncher(IlgpuBackend, GemmVariant?, int?)"/>, split-K at several slice depths (<see cref="SliceDepths"/>).
-/// Each forced product is checked against the policy kernel's on the same operands, then timed as W4 times its own, so
-/// that one GPU run gives what <see cref="GemmPolicy"/> needs. Results go into <see cref="KernelSweep.Products"/> as each
+/// Each forced product is checked against the peer's product of the same operands where there is one (so that a fault of
+/// the policy kernel on the device shows in its own row), else against the policy kernel's, then timed as W4 times its
+/// own, so that one GPU run gives what <see cref="GemmPolicy"/> needs. Results go into <see cref="KernelSweep.Products"/> as each
 /// product finishes.
 /// </summary>
 public sealed class GemmKernelSweep(IlgpuBackend backend, KernelSweep result, Action<string> log) : IDisposable
@@ -23,22 +24,27 @@ public sealed class GemmKernelSweep(IlgpuBackend backend, KernelSweep result, Ac
     /// <summary>Sweeps c [M,N] = op(a) [M,K] · op(b) [K,N]; <paramref name="c"/> is overwritten.</summary>
     /// <param name="name">The product as W4's rows name it.</param>
     /// <param name="barrierFreeToo">Whether to time <see cref="IsBarrierFree"/> variants too (not at 4096³, where they would take too long).</param>
+    /// <param name="against">The product every kernel must reproduce, and whose it is (the peer's); null: the policy kernel's.</param>
     public void Run(string name, Transpose transA, Transpose transB, Tensor<float> a, Tensor<float> b, Tensor<float> c, int runs, int warmup,
-        bool barrierFreeToo)
+        bool barrierFreeToo, (string Name, double[] Values)? against)
     {
         var (m, n, k) = Shapes.Gemm(transA, transB, a, b, c);
         var device = GemmDevice.Of(backend);
         var policy = GemmPolicy.Choose(m, n, k, device);
         var policyDepth = GemmPolicy.SplitKSliceDepth(m, n, k, device);
-        // The policy kernel's product (the backend's own launcher): what every forced kernel must reproduce.
-        backend.Gemm.Gemm(transA, transB, 1f, a, b, 0f, c);
-        backend.Synchronize();
-        var expected = GemmWorkload.ToDouble(c.ToArray());
+        if (against is null)
+        {
+            // The policy kernel's product (the backend's own launcher).
+            backend.Gemm.Gemm(transA, transB, 1f, a, b, 0f, c);
+            backend.Synchronize();
+        }
+        var (checkedAgainst, expected) = against ?? ("the policy kernel's", GemmWorkload.ToDouble(c.ToArray()));
         // Written into c before each check, so that a kernel which leaves elements unwritten fails it instead of passing on the last one's.
         var poison = new float[c.Length];
         Array.Fill(poison, float.NaN);
 
-        var product = new SweptProduct(name, m, n, k, policy.ToString(), GemmPolicy.SplitsK(policy) ? policyDepth : null, runs, warmup, []);
+        var product = new SweptProduct(name, m, n, k, policy.ToString(), GemmPolicy.SplitsK(policy) ? policyDepth : null, runs, warmup, [],
+            checkedAgainst);
         result.Products.Add(product);
         var flops = 2.0 * m * n * k;
         foreach (var variant in Enum.GetValues<GemmVariant>())
@@ -63,18 +69,15 @@ public sealed class GemmKernelSweep(IlgpuBackend backend, KernelSweep result, Ac
             void Call() => launcher.Gemm(transA, transB, 1f, a, b, 0f, c);
             var slices = depth is { } d ? GemmPolicy.SplitKSlices(k, d) : (int?)null;
             var label = $"W4 sweep {result.Backend} {name} {variant}{(depth is null ? "" : $" depth {depth} ({slices} slice{(slices == 1 ? "" : "s")})")}";
+            if (GemmPolicy.GroupSizeOf(variant) is { } size && size > backend.Accelerator.MaxNumThreadsPerGroup)
+            {
+                var reason = $"needs groups of {size} threads, '{backend.Name}' allows {backend.Accelerator.MaxNumThreadsPerGroup}";
+                log($"{label}: not run: {reason}");
+                return new SweptKernel(variant.ToString(), depth, slices, null, "not run", reason);
+            }
             c.CopyFrom(poison);
-            try
-            {
-                Call();
-                backend.Synchronize();
-            }
-            catch (InvalidOperationException e)
-            {
-                // The launcher's "needs groups of N threads": the device's groups are smaller than the variant's.
-                log($"{label}: not run: {e.Message}");
-                return new SweptKernel(variant.ToString(), depth, slices, null, "not run", e.Message);
-            }
+            Call();
+            backend.Synchronize();
             var check = GemmWorkload.Compare(c.ToArray(), expected);
             var gflops = flops / Timing.MedianSecondsPerCall(() => { Call(); backend.Synchronize(); }, runs, warmup) / 1e9;
             log($"{label}: {gflops:F2} GFLOP/s ({check})");

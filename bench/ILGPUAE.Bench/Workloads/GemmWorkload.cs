@@ -102,7 +102,7 @@ public sealed class GemmWorkload(HarnessOptions options, WorkloadSizes sizes, Be
                 RunSquare(kind, backend, square, reference, referenceProblem, peerRates, peerNote);
             // After W4's own figures, so that a sweep that fails costs none of them.
             if (options.Sweeps(kind))
-                Sweep(kind, backend, products, square, runs, warmup);
+                Sweep(kind, backend, products, peerProducts, square, runs, warmup);
         }
     }
 
@@ -111,7 +111,7 @@ public sealed class GemmWorkload(HarnessOptions options, WorkloadSizes sizes, Be
     /// tiled kernels only (Strip1x4 and Tile4x4 would take too long there) with <see cref="SweepSquareRuns"/> runs.
     /// </summary>
     private void Sweep(AcceleratorKind kind, IBackend backend, IEnumerable<(Product Product, Transpose TransA, Transpose TransB, Tensor<float> A,
-        Tensor<float> B, Tensor<float> Output)> products, SquareOperands? square, int runs, int warmup)
+        Tensor<float> B, Tensor<float> Output)> products, Dictionary<Product, double[]>? peerProducts, SquareOperands? square, int runs, int warmup)
     {
         if (backend is not IlgpuBackend ilgpu)
         {
@@ -123,10 +123,11 @@ public sealed class GemmWorkload(HarnessOptions options, WorkloadSizes sizes, Be
         log($"W4 sweep {result.Backend}: every GemmVariant, split-K at the policy's slice depth and about {string.Join(", ", GemmKernelSweep.TargetSlices)} slices");
         using var sweep = new GemmKernelSweep(ilgpu, result, log);
         foreach (var (product, ta, tb, a, b, output) in products)
-            sweep.Run($"{PeerNames[product]} {Batch}x{Visible}x{Hidden}", ta, tb, a, b, output, runs, warmup, barrierFreeToo: true);
+            sweep.Run($"{PeerNames[product]} {Batch}x{Visible}x{Hidden}", ta, tb, a, b, output, runs, warmup, barrierFreeToo: true,
+                peerProducts is null ? null : ("torch's", peerProducts[product]));
         if (square is not null)
             sweep.Run($"{PeerNames[Product.Square]} {Square}x{Square}x{Square}", Transpose.None, Transpose.None, square.A, square.B, square.C,
-                SweepSquareRuns, warmup: 1, barrierFreeToo: false);
+                SweepSquareRuns, warmup: 1, barrierFreeToo: false, against: null);
     }
 
     /// <summary>W4's 4096³ operands a, b and product c, the same values in every run.</summary>

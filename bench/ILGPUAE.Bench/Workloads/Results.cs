@@ -59,22 +59,25 @@ public sealed record KernelSweep(string Backend, List<SweptProduct> Products);
 /// <summary>
 /// One product of the sweep: c [M,N] = op(a) [M,K] · op(b) [K,N], <see cref="Case"/> as W4 names it. <see cref="Policy"/> and
 /// <see cref="PolicySliceDepth"/> (split-K only) are what <c>GemmPolicy</c> picks for it; <see cref="Runs"/> and
-/// <see cref="Warmup"/> are the timing's (<see cref="Timing.MedianSecondsPerCall"/>).
+/// <see cref="Warmup"/> are the timing's (<see cref="Timing.MedianSecondsPerCall"/>); <see cref="CheckedAgainst"/> says whose
+/// product every kernel's was compared with ("torch's", or "the policy kernel's" where there is no peer product).
 /// </summary>
 public sealed record SweptProduct(
-    string Case, int M, int N, int K, string Policy, int? PolicySliceDepth, int Runs, int Warmup, List<SweptKernel> Kernels)
+    string Case, int M, int N, int K, string Policy, int? PolicySliceDepth, int Runs, int Warmup, List<SweptKernel> Kernels,
+    string CheckedAgainst)
 {
     /// <summary>The policy's own kernel among <see cref="Kernels"/>, or null.</summary>
     [JsonIgnore]
     public SweptKernel? PolicyKernel => Kernels.FirstOrDefault(k => k.Variant == Policy && k.SliceDepth == PolicySliceDepth);
 
-    /// <summary>The fastest kernel whose product matched the policy kernel's, or null.</summary>
+    /// <summary>The fastest kernel whose product matched <see cref="CheckedAgainst"/>'s, or null.</summary>
     [JsonIgnore]
     public SweptKernel? Fastest => Kernels.Where(k => k.IsValid).MaxBy(k => k.Gflops);
 }
 
 /// <summary>
-/// One forced kernel on one product. <see cref="Check"/>: "valid" when its product matches the policy kernel's within W4's
+/// One forced kernel on one product. <see cref="Check"/>: "valid" when its product matches its product's
+/// <see cref="SweptProduct.CheckedAgainst"/> within W4's
 /// tolerances, "INVALID: …", or "not run" with the reason in <see cref="Note"/> (a group larger than the device allows).
 /// <see cref="SliceDepth"/> and <see cref="Slices"/> are set for split-K variants only.
 /// </summary>

@@ -191,8 +191,9 @@ public static class ResultsReport
         md.AppendLine($"### W4 kernel sweep ({sweep.Backend})");
         md.AppendLine();
         md.AppendLine("Every `GemmVariant` forced through `new GemmLauncher(backend, variant, sliceDepth)` on W4's operands (4096³: the tiled " +
-                      "variants only), to set `GemmPolicy` from. Each product is first checked against the policy kernel's product on the same " +
-                      $"operands (|Δ| ≤ {GemmWorkload.AbsoluteTolerance.ToString(Inv)} + {GemmWorkload.RelativeTolerance.ToString(Inv)}·|policy|), " +
+                      "variants only), to set `GemmPolicy` from. Each product is first checked against torch's product of the same operands, " +
+                      "or where there is none (4096³, or no peer) against the policy kernel's " +
+                      $"(|Δ| ≤ {GemmWorkload.AbsoluteTolerance.ToString(Inv)} + {GemmWorkload.RelativeTolerance.ToString(Inv)}·|theirs|), " +
                       "then timed as W4 times its rows. Split-K runs at the policy's slice depth and at the depths (multiples of 8) that cut K " +
                       "into about 2, 3, 4, 5, 7 and 10 slices, one row per slice count; its cells give the depth. *policy*: the kernel (and " +
                       "depth) `GemmPolicy` picks; **bold**: the fastest valid kernel for the product; ÷ policy: its rate over the policy " +
@@ -203,7 +204,7 @@ public static class ResultsReport
             var fastest = p.Fastest is not { } f ? "no valid kernel"
                 : $"fastest valid {KernelName(f)}, {Num(f.Gflops)} GFLOP/s{(f == p.PolicyKernel ? " (the policy's)" : Ratio(p, f) is { } r ? $" ({r} the policy's)" : "")}";
             md.AppendLine($"- {p.Case}: M×N×K = {p.M}×{p.N}×{p.K}; policy {p.Policy}{(p.PolicySliceDepth is { } d ? $" at depth {d}" : "")}; " +
-                          $"{fastest}; median of {p.Runs} runs after {p.Warmup} warm-up call{(p.Warmup == 1 ? "" : "s")}");
+                          $"{fastest}; checked against {p.CheckedAgainst} product; median of {p.Runs} runs after {p.Warmup} warm-up call{(p.Warmup == 1 ? "" : "s")}");
         }
         md.AppendLine();
         var kernels = sweep.Products.SelectMany(p => p.Kernels).ToList();
