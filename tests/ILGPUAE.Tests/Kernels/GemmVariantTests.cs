@@ -328,8 +328,7 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
     public void TiledKernelCompilesForCudaAndOpenCl(Type shape, Type epilogue)
     {
         using var context = Context.Create(builder => builder.CPU().EnableAlgorithms());
-        var entry = EntryPointDescription.FromExplicitlyGroupedKernel(
-            typeof(GemmTiledKernels).GetMethod(nameof(GemmTiledKernels.Tiled), BindingFlags.Public | BindingFlags.Static)!.MakeGenericMethod(shape, epilogue));
+        var entry = EntryPointDescription.FromExplicitlyGroupedKernel(Kernel(nameof(GemmTiledKernels.Tiled), shape, epilogue));
 
         var ptx = Ptx(context);
         // As the launcher loads it: with launch bounds, which keep the 8×8 micro-tile in 128 registers.
@@ -361,8 +360,7 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         var ptx = Ptx(context);
         var cl = OpenCl(context);
 
-        var sliced = EntryPointDescription.FromExplicitlyGroupedKernel(
-            typeof(GemmTiledKernels).GetMethod(nameof(GemmTiledKernels.TiledSplitK), BindingFlags.Public | BindingFlags.Static)!.MakeGenericMethod(typeof(GemmTile32x32)));
+        var sliced = EntryPointDescription.FromExplicitlyGroupedKernel(Kernel(nameof(GemmTiledKernels.TiledSplitK), typeof(GemmTile32x32)));
         var cuda = ((PTXCompiledKernel)ptx.Compile(sliced, KernelSpecialization.Empty)).PTXAssembly;
         Assert.Equal(2, Count(cuda, ".shared .align"));
         Assert.Equal(2, Count(cuda, "bar.sync"));
@@ -370,9 +368,7 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         Assert.DoesNotContain("atom.", cuda);
         Assert.Equal(2, Count(((CLCompiledKernel)cl.Compile(sliced, KernelSpecialization.Empty)).Source, "work_group_barrier"));
 
-        var reduce = EntryPointDescription.FromImplicitlyGroupedKernel(
-            typeof(GemmTiledKernels).GetMethod(nameof(GemmTiledKernels.SplitKReduce), BindingFlags.Public | BindingFlags.Static)!
-                .MakeGenericMethod(typeof(BiasSigmoidEpilogue)));
+        var reduce = EntryPointDescription.FromImplicitlyGroupedKernel(Kernel(nameof(GemmTiledKernels.SplitKReduce), typeof(BiasSigmoidEpilogue)));
         var reduceCuda = ((PTXCompiledKernel)ptx.Compile(reduce, KernelSpecialization.Empty)).PTXAssembly;
         Assert.DoesNotContain("bar.sync", reduceCuda);
         Assert.DoesNotContain("atom.", reduceCuda);
@@ -392,8 +388,7 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         var ptx = Ptx(context);
         var cl = OpenCl(context);
         var entry = EntryPointDescription.FromExplicitlyGroupedKernel(
-            typeof(GemmTiledKernels).GetMethod(nameof(GemmTiledKernels.TiledSplitKOnePass), BindingFlags.Public | BindingFlags.Static)!
-                .MakeGenericMethod(typeof(GemmTile32x32), typeof(BiasSigmoidEpilogue)));
+            Kernel(nameof(GemmTiledKernels.TiledSplitKOnePass), typeof(GemmTile32x32), typeof(BiasSigmoidEpilogue)));
 
         var cuda = ((PTXCompiledKernel)ptx.Compile(entry, GemmPolicy.LaunchBounds<GemmTile32x32>())).PTXAssembly;
         Assert.Equal(3, Count(cuda, ".shared .align"));
@@ -413,6 +408,10 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
     }
 
     private static int Count(string text, string what) => text.Split(what).Length - 1;
+
+    /// <summary>The public <see cref="GemmTiledKernels"/> method <paramref name="name"/>, specialised for <paramref name="types"/>.</summary>
+    private static MethodInfo Kernel(string name, params Type[] types) =>
+        typeof(GemmTiledKernels).GetMethod(name, BindingFlags.Public | BindingFlags.Static)!.MakeGenericMethod(types);
 
     /// <summary>ILGPU's PTX backend for sm_70, which needs no device.</summary>
     private static PTXBackend Ptx(Context context) =>
