@@ -7,12 +7,6 @@ using ILGPUAE.Ilgpu;
 /// <summary>Output deltas (grid-stride over elements) and per-example losses (grid-stride over rows, barrier-free).</summary>
 public static class DeltaKernels
 {
-    /// <summary>
-    /// log clamped below at −100, as PyTorch's BCELoss: log 0 gives −100, but NaN stays NaN so that a
-    /// diverged model reports a NaN loss instead of a finite one.
-    /// </summary>
-    public static float ClampedLog(float v) => v > 0f ? MathF.Max(MathF.Log(v), -100f) : v == 0f ? -100f : float.NaN;
-
     /// <summary>∂loss/∂a for one sigmoid output z = s(a) with target x: (z − x)·z(1 − z) for squared error, z − x for cross-entropy.</summary>
     public static float SigmoidOutputDelta(int kind, float z, float x) => kind == (int)LossKind.SquaredError ? (z - x) * z * (1f - z) : z - x;
 
@@ -24,7 +18,7 @@ public static class DeltaKernels
             var d = z - x;
             return 0.5f * d * d;
         }
-        return -(x * ClampedLog(z) + (1f - x) * ClampedLog(1f - z));
+        return -(x * LossMath.ClampedLog(z) + (1f - x) * LossMath.ClampedLog(1f - z));
     }
 
     /// <summary>delta[i] = scale · (z − x)·z(1 − z) (squared error through a sigmoid).</summary>

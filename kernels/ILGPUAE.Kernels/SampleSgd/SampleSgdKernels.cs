@@ -534,7 +534,7 @@ public static class SampleSgdKernels
                     var probability = probabilities[c] * inverse;
                     if (c == label)
                     {
-                        loss = -DeltaKernels.ClampedLog(probability);
+                        loss = -LossMath.ClampedLog(probability);
                         probability -= 1f;
                     }
                     probabilities[c] = probability;

@@ -50,7 +50,7 @@ public static class SoftmaxKernels
             var label = labels[m];
             for (var j = 0; j < classes; j++)
                 delta[row + j] = scale * (z[row + j] - (j == label ? 1f : 0f));
-            losses[m] = label >= 0 && label < classes ? -DeltaKernels.ClampedLog(z[row + label]) : float.NaN;
+            losses[m] = label >= 0 && label < classes ? -LossMath.ClampedLog(z[row + label]) : float.NaN;
         }
     }
 

@@ -96,7 +96,7 @@ internal sealed unsafe class HostCorruption : ICorruption
 
     /// <summary>
     /// Masking noise for rows [start, end): the same <see cref="CounterRng.Hash32"/> call, with the same
-    /// arguments, as <see cref="ILGPUAE.Corruption.CorruptionKernels.Mask"/>, so a seed masks the same pixels on every backend.
+    /// arguments, as the ILGPU kernel (CorruptionKernels.Mask), so a seed masks the same pixels on every backend.
     /// </summary>
     private sealed class MaskJob : RangeJob
     {

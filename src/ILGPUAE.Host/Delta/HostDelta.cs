@@ -105,13 +105,13 @@ internal sealed unsafe class HostDelta : IDelta
             for (; j < n; j++)
             {
                 delta[j] = scale * (z[j] - x[j]);
-                total += x[j] * DeltaKernels.ClampedLog(z[j]) + (1f - x[j]) * DeltaKernels.ClampedLog(1f - z[j]);
+                total += x[j] * LossMath.ClampedLog(z[j]) + (1f - x[j]) * LossMath.ClampedLog(1f - z[j]);
             }
             return -total;
         }
 
         /// <summary>
-        /// <see cref="DeltaKernels.ClampedLog"/> per lane: log v, at least −100 (so log 0 = −100), and NaN
+        /// <see cref="LossMath.ClampedLog"/> per lane: log v, at least −100 (so log 0 = −100), and NaN
         /// where v is NaN or negative, so that a diverged model reports a NaN loss.
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]

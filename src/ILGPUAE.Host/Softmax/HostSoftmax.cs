@@ -125,7 +125,7 @@ internal sealed unsafe class HostSoftmax : ISoftmax
                 var label = labels[i];
                 for (var j = 0; j < n; j++)
                     delta[offset + j] = scale * (z[offset + j] - (j == label ? 1f : 0f));
-                losses[i] = (uint)label < (uint)n ? -DeltaKernels.ClampedLog(z[offset + label]) : float.NaN;
+                losses[i] = (uint)label < (uint)n ? -LossMath.ClampedLog(z[offset + label]) : float.NaN;
             }
         }
     }

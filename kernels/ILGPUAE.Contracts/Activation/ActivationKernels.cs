@@ -2,7 +2,7 @@ namespace ILGPUAE.Activation;
 
 /// <summary>
 /// The activation functions kernels apply. Activations run inside other kernels, not as launches of their own: GEMM
-/// epilogues (<see cref="MatVec.BiasSigmoidEpilogue"/>, <see cref="MatVec.SigmoidBackwardEpilogue"/>) and the SampleSgd family.
+/// epilogues and the SampleSgd family on ILGPU backends, and the host provider.
 /// </summary>
 public static class ActivationKernels
 {
