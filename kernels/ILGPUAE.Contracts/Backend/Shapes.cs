@@ -49,10 +49,10 @@ public static class Shapes
         RequireLength(bias, "bias", x.Shape[1], $"one per column of x {x.Shape}");
     }
 
-    /// <summary>z, x, delta [M,N], losses [M].</summary>
+    /// <summary>z, x, delta [M, …] of one shape (any rank ≥ 2: a row is everything after the first dimension), losses [M].</summary>
     public static void OutputDelta(Tensor<float> z, Tensor<float> x, Tensor<float> delta, Tensor<float> losses)
     {
-        RequireRank2(z, "z");
+        RequireRows(z, "z");
         RequireSame(z, "z", x, "x");
         RequireSame(z, "z", delta, "delta");
         RequireLength(losses, "losses", z.Shape[0], $"one per row of z {z.Shape}");
@@ -94,27 +94,27 @@ public static class Shapes
         RequireLength(losses, "losses", indices.Length, $"one per index of indices {indices.Shape}");
     }
 
-    /// <summary>data [rows, N], indices [M], destination [M,N].</summary>
+    /// <summary>data [rows, …], indices [M], destination [M, …], with rows of one length (any rank ≥ 2).</summary>
     public static void Gather(Tensor<float> data, Tensor<int> indices, Tensor<float> destination)
     {
-        RequireRank2(data, "data");
-        RequireRank2(destination, "destination");
+        RequireRows(data, "data");
+        RequireRows(destination, "destination");
         RequireLength(indices, "indices", destination.Shape[0], $"one per row of destination {destination.Shape}");
-        if (data.Shape[1] != destination.Shape[1])
+        if (data.RowLength != destination.RowLength)
             throw new ArgumentException($"data {data.Shape} and destination {destination.Shape} must have the same row length");
     }
 
-    /// <summary>data [rows, N], indices [M], clean and masked [M,N].</summary>
+    /// <summary>data [rows, …], indices [M], clean and masked [M, …] of one shape.</summary>
     public static void GatherMask(Tensor<float> data, Tensor<int> indices, Tensor<float> clean, Tensor<float> masked)
     {
         Gather(data, indices, clean);
         RequireSame(clean, "clean", masked, "masked");
     }
 
-    /// <summary>x, destination [M,N], indices [M].</summary>
+    /// <summary>x, destination [M, …] of one shape (any rank ≥ 2), indices [M].</summary>
     public static void Mask(Tensor<float> x, Tensor<int> indices, Tensor<float> destination)
     {
-        RequireRank2(x, "x");
+        RequireRows(x, "x");
         RequireSame(x, "x", destination, "destination");
         RequireLength(indices, "indices", x.Shape[0], $"one per row of x {x.Shape}");
     }
@@ -128,6 +128,13 @@ public static class Shapes
         if (velocity is null)
             throw new ArgumentException($"momentum {momentum} needs a velocity tensor of shape {param.Shape}", nameof(velocity));
         RequireSame(param, "param", velocity, "velocity");
+    }
+
+    /// <summary>A batch of rows: rank 2 or more, where row m is everything under t[m] (e.g. an image [C, H, W]).</summary>
+    public static void RequireRows<T>(Tensor<T> t, string name) where T : unmanaged
+    {
+        if (t.Shape.Rank < 2)
+            throw new ArgumentException($"{name} must have a row per example (rank 2 to {TensorShape.MaxRank}), got shape {t.Shape}", name);
     }
 
     public static void RequireRank2<T>(Tensor<T> t, string name) where T : unmanaged

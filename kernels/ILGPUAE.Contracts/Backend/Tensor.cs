@@ -1,8 +1,9 @@
 namespace ILGPUAE.Backend;
 
 /// <summary>
-/// A dense, row-major tensor whose storage belongs to one backend. A tensor is either an owner of its
-/// storage or a view (<see cref="Slice"/>) into another tensor's storage; disposing a view frees nothing.
+/// A dense, row-major tensor of rank 1 to 4 whose storage belongs to one backend. A tensor is either an owner of its
+/// storage or a view (<see cref="Slice"/>, <see cref="View(int, TensorShape)"/>, <see cref="Reshape"/>) into another
+/// tensor's storage; disposing a view frees nothing.
 /// </summary>
 public abstract class Tensor<T> : IDisposable where T : unmanaged
 {
@@ -17,7 +18,7 @@ public abstract class Tensor<T> : IDisposable where T : unmanaged
     public int Rows => Shape[0];
 
     /// <summary>Elements per row: the product of every dimension after the first (1 for a vector).</summary>
-    public int RowLength => Shape.Rank == 1 ? 1 : Shape.Length / Shape[0];
+    public int RowLength => Shape.RowLength;
 
     /// <summary>A view of rows [start, start + count) of the first dimension, sharing this storage.</summary>
     public Tensor<T> Slice(int start, int count)
@@ -26,6 +27,31 @@ public abstract class Tensor<T> : IDisposable where T : unmanaged
             throw new ArgumentOutOfRangeException(nameof(start),
                 $"slice [{start}, {start + count}) is outside the first dimension of a tensor of shape {Shape}");
         return CreateView(start * RowLength, Shape.WithFirst(count));
+    }
+
+    /// <summary>
+    /// A view of <paramref name="shape"/>.Length consecutive elements starting at element <paramref name="elementOffset"/>,
+    /// seen with <paramref name="shape"/>: e.g. one layer's weights inside a flat parameter vector, or a batch of
+    /// [N, C, H, W] images as the [N, C·H·W] matrix a product takes.
+    /// </summary>
+    public Tensor<T> View(int elementOffset, TensorShape shape)
+    {
+        if (elementOffset < 0 || (long)elementOffset + shape.Length > Length)
+            throw new ArgumentOutOfRangeException(nameof(elementOffset),
+                $"a view of shape {shape} at element {elementOffset} reaches past a tensor of shape {Shape} ({Length} elements)");
+        return CreateView(elementOffset, shape);
+    }
+
+    /// <inheritdoc cref="View(int, TensorShape)"/>
+    public Tensor<T> View(int elementOffset, params int[] shape) => View(elementOffset, new TensorShape(shape));
+
+    /// <summary>The same elements seen with another shape of the same length, e.g. [N, C, H, W] as [N, C·H·W].</summary>
+    public Tensor<T> Reshape(params int[] shape)
+    {
+        var target = new TensorShape(shape);
+        if (target.Length != Length)
+            throw new ArgumentException($"cannot reshape a tensor of shape {Shape} ({Length} elements) to {target} ({target.Length} elements)");
+        return CreateView(0, target);
     }
 
     /// <summary>Copies host data into this tensor; <paramref name="source"/> must have <see cref="Length"/> elements.</summary>

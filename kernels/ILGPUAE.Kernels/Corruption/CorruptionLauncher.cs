@@ -30,7 +30,7 @@ public sealed class CorruptionLauncher : ICorruption
             return;
         var g = backend.Stride(destination.Length);
         gather(g.Stride, backend.ViewOf(data, nameof(data)).AsContiguous(), backend.ViewOf(indices, nameof(indices)).AsContiguous(),
-            backend.ViewOf(destination, nameof(destination)).AsContiguous(), destination.Shape[1], g);
+            backend.ViewOf(destination, nameof(destination)).AsContiguous(), destination.RowLength, g);
     }
 
     public void Mask(Tensor<float> x, Tensor<int> indices, NoiseKey key, float probability, Tensor<float> destination)
@@ -38,7 +38,7 @@ public sealed class CorruptionLauncher : ICorruption
         Shapes.Mask(x, indices, destination);
         if (x.Length == 0)
             return;
-        var p = new MaskParameters(key.Seed, (uint)key.Stream, key.Epoch, CounterRng.BernoulliThreshold(probability), x.Shape[1]);
+        var p = new MaskParameters(key.Seed, (uint)key.Stream, key.Epoch, CounterRng.BernoulliThreshold(probability), x.RowLength);
         var g = backend.Stride(x.Length);
         mask(g.Stride, backend.ViewOf(x, nameof(x)).AsContiguous(), backend.ViewOf(indices, nameof(indices)).AsContiguous(),
             backend.ViewOf(destination, nameof(destination)).AsContiguous(), p, g);
@@ -49,7 +49,7 @@ public sealed class CorruptionLauncher : ICorruption
         Shapes.GatherMask(data, indices, clean, masked);
         if (clean.Length == 0)
             return;
-        var p = new MaskParameters(key.Seed, (uint)key.Stream, key.Epoch, CounterRng.BernoulliThreshold(probability), clean.Shape[1]);
+        var p = new MaskParameters(key.Seed, (uint)key.Stream, key.Epoch, CounterRng.BernoulliThreshold(probability), clean.RowLength);
         var g = backend.Stride(clean.Length);
         gatherMask(g.Stride, backend.ViewOf(data, nameof(data)).AsContiguous(), backend.ViewOf(indices, nameof(indices)).AsContiguous(),
             backend.ViewOf(clean, nameof(clean)).AsContiguous(), backend.ViewOf(masked, nameof(masked)).AsContiguous(), p, g);

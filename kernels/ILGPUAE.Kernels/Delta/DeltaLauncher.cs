@@ -38,6 +38,6 @@ public sealed class DeltaLauncher : IDelta
         var elements = backend.Stride(z.Length);
         kernel(elements.Stride, zv, xv, dv, scale, elements);
         var rows = backend.Stride(z.Shape[0]);
-        rowLoss(rows.Stride, zv, xv, backend.ViewOf(losses, nameof(losses)).AsContiguous(), z.Shape[1], (int)loss, rows);
+        rowLoss(rows.Stride, zv, xv, backend.ViewOf(losses, nameof(losses)).AsContiguous(), z.RowLength, (int)loss, rows);
     }
 }

@@ -31,7 +31,7 @@ internal sealed unsafe class HostCorruption : ICorruption
         var pi = backend.PointerOf(indices, nameof(indices));
         var pdst = backend.PointerOf(destination, nameof(destination));
         CheckIndices(pi, indices.Length, data.Shape[0]);
-        gather.Set(pd, pi, pdst, destination.Shape[0], destination.Shape[1]);
+        gather.Set(pd, pi, pdst, destination.Shape[0], destination.RowLength);
         if (destination.Length > 0)
             pool.Run(gather, pool.PartsFor(destination.Length, MinimumCopiedPerPart));
     }
@@ -40,7 +40,7 @@ internal sealed unsafe class HostCorruption : ICorruption
     {
         Shapes.Mask(x, indices, destination);
         mask.Set(backend.PointerOf(x, nameof(x)), backend.PointerOf(indices, nameof(indices)), backend.PointerOf(destination, nameof(destination)),
-            key, CounterRng.BernoulliThreshold(probability), x.Shape[0], x.Shape[1]);
+            key, CounterRng.BernoulliThreshold(probability), x.Shape[0], x.RowLength);
         if (x.Length > 0)
             pool.Run(mask, pool.PartsFor(x.Length, MinimumMaskedPerPart));
     }
@@ -57,7 +57,7 @@ internal sealed unsafe class HostCorruption : ICorruption
         var pc = backend.PointerOf(clean, nameof(clean));
         var pm = backend.PointerOf(masked, nameof(masked));
         CheckIndices(pi, indices.Length, data.Shape[0]);
-        gatherMask.Set(pd, pi, pc, pm, key, CounterRng.BernoulliThreshold(probability), clean.Shape[0], clean.Shape[1]);
+        gatherMask.Set(pd, pi, pc, pm, key, CounterRng.BernoulliThreshold(probability), clean.Shape[0], clean.RowLength);
         if (clean.Length > 0)
             pool.Run(gatherMask, pool.PartsFor(clean.Length, MinimumMaskedPerPart));
     }

@@ -27,7 +27,7 @@ internal sealed unsafe class HostDelta : IDelta
         if (loss is not (LossKind.SquaredError or LossKind.CrossEntropy))
             throw new ArgumentOutOfRangeException(nameof(loss), loss, null);
         job.Set(loss, backend.PointerOf(z, nameof(z)), backend.PointerOf(x, nameof(x)), scale,
-            backend.PointerOf(delta, nameof(delta)), backend.PointerOf(losses, nameof(losses)), z.Shape[0], z.Shape[1]);
+            backend.PointerOf(delta, nameof(delta)), backend.PointerOf(losses, nameof(losses)), z.Shape[0], z.RowLength);
         if (z.Length > 0)
             pool.Run(job, pool.PartsFor(z.Length, MinimumElementsPerPart));
     }
