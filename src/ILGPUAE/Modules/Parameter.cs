@@ -7,9 +7,40 @@ using ILGPUAE.Backend;
 /// group whose optimizer settings apply to it (learning rate, weight decay, frozen). The module that creates a parameter
 /// owns both tensors; optimizers keep their state per parameter, saved under the parameter's name.
 /// </summary>
-public sealed record Parameter(string Name, Tensor<float> Value, Tensor<float> Grad, string Group = ParameterGroups.Weights)
+public sealed class Parameter(string name, Tensor<float> value, Tensor<float> grad, string group = ParameterGroups.Weights)
 {
+    private bool gradientWritten;
+
+    public string Name { get; } = name;
+
+    /// <summary>The values, owned by the module that made the parameter.</summary>
+    public Tensor<float> Value { get; } = value;
+
+    /// <summary>∂L/∂Value of the current step, same shape.</summary>
+    public Tensor<float> Grad { get; } = grad;
+
+    public string Group { get; } = group;
+
     public TensorShape Shape => Value.Shape;
+
+    /// <summary>Whether a contribution reached <see cref="Grad"/> since the last <see cref="StartStep"/> (else it holds an old step's).</summary>
+    public bool HasGradient => gradientWritten;
+
+    public override string ToString() => $"{Name} {Shape} ({Group})";
+
+    /// <summary>A new step begins: the next contribution overwrites <see cref="Grad"/>. No launch: nothing is zeroed.</summary>
+    public void StartStep() => gradientWritten = false;
+
+    /// <summary>
+    /// The beta of the next product into <see cref="Grad"/> (grad = … + beta·grad): 0 for the step's first contribution,
+    /// which so ignores the old contents, 1 after it, which adds. A tied W gets its decoder's and its encoder's this way.
+    /// </summary>
+    public float GradientBeta()
+    {
+        var beta = gradientWritten ? 1f : 0f;
+        gradientWritten = true;
+        return beta;
+    }
 }
 
 /// <summary>The groups modules put their parameters in unless a model says otherwise.</summary>

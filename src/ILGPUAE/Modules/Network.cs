@@ -1,0 +1,69 @@
+namespace ILGPUAE.Modules;
+
+using ILGPUAE.Backend;
+using ILGPUAE.Models;
+using ILGPUAE.Objectives;
+
+/// <summary>
+/// A model and its objective, with the batch buffers a step needs (the gathered inputs [maxBatch, inputs] and the output
+/// delta [maxBatch, outputs]), allocated once. <see cref="ForwardBackward"/> is the generic step's gradient: gather, forward,
+/// objective, backward; the trainer then applies an optimizer rule to <see cref="Body"/>'s trained parameters.
+/// An autoencoder's target is its own clean input; a classifier's, the batch's labels.
+/// </summary>
+public sealed class Network : IDisposable
+{
+    private readonly IBackend backend;
+    private readonly Tensor<float> inputs, outputDelta;
+    private readonly BatchViews views;
+    private readonly Parameter[] trained;
+
+    public Network(IBackend backend, Sequential body, IObjective objective, int maxBatch)
+    {
+        objective.Validate(body);
+        this.backend = backend;
+        Body = body;
+        Objective = objective;
+        MaxBatch = maxBatch;
+        inputs = backend.Allocate<float>(maxBatch, body.Inputs);
+        outputDelta = backend.Allocate<float>(maxBatch, body.Outputs);
+        views = new BatchViews([inputs, outputDelta]);
+        trained = [.. body.TrainedParameters];
+    }
+
+    public Sequential Body { get; }
+    public IObjective Objective { get; }
+    public int MaxBatch { get; }
+
+    /// <summary>The parameters the last <see cref="ForwardBackward"/> wrote gradients for.</summary>
+    public IReadOnlyList<Parameter> TrainedParameters => trained;
+
+    /// <summary>
+    /// For rows <see cref="StepContext.Indices"/> [b] of <paramref name="data"/> [N, inputs]: forward, losses[m] [b] of each
+    /// row, and the gradient of their mean in every trained parameter's <see cref="Parameter.Grad"/>. With
+    /// <paramref name="labels"/> [b] (in batch order) the objective scores classes, else the clean inputs.
+    /// Returns the model's output [b, outputs].
+    /// </summary>
+    public Tensor<float> ForwardBackward(Tensor<float> data, in StepContext context, Tensor<float> losses, Tensor<int>? labels = null)
+    {
+        var b = context.Rows;
+        if (b > MaxBatch)
+            throw new ArgumentException($"a batch of {b} rows is larger than the {MaxBatch} this network was allocated for");
+        views.Resize(b);
+        var x = views[0];
+        backend.Corruption.Gather(data, context.Indices, x);
+        foreach (var p in trained)
+            p.StartStep();
+        var y = Body.Forward(x, context);
+        var targets = labels is null ? new Targets(Values: x) : new Targets(Labels: labels);
+        Objective.Delta(y, targets, views[1], losses);
+        Body.Backward(views[1], context, Activation.Identity, needInputDelta: false);
+        return y;
+    }
+
+    public void Dispose()
+    {
+        Body.Dispose();
+        inputs.Dispose();
+        outputDelta.Dispose();
+    }
+}
