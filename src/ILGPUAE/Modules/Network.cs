@@ -17,9 +17,11 @@ public sealed class Network : IDisposable
     private readonly BatchViews views;
     private readonly Parameter[] trained;
 
-    public Network(IBackend backend, Sequential body, IObjective objective, int maxBatch)
+    /// <param name="spec">The architecture this network was built from (what a checkpoint saves); null for a hand-built one.</param>
+    public Network(IBackend backend, Sequential body, IObjective objective, int maxBatch, NetworkSpec? spec = null)
     {
         objective.Validate(body);
+        Spec = spec;
         this.backend = backend;
         Body = body;
         Objective = objective;
@@ -29,6 +31,8 @@ public sealed class Network : IDisposable
         views = new BatchViews([inputs, outputDelta]);
         trained = [.. body.TrainedParameters];
     }
+
+    public NetworkSpec? Spec { get; }
 
     public Sequential Body { get; }
     public IObjective Objective { get; }

@@ -12,35 +12,30 @@ using ILGPUAE.Random;
 /// </summary>
 public static class Networks
 {
-    /// <summary>y = act(W·x̃ + b_hidden), z = act(Wᵀ·y + b_visible), x̃ masked with probability <paramref name="corruption"/>.</summary>
-    public static Network TiedDae(IBackend backend, int maxBatch, int visible, int hidden, float corruption, LossKind loss,
-        Activation activation = Activation.Sigmoid)
-    {
-        var encoder = new Dense(backend, maxBatch, visible, hidden, activation, TiedAutoencoder.WeightName, TiedAutoencoder.HiddenBiasName);
-        IModule[] modules =
-        [
-            new Corrupt(backend, maxBatch, visible, corruption, RngStream.Mask),
-            encoder,
-            new TiedDense(backend, maxBatch, encoder, Activation.Sigmoid, TiedAutoencoder.VisibleBiasName),
-        ];
-        return new Network(backend, new Sequential(modules), new Reconstruction(backend, loss), maxBatch);
-    }
+    /// <summary>y = act(W·x̃ + b_hidden), z = s(Wᵀ·y + b_visible), x̃ masked with probability <paramref name="corruption"/>.</summary>
+    public static NetworkSpec TiedDae(int visible, int hidden, float corruption, LossKind loss, Activation activation = Activation.Sigmoid) =>
+        new([
+                new CorruptSpec(visible, corruption, RngStream.Mask),
+                new DenseSpec(visible, hidden, activation, TiedAutoencoder.WeightName, TiedAutoencoder.HiddenBiasName),
+                new TiedDenseSpec(Encoder: 1, Activation.Sigmoid, TiedAutoencoder.VisibleBiasName),
+            ],
+            new ReconstructionSpec(loss));
 
     /// <summary>
     /// Sigmoid layers then a softmax layer, named as <see cref="ClassifierArchitecture"/> names them; the input is masked
     /// with probability <paramref name="corruption"/> while training (the fine-tuning stream). Layers below
     /// <paramref name="firstTrained"/> are frozen.
     /// </summary>
-    public static Network Classifier(IBackend backend, int maxBatch, ClassifierArchitecture architecture, float corruption = 0f, int firstTrained = 0)
+    public static NetworkSpec Classifier(ClassifierArchitecture architecture, float corruption = 0f, int firstTrained = 0)
     {
-        var modules = new List<IModule> { new Corrupt(backend, maxBatch, architecture.Inputs, corruption, RngStream.FinetuneMask) };
+        var modules = new List<ModuleSpec> { new CorruptSpec(architecture.Inputs, corruption, RngStream.FinetuneMask) };
         for (var l = 0; l < architecture.LayerCount; l++)
         {
             var top = l == architecture.LayerCount - 1;
-            modules.Add(new Dense(backend, maxBatch, architecture.InputsOf(l), architecture.OutputsOf(l), top ? Activation.Identity : Activation.Sigmoid,
-                architecture.WeightName(l), architecture.BiasName(l), softmaxOutput: top));
+            modules.Add(new DenseSpec(architecture.InputsOf(l), architecture.OutputsOf(l), top ? Activation.Identity : Activation.Sigmoid,
+                architecture.WeightName(l), architecture.BiasName(l), Softmax: top));
         }
         // Module 0 is the corruption: layer l is module l + 1.
-        return new Network(backend, new Sequential(modules, firstTrained + 1), new SoftmaxCrossEntropy(backend), maxBatch);
+        return new NetworkSpec(modules, new SoftmaxCrossEntropySpec(), firstTrained + 1);
     }
 }

@@ -32,7 +32,7 @@ public abstract class FastPathEquivalenceTests(IBackend backend)
         using var data = Upload(Synthetic.Pixels(Rows, Visible, seed: 31), Rows, Visible);
         using var fast = TiedAutoencoder.Create(backend, Visible, Hidden, seed: 8);
         using var pass = new TiedAutoencoderPass(fast, batch);
-        using var generic = Networks.TiedDae(backend, batch, Visible, Hidden, Corruption, LossKind.CrossEntropy);
+        using var generic = Networks.TiedDae(Visible, Hidden, Corruption, LossKind.CrossEntropy).Build(backend, batch);
         CopyInto(generic, fast.Parameters);
         var initial = fast.Parameters.Select(p => p.Tensor.ToArray()).ToArray();
         var velocities = fast.Parameters.Select(p => momentum == 0 ? null : backend.Allocate<float>([.. p.Tensor.Shape.Dimensions])).ToArray();
@@ -60,7 +60,7 @@ public abstract class FastPathEquivalenceTests(IBackend backend)
         var labels = Enumerable.Range(0, Rows).Select(i => (5 * i + 1) % architecture.Classes).ToArray();
         using var fast = FeedForwardClassifier.Create(backend, architecture, seed: 9);
         using var pass = new ClassifierPass(fast, batch, firstTrained);
-        using var generic = Networks.Classifier(backend, batch, architecture, Corruption, firstTrained);
+        using var generic = Networks.Classifier(architecture, Corruption, firstTrained).Build(backend, batch);
         var fastParameters = fast.Parameters.ToArray();
         CopyInto(generic, fastParameters);
         var initial = fastParameters.Select(p => p.Tensor.ToArray()).ToArray();
@@ -141,7 +141,7 @@ public sealed class CpuAcceleratorFastPathEquivalenceTests(CpuAcceleratorFixture
         var sampleSgd = Backend.SampleSgd!;
         using var data = Upload(Synthetic.Pixels(Rows, Visible, seed: 33), Rows, Visible);
         using var fast = TiedAutoencoder.Create(Backend, Visible, Hidden, seed: 10);
-        using var generic = Networks.TiedDae(Backend, 1, Visible, Hidden, Corruption, LossKind.SquaredError);
+        using var generic = Networks.TiedDae(Visible, Hidden, Corruption, LossKind.SquaredError).Build(Backend, 1);
         CopyInto(generic, fast.Parameters);
         var initial = fast.Parameters.Select(p => p.Tensor.ToArray()).ToArray();
         var order = new[] { 4, 0, 8, 3, 3, 7, 1 };

@@ -1,0 +1,86 @@
+namespace ILGPUAE.Checkpoints;
+
+using System.Text.Json;
+using ILGPUAE.Backend;
+using ILGPUAE.IO;
+using ILGPUAE.Models;
+using ILGPUAE.Modules;
+using ILGPUAE.Training;
+using ILGPUAE.Training.Stacked;
+
+/// <summary>
+/// A model file as a loop over named parameters: each parameter under its own name, and the architecture as JSON in
+/// __metadata__["network"] (<see cref="NetworkSpec"/>: module kinds, sizes, activations, which W a tied decoder shares),
+/// so a model is rebuilt from its file alone. Files written before the architecture was saved — `train dae`'s
+/// ("ilgpuae.tied-dae") and `finetune`'s ("ilgpuae.classifier") — are read by inferring it from their options.
+/// </summary>
+public static class Checkpoint
+{
+    public const string NetworkKey = "network";
+
+    /// <summary>The parameters of <paramref name="network"/> and its architecture, with <paramref name="metadata"/>, written atomically.</summary>
+    public static void Save(string path, Network network, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var spec = network.Spec ?? throw new ArgumentException("a network built without a spec cannot be rebuilt from its file", nameof(network));
+        var all = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()) { [NetworkKey] = spec.ToJson() };
+        new SafeTensorsFile(Tensors(network), all).Write(path);
+    }
+
+    /// <summary>Each parameter, named as in the model, in forward order.</summary>
+    public static IEnumerable<NamedTensor> Tensors(Network network) =>
+        network.Body.Parameters.Select(p => new NamedTensor(p.Name, [.. p.Shape.Dimensions], p.Value.ToArray()));
+
+    /// <summary>The network a file holds, on <paramref name="backend"/>, with its parameters loaded and every shape checked.</summary>
+    public static Network Load(string path, IBackend backend, int maxBatch)
+    {
+        var file = SafeTensorsFile.Read(path);
+        var network = SpecOf(path, file).Build(backend, maxBatch);
+        try
+        {
+            LoadParameters(path, file, network);
+            return network;
+        }
+        catch (InputException)
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Copies each parameter's tensor from <paramref name="file"/>, by name, after checking its shape.</summary>
+    public static void LoadParameters(string path, SafeTensorsFile file, Network network)
+    {
+        foreach (var p in network.Body.Parameters)
+            p.Value.CopyFrom(DaeCheckpoint.Tensor(path, file, p.Name, [.. p.Shape.Dimensions]));
+    }
+
+    /// <summary>The architecture saved in <paramref name="file"/>, or inferred from a file written before it was saved.</summary>
+    public static NetworkSpec SpecOf(string path, SafeTensorsFile file)
+    {
+        if (file.Metadata.TryGetValue(NetworkKey, out var json))
+        {
+            try
+            {
+                return NetworkSpec.FromJson(json);
+            }
+            catch (JsonException e)
+            {
+                throw new InputException($"{path}: __metadata__.{NetworkKey} is not a network architecture ({e.Message})");
+            }
+        }
+        file.Metadata.TryGetValue(DaeCheckpoint.FormatKey, out var format);
+        switch (format)
+        {
+            case DaeCheckpoint.Format:
+                var (options, _) = DaeCheckpoint.ReadModel(path);
+                if (!file.TryGet(TiedAutoencoder.WeightName, out var w) || w.Shape.Length != 2)
+                    throw new InputException($"{path}: tensor '{TiedAutoencoder.WeightName}' is missing or not a matrix; expected [hidden, visible]");
+                return Networks.TiedDae(w.Shape[1], w.Shape[0], options.Corruption, options.Loss);
+            case ClassifierCheckpoint.Format:
+                return Networks.Classifier(ClassifierCheckpoint.ReadModel(path).Architecture);
+            default:
+                throw new InputException(
+                    $"{path}: __metadata__ has no '{NetworkKey}' and its format is '{format}'; expected a model written by ILGPUAE (train dae, finetune)");
+        }
+    }
+}

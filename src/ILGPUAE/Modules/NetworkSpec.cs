@@ -1,0 +1,100 @@
+namespace ILGPUAE.Modules;
+
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using ILGPUAE.Backend;
+using ILGPUAE.Objectives;
+using ILGPUAE.Random;
+
+/// <summary>
+/// A network's architecture as data: its modules in order, which are frozen, and its objective. It is what a checkpoint
+/// stores as JSON in __metadata__ (<see cref="ToJson"/>), so a model is rebuilt from its file alone (<see cref="Build"/>).
+/// </summary>
+public sealed record NetworkSpec(IReadOnlyList<ModuleSpec> Modules, ObjectiveSpec Objective, int FirstTrained = 0)
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
+
+    /// <summary>The spec in <paramref name="json"/>; throws <see cref="JsonException"/> when it is not one.</summary>
+    public static NetworkSpec FromJson(string json) =>
+        JsonSerializer.Deserialize<NetworkSpec>(json, Json) ?? throw new JsonException("the architecture is null");
+
+    /// <summary>The network on <paramref name="backend"/> for batches of up to <paramref name="maxBatch"/> rows; parameters zero.</summary>
+    public Network Build(IBackend backend, int maxBatch)
+    {
+        var modules = new List<IModule>(Modules.Count);
+        try
+        {
+            foreach (var spec in Modules)
+                modules.Add(spec.Build(backend, maxBatch, modules));
+            return new Network(backend, new Sequential(modules, FirstTrained), Objective.Build(backend), maxBatch, this);
+        }
+        catch (Exception)
+        {
+            // A spec refused halfway frees what it had allocated, then the error goes on to the caller unchanged.
+            foreach (var m in modules)
+                m.Dispose();
+            throw;
+        }
+    }
+}
+
+/// <summary>One module of a <see cref="NetworkSpec"/>.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+[JsonDerivedType(typeof(DenseSpec), "dense")]
+[JsonDerivedType(typeof(TiedDenseSpec), "tied_dense")]
+[JsonDerivedType(typeof(CorruptSpec), "corrupt")]
+public abstract record ModuleSpec
+{
+    /// <param name="below">The modules built before this one, in order (a tied decoder finds its encoder there).</param>
+    public abstract IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below);
+}
+
+/// <summary><see cref="Dense"/>: W [outputs, inputs] named <paramref name="Weight"/>, bias [outputs] named <paramref name="Bias"/>.</summary>
+public sealed record DenseSpec(int Inputs, int Outputs, Activation Activation, string Weight, string Bias, bool Softmax = false) : ModuleSpec
+{
+    public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below) =>
+        new Dense(backend, maxBatch, Inputs, Outputs, Activation, Weight, Bias, Softmax);
+}
+
+/// <summary><see cref="TiedDense"/>: the decoder of the <see cref="Dense"/> at module index <paramref name="Encoder"/>.</summary>
+public sealed record TiedDenseSpec(int Encoder, Activation Activation, string Bias) : ModuleSpec
+{
+    public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below)
+    {
+        if (Encoder < 0 || Encoder >= below.Count || below[Encoder] is not Dense encoder)
+            throw new ArgumentException($"a tied decoder's encoder is module {Encoder}, which is not a dense module built before it");
+        return new TiedDense(backend, maxBatch, encoder, Activation, Bias);
+    }
+}
+
+/// <summary><see cref="Corrupt"/>: masking with <paramref name="Probability"/>, drawn from <paramref name="Stream"/>.</summary>
+public sealed record CorruptSpec(int Width, float Probability, RngStream Stream = RngStream.Mask) : ModuleSpec
+{
+    public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below) =>
+        new Corrupt(backend, maxBatch, Width, Probability, Stream);
+}
+
+/// <summary>The objective of a <see cref="NetworkSpec"/>.</summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+[JsonDerivedType(typeof(ReconstructionSpec), "reconstruction")]
+[JsonDerivedType(typeof(SoftmaxCrossEntropySpec), "softmax_cross_entropy")]
+public abstract record ObjectiveSpec
+{
+    public abstract IObjective Build(IBackend backend);
+}
+
+public sealed record ReconstructionSpec(LossKind Loss) : ObjectiveSpec
+{
+    public override IObjective Build(IBackend backend) => new Reconstruction(backend, Loss);
+}
+
+public sealed record SoftmaxCrossEntropySpec : ObjectiveSpec
+{
+    public override IObjective Build(IBackend backend) => new SoftmaxCrossEntropy(backend);
+}
