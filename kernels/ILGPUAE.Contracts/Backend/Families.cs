@@ -137,7 +137,33 @@ public interface ICorruption
     void GatherMask(Tensor<float> data, Tensor<int> indices, NoiseKey key, float probability, Tensor<float> clean, Tensor<float> masked);
 }
 
-/// <summary>Parameter updates (Optimizer family).</summary>
+/// <summary>torch.optim.SGD's settings for one step. PyTorch's defaults: momentum 0, dampening 0, weight decay 0, no Nesterov.</summary>
+/// <param name="WeightDecay">L2: the gradient becomes g + weightDecay·param before anything else.</param>
+/// <param name="Nesterov">Step along g + momentum·buf instead of buf; needs momentum &gt; 0 and dampening 0.</param>
+public readonly record struct SgdSettings(float LearningRate, float Momentum = 0f, float Dampening = 0f, float WeightDecay = 0f, bool Nesterov = false);
+
+/// <summary>torch.optim.RMSprop's settings for one step. PyTorch's defaults: alpha 0.99, eps 1e-8, weight decay 0, momentum 0, not centered.</summary>
+/// <param name="Alpha">Smoothing constant of the squared-gradient average.</param>
+/// <param name="Epsilon">Added to the root of the (centered) average before dividing.</param>
+/// <param name="WeightDecay">L2: the gradient becomes g + weightDecay·param.</param>
+/// <param name="Centered">Divide by the root of the gradient's estimated variance (square_avg − grad_avg²) instead of its second moment.</param>
+public readonly record struct RmsPropSettings(float LearningRate, float Alpha = 0.99f, float Epsilon = 1e-8f, float WeightDecay = 0f,
+    float Momentum = 0f, bool Centered = false);
+
+/// <summary>
+/// torch.optim.Adam's and AdamW's settings for one step. PyTorch's defaults: betas (0.9, 0.999), eps 1e-8; weight decay 0 for
+/// Adam, 0.01 for AdamW.
+/// </summary>
+/// <param name="WeightDecay">Adam: L2, the gradient becomes g + weightDecay·param. AdamW (<paramref name="Decoupled"/>): param ← param·(1 − lr·weightDecay) first.</param>
+/// <param name="Decoupled">AdamW's decoupled weight decay instead of Adam's L2.</param>
+public readonly record struct AdamSettings(float LearningRate, float Beta1 = 0.9f, float Beta2 = 0.999f, float Epsilon = 1e-8f, float WeightDecay = 0f,
+    bool Decoupled = false);
+
+/// <summary>
+/// Parameter updates (Optimizer family). Each rule is PyTorch's (torch.optim, the single-tensor "for-loop" implementation)
+/// on one parameter: param, grad and every state tensor have one shape, and the state tensors start zero-filled. The step
+/// count t ≥ 1 is this parameter's (torch's state['step'] after its increment), known on the host: nothing is read back.
+/// </summary>
 public interface IOptimizer
 {
     /// <summary>
@@ -145,6 +171,34 @@ public interface IOptimizer
     /// param ← param − lr·velocity. With momentum 0, velocity may be null and param ← param − lr·grad.
     /// </summary>
     void Sgd(Tensor<float> param, Tensor<float> grad, Tensor<float>? velocity, float learningRate, float momentum);
+
+    /// <summary>
+    /// torch.optim.SGD in full: d = g + wd·param; with momentum μ, buf ← d at step 1, else buf ← μ·buf + (1 − dampening)·d,
+    /// and d = d + μ·buf (Nesterov) or buf; param ← param − lr·d. momentumBuffer may be null when μ = 0.
+    /// </summary>
+    void Sgd(Tensor<float> param, Tensor<float> grad, Tensor<float>? momentumBuffer, SgdSettings settings, long step);
+
+    /// <summary>
+    /// torch.optim.RMSprop: d = g + wd·param; square_avg ← α·square_avg + (1 − α)·d²; centered: grad_avg ← α·grad_avg + (1 − α)·d
+    /// and avg = √(square_avg − grad_avg²) + eps, else avg = √square_avg + eps; with momentum μ &gt; 0, buf ← μ·buf + d/avg and
+    /// param ← param − lr·buf, else param ← param − lr·d/avg. gradAvg may be null unless centered, momentumBuffer unless μ &gt; 0.
+    /// </summary>
+    void RmsProp(Tensor<float> param, Tensor<float> grad, Tensor<float> squareAvg, Tensor<float>? gradAvg, Tensor<float>? momentumBuffer,
+        RmsPropSettings settings);
+
+    /// <summary>
+    /// torch.optim.Adam / AdamW at step t: AdamW first param ← param·(1 − lr·wd), Adam d = g + wd·param; then
+    /// exp_avg ← β1·exp_avg + (1 − β1)·d, exp_avg_sq ← β2·exp_avg_sq + (1 − β2)·d², and
+    /// param ← param − lr/(1 − β1ᵗ) · exp_avg / (√exp_avg_sq / √(1 − β2ᵗ) + eps).
+    /// </summary>
+    void Adam(Tensor<float> param, Tensor<float> grad, Tensor<float> expAvg, Tensor<float> expAvgSq, AdamSettings settings, long step);
+
+    /// <summary>
+    /// torch.nn.utils.clip_grad_norm_ (L2) over several gradients, on the device: norm[0] = ‖(every element of grads)‖₂,
+    /// norm[1] = min(1, maxNorm / (norm[0] + 1e-6)), then every gradient ← gradient · norm[1]. norm is a [2] tensor the
+    /// caller owns; nothing is read back to the host.
+    /// </summary>
+    void ClipGradNorm(IReadOnlyList<Tensor<float>> grads, float maxNorm, Tensor<float> norm);
 }
 
 /// <summary>The tensors of a tied autoencoder that per-sample SGD updates in place: W [hidden, visible], b_hidden [hidden], b_visible [visible].</summary>

@@ -3,7 +3,7 @@ namespace ILGPUAE.Backend;
 using System.Runtime.CompilerServices;
 
 /// <summary>Shape checks shared by every backend's launchers: they throw with the shapes in the message.</summary>
-public static class Shapes
+public static partial class Shapes
 {
     /// <summary>The [M,K], [K,N], [M,N] sizes of a product, checked against c's shape.</summary>
     public static (int M, int N, int K) Gemm(Transpose transA, Transpose transB, Tensor<float> a, Tensor<float> b, Tensor<float> c)

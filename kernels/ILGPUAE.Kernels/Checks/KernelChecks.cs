@@ -94,6 +94,123 @@ public sealed class KernelChecks
         // Masked fine-tuning through the per-sample classifier kernel, last so the checks above keep their inputs.
         foreach (var result in SampleSgdMaskedClassifier(sizes))
             yield return result;
+        // The optimizer rules and gradient clipping, last so the checks above keep their inputs.
+        foreach (var s in sizes)
+            foreach (var result in OptimizerRules(s * 31))
+                yield return result;
+    }
+
+    /// <summary>
+    /// Every optimizer rule over three steps (the first one included, where SGD's buffer is created) from zero state, and
+    /// clipping by global norm above and below the limit, on n-element parameters.
+    /// </summary>
+    public IEnumerable<CheckResult> OptimizerRules(int n)
+    {
+        yield return OptimizerRule(n, new SgdSettings(0.1f, Momentum: 0.9f, Dampening: 0.1f, WeightDecay: 0.01f));
+        yield return OptimizerRule(n, new SgdSettings(0.1f, Momentum: 0.9f, WeightDecay: 0.01f, Nesterov: true));
+        yield return OptimizerRule(n, new RmsPropSettings(0.01f));
+        yield return OptimizerRule(n, new RmsPropSettings(0.01f, WeightDecay: 0.01f, Momentum: 0.9f, Centered: true));
+        yield return OptimizerRule(n, new AdamSettings(0.01f, WeightDecay: 0.01f));
+        yield return OptimizerRule(n, new AdamSettings(0.01f, WeightDecay: 0.01f, Decoupled: true));
+        yield return ClipGradNorm([n, 31, 1], limitOverNorm: 0.5);
+        yield return ClipGradNorm([n, 31, 1], limitOverNorm: 2.0);
+    }
+
+    /// <summary>torch.optim.SGD over <paramref name="steps"/> steps of random gradients; param and momentum_buffer checked, the worse reported.</summary>
+    public CheckResult OptimizerRule(int n, SgdSettings settings, int steps = 3)
+    {
+        var name = $"sgd rule{(settings.Nesterov ? " nesterov" : "")} momentum={settings.Momentum} dampening={settings.Dampening} wd={settings.WeightDecay}";
+        return OptimizerRule(name, n, steps, stateCount: 1,
+            (p, g, state, t) => backend.Optimizer.Sgd(p, g, state[0], settings, t),
+            (p, g, state, t) => OptimizerReference.Sgd(p, g, state[0], settings, t));
+    }
+
+    /// <summary>torch.optim.RMSprop over <paramref name="steps"/> steps; param, square_avg, grad_avg and momentum_buffer checked.</summary>
+    public CheckResult OptimizerRule(int n, RmsPropSettings settings, int steps = 3)
+    {
+        var name = $"rmsprop{(settings.Centered ? " centered" : "")} momentum={settings.Momentum} wd={settings.WeightDecay}";
+        return OptimizerRule(name, n, steps, stateCount: 3,
+            (p, g, state, t) => backend.Optimizer.RmsProp(p, g, state[0], state[1], state[2], settings),
+            (p, g, state, t) => OptimizerReference.RmsProp(p, g, state[0], state[1], state[2], settings));
+    }
+
+    /// <summary>torch.optim.Adam / AdamW over <paramref name="steps"/> steps; param, exp_avg and exp_avg_sq checked.</summary>
+    public CheckResult OptimizerRule(int n, AdamSettings settings, int steps = 3)
+    {
+        var name = $"{(settings.Decoupled ? "adamw" : "adam")} wd={settings.WeightDecay}";
+        return OptimizerRule(name, n, steps, stateCount: 2,
+            (p, g, state, t) => backend.Optimizer.Adam(p, g, state[0], state[1], settings, t),
+            (p, g, state, t) => OptimizerReference.Adam(p, g, state[0], state[1], settings, t));
+    }
+
+    private delegate void RuleKernel(Tensor<float> param, Tensor<float> grad, Tensor<float>[] state, long step);
+
+    private delegate void RuleReference(double[] param, double[] grad, double[][] state, long step);
+
+    private CheckResult OptimizerRule(string name, int n, int steps, int stateCount, RuleKernel kernel, RuleReference reference)
+    {
+        var param = Uniform(n, -1, 1);
+        var state = new Tensor<float>[stateCount];
+        try
+        {
+            for (var k = 0; k < stateCount; k++)
+                state[k] = backend.Allocate<float>(n);
+            using var tp = Upload(param, n);
+            using var tg = backend.Allocate<float>(n);
+            var expected = ToDouble(param);
+            var expectedState = Enumerable.Range(0, stateCount).Select(_ => new double[n]).ToArray();
+            for (var t = 1; t <= steps; t++)
+            {
+                // |g| in [0.1, 1]: RMSprop and Adam divide d = g + wd·param by its own running RMS, so an element where g and
+                // wd·param nearly cancel turns d's float rounding into an O(lr) error that no kernel could avoid.
+                var grad = Uniform(n, -1, 1).Select(v => MathF.CopySign(0.1f + 0.9f * MathF.Abs(v), v)).ToArray();
+                tg.CopyFrom(grad);
+                kernel(tp, tg, state, t);
+                reference(expected, ToDouble(grad), expectedState, t);
+            }
+            // Each step moves a parameter by at most about lr·(1 + max(|d|/avg)); float rounding of that, over the steps.
+            var tolerance = 1e-6 * steps;
+            var size = $"N={n} steps={steps}";
+            return Worst([Compare(name, size, Download(tp), expected, tolerance),
+                .. state.Select((st, k) => Compare(name, size, Download(st), expectedState[k], tolerance))]);
+        }
+        finally
+        {
+            foreach (var st in state)
+                st?.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Gradient clipping over tensors of the given lengths, max norm = <paramref name="limitOverNorm"/> × their norm (0.5: scaled by about
+    /// a half; 2: left as they are); every gradient and the norm checked.
+    /// </summary>
+    public CheckResult ClipGradNorm(int[] lengths, double limitOverNorm)
+    {
+        var grads = lengths.Select(l => Uniform(l, -1, 1)).ToArray();
+        var expected = grads.Select(ToDouble).ToArray();
+        var norm = Math.Sqrt(expected.Sum(g => g.Sum(v => v * v)));
+        var maxNorm = (float)(limitOverNorm * norm);
+        var tensors = grads.Select(g => Upload(g, g.Length)).ToArray();
+        try
+        {
+            using var tnorm = backend.Allocate<float>(2);
+            backend.Optimizer.ClipGradNorm(tensors, maxNorm, tnorm);
+            var total = OptimizerReference.ClipGradNorm(expected, maxNorm);
+            var coefficient = Math.Min(1.0, maxNorm / (total + OptimizerMath.ClipEpsilon));
+            var name = $"clip grad norm ×{limitOverNorm}";
+            var size = $"N={string.Join('+', lengths)}";
+            // The norm is a float sum of n squares: relative error ≤ about n·2⁻²⁴, which the coefficient and every scaled
+            // gradient (|g| ≤ 1) inherit.
+            var sumTolerance = 1e-7 * (lengths.Sum() + 8);
+            return Worst([Compare(name, size, Download(tnorm), [total, coefficient], sumTolerance),
+                .. tensors.Select((t, k) => Compare(name, size, Download(t), expected[k], sumTolerance))]);
+        }
+        finally
+        {
+            foreach (var t in tensors)
+                t.Dispose();
+        }
     }
 
     /// <summary>

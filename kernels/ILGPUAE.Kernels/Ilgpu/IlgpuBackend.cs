@@ -86,6 +86,7 @@ public sealed class IlgpuBackend : IBackend
     {
         sampleSgd.Dispose();
         ((GemmLauncher)Gemm).Dispose();
+        ((OptimizerLauncher)Optimizer).Dispose();
         Accelerator.Dispose();
         owner?.Dispose();
     }

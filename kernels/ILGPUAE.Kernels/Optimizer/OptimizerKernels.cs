@@ -3,7 +3,11 @@ namespace ILGPUAE.Optimizer;
 using ILGPU;
 using ILGPUAE.Ilgpu;
 
-/// <summary>Parameter updates, grid-stride over the parameters.</summary>
+/// <summary>
+/// Parameter updates, grid-stride over the parameters. The rules follow PyTorch's single-tensor implementations
+/// operation by operation (see <see cref="Backend.IOptimizer"/>); a state view that a rule's settings do not use is
+/// never touched (the launcher passes param in its place).
+/// </summary>
 public static class OptimizerKernels
 {
     /// <summary>param ← param − lr·grad.</summary>
@@ -22,5 +26,109 @@ public static class OptimizerKernels
             velocity[i] = v;
             param[i] -= learningRate * v;
         }
+    }
+
+    /// <summary>torch.optim.SGD: param, grad, buf [n].</summary>
+    public static void SgdRule(Index1D index, ArrayView<float> param, ArrayView<float> grad, ArrayView<float> buf, SgdStep s, GridStride g)
+    {
+        for (int i = index; i < g.Items; i += g.Stride)
+        {
+            var p = param[i];
+            var d = grad[i];
+            if (s.WeightDecay != 0f)
+                d += s.WeightDecay * p;
+            if (s.Momentum != 0f)
+            {
+                var b = s.FirstStep != 0 ? d : s.Momentum * buf[i] + s.OneMinusDampening * d;
+                buf[i] = b;
+                d = s.Nesterov != 0 ? d + s.Momentum * b : b;
+            }
+            param[i] = p - s.LearningRate * d;
+        }
+    }
+
+    /// <summary>torch.optim.RMSprop: param, grad, squareAvg, gradAvg (centered), buf (momentum) [n].</summary>
+    public static void RmsProp(Index1D index, ArrayView<float> param, ArrayView<float> grad, ArrayView<float> squareAvg, ArrayView<float> gradAvg,
+        ArrayView<float> buf, RmsPropStep s, GridStride g)
+    {
+        for (int i = index; i < g.Items; i += g.Stride)
+        {
+            var p = param[i];
+            var d = grad[i];
+            if (s.WeightDecay != 0f)
+                d += s.WeightDecay * p;
+            var v = s.Alpha * squareAvg[i] + s.OneMinusAlpha * d * d;
+            squareAvg[i] = v;
+            float avg;
+            if (s.Centered != 0)
+            {
+                var m = s.Alpha * gradAvg[i] + s.OneMinusAlpha * d;
+                gradAvg[i] = m;
+                avg = MathF.Sqrt(v - m * m) + s.Epsilon;
+            }
+            else
+            {
+                avg = MathF.Sqrt(v) + s.Epsilon;
+            }
+            if (s.Momentum > 0f)
+            {
+                var b = s.Momentum * buf[i] + d / avg;
+                buf[i] = b;
+                param[i] = p - s.LearningRate * b;
+            }
+            else
+            {
+                param[i] = p - s.LearningRate * (d / avg);
+            }
+        }
+    }
+
+    /// <summary>torch.optim.Adam / AdamW: param, grad, expAvg, expAvgSq [n].</summary>
+    public static void Adam(Index1D index, ArrayView<float> param, ArrayView<float> grad, ArrayView<float> expAvg, ArrayView<float> expAvgSq,
+        AdamStep s, GridStride g)
+    {
+        for (int i = index; i < g.Items; i += g.Stride)
+        {
+            var p = param[i] * s.DecayFactor;
+            var d = grad[i];
+            if (s.L2 != 0f)
+                d += s.L2 * p;
+            var m = s.Beta1 * expAvg[i] + s.OneMinusBeta1 * d;
+            var v = s.Beta2 * expAvgSq[i] + s.OneMinusBeta2 * d * d;
+            expAvg[i] = m;
+            expAvgSq[i] = v;
+            param[i] = p - s.StepSize * (m / (MathF.Sqrt(v) / s.Bc2Sqrt + s.Epsilon));
+        }
+    }
+
+    /// <summary>
+    /// partials[t] (+)= Σ grad[i]² over i = t, t + P, … for P = partials' length threads: each thread owns one partial, so the
+    /// sum is free of atomics and its order fixed. accumulate = 0 for the first gradient of a clip.
+    /// </summary>
+    public static void SquaredNormPartials(Index1D index, ArrayView<float> grad, ArrayView<float> partials, int accumulate)
+    {
+        var sum = 0f;
+        for (long i = index.X; i < grad.Length; i += partials.Length)
+            sum += grad[i] * grad[i];
+        partials[index] = accumulate != 0 ? partials[index] + sum : sum;
+    }
+
+    /// <summary>One thread: norm[0] = √Σ partials, norm[1] = min(1, maxNorm / (norm[0] + 1e-6)), the order of the sum fixed.</summary>
+    public static void ClipCoefficient(Index1D index, ArrayView<float> partials, ArrayView<float> norm, float maxNorm)
+    {
+        var total = 0f;
+        for (var t = 0L; t < partials.Length; t++)
+            total += partials[t];
+        var n = MathF.Sqrt(total);
+        norm[0] = n;
+        norm[1] = MathF.Min(1f, maxNorm / (n + OptimizerMath.ClipEpsilon));
+    }
+
+    /// <summary>grad[i] ← grad[i] · norm[1]: the clip coefficient read on the device.</summary>
+    public static void ScaleByCoefficient(Index1D index, ArrayView<float> grad, ArrayView<float> norm, GridStride g)
+    {
+        var c = norm[1];
+        for (int i = index; i < g.Items; i += g.Stride)
+            grad[i] *= c;
     }
 }

@@ -4,8 +4,12 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ILGPUAE.Backend;
 using ILGPUAE.Host.Threading;
+using ILGPUAE.Optimizer;
 
-/// <summary><see cref="IOptimizer"/> on the host: one pass over param, grad (and velocity); ranges split across the pool.</summary>
+/// <summary>
+/// <see cref="IOptimizer"/> on the host: one pass over param, grad and the state tensors, ranges split across the pool.
+/// One job object per rule, set before each run, so a step allocates nothing.
+/// </summary>
 internal sealed unsafe class HostOptimizer : IOptimizer
 {
     private const long MinimumElementsPerPart = 1 << 15;
@@ -13,11 +17,17 @@ internal sealed unsafe class HostOptimizer : IOptimizer
     private readonly HostBackend backend;
     private readonly WorkerPool pool;
     private readonly SgdJob job = new();
+    private readonly SgdRuleJob sgdRule = new();
+    private readonly RmsPropJob rmsProp = new();
+    private readonly AdamJob adam = new();
+    private readonly SquaredNormJob squaredNorm;
+    private readonly ScaleJob scale = new();
 
     public HostOptimizer(HostBackend backend, WorkerPool pool)
     {
         this.backend = backend;
         this.pool = pool;
+        squaredNorm = new SquaredNormJob(pool.Workers);
     }
 
     public void Sgd(Tensor<float> param, Tensor<float> grad, Tensor<float>? velocity, float learningRate, float momentum)
@@ -27,6 +37,70 @@ internal sealed unsafe class HostOptimizer : IOptimizer
         job.Set(backend.PointerOf(param, nameof(param)), backend.PointerOf(grad, nameof(grad)), pv, learningRate, momentum, param.Length);
         if (param.Length > 0)
             pool.Run(job, pool.PartsFor(param.Length, MinimumElementsPerPart));
+    }
+
+    public void Sgd(Tensor<float> param, Tensor<float> grad, Tensor<float>? momentumBuffer, SgdSettings settings, long step)
+    {
+        Shapes.SgdRule(param, grad, momentumBuffer, settings, step);
+        var p = backend.PointerOf(param, nameof(param));
+        sgdRule.Set(p, backend.PointerOf(grad, nameof(grad)), StateOrNull(settings.Momentum != 0f ? momentumBuffer : null, "momentum_buffer"),
+            new SgdStep(settings, step), param.Length);
+        Run(sgdRule, param.Length);
+    }
+
+    public void RmsProp(Tensor<float> param, Tensor<float> grad, Tensor<float> squareAvg, Tensor<float>? gradAvg, Tensor<float>? momentumBuffer,
+        RmsPropSettings settings)
+    {
+        Shapes.RmsProp(param, grad, squareAvg, gradAvg, momentumBuffer, settings);
+        rmsProp.Set(backend.PointerOf(param, nameof(param)), backend.PointerOf(grad, nameof(grad)), backend.PointerOf(squareAvg, "square_avg"),
+            StateOrNull(settings.Centered ? gradAvg : null, "grad_avg"), StateOrNull(settings.Momentum > 0f ? momentumBuffer : null, "momentum_buffer"),
+            new RmsPropStep(settings), param.Length);
+        Run(rmsProp, param.Length);
+    }
+
+    public void Adam(Tensor<float> param, Tensor<float> grad, Tensor<float> expAvg, Tensor<float> expAvgSq, AdamSettings settings, long step)
+    {
+        Shapes.Adam(param, grad, expAvg, expAvgSq, step);
+        adam.Set(backend.PointerOf(param, nameof(param)), backend.PointerOf(grad, nameof(grad)), backend.PointerOf(expAvg, "exp_avg"),
+            backend.PointerOf(expAvgSq, "exp_avg_sq"), new AdamStep(settings, step), param.Length);
+        Run(adam, param.Length);
+    }
+
+    /// <summary>
+    /// Per gradient, one squared-norm partial per part (double); their sum in part order gives norm [2], written through its
+    /// pointer as a device would, then every gradient is scaled by norm[1].
+    /// </summary>
+    public void ClipGradNorm(IReadOnlyList<Tensor<float>> grads, float maxNorm, Tensor<float> norm)
+    {
+        Shapes.ClipGradNorm(grads, maxNorm, norm);
+        var nv = backend.PointerOf(norm, nameof(norm));
+        var total = 0.0;
+        for (var k = 0; k < grads.Count; k++)
+        {
+            var length = grads[k].Length;
+            if (length == 0)
+                continue;
+            var parts = pool.PartsFor(length, MinimumElementsPerPart);
+            squaredNorm.Set(backend.PointerOf(grads[k], nameof(grads)), length);
+            pool.Run(squaredNorm, parts);
+            total += squaredNorm.Sum(parts);
+        }
+        var n = (float)Math.Sqrt(total);
+        nv[0] = n;
+        nv[1] = MathF.Min(1f, maxNorm / (n + OptimizerMath.ClipEpsilon));
+        for (var k = 0; k < grads.Count; k++)
+        {
+            scale.Set(backend.PointerOf(grads[k], nameof(grads)), nv[1], grads[k].Length);
+            Run(scale, grads[k].Length);
+        }
+    }
+
+    private float* StateOrNull(Tensor<float>? state, string name) => state is null ? null : backend.PointerOf(state, name);
+
+    private void Run(RangeJob rangeJob, int length)
+    {
+        if (length > 0)
+            pool.Run(rangeJob, pool.PartsFor(length, MinimumElementsPerPart));
     }
 
     /// <summary>PyTorch's SGD on elements [start, end): v ← μv + g, p ← p − lr·v; or p ← p − lr·g when μ = 0.</summary>
@@ -72,6 +146,199 @@ internal sealed unsafe class HostOptimizer : IOptimizer
                 velocity[i] = v;
                 param[i] -= learningRate * v;
             }
+        }
+    }
+
+    /// <summary>torch.optim.SGD on elements [start, end) (the ILGPU kernel's arithmetic); buf null when μ = 0.</summary>
+    private sealed class SgdRuleJob : RangeJob
+    {
+        private float* param, grad, buf;
+        private SgdStep s;
+
+        public void Set(float* param, float* grad, float* buf, SgdStep s, int length)
+        {
+            this.param = param;
+            this.grad = grad;
+            this.buf = buf;
+            this.s = s;
+            Count = length;
+            Grain = 16;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        protected override void Run(int start, int end)
+        {
+            for (var i = start; i < end; i++)
+            {
+                var p = param[i];
+                var d = grad[i];
+                if (s.WeightDecay != 0f)
+                    d += s.WeightDecay * p;
+                if (s.Momentum != 0f)
+                {
+                    var b = s.FirstStep != 0 ? d : s.Momentum * buf[i] + s.OneMinusDampening * d;
+                    buf[i] = b;
+                    d = s.Nesterov != 0 ? d + s.Momentum * b : b;
+                }
+                param[i] = p - s.LearningRate * d;
+            }
+        }
+    }
+
+    /// <summary>torch.optim.RMSprop on elements [start, end); gradAvg null unless centered, buf null unless μ &gt; 0.</summary>
+    private sealed class RmsPropJob : RangeJob
+    {
+        private float* param, grad, squareAvg, gradAvg, buf;
+        private RmsPropStep s;
+
+        public void Set(float* param, float* grad, float* squareAvg, float* gradAvg, float* buf, RmsPropStep s, int length)
+        {
+            this.param = param;
+            this.grad = grad;
+            this.squareAvg = squareAvg;
+            this.gradAvg = gradAvg;
+            this.buf = buf;
+            this.s = s;
+            Count = length;
+            Grain = 16;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        protected override void Run(int start, int end)
+        {
+            for (var i = start; i < end; i++)
+            {
+                var p = param[i];
+                var d = grad[i];
+                if (s.WeightDecay != 0f)
+                    d += s.WeightDecay * p;
+                var v = s.Alpha * squareAvg[i] + s.OneMinusAlpha * d * d;
+                squareAvg[i] = v;
+                float avg;
+                if (s.Centered != 0)
+                {
+                    var m = s.Alpha * gradAvg[i] + s.OneMinusAlpha * d;
+                    gradAvg[i] = m;
+                    avg = MathF.Sqrt(v - m * m) + s.Epsilon;
+                }
+                else
+                {
+                    avg = MathF.Sqrt(v) + s.Epsilon;
+                }
+                if (s.Momentum > 0f)
+                {
+                    var b = s.Momentum * buf[i] + d / avg;
+                    buf[i] = b;
+                    param[i] = p - s.LearningRate * b;
+                }
+                else
+                {
+                    param[i] = p - s.LearningRate * (d / avg);
+                }
+            }
+        }
+    }
+
+    /// <summary>torch.optim.Adam / AdamW on elements [start, end), bias corrections precomputed for step t.</summary>
+    private sealed class AdamJob : RangeJob
+    {
+        private float* param, grad, expAvg, expAvgSq;
+        private AdamStep s;
+
+        public void Set(float* param, float* grad, float* expAvg, float* expAvgSq, AdamStep s, int length)
+        {
+            this.param = param;
+            this.grad = grad;
+            this.expAvg = expAvg;
+            this.expAvgSq = expAvgSq;
+            this.s = s;
+            Count = length;
+            Grain = 16;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        protected override void Run(int start, int end)
+        {
+            for (var i = start; i < end; i++)
+            {
+                var p = param[i] * s.DecayFactor;
+                var d = grad[i];
+                if (s.L2 != 0f)
+                    d += s.L2 * p;
+                var m = s.Beta1 * expAvg[i] + s.OneMinusBeta1 * d;
+                var v = s.Beta2 * expAvgSq[i] + s.OneMinusBeta2 * d * d;
+                expAvg[i] = m;
+                expAvgSq[i] = v;
+                param[i] = p - s.StepSize * (m / (MathF.Sqrt(v) / s.Bc2Sqrt + s.Epsilon));
+            }
+        }
+    }
+
+    /// <summary>Σ grad² per part, in 16 float lanes then double; partials [workers] allocated once.</summary>
+    private sealed class SquaredNormJob(int workers) : IParallelJob
+    {
+        private readonly double[] partials = new double[workers];
+        private float* grad;
+        private int count;
+
+        public void Set(float* grad, int length)
+        {
+            this.grad = grad;
+            count = length;
+        }
+
+        /// <summary>The partials of the last run's <paramref name="parts"/> parts, summed in part order.</summary>
+        public double Sum(int parts)
+        {
+            var sum = 0.0;
+            for (var p = 0; p < parts; p++)
+                sum += partials[p];
+            return sum;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Execute(int part, int parts)
+        {
+            var (start, end) = Partition.Range(count, 16, part, parts);
+            var acc = Vector512<float>.Zero;
+            var i = start;
+            for (; i + 16 <= end; i += 16)
+            {
+                var g = Vector512.Load(grad + i);
+                acc = Vector512.FusedMultiplyAdd(g, g, acc);
+            }
+            var sum = 0.0;
+            for (var l = 0; l < 16; l++)
+                sum += acc.GetElement(l);
+            for (; i < end; i++)
+                sum += (double)grad[i] * grad[i];
+            partials[part] = sum;
+        }
+    }
+
+    /// <summary>grad[i] ← grad[i] · coefficient on elements [start, end).</summary>
+    private sealed class ScaleJob : RangeJob
+    {
+        private float* grad;
+        private float coefficient;
+
+        public void Set(float* grad, float coefficient, int length)
+        {
+            this.grad = grad;
+            this.coefficient = coefficient;
+            Count = length;
+            Grain = 16;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        protected override void Run(int start, int end)
+        {
+            var c = Vector512.Create(coefficient);
+            var i = start;
+            for (; i + 16 <= end; i += 16)
+                (Vector512.Load(grad + i) * c).Store(grad + i);
+            for (; i < end; i++)
+                grad[i] *= coefficient;
         }
     }
 }

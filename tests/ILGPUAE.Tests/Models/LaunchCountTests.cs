@@ -133,6 +133,19 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
         void IOptimizer.Sgd(Tensor<float> param, Tensor<float> grad, Tensor<float>? velocity, float learningRate, float momentum) =>
             Record(nameof(IOptimizer.Sgd), () => inner.Optimizer.Sgd(param, grad, velocity, learningRate, momentum));
 
+        void IOptimizer.Sgd(Tensor<float> param, Tensor<float> grad, Tensor<float>? momentumBuffer, SgdSettings settings, long step) =>
+            Record(nameof(IOptimizer.Sgd), () => inner.Optimizer.Sgd(param, grad, momentumBuffer, settings, step));
+
+        void IOptimizer.RmsProp(Tensor<float> param, Tensor<float> grad, Tensor<float> squareAvg, Tensor<float>? gradAvg, Tensor<float>? momentumBuffer,
+            RmsPropSettings settings) =>
+            Record(nameof(IOptimizer.RmsProp), () => inner.Optimizer.RmsProp(param, grad, squareAvg, gradAvg, momentumBuffer, settings));
+
+        void IOptimizer.Adam(Tensor<float> param, Tensor<float> grad, Tensor<float> expAvg, Tensor<float> expAvgSq, AdamSettings settings, long step) =>
+            Record(nameof(IOptimizer.Adam), () => inner.Optimizer.Adam(param, grad, expAvg, expAvgSq, settings, step));
+
+        void IOptimizer.ClipGradNorm(IReadOnlyList<Tensor<float>> grads, float maxNorm, Tensor<float> norm) =>
+            Record(nameof(IOptimizer.ClipGradNorm), () => inner.Optimizer.ClipGradNorm(grads, maxNorm, norm));
+
         private void Record(string name, Action call)
         {
             Calls.Add(name);

@@ -1,0 +1,110 @@
+namespace ILGPUAE.Optimizers;
+
+using System.Globalization;
+
+/// <summary>Which update rule an <see cref="Optimizer"/> applies (torch.optim's names).</summary>
+public enum OptimizerKind
+{
+    /// <summary>torch.optim.SGD (momentum, dampening and weight decay optional).</summary>
+    Sgd,
+
+    /// <summary>torch.optim.SGD with nesterov=True: needs momentum &gt; 0 and dampening 0.</summary>
+    Nesterov,
+
+    /// <summary>torch.optim.RMSprop (momentum and centering optional).</summary>
+    RmsProp,
+
+    /// <summary>torch.optim.Adam: weight decay is L2, added to the gradient.</summary>
+    Adam,
+
+    /// <summary>torch.optim.AdamW: weight decay is decoupled, param ← param·(1 − lr·wd) before the Adam step.</summary>
+    AdamW,
+}
+
+/// <summary>
+/// An optimizer's settings with PyTorch's defaults (<see cref="Defaults"/> gives each kind's: lr 1e-3, RMSprop's 1e-2; AdamW's
+/// weight decay 0.01). Settings a kind does not use are ignored: momentum and dampening by Adam(W), betas by SGD and RMSprop,
+/// alpha and centered by all but RMSprop.
+/// </summary>
+public sealed record OptimizerOptions
+{
+    public OptimizerKind Kind { get; init; } = OptimizerKind.Sgd;
+
+    /// <summary>lr; per-group values override it (<see cref="ParameterGroupOptions"/>).</summary>
+    public float LearningRate { get; init; } = 1e-3f;
+
+    /// <summary>SGD's and RMSprop's momentum (0: none).</summary>
+    public float Momentum { get; init; }
+
+    /// <summary>SGD's dampening of the gradient added to the momentum buffer (not applied on the first step, as in PyTorch).</summary>
+    public float Dampening { get; init; }
+
+    /// <summary>L2 for SGD, RMSprop and Adam; decoupled for AdamW. Per-group values override it; the biases group defaults to 0.</summary>
+    public float WeightDecay { get; init; }
+
+    public float Beta1 { get; init; } = 0.9f;
+    public float Beta2 { get; init; } = 0.999f;
+
+    /// <summary>RMSprop's and Adam's eps.</summary>
+    public float Epsilon { get; init; } = 1e-8f;
+
+    /// <summary>RMSprop's smoothing constant.</summary>
+    public float Alpha { get; init; } = 0.99f;
+
+    /// <summary>RMSprop divides by the root of the gradient's variance estimate instead of its second moment.</summary>
+    public bool Centered { get; init; }
+
+    /// <summary>Clip the gradients of every trained parameter to this global L2 norm before each step (null: no clipping).</summary>
+    public float? MaxGradNorm { get; init; }
+
+    /// <summary>
+    /// PyTorch's defaults for <paramref name="kind"/>. Nesterov has none in PyTorch (its momentum 0 is refused there); 0.9 is
+    /// this engine's.
+    /// </summary>
+    public static OptimizerOptions Defaults(OptimizerKind kind) => kind switch
+    {
+        OptimizerKind.Nesterov => new() { Kind = kind, Momentum = 0.9f },
+        OptimizerKind.RmsProp => new() { Kind = kind, LearningRate = 1e-2f },
+        OptimizerKind.AdamW => new() { Kind = kind, WeightDecay = 1e-2f },
+        _ => new() { Kind = kind },
+    };
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting out of range, e.g. "beta1 1.2: expected [0, 1)".</summary>
+    public void Validate()
+    {
+        if (!Enum.IsDefined(Kind))
+            throw new ArgumentException($"optimizer kind {(int)Kind}: expected one of {string.Join(", ", Enum.GetNames<OptimizerKind>())}");
+        RequireAtLeastZero("learning rate", LearningRate);
+        RequireAtLeastZero("momentum", Momentum);
+        RequireInRange("dampening", Dampening, closedAbove: true);
+        RequireAtLeastZero("weight decay", WeightDecay);
+        RequireInRange("beta1", Beta1, closedAbove: false);
+        RequireInRange("beta2", Beta2, closedAbove: false);
+        RequireAtLeastZero("eps", Epsilon);
+        RequireInRange("alpha", Alpha, closedAbove: false);
+        if (MaxGradNorm is { } max && !(max > 0f && float.IsFinite(max)))
+            throw new ArgumentException($"max grad norm {Format(max)}: expected a finite value > 0");
+        if (Kind == OptimizerKind.Nesterov && (Momentum <= 0f || Dampening != 0f))
+            throw new ArgumentException($"Nesterov momentum {Format(Momentum)} with dampening {Format(Dampening)}: expected momentum > 0 and dampening 0");
+    }
+
+    internal static string Format(float value) => value.ToString(CultureInfo.InvariantCulture);
+
+    internal static void RequireAtLeastZero(string name, float value)
+    {
+        if (!(value >= 0f && float.IsFinite(value)))
+            throw new ArgumentException($"{name} {Format(value)}: expected a finite value ≥ 0");
+    }
+
+    private static void RequireInRange(string name, float value, bool closedAbove)
+    {
+        if (!(value >= 0f && (closedAbove ? value <= 1f : value < 1f)))
+            throw new ArgumentException($"{name} {Format(value)}: expected [0, 1{(closedAbove ? "]" : ")")}");
+    }
+}
+
+/// <summary>
+/// Settings of one parameter group (<see cref="Modules.Parameter.Group"/>): its learning rate and weight decay when not the
+/// optimizer's, or frozen (its parameters are neither clipped nor updated, and their step counts stay where they are).
+/// </summary>
+public sealed record ParameterGroupOptions(string Group, float? LearningRate = null, float? WeightDecay = null, bool Frozen = false);

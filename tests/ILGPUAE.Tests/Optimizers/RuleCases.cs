@@ -1,0 +1,72 @@
+namespace ILGPUAE.Tests.Optimizers;
+
+using ILGPUAE.Backend;
+using ILGPUAE.Optimizer;
+
+/// <summary>
+/// One optimizer rule with fixed settings, three ways: the backend's kernel, the double reference (both stepping param and
+/// <see cref="StateCount"/> state tensors in place at step t) and PyTorch's documented algorithm (a whole trajectory).
+/// </summary>
+public sealed record RuleCase(
+    string Name,
+    int StateCount,
+    Action<IBackend, Tensor<float>, Tensor<float>, Tensor<float>[], long> Kernel,
+    Action<double[], double[], double[][], long> Reference,
+    Func<double[], double[][], double[][]> Documented)
+{
+    public override string ToString() => Name;
+}
+
+/// <summary>The cases every optimizer test runs, and the fixed inputs they run on.</summary>
+public static class RuleCases
+{
+    public const int Steps = 6;
+
+    public static readonly RuleCase[] All =
+    [
+        Sgd("sgd", new SgdSettings(0.1f)),
+        Sgd("sgd wd", new SgdSettings(0.1f, WeightDecay: 0.05f)),
+        Sgd("sgd momentum", new SgdSettings(0.1f, Momentum: 0.9f)),
+        Sgd("sgd momentum dampening wd", new SgdSettings(0.1f, Momentum: 0.9f, Dampening: 0.3f, WeightDecay: 0.05f)),
+        Sgd("nesterov wd", new SgdSettings(0.1f, Momentum: 0.9f, WeightDecay: 0.05f, Nesterov: true)),
+        RmsProp("rmsprop", new RmsPropSettings(0.01f)),
+        RmsProp("rmsprop momentum wd", new RmsPropSettings(0.01f, WeightDecay: 0.05f, Momentum: 0.9f)),
+        RmsProp("rmsprop centered", new RmsPropSettings(0.01f, Centered: true)),
+        RmsProp("rmsprop centered momentum wd alpha", new RmsPropSettings(0.01f, Alpha: 0.9f, Epsilon: 1e-6f, WeightDecay: 0.05f, Momentum: 0.5f, Centered: true)),
+        Adam("adam", new AdamSettings(0.01f)),
+        Adam("adam wd", new AdamSettings(0.01f, WeightDecay: 0.05f)),
+        Adam("adamw", new AdamSettings(0.01f, WeightDecay: 0.01f, Decoupled: true)),
+        Adam("adamw betas eps wd", new AdamSettings(0.05f, Beta1: 0.8f, Beta2: 0.95f, Epsilon: 1e-6f, WeightDecay: 0.1f, Decoupled: true)),
+    ];
+
+    public static TheoryData<string> Names => new(All.Select(c => c.Name));
+
+    public static RuleCase Named(string name) => All.Single(c => c.Name == name);
+
+    /// <summary>θ0[i] = cos(0.37·i + 0.1) rounded to float: n values in [−1, 1] that a float tensor holds exactly.</summary>
+    public static double[] InitialParameters(int n) => [.. Enumerable.Range(0, n).Select(i => (double)(float)Math.Cos(0.37 * i + 0.1))];
+
+    /// <summary>
+    /// g_t[i] for t = 1 … <paramref name="steps"/>: sines of several magnitudes (0.2 to 1.8) that change sign between steps, one
+    /// element exactly 0 at step 3 (where RMSprop and Adam divide a near-zero moment). Exactly representable as floats.
+    /// </summary>
+    public static double[][] Gradients(int n, int steps = Steps) =>
+        [.. Enumerable.Range(1, steps).Select(t => Enumerable.Range(0, n)
+            .Select(i => t == 3 && i == n / 2 ? 0.0 : (double)(float)(Math.Sin(0.7 * i + 1.3 * t) * (0.2 + 0.4 * (i % 5))))
+            .ToArray())];
+
+    private static RuleCase Sgd(string name, SgdSettings s) => new(name, 1,
+        (backend, p, g, state, t) => backend.Optimizer.Sgd(p, g, state[0], s, t),
+        (p, g, state, t) => OptimizerReference.Sgd(p, g, state[0], s, t),
+        (theta0, grads) => TorchDocumented.Sgd(theta0, grads, s.LearningRate, s.Momentum, s.Dampening, s.WeightDecay, s.Nesterov));
+
+    private static RuleCase RmsProp(string name, RmsPropSettings s) => new(name, 3,
+        (backend, p, g, state, t) => backend.Optimizer.RmsProp(p, g, state[0], state[1], state[2], s),
+        (p, g, state, t) => OptimizerReference.RmsProp(p, g, state[0], state[1], state[2], s),
+        (theta0, grads) => TorchDocumented.RmsProp(theta0, grads, s.LearningRate, s.Alpha, s.Epsilon, s.WeightDecay, s.Momentum, s.Centered));
+
+    private static RuleCase Adam(string name, AdamSettings s) => new(name, 2,
+        (backend, p, g, state, t) => backend.Optimizer.Adam(p, g, state[0], state[1], s, t),
+        (p, g, state, t) => OptimizerReference.Adam(p, g, state[0], state[1], s, t),
+        (theta0, grads) => TorchDocumented.Adam(theta0, grads, s.LearningRate, s.Beta1, s.Beta2, s.Epsilon, s.WeightDecay, s.Decoupled));
+}
