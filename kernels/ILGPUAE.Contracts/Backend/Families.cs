@@ -9,10 +9,24 @@ public enum Transpose
     Transposed,
 }
 
+/// <summary>
+/// An element-wise activation: the typed runtime selector of the public API. Each value has a struct that holds the
+/// function, its derivative and its double reference (ILGPUAE.Activation.IActivation); launchers map a value to its
+/// struct once, through ILGPUAE.Activation.Activations.Visit. Append new values: their numbers index launchers' caches.
+/// </summary>
 public enum Activation
 {
+    /// <summary>a.</summary>
     Identity,
+
+    /// <summary>1 / (1 + e^−a).</summary>
     Sigmoid,
+
+    /// <summary>tanh a.</summary>
+    Tanh,
+
+    /// <summary>max(a, 0).</summary>
+    Relu,
 }
 
 /// <summary>Per-example reconstruction loss, summed over the visible units.</summary>

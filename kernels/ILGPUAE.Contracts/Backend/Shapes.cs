@@ -24,8 +24,8 @@ public static partial class Shapes
     {
         if (epilogue.Kind == GemmEpilogueKind.None)
             return;
-        if (epilogue.Activation is not (Activation.Identity or Activation.Sigmoid))
-            throw new ArgumentOutOfRangeException(nameof(epilogue), epilogue.Activation, $"gemm epilogue {epilogue.Kind}: unsupported activation");
+        if (!Enum.IsDefined(epilogue.Activation))
+            throw new ArgumentOutOfRangeException(nameof(epilogue), epilogue.Activation, $"gemm epilogue {epilogue.Kind}: no such activation");
         var operand = epilogue.Operand ?? throw new ArgumentException($"gemm epilogue {epilogue.Kind} needs an operand", nameof(epilogue));
         if (epilogue.Kind == GemmEpilogueKind.BiasActivate)
             RequireLength(operand, "bias", c.Shape[1], $"one per column of c {c.Shape}");

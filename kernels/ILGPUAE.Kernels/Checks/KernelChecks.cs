@@ -98,6 +98,16 @@ public sealed class KernelChecks
         foreach (var s in sizes)
             foreach (var result in OptimizerRules(s * 31))
                 yield return result;
+        // The activations beyond identity and sigmoid in both epilogues, alone and fused into a product; last so the
+        // checks above keep their inputs, activation by activation so a new one's checks come after these.
+        foreach (var activation in NewerActivations)
+            foreach (var s in sizes)
+            {
+                yield return EpilogueAlone(GemmEpilogueKind.BiasActivate, activation, s, 33);
+                yield return EpilogueAlone(GemmEpilogueKind.ActivationBackward, activation, 3, s);
+                foreach (var result in GemmEpilogues(backend, backend.Gemm, s, activation))
+                    yield return result;
+            }
     }
 
     /// <summary>
@@ -212,6 +222,13 @@ public sealed class KernelChecks
                 t.Dispose();
         }
     }
+
+    /// <summary>
+    /// The activations whose checks came after the identity's and the sigmoid's (which <see cref="GemmEpilogues(IBackend, IGemm, int)"/>
+    /// and the first epilogue checks cover): tanh, ReLU, and any added later.
+    /// </summary>
+    private static IEnumerable<Backend.Activation> NewerActivations =>
+        Activations.All.Where(a => a is not (Backend.Activation.Identity or Backend.Activation.Sigmoid));
 
     /// <summary>
     /// The per-sample classifier kernel with masking noise on its input, where the backend has a SampleSgd family:
@@ -408,6 +425,18 @@ public sealed class KernelChecks
         yield return Gemm(on, gemm, Transpose.Transposed, Transpose.Transposed, s, 31, 33, GemmEpilogue(GemmEpilogueKind.ActivationBackward));
     }
 
+    /// <summary>
+    /// <paramref name="activation"/> in both epilogues, each on two transpose pairs, with s in each dimension in turn: the
+    /// bias and act(·) on (s, 33, 31) NT and (31, s, 33) TN, ⊙act′ on (33, 31, s) NN and (s, 31, 33) TT.
+    /// </summary>
+    private IEnumerable<CheckResult> GemmEpilogues(IBackend on, IGemm gemm, int s, Backend.Activation activation)
+    {
+        yield return Gemm(on, gemm, Transpose.None, Transpose.Transposed, s, 33, 31, GemmEpilogue(GemmEpilogueKind.BiasActivate, activation));
+        yield return Gemm(on, gemm, Transpose.Transposed, Transpose.None, 31, s, 33, GemmEpilogue(GemmEpilogueKind.BiasActivate, activation));
+        yield return Gemm(on, gemm, Transpose.None, Transpose.None, 33, 31, s, GemmEpilogue(GemmEpilogueKind.ActivationBackward, activation));
+        yield return Gemm(on, gemm, Transpose.Transposed, Transpose.Transposed, s, 31, 33, GemmEpilogue(GemmEpilogueKind.ActivationBackward, activation));
+    }
+
     private static (GemmEpilogueKind Kind, Backend.Activation Activation) GemmEpilogue(GemmEpilogueKind kind,
         Backend.Activation activation = Backend.Activation.Sigmoid) => (kind, activation);
 
@@ -445,12 +474,22 @@ public sealed class KernelChecks
                 foreach (var result in GemmEpilogues(target, gemm, s))
                     yield return result;
         }
+        // The newer activations on each variant, after all the above so those keep their inputs.
+        foreach (var variant in Enum.GetValues<GemmVariant>())
+        {
+            var target = variant is not (GemmVariant.Strip1x4 or GemmVariant.Tile4x4) && wide is not null ? wide : ilgpu;
+            using var gemm = new GemmLauncher(target, variant, sliceDepth: 32);
+            foreach (var activation in NewerActivations)
+                foreach (var s in sizes)
+                    foreach (var result in GemmEpilogues(target, gemm, s, activation))
+                        yield return result;
+        }
     }
 
     private CheckResult Gemm(IBackend on, IGemm gemm, Transpose transA, Transpose transB, int m, int n, int k) =>
         Gemm(on, gemm, transA, transB, m, n, k, (GemmEpilogueKind.None, Backend.Activation.Identity));
 
-    /// <summary>One product with an epilogue: a bias [N] in [−2, 2], or an activation output y [M,N] in [0, 1].</summary>
+    /// <summary>One product with an epilogue: a bias [N] in [−2, 2], or an activation output y [M,N] (<see cref="ActivationOutputs"/>).</summary>
     private CheckResult Gemm(IBackend on, IGemm gemm, Transpose transA, Transpose transB, int m, int n, int k,
         (GemmEpilogueKind Kind, Backend.Activation Activation) epilogue)
     {
@@ -462,7 +501,7 @@ public sealed class KernelChecks
         var operand = epilogue.Kind switch
         {
             GemmEpilogueKind.BiasActivate => Uniform(n, -2, 2),
-            GemmEpilogueKind.ActivationBackward => Uniform(m * n, 0, 1),
+            GemmEpilogueKind.ActivationBackward => ActivationOutputs(epilogue.Activation, m * n),
             _ => [],
         };
         const float alpha = 1.5f, beta = 0.5f;
@@ -481,7 +520,8 @@ public sealed class KernelChecks
             GemmEpilogueKind.ActivationBackward => $" ⊙{epilogue.Activation.ToString().ToLowerInvariant()}′",
             _ => "",
         };
-        // Float sums of k products of magnitude ≤ 1 drift by about k·2⁻²⁴ at worst; sigmoid and its derivative only shrink that.
+        // Float sums of k products of magnitude ≤ 1 drift by about k·2⁻²⁴ at worst; no activation's derivative exceeds 1 in
+        // magnitude, so neither the activation nor the ⊙act′ grows that.
         return Compare($"gemm {Code(transA)}{Code(transB)}{fused}{kernel}", $"M={m} N={n} K={k}", Download(on, tc), expected, 4e-7 * (k + 8));
     }
 
@@ -493,7 +533,7 @@ public sealed class KernelChecks
     {
         var backward = kind == GemmEpilogueKind.ActivationBackward;
         var x = backward ? Uniform(m * n, -1, 1) : Uniform(m * n, -6, 6);
-        var operand = backward ? Uniform(m * n, 0, 1) : Uniform(n, -2, 2);
+        var operand = backward ? ActivationOutputs(activation, m * n) : Uniform(n, -2, 2);
         using var tx = Upload(x, m, n);
         using var to = backward ? Upload(operand, m, n) : Upload(operand, n);
         using var zeroA = backend.Allocate<float>(m, 1);
@@ -503,6 +543,19 @@ public sealed class KernelChecks
         GemmReference.Epilogue(kind, activation, m, n, ToDouble(operand), expected);
         var name = backward ? $"gemm epilogue ⊙{activation.ToString().ToLowerInvariant()}′" : $"gemm epilogue bias+{activation.ToString().ToLowerInvariant()}";
         return Compare(name, $"M={m} N={n}", Download(tx), expected, backward ? 1e-7 : 1e-6);
+    }
+
+    /// <summary>
+    /// count outputs y of <paramref name="activation"/>, the operand of ⊙act′: the sigmoid's are uniform in [0, 1] (the
+    /// draw its checks have always made); every other's is act(a) for a uniform in [−3, 3], so the outputs lie where the
+    /// activation puts them (tanh's in (−1, 1), half of ReLU's exactly 0, where its derivative switches).
+    /// </summary>
+    private float[] ActivationOutputs(Backend.Activation activation, int count)
+    {
+        if (activation == Backend.Activation.Sigmoid)
+            return Uniform(count, 0, 1);
+        var act = Activations.Of(activation);
+        return Array.ConvertAll(Uniform(count, -3, 3), act.Apply);
     }
 
     /// <summary>sums = alpha·(column sums of a [M,N]) + 1·sums; alpha ≠ 1 is a plain-SGD bias update (alpha = −lr).</summary>

@@ -3,6 +3,7 @@ namespace ILGPUAE.MatVec;
 using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPUAE.Activation;
 using ILGPUAE.Backend;
 using ILGPUAE.Ilgpu;
 
@@ -45,26 +46,24 @@ public readonly struct NoEpilogue : IGemmEpilogue
     public float Apply(float value, ArrayView<float> operand, long at, int column) => value;
 }
 
-/// <summary>c = value + bias[column].</summary>
-public readonly struct BiasEpilogue : IGemmEpilogue
+/// <summary>
+/// c = act(value + bias[column]) (<see cref="GemmEpilogueKind.BiasActivate"/>); with <see cref="Identity"/> a plain bias,
+/// with <see cref="Sigmoid"/> the sigmoid of <see cref="ActivationKernels.Sigmoid"/>.
+/// </summary>
+public readonly struct BiasActivateEpilogue<TAct> : IGemmEpilogue
+    where TAct : struct, IActivation
 {
-    public float Apply(float value, ArrayView<float> operand, long at, int column) => value + operand[column];
+    public float Apply(float value, ArrayView<float> operand, long at, int column) => default(TAct).Apply(value + operand[column]);
 }
 
-/// <summary>c = sigmoid(value + bias[column]).</summary>
-public readonly struct BiasSigmoidEpilogue : IGemmEpilogue
+/// <summary>
+/// c = value · act′ written through y = operand[at], in the activation's own order (<see cref="IActivation.Backward(float, float)"/>;
+/// the sigmoid's value·y·(1 − y)): <see cref="GemmEpilogueKind.ActivationBackward"/>.
+/// </summary>
+public readonly struct ActivationBackwardEpilogue<TAct> : IGemmEpilogue
+    where TAct : struct, IActivation
 {
-    public float Apply(float value, ArrayView<float> operand, long at, int column) => ILGPUAE.Activation.ActivationKernels.Sigmoid(value + operand[column]);
-}
-
-/// <summary>c = value · y(1 − y) with y = operand[at]: the sigmoid's derivative written through its output.</summary>
-public readonly struct SigmoidBackwardEpilogue : IGemmEpilogue
-{
-    public float Apply(float value, ArrayView<float> operand, long at, int column)
-    {
-        var y = operand[at];
-        return value * y * (1f - y);
-    }
+    public float Apply(float value, ArrayView<float> operand, long at, int column) => default(TAct).Backward(value, operand[at]);
 }
 
 /// <summary>Barrier-free GEMM kernels: fast on ILGPU's CPU accelerator (no group barriers) and correct everywhere.</summary>

@@ -2,6 +2,7 @@ namespace ILGPUAE.MatVec;
 
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPUAE.Activation;
 using ILGPUAE.Backend;
 using ILGPUAE.Ilgpu;
 // A shared-memory GEMM kernel: (config, a, b, c, epilogue operand, layout).
@@ -171,15 +172,6 @@ public static class GemmPolicy
         default(TShape).ThreadRows * default(TShape).ThreadCols;
 }
 
-/// <summary>The epilogue a GEMM kernel is specialised for: one <see cref="IGemmEpilogue"/> struct each.</summary>
-internal enum EpilogueKernel
-{
-    None,
-    Bias,
-    BiasSigmoid,
-    SigmoidBackward,
-}
-
 /// <summary>Loads the GEMM kernels once and launches them on tensors of one <see cref="IlgpuBackend"/>.</summary>
 public sealed class GemmLauncher : IGemm, IDisposable
 {
@@ -193,9 +185,11 @@ public sealed class GemmLauncher : IGemm, IDisposable
     // accelerator unless a test forces it).
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, int, int>? tiledSplitK32x32;
 
-    // The kernels specialised for each epilogue, loaded on the first product that uses it (a process that never
-    // runs an epilogue compiles none of its kernels).
-    private readonly EpilogueKernels?[] epilogueKernels = new EpilogueKernels?[Enum.GetValues<EpilogueKernel>().Length];
+    // The kernels without an epilogue, and those specialised for each (epilogue kind, activation) pair at
+    // [kind · activations + activation]; each set is loaded on the first product that uses it, so a process compiles only
+    // the epilogues it runs (the CPU accelerator's tests pay ILGPU's compile time per kernel).
+    private EpilogueKernels? plainKernels;
+    private readonly EpilogueKernels?[] epilogueKernels = new EpilogueKernels?[Enum.GetValues<GemmEpilogueKind>().Length * Activations.All.Count];
 
     // Split-K's [slices, M, N] partial sums: allocated on the first split product, grown (never shrunk) when one needs more.
     private Tensor<float>? workspace;
@@ -249,9 +243,8 @@ public sealed class GemmLauncher : IGemm, IDisposable
         var bv = backend.ViewOf(b, nameof(b)).AsContiguous();
         var cv = backend.ViewOf(c, nameof(c)).AsContiguous();
         // Kernels without an epilogue never read their operand: c stands in for it.
-        var kind = KernelOf(epilogue);
-        var operand = kind == EpilogueKernel.None ? cv : backend.ViewOf(epilogue.Operand!, "epilogue operand").AsContiguous();
-        var kernels = KernelsFor(kind);
+        var operand = epilogue.IsIdentity ? cv : backend.ViewOf(epilogue.Operand!, "epilogue operand").AsContiguous();
+        var kernels = KernelsFor(epilogue);
         var tilesN = (n + GemmKernels.TileCols - 1) / GemmKernels.TileCols;
         switch (VariantFor(m, n, k))
         {
@@ -324,24 +317,28 @@ public sealed class GemmLauncher : IGemm, IDisposable
         arrivals = null;
     }
 
-    private static EpilogueKernel KernelOf(GemmEpilogue epilogue) => epilogue switch
+    /// <summary>
+    /// The kernels of <paramref name="epilogue"/>: <see cref="NoEpilogue"/> where it leaves the product as it is, else
+    /// <see cref="BiasActivateEpilogue{TAct}"/> or <see cref="ActivationBackwardEpilogue{TAct}"/> for its activation's struct.
+    /// </summary>
+    private EpilogueKernels KernelsFor(GemmEpilogue epilogue)
     {
-        { IsIdentity: true } => EpilogueKernel.None,
-        { Kind: GemmEpilogueKind.BiasActivate, Activation: Backend.Activation.Identity } => EpilogueKernel.Bias,
-        { Kind: GemmEpilogueKind.BiasActivate, Activation: Backend.Activation.Sigmoid } => EpilogueKernel.BiasSigmoid,
-        { Kind: GemmEpilogueKind.ActivationBackward, Activation: Backend.Activation.Sigmoid } => EpilogueKernel.SigmoidBackward,
-        _ => throw new ArgumentOutOfRangeException(nameof(epilogue), epilogue, "no GEMM kernel for this epilogue"),
-    };
+        if (epilogue.IsIdentity)
+            return plainKernels ??= Load<NoEpilogue>();
+        var at = (int)epilogue.Kind * Activations.All.Count + (int)epilogue.Activation;
+        return epilogueKernels[at] ??= Activations.Visit(epilogue.Activation, new EpilogueLoader(this, epilogue.Kind));
+    }
 
-    private EpilogueKernels KernelsFor(EpilogueKernel kind) =>
-        epilogueKernels[(int)kind] ??= kind switch
+    /// <summary>Loads the kernels of one epilogue kind for the activation struct <see cref="Activations.Visit{TResult}"/> picks.</summary>
+    private sealed class EpilogueLoader(GemmLauncher launcher, GemmEpilogueKind kind) : IActivationVisitor<EpilogueKernels>
+    {
+        public EpilogueKernels Visit<TAct>() where TAct : struct, IActivation => kind switch
         {
-            EpilogueKernel.None => Load<NoEpilogue>(),
-            EpilogueKernel.Bias => Load<BiasEpilogue>(),
-            EpilogueKernel.BiasSigmoid => Load<BiasSigmoidEpilogue>(),
-            EpilogueKernel.SigmoidBackward => Load<SigmoidBackwardEpilogue>(),
-            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+            GemmEpilogueKind.BiasActivate => launcher.Load<BiasActivateEpilogue<TAct>>(),
+            GemmEpilogueKind.ActivationBackward => launcher.Load<ActivationBackwardEpilogue<TAct>>(),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "no GEMM kernel for this epilogue"),
         };
+    }
 
     /// <summary>Whether this launcher loads <paramref name="variant"/>: every variant on a GPU, only the barrier-free ones (or the forced one) on the CPU accelerator.</summary>
     private bool Loads(GemmVariant variant) => !backend.IsCpuAccelerator || forced == variant;

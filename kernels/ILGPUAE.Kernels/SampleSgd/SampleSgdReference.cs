@@ -1,5 +1,6 @@
 namespace ILGPUAE.SampleSgd;
 
+using ILGPUAE.Activation;
 using ILGPUAE.Backend;
 using ILGPUAE.Corruption;
 using ILGPUAE.Random;
@@ -7,7 +8,7 @@ using ILGPUAE.Random;
 /// <summary>Reference for <see cref="ISampleSgd"/>: per-sample SGD in double, one example after another.</summary>
 public static class SampleSgdReference
 {
-    private static double Sigmoid(double a) => 1 / (1 + Math.Exp(-a));
+    private static double Sigmoid(double a) => ActivationReference.Sigmoid(a);
 
     private static double ClampedLog(double v) => v > 0 ? Math.Max(Math.Log(v), -100) : v == 0 ? -100 : double.NaN;
 

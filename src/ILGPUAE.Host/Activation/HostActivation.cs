@@ -7,8 +7,9 @@ using ILGPUAE.Backend;
 using ILGPUAE.Host.Threading;
 
 /// <summary>
-/// The host's GEMM epilogues (<see cref="GemmEpilogue"/>), run after its product: Vector512 loops, rows (or element ranges)
-/// split across the pool.
+/// The host's GEMM epilogues (<see cref="GemmEpilogue"/>), run after its product: Vector512 loops generic over the
+/// activation struct (<see cref="IActivation"/>), rows (or element ranges) split across the pool. One job per
+/// activation is made up front, so a launch allocates nothing.
 /// </summary>
 internal sealed unsafe class HostActivation
 {
@@ -16,102 +17,116 @@ internal sealed unsafe class HostActivation
 
     private readonly HostBackend backend;
     private readonly WorkerPool pool;
-    private readonly BiasActivateJob biasActivate = new();
-    private readonly SigmoidBackwardJob sigmoidBackward = new();
+
+    // Indexed by Backend.Activation.
+    private readonly BiasActivateJob[] biasActivate;
+    private readonly BackwardJob[] backward;
 
     public HostActivation(HostBackend backend, WorkerPool pool)
     {
         this.backend = backend;
         this.pool = pool;
+        biasActivate = [.. Activations.All.Select(a => Activations.Visit(a, new BiasActivateJobMaker()))];
+        backward = [.. Activations.All.Select(a => Activations.Visit(a, new BackwardJobMaker()))];
     }
 
+    /// <summary>x[M,N] ← act(x + bias[N]).</summary>
     public void BiasActivate(Tensor<float> x, Tensor<float> bias, Backend.Activation activation)
     {
         Shapes.BiasActivate(x, bias);
-        if (activation is not (Backend.Activation.Sigmoid or Backend.Activation.Identity))
-            throw new ArgumentOutOfRangeException(nameof(activation), activation, null);
-        biasActivate.Set(backend.PointerOf(x, nameof(x)), backend.PointerOf(bias, nameof(bias)), x.Shape[0], x.Shape[1], activation);
+        var job = JobOf(biasActivate, activation);
+        job.Set(backend.PointerOf(x, nameof(x)), backend.PointerOf(bias, nameof(bias)), x.Shape[0], x.Shape[1]);
         if (x.Length > 0)
-            pool.Run(biasActivate, pool.PartsFor(x.Length, MinimumElementsPerPart));
+            pool.Run(job, pool.PartsFor(x.Length, MinimumElementsPerPart));
     }
 
+    /// <summary>grad ← grad ⊙ act′(y), element-wise, y the activation's output.</summary>
     public void Backward(Tensor<float> grad, Tensor<float> y, Backend.Activation activation)
     {
         Shapes.RequireSame(grad, nameof(grad), y, nameof(y));
+        var job = JobOf(backward, activation);
         var pg = backend.PointerOf(grad, nameof(grad));
         var py = backend.PointerOf(y, nameof(y));
+        // The identity's derivative is 1: nothing to do.
         if (activation == Backend.Activation.Identity || grad.Length == 0)
             return;
-        if (activation != Backend.Activation.Sigmoid)
-            throw new ArgumentOutOfRangeException(nameof(activation), activation, null);
-        sigmoidBackward.Set(pg, py, grad.Length);
-        pool.Run(sigmoidBackward, pool.PartsFor(grad.Length, MinimumElementsPerPart));
+        job.Set(pg, py, grad.Length);
+        pool.Run(job, pool.PartsFor(grad.Length, MinimumElementsPerPart));
     }
 
-    /// <summary>x[M,N] ← act(x + bias[N]), rows [start, end).</summary>
-    private sealed class BiasActivateJob : RangeJob
-    {
-        private float* x, bias;
-        private int n;
-        private Backend.Activation activation;
+    private static TJob JobOf<TJob>(TJob[] jobs, Backend.Activation activation) =>
+        (uint)activation < (uint)jobs.Length ? jobs[(int)activation] : throw new ArgumentOutOfRangeException(nameof(activation), activation, null);
 
-        public void Set(float* x, float* bias, int m, int n, Backend.Activation activation)
+    /// <summary>x[M,N] ← act(x + bias[N]), rows [start, end).</summary>
+    private abstract class BiasActivateJob : RangeJob
+    {
+        protected float* X, Bias;
+        protected int N;
+
+        public void Set(float* x, float* bias, int m, int n)
         {
-            this.x = x;
-            this.bias = bias;
-            this.n = n;
-            this.activation = activation;
+            X = x;
+            Bias = bias;
+            N = n;
             Count = m;
         }
+    }
 
+    private sealed class BiasActivateJob<TAct> : BiasActivateJob where TAct : struct, IActivation
+    {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override void Run(int start, int end)
         {
-            var sigmoid = activation == Backend.Activation.Sigmoid;
+            var bias = Bias;
+            var n = N;
             for (var i = start; i < end; i++)
             {
-                var row = x + (long)i * n;
+                var row = X + (long)i * n;
                 var j = 0;
                 for (; j + 16 <= n; j += 16)
-                {
-                    var v = Vector512.Load(row + j) + Vector512.Load(bias + j);
-                    if (sigmoid)
-                        v = Vector512<float>.One / (Vector512<float>.One + Vector512.Exp(-v));
-                    v.Store(row + j);
-                }
+                    default(TAct).Apply(Vector512.Load(row + j) + Vector512.Load(bias + j)).Store(row + j);
                 for (; j < n; j++)
-                {
-                    var v = row[j] + bias[j];
-                    row[j] = sigmoid ? ActivationKernels.Sigmoid(v) : v;
-                }
+                    row[j] = default(TAct).Apply(row[j] + bias[j]);
             }
         }
     }
 
-    /// <summary>grad ← grad · y(1 − y), elements [start, end).</summary>
-    private sealed class SigmoidBackwardJob : RangeJob
+    /// <summary>grad ← grad ⊙ act′(y) (<see cref="IActivation.Backward(float, float)"/>), elements [start, end).</summary>
+    private abstract class BackwardJob : RangeJob
     {
-        private float* grad, y;
+        protected float* Grad, Y;
 
         public void Set(float* grad, float* y, int length)
         {
-            this.grad = grad;
-            this.y = y;
+            Grad = grad;
+            Y = y;
             Count = length;
             Grain = 16;
         }
+    }
 
+    private sealed class BackwardJob<TAct> : BackwardJob where TAct : struct, IActivation
+    {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override void Run(int start, int end)
         {
+            var grad = Grad;
+            var y = Y;
             var i = start;
             for (; i + 16 <= end; i += 16)
-            {
-                var v = Vector512.Load(y + i);
-                (Vector512.Load(grad + i) * v * (Vector512<float>.One - v)).Store(grad + i);
-            }
+                default(TAct).Backward(Vector512.Load(grad + i), Vector512.Load(y + i)).Store(grad + i);
             for (; i < end; i++)
-                grad[i] = grad[i] * y[i] * (1f - y[i]);
+                grad[i] = default(TAct).Backward(grad[i], y[i]);
         }
+    }
+
+    private sealed class BiasActivateJobMaker : IActivationVisitor<BiasActivateJob>
+    {
+        public BiasActivateJob Visit<TAct>() where TAct : struct, IActivation => new BiasActivateJob<TAct>();
+    }
+
+    private sealed class BackwardJobMaker : IActivationVisitor<BackwardJob>
+    {
+        public BackwardJob Visit<TAct>() where TAct : struct, IActivation => new BackwardJob<TAct>();
     }
 }

@@ -9,6 +9,7 @@ using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
 using ILGPU.Runtime.OpenCL;
+using ILGPUAE.Activation;
 using ILGPUAE.Backend;
 using ILGPUAE.Checks;
 using ILGPUAE.Ilgpu;
@@ -321,10 +322,12 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
     [InlineData(typeof(GemmTile32x32), typeof(NoEpilogue))]
     [InlineData(typeof(GemmTile64x64), typeof(NoEpilogue))]
     [InlineData(typeof(GemmTile128x64), typeof(NoEpilogue))]
-    [InlineData(typeof(GemmTile32x32), typeof(BiasSigmoidEpilogue))]
-    [InlineData(typeof(GemmTile128x64), typeof(SigmoidBackwardEpilogue))]
+    [InlineData(typeof(GemmTile32x32), typeof(BiasActivateEpilogue<Sigmoid>))]
+    [InlineData(typeof(GemmTile128x64), typeof(ActivationBackwardEpilogue<Sigmoid>))]
     [InlineData(typeof(GemmTile128x128), typeof(NoEpilogue))]
-    [InlineData(typeof(GemmTile128x128), typeof(BiasSigmoidEpilogue))]
+    [InlineData(typeof(GemmTile128x128), typeof(BiasActivateEpilogue<Sigmoid>))]
+    [InlineData(typeof(GemmTile64x64), typeof(BiasActivateEpilogue<Tanh>))]
+    [InlineData(typeof(GemmTile32x32), typeof(ActivationBackwardEpilogue<Relu>))]
     public void TiledKernelCompilesForCudaAndOpenCl(Type shape, Type epilogue)
     {
         using var context = Context.Create(builder => builder.CPU().EnableAlgorithms());
@@ -368,7 +371,7 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         Assert.DoesNotContain("atom.", cuda);
         Assert.Equal(2, Count(((CLCompiledKernel)cl.Compile(sliced, KernelSpecialization.Empty)).Source, "work_group_barrier"));
 
-        var reduce = EntryPointDescription.FromImplicitlyGroupedKernel(Kernel(nameof(GemmTiledKernels.SplitKReduce), typeof(BiasSigmoidEpilogue)));
+        var reduce = EntryPointDescription.FromImplicitlyGroupedKernel(Kernel(nameof(GemmTiledKernels.SplitKReduce), typeof(BiasActivateEpilogue<Sigmoid>)));
         var reduceCuda = ((PTXCompiledKernel)ptx.Compile(reduce, KernelSpecialization.Empty)).PTXAssembly;
         Assert.DoesNotContain("bar.sync", reduceCuda);
         Assert.DoesNotContain("atom.", reduceCuda);
@@ -388,7 +391,7 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         var ptx = Ptx(context);
         var cl = OpenCl(context);
         var entry = EntryPointDescription.FromExplicitlyGroupedKernel(
-            Kernel(nameof(GemmTiledKernels.TiledSplitKOnePass), typeof(GemmTile32x32), typeof(BiasSigmoidEpilogue)));
+            Kernel(nameof(GemmTiledKernels.TiledSplitKOnePass), typeof(GemmTile32x32), typeof(BiasActivateEpilogue<Sigmoid>)));
 
         var cuda = ((PTXCompiledKernel)ptx.Compile(entry, GemmPolicy.LaunchBounds<GemmTile32x32>())).PTXAssembly;
         Assert.Equal(3, Count(cuda, ".shared .align"));
