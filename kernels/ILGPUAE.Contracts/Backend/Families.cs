@@ -149,6 +149,28 @@ public interface ICorruption
     /// clean and masked may be one tensor: it then holds the masked rows.
     /// </summary>
     void GatherMask(Tensor<float> data, Tensor<int> indices, NoiseKey key, float probability, Tensor<float> clean, Tensor<float> masked);
+
+    /// <summary>
+    /// destination[m,j] = the <paramref name="corruption"/> of x[m,j], drawn from
+    /// <c>CounterRng.Hash64(key.Seed, key.Stream, key.Epoch, indices[m], j)</c> as <see cref="CorruptionKind"/> defines each kind;
+    /// x and destination [M, …] of one shape (any rank ≥ 2: j runs over everything after the first dimension), indices [M]
+    /// the dataset indices of the rows. Masking is <see cref="Mask"/>, bit for bit. destination may be x.
+    /// </summary>
+    void Corrupt(Tensor<float> x, Tensor<int> indices, NoiseKey key, CorruptionNoise corruption, Tensor<float> destination);
+
+    /// <summary>
+    /// <see cref="Gather"/> and <see cref="Corrupt"/> in one pass: clean[m,:] = data[indices[m], :] and corrupted = those rows
+    /// under <paramref name="corruption"/>, bit for bit what <see cref="Corrupt"/> gives; data [rows, …], indices [M], clean and
+    /// corrupted [M, …]. Masking is <see cref="GatherMask"/>. clean and corrupted may be one tensor: it then holds the corrupted rows.
+    /// </summary>
+    void GatherCorrupt(Tensor<float> data, Tensor<int> indices, NoiseKey key, CorruptionNoise corruption, Tensor<float> clean, Tensor<float> corrupted);
+
+    /// <summary>
+    /// The gradient through <see cref="Corrupt"/> with respect to its input, from the same draws (no mask is stored):
+    /// destination[m,j] = 0 where masking or salt-and-pepper replaced element (m, j), else delta[m,j]; destination = delta for
+    /// Gaussian noise. delta and destination [M, …] of one shape, indices [M]; destination may be delta.
+    /// </summary>
+    void CorruptBackward(Tensor<float> delta, Tensor<int> indices, NoiseKey key, CorruptionNoise corruption, Tensor<float> destination);
 }
 
 /// <summary>torch.optim.SGD's settings for one step. PyTorch's defaults: momentum 0, dampening 0, weight decay 0, no Nesterov.</summary>

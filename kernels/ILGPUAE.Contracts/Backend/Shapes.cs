@@ -111,12 +111,27 @@ public static partial class Shapes
         RequireSame(clean, "clean", masked, "masked");
     }
 
+    /// <summary>data [rows, …], indices [M], clean and corrupted [M, …] of one shape.</summary>
+    public static void GatherCorrupt(Tensor<float> data, Tensor<int> indices, Tensor<float> clean, Tensor<float> corrupted)
+    {
+        Gather(data, indices, clean);
+        RequireSame(clean, "clean", corrupted, "corrupted");
+    }
+
     /// <summary>x, destination [M, …] of one shape (any rank ≥ 2), indices [M].</summary>
     public static void Mask(Tensor<float> x, Tensor<int> indices, Tensor<float> destination)
     {
         RequireRows(x, "x");
         RequireSame(x, "x", destination, "destination");
         RequireLength(indices, "indices", x.Shape[0], $"one per row of x {x.Shape}");
+    }
+
+    /// <summary>delta, destination [M, …] of one shape (any rank ≥ 2), indices [M]: the gradient through a corruption.</summary>
+    public static void CorruptBackward(Tensor<float> delta, Tensor<int> indices, Tensor<float> destination)
+    {
+        RequireRows(delta, "delta");
+        RequireSame(delta, "delta", destination, "destination");
+        RequireLength(indices, "indices", delta.Shape[0], $"one per row of delta {delta.Shape}");
     }
 
     /// <summary>param, grad, and (with momentum) velocity of one shape.</summary>

@@ -42,6 +42,37 @@ public static class CounterRng
     public static double Uniform(ulong seed, uint stream, uint a, uint b, uint c) =>
         (Hash64(seed, stream, a, b, c) >> 11) * (1.0 / (1UL << 53));
 
+    /// <summary>
+    /// A standard normal variate from one 64-bit draw (e.g. <see cref="Hash64"/>), by Box–Muller on its two halves:
+    /// k = draw &gt;&gt; 32 and l = (uint)draw give u = 1 − k·2⁻³² ∈ (0, 1] and θ = (int)l·2π·2⁻³² ∈ [−π, π), and
+    /// n = √(−2 ln u)·cos θ. Only the cosine branch is used, so each element costs one draw; |n| ≤ √(64 ln 2) ≈ 6.66
+    /// (k = 2³² − 1), a truncation that changes the variance by less than 1e-9.
+    /// Float, for kernels and the host provider; the reference evaluates the same formula on the same bits in double
+    /// (CorruptionReference.StandardNormal). Near u = 1 float cannot hold u (its spacing there is 2⁻²⁴), so −ln u is the
+    /// series of −ln(1 − v), v = k·2⁻³², while v &lt; 2⁻⁵; above that ln u is taken of u = (2³² − k)·2⁻³², an exact integer
+    /// rounded once. With correctly rounded MathF this keeps |n − n_double| under about 1e-6.
+    /// </summary>
+    public static float StandardNormal(ulong draw)
+    {
+        var k = (uint)(draw >> 32);
+        float minusLogU;
+        if (k < 1u << 27)
+        {
+            // −ln(1 − v) = v + v²/2 + … + v⁶/6; the terms left out add less than v⁶/6 ≤ 2⁻³⁰/6 relative.
+            var v = k * TwoToMinus32;
+            minusLogU = v * (1f + v * (1f / 2f + v * (1f / 3f + v * (1f / 4f + v * (1f / 5f + v * (1f / 6f))))));
+        }
+        else
+        {
+            minusLogU = -MathF.Log((0u - k) * TwoToMinus32);
+        }
+        var theta = (int)(uint)draw * TwoPiOver2To32;
+        return MathF.Sqrt(2f * minusLogU) * MathF.Cos(theta);
+    }
+
+    private const float TwoToMinus32 = 1f / 4294967296f;
+    private const float TwoPiOver2To32 = (float)(2 * Math.PI / 4294967296.0);
+
     /// <summary>The integer threshold t with P(Hash32 &lt; t) = p, for p clamped to [0, 1].</summary>
     public static ulong BernoulliThreshold(float probability)
     {

@@ -108,7 +108,107 @@ public sealed class KernelChecks
                 foreach (var result in GemmEpilogues(backend, backend.Gemm, s, activation))
                     yield return result;
             }
+        // The general corruption, each kind forward, fused with the gather, and backward; last so the checks above keep their inputs.
+        foreach (var result in Corruptions(sizes))
+            yield return result;
     }
+
+    /// <summary>The kinds of corruption the checks run, at amounts where each replaces or moves a good share of the elements.</summary>
+    public static readonly CorruptionNoise[] CheckedCorruptions =
+        [CorruptionNoise.Masking(0.25f), CorruptionNoise.Gaussian(0.3f), CorruptionNoise.SaltAndPepper(0.4f)];
+
+    /// <summary>
+    /// <see cref="ICorruption.Corrupt"/>, <see cref="ICorruption.GatherCorrupt"/> and <see cref="ICorruption.CorruptBackward"/> of each
+    /// kind in <see cref="CheckedCorruptions"/>, with s rows of 784 (MNIST), of [3, 5, 7] (an image batch, rank 4), of 31 and of 33.
+    /// </summary>
+    public IEnumerable<CheckResult> Corruptions(IReadOnlyList<int> sizes)
+    {
+        foreach (var s in sizes)
+            foreach (var corruption in CheckedCorruptions)
+            {
+                yield return Corrupt(corruption, s, 784);
+                yield return Corrupt(corruption, s, 3, 5, 7);
+                yield return GatherCorrupt(corruption, s, 31, rows: 1000);
+                yield return CorruptBackward(corruption, s, 33);
+                yield return CorruptBackward(corruption, s, 2, 17);
+            }
+    }
+
+    /// <summary>
+    /// The corruption of x [shape] (x in [0.01, 1], so a salt-and-pepper coin is never x itself) against the reference: exact for masking and
+    /// salt-and-pepper; within <see cref="CorruptionTolerance"/> for Gaussian noise.
+    /// </summary>
+    public CheckResult Corrupt(CorruptionNoise corruption, params int[] shape)
+    {
+        var (m, n) = (shape[0], shape[1..].Aggregate(1, (a, b) => a * b));
+        var x = Uniform(m * n, 0.01f, 1);
+        var indices = DatasetIndices(m, 97);
+        var key = new NoiseKey(seed, RngStream.Noise, 11);
+        using var tx = Upload(x, shape);
+        using var ti = UploadInts(indices);
+        using var tdst = backend.Allocate<float>(shape);
+        backend.Corruption.Corrupt(tx, ti, key, corruption, tdst);
+        var expected = new double[m * n];
+        CorruptionReference.Corrupt(m, n, ToDouble(x), indices, key, corruption, expected);
+        var (atol, rtol) = CorruptionTolerance(corruption);
+        return Compare($"corrupt {Describe(corruption)}", $"[{string.Join(", ", shape)}]", Download(tdst), expected, atol, rtol);
+    }
+
+    /// <summary>The fused gather + corruption: clean must match the reference exactly, corrupted as <see cref="Corrupt"/> (the worse is reported).</summary>
+    public CheckResult GatherCorrupt(CorruptionNoise corruption, int m, int n, int rows)
+    {
+        var data = Uniform(rows * n, 0.01f, 1);
+        var indices = Enumerable.Range(0, m).Select(i => (int)(CounterRng.Hash32(seed, (uint)RngStream.Data, 96, (uint)i, 0) % (uint)rows)).ToArray();
+        var key = new NoiseKey(seed, RngStream.Noise, 12);
+        using var td = Upload(data, rows, n);
+        using var ti = UploadInts(indices);
+        using var tclean = backend.Allocate<float>(m, n);
+        using var tcorrupted = backend.Allocate<float>(m, n);
+        backend.Corruption.GatherCorrupt(td, ti, key, corruption, tclean, tcorrupted);
+        var clean = new double[m * n];
+        CorruptionReference.Gather(n, ToDouble(data), indices, clean);
+        var corrupted = new double[m * n];
+        CorruptionReference.Corrupt(m, n, clean, indices, key, corruption, corrupted);
+        var name = $"gather+corrupt {Describe(corruption)}";
+        var (atol, rtol) = CorruptionTolerance(corruption);
+        return Worst(Compare(name, $"M={m} N={n}", Download(tclean), clean, 0),
+            Compare(name, $"M={m} N={n}", Download(tcorrupted), corrupted, atol, rtol));
+    }
+
+    /// <summary>The gradient through a corruption, delta [shape] in [−1, 1]: delta or exactly 0, so the tolerance is zero.</summary>
+    public CheckResult CorruptBackward(CorruptionNoise corruption, params int[] shape)
+    {
+        var (m, n) = (shape[0], shape[1..].Aggregate(1, (a, b) => a * b));
+        var delta = Uniform(m * n, -1, 1);
+        var indices = DatasetIndices(m, 95);
+        var key = new NoiseKey(seed, RngStream.Noise, 13);
+        using var td = Upload(delta, shape);
+        using var ti = UploadInts(indices);
+        using var tdst = backend.Allocate<float>(shape);
+        backend.Corruption.CorruptBackward(td, ti, key, corruption, tdst);
+        var expected = new double[m * n];
+        CorruptionReference.CorruptBackward(m, n, ToDouble(delta), indices, key, corruption, expected);
+        return Compare($"corrupt backward {Describe(corruption)}", $"[{string.Join(", ", shape)}]", Download(tdst), expected, 0);
+    }
+
+    /// <summary>
+    /// Masking and salt-and-pepper are exact (0 or 1 or x itself). Gaussian: |x̃ − ref| ≤ 2e-5·σ + 2.5e-7·|ref| — the float
+    /// normal within 2e-5 of the double one (≈ 1e-6 with correctly rounded MathF; CUDA's approximate cos and lg2 cost up to
+    /// about 8e-6 at |n| ≈ 6.7), plus the two roundings of x + σ·n in float.
+    /// </summary>
+    public static (double Absolute, double Relative) CorruptionTolerance(CorruptionNoise corruption) =>
+        corruption.Kind == CorruptionKind.Gaussian ? (2e-5 * corruption.Amount, 2.5e-7) : (0, RelativeTolerance);
+
+    private static string Describe(CorruptionNoise corruption) => corruption.Kind switch
+    {
+        CorruptionKind.Masking => $"masking p={corruption.Amount}",
+        CorruptionKind.Gaussian => $"gaussian σ={corruption.Amount}",
+        _ => $"salt-and-pepper p={corruption.Amount}",
+    };
+
+    /// <summary>m dataset indices spread over [0, 2³¹), so the example counter takes large values as well as small.</summary>
+    private int[] DatasetIndices(int m, uint stream) =>
+        Enumerable.Range(0, m).Select(i => (int)(CounterRng.Hash32(seed, (uint)RngStream.Data, stream, (uint)i, 0) >> 1)).ToArray();
 
     /// <summary>
     /// Every optimizer rule over three steps (the first one included, where SGD's buffer is created) from zero state, and
@@ -733,7 +833,8 @@ public sealed class KernelChecks
 
     private static string Code(Transpose t) => t == Transpose.None ? "N" : "T";
 
-    private CheckResult Compare(string kernel, string size, float[] actual, double[] expected, double absoluteTolerance)
+    private CheckResult Compare(string kernel, string size, float[] actual, double[] expected, double absoluteTolerance,
+        double relativeTolerance = RelativeTolerance)
     {
         double maxAbs = 0, maxRel = 0, worst = 0;
         for (var i = 0; i < expected.Length; i++)
@@ -746,7 +847,7 @@ public sealed class KernelChecks
             // Exact kernels (absoluteTolerance 0) fail on any difference.
             var ratio = err == 0 ? 0
                 : absoluteTolerance == 0 ? double.PositiveInfinity
-                : err / (absoluteTolerance + RelativeTolerance * Math.Abs(expected[i]));
+                : err / (absoluteTolerance + relativeTolerance * Math.Abs(expected[i]));
             worst = Math.Max(worst, ratio);
         }
         return new CheckResult(kernel, size, maxAbs, maxRel, worst);

@@ -4,7 +4,7 @@ using ILGPU;
 using ILGPUAE.Ilgpu;
 using ILGPUAE.Random;
 
-/// <summary>Batch gather and masking noise, grid-stride over the elements of the [M,N] batch.</summary>
+/// <summary>Batch gather and corruption noise, grid-stride over the elements of the [M,N] batch (N = the row length).</summary>
 public static class CorruptionKernels
 {
     /// <summary>destination[m,j] = data[indices[m], j].</summary>
@@ -48,6 +48,56 @@ public static class CorruptionKernels
             masked[i] = h < p.Threshold ? 0f : v;
         }
     }
+
+    /// <summary>destination[m,j] = noise.Apply(x[m,j], Hash64(seed, stream, epoch, indices[m], j)); destination may be x.</summary>
+    public static void Corrupt<TNoise>(Index1D index, ArrayView<float> x, ArrayView<int> indices, ArrayView<float> destination, NoiseParameters p,
+        TNoise noise, GridStride g)
+        where TNoise : struct, IElementNoise
+    {
+        for (int i = index; i < g.Items; i += g.Stride)
+        {
+            var m = i / p.Columns;
+            var j = i - m * p.Columns;
+            destination[i] = noise.Apply(x[i], CounterRng.Hash64(p.Seed, p.Stream, p.Epoch, (uint)indices[m], (uint)j));
+        }
+    }
+
+    /// <summary>clean[m,j] = v and corrupted[m,j] = noise.Apply(v, Hash64(seed, stream, epoch, indices[m], j)), v = data[indices[m], j].</summary>
+    public static void GatherCorrupt<TNoise>(Index1D index, ArrayView<float> data, ArrayView<int> indices, ArrayView<float> clean,
+        ArrayView<float> corrupted, NoiseParameters p, TNoise noise, GridStride g)
+        where TNoise : struct, IElementNoise
+    {
+        for (int i = index; i < g.Items; i += g.Stride)
+        {
+            var m = i / p.Columns;
+            var j = i - m * p.Columns;
+            var example = indices[m];
+            var v = data[(long)example * p.Columns + j];
+            clean[i] = v;
+            corrupted[i] = noise.Apply(v, CounterRng.Hash64(p.Seed, p.Stream, p.Epoch, (uint)example, (uint)j));
+        }
+    }
+
+    /// <summary>destination[i] = source[i]: the backward of Gaussian noise (a kernel, not a memcpy, so the two may be one buffer).</summary>
+    public static void Copy(Index1D index, ArrayView<float> source, ArrayView<float> destination, GridStride g)
+    {
+        for (int i = index; i < g.Items; i += g.Stride)
+            destination[i] = source[i];
+    }
+}
+
+/// <summary>The counters of one corruption launch: seed, stream, epoch, and the row length that splits an element index into (m, j).</summary>
+public readonly struct NoiseParameters
+{
+    public NoiseParameters(ulong seed, uint stream, uint epoch, int columns)
+    {
+        Seed = seed; Stream = stream; Epoch = epoch; Columns = columns;
+    }
+
+    public ulong Seed { get; }
+    public uint Stream { get; }
+    public uint Epoch { get; }
+    public int Columns { get; }
 }
 
 /// <summary>The scalars of one masking launch.</summary>

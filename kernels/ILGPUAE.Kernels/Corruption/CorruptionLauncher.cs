@@ -12,6 +12,12 @@ public sealed class CorruptionLauncher : ICorruption
     private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, GridStride> gather;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, MaskParameters, GridStride> mask;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, MaskParameters, GridStride> gatherMask;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, NoiseParameters, GaussianNoise, GridStride> gaussian;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, NoiseParameters, SaltAndPepperNoise, GridStride> saltAndPepper;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, NoiseParameters, GaussianNoise, GridStride> gatherGaussian;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, NoiseParameters, SaltAndPepperNoise, GridStride>
+        gatherSaltAndPepper;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, GridStride> copy;
 
     public CorruptionLauncher(IlgpuBackend backend)
     {
@@ -21,6 +27,15 @@ public sealed class CorruptionLauncher : ICorruption
         mask = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, MaskParameters, GridStride>(CorruptionKernels.Mask);
         gatherMask = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, MaskParameters, GridStride>(
             CorruptionKernels.GatherMask);
+        gaussian = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, NoiseParameters, GaussianNoise, GridStride>(
+            CorruptionKernels.Corrupt<GaussianNoise>);
+        saltAndPepper = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, NoiseParameters, SaltAndPepperNoise, GridStride>(
+            CorruptionKernels.Corrupt<SaltAndPepperNoise>);
+        gatherGaussian = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, NoiseParameters,
+            GaussianNoise, GridStride>(CorruptionKernels.GatherCorrupt<GaussianNoise>);
+        gatherSaltAndPepper = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, NoiseParameters,
+            SaltAndPepperNoise, GridStride>(CorruptionKernels.GatherCorrupt<SaltAndPepperNoise>);
+        copy = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, GridStride>(CorruptionKernels.Copy);
     }
 
     public void Gather(Tensor<float> data, Tensor<int> indices, Tensor<float> destination)
@@ -53,5 +68,89 @@ public sealed class CorruptionLauncher : ICorruption
         var g = backend.Stride(clean.Length);
         gatherMask(g.Stride, backend.ViewOf(data, nameof(data)).AsContiguous(), backend.ViewOf(indices, nameof(indices)).AsContiguous(),
             backend.ViewOf(clean, nameof(clean)).AsContiguous(), backend.ViewOf(masked, nameof(masked)).AsContiguous(), p, g);
+    }
+
+    public void Corrupt(Tensor<float> x, Tensor<int> indices, NoiseKey key, CorruptionNoise corruption, Tensor<float> destination)
+    {
+        corruption.ThrowIfInvalid();
+        switch (corruption.Kind)
+        {
+            case CorruptionKind.Masking:
+                Mask(x, indices, key, corruption.Amount, destination);
+                return;
+            case CorruptionKind.Gaussian:
+                Corrupt(gaussian, x, indices, key, new GaussianNoise(corruption.Amount), destination);
+                return;
+            case CorruptionKind.SaltAndPepper:
+                Corrupt(saltAndPepper, x, indices, key, new SaltAndPepperNoise(CounterRng.BernoulliThreshold(corruption.Amount)), destination);
+                return;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(corruption), corruption.Kind, "unknown corruption kind");
+        }
+    }
+
+    public void GatherCorrupt(Tensor<float> data, Tensor<int> indices, NoiseKey key, CorruptionNoise corruption, Tensor<float> clean, Tensor<float> corrupted)
+    {
+        corruption.ThrowIfInvalid();
+        switch (corruption.Kind)
+        {
+            case CorruptionKind.Masking:
+                GatherMask(data, indices, key, corruption.Amount, clean, corrupted);
+                return;
+            case CorruptionKind.Gaussian:
+                GatherCorrupt(gatherGaussian, data, indices, key, new GaussianNoise(corruption.Amount), clean, corrupted);
+                return;
+            case CorruptionKind.SaltAndPepper:
+                GatherCorrupt(gatherSaltAndPepper, data, indices, key, new SaltAndPepperNoise(CounterRng.BernoulliThreshold(corruption.Amount)), clean,
+                    corrupted);
+                return;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(corruption), corruption.Kind, "unknown corruption kind");
+        }
+    }
+
+    /// <summary>
+    /// Masking and salt-and-pepper replace the elements that <see cref="Mask"/> hides at the same key and probability, so their
+    /// gradient is <see cref="Mask"/> of delta; Gaussian noise passes delta through.
+    /// </summary>
+    public void CorruptBackward(Tensor<float> delta, Tensor<int> indices, NoiseKey key, CorruptionNoise corruption, Tensor<float> destination)
+    {
+        corruption.ThrowIfInvalid();
+        Shapes.CorruptBackward(delta, indices, destination);
+        if (corruption.Replaces)
+        {
+            Mask(delta, indices, key, corruption.Amount, destination);
+            return;
+        }
+        if (delta.Length == 0)
+            return;
+        var g = backend.Stride(delta.Length);
+        copy(g.Stride, backend.ViewOf(delta, nameof(delta)).AsContiguous(), backend.ViewOf(destination, nameof(destination)).AsContiguous(), g);
+    }
+
+    private void Corrupt<TNoise>(Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, NoiseParameters, TNoise, GridStride> kernel,
+        Tensor<float> x, Tensor<int> indices, NoiseKey key, TNoise noise, Tensor<float> destination)
+        where TNoise : struct, IElementNoise
+    {
+        Shapes.Mask(x, indices, destination);
+        if (x.Length == 0)
+            return;
+        var g = backend.Stride(x.Length);
+        kernel(g.Stride, backend.ViewOf(x, nameof(x)).AsContiguous(), backend.ViewOf(indices, nameof(indices)).AsContiguous(),
+            backend.ViewOf(destination, nameof(destination)).AsContiguous(), new NoiseParameters(key.Seed, (uint)key.Stream, key.Epoch, x.RowLength), noise, g);
+    }
+
+    private void GatherCorrupt<TNoise>(
+        Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, NoiseParameters, TNoise, GridStride> kernel,
+        Tensor<float> data, Tensor<int> indices, NoiseKey key, TNoise noise, Tensor<float> clean, Tensor<float> corrupted)
+        where TNoise : struct, IElementNoise
+    {
+        Shapes.GatherCorrupt(data, indices, clean, corrupted);
+        if (clean.Length == 0)
+            return;
+        var g = backend.Stride(clean.Length);
+        kernel(g.Stride, backend.ViewOf(data, nameof(data)).AsContiguous(), backend.ViewOf(indices, nameof(indices)).AsContiguous(),
+            backend.ViewOf(clean, nameof(clean)).AsContiguous(), backend.ViewOf(corrupted, nameof(corrupted)).AsContiguous(),
+            new NoiseParameters(key.Seed, (uint)key.Stream, key.Epoch, clean.RowLength), noise, g);
     }
 }

@@ -2,6 +2,7 @@ namespace ILGPUAE.Host.Corruption;
 
 using System.Runtime.CompilerServices;
 using ILGPUAE.Backend;
+using ILGPUAE.Corruption;
 using ILGPUAE.Host.Threading;
 using ILGPUAE.Random;
 
@@ -17,6 +18,10 @@ internal sealed unsafe class HostCorruption : ICorruption
     private readonly GatherJob gather = new();
     private readonly MaskJob mask = new();
     private readonly GatherMaskJob gatherMask = new();
+    private readonly NoiseJob<GaussianNoise> gaussian = new();
+    private readonly NoiseJob<SaltAndPepperNoise> saltAndPepper = new();
+    private readonly GatherNoiseJob<GaussianNoise> gatherGaussian = new();
+    private readonly GatherNoiseJob<SaltAndPepperNoise> gatherSaltAndPepper = new();
 
     public HostCorruption(HostBackend backend, WorkerPool pool)
     {
@@ -60,6 +65,89 @@ internal sealed unsafe class HostCorruption : ICorruption
         gatherMask.Set(pd, pi, pc, pm, key, CounterRng.BernoulliThreshold(probability), clean.Shape[0], clean.RowLength);
         if (clean.Length > 0)
             pool.Run(gatherMask, pool.PartsFor(clean.Length, MinimumMaskedPerPart));
+    }
+
+    public void Corrupt(Tensor<float> x, Tensor<int> indices, NoiseKey key, CorruptionNoise corruption, Tensor<float> destination)
+    {
+        corruption.ThrowIfInvalid();
+        switch (corruption.Kind)
+        {
+            case CorruptionKind.Masking:
+                Mask(x, indices, key, corruption.Amount, destination);
+                return;
+            case CorruptionKind.Gaussian:
+                Corrupt(gaussian, x, indices, key, new GaussianNoise(corruption.Amount), destination);
+                return;
+            case CorruptionKind.SaltAndPepper:
+                Corrupt(saltAndPepper, x, indices, key, new SaltAndPepperNoise(CounterRng.BernoulliThreshold(corruption.Amount)), destination);
+                return;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(corruption), corruption.Kind, "unknown corruption kind");
+        }
+    }
+
+    public void GatherCorrupt(Tensor<float> data, Tensor<int> indices, NoiseKey key, CorruptionNoise corruption, Tensor<float> clean, Tensor<float> corrupted)
+    {
+        corruption.ThrowIfInvalid();
+        switch (corruption.Kind)
+        {
+            case CorruptionKind.Masking:
+                GatherMask(data, indices, key, corruption.Amount, clean, corrupted);
+                return;
+            case CorruptionKind.Gaussian:
+                GatherCorrupt(gatherGaussian, data, indices, key, new GaussianNoise(corruption.Amount), clean, corrupted);
+                return;
+            case CorruptionKind.SaltAndPepper:
+                GatherCorrupt(gatherSaltAndPepper, data, indices, key, new SaltAndPepperNoise(CounterRng.BernoulliThreshold(corruption.Amount)), clean,
+                    corrupted);
+                return;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(corruption), corruption.Kind, "unknown corruption kind");
+        }
+    }
+
+    /// <summary>
+    /// Masking and salt-and-pepper replace the elements that <see cref="Mask"/> hides at the same key and probability, so their
+    /// gradient is <see cref="Mask"/> of delta; Gaussian noise passes delta through.
+    /// </summary>
+    public void CorruptBackward(Tensor<float> delta, Tensor<int> indices, NoiseKey key, CorruptionNoise corruption, Tensor<float> destination)
+    {
+        corruption.ThrowIfInvalid();
+        Shapes.CorruptBackward(delta, indices, destination);
+        if (corruption.Replaces)
+        {
+            Mask(delta, indices, key, corruption.Amount, destination);
+            return;
+        }
+        var pd = backend.PointerOf(delta, nameof(delta));
+        var pdst = backend.PointerOf(destination, nameof(destination));
+        if (pd != pdst)
+            new ReadOnlySpan<float>(pd, delta.Length).CopyTo(new Span<float>(pdst, destination.Length));
+    }
+
+    private void Corrupt<TNoise>(NoiseJob<TNoise> job, Tensor<float> x, Tensor<int> indices, NoiseKey key, TNoise noise, Tensor<float> destination)
+        where TNoise : struct, IElementNoise
+    {
+        Shapes.Mask(x, indices, destination);
+        job.Set(backend.PointerOf(x, nameof(x)), backend.PointerOf(indices, nameof(indices)), backend.PointerOf(destination, nameof(destination)),
+            key, noise, x.Shape[0], x.RowLength);
+        if (x.Length > 0)
+            pool.Run(job, pool.PartsFor(x.Length, MinimumMaskedPerPart));
+    }
+
+    private void GatherCorrupt<TNoise>(GatherNoiseJob<TNoise> job, Tensor<float> data, Tensor<int> indices, NoiseKey key, TNoise noise,
+        Tensor<float> clean, Tensor<float> corrupted)
+        where TNoise : struct, IElementNoise
+    {
+        Shapes.GatherCorrupt(data, indices, clean, corrupted);
+        var pd = backend.PointerOf(data, nameof(data));
+        var pi = backend.PointerOf(indices, nameof(indices));
+        var pc = backend.PointerOf(clean, nameof(clean));
+        var pn = backend.PointerOf(corrupted, nameof(corrupted));
+        CheckIndices(pi, indices.Length, data.Shape[0]);
+        job.Set(pd, pi, pc, pn, key, noise, clean.Shape[0], clean.RowLength);
+        if (clean.Length > 0)
+            pool.Run(job, pool.PartsFor(clean.Length, MinimumMaskedPerPart));
     }
 
     /// <summary>A device kernel would read out of bounds; on the host that is memory corruption, so check first.</summary>
@@ -168,6 +256,78 @@ internal sealed unsafe class HostCorruption : ICorruption
                 var row = clean + (long)m * n;
                 new ReadOnlySpan<float>(data + (long)indices[m] * n, n).CopyTo(new Span<float>(row, n));
                 MaskJob.MaskRow(row, masked + (long)m * n, n, (uint)indices[m], key, threshold);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rows [start, end) of destination = noise.Apply(x, Hash64(key, indices[m], j)): the arithmetic of the ILGPU kernel
+    /// (CorruptionKernels.Corrupt) through the same <see cref="IElementNoise"/> struct.
+    /// </summary>
+    private sealed class NoiseJob<TNoise> : RangeJob where TNoise : struct, IElementNoise
+    {
+        private float* x, destination;
+        private int* indices;
+        private NoiseKey key;
+        private TNoise noise;
+        private int n;
+
+        public void Set(float* x, int* indices, float* destination, NoiseKey key, TNoise noise, int m, int n)
+        {
+            this.x = x;
+            this.indices = indices;
+            this.destination = destination;
+            this.key = key;
+            this.noise = noise;
+            this.n = n;
+            Count = m;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        protected override void Run(int start, int end)
+        {
+            for (var m = start; m < end; m++)
+                CorruptRow(x + (long)m * n, destination + (long)m * n, n, (uint)indices[m], key, noise);
+        }
+
+        /// <summary>destination[j] = noise.Apply(x[j], the draw of (key, example, j)); destination may be x.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void CorruptRow(float* x, float* destination, int n, uint example, NoiseKey key, TNoise noise)
+        {
+            for (var j = 0; j < n; j++)
+                destination[j] = noise.Apply(x[j], CounterRng.Hash64(key.Seed, (uint)key.Stream, key.Epoch, example, (uint)j));
+        }
+    }
+
+    /// <summary>Rows [start, end): clean[m,:] = data[indices[m],:], then corrupted[m,:] = <see cref="NoiseJob{TNoise}.CorruptRow"/> of it.</summary>
+    private sealed class GatherNoiseJob<TNoise> : RangeJob where TNoise : struct, IElementNoise
+    {
+        private float* data, clean, corrupted;
+        private int* indices;
+        private NoiseKey key;
+        private TNoise noise;
+        private int n;
+
+        public void Set(float* data, int* indices, float* clean, float* corrupted, NoiseKey key, TNoise noise, int m, int n)
+        {
+            this.data = data;
+            this.indices = indices;
+            this.clean = clean;
+            this.corrupted = corrupted;
+            this.key = key;
+            this.noise = noise;
+            this.n = n;
+            Count = m;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        protected override void Run(int start, int end)
+        {
+            for (var m = start; m < end; m++)
+            {
+                var row = clean + (long)m * n;
+                new ReadOnlySpan<float>(data + (long)indices[m] * n, n).CopyTo(new Span<float>(row, n));
+                NoiseJob<TNoise>.CorruptRow(row, corrupted + (long)m * n, n, (uint)indices[m], key, noise);
             }
         }
     }

@@ -130,6 +130,16 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
         void ICorruption.GatherMask(Tensor<float> data, Tensor<int> indices, NoiseKey key, float probability, Tensor<float> clean, Tensor<float> masked) =>
             Record(nameof(ICorruption.GatherMask), () => inner.Corruption.GatherMask(data, indices, key, probability, clean, masked));
 
+        void ICorruption.Corrupt(Tensor<float> x, Tensor<int> indices, NoiseKey key, CorruptionNoise corruption, Tensor<float> destination) =>
+            Record(nameof(ICorruption.Corrupt), () => inner.Corruption.Corrupt(x, indices, key, corruption, destination));
+
+        void ICorruption.GatherCorrupt(Tensor<float> data, Tensor<int> indices, NoiseKey key, CorruptionNoise corruption, Tensor<float> clean,
+            Tensor<float> corrupted) =>
+            Record(nameof(ICorruption.GatherCorrupt), () => inner.Corruption.GatherCorrupt(data, indices, key, corruption, clean, corrupted));
+
+        void ICorruption.CorruptBackward(Tensor<float> delta, Tensor<int> indices, NoiseKey key, CorruptionNoise corruption, Tensor<float> destination) =>
+            Record(nameof(ICorruption.CorruptBackward), () => inner.Corruption.CorruptBackward(delta, indices, key, corruption, destination));
+
         void IOptimizer.Sgd(Tensor<float> param, Tensor<float> grad, Tensor<float>? velocity, float learningRate, float momentum) =>
             Record(nameof(IOptimizer.Sgd), () => inner.Optimizer.Sgd(param, grad, velocity, learningRate, momentum));
 
