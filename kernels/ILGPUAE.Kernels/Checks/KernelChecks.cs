@@ -42,6 +42,12 @@ public sealed class KernelChecks
         this.seed = seed;
     }
 
+    /// <summary>
+    /// Test seam: sees each kernel output (downloaded, before it is compared with the reference) and may change it, so a
+    /// test can show that a one-ulp change or a NaN in a real result fails its check.
+    /// </summary>
+    internal Action<float[]>? BeforeCompare { get; init; }
+
     /// <summary>Every family at every size in <paramref name="sizes"/>; GEMM crosses each size with two awkward partners.</summary>
     public IEnumerable<CheckResult> All(IReadOnlyList<int> sizes)
     {
@@ -836,6 +842,7 @@ public sealed class KernelChecks
     private CheckResult Compare(string kernel, string size, float[] actual, double[] expected, double absoluteTolerance,
         double relativeTolerance = RelativeTolerance)
     {
+        BeforeCompare?.Invoke(actual);
         double maxAbs = 0, maxRel = 0, worst = 0;
         for (var i = 0; i < expected.Length; i++)
         {

@@ -1,0 +1,64 @@
+namespace ILGPUAE.Tests.Kernels;
+
+using System.Text.RegularExpressions;
+using ILGPUAE.Checks;
+
+/// <summary>
+/// How many checks <see cref="KernelChecks.All"/> runs per family at one size, derived from its structure, so that a
+/// family that yields nothing (a backend whose family is null, a loop that no longer runs) fails instead of
+/// vanishing from an all-passed list. A family is recognised by its kernel names; names that no family here knows
+/// (a family added since) are allowed and listed in the message, and belong in this table once they exist.
+/// </summary>
+public static class KernelCheckFamilies
+{
+    private const int TransposePairs = 2 * 2;
+
+    /// <param name="Name">For messages.</param>
+    /// <param name="Kernel">Matches the family's <see cref="CheckResult.Kernel"/> names and no other family's.</param>
+    /// <param name="PerSize">Checks per size.</param>
+    /// <param name="SampleSgd">Only on a backend with a SampleSgd family (none on the host provider).</param>
+    private sealed record Family(string Name, Regex Kernel, int PerSize, bool SampleSgd = false);
+
+    private static readonly Family[] Families =
+    [
+        // An ILGPU backend appends the kernel it picked ("gemm NT tile4x4"); the host provider appends nothing.
+        new("gemm", new(@"^gemm [NT]{2}( [a-z0-9]+)?$"), TransposePairs * 3),           // (s,33,31), (7,s,32), (5,3,s) on each pair
+        new("gemm with epilogue", new(@"^gemm [NT]{2} (\+bias\+|⊙)"), 4),                // GemmEpilogues: one pair per epilogue
+        new("gemm epilogue alone", new(@"^gemm epilogue "), 3),                          // bias+sigmoid, bias+identity, ⊙sigmoid′
+        new("column sums", new(@"^column sums( alpha)?$"), 2 * 2),                       // (s,33), (3,s); alpha 1 and −0.37
+        new("column sums pair", new(@"^column sums pair( alpha)?$"), 2 * 2),
+        new("output delta", new(@"^output delta (mse|xent)$"), 2),
+        new("bias+softmax", new(@"^bias\+softmax( large)?$"), 2),
+        new("softmax xent delta", new(@"^softmax xent delta$"), 2),
+        new("argmax", new(@"^argmax$"), 2),
+        new("gather", new(@"^gather$"), 1),
+        new("mask", new(@"^mask p="), 1),
+        new("gather+mask", new(@"^gather\+mask p="), 1),
+        new("sgd", new(@"^sgd( momentum)?$"), 2),
+        new("sample sgd dae", new(@"^sample sgd dae (mse|xent)$"), 2, SampleSgd: true),
+        new("sample sgd hogwild", new(@"^sample sgd hogwild (mse|xent)$"), 2, SampleSgd: true),
+        // Three plain architectures, then four masked (SampleSgdMaskedClassifier).
+        new("sample sgd classifier", new(@"^sample sgd classifier$"), 3 + 4, SampleSgd: true),
+    ];
+
+    /// <summary>
+    /// Fails unless <paramref name="results"/>, the checks of one size, hold exactly each family's count (0 for the
+    /// SampleSgd families where <paramref name="hasSampleSgd"/> is false) and no name matches two families.
+    /// </summary>
+    public static void AssertCounts(IReadOnlyList<CheckResult> results, bool hasSampleSgd, int size)
+    {
+        foreach (var result in results)
+        {
+            var matches = Families.Where(f => f.Kernel.IsMatch(result.Kernel)).Select(f => f.Name).ToList();
+            Assert.True(matches.Count <= 1, $"\"{result.Kernel}\" matches the families {string.Join(", ", matches)}");
+        }
+        var unknown = results.Where(r => !Families.Any(f => f.Kernel.IsMatch(r.Kernel))).Select(r => r.Kernel).Distinct();
+        var wrong = Families
+            .Select(f => (f.Name, Expected: f.SampleSgd && !hasSampleSgd ? 0 : f.PerSize, Actual: results.Count(r => f.Kernel.IsMatch(r.Kernel))))
+            .Where(c => c.Expected != c.Actual)
+            .Select(c => $"{c.Name}: {c.Actual} checks, expected {c.Expected}")
+            .ToList();
+        Assert.True(wrong.Count == 0,
+            $"size {size}: {string.Join("; ", wrong)} (names no family knows: {string.Join(", ", unknown.DefaultIfEmpty("none"))})");
+    }
+}
