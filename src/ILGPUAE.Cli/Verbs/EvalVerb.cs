@@ -10,7 +10,7 @@ using ILGPUAE.Training;
 using ILGPUAE.Training.Stacked;
 
 [Verb("eval", HelpText = "Recompute the test loss of a trained autoencoder, or the test accuracy of a fine-tuned classifier.")]
-public sealed class EvalOptions : AcceleratorOptions
+public sealed class EvalOptions : DatasetOptions
 {
     [Option("model", Required = true, HelpText = "A run directory (or its model.safetensors).")]
     public string Model { get; set; } = "";
@@ -37,9 +37,7 @@ public static class EvalVerb
     private static int Autoencoder(string path, EvalOptions o)
     {
         var (options, _) = DaeCheckpoint.ReadModel(path);
-        var (_, test) = Mnist.Load(o.DataDir, Console.WriteLine);
-        if (options.TestLimit is { } limit)
-            test = test.Take(Math.Min(limit, test.Count));
+        var test = TestSet(o.ParseDataset() ?? options.Dataset, o.DataDir, options.TestLimit);
 
         using var backend = AcceleratorCatalog.Open(o.Accelerator, o.Device, Console.WriteLine);
         using var model = DaeCheckpoint.LoadModel(path, backend, test.Features, out _);
@@ -53,11 +51,21 @@ public static class EvalVerb
         return CliApp.Ok;
     }
 
+    /// <summary>The dataset's test set, cut to the run's test limit (the first N images) when it had one.</summary>
+    private static Dataset TestSet(DatasetKind dataset, string? dataDir, int? testLimit)
+    {
+        var test = Datasets.Load(dataset, dataDir, Console.WriteLine).Test;
+        if (testLimit is { } limit)
+            test = test.Take(Math.Min(limit, test.Count));
+        Console.WriteLine($"data: {test.Name}, {test.Count} examples");
+        return test;
+    }
+
     /// <summary>The test accuracy of a fine-tuned classifier (`finetune`), with its 95 % interval.</summary>
     private static int Classifier(string path, EvalOptions o)
     {
         var (architecture, options, _, _) = ClassifierCheckpoint.ReadModel(path);
-        var test = ClassificationSplits.Load(o.DataDir, Console.WriteLine).Limit(null, options.TestLimit).Test;
+        var test = TestSet(o.ParseDataset() ?? options.Dataset, o.DataDir, options.TestLimit);
 
         using var backend = AcceleratorCatalog.Open(o.Accelerator, o.Device, Console.WriteLine);
         using var model = ClassifierCheckpoint.Load(path, backend);

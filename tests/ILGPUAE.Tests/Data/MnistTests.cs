@@ -86,7 +86,7 @@ public class MnistTests
 
         Assert.Equal(
             $"{tarball}: has no package/data/train-images-idx3-ubyte, package/data/train-labels-idx1-ubyte, "
-            + "package/data/t10k-images-idx3-ubyte, package/data/t10k-labels-idx1-ubyte, expected all four MNIST files under package/data/",
+            + "package/data/t10k-images-idx3-ubyte, package/data/t10k-labels-idx1-ubyte, expected all 4 MNIST files under package/data/",
             error.Message);
         Assert.Equal(["a", "evil.tgz"], dir.Entries());
         Assert.Empty(Directory.GetFileSystemEntries(dataDir));
