@@ -111,7 +111,7 @@ public static class FashionMnist
     /// The entries of one class file in order: 784 pixel bytes each, or null for an empty entry. Anything but
     /// <c>{"data": [[…], …]}</c> with 784 or 0 integers 0–255 per entry throws <see cref="InputException"/> naming the file.
     /// </summary>
-    public static List<byte[]?> ParseClassFile(string path, ReadOnlySpan<byte> content)
+    private static List<byte[]?> ParseClassFile(string path, ReadOnlySpan<byte> content)
     {
         var reader = new Utf8JsonReader(content, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Disallow });
         try

@@ -2,6 +2,7 @@ namespace ILGPUAE.Tests.Data;
 
 using System.Text.Json;
 using ILGPUAE.Data;
+using ILGPUAE.Evaluation;
 using ILGPUAE.Tests.IO;
 using ILGPUAE.Training;
 using ILGPUAE.Training.Stacked;
@@ -71,6 +72,23 @@ public class DatasetsTests
     {
         var stack = new StackOptions { Dataset = DatasetKind.FashionMnist, Hidden = [8, 4] };
         Assert.All(Enumerable.Range(0, stack.Layers), layer => Assert.Equal(DatasetKind.FashionMnist, stack.ForLayer(layer).Dataset));
+    }
+
+    [Fact]
+    public void CurvesTitlesNameTheRunsDatasetByItsDisplayName()
+    {
+        var fashion = DatasetKind.FashionMnist;
+        var dae = new TrainingMetrics("tied denoising autoencoder", "d", "host", new DaeOptions { Dataset = fashion }, 1, 1, [new(1, 2, 1, 1, 1)]);
+        var stack = new StackMetrics("stack", "d", "host", new StackOptions { Dataset = fashion, Hidden = [4], Corruption = [0.1f] }, 1, 1,
+            [new StackLayerMetrics(0, 784, 4, 0.1f, 1, [new(1, 2, 1, 1, 1)])]);
+        var finetune = new FinetuneMetrics("classifier", "784-4-10", null, "/p", "d", "host", new FinetuneOptions { Dataset = fashion }, 1, 1,
+            [new FinetuneEpochReport(1, 0.9, 0.2, 1, 1, true, 0.1)]);
+
+        Assert.StartsWith("tied denoising autoencoder on Fashion-MNIST v2: ", TrainingCurves.Of(dae)[0].Title);
+        Assert.EndsWith(", on Fashion-MNIST v2", TrainingCurves.Of(stack)[0].Title);
+        Assert.StartsWith("classifier 784-4-10 on Fashion-MNIST v2, ", TrainingCurves.Of(finetune)[0].Title);
+        // A metrics.json from before runs named their dataset reads back as MNIST.
+        Assert.StartsWith("tied denoising autoencoder on MNIST: ", TrainingCurves.Of(dae with { Options = new DaeOptions() })[0].Title);
     }
 
     [Fact]
