@@ -1,5 +1,6 @@
 namespace ILGPUAE.Cli;
 
+using ILGPUAE.Data;
 using ILGPUAE.Models;
 using ILGPUAE.Training;
 using ILGPUAE.Training.Stacked;
@@ -20,7 +21,8 @@ public sealed class ConsoleFinetuneObserver : IFinetuneObserver
     {
         epochs = options.MaxEpochs;
         console.Line($"accelerator: {accelerator}");
-        console.Line($"classifier {architecture}{(options.Freeze ? " (stack frozen)" : "")}; {trainExamples} train / {validExamples} validation; " +
+        console.Line($"classifier {architecture}{(options.Freeze ? " (stack frozen)" : "")}; {Datasets.Info(options.Dataset).DisplayName}, " +
+            $"{trainExamples} train / {validExamples} validation; " +
             $"lr {options.LearningRate}, momentum {options.Momentum}, batch {options.Batch}, up to {options.MaxEpochs} epochs, " +
             $"{(options.PatienceEpochs == 0 ? "no early stopping" : $"patience {options.PatienceEpochs} epochs")}, seed {options.Seed}" +
             (options.Corruption == 0f ? "" : $"; inputs masked at {options.Corruption} while training") +

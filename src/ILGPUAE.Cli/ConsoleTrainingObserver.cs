@@ -1,5 +1,6 @@
 namespace ILGPUAE.Cli;
 
+using ILGPUAE.Data;
 using ILGPUAE.Training;
 
 /// <summary>A live progress bar per epoch and one summary line when each epoch ends (see <see cref="ConsoleProgress"/>).</summary>
@@ -19,7 +20,7 @@ public sealed class ConsoleTrainingObserver : ITrainingObserver
     {
         epochs = options.Epochs;
         console.Line($"accelerator: {accelerator}");
-        console.Line($"data: {trainExamples} train / {testExamples} test; hidden {options.Hidden}, corruption {options.Corruption}, " +
+        console.Line($"data: {Datasets.Info(options.Dataset).DisplayName}, {trainExamples} train / {testExamples} test; hidden {options.Hidden}, corruption {options.Corruption}, " +
             $"loss {options.Loss}, lr {options.LearningRate}, momentum {options.Momentum}, batch {options.Batch}, seed {options.Seed}" +
             (options.Hogwild >= 2 ? $", hogwild {options.Hogwild} (not reproducible)" : ""));
         if (firstEpoch > 1)

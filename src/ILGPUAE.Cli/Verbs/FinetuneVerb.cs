@@ -3,8 +3,8 @@ namespace ILGPUAE.Cli.Verbs;
 using global::CommandLine;
 using ILGPUAE.Training.Stacked;
 
-[Verb("finetune", HelpText = "Fine-tune a classifier built on a pretrained stack (`pretrain`) on MNIST labels; reports test accuracy.")]
-public sealed class FinetuneVerbOptions : AcceleratorOptions
+[Verb("finetune", HelpText = "Fine-tune a classifier built on a pretrained stack (`pretrain`) on a dataset's labels (the stack's unless --dataset); reports test accuracy.")]
+public sealed class FinetuneVerbOptions : DatasetOptions
 {
     [Option("pretrained", HelpText = "A directory written by `pretrain` (required unless --resume).")]
     public string? Pretrained { get; set; }
@@ -99,7 +99,8 @@ public static class FinetuneVerb
             options.Validate();
         }
         var preset = o.Preset is null ? null : Recipes.Name(Recipes.Parse(o.Preset));
-        var request = new FinetuneRunRequest(options, preset, o.Pretrained ?? "", o.Accelerator, o.Device, o.DataDir, o.Resume ?? o.Out, o.Resume is not null, o.Force);
+        var request = new FinetuneRunRequest(options, preset, o.Pretrained ?? "", o.Accelerator, o.Device, o.DataDir, o.Resume ?? o.Out, o.Resume is not null, o.Force,
+            Dataset: o.ParseDataset());
         var metrics = ConsoleFinetuneObserver.Run(observer => Finetuning.Run(request, observer));
         Console.WriteLine($"best validation error {100 * metrics.BestValidError:F2} % at epoch {metrics.BestEpoch} of {metrics.Epochs.Count}" +
             $"{(metrics.StoppedEarly ? " (stopped early)" : "")}; {metrics.TotalSeconds:F0} s");

@@ -3,8 +3,8 @@ namespace ILGPUAE.Cli.Verbs;
 using global::CommandLine;
 using ILGPUAE.Training.Stacked;
 
-[Verb("pretrain", HelpText = "Greedy layer-wise pretraining of a stack of tied denoising autoencoders on MNIST.")]
-public sealed class PretrainOptions : AcceleratorOptions
+[Verb("pretrain", HelpText = "Greedy layer-wise pretraining of a stack of tied denoising autoencoders (on MNIST unless --dataset).")]
+public sealed class PretrainOptions : DatasetOptions
 {
     [Option("preset", HelpText = "Start from a published recipe: sda3-theano (the defaults), sdae-mlp (squared-error pretraining) or sda3-masked (= sda3-theano here). Options given here override it.")]
     public string? Preset { get; set; }
@@ -57,6 +57,7 @@ public sealed class PretrainOptions : AcceleratorOptions
         var o = Recipes.Pretraining(Preset is null ? null : Recipes.Parse(Preset));
         return o with
         {
+            Dataset = ParseDataset() ?? o.Dataset,
             Hidden = Hidden is null ? o.Hidden : ListOption.Ints(Hidden, "--hidden"),
             Corruption = Corruption is null ? o.Corruption : ListOption.Floats(Corruption, "--corruption"),
             Loss = Loss?.ToLossKind() ?? o.Loss,

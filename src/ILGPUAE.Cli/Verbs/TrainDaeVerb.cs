@@ -2,6 +2,7 @@ namespace ILGPUAE.Cli.Verbs;
 
 using global::CommandLine;
 using ILGPUAE.Backend;
+using ILGPUAE.Data;
 using ILGPUAE.Training;
 
 public enum LossOption
@@ -15,8 +16,8 @@ public static class LossOptionExtensions
     public static LossKind ToLossKind(this LossOption loss) => loss == LossOption.Mse ? LossKind.SquaredError : LossKind.CrossEntropy;
 }
 
-[Verb("dae", HelpText = "Train a tied-weight denoising autoencoder on MNIST.")]
-public sealed class TrainDaeOptions : AcceleratorOptions
+[Verb("dae", HelpText = "Train a tied-weight denoising autoencoder on a dataset's training images (MNIST unless --dataset).")]
+public sealed class TrainDaeOptions : DatasetOptions
 {
     [Option("hidden", Default = 500, HelpText = "Hidden units.")]
     public int Hidden { get; set; }
@@ -62,6 +63,7 @@ public sealed class TrainDaeOptions : AcceleratorOptions
 
     public DaeOptions ToOptions() => new()
     {
+        Dataset = ParseDataset() ?? DatasetKind.Mnist,
         Hidden = Hidden,
         Corruption = Corruption,
         Loss = Loss.ToLossKind(),

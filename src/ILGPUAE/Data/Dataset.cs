@@ -1,37 +1,48 @@
 namespace ILGPUAE.Data;
 
 /// <summary>
-/// A labelled image set in memory. <see cref="Pixels"/> is [Count, Rows*Cols] row-major in [0, 1];
+/// A labelled image set in memory. <see cref="Pixels"/> is [Count, C, H, W] row-major in [0, 1] (<see cref="Shape"/>);
 /// <see cref="Labels"/> is [Count].
 /// </summary>
 public sealed class Dataset
 {
+    /// <summary>A single-channel set of <paramref name="rows"/> × <paramref name="cols"/> images.</summary>
     public Dataset(string name, int count, int rows, int cols, float[] pixels, byte[] labels)
+        : this(name, count, new ImageShape(1, rows, cols), pixels, labels)
+    {
+    }
+
+    public Dataset(string name, int count, ImageShape shape, float[] pixels, byte[] labels)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cols);
-        if (pixels.Length != (long)count * rows * cols)
-            throw new ArgumentException($"pixels has {pixels.Length} elements, expected [{count}, {rows}×{cols}] = {(long)count * rows * cols}", nameof(pixels));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shape.Channels, nameof(shape));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shape.Height, nameof(shape));
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shape.Width, nameof(shape));
+        if (pixels.Length != (long)count * shape.Features)
+            throw new ArgumentException($"pixels has {pixels.Length} elements, expected [{count}, {shape}] = {(long)count * shape.Features}", nameof(pixels));
         if (labels.Length != count)
             throw new ArgumentException($"labels has {labels.Length} elements, expected {count}", nameof(labels));
         Name = name;
         Count = count;
-        Rows = rows;
-        Cols = cols;
+        Shape = shape;
         Pixels = pixels;
         Labels = labels;
     }
 
     public string Name { get; }
     public int Count { get; }
-    public int Rows { get; }
-    public int Cols { get; }
+    public ImageShape Shape { get; }
     public float[] Pixels { get; }
     public byte[] Labels { get; }
 
-    /// <summary>Values per example, Rows*Cols.</summary>
-    public int Features => Rows * Cols;
+    /// <summary>Pixel rows of each channel, <see cref="ImageShape.Height"/>.</summary>
+    public int Rows => Shape.Height;
+
+    /// <summary>Pixel columns of each channel, <see cref="ImageShape.Width"/>.</summary>
+    public int Cols => Shape.Width;
+
+    /// <summary>Values per example, C·H·W.</summary>
+    public int Features => Shape.Features;
 
     /// <summary>
     /// Builds a dataset from IDX images and labels, scaling each pixel byte b to b / 255f.
@@ -62,6 +73,6 @@ public sealed class Dataset
         ArgumentOutOfRangeException.ThrowIfNegative(start);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(start, Count - count);
-        return new Dataset(name, count, Rows, Cols, Pixels.AsSpan(start * Features, count * Features).ToArray(), Labels.AsSpan(start, count).ToArray());
+        return new Dataset(name, count, Shape, Pixels.AsSpan(start * Features, count * Features).ToArray(), Labels.AsSpan(start, count).ToArray());
     }
 }

@@ -2,6 +2,7 @@ namespace ILGPUAE.Evaluation;
 
 using System.Globalization;
 using ILGPUAE.Backend;
+using ILGPUAE.Data;
 using ILGPUAE.IO;
 using ILGPUAE.Training;
 using ILGPUAE.Training.Stacked;
@@ -42,14 +43,14 @@ public static class TrainingCurves
     public static IReadOnlyList<CurvePanel> Of(TrainingMetrics metrics)
     {
         var o = metrics.Options;
-        var title = $"{metrics.Model}: {o.Hidden} hidden, masking {Number(o.Corruption)}, lr {Number(o.LearningRate)}, batch {o.Batch}";
+        var title = $"{metrics.Model} on {Datasets.Info(o.Dataset).DisplayName}: {o.Hidden} hidden, masking {Number(o.Corruption)}, lr {Number(o.LearningRate)}, batch {o.Batch}";
         return [LossPanel(title, o.Loss, metrics.Epochs)];
     }
 
     /// <summary>`pretrain`: one panel per layer with its train and test reconstruction loss (layers' losses differ in scale).</summary>
     public static IReadOnlyList<CurvePanel> Of(StackMetrics metrics) =>
         metrics.Layers.OrderBy(l => l.Layer)
-            .Select(l => LossPanel($"layer {l.Layer}: {l.Visible} → {l.Hidden}, masking {Number(l.Corruption)}, lr {Number(metrics.Options.LearningRate)}, batch {metrics.Options.Batch}",
+            .Select(l => LossPanel($"layer {l.Layer}: {l.Visible} → {l.Hidden}, masking {Number(l.Corruption)}, lr {Number(metrics.Options.LearningRate)}, batch {metrics.Options.Batch}, on {Datasets.Info(metrics.Options.Dataset).DisplayName}",
                 metrics.Options.Loss, l.Epochs))
             .ToList();
 
@@ -65,7 +66,7 @@ public static class TrainingCurves
         int? marked = best is null ? null : best.Epoch;
         var test = metrics is { TestErrors: { } errors, TestExamples: { } count } ? $"; test accuracy {new ClassificationScore(errors, count)}" : "";
         var o = metrics.Options;
-        var title = $"classifier {metrics.Architecture}{(o.Freeze ? " (stack frozen)" : "")}, lr {Number(o.LearningRate)}, batch {o.Batch}{test}";
+        var title = $"classifier {metrics.Architecture} on {Datasets.Info(o.Dataset).DisplayName}{(o.Freeze ? " (stack frozen)" : "")}, lr {Number(o.LearningRate)}, batch {o.Batch}{test}";
         // The regularisers beyond the published recipes go under the validation panel, where their effect shows.
         var schedule = o.LrPlateau == 0 ? "" : $"; lr × {Number(o.LrFactor)} after {o.LrPlateau} epochs without a new best";
         var masking = o.Corruption == 0f ? "" : $"; training inputs masked at {Number(o.Corruption)}";

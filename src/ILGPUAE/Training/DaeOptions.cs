@@ -2,6 +2,7 @@ namespace ILGPUAE.Training;
 
 using System.Text.Json.Serialization;
 using ILGPUAE.Backend;
+using ILGPUAE.Data;
 using ILGPUAE.IO;
 
 /// <summary>
@@ -10,6 +11,9 @@ using ILGPUAE.IO;
 /// </summary>
 public sealed record DaeOptions
 {
+    /// <summary>What it trains on: all of the dataset's training examples; the test loss is over its test set.</summary>
+    public DatasetKind Dataset { get; init; }
+
     public int Hidden { get; init; } = 500;
 
     /// <summary>Masking-noise probability: each input pixel is zeroed with this probability.</summary>

@@ -63,11 +63,11 @@ public static class DaeTraining
         return metrics;
     }
 
-    /// <summary>MNIST, cut to --train-limit / --test-limit.</summary>
+    /// <summary>The options' dataset (every training example, validation included), cut to --train-limit / --test-limit.</summary>
     public static (Dataset Train, Dataset Test) LoadData(string? dataDir, DaeOptions options, ITrainingObserver observer)
     {
-        var (train, test) = Mnist.Load(dataDir, observer.Note);
-        return (Limit(train, options.TrainLimit, "--train-limit"), Limit(test, options.TestLimit, "--test-limit"));
+        var splits = Datasets.Load(options.Dataset, dataDir, observer.Note);
+        return (Limit(splits.TrainAndValidation, options.TrainLimit, "--train-limit"), Limit(splits.Test, options.TestLimit, "--test-limit"));
     }
 
     private static Dataset Limit(Dataset data, int? limit, string option)

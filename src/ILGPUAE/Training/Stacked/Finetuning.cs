@@ -8,9 +8,10 @@ using ILGPUAE.Models;
 
 /// <summary>Where a fine-tuning run reads its stack and data, where it writes, and what it runs on.</summary>
 /// <param name="Preset">The preset name the options started from, for metrics.json; null for none.</param>
-/// <param name="Data">MNIST already in memory (tests, in-process callers); null loads it from <paramref name="DataDir"/>.</param>
+/// <param name="Data">The splits already in memory (tests, in-process callers); null loads them from <paramref name="DataDir"/>.</param>
+/// <param name="Dataset">The dataset of a new run; null: the one the stack was pretrained on. A resumed run keeps its own.</param>
 public sealed record FinetuneRunRequest(FinetuneOptions Options, string? Preset, string Pretrained, AcceleratorKind Accelerator, int Device,
-    string? DataDir, string OutDir, bool Resume, bool Force, ClassificationSplits? Data = null);
+    string? DataDir, string OutDir, bool Resume, bool Force, ClassificationSplits? Data = null, DatasetKind? Dataset = null);
 
 /// <summary>What a fine-tuning run tells the person watching it.</summary>
 public interface IFinetuneObserver
@@ -52,12 +53,15 @@ public static class Finetuning
             options.Validate();
             pretrained = Path.GetFullPath(request.Pretrained);
             stack = ReadStack(request.Pretrained);
-            architecture = new ClassifierArchitecture(stack.Visible, stack.Options.Hidden, options.Mlp, ClassificationSplits.Classes);
+            options = options with { Dataset = request.Dataset ?? stack.Options.Dataset };
+            architecture = new ClassifierArchitecture(stack.Visible, stack.Options.Hidden, options.Mlp, Datasets.Info(options.Dataset).Classes);
         }
 
         if (CurveFonts.Check(request.OutDir) is { } noFonts)
             observer.Note(noFonts);
-        var data = (request.Data ?? ClassificationSplits.Load(request.DataDir, observer.Note)).Limit(options.TrainLimit, options.TestLimit);
+        var data = (request.Data ?? ClassificationSplits.Load(options.Dataset, request.DataDir, observer.Note)).Limit(options.TrainLimit, options.TestLimit);
+        if (data.Train.Features != architecture.Inputs)
+            throw new InputException($"{data.Train.Name} has {data.Train.Features} values per example; the classifier takes {architecture.Inputs}");
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, observer.Note);
         OutputDirectory.Create(outDir);
         using var model = FeedForwardClassifier.Create(backend, architecture, options.Seed);

@@ -2,6 +2,7 @@ namespace ILGPUAE.Training.Stacked;
 
 using System.Text.Json.Serialization;
 using ILGPUAE.Backend;
+using ILGPUAE.Data;
 using ILGPUAE.IO;
 using ILGPUAE.Random;
 
@@ -13,6 +14,9 @@ using ILGPUAE.Random;
 /// </summary>
 public sealed record StackOptions
 {
+    /// <summary>What it pretrains on: the dataset's train split (validation held out), reporting on its test set.</summary>
+    public DatasetKind Dataset { get; init; }
+
     public int[] Hidden { get; init; } = [1000, 1000, 1000];
 
     /// <summary>Masking probability per layer; a single value applies to every layer.</summary>
@@ -59,6 +63,7 @@ public sealed record StackOptions
     /// <summary>The options of layer <paramref name="layer"/>'s denoising-autoencoder run.</summary>
     public DaeOptions ForLayer(int layer) => new()
     {
+        Dataset = Dataset,
         Hidden = Hidden[layer],
         Corruption = CorruptionOf(layer),
         Loss = Loss,

@@ -6,7 +6,7 @@ using ILGPUAE.Evaluation;
 using ILGPUAE.IO;
 
 /// <summary>Where a pretraining run reads data, where it writes, and what it runs on.</summary>
-/// <param name="Data">MNIST already in memory (tests, in-process callers); null loads it from <paramref name="DataDir"/>.</param>
+/// <param name="Data">The splits already in memory (tests, in-process callers); null loads it from <paramref name="DataDir"/>.</param>
 public sealed record StackRunRequest(StackOptions Options, AcceleratorKind Accelerator, int Device, string? DataDir, string OutDir, bool Resume, bool Force,
     ClassificationSplits? Data = null);
 
@@ -32,7 +32,7 @@ public static class StackPretraining
         options.Validate();
         if (CurveFonts.Check(request.OutDir) is { } noFonts)
             observer.Note(noFonts);
-        var splits = (request.Data ?? ClassificationSplits.Load(request.DataDir, observer.Note)).Limit(options.TrainLimit, options.TestLimit);
+        var splits = (request.Data ?? ClassificationSplits.Load(options.Dataset, request.DataDir, observer.Note)).Limit(options.TrainLimit, options.TestLimit);
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, observer.Note);
         OutputDirectory.Create(outDir);
         var stack = resumed ?? new StackFile(options, splits.Train.Features, []);

