@@ -21,7 +21,7 @@ public sealed class ConsoleTrainingObserver : ITrainingObserver
         epochs = options.Epochs;
         console.Line($"accelerator: {accelerator}");
         console.Line($"data: {Datasets.Info(options.Dataset).DisplayName}, {trainExamples} train / {testExamples} test; hidden {options.Hidden}, corruption {options.Corruption}, " +
-            $"loss {options.Loss}, lr {options.LearningRate}, momentum {options.Momentum}, batch {options.Batch}, seed {options.Seed}" +
+            $"loss {options.Loss}, {OptimizerText(options)}, batch {options.Batch}, seed {options.Seed}" +
             (options.Hogwild >= 2 ? $", hogwild {options.Hogwild} (not reproducible)" : ""));
         if (firstEpoch > 1)
             console.Line($"resuming at epoch {firstEpoch} of {epochs}");
@@ -38,5 +38,19 @@ public sealed class ConsoleTrainingObserver : ITrainingObserver
     {
         console.Complete();
         console.Line($"epoch {r.Epoch}/{epochs}  train loss {r.TrainLoss:F4}  test loss {r.TestLoss:F4}  {r.Seconds:F1} s  {r.SamplesPerSecond:F0} samples/s");
+    }
+
+    /// <summary>"sgd lr 0.1, momentum 0.9" or "adam lr 0.001, weight decay 0.01, clip 1".</summary>
+    private static string OptimizerText(DaeOptions options)
+    {
+        var o = options.Optimizer;
+        var text = $"{o.Kind.ToString().ToLowerInvariant()} lr {options.LearningRate}";
+        if (options.Momentum != 0 || o.Kind is Optimizers.OptimizerKind.Sgd or Optimizers.OptimizerKind.Nesterov)
+            text += $", momentum {options.Momentum}";
+        if (o.WeightDecay != 0)
+            text += $", weight decay {o.WeightDecay}";
+        if (o.ClipGradNorm is { } clip)
+            text += $", clip {clip}";
+        return text;
     }
 }

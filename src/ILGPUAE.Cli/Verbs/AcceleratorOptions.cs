@@ -7,7 +7,7 @@ using ILGPUAE.Backends;
 public abstract class AcceleratorOptions
 {
     [Option("accelerator", Default = AcceleratorKind.Auto,
-        HelpText = "auto | cuda | opencl | cpu (ILGPU's CPU accelerator). auto picks CUDA, then a usable OpenCL device, then the fastest CPU path.")]
+        HelpText = "auto | cuda | opencl | host (the managed SIMD provider, every core) | cpu (ILGPU's CPU accelerator: emulates GPU threads, for checks, far too slow to train on). auto picks CUDA, then a usable OpenCL device, then host.")]
     public AcceleratorKind Accelerator { get; set; }
 
     [Option("device", Default = 0, HelpText = "Device index within the chosen backend, as `ilgpuae devices` lists it.")]

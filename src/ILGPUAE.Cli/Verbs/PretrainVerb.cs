@@ -1,10 +1,11 @@
 namespace ILGPUAE.Cli.Verbs;
 
 using global::CommandLine;
+using ILGPUAE.Optimizers;
 using ILGPUAE.Training.Stacked;
 
 [Verb("pretrain", HelpText = "Greedy layer-wise pretraining of a stack of tied denoising autoencoders (on MNIST unless --dataset).")]
-public sealed class PretrainOptions : DatasetOptions
+public sealed class PretrainOptions : TrainingVerbOptions
 {
     [Option("preset", HelpText = "Start from a published recipe: sda3-theano (the defaults), sdae-mlp (squared-error pretraining) or sda3-masked (= sda3-theano here). Options given here override it.")]
     public string? Preset { get; set; }
@@ -55,14 +56,16 @@ public sealed class PretrainOptions : DatasetOptions
     public StackOptions Resolve()
     {
         var o = Recipes.Pretraining(Preset is null ? null : Recipes.Parse(Preset));
+        var optimizer = ResolveOptimizer(o.Optimizer);
         return o with
         {
             Dataset = ParseDataset() ?? o.Dataset,
             Hidden = Hidden is null ? o.Hidden : ListOption.Ints(Hidden, "--hidden"),
             Corruption = Corruption is null ? o.Corruption : ListOption.Floats(Corruption, "--corruption"),
             Loss = Loss?.ToLossKind() ?? o.Loss,
-            LearningRate = LearningRate ?? o.LearningRate,
+            LearningRate = LearningRate ?? (Optimizer is null ? o.LearningRate : OptimizerChoice.DefaultLearningRate(optimizer.Kind, o.LearningRate)),
             Momentum = Momentum ?? o.Momentum,
+            Optimizer = optimizer,
             Batch = Batch ?? o.Batch,
             Epochs = Epochs ?? o.Epochs,
             Seed = Seed ?? o.Seed,

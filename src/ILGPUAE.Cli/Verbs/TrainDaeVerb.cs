@@ -3,6 +3,7 @@ namespace ILGPUAE.Cli.Verbs;
 using global::CommandLine;
 using ILGPUAE.Backend;
 using ILGPUAE.Data;
+using ILGPUAE.Optimizers;
 using ILGPUAE.Training;
 
 public enum LossOption
@@ -17,7 +18,7 @@ public static class LossOptionExtensions
 }
 
 [Verb("dae", HelpText = "Train a tied-weight denoising autoencoder on a dataset's training images (MNIST unless --dataset).")]
-public sealed class TrainDaeOptions : DatasetOptions
+public sealed class TrainDaeOptions : TrainingVerbOptions
 {
     [Option("hidden", Default = 500, HelpText = "Hidden units.")]
     public int Hidden { get; set; }
@@ -28,8 +29,8 @@ public sealed class TrainDaeOptions : DatasetOptions
     [Option("loss", Default = LossOption.Mse, HelpText = "mse (½‖x − z‖²) or xent (cross-entropy), per example, summed over pixels.")]
     public LossOption Loss { get; set; }
 
-    [Option("lr", Default = 0.1f, HelpText = "Learning rate.")]
-    public float LearningRate { get; set; }
+    [Option("lr", HelpText = "Learning rate (default 0.1 for sgd and nesterov, PyTorch's default for the other optimizers).")]
+    public float? LearningRate { get; set; }
 
     [Option("momentum", Default = 0f, HelpText = "SGD momentum, in [0, 1).")]
     public float Momentum { get; set; }
@@ -61,21 +62,26 @@ public sealed class TrainDaeOptions : DatasetOptions
     [Option("force", Default = false, HelpText = "Write into a non-empty --out directory.")]
     public bool Force { get; set; }
 
-    public DaeOptions ToOptions() => new()
+    public DaeOptions ToOptions()
     {
-        Dataset = ParseDataset() ?? DatasetKind.Mnist,
-        Hidden = Hidden,
-        Corruption = Corruption,
-        Loss = Loss.ToLossKind(),
-        LearningRate = LearningRate,
-        Momentum = Momentum,
-        Batch = Batch,
-        Epochs = Epochs,
-        Seed = Seed,
-        Hogwild = Hogwild,
-        TrainLimit = TrainLimit,
-        TestLimit = TestLimit,
-    };
+        var optimizer = ResolveOptimizer(new OptimizerChoice());
+        return new DaeOptions
+        {
+            Dataset = ParseDataset() ?? DatasetKind.Mnist,
+            Hidden = Hidden,
+            Corruption = Corruption,
+            Loss = Loss.ToLossKind(),
+            LearningRate = LearningRate ?? OptimizerChoice.DefaultLearningRate(optimizer.Kind, sgd: 0.1f),
+            Momentum = Momentum,
+            Optimizer = optimizer,
+            Batch = Batch,
+            Epochs = Epochs,
+            Seed = Seed,
+            Hogwild = Hogwild,
+            TrainLimit = TrainLimit,
+            TestLimit = TestLimit,
+        };
+    }
 }
 
 public static class TrainDaeVerb

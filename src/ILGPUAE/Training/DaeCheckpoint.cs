@@ -3,6 +3,7 @@ namespace ILGPUAE.Training;
 using System.Globalization;
 using System.Text.Json;
 using ILGPUAE.Backend;
+using ILGPUAE.Checkpoints;
 using ILGPUAE.IO;
 using ILGPUAE.Models;
 
@@ -50,6 +51,8 @@ public static class DaeCheckpoint
         var velocities = trainer.Model.Parameters.Zip(trainer.Velocities)
             .Where(pair => pair.Second is not null)
             .Select(pair => Named(VelocityPrefix + pair.First.Name, pair.Second!));
+        if (trainer.Optimizer is { } optimizer)
+            velocities = velocities.Concat(OptimizerCheckpoint.Tensors(optimizer));
         var stateMeta = new Dictionary<string, string>
         {
             [FormatKey] = Format + ".state",
@@ -58,6 +61,8 @@ public static class DaeCheckpoint
             ["seed"] = options.Seed.ToString(CultureInfo.InvariantCulture),
             ["rng"] = "counter-based; masks keyed (seed, mask, epoch, example, pixel), shuffles (seed, shuffle, epoch, position)",
         };
+        if (trainer.Optimizer is { } rule)
+            OptimizerCheckpoint.AddMetadata(rule, stateMeta);
         new SafeTensorsFile(velocities, stateMeta).Write(Path.Combine(directory, StateFileName));
     }
 

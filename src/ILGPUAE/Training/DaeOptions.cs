@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using ILGPUAE.Backend;
 using ILGPUAE.Data;
 using ILGPUAE.IO;
+using ILGPUAE.Optimizers;
 
 /// <summary>
 /// Everything that defines a denoising-autoencoder run; saved in the checkpoint, so a resumed run and
@@ -23,7 +24,12 @@ public sealed record DaeOptions
     public LossKind Loss { get; init; } = LossKind.SquaredError;
 
     public float LearningRate { get; init; } = 0.1f;
+
+    /// <summary>SGD's, Nesterov's and RMSprop's momentum.</summary>
     public float Momentum { get; init; }
+
+    /// <summary>The update rule, its settings and clipping (SGD unless said otherwise).</summary>
+    public OptimizerChoice Optimizer { get; init; } = new();
 
     /// <summary>1 = per-sample SGD: an update after every example.</summary>
     public int Batch { get; init; } = 1;
@@ -45,6 +51,12 @@ public sealed record DaeOptions
     public int? TrainLimit { get; init; }
     public int? TestLimit { get; init; }
 
+    /// <summary>The optimizer these options describe.</summary>
+    public OptimizerOptions ToOptimizerOptions() => Optimizer.With(LearningRate, Momentum);
+
+    /// <summary>Whether the step is SGD as the fused paths take it (<see cref="OptimizerChoice.IsPlainSgd"/>).</summary>
+    public bool IsPlainSgd => Optimizer.IsPlainSgd;
+
     /// <summary>Throws <see cref="InputException"/> naming the first option out of range.</summary>
     public void Validate()
     {
@@ -55,6 +67,15 @@ public sealed record DaeOptions
         Require(Batch >= 1, "--batch", Batch, "an integer ≥ 1");
         Require(Epochs >= 1, "--epochs", Epochs, "an integer ≥ 1");
         Require(Hogwild is >= 0 and <= 256, "--hogwild", Hogwild, "an integer from 0 (sequential) to 256");
+        Require(Hogwild < 2 || IsPlainSgd, "--hogwild", Hogwild, $"0 with --optimizer {Optimizer.Kind} (Hogwild workers run plain or momentum SGD)");
+        try
+        {
+            ToOptimizerOptions().Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InputException($"optimizer {Optimizer.Kind}: {e.Message}");
+        }
         Require(TrainLimit is null or >= 1, "--train-limit", TrainLimit, "an integer ≥ 1");
         Require(TestLimit is null or >= 1, "--test-limit", TestLimit, "an integer ≥ 1");
     }

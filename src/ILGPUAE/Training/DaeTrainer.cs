@@ -5,6 +5,8 @@ using ILGPUAE.Backend;
 using ILGPUAE.Evaluation;
 using ILGPUAE.IO;
 using ILGPUAE.Models;
+using ILGPUAE.Modules;
+using ILGPUAE.Optimizers;
 using ILGPUAE.Random;
 
 /// <summary>Where an epoch stands, reported a few times a second.</summary>
@@ -23,6 +25,9 @@ public sealed record EpochReport(int Epoch, double TrainLoss, double TestLoss, d
 /// groups of one <see cref="ISampleSgd.TiedDaeHogwild"/> launch per chunk (batch 1, momentum 0).
 /// Plain per-sample SGD (batch 1, no momentum) on a backend with a <see cref="ISampleSgd"/> family runs
 /// <see cref="SampleChunk"/> examples per call of it instead of seven launches per example.
+/// Which way a step runs is <see cref="Path"/>, picked once from the options and the backend (<see cref="DaePolicy"/>):
+/// those fused paths for SGD, else the gradients of the tied network followed by an <see cref="Optimizer"/> step (RMSprop,
+/// Adam, AdamW, Nesterov, weight decay, clipping), whose state is checkpointed under each parameter's name.
 /// </summary>
 public sealed class DaeTrainer : IDisposable
 {
@@ -36,6 +41,9 @@ public sealed class DaeTrainer : IDisposable
     private readonly TiedAutoencoderPass pass;
     private readonly ReconstructionEvaluator evaluator;
     private readonly Tensor<float>?[] velocities;
+
+    /// <summary>The update rule when the step is not SGD's fused path: over the model's parameters and the pass's gradients.</summary>
+    private readonly Optimizer? optimizer;
 
     // Views of the epoch order and of the loss buffer for each batch, made once: a step allocates nothing.
     private readonly Tensor<int>[] batchIndices;
@@ -88,8 +96,19 @@ public sealed class DaeTrainer : IDisposable
         workers = options.Hogwild < 2 || backend is not ILaneProvider ? [] : CreateWorkers((ILaneProvider)backend, options.Hogwild, batch);
         // The test loss is computed between epochs, when the training pass's buffers are idle.
         evaluator = new ReconstructionEvaluator(Model, test, pass.Scratch(Math.Min(ReconstructionEvaluator.ChunkRows, test.Rows)));
-        velocities = Model.Parameters.Select(p => options.Momentum == 0 ? null : backend.Allocate<float>([.. p.Tensor.Shape.Dimensions])).ToArray();
+        Path = DaePolicy.Choose(options, backend, workers.Length > 0);
+        var sgdMomentum = Path == DaeStepPath.GradientsThenSgd;
+        velocities = Model.Parameters.Select(p => sgdMomentum ? backend.Allocate<float>([.. p.Tensor.Shape.Dimensions]) : null).ToArray();
+        if (Path == DaeStepPath.GradientsThenOptimizer)
+        {
+            // The tied network's parameters, W in the weights group (decayed) and the biases in theirs, with the pass's gradients.
+            var parameters = Model.Parameters.Zip(pass.Gradients, (p, g) =>
+                new Parameter(p.Name, p.Tensor, g, p.Name == TiedAutoencoder.WeightName ? ParameterGroups.Weights : ParameterGroups.Biases));
+            optimizer = new Optimizer(backend, [.. parameters], options.ToOptimizerOptions());
+        }
         state?.RestoreVelocities(velocities);
+        if (optimizer is not null)
+            state?.RestoreOptimizer(optimizer);
         EpochsDone = state?.EpochsDone ?? 0;
         stepsDone = state?.StepsDone ?? 0;
     }
@@ -97,8 +116,14 @@ public sealed class DaeTrainer : IDisposable
     public IBackend Backend { get; }
     public TiedAutoencoder Model { get; }
 
-    /// <summary>The backend's per-sample SGD family when this run can use it (batch 1, no momentum, no host Hogwild lanes); else null.</summary>
-    public ISampleSgd? SampleSgd => options.Batch == 1 && options.Momentum == 0 && workers.Length == 0 ? Backend.SampleSgd : null;
+    /// <summary>How each step runs (see <see cref="DaePolicy"/>).</summary>
+    public DaeStepPath Path { get; }
+
+    /// <summary>The optimizer's named state when the step is not SGD's fused path (null otherwise).</summary>
+    public Optimizer? Optimizer => optimizer;
+
+    /// <summary>The backend's per-sample SGD family when this run uses it (<see cref="DaeStepPath.SampleSgdKernel"/>); else null.</summary>
+    public ISampleSgd? SampleSgd => Path == DaeStepPath.SampleSgdKernel ? Backend.SampleSgd : null;
 
     /// <summary>
     /// K ≥ 2 when the epoch runs on <see cref="ISampleSgd.TiedDaeHogwild"/> (Hogwild on an ILGPU backend: K
@@ -198,7 +223,15 @@ public sealed class DaeTrainer : IDisposable
     /// </summary>
     private void Step(TiedAutoencoderPass on, int k, NoiseKey noise)
     {
-        on.SgdStep(train, batchIndices[k], noise, options.Corruption, options.Loss, batchLosses[k], options.LearningRate, options.Momentum, velocities);
+        if (optimizer is not null)
+        {
+            on.ForwardBackward(train, batchIndices[k], noise, options.Corruption, options.Loss, batchLosses[k]);
+            optimizer.Step();
+        }
+        else
+        {
+            on.SgdStep(train, batchIndices[k], noise, options.Corruption, options.Loss, batchLosses[k], options.LearningRate, options.Momentum, velocities);
+        }
         Interlocked.Increment(ref stepsDone);
     }
 
@@ -230,6 +263,7 @@ public sealed class DaeTrainer : IDisposable
         pass.Dispose();
         foreach (var v in velocities)
             v?.Dispose();
+        optimizer?.Dispose();
         Model.Dispose();
         epochLosses.Dispose();
         order.Dispose();

@@ -1,6 +1,7 @@
 namespace ILGPUAE.Training;
 
 using ILGPUAE.Backend;
+using ILGPUAE.Checkpoints;
 using ILGPUAE.IO;
 using ILGPUAE.Models;
 
@@ -48,6 +49,9 @@ public sealed class TrainState
 
     public TiedAutoencoder CreateModel(IBackend backend, int visible, int hidden) =>
         DaeCheckpoint.ModelFrom(modelPath, model, backend, visible, hidden);
+
+    /// <summary>Copies the saved state of the run's optimizer (when its step is not SGD's fused path) into <paramref name="optimizer"/>.</summary>
+    public void RestoreOptimizer(Optimizers.Optimizer optimizer) => OptimizerCheckpoint.Restore(statePath, state, optimizer);
 
     /// <summary>Copies the saved momentum buffers into <paramref name="velocities"/> (null entries: momentum 0).</summary>
     public void RestoreVelocities(IReadOnlyList<Tensor<float>?> velocities)

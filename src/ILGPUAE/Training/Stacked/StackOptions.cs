@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using ILGPUAE.Backend;
 using ILGPUAE.Data;
 using ILGPUAE.IO;
+using ILGPUAE.Optimizers;
 using ILGPUAE.Random;
 
 /// <summary>
@@ -27,6 +28,9 @@ public sealed record StackOptions
 
     public float LearningRate { get; init; } = 0.001f;
     public float Momentum { get; init; }
+
+    /// <summary>The update rule of every layer's run (SGD unless said otherwise).</summary>
+    public OptimizerChoice Optimizer { get; init; } = new();
 
     /// <summary>1 = per-sample SGD.</summary>
     public int Batch { get; init; } = 1;
@@ -69,6 +73,7 @@ public sealed record StackOptions
         Loss = Loss,
         LearningRate = LearningRate,
         Momentum = Momentum,
+        Optimizer = Optimizer,
         Batch = Batch,
         Epochs = Epochs,
         Seed = LayerSeed(Seed, layer),

@@ -1,0 +1,71 @@
+namespace ILGPUAE.Cli.Verbs;
+
+using global::CommandLine;
+using ILGPUAE.IO;
+using ILGPUAE.Optimizers;
+
+/// <summary>The CLI's names for the update rules (torch.optim's).</summary>
+public enum OptimizerOption
+{
+    Sgd,
+    Nesterov,
+    Rmsprop,
+    Adam,
+    Adamw,
+}
+
+/// <summary>The options of every verb that trains with an optimizer rule, declared once: the rule, its settings, clipping.</summary>
+public abstract class TrainingVerbOptions : DatasetOptions
+{
+    [Option("optimizer", HelpText = "sgd (default), nesterov, rmsprop, adam or adamw, as torch.optim defines them. Without --lr: 0.1 for sgd and nesterov (train dae), PyTorch's default otherwise (rmsprop 0.01, adam and adamw 0.001).")]
+    public OptimizerOption? Optimizer { get; set; }
+
+    [Option("weight-decay", HelpText = "Weight decay on the weights (not the biases): L2 added to the gradient; decoupled for adamw (default 0; adamw 0.01).")]
+    public float? WeightDecay { get; set; }
+
+    [Option("clip-grad-norm", HelpText = "Scale the gradients down to this global L2 norm before each step when larger, computed on the device (default: no clipping).")]
+    public float? ClipGradNorm { get; set; }
+
+    [Option("betas", HelpText = "Adam's and AdamW's β₁,β₂ (default 0.9,0.999).")]
+    public string? Betas { get; set; }
+
+    [Option("eps", HelpText = "RMSprop's and Adam's ε (default 1e-8).")]
+    public float? Epsilon { get; set; }
+
+    [Option("rmsprop-alpha", HelpText = "RMSprop's smoothing constant α (default 0.99).")]
+    public float? RmsPropAlpha { get; set; }
+
+    /// <summary>The rule these options name, over <paramref name="basis"/> (a preset's, or a resumed run's).</summary>
+    public OptimizerChoice ResolveOptimizer(OptimizerChoice basis)
+    {
+        var kind = Optimizer is { } o ? ToKind(o) : basis.Kind;
+        var betas = Betas is null ? [basis.Beta1, basis.Beta2] : ListOption.Floats(Betas, "--betas");
+        if (betas.Length != 2)
+            throw new InputException($"--betas {Betas}: expected two numbers, β₁,β₂, e.g. 0.9,0.999");
+        var kindChanged = kind != basis.Kind;
+        return basis with
+        {
+            Kind = kind,
+            WeightDecay = WeightDecay ?? (kindChanged ? OptimizerOptions.Defaults(kind).WeightDecay : basis.WeightDecay),
+            ClipGradNorm = ClipGradNorm ?? basis.ClipGradNorm,
+            Beta1 = betas[0],
+            Beta2 = betas[1],
+            Epsilon = Epsilon ?? basis.Epsilon,
+            RmsPropAlpha = RmsPropAlpha ?? basis.RmsPropAlpha,
+        };
+    }
+
+    /// <summary>Whether the rule or its settings were given here (a resumed run refuses them: it keeps its own).</summary>
+    public bool AnyOptimizerOption => Optimizer is not null || WeightDecay is not null || ClipGradNorm is not null || Betas is not null
+        || Epsilon is not null || RmsPropAlpha is not null;
+
+    private static OptimizerKind ToKind(OptimizerOption o) => o switch
+    {
+        OptimizerOption.Sgd => OptimizerKind.Sgd,
+        OptimizerOption.Nesterov => OptimizerKind.Nesterov,
+        OptimizerOption.Rmsprop => OptimizerKind.RmsProp,
+        OptimizerOption.Adam => OptimizerKind.Adam,
+        OptimizerOption.Adamw => OptimizerKind.AdamW,
+        _ => throw new ArgumentOutOfRangeException(nameof(o), o, null),
+    };
+}

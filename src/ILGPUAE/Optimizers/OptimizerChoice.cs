@@ -1,0 +1,56 @@
+namespace ILGPUAE.Optimizers;
+
+using System.Text.Json.Serialization;
+
+/// <summary>
+/// A training run's update rule beside its learning rate and momentum (which runs keep as options of their own, as they did
+/// before the other rules existed): torch.optim's SGD, Nesterov, RMSprop, Adam or AdamW with PyTorch's defaults, weight decay
+/// on the weights group, and clipping by global gradient norm. Saved in a run's options; files without it are SGD.
+/// </summary>
+public sealed record OptimizerChoice
+{
+    [JsonConverter(typeof(JsonStringEnumConverter<OptimizerKind>))]
+    public OptimizerKind Kind { get; init; } = OptimizerKind.Sgd;
+
+    /// <summary>On weights only (biases are not decayed): L2 added to the gradient, or decoupled for AdamW.</summary>
+    public float WeightDecay { get; init; }
+
+    /// <summary>Adam's and AdamW's β₁ and β₂.</summary>
+    public float Beta1 { get; init; } = 0.9f;
+
+    public float Beta2 { get; init; } = 0.999f;
+
+    /// <summary>RMSprop's and Adam's ε.</summary>
+    public float Epsilon { get; init; } = 1e-8f;
+
+    /// <summary>RMSprop's smoothing constant α.</summary>
+    public float RmsPropAlpha { get; init; } = 0.99f;
+
+    /// <summary>Clip the trained gradients to this global L2 norm before each step (null: no clipping).</summary>
+    public float? ClipGradNorm { get; init; }
+
+    /// <summary>
+    /// Whether the step is SGD as the fused fast paths take it: torch.optim.SGD with momentum or none, no dampening, no weight
+    /// decay, no clipping.
+    /// </summary>
+    [JsonIgnore]
+    public bool IsPlainSgd => Kind == OptimizerKind.Sgd && WeightDecay == 0f && ClipGradNorm is null;
+
+    /// <summary>PyTorch's default learning rate for <see cref="Kind"/> (SGD has none there; 0.1 is the classic DAE's).</summary>
+    public static float DefaultLearningRate(OptimizerKind kind, float sgd) =>
+        kind is OptimizerKind.Sgd or OptimizerKind.Nesterov ? sgd : OptimizerOptions.Defaults(kind).LearningRate;
+
+    /// <summary>The optimizer's settings with the run's learning rate and momentum.</summary>
+    public OptimizerOptions With(float learningRate, float momentum) => new()
+    {
+        Kind = Kind,
+        LearningRate = learningRate,
+        Momentum = momentum,
+        WeightDecay = WeightDecay,
+        Beta1 = Beta1,
+        Beta2 = Beta2,
+        Epsilon = Epsilon,
+        Alpha = RmsPropAlpha,
+        MaxGradNorm = ClipGradNorm,
+    };
+}

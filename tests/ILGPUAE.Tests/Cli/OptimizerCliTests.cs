@@ -1,0 +1,65 @@
+namespace ILGPUAE.Tests.Cli;
+
+using System.Text.Json;
+using ILGPUAE.Tests.IO;
+
+/// <summary>
+/// `train dae` with the optimizer rules: RMSprop and Adam train (the test loss falls well below the first epoch's), the
+/// run saves the rule's named state beside its step counts, a resumed run continues it bit for bit, and bad settings are
+/// refused with one line naming the option (exit code 2).
+/// </summary>
+public sealed class OptimizerCliTests
+{
+    private static string[] Run(string optimizer, int epochs, string dir) =>
+    [
+        "train", "dae", "--hidden", "16", "--batch", "10", "--optimizer", optimizer, "--epochs", epochs.ToString(),
+        "--train-limit", "200", "--test-limit", "100", "--seed", "4", "--accelerator", "host", "--out", dir,
+    ];
+
+    [Theory]
+    [InlineData("adam", "W.exp_avg", "W.exp_avg_sq")]
+    [InlineData("rmsprop", "W.square_avg", "b_visible.square_avg")]
+    public void AnOptimizerTrainsAndResumesBitForBit(string optimizer, string state1, string state2)
+    {
+        using var dir = new TempDirectory();
+        var straight = CliProcess.Run(Run(optimizer, 3, dir.File("straight")));
+        Assert.True(straight.ExitCode == 0, straight.ToString());
+        using (var metrics = JsonDocument.Parse(File.ReadAllText(dir.File("straight/metrics.json"))))
+        {
+            var losses = metrics.RootElement.GetProperty("epochs").EnumerateArray().Select(e => e.GetProperty("test_loss").GetDouble()).ToArray();
+            Assert.Equal(3, losses.Length);
+            // From Glorot-uniform weights the squared-error loss per image starts near 50; three epochs of 20 steps cut it hard.
+            Assert.True(losses[2] < 0.8 * losses[0], $"test losses {string.Join(", ", losses)}");
+            Assert.Contains(optimizer, metrics.RootElement.GetProperty("options").GetProperty("optimizer").GetProperty("kind").GetString()!,
+                StringComparison.OrdinalIgnoreCase);
+        }
+        var state = SpecSafeTensors.Read(dir.File("straight/train_state.safetensors"));
+        Assert.Contains(state1, state.Tensors.Keys);
+        Assert.Contains(state2, state.Tensors.Keys);
+        Assert.Equal("60", state.Metadata["W.step"]);
+
+        var first = CliProcess.Run(Run(optimizer, 1, dir.File("resumed")));
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var resumed = CliProcess.Run("train", "dae", "--resume", dir.File("resumed"), "--epochs", "3", "--accelerator", "host");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        var a = SpecSafeTensors.Read(dir.File("straight/model.safetensors"));
+        var b = SpecSafeTensors.Read(dir.File("resumed/model.safetensors"));
+        foreach (var (name, (_, data)) in a.Tensors)
+            Assert.Equal(data, b.Tensors[name].Data);
+    }
+
+    [Theory]
+    [InlineData("--optimizer", "lion", "--optimizer")]
+    [InlineData("--betas", "0.9", "--betas")]
+    [InlineData("--betas", "1.5,0.999", "beta1")]
+    [InlineData("--rmsprop-alpha", "-1", "alpha")]
+    public void BadOptimizerSettingsAreRefusedInOneLine(string option, string value, string named)
+    {
+        using var dir = new TempDirectory();
+        string[] setting = option == "--optimizer" ? ["--optimizer", value] : ["--optimizer", "adam", option, value];
+        var result = CliProcess.Run(["train", "dae", .. setting, "--epochs", "1", "--train-limit", "10", "--accelerator", "host", "--out", dir.File("run")]);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Contains(named, result.Stderr);
+        Assert.False(Directory.Exists(dir.File("run")), "a refused run must leave nothing behind");
+    }
+}
