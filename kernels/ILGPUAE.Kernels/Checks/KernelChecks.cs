@@ -333,7 +333,7 @@ public sealed class KernelChecks
     /// The activations whose checks came after the identity's and the sigmoid's (which <see cref="GemmEpilogues(IBackend, IGemm, int)"/>
     /// and the first epilogue checks cover): tanh, ReLU, and any added later.
     /// </summary>
-    private static IEnumerable<Backend.Activation> NewerActivations =>
+    internal static IEnumerable<Backend.Activation> NewerActivations =>
         Activations.All.Where(a => a is not (Backend.Activation.Identity or Backend.Activation.Sigmoid));
 
     /// <summary>

@@ -6,8 +6,14 @@ using ILGPUAE.Training.Stacked;
 [Verb("finetune", HelpText = "Fine-tune a classifier built on a pretrained stack (`pretrain`) on a dataset's labels (the stack's unless --dataset); reports test accuracy.")]
 public sealed class FinetuneVerbOptions : DatasetOptions
 {
-    [Option("pretrained", HelpText = "A directory written by `pretrain` (required unless --resume).")]
+    [Option("pretrained", HelpText = "A directory written by `pretrain` (required unless --init random or --resume).")]
     public string? Pretrained { get; set; }
+
+    [Option("init", HelpText = "pretrained (default: the stack in --pretrained) or random: the same classifier from random weights, the baseline of every pretraining claim (stack widths from --hidden).")]
+    public FinetuneInit? Init { get; set; }
+
+    [Option("hidden", HelpText = "With --init random: the stack's widths, comma-separated (default 1000,1000,1000, the sda3 stack).")]
+    public string? Hidden { get; set; }
 
     [Option("preset", HelpText = "Start from a published recipe: sda3-theano (the defaults), sdae-mlp (--mlp 500, 30 epochs, no early stopping) or sda3-masked (sda3-theano with --corruption 0.2 --lr-plateau 3 --max-epochs 40). Options given here override it.")]
     public string? Preset { get; set; }
@@ -87,20 +93,33 @@ public sealed class FinetuneVerbOptions : DatasetOptions
     }
 }
 
+/// <summary>Where the stack's weights come from.</summary>
+public enum FinetuneInit
+{
+    Pretrained,
+    Random,
+}
+
 public static class FinetuneVerb
 {
     public static int Run(FinetuneVerbOptions o)
     {
         var options = o.Resolve();
+        var random = o.Init == FinetuneInit.Random;
         if (o.Resume is null)
         {
-            if (o.Pretrained is null)
-                throw new IO.InputException("--pretrained: missing; expected a directory written by `pretrain` (or --resume DIR)");
+            if (random && o.Pretrained is not null)
+                throw new IO.InputException($"--init random with --pretrained {o.Pretrained}: expected one of them");
+            if (!random && o.Pretrained is null)
+                throw new IO.InputException("--pretrained: missing; expected a directory written by `pretrain` (or --init random, or --resume DIR)");
+            if (!random && o.Hidden is not null)
+                throw new IO.InputException($"--hidden {o.Hidden}: a pretrained stack has its own widths; expected --hidden only with --init random");
             options.Validate();
         }
+        int[]? randomStack = random ? (o.Hidden is null ? [1000, 1000, 1000] : ListOption.Ints(o.Hidden, "--hidden")) : null;
         var preset = o.Preset is null ? null : Recipes.Name(Recipes.Parse(o.Preset));
         var request = new FinetuneRunRequest(options, preset, o.Pretrained ?? "", o.Accelerator, o.Device, o.DataDir, o.Resume ?? o.Out, o.Resume is not null, o.Force,
-            Dataset: o.ParseDataset());
+            Dataset: o.ParseDataset(), RandomStack: randomStack);
         var metrics = ConsoleFinetuneObserver.Run(observer => Finetuning.Run(request, observer));
         Console.WriteLine($"best validation error {100 * metrics.BestValidError:F2} % at epoch {metrics.BestEpoch} of {metrics.Epochs.Count}" +
             $"{(metrics.StoppedEarly ? " (stopped early)" : "")}; {metrics.TotalSeconds:F0} s");

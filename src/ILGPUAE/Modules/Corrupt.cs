@@ -5,10 +5,12 @@ using ILGPUAE.Models;
 using ILGPUAE.Random;
 
 /// <summary>
-/// Masking noise on its input while training: element (m, j) is zeroed with probability p, drawn from the counter-based
-/// generator keyed by (seed, <see cref="Stream"/>, epoch, the dataset index of row m, j), so the mask does not depend on
-/// the batch size, the order or the backend (<see cref="ICorruption.Mask"/>). Evaluation passes the input through.
-/// No parameters. Backward zeroes δ where the input was masked (the same draws, recomputed).
+/// Corruption of its input while training: masking (each element zeroed with probability p), additive Gaussian noise of
+/// standard deviation σ, or salt-and-pepper (each element replaced by a fair coin with probability p) — the Corruption
+/// family's kinds. Element (m, j) is drawn from the counter-based generator keyed by (seed, <see cref="Stream"/>, epoch, the
+/// dataset index of row m, j), so the noise does not depend on the batch size, the order or the backend. Evaluation passes
+/// the input through. No parameters. Backward zeroes δ where an element was replaced and passes it where noise was added
+/// (the same draws, recomputed).
 /// </summary>
 public sealed class Corrupt : IModule
 {
@@ -16,13 +18,12 @@ public sealed class Corrupt : IModule
     private readonly Tensor<float> output, inputDelta;
     private readonly BatchViews views;
 
-    public Corrupt(IBackend backend, int maxBatch, int width, float probability, RngStream stream = RngStream.Mask)
+    public Corrupt(IBackend backend, int maxBatch, int width, CorruptionNoise noise, RngStream stream = RngStream.Mask)
     {
-        if (!(probability >= 0f && probability <= 1f))
-            throw new ArgumentOutOfRangeException(nameof(probability), probability, "a masking probability is in [0, 1]");
+        noise.ThrowIfInvalid();
         this.backend = backend;
         Inputs = Outputs = width;
-        Probability = probability;
+        Noise = noise;
         Stream = stream;
         output = backend.Allocate<float>(maxBatch, width);
         inputDelta = backend.Allocate<float>(maxBatch, width);
@@ -31,22 +32,29 @@ public sealed class Corrupt : IModule
 
     public int Inputs { get; }
     public int Outputs { get; }
-    public float Probability { get; }
+    public CorruptionNoise Noise { get; }
     public RngStream Stream { get; }
 
-    /// <summary>Masking passes values through unchanged or zeroes them: it adds no activation of its own.</summary>
+    /// <summary>Corruption replaces values or adds noise to them: it applies no activation of its own.</summary>
     public Activation OutputActivation => Activation.Identity;
 
     public IReadOnlyList<Parameter> Parameters => [];
+
+    /// <summary>Whether the module changes anything: training, and a nonzero amount.</summary>
+    private bool Active(in StepContext c) => c.Training && Noise.Amount != 0f;
 
     private NoiseKey Key(in StepContext c) => new(c.Seed, Stream, c.Epoch);
 
     public Tensor<float> Forward(Tensor<float> x, in StepContext context)
     {
-        if (!context.Training || Probability == 0f)
+        if (!Active(context))
             return x;
         views.Resize(x.Rows);
-        backend.Corruption.Mask(x, context.Indices, Key(context), Probability, views[0]);
+        // Masking goes through Mask itself (the general Corrupt draws the very same mask): the fused fast paths use Mask.
+        if (Noise.Kind == CorruptionKind.Masking)
+            backend.Corruption.Mask(x, context.Indices, Key(context), Noise.Amount, views[0]);
+        else
+            backend.Corruption.Corrupt(x, context.Indices, Key(context), Noise, views[0]);
         return views[0];
     }
 
@@ -54,14 +62,14 @@ public sealed class Corrupt : IModule
     {
         if (!needInputDelta)
             return null;
-        // δ_in = δ ⊙ mask, then ⊙ act′(x) of the layer below; the family has no element-wise activation derivative yet, so
+        // δ_in = δ ⊙ ∂x̃/∂x, then ⊙ act′(x) of the layer below; the family has no element-wise activation derivative yet, so
         // this module passes deltas only onto an input without activation (data, or another corruption).
         if (inputActivation != Activation.Identity)
-            throw new NotSupportedException($"masking noise after a {inputActivation} layer: its backward needs an element-wise {inputActivation} derivative");
-        if (!context.Training || Probability == 0f)
+            throw new NotSupportedException($"corruption after a {inputActivation} layer: its backward needs an element-wise {inputActivation} derivative");
+        if (!Active(context))
             return delta;
         views.Resize(delta.Rows);
-        backend.Corruption.Mask(delta, context.Indices, Key(context), Probability, views[1]);
+        backend.Corruption.CorruptBackward(delta, context.Indices, Key(context), Noise, views[1]);
         return views[1];
     }
 

@@ -73,11 +73,11 @@ public sealed record TiedDenseSpec(int Encoder, Activation Activation, string Bi
     }
 }
 
-/// <summary><see cref="Corrupt"/>: masking with <paramref name="Probability"/>, drawn from <paramref name="Stream"/>.</summary>
-public sealed record CorruptSpec(int Width, float Probability, RngStream Stream = RngStream.Mask) : ModuleSpec
+/// <summary><see cref="Corrupt"/>: <paramref name="Noise"/> with <paramref name="Amount"/> (a probability, or σ), drawn from <paramref name="Stream"/>.</summary>
+public sealed record CorruptSpec(int Width, CorruptionKind Noise, float Amount, RngStream Stream = RngStream.Mask) : ModuleSpec
 {
     public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below) =>
-        new Corrupt(backend, maxBatch, Width, Probability, Stream);
+        new Corrupt(backend, maxBatch, Width, new CorruptionNoise(Noise, Amount), Stream);
 }
 
 /// <summary>The objective of a <see cref="NetworkSpec"/>.</summary>

@@ -15,7 +15,7 @@ public static class Networks
     /// <summary>y = act(W·x̃ + b_hidden), z = s(Wᵀ·y + b_visible), x̃ masked with probability <paramref name="corruption"/>.</summary>
     public static NetworkSpec TiedDae(int visible, int hidden, float corruption, LossKind loss, Activation activation = Activation.Sigmoid) =>
         new([
-                new CorruptSpec(visible, corruption, RngStream.Mask),
+                new CorruptSpec(visible, CorruptionKind.Masking, corruption, RngStream.Mask),
                 new DenseSpec(visible, hidden, activation, TiedAutoencoder.WeightName, TiedAutoencoder.HiddenBiasName),
                 new TiedDenseSpec(Encoder: 1, Activation.Sigmoid, TiedAutoencoder.VisibleBiasName),
             ],
@@ -28,7 +28,7 @@ public static class Networks
     /// </summary>
     public static NetworkSpec Classifier(ClassifierArchitecture architecture, float corruption = 0f, int firstTrained = 0)
     {
-        var modules = new List<ModuleSpec> { new CorruptSpec(architecture.Inputs, corruption, RngStream.FinetuneMask) };
+        var modules = new List<ModuleSpec> { new CorruptSpec(architecture.Inputs, CorruptionKind.Masking, corruption, RngStream.FinetuneMask) };
         for (var l = 0; l < architecture.LayerCount; l++)
         {
             var top = l == architecture.LayerCount - 1;

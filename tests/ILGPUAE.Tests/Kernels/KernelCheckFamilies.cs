@@ -13,6 +13,10 @@ public static class KernelCheckFamilies
 {
     private const int TransposePairs = 2 * 2;
 
+    // Declared before Families, which their initialisers read (static fields initialise in textual order).
+    private static readonly int NewerActivations = KernelChecks.NewerActivations.Count();
+    private static readonly int CorruptionKinds = KernelChecks.CheckedCorruptions.Length;
+
     /// <param name="Name">For messages.</param>
     /// <param name="Kernel">Matches the family's <see cref="CheckResult.Kernel"/> names and no other family's.</param>
     /// <param name="PerSize">Checks per size.</param>
@@ -23,8 +27,10 @@ public static class KernelCheckFamilies
     [
         // An ILGPU backend appends the kernel it picked ("gemm NT tile4x4"); the host provider appends nothing.
         new("gemm", new(@"^gemm [NT]{2}( [a-z0-9]+)?$"), TransposePairs * 3),           // (s,33,31), (7,s,32), (5,3,s) on each pair
-        new("gemm with epilogue", new(@"^gemm [NT]{2} (\+bias\+|⊙)"), 4),                // GemmEpilogues: one pair per epilogue
-        new("gemm epilogue alone", new(@"^gemm epilogue "), 3),                          // bias+sigmoid, bias+identity, ⊙sigmoid′
+        // GemmEpilogues: one pair per epilogue, for the sigmoid and then for each newer activation (tanh, ReLU).
+        new("gemm with epilogue", new(@"^gemm [NT]{2} (\+bias\+|⊙)"), 4 * (1 + NewerActivations)),
+        // bias+sigmoid, bias+identity, ⊙sigmoid′; then bias+act and ⊙act′ for each newer activation.
+        new("gemm epilogue alone", new(@"^gemm epilogue "), 3 + 2 * NewerActivations),
         new("column sums", new(@"^column sums( alpha)?$"), 2 * 2),                       // (s,33), (3,s); alpha 1 and −0.37
         new("column sums pair", new(@"^column sums pair( alpha)?$"), 2 * 2),
         new("output delta", new(@"^output delta (mse|xent)$"), 2),
@@ -39,6 +45,15 @@ public static class KernelCheckFamilies
         new("sample sgd hogwild", new(@"^sample sgd hogwild (mse|xent)$"), 2, SampleSgd: true),
         // Three plain architectures, then four masked (SampleSgdMaskedClassifier).
         new("sample sgd classifier", new(@"^sample sgd classifier$"), 3 + 4, SampleSgd: true),
+        // OptimizerRules: two SGD settings (one Nesterov), two RMSprop, Adam, AdamW; clipping above and below the limit.
+        new("sgd rule", new(@"^sgd rule"), 2),
+        new("rmsprop", new(@"^rmsprop"), 2),
+        new("adam", new(@"^adamw? wd="), 2),
+        new("clip grad norm", new(@"^clip grad norm"), 2),
+        // Corruptions: each kind forward at two shapes, fused with the gather, and backward at two shapes.
+        new("corrupt", new(@"^corrupt (masking|gaussian|salt-and-pepper)"), 2 * CorruptionKinds),
+        new("gather+corrupt", new(@"^gather\+corrupt "), CorruptionKinds),
+        new("corrupt backward", new(@"^corrupt backward "), 2 * CorruptionKinds),
     ];
 
     /// <summary>

@@ -1,6 +1,7 @@
 namespace ILGPUAE.Tests.Modules;
 
 using ILGPUAE.Backend;
+using ILGPUAE.Corruption;
 using ILGPUAE.Modules;
 using ILGPUAE.Objectives;
 using ILGPUAE.Random;
@@ -26,7 +27,7 @@ public abstract class ModuleGradientTests(IBackend backend)
     [MemberData(nameof(Losses))]
     public void TiedDenoisingAutoencoder(LossKind loss)
     {
-        var corrupt = new Corrupt(backend, Batch, Visible, 0.3f);
+        var corrupt = new Corrupt(backend, Batch, Visible, CorruptionNoise.Masking(0.3f));
         var encoder = new Dense(backend, Batch, Visible, 6, Activation.Sigmoid, "W", "b_hidden");
         var decoder = new TiedDense(backend, Batch, encoder, Activation.Sigmoid, "b_visible");
         using var net = new Network(backend, new Sequential([corrupt, encoder, decoder]), new Reconstruction(backend, loss), Batch);
@@ -34,6 +35,27 @@ public abstract class ModuleGradientTests(IBackend backend)
         reference.Layers.Add(new ReferenceNet.MaskLayer(0.3f, RngStream.Mask));
         reference.Layers.Add(new ReferenceNet.DenseLayer("W", "b_hidden", Visible, 6, Activation.Sigmoid, Tied: false));
         reference.Layers.Add(new ReferenceNet.DenseLayer("W", "b_visible", 6, Visible, Activation.Sigmoid, Tied: true));
+        Check(net, reference, labels: null);
+    }
+
+    /// <summary>A corruption between two layers: its backward must zero δ where it replaced values and pass it where it added noise.</summary>
+    [Theory]
+    [InlineData(CorruptionKind.Gaussian, 0.3f)]
+    [InlineData(CorruptionKind.SaltAndPepper, 0.3f)]
+    [InlineData(CorruptionKind.Masking, 0.3f)]
+    public void CorruptionBetweenLayers(CorruptionKind kind, float amount)
+    {
+        var layers = new IModule[]
+        {
+            new Dense(backend, Batch, Visible, 6, Activation.Identity, "enc.W", "enc.b"),
+            new Corrupt(backend, Batch, 6, new CorruptionNoise(kind, amount), RngStream.Noise),
+            new Dense(backend, Batch, 6, Visible, Activation.Sigmoid, "dec.W", "dec.b"),
+        };
+        using var net = new Network(backend, new Sequential(layers), new Reconstruction(backend, LossKind.SquaredError), Batch);
+        var reference = new ReferenceNet(ReferenceNet.Loss.Squared);
+        reference.Layers.Add(new ReferenceNet.DenseLayer("enc.W", "enc.b", Visible, 6, Activation.Identity, Tied: false));
+        reference.Layers.Add(new ReferenceNet.NoiseLayer(new CorruptionNoise(kind, amount), RngStream.Noise));
+        reference.Layers.Add(new ReferenceNet.DenseLayer("dec.W", "dec.b", 6, Visible, Activation.Sigmoid, Tied: false));
         Check(net, reference, labels: null);
     }
 
@@ -138,6 +160,9 @@ internal sealed class ReferenceNet(ReferenceNet.Loss loss)
     /// <summary>Element j of example e is zeroed when the counter draw for (seed, stream, epoch, e, j), as a u32, is below p·2³².</summary>
     public sealed record MaskLayer(float Probability, RngStream Stream) : Layer;
 
+    /// <summary>Any corruption kind, as the Corruption family's double reference draws it (its own tests pin those draws).</summary>
+    public sealed record NoiseLayer(CorruptionNoise Noise, RngStream Stream) : Layer;
+
     /// <summary>W [out, in] (tied: the encoder's W [in, out], used transposed) and b [out].</summary>
     public sealed record DenseLayer(string Weight, string Bias, int In, int Out, Activation Activation, bool Tied, bool Softmax = false) : Layer;
 
@@ -157,6 +182,7 @@ internal sealed class ReferenceNet(ReferenceNet.Loss loss)
                 a = layer switch
                 {
                     MaskLayer m => a.Select((v, j) => Masked(seed, m, epoch, indices[e], j) ? 0 : v).ToArray(),
+                    NoiseLayer n => a.Select((v, j) => CorruptionReference.Corrupt(v, new NoiseKey(seed, n.Stream, epoch), n.Noise, indices[e], j)).ToArray(),
                     DenseLayer d => Dense(d, p, a),
                     _ => throw new InvalidOperationException(),
                 };

@@ -9,9 +9,18 @@ using ILGPUAE.Models;
 /// <summary>Where a fine-tuning run reads its stack and data, where it writes, and what it runs on.</summary>
 /// <param name="Preset">The preset name the options started from, for metrics.json; null for none.</param>
 /// <param name="Data">The splits already in memory (tests, in-process callers); null loads them from <paramref name="DataDir"/>.</param>
-/// <param name="Dataset">The dataset of a new run; null: the one the stack was pretrained on. A resumed run keeps its own.</param>
+/// <param name="Dataset">The dataset of a new run; null: the one the stack was pretrained on (MNIST for a random stack). A resumed run keeps its own.</param>
+/// <param name="RandomStack">
+/// The widths of a stack drawn at random instead of read from <paramref name="Pretrained"/>: the same classifier, its stack
+/// initialised as the classifier initialises its own new sigmoid layers (the Glorot range, keyed by seed and layer) — the
+/// baseline every pretraining claim is measured against.
+/// </param>
 public sealed record FinetuneRunRequest(FinetuneOptions Options, string? Preset, string Pretrained, AcceleratorKind Accelerator, int Device,
-    string? DataDir, string OutDir, bool Resume, bool Force, ClassificationSplits? Data = null, DatasetKind? Dataset = null);
+    string? DataDir, string OutDir, bool Resume, bool Force, ClassificationSplits? Data = null, DatasetKind? Dataset = null, int[]? RandomStack = null)
+{
+    /// <summary>What metrics.json and the model file record as the stack of a random-init run.</summary>
+    public const string RandomInit = "random";
+}
 
 /// <summary>What a fine-tuning run tells the person watching it.</summary>
 public interface IFinetuneObserver
@@ -51,10 +60,22 @@ public static class Finetuning
         {
             options = request.Options;
             options.Validate();
-            pretrained = Path.GetFullPath(request.Pretrained);
-            stack = ReadStack(request.Pretrained);
-            options = options with { Dataset = request.Dataset ?? stack.Options.Dataset };
-            architecture = new ClassifierArchitecture(stack.Visible, stack.Options.Hidden, options.Mlp, Datasets.Info(options.Dataset).Classes);
+            if (request.RandomStack is { } widths)
+            {
+                if (widths.Any(w => w < 1))
+                    throw new InputException($"stack widths {string.Join(",", widths)}: expected integers ≥ 1");
+                pretrained = FinetuneRunRequest.RandomInit;
+                options = options with { Dataset = request.Dataset ?? DatasetKind.Mnist };
+                var info = Datasets.Info(options.Dataset);
+                architecture = new ClassifierArchitecture(info.Shape.Features, widths, options.Mlp, info.Classes);
+            }
+            else
+            {
+                pretrained = Path.GetFullPath(request.Pretrained);
+                stack = ReadStack(request.Pretrained);
+                options = options with { Dataset = request.Dataset ?? stack.Options.Dataset };
+                architecture = new ClassifierArchitecture(stack.Visible, stack.Options.Hidden, options.Mlp, Datasets.Info(options.Dataset).Classes);
+            }
         }
 
         if (CurveFonts.Check(request.OutDir) is { } noFonts)
