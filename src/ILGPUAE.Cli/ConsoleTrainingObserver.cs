@@ -40,13 +40,13 @@ public sealed class ConsoleTrainingObserver : ITrainingObserver
         console.Line($"epoch {r.Epoch}/{epochs}  train loss {r.TrainLoss:F4}  test loss {r.TestLoss:F4}  {r.Seconds:F1} s  {r.SamplesPerSecond:F0} samples/s");
     }
 
-    /// <summary>"sgd lr 0.1, momentum 0.9" or "adam lr 0.001, weight decay 0.01, clip 1".</summary>
+    /// <summary>"lr 0.1, momentum 0.9" (SGD, as before the other rules existed) or "adam lr 0.001, weight decay 0.01, clip 1".</summary>
     private static string OptimizerText(DaeOptions options)
     {
         var o = options.Optimizer;
-        var text = $"{o.Kind.ToString().ToLowerInvariant()} lr {options.LearningRate}";
-        if (options.Momentum != 0 || o.Kind is Optimizers.OptimizerKind.Sgd or Optimizers.OptimizerKind.Nesterov)
-            text += $", momentum {options.Momentum}";
+        var text = o.Kind == Optimizers.OptimizerKind.Sgd
+            ? $"lr {options.LearningRate}, momentum {options.Momentum}"
+            : $"{o.Kind.ToString().ToLowerInvariant()} lr {options.LearningRate}" + (options.Momentum != 0 ? $", momentum {options.Momentum}" : "");
         if (o.WeightDecay != 0)
             text += $", weight decay {o.WeightDecay}";
         if (o.ClipGradNorm is { } clip)
