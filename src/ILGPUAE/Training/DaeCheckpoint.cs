@@ -6,6 +6,7 @@ using ILGPUAE.Backend;
 using ILGPUAE.Checkpoints;
 using ILGPUAE.IO;
 using ILGPUAE.Models;
+using ILGPUAE.Modules;
 
 /// <summary>
 /// The files a `train dae` run keeps in its output directory, each written to a temp file, fsynced and
@@ -39,6 +40,8 @@ public static class DaeCheckpoint
         var modelMeta = new Dictionary<string, string>
         {
             [FormatKey] = Format,
+            // The architecture as modules, so a model is rebuilt from its file alone (Checkpoints.Checkpoint.Load).
+            [Checkpoint.NetworkKey] = Networks.TiedDae(trainer.Model.Visible, trainer.Model.Hidden, options.Corruption, options.Loss).ToJson(),
             [OptionsKey] = JsonSerializer.Serialize(options, Json),
             ["loss"] = options.Loss.ToString(),
             [EpochsKey] = epochs,

@@ -74,6 +74,23 @@ public sealed class CheckpointTests(HostFixture fixture)
     }
 
     [Fact]
+    public void TrainDaeWritesTheArchitectureItsModelIsRebuiltFrom()
+    {
+        using var dir = new TempDirectory();
+        var run = CliProcess.Run("train", "dae", "--hidden", "8", "--epochs", "1", "--train-limit", "50", "--test-limit", "20", "--corruption", "0.3",
+            "--loss", "xent", "--accelerator", "host", "--out", dir.File("run"));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var path = dir.File("run/model.safetensors");
+        var file = SafeTensorsFile.Read(path);
+        Assert.Contains(Checkpoint.NetworkKey, file.Metadata.Keys);
+        Assert.Equal(Networks.TiedDae(784, 8, 0.3f, LossKind.CrossEntropy).ToJson(), Checkpoint.SpecOf(path, file).ToJson());
+        using var network = Checkpoint.Load(path, Backend, 2);
+        var saved = SpecSafeTensors.Read(path);
+        foreach (var p in network.Body.Parameters)
+            Assert.Equal(saved.Tensors[p.Name].Data, p.Value.ToArray());
+    }
+
+    [Fact]
     public void AFileOfAnotherFormatIsRefusedNamingTheFile()
     {
         using var dir = new TempDirectory();

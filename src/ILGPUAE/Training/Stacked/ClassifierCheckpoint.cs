@@ -3,8 +3,10 @@ namespace ILGPUAE.Training.Stacked;
 using System.Globalization;
 using System.Text.Json;
 using ILGPUAE.Backend;
+using ILGPUAE.Checkpoints;
 using ILGPUAE.IO;
 using ILGPUAE.Models;
+using ILGPUAE.Modules;
 
 /// <summary>
 /// The files a `finetune` run keeps: model.safetensors — the best-validation classifier, named as
@@ -30,6 +32,7 @@ public static class ClassifierCheckpoint
         {
             [DaeCheckpoint.FormatKey] = Format,
             [ArchitectureKey] = JsonSerializer.Serialize(architecture, DaeCheckpoint.Json),
+            [Checkpoint.NetworkKey] = Networks.Classifier(architecture, options.Corruption).ToJson(),
             [DaeCheckpoint.OptionsKey] = JsonSerializer.Serialize(options, DaeCheckpoint.Json),
             [PretrainedKey] = pretrained,
             [DaeCheckpoint.EpochsKey] = epochs.ToString(CultureInfo.InvariantCulture),
