@@ -70,7 +70,7 @@ public sealed class CuBlasGemm : IReferenceGemm
     private static CuBlasOperation Op(Transpose t) => t == Transpose.None ? CuBlasOperation.NonTranspose : CuBlasOperation.Transpose;
 
     private static ArrayView<float> View(Tensor<float> t) =>
-        t is IlgpuTensor<float> x ? x.View.AsContiguous() : throw new ArgumentException($"a tensor of shape {t.Shape} is not an ILGPU tensor");
+        t is IlgpuTensor<float> x ? x.Storage.AsContiguous() : throw new ArgumentException($"a tensor of shape {t.Shape} is not an ILGPU tensor");
 
     public void Dispose() => blas.Dispose();
 }

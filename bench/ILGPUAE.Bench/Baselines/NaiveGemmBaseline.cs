@@ -46,7 +46,7 @@ public sealed class NaiveGemmBaseline : IReferenceGemm
     }
 
     private ArrayView<float> View(Tensor<float> t) =>
-        t is IlgpuTensor<float> x ? x.View.AsContiguous() : throw new ArgumentException($"a tensor of shape {t.Shape} is not on '{backend.Name}'");
+        t is IlgpuTensor<float> x ? x.Storage.AsContiguous() : throw new ArgumentException($"a tensor of shape {t.Shape} is not on '{backend.Name}'");
 
     public void Dispose()
     {

@@ -78,7 +78,7 @@ public sealed class IlgpuBackend : IBackend
     internal ArrayView1D<T, Stride1D.Dense> ViewOf<T>(Tensor<T> tensor, string parameter) where T : unmanaged
     {
         if (tensor is IlgpuTensor<T> t && ReferenceEquals(t.Backend, this))
-            return t.View;
+            return t.Storage;
         throw new ArgumentException($"{parameter} (shape {tensor.Shape}) does not belong to backend '{Name}'", parameter);
     }
 

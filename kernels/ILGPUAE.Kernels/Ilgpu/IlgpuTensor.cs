@@ -15,15 +15,15 @@ public sealed class IlgpuTensor<T> : Tensor<T> where T : unmanaged
     {
         this.backend = backend;
         this.owner = owner;
-        View = view;
+        Storage = view;
     }
 
-    public ArrayView1D<T, Stride1D.Dense> View { get; }
+    public ArrayView1D<T, Stride1D.Dense> Storage { get; }
 
     internal IlgpuBackend Backend => backend;
 
     protected override Tensor<T> CreateView(int elementOffset, TensorShape shape) =>
-        new IlgpuTensor<T>(backend, null, View.SubView(elementOffset, shape.Length), shape);
+        new IlgpuTensor<T>(backend, null, Storage.SubView(elementOffset, shape.Length), shape);
 
     // ILGPU's CopyFromCPU / CopyToCPU take the raw address of "the pinned CPU buffer": the span is pinned
     // for the copy, or a compacting GC could move a managed array mid-copy (an unwritten result, or a
@@ -33,7 +33,7 @@ public sealed class IlgpuTensor<T> : Tensor<T> where T : unmanaged
         if (source.Length == 0)
             return;
         fixed (T* pinned = source)
-            View.CopyFromCPU(ref *pinned, source.Length);
+            Storage.CopyFromCPU(ref *pinned, source.Length);
     }
 
     protected override unsafe void CopyToCore(Span<T> destination)
@@ -41,7 +41,7 @@ public sealed class IlgpuTensor<T> : Tensor<T> where T : unmanaged
         if (destination.Length == 0)
             return;
         fixed (T* pinned = destination)
-            View.CopyToCPU(ref *pinned, destination.Length);
+            Storage.CopyToCPU(ref *pinned, destination.Length);
     }
 
     public override void Dispose()

@@ -1,10 +1,11 @@
 namespace ILGPUAE.Cli.Verbs;
 
 using global::CommandLine;
+using ILGPUAE.Optimizers;
 using ILGPUAE.Training.Stacked;
 
 [Verb("finetune", HelpText = "Fine-tune a classifier built on a pretrained stack (`pretrain`) on a dataset's labels (the stack's unless --dataset); reports test accuracy.")]
-public sealed class FinetuneVerbOptions : DatasetOptions
+public sealed class FinetuneVerbOptions : TrainingVerbOptions
 {
     [Option("pretrained", HelpText = "A directory written by `pretrain` (required unless --init random or --resume).")]
     public string? Pretrained { get; set; }
@@ -73,11 +74,13 @@ public sealed class FinetuneVerbOptions : DatasetOptions
     public FinetuneOptions Resolve()
     {
         var o = Recipes.Finetuning(Preset is null ? null : Recipes.Parse(Preset));
+        var optimizer = ResolveOptimizer(o.Optimizer);
         return o with
         {
             Mlp = Mlp is null ? o.Mlp : ListOption.Ints(Mlp, "--mlp"),
-            LearningRate = LearningRate ?? o.LearningRate,
+            LearningRate = LearningRate ?? (Optimizer is null ? o.LearningRate : OptimizerChoice.DefaultLearningRate(optimizer.Kind, o.LearningRate)),
             Momentum = Momentum ?? o.Momentum,
+            Optimizer = optimizer,
             Batch = Batch ?? o.Batch,
             MaxEpochs = MaxEpochs ?? o.MaxEpochs,
             PatienceEpochs = Patience ?? o.PatienceEpochs,

@@ -64,6 +64,11 @@ public static class ClassifierCheckpoint
             [LearningRateKey] = plateau.Rate.ToString("R", CultureInfo.InvariantCulture),
             [PlateauKey] = plateau.EpochsWithoutBest.ToString(CultureInfo.InvariantCulture),
         };
+        if (trainer.Optimizer is { } optimizer)
+        {
+            tensors.AddRange(OptimizerCheckpoint.Tensors(optimizer));
+            OptimizerCheckpoint.AddMetadata(optimizer, metadata);
+        }
         new SafeTensorsFile(tensors, metadata).Write(Path.Combine(directory, DaeCheckpoint.StateFileName));
     }
 
@@ -80,6 +85,8 @@ public static class ClassifierCheckpoint
         var names = trainer.Model.Parameters.ToDictionary(p => p.Tensor, p => p.Name);
         foreach (var (parameter, velocity) in trainer.TrainedState)
             velocity?.CopyFrom(DaeCheckpoint.Tensor(path, file, DaeCheckpoint.VelocityPrefix + names[parameter], [.. velocity.Shape.Dimensions]));
+        if (trainer.Optimizer is { } optimizer)
+            OptimizerCheckpoint.Restore(path, file, optimizer);
         trainer.Restore((int)DaeCheckpoint.ReadInt(path, file, DaeCheckpoint.EpochsKey), DaeCheckpoint.ReadInt(path, file, DaeCheckpoint.StepsKey));
         if (!file.Metadata.TryGetValue("best_error", out var best) || !double.TryParse(best, NumberStyles.Float, CultureInfo.InvariantCulture, out var bestError))
             throw new InputException($"{path}: __metadata__.best_error is '{best}', expected a number");

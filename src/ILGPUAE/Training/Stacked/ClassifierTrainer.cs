@@ -4,6 +4,8 @@ using System.Diagnostics;
 using ILGPUAE.Backend;
 using ILGPUAE.Data;
 using ILGPUAE.Models;
+using ILGPUAE.Modules;
+using ILGPUAE.Optimizers;
 using ILGPUAE.Random;
 
 /// <summary>One finished fine-tuning epoch's training half: mean loss over its examples, time and throughput.</summary>
@@ -26,6 +28,9 @@ public sealed class ClassifierTrainer : IDisposable
     private readonly ClassifierPass pass;
     private readonly DenseParameters[] layerParameters;
     private readonly Tensor<float>?[] velocities;
+
+    /// <summary>The update rule when it is not SGD: over the trained layers' parameters and the pass's gradients.</summary>
+    private readonly Optimizer? optimizer;
     private (Tensor<int> Indices, Tensor<int> Labels, Tensor<float> Losses)[]? steps;
 
     /// <param name="firstTrained">Layers below this one are frozen (see <see cref="ClassifierPass"/>).</param>
@@ -45,7 +50,16 @@ public sealed class ClassifierTrainer : IDisposable
         epochLosses = new EpochLosses(backend, data.Count);
         pass = new ClassifierPass(model, Math.Min(options.Batch, data.Count), firstTrained);
         layerParameters = model.Layers.Select(l => new DenseParameters(l.Weights, l.Bias)).ToArray();
-        velocities = pass.Trained.Select(p => options.Momentum == 0 ? null : backend.Allocate<float>([.. p.Parameter.Shape.Dimensions])).ToArray();
+        var sgd = options.Optimizer.IsPlainSgd;
+        velocities = pass.Trained.Select(p => !sgd || options.Momentum == 0 ? null : backend.Allocate<float>([.. p.Parameter.Shape.Dimensions])).ToArray();
+        if (!sgd)
+        {
+            // Each trained W in the weights group (decayed), each bias in the biases group, under its checkpoint name.
+            var names = model.Layers.SelectMany(l => new[] { (l.Weights, l.WeightName, ParameterGroups.Weights), (l.Bias, l.BiasName, ParameterGroups.Biases) })
+                .ToDictionary(t => t.Item1, t => (Name: t.Item2, Group: t.Item3));
+            optimizer = new Optimizer(backend, [.. pass.Trained.Select(t => new Parameter(names[t.Parameter].Name, t.Parameter, t.Gradient, names[t.Parameter].Group))],
+                options.Optimizer.With(options.LearningRate, options.Momentum));
+        }
         LearningRate = options.LearningRate;
     }
 
@@ -75,6 +89,9 @@ public sealed class ClassifierTrainer : IDisposable
 
     public long StepsDone { get; private set; }
 
+    /// <summary>The update rule's named state when it is not SGD (null otherwise).</summary>
+    public Optimizer? Optimizer => optimizer;
+
     /// <summary>Each trained parameter with its momentum buffer (null when momentum is 0), in forward order.</summary>
     public IEnumerable<(Tensor<float> Parameter, Tensor<float>? Velocity)> TrainedState => pass.Trained.Select((p, i) => (p.Parameter, velocities[i]));
 
@@ -93,7 +110,8 @@ public sealed class ClassifierTrainer : IDisposable
 
     /// <summary><see cref="SampleSgd"/>'s rule, for a run of <paramref name="options"/> on <paramref name="layers"/>.</summary>
     public static ISampleSgd? SampleSgdFor(IBackend backend, FinetuneOptions options, IReadOnlyList<DenseParameters> layers) =>
-        options.Batch == 1 && options.Momentum == 0 && backend.SampleSgd is { } sampleSgd && sampleSgd.TakesClassifier(layers) ? sampleSgd : null;
+        options.Batch == 1 && options.Momentum == 0 && options.Optimizer.IsPlainSgd && backend.SampleSgd is { } sampleSgd && sampleSgd.TakesClassifier(layers)
+            ? sampleSgd : null;
 
     /// <summary>Examples per <see cref="ISampleSgd"/> call: small enough for a few progress reports a second.</summary>
     public const int SampleChunk = 2048;
@@ -146,10 +164,21 @@ public sealed class ClassifierTrainer : IDisposable
     private void RunBatches(EpochProgress tracker, NoiseKey noise)
     {
         var batches = Steps();
+        if (optimizer is not null)
+        {
+            // The schedule (reduce on plateau) sets LearningRate between epochs.
+            optimizer.SetLearningRate(ParameterGroups.Weights, LearningRate);
+            optimizer.SetLearningRate(ParameterGroups.Biases, LearningRate);
+        }
         for (var s = 0; s < batches.Length; s++)
         {
             var (indices, batchLabels, losses) = batches[s];
-            if (options.Momentum == 0)
+            if (optimizer is not null)
+            {
+                pass.ForwardBackward(train, indices, batchLabels, losses, noise, options.Corruption);
+                optimizer.Step();
+            }
+            else if (options.Momentum == 0)
                 pass.ForwardBackwardSgd(train, indices, batchLabels, losses, LearningRate, noise, options.Corruption);
             else
             {
@@ -167,6 +196,7 @@ public sealed class ClassifierTrainer : IDisposable
         pass.Dispose();
         foreach (var v in velocities)
             v?.Dispose();
+        optimizer?.Dispose();
         epochLosses.Dispose();
         orderedLabels.Dispose();
         order.Dispose();

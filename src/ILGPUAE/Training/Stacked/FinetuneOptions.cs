@@ -19,6 +19,9 @@ public sealed record FinetuneOptions
     public float LearningRate { get; init; } = 0.1f;
     public float Momentum { get; init; }
 
+    /// <summary>The update rule (SGD unless said otherwise; the fused and per-sample paths take SGD only).</summary>
+    public Optimizers.OptimizerChoice Optimizer { get; init; } = new();
+
     /// <summary>1 = per-sample SGD.</summary>
     public int Batch { get; init; } = 1;
 
@@ -68,6 +71,14 @@ public sealed record FinetuneOptions
             Require(width >= 1, "--mlp", string.Join(",", Mlp), "comma-separated widths ≥ 1, or none");
         Require(float.IsFinite(LearningRate) && LearningRate > 0f, "--lr", LearningRate, "a finite number > 0");
         Require(Momentum is >= 0f and < 1f, "--momentum", Momentum, "a number in [0, 1)");
+        try
+        {
+            Optimizer.With(LearningRate, Momentum).Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw new IO.InputException($"optimizer {Optimizer.Kind}: {e.Message}");
+        }
         Require(Batch >= 1, "--batch", Batch, "an integer ≥ 1");
         Require(MaxEpochs >= 1, "--max-epochs", MaxEpochs, "an integer ≥ 1");
         Require(PatienceEpochs >= 0, "--patience", PatienceEpochs, "an integer ≥ 0 (0 = no early stopping)");
