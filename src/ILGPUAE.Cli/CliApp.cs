@@ -57,7 +57,7 @@ public static class CliApp
         }
         catch (Exception e) when (e is InputException or AcceleratorUnavailableException or TrainingDivergedException)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Console.Error.WriteLine($"error: {OptionNames.Message(e)}");
             return BadInput;
         }
     }

@@ -55,20 +55,8 @@ public sealed class FinetuneVerbOptions : TrainingVerbOptions
     [Option("seed", HelpText = "Seed of the new layers' weights and the shuffles (default 1).")]
     public ulong? Seed { get; set; }
 
-    [Option("train-limit", HelpText = "Train on the first N of the 50000 training images (validation is always the last 10000).")]
-    public int? TrainLimit { get; set; }
-
-    [Option("test-limit", HelpText = "Score the first N test images.")]
-    public int? TestLimit { get; set; }
-
     [Option("out", Default = "runs/finetune", HelpText = "Output directory: model.safetensors (best-validation classifier), train_state.safetensors, metrics.json, curves.png.")]
     public string Out { get; set; } = "runs/finetune";
-
-    [Option("resume", HelpText = "Continue the run in this directory (its saved options are kept).")]
-    public string? Resume { get; set; }
-
-    [Option("force", Default = false, HelpText = "Write into a non-empty --out directory.")]
-    public bool Force { get; set; }
 
     /// <summary>The preset's options (or the defaults) with every option given here applied over them.</summary>
     public FinetuneOptions Resolve()

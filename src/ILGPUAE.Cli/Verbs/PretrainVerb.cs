@@ -37,20 +37,8 @@ public sealed class PretrainOptions : TrainingVerbOptions
     [Option("hogwild", HelpText = "K ≥ 2: each layer trains with K examples in flight and lock-free weight updates; NOT reproducible. host: K lanes, any batch; cuda/opencl/cpu: K kernel workers, --batch 1 and --momentum 0 (default 0 = sequential).")]
     public int? Hogwild { get; set; }
 
-    [Option("train-limit", HelpText = "Pretrain on the first N of the 50000 training images (the last 10000 are validation and never used).")]
-    public int? TrainLimit { get; set; }
-
-    [Option("test-limit", HelpText = "Report the reconstruction loss on the first N test images.")]
-    public int? TestLimit { get; set; }
-
     [Option("out", Default = "runs/sda", HelpText = "Output directory: model.safetensors (the stack), layer{i}/ (each layer's run), metrics.json, curves.png, filters.png, reconstructions.png.")]
     public string Out { get; set; } = "runs/sda";
-
-    [Option("resume", HelpText = "Continue the run in this directory (its saved options are kept).")]
-    public string? Resume { get; set; }
-
-    [Option("force", Default = false, HelpText = "Write into a non-empty --out directory.")]
-    public bool Force { get; set; }
 
     /// <summary>The preset's options (or the defaults) with every option given here applied over them.</summary>
     public StackOptions Resolve()

@@ -47,20 +47,8 @@ public sealed class TrainDaeOptions : TrainingVerbOptions
     [Option("hogwild", Default = 0, HelpText = "K ≥ 2: K examples (batches) in flight at once with lock-free weight updates; NOT reproducible. host: K lanes, any batch; cuda/opencl/cpu: K kernel workers, --batch 1 and --momentum 0. 0 = sequential.")]
     public int Hogwild { get; set; }
 
-    [Option("train-limit", HelpText = "Train on the first N training images.")]
-    public int? TrainLimit { get; set; }
-
-    [Option("test-limit", HelpText = "Evaluate on the first N test images.")]
-    public int? TestLimit { get; set; }
-
     [Option("out", Default = "runs/dae", HelpText = "Output directory: model.safetensors, train_state.safetensors, metrics.json, curves.png.")]
     public string Out { get; set; } = "runs/dae";
-
-    [Option("resume", HelpText = "Continue the run in this directory up to --epochs (its saved options are kept).")]
-    public string? Resume { get; set; }
-
-    [Option("force", Default = false, HelpText = "Write into a non-empty --out directory.")]
-    public bool Force { get; set; }
 
     public DaeOptions ToOptions()
     {

@@ -14,9 +14,24 @@ public enum OptimizerOption
     Adamw,
 }
 
-/// <summary>The options of every verb that trains with an optimizer rule, declared once: the rule, its settings, clipping.</summary>
+/// <summary>
+/// The options every training verb shares, declared once: the data limits, --resume and --force, and the optimizer rule with
+/// its settings and clipping (the accelerator's and --dataset come from <see cref="DatasetOptions"/>).
+/// </summary>
 public abstract class TrainingVerbOptions : DatasetOptions
 {
+    [Option("train-limit", HelpText = "Train on the first N training examples (pretrain and finetune: of the training split, before the validation examples).")]
+    public int? TrainLimit { get; set; }
+
+    [Option("test-limit", HelpText = "Report on the first N test examples.")]
+    public int? TestLimit { get; set; }
+
+    [Option("resume", HelpText = "Continue the run in this directory (its saved options are kept; train dae: up to --epochs).")]
+    public string? Resume { get; set; }
+
+    [Option("force", Default = false, HelpText = "Write into a non-empty --out directory.")]
+    public bool Force { get; set; }
+
     [Option("optimizer", HelpText = "sgd (default), nesterov, rmsprop, adam or adamw, as torch.optim defines them. Without --lr: 0.1 for sgd and nesterov (train dae), PyTorch's default otherwise (rmsprop 0.01, adam and adamw 0.001).")]
     public OptimizerOption? Optimizer { get; set; }
 

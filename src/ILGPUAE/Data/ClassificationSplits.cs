@@ -18,14 +18,5 @@ public sealed record ClassificationSplits(Dataset Train, Dataset Valid, Dataset 
 
     /// <summary>The first <paramref name="trainLimit"/> training and <paramref name="testLimit"/> test examples (null: all); validation is kept whole.</summary>
     public ClassificationSplits Limit(int? trainLimit, int? testLimit) =>
-        new(Limit(Train, trainLimit, "--train-limit"), Valid, Limit(Test, testLimit, "--test-limit"));
-
-    private static Dataset Limit(Dataset data, int? limit, string option)
-    {
-        if (limit is null)
-            return data;
-        if (limit < 1 || limit > data.Count)
-            throw new InputException($"{option} {limit}: {data.Name} has {data.Count} examples; expected 1 to {data.Count}");
-        return data.Take(limit.Value);
-    }
+        new(Train.Limit(trainLimit, "train_limit"), Valid, Test.Limit(testLimit, "test_limit"));
 }

@@ -75,4 +75,17 @@ public sealed class Dataset
         ArgumentOutOfRangeException.ThrowIfGreaterThan(start, Count - count);
         return new Dataset(name, count, Shape, Pixels.AsSpan(start * Features, count * Features).ToArray(), Labels.AsSpan(start, count).ToArray());
     }
+
+    /// <summary>
+    /// The first <paramref name="limit"/> examples (null: this set); a limit outside 1 … Count throws <see cref="IO.InputException"/>
+    /// about <paramref name="setting"/> (the run's option, e.g. "train_limit").
+    /// </summary>
+    public Dataset Limit(int? limit, string setting)
+    {
+        if (limit is null)
+            return this;
+        if (limit < 1 || limit > Count)
+            throw IO.InputException.AboutSetting(setting, $"{setting} {limit}: {Name} has {Count} examples; expected 1 to {Count}");
+        return Take(limit.Value);
+    }
 }

@@ -60,29 +60,30 @@ public sealed record DaeOptions
     /// <summary>Throws <see cref="InputException"/> naming the first option out of range.</summary>
     public void Validate()
     {
-        Require(Hidden >= 1, "--hidden", Hidden, "an integer ≥ 1");
-        Require(Corruption is >= 0f and <= 1f, "--corruption", Corruption, "a probability in [0, 1]");
-        Require(float.IsFinite(LearningRate) && LearningRate > 0f, "--lr", LearningRate, "a finite number > 0");
-        Require(Momentum is >= 0f and < 1f, "--momentum", Momentum, "a number in [0, 1)");
-        Require(Batch >= 1, "--batch", Batch, "an integer ≥ 1");
-        Require(Epochs >= 1, "--epochs", Epochs, "an integer ≥ 1");
-        Require(Hogwild is >= 0 and <= 256, "--hogwild", Hogwild, "an integer from 0 (sequential) to 256");
-        Require(Hogwild < 2 || IsPlainSgd, "--hogwild", Hogwild, $"0 with --optimizer {Optimizer.Kind} (Hogwild workers run plain or momentum SGD)");
+        Require(Hidden >= 1, "hidden", Hidden, "an integer ≥ 1");
+        Require(Corruption is >= 0f and <= 1f, "corruption", Corruption, "a probability in [0, 1]");
+        Require(float.IsFinite(LearningRate) && LearningRate > 0f, "learning_rate", LearningRate, "a finite number > 0");
+        Require(Momentum is >= 0f and < 1f, "momentum", Momentum, "a number in [0, 1)");
+        Require(Batch >= 1, "batch", Batch, "an integer ≥ 1");
+        Require(Epochs >= 1, "epochs", Epochs, "an integer ≥ 1");
+        Require(Hogwild is >= 0 and <= 256, "hogwild", Hogwild, "an integer from 0 (sequential) to 256");
+        Require(Hogwild < 2 || IsPlainSgd, "hogwild", Hogwild, $"0 with optimizer {Optimizer.Kind} (Hogwild workers run plain or momentum SGD)");
         try
         {
             ToOptimizerOptions().Validate();
         }
         catch (ArgumentException e)
         {
-            throw new InputException($"optimizer {Optimizer.Kind}: {e.Message}");
+            throw InputException.AboutSetting("optimizer", $"optimizer {Optimizer.Kind}: {e.Message}");
         }
-        Require(TrainLimit is null or >= 1, "--train-limit", TrainLimit, "an integer ≥ 1");
-        Require(TestLimit is null or >= 1, "--test-limit", TestLimit, "an integer ≥ 1");
+        Require(TrainLimit is null or >= 1, "train_limit", TrainLimit, "an integer ≥ 1");
+        Require(TestLimit is null or >= 1, "test_limit", TestLimit, "an integer ≥ 1");
     }
 
-    private static void Require(bool ok, string option, object? value, string expected)
+    /// <param name="setting">The setting's name in the options' JSON; the CLI shows its own flag instead.</param>
+    private static void Require(bool ok, string setting, object? value, string expected)
     {
         if (!ok)
-            throw new InputException($"{option} {value}: expected {expected}");
+            throw InputException.ForSetting(setting, value, expected);
     }
 }

@@ -63,19 +63,10 @@ public static class DaeTraining
         return metrics;
     }
 
-    /// <summary>The options' dataset (every training example, validation included), cut to --train-limit / --test-limit.</summary>
+    /// <summary>The options' dataset (every training example, validation included), cut to the train and test limits.</summary>
     public static (Dataset Train, Dataset Test) LoadData(string? dataDir, DaeOptions options, ITrainingObserver observer)
     {
         var splits = Datasets.Load(options.Dataset, dataDir, observer.Note);
-        return (Limit(splits.TrainAndValidation, options.TrainLimit, "--train-limit"), Limit(splits.Test, options.TestLimit, "--test-limit"));
-    }
-
-    private static Dataset Limit(Dataset data, int? limit, string option)
-    {
-        if (limit is null)
-            return data;
-        if (limit > data.Count)
-            throw new InputException($"{option} {limit}: {data.Name} has {data.Count} examples; expected at most {data.Count}");
-        return data.Take(limit.Value);
+        return (splits.TrainAndValidation.Limit(options.TrainLimit, "train_limit"), splits.Test.Limit(options.TestLimit, "test_limit"));
     }
 }

@@ -80,3 +80,22 @@ public sealed class OptimizerCliTests
         Assert.False(Directory.Exists(dir.File("run")), "a refused run must leave nothing behind");
     }
 }
+
+/// <summary>The engine names settings in its own terms (the options' JSON names); the CLI shows its flags in their place.</summary>
+public sealed class EngineTermsTests
+{
+    [Fact]
+    public void TheEngineNamesItsSettingAndTheCliItsFlag()
+    {
+        var e = Assert.Throws<ILGPUAE.IO.InputException>(() => new ILGPUAE.Training.DaeOptions { LearningRate = 0 }.Validate());
+        Assert.Equal("learning_rate", e.Setting);
+        Assert.StartsWith("learning_rate 0: expected", e.Message);
+        Assert.DoesNotContain("--", e.Message);
+        Assert.StartsWith("--lr 0: expected", ILGPUAE.Cli.OptionNames.Message(e));
+
+        using var dir = new TempDirectory();
+        var run = CliProcess.Run("train", "dae", "--lr", "0", "--accelerator", "host", "--out", dir.File("run"));
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Equal("error: --lr 0: expected a finite number > 0", run.Stderr.Trim());
+    }
+}

@@ -68,33 +68,34 @@ public sealed record FinetuneOptions
     public void Validate()
     {
         foreach (var width in Mlp)
-            Require(width >= 1, "--mlp", string.Join(",", Mlp), "comma-separated widths ≥ 1, or none");
-        Require(float.IsFinite(LearningRate) && LearningRate > 0f, "--lr", LearningRate, "a finite number > 0");
-        Require(Momentum is >= 0f and < 1f, "--momentum", Momentum, "a number in [0, 1)");
+            Require(width >= 1, "mlp", string.Join(",", Mlp), "comma-separated widths ≥ 1, or none");
+        Require(float.IsFinite(LearningRate) && LearningRate > 0f, "learning_rate", LearningRate, "a finite number > 0");
+        Require(Momentum is >= 0f and < 1f, "momentum", Momentum, "a number in [0, 1)");
         try
         {
             Optimizer.With(LearningRate, Momentum).Validate();
         }
         catch (ArgumentException e)
         {
-            throw new IO.InputException($"optimizer {Optimizer.Kind}: {e.Message}");
+            throw IO.InputException.AboutSetting("optimizer", $"optimizer {Optimizer.Kind}: {e.Message}");
         }
-        Require(Batch >= 1, "--batch", Batch, "an integer ≥ 1");
-        Require(MaxEpochs >= 1, "--max-epochs", MaxEpochs, "an integer ≥ 1");
-        Require(PatienceEpochs >= 0, "--patience", PatienceEpochs, "an integer ≥ 0 (0 = no early stopping)");
+        Require(Batch >= 1, "batch", Batch, "an integer ≥ 1");
+        Require(MaxEpochs >= 1, "max_epochs", MaxEpochs, "an integer ≥ 1");
+        Require(PatienceEpochs >= 0, "patience_epochs", PatienceEpochs, "an integer ≥ 0 (0 = no early stopping)");
         Require(PatienceIncrease >= 1, "patience increase", PatienceIncrease, "a factor ≥ 1");
         Require(ImprovementThreshold is > 0 and <= 1, "improvement threshold", ImprovementThreshold, "a ratio in (0, 1]");
-        Require(Corruption is >= 0f and < 1f, "--corruption", Corruption, "a probability in [0, 1)");
-        Require(LrPlateau >= 0, "--lr-plateau", LrPlateau, "an integer ≥ 0 (0 = a fixed learning rate)");
-        Require(LrFactor is > 0 and < 1, "--lr-factor", LrFactor, "a factor in (0, 1)");
-        Require(MinLearningRate >= 0 && MinLearningRate <= LearningRate, "--min-lr", MinLearningRate, $"a number in [0, --lr {LearningRate}]");
-        Require(TrainLimit is null or >= 1, "--train-limit", TrainLimit, "an integer ≥ 1");
-        Require(TestLimit is null or >= 1, "--test-limit", TestLimit, "an integer ≥ 1");
+        Require(Corruption is >= 0f and < 1f, "corruption", Corruption, "a probability in [0, 1)");
+        Require(LrPlateau >= 0, "lr_plateau", LrPlateau, "an integer ≥ 0 (0 = a fixed learning rate)");
+        Require(LrFactor is > 0 and < 1, "lr_factor", LrFactor, "a factor in (0, 1)");
+        Require(MinLearningRate >= 0 && MinLearningRate <= LearningRate, "min_learning_rate", MinLearningRate, $"a number in [0, --lr {LearningRate}]");
+        Require(TrainLimit is null or >= 1, "train_limit", TrainLimit, "an integer ≥ 1");
+        Require(TestLimit is null or >= 1, "test_limit", TestLimit, "an integer ≥ 1");
     }
 
-    private static void Require(bool ok, string option, object? value, string expected)
+    /// <param name="setting">The setting's name in the options' JSON; the CLI shows its own flag instead.</param>
+    private static void Require(bool ok, string setting, object? value, string expected)
     {
         if (!ok)
-            throw new InputException($"{option} {value}: expected {expected}");
+            throw InputException.ForSetting(setting, value, expected);
     }
 }

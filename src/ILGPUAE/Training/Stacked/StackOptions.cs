@@ -86,10 +86,10 @@ public sealed record StackOptions
     public void Validate()
     {
         if (Hidden.Length == 0)
-            throw new InputException("--hidden: expected a comma-separated list of layer widths, e.g. 1000,1000,1000");
+            throw InputException.AboutSetting("hidden", "hidden: expected a list of layer widths, e.g. 1000,1000,1000");
         if (Corruption.Length != 1 && Corruption.Length != Hidden.Length)
-            throw new InputException(
-                $"--corruption {string.Join(",", Corruption)}: {Corruption.Length} values for {Hidden.Length} layers; expected one value or one per layer");
+            throw InputException.AboutSetting("corruption",
+                $"corruption {string.Join(",", Corruption)}: {Corruption.Length} values for {Hidden.Length} layers; expected one value or one per layer");
         for (var i = 0; i < Layers; i++)
             ForLayer(i).Validate();
     }

@@ -1,0 +1,37 @@
+namespace ILGPUAE.Cli;
+
+using ILGPUAE.IO;
+
+/// <summary>
+/// The engine names its settings as the run's options do in JSON (learning_rate, train_limit); the CLI shows its flags.
+/// One table maps the first to the second, for the one-line errors the engine raises about a setting.
+/// </summary>
+public static class OptionNames
+{
+    private static readonly Dictionary<string, string> Flags = new(StringComparer.Ordinal)
+    {
+        ["hidden"] = "--hidden",
+        ["corruption"] = "--corruption",
+        ["learning_rate"] = "--lr",
+        ["momentum"] = "--momentum",
+        ["optimizer"] = "--optimizer",
+        ["batch"] = "--batch",
+        ["epochs"] = "--epochs",
+        ["hogwild"] = "--hogwild",
+        ["train_limit"] = "--train-limit",
+        ["test_limit"] = "--test-limit",
+        ["mlp"] = "--mlp",
+        ["max_epochs"] = "--max-epochs",
+        ["patience_epochs"] = "--patience",
+        ["lr_plateau"] = "--lr-plateau",
+        ["lr_factor"] = "--lr-factor",
+        ["min_learning_rate"] = "--min-lr",
+    };
+
+    /// <summary>The flag the CLI reads <paramref name="setting"/> from, or null when no flag sets it.</summary>
+    public static string? FlagOf(string setting) => Flags.GetValueOrDefault(setting);
+
+    /// <summary><paramref name="e"/>'s message with its setting's name replaced by the flag, e.g. "--lr 0: expected …".</summary>
+    public static string Message(Exception e) =>
+        e is InputException { Setting: { } setting } && FlagOf(setting) is { } flag ? flag + e.Message[setting.Length..] : e.Message;
+}
