@@ -23,6 +23,9 @@ public sealed class TrainDaeOptions : TrainingVerbOptions
     [Option("hidden", Default = 500, HelpText = "Hidden units.")]
     public int Hidden { get; set; }
 
+    [Option("activation", Default = Activation.Sigmoid, HelpText = "The hidden units' activation: sigmoid, tanh, relu or identity (the reconstruction is always a sigmoid; per-sample SGD on a GPU runs its persistent kernel for sigmoid only).")]
+    public Activation Activation { get; set; }
+
     [Option("corruption", Default = 0.25f, HelpText = "Masking-noise probability per pixel, in [0, 1].")]
     public float Corruption { get; set; }
 
@@ -57,6 +60,7 @@ public sealed class TrainDaeOptions : TrainingVerbOptions
         {
             Dataset = ParseDataset() ?? DatasetKind.Mnist,
             Hidden = Hidden,
+            Activation = Activation,
             Corruption = Corruption,
             Loss = Loss.ToLossKind(),
             LearningRate = LearningRate ?? OptimizerChoice.DefaultLearningRate(optimizer.Kind, sgd: 0.1f),

@@ -14,9 +14,10 @@ public sealed class TiedAutoencoder : IDisposable
     public const string HiddenBiasName = "b_hidden";
     public const string VisibleBiasName = "b_visible";
 
-    private TiedAutoencoder(IBackend backend, int visible, int hidden)
+    private TiedAutoencoder(IBackend backend, int visible, int hidden, Activation hiddenActivation)
     {
         Backend = backend;
+        HiddenActivation = hiddenActivation;
         Visible = visible;
         Hidden = hidden;
         Weights = backend.Allocate<float>(hidden, visible);
@@ -28,6 +29,9 @@ public sealed class TiedAutoencoder : IDisposable
     private readonly (string Name, Tensor<float> Tensor)[] parameters;
 
     public IBackend Backend { get; }
+
+    /// <summary>The hidden units' activation (sigmoid unless a run chose another); the output is always a sigmoid.</summary>
+    public Activation HiddenActivation { get; }
     public int Visible { get; }
     public int Hidden { get; }
 
@@ -44,9 +48,10 @@ public sealed class TiedAutoencoder : IDisposable
     public IReadOnlyList<(string Name, Tensor<float> Tensor)> Parameters => parameters;
 
     /// <summary>W ~ U[−r, r] with r = 4·√(6 / (hidden + visible)) (the sigmoid Glorot range), biases 0.</summary>
-    public static TiedAutoencoder Create(IBackend backend, int visible, int hidden, ulong seed, uint layer = 0)
+    public static TiedAutoencoder Create(IBackend backend, int visible, int hidden, ulong seed, uint layer = 0,
+        Activation hiddenActivation = Activation.Sigmoid)
     {
-        var model = new TiedAutoencoder(backend, visible, hidden);
+        var model = new TiedAutoencoder(backend, visible, hidden, hiddenActivation);
         model.Weights.CopyFrom(InitialWeights(visible, hidden, seed, layer));
         return model;
     }
@@ -64,20 +69,20 @@ public sealed class TiedAutoencoder : IDisposable
 
     /// <summary>A model with the given parameter values (from a checkpoint).</summary>
     public static TiedAutoencoder FromValues(IBackend backend, int visible, int hidden, ReadOnlySpan<float> weights,
-        ReadOnlySpan<float> hiddenBias, ReadOnlySpan<float> visibleBias)
+        ReadOnlySpan<float> hiddenBias, ReadOnlySpan<float> visibleBias, Activation hiddenActivation = Activation.Sigmoid)
     {
-        var model = new TiedAutoencoder(backend, visible, hidden);
+        var model = new TiedAutoencoder(backend, visible, hidden, hiddenActivation);
         model.Weights.CopyFrom(weights);
         model.HiddenBias.CopyFrom(hiddenBias);
         model.VisibleBias.CopyFrom(visibleBias);
         return model;
     }
 
-    /// <summary>y[B,hidden] = s(x[B,visible]·Wᵀ + b_hidden), one GEMM with a bias + sigmoid epilogue, launched on <paramref name="on"/> (default: the model's backend, or one of its lanes).</summary>
+    /// <summary>y[B,hidden] = act(x[B,visible]·Wᵀ + b_hidden), one GEMM with a bias + activation epilogue, launched on <paramref name="on"/> (default: the model's backend, or one of its lanes).</summary>
     public void Encode(Tensor<float> x, Tensor<float> y, IBackend? on = null)
     {
         var backend = on ?? Backend;
-        backend.Gemm.Gemm(Transpose.None, Transpose.Transposed, 1f, x, Weights, 0f, y, GemmEpilogue.BiasActivate(HiddenBias, Activation.Sigmoid));
+        backend.Gemm.Gemm(Transpose.None, Transpose.Transposed, 1f, x, Weights, 0f, y, GemmEpilogue.BiasActivate(HiddenBias, HiddenActivation));
     }
 
     /// <summary>z[B,visible] = s(y[B,hidden]·W + b_visible), one GEMM with a bias + sigmoid epilogue, launched on <paramref name="on"/> (default: the model's backend).</summary>

@@ -139,9 +139,9 @@ public sealed class TiedAutoencoderPass : IDisposable
         model.Encode(xt, y, backend);
         model.Decode(y, z, backend);
 
-        // δz = ∂(mean loss)/∂(decoder pre-activation); δy = (δz·W) ⊙ y(1 − y).
+        // δz = ∂(mean loss)/∂(decoder pre-activation); δy = (δz·W) ⊙ act′(y) (y(1 − y) for the sigmoid).
         backend.Delta.SigmoidOutputDelta(loss, z, x, 1f / b, dz, losses);
-        backend.Gemm.Gemm(Transpose.None, Transpose.Transposed, 1f, dz, model.Weights, 0f, dy, GemmEpilogue.ActivationBackward(y, Activation.Sigmoid));
+        backend.Gemm.Gemm(Transpose.None, Transpose.Transposed, 1f, dz, model.Weights, 0f, dy, GemmEpilogue.ActivationBackward(y, model.HiddenActivation));
         return rows;
     }
 

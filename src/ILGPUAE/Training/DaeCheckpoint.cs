@@ -41,7 +41,7 @@ public static class DaeCheckpoint
         {
             [FormatKey] = Format,
             // The architecture as modules, so a model is rebuilt from its file alone (Checkpoints.Checkpoint.Load).
-            [Checkpoint.NetworkKey] = Networks.TiedDae(trainer.Model.Visible, trainer.Model.Hidden, options.Corruption, options.Loss).ToJson(),
+            [Checkpoint.NetworkKey] = Networks.TiedDae(trainer.Model.Visible, trainer.Model.Hidden, options.Corruption, options.Loss, options.Activation).ToJson(),
             [OptionsKey] = JsonSerializer.Serialize(options, Json),
             ["loss"] = options.Loss.ToString(),
             [EpochsKey] = epochs,
@@ -96,15 +96,16 @@ public static class DaeCheckpoint
     {
         var (o, file) = ReadModel(path);
         options = o;
-        return ModelFrom(path, file, backend, visible, o.Hidden);
+        return ModelFrom(path, file, backend, visible, o.Hidden, o.Activation);
     }
 
     /// <summary>The autoencoder in <paramref name="file"/>, after checking every tensor's shape.</summary>
-    public static TiedAutoencoder ModelFrom(string path, SafeTensorsFile file, IBackend backend, int visible, int hidden) =>
+    public static TiedAutoencoder ModelFrom(string path, SafeTensorsFile file, IBackend backend, int visible, int hidden,
+        Activation hiddenActivation = Activation.Sigmoid) =>
         TiedAutoencoder.FromValues(backend, visible, hidden,
             Tensor(path, file, TiedAutoencoder.WeightName, hidden, visible),
             Tensor(path, file, TiedAutoencoder.HiddenBiasName, hidden),
-            Tensor(path, file, TiedAutoencoder.VisibleBiasName, visible));
+            Tensor(path, file, TiedAutoencoder.VisibleBiasName, visible), hiddenActivation);
 
     /// <summary>The named tensor's data, after checking its shape.</summary>
     public static float[] Tensor(string path, SafeTensorsFile file, string name, params int[] shape)

@@ -17,6 +17,10 @@ public sealed record DaeOptions
 
     public int Hidden { get; init; } = 500;
 
+    /// <summary>The hidden units' activation; the reconstruction is always a sigmoid. Files without it are sigmoid.</summary>
+    [JsonConverter(typeof(JsonStringEnumConverter<Activation>))]
+    public Activation Activation { get; init; } = Activation.Sigmoid;
+
     /// <summary>Masking-noise probability: each input pixel is zeroed with this probability.</summary>
     public float Corruption { get; init; } = 0.25f;
 
@@ -67,6 +71,7 @@ public sealed record DaeOptions
         Require(Batch >= 1, "batch", Batch, "an integer ≥ 1");
         Require(Epochs >= 1, "epochs", Epochs, "an integer ≥ 1");
         Require(Hogwild is >= 0 and <= 256, "hogwild", Hogwild, "an integer from 0 (sequential) to 256");
+        Require(Enum.IsDefined(Activation), "activation", Activation, "identity, sigmoid, tanh or relu");
         Require(Hogwild < 2 || IsPlainSgd, "hogwild", Hogwild, $"0 with optimizer {Optimizer.Kind} (Hogwild workers run plain or momentum SGD)");
         try
         {

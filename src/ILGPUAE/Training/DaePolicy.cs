@@ -32,6 +32,8 @@ public static class DaePolicy
             return DaeStepPath.GradientsThenOptimizer;
         if (options.Momentum != 0f)
             return DaeStepPath.GradientsThenSgd;
-        return options.Batch == 1 && !hostLanes && backend.SampleSgd is not null ? DaeStepPath.SampleSgdKernel : DaeStepPath.FusedSgd;
+        // The persistent kernels are written for sigmoid hidden units.
+        return options.Batch == 1 && !hostLanes && options.Activation == Activation.Sigmoid && backend.SampleSgd is not null
+            ? DaeStepPath.SampleSgdKernel : DaeStepPath.FusedSgd;
     }
 }

@@ -60,7 +60,7 @@ public sealed class DaeTrainer : IDisposable
         // Checked before anything is allocated, so a refused run leaks nothing.
         if (options.Hogwild >= 2 && backend is not ILaneProvider)
         {
-            if (backend.SampleSgd is null)
+            if (backend.SampleSgd is null || options.Activation != Activation.Sigmoid)
                 throw new InputException($"--hogwild {options.Hogwild}: '{backend.Name}' cannot run concurrent workers; expected --accelerator host");
             if (options.Batch != 1)
                 throw new InputException(
@@ -79,8 +79,8 @@ public sealed class DaeTrainer : IDisposable
         epochLosses = new EpochLosses(backend, trainCount);
 
         Model = state is null
-            ? TiedAutoencoder.Create(backend, visible, options.Hidden, options.Seed)
-            : state.CreateModel(backend, visible, options.Hidden);
+            ? TiedAutoencoder.Create(backend, visible, options.Hidden, options.Seed, hiddenActivation: options.Activation)
+            : state.CreateModel(backend, visible, options.Hidden, options.Activation);
         var batch = Math.Min(options.Batch, trainCount);
         pass = new TiedAutoencoderPass(Model, batch);
         var batches = (trainCount + options.Batch - 1) / options.Batch;

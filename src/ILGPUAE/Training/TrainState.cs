@@ -47,8 +47,8 @@ public sealed class TrainState
         return new TrainState(modelPath, model, statePath, state, options, (int)epochs, steps);
     }
 
-    public TiedAutoencoder CreateModel(IBackend backend, int visible, int hidden) =>
-        DaeCheckpoint.ModelFrom(modelPath, model, backend, visible, hidden);
+    public TiedAutoencoder CreateModel(IBackend backend, int visible, int hidden, Activation hiddenActivation) =>
+        DaeCheckpoint.ModelFrom(modelPath, model, backend, visible, hidden, hiddenActivation);
 
     /// <summary>Copies the saved state of the run's optimizer (when its step is not SGD's fused path) into <paramref name="optimizer"/>.</summary>
     public void RestoreOptimizer(Optimizers.Optimizer optimizer) => OptimizerCheckpoint.Restore(statePath, state, optimizer);

@@ -81,6 +81,31 @@ public sealed class OptimizerCliTests
     }
 }
 
+/// <summary>`train dae --activation`: the hidden layer's activation is the run's, saved with it and used by `eval`.</summary>
+public sealed class ActivationCliTests
+{
+    [Theory]
+    [InlineData("relu")]
+    [InlineData("tanh")]
+    public void ADaeWithAnotherHiddenActivationTrainsAndEvaluates(string activation)
+    {
+        using var dir = new TempDirectory();
+        var run = CliProcess.Run("train", "dae", "--activation", activation, "--hidden", "30", "--batch", "10", "--lr", "0.02", "--epochs", "2",
+            "--train-limit", "300", "--accelerator", "host", "--out", dir.File("run"));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var metrics = JsonDocument.Parse(File.ReadAllText(dir.File("run/metrics.json")));
+        var options = metrics.RootElement.GetProperty("options");
+        Assert.Equal(activation, options.GetProperty("activation").GetString(), ignoreCase: true);
+        var testLoss = metrics.RootElement.GetProperty("epochs").EnumerateArray().Last().GetProperty("test_loss").GetDouble();
+        var eval = CliProcess.Run("eval", "--model", dir.File("run"), "--accelerator", "host");
+        Assert.True(eval.ExitCode == 0, eval.ToString());
+        // eval rebuilds the model with the run's activation: the same test loss, to the digits it prints.
+        Assert.Contains(testLoss.ToString("F4", System.Globalization.CultureInfo.InvariantCulture), eval.Stdout);
+        var spec = ILGPUAE.Checkpoints.Checkpoint.SpecOf(dir.File("run/model.safetensors"), ILGPUAE.IO.SafeTensorsFile.Read(dir.File("run/model.safetensors")));
+        Assert.Equal(activation, Assert.IsType<ILGPUAE.Modules.DenseSpec>(spec.Modules[1]).Activation.ToString(), ignoreCase: true);
+    }
+}
+
 /// <summary>The engine names settings in its own terms (the options' JSON names); the CLI shows its flags in their place.</summary>
 public sealed class EngineTermsTests
 {

@@ -24,15 +24,17 @@ public abstract class FastPathEquivalenceTests(IBackend backend)
     private const double Tolerance = 1e-5;
 
     [Theory]
-    [InlineData(5, 0f)]
-    [InlineData(5, 0.9f)]
-    [InlineData(1, 0f)]
-    public void TheFusedTiedDaeStepEndsAtTheGenericWeights(int batch, float momentum)
+    [InlineData(5, 0f, Activation.Sigmoid)]
+    [InlineData(5, 0.9f, Activation.Sigmoid)]
+    [InlineData(1, 0f, Activation.Sigmoid)]
+    [InlineData(5, 0f, Activation.Tanh)]
+    [InlineData(3, 0.9f, Activation.Relu)]
+    public void TheFusedTiedDaeStepEndsAtTheGenericWeights(int batch, float momentum, Activation hidden)
     {
         using var data = Upload(Synthetic.Pixels(Rows, Visible, seed: 31), Rows, Visible);
-        using var fast = TiedAutoencoder.Create(backend, Visible, Hidden, seed: 8);
+        using var fast = TiedAutoencoder.Create(backend, Visible, Hidden, seed: 8, hiddenActivation: hidden);
         using var pass = new TiedAutoencoderPass(fast, batch);
-        using var generic = Networks.TiedDae(Visible, Hidden, Corruption, LossKind.CrossEntropy).Build(backend, batch);
+        using var generic = Networks.TiedDae(Visible, Hidden, Corruption, LossKind.CrossEntropy, hidden).Build(backend, batch);
         CopyInto(generic, fast.Parameters);
         var initial = fast.Parameters.Select(p => p.Tensor.ToArray()).ToArray();
         var velocities = fast.Parameters.Select(p => momentum == 0 ? null : backend.Allocate<float>([.. p.Tensor.Shape.Dimensions])).ToArray();
