@@ -26,6 +26,7 @@ public static class OptionNames
         ["lr_plateau"] = "--lr-plateau",
         ["lr_factor"] = "--lr-factor",
         ["min_learning_rate"] = "--min-lr",
+        ["model"] = "--model",
     };
 
     /// <summary>The flag the CLI reads <paramref name="setting"/> from, or null when no flag sets it.</summary>

@@ -1,0 +1,82 @@
+namespace ILGPUAE.Evaluation;
+
+using ILGPUAE.Backends;
+using ILGPUAE.Data;
+using ILGPUAE.IO;
+using ILGPUAE.Models;
+using ILGPUAE.Training;
+using ILGPUAE.Training.Stacked;
+
+/// <summary>What to score: a model file (or its run directory), on which accelerator, against which dataset's test set.</summary>
+/// <param name="Dataset">The test set's dataset; null: the run's own.</param>
+public sealed record EvaluationRequest(string Model, AcceleratorKind Accelerator = AcceleratorKind.Auto, int Device = 0, string? DataDir = null,
+    DatasetKind? Dataset = null);
+
+/// <summary>A model's score on a test set, with what ran it.</summary>
+public abstract record EvaluationResult(string Accelerator, string TestSet, int Examples);
+
+/// <summary>A tied autoencoder's mean per-example reconstruction loss on the clean test inputs.</summary>
+public sealed record ReconstructionResult(string Accelerator, string TestSet, int Examples, Backend.LossKind Loss, double MeanLoss)
+    : EvaluationResult(Accelerator, TestSet, Examples);
+
+/// <summary>A classifier's test accuracy, with its 95 % interval.</summary>
+public sealed record ClassificationResult(string Accelerator, string TestSet, int Examples, ClassifierArchitecture Architecture, ClassificationScore Score)
+    : EvaluationResult(Accelerator, TestSet, Examples);
+
+/// <summary>
+/// The one entry point that scores a trained model: it reads the file's kind (a `train dae` autoencoder or a `finetune`
+/// classifier), loads the run's test set (cut to the run's test limit), opens the accelerator and scores the model on it.
+/// </summary>
+public static class Evaluate
+{
+    public static EvaluationResult Run(EvaluationRequest request, Action<string>? log = null)
+    {
+        var path = Directory.Exists(request.Model) ? Path.Combine(request.Model, DaeCheckpoint.ModelFileName) : request.Model;
+        if (!File.Exists(path))
+            throw InputException.AboutSetting("model",
+                $"model {request.Model}: {path} does not exist; expected a run directory or a model.safetensors file");
+        SafeTensorsFile.Read(path).Metadata.TryGetValue(DaeCheckpoint.FormatKey, out var format);
+        return format switch
+        {
+            ClassifierCheckpoint.Format => Classifier(path, request, log),
+            StackFile.Format => throw InputException.AboutSetting("model",
+                $"model {request.Model}: a pretrained stack has no test score of its own; evaluate its layers (layer0/ …) or fine-tune it"),
+            _ => Autoencoder(path, request, log),
+        };
+    }
+
+    /// <summary>The test loss of a tied denoising autoencoder (`train dae`).</summary>
+    private static ReconstructionResult Autoencoder(string path, EvaluationRequest request, Action<string>? log)
+    {
+        var (options, _) = DaeCheckpoint.ReadModel(path);
+        var test = TestSet(request.Dataset ?? options.Dataset, request.DataDir, options.TestLimit, log);
+        using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, log);
+        using var model = DaeCheckpoint.LoadModel(path, backend, test.Features, out _);
+        using var data = backend.Allocate<float>(test.Count, test.Features);
+        data.CopyFrom(test.Pixels);
+        using var evaluator = new ReconstructionEvaluator(model, data);
+        return new ReconstructionResult(backend.Name, test.Name, test.Count, options.Loss, evaluator.MeanLoss(options.Loss));
+    }
+
+    /// <summary>The test accuracy of a fine-tuned classifier (`finetune`).</summary>
+    private static ClassificationResult Classifier(string path, EvaluationRequest request, Action<string>? log)
+    {
+        var (architecture, options, _, _) = ClassifierCheckpoint.ReadModel(path);
+        var test = TestSet(request.Dataset ?? options.Dataset, request.DataDir, options.TestLimit, log);
+        using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, log);
+        using var model = ClassifierCheckpoint.Load(path, backend);
+        using var pixels = backend.Allocate<float>(test.Count, test.Features);
+        pixels.CopyFrom(test.Pixels);
+        using var labels = backend.Allocate<int>(test.Count);
+        labels.CopyFrom(Array.ConvertAll(test.Labels, l => (int)l));
+        using var evaluator = new ClassifierEvaluator(model, pixels, labels);
+        return new ClassificationResult(backend.Name, test.Name, test.Count, architecture, evaluator.Score());
+    }
+
+    /// <summary>The dataset's test set, cut to the run's test limit (the first N examples) when it had one.</summary>
+    private static Dataset TestSet(DatasetKind dataset, string? dataDir, int? testLimit, Action<string>? log)
+    {
+        var test = Datasets.Load(dataset, dataDir, log).Test;
+        return testLimit is { } limit ? test.Take(Math.Min(limit, test.Count)) : test;
+    }
+}

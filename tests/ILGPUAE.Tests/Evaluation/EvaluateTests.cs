@@ -1,0 +1,47 @@
+namespace ILGPUAE.Tests.Evaluation;
+
+using ILGPUAE.Backends;
+using ILGPUAE.Evaluation;
+using ILGPUAE.IO;
+using ILGPUAE.Tests.Cli;
+
+/// <summary>
+/// <see cref="Evaluate.Run"/>, the one entry point `eval` calls, on the golden checkpoints recorded at 627d4a0 (a `train dae`
+/// autoencoder and a `finetune` classifier, each trained with a test limit of 50): the file's kind picks the score, the
+/// run's test limit cuts the test set, and a stack or a missing file is refused in one line.
+/// </summary>
+public sealed class EvaluateTests
+{
+    private static string Golden(string name) => Path.Combine(AppContext.BaseDirectory, "Golden", "data", name);
+
+    [Fact]
+    public void AnAutoencoderIsScoredByItsReconstructionLoss()
+    {
+        var result = Assert.IsType<ReconstructionResult>(Evaluate.Run(new EvaluationRequest(Golden("host-dae-b1.safetensors"), AcceleratorKind.Host)));
+        Assert.Equal(50, result.Examples);
+        Assert.Equal(ILGPUAE.Backend.LossKind.SquaredError, result.Loss);
+        // Two epochs of 300 images from Glorot weights: far below the ≈50 of the untrained model, far above zero.
+        Assert.InRange(result.MeanLoss, 5, 40);
+    }
+
+    [Fact]
+    public void AClassifierIsScoredByItsAccuracyAndTheCliPrintsIt()
+    {
+        var result = Assert.IsType<ClassificationResult>(Evaluate.Run(new EvaluationRequest(Golden("host-finetune.safetensors"), AcceleratorKind.Host)));
+        Assert.Equal(50, result.Score.Count);
+        Assert.Equal("784-12-6-5-10", result.Architecture.ToString());
+        var cli = CliProcess.Run("eval", "--model", Golden("host-finetune.safetensors"), "--accelerator", "host");
+        Assert.True(cli.ExitCode == 0, cli.ToString());
+        Assert.Contains($"test accuracy {result.Score}", cli.Stdout);
+    }
+
+    [Fact]
+    public void AMissingModelIsRefusedNamingIt()
+    {
+        var e = Assert.Throws<InputException>(() => Evaluate.Run(new EvaluationRequest("/nonexistent/run")));
+        Assert.Equal("model", e.Setting);
+        var cli = CliProcess.Run("eval", "--model", "/nonexistent/run");
+        Assert.True(cli.ExitCode == 2, cli.ToString());
+        Assert.StartsWith("error: --model /nonexistent/run:", cli.Stderr.Trim());
+    }
+}
