@@ -27,6 +27,7 @@ public static class OptionNames
         ["lr_factor"] = "--lr-factor",
         ["min_learning_rate"] = "--min-lr",
         ["model"] = "--model",
+        ["dataset"] = "--dataset",
     };
 
     /// <summary>The flag the CLI reads <paramref name="setting"/> from, or null when no flag sets it.</summary>

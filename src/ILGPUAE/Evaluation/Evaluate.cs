@@ -1,9 +1,11 @@
 namespace ILGPUAE.Evaluation;
 
 using ILGPUAE.Backends;
+using ILGPUAE.Checkpoints;
 using ILGPUAE.Data;
 using ILGPUAE.IO;
 using ILGPUAE.Models;
+using ILGPUAE.Modules;
 using ILGPUAE.Training;
 using ILGPUAE.Training.Stacked;
 
@@ -51,11 +53,13 @@ public static class Evaluate
         var (options, _) = DaeCheckpoint.ReadModel(path);
         var test = TestSet(request.Dataset ?? options.Dataset, request.DataDir, options.TestLimit, log);
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, log);
-        using var model = DaeCheckpoint.LoadModel(path, backend, test.Features, out _);
+        // The model is rebuilt from its file alone (its saved architecture, or the one its options imply).
+        using var network = Checkpoint.Load(path, backend, ReconstructionEvaluator.ChunkRows);
+        RequireInputs(network, test);
         using var data = backend.Allocate<float>(test.Count, test.Features);
         data.CopyFrom(test.Pixels);
-        using var evaluator = new ReconstructionEvaluator(model, data);
-        return new ReconstructionResult(backend.Name, test.Name, test.Count, options.Loss, evaluator.MeanLoss(options.Loss));
+        using var evaluator = new NetworkEvaluator(backend, network);
+        return new ReconstructionResult(backend.Name, test.Name, test.Count, options.Loss, evaluator.MeanReconstructionLoss(data));
     }
 
     /// <summary>The test accuracy of a fine-tuned classifier (`finetune`).</summary>
@@ -64,13 +68,20 @@ public static class Evaluate
         var (architecture, options, _, _) = ClassifierCheckpoint.ReadModel(path);
         var test = TestSet(request.Dataset ?? options.Dataset, request.DataDir, options.TestLimit, log);
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, log);
-        using var model = ClassifierCheckpoint.Load(path, backend);
+        using var network = Checkpoint.Load(path, backend, ClassifierEvaluator.ChunkRows);
+        RequireInputs(network, test);
         using var pixels = backend.Allocate<float>(test.Count, test.Features);
         pixels.CopyFrom(test.Pixels);
         using var labels = backend.Allocate<int>(test.Count);
         labels.CopyFrom(Array.ConvertAll(test.Labels, l => (int)l));
-        using var evaluator = new ClassifierEvaluator(model, pixels, labels);
-        return new ClassificationResult(backend.Name, test.Name, test.Count, architecture, evaluator.Score());
+        using var evaluator = new NetworkEvaluator(backend, network);
+        return new ClassificationResult(backend.Name, test.Name, test.Count, architecture, evaluator.Score(pixels, labels));
+    }
+
+    private static void RequireInputs(Network network, Dataset test)
+    {
+        if (network.Body.Inputs != test.Features)
+            throw InputException.AboutSetting("dataset", $"dataset {test.Name}: {test.Features} values per example; the model takes {network.Body.Inputs}");
     }
 
     /// <summary>The dataset's test set, cut to the run's test limit (the first N examples) when it had one.</summary>

@@ -35,6 +35,32 @@ public sealed class EvaluateTests
         Assert.Contains($"test accuracy {result.Score}", cli.Stdout);
     }
 
+    /// <summary>The generic evaluator, on the network rebuilt from the file, agrees to the bit with the model-specific ones.</summary>
+    [Fact]
+    public void TheNetworkEvaluatorAgreesWithTheModelEvaluators()
+    {
+        using var backend = new ILGPUAE.Host.HostBackend();
+        var data = ILGPUAE.Tests.MnistSample.Test(230);
+        using var pixels = backend.Allocate<float>(230, 784);
+        pixels.CopyFrom(data);
+        using var labels = backend.Allocate<int>(230);
+        labels.CopyFrom(Array.ConvertAll(ILGPUAE.Tests.Training.MnistSplits.Value.Test.Take(230).Labels, l => (int)l));
+
+        var dae = Golden("host-dae-b1.safetensors");
+        using var model = ILGPUAE.Training.DaeCheckpoint.LoadModel(dae, backend, 784, out var options);
+        using var old = new ReconstructionEvaluator(model, pixels);
+        using var network = ILGPUAE.Checkpoints.Checkpoint.Load(dae, backend, ReconstructionEvaluator.ChunkRows);
+        using var generic = new NetworkEvaluator(backend, network);
+        Assert.Equal(old.MeanLoss(options.Loss), generic.MeanReconstructionLoss(pixels));
+
+        var ft = Golden("host-finetune.safetensors");
+        using var classifier = ILGPUAE.Training.Stacked.ClassifierCheckpoint.Load(ft, backend);
+        using var oldScore = new ClassifierEvaluator(classifier, pixels, labels);
+        using var net = ILGPUAE.Checkpoints.Checkpoint.Load(ft, backend, ClassifierEvaluator.ChunkRows);
+        using var genericScore = new NetworkEvaluator(backend, net);
+        Assert.Equal(oldScore.Score(), genericScore.Score(pixels, labels));
+    }
+
     [Fact]
     public void AMissingModelIsRefusedNamingIt()
     {
