@@ -49,6 +49,21 @@ public sealed class OptimizerCliTests
     }
 
     [Fact]
+    public void PretrainRunsEveryLayerWithTheRule()
+    {
+        using var dir = new TempDirectory();
+        var run = CliProcess.Run("pretrain", "--hidden", "12,6", "--corruption", "0.2", "--optimizer", "rmsprop", "--batch", "10", "--epochs", "1", "--train-limit", "200",
+            "--test-limit", "50", "--accelerator", "host", "--out", dir.File("sda"));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        foreach (var (layer, steps) in new[] { (0, "20"), (1, "20") })
+        {
+            var state = SpecSafeTensors.Read(dir.File($"sda/layer{layer}/train_state.safetensors"));
+            Assert.Contains("W.square_avg", state.Tensors.Keys);
+            Assert.Equal(steps, state.Metadata["W.step"]);
+        }
+    }
+
+    [Fact]
     public void FinetuneTrainsWithAdamAndSavesItsState()
     {
         using var dir = new TempDirectory();
