@@ -28,6 +28,9 @@ public static class OptionNames
         ["min_learning_rate"] = "--min-lr",
         ["model"] = "--model",
         ["dataset"] = "--dataset",
+        ["resume"] = "--resume",
+        ["pretrained"] = "--pretrained",
+        ["preset"] = "--preset",
     };
 
     /// <summary>The flag the CLI reads <paramref name="setting"/> from, or null when no flag sets it.</summary>

@@ -36,7 +36,7 @@ public sealed class TrainState
         var statePath = Path.Combine(directory, DaeCheckpoint.StateFileName);
         foreach (var path in new[] { modelPath, statePath })
             if (!File.Exists(path))
-                throw new InputException($"--resume {directory}: {path} does not exist; expected a directory written by `train dae`");
+                throw InputException.AboutSetting("resume", $"resume {directory}: {path} does not exist; expected a directory written by `train dae`");
         var (options, model) = DaeCheckpoint.ReadModel(modelPath);
         var state = SafeTensorsFile.Read(statePath);
         var epochs = DaeCheckpoint.ReadInt(statePath, state, DaeCheckpoint.EpochsKey);

@@ -33,7 +33,8 @@ public sealed class RecipeTests
     public void AnUnknownPresetNamesTheKnownOnes()
     {
         var e = Assert.Throws<InputException>(() => Recipes.Parse("sda4"));
-        Assert.Contains("--preset sda4", e.Message);
+        Assert.StartsWith("preset sda4", e.Message);
+        Assert.Equal("preset", e.Setting);
         Assert.Contains("sda3-masked", e.Message);
     }
 }

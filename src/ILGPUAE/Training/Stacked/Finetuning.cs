@@ -52,7 +52,7 @@ public static class Finetuning
         {
             foreach (var path in new[] { modelPath, statePath })
                 if (!File.Exists(path))
-                    throw new InputException($"--resume {request.OutDir}: {path} does not exist; expected a directory written by `finetune`");
+                    throw InputException.AboutSetting("resume", $"resume {request.OutDir}: {path} does not exist; expected a directory written by `finetune`");
             // A resumed run keeps the options it was started with.
             (architecture, options, pretrained, _) = ClassifierCheckpoint.ReadModel(modelPath);
         }
@@ -149,10 +149,10 @@ public static class Finetuning
     {
         var path = Path.Combine(directory, StackFile.FileName);
         if (!File.Exists(path))
-            throw new InputException($"--pretrained {directory}: {path} does not exist; expected a directory written by `pretrain`");
+            throw InputException.AboutSetting("pretrained", $"pretrained {directory}: {path} does not exist; expected a directory written by `pretrain`");
         var stack = StackFile.Read(path);
         if (stack.LayersDone < stack.Options.Layers)
-            throw new InputException($"--pretrained {directory}: {stack.LayersDone} of {stack.Options.Layers} layers are pretrained; finish it with `pretrain --resume {directory}`");
+            throw InputException.AboutSetting("pretrained", $"pretrained {directory}: {stack.LayersDone} of {stack.Options.Layers} layers are pretrained; finish it with `pretrain --resume {directory}`");
         return stack;
     }
 

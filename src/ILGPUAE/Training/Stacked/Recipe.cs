@@ -40,7 +40,7 @@ public static class Recipes
     public static Recipe Parse(string name) =>
         Names.TryGetValue(name, out var recipe)
             ? recipe
-            : throw new InputException($"--preset {name}: unknown preset; expected one of {string.Join(", ", Names.Keys)}");
+            : throw InputException.AboutSetting("preset", $"preset {name}: unknown preset; expected one of {string.Join(", ", Names.Keys)}");
 
     public static string Name(Recipe recipe) => Names.First(p => p.Value == recipe).Key;
 

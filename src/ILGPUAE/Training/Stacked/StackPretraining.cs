@@ -25,7 +25,7 @@ public static class StackPretraining
         var outDir = OutputDirectory.Check(request.OutDir, request.Resume, request.Force);
         var stackPath = Path.Combine(outDir, StackFile.FileName);
         if (request.Resume && !File.Exists(stackPath))
-            throw new InputException($"--resume {request.OutDir}: {stackPath} does not exist; expected a directory written by `pretrain`");
+            throw InputException.AboutSetting("resume", $"resume {request.OutDir}: {stackPath} does not exist; expected a directory written by `pretrain`");
         var resumed = request.Resume ? StackFile.Read(stackPath) : null;
         // A resumed run keeps the options it was started with.
         var options = resumed?.Options ?? request.Options;
