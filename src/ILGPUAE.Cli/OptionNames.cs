@@ -1,5 +1,6 @@
 namespace ILGPUAE.Cli;
 
+using System.Text.RegularExpressions;
 using ILGPUAE.IO;
 
 /// <summary>
@@ -31,12 +32,25 @@ public static class OptionNames
         ["resume"] = "--resume",
         ["pretrained"] = "--pretrained",
         ["preset"] = "--preset",
+        ["accelerator"] = "--accelerator",
+        ["device"] = "--device",
     };
 
     /// <summary>The flag the CLI reads <paramref name="setting"/> from, or null when no flag sets it.</summary>
     public static string? FlagOf(string setting) => Flags.GetValueOrDefault(setting);
 
-    /// <summary><paramref name="e"/>'s message with its setting's name replaced by the flag, e.g. "--lr 0: expected …".</summary>
-    public static string Message(Exception e) =>
-        e is InputException { Setting: { } setting } && FlagOf(setting) is { } flag ? flag + e.Message[setting.Length..] : e.Message;
+    /// <summary>
+    /// <paramref name="e"/>'s message with its setting's name replaced by the flag, e.g. "--lr 0: expected …", and each other
+    /// setting it mentions ("with batch 10") by its flag too ("with --batch 10").
+    /// </summary>
+    public static string Message(Exception e)
+    {
+        if (e is not InputException { Setting: { } setting } input)
+            return e.Message;
+        var message = FlagOf(setting) is { } flag ? flag + e.Message[setting.Length..] : e.Message;
+        foreach (var other in input.Mentioned)
+            if (FlagOf(other) is { } otherFlag)
+                message = Regex.Replace(message, $@"(?<=[\s(]){Regex.Escape(other)}(?= )", otherFlag);
+        return message;
+    }
 }

@@ -6,11 +6,12 @@ using ILGPUAE.Backends;
 using ILGPUAE.Data;
 using ILGPUAE.Models;
 using ILGPUAE.Random;
+using ILGPUAE.Training;
 using ILGPUAE.Training.Stacked;
 
 /// <summary>
 /// Fine-tuning of the sda3 presets' classifier, 784-1000-1000-1000-10 (sigmoid layers, softmax on top), on softmax
-/// cross-entropy with plain SGD at lr 0.1 and clean inputs (sda3-theano's fine-tuning options), as ClassifierTrainer runs it:
+/// cross-entropy with plain SGD at lr 0.1 and clean inputs (sda3-theano's fine-tuning options), as ClassifierSession runs it:
 /// one minibatch step of 100 examples, and the presets' own per-sample SGD over 100 examples: the same examples per operation,
 /// with one update or a hundred. Each operation ends with a Synchronize.
 /// </summary>
@@ -45,7 +46,7 @@ public class ClassifierStepBench
         var architecture = new ClassifierArchitecture(SyntheticTrainingSet.Pixels, Recipes.Pretraining(Recipe.Sda3Theano).Hidden, options.Mlp,
             ClassificationSplits.Classes);
         model = FeedForwardClassifier.Create(backend, architecture, options.Seed);
-        // The passes ClassifierTrainer allocates at batch 100 and at batch 1; nothing is frozen (the recipe's Freeze is off).
+        // The passes ClassifierSession allocates at batch 100 and at batch 1; nothing is frozen (the recipe's Freeze is off).
         batchPass = new ClassifierPass(model, Batch);
         samplePass = new ClassifierPass(model, 1);
         // Each operation takes the next 100 visits of the epoch order: as one batch, or as 100 batch-1 views of them.
@@ -53,11 +54,11 @@ public class ClassifierStepBench
         singles = Enumerable.Range(0, TrainRows).Select(s => set.Visits(s, 1)).ToArray();
         layerParameters = model.Layers.Select(l => new DenseParameters(l.Weights, l.Bias)).ToArray();
         // The trainer's rule for a per-sample run: the backend's SampleSgd family, when it takes these layers.
-        sampleSgd = ClassifierTrainer.SampleSgdFor(backend, options with { Batch = 1 }, layerParameters);
+        sampleSgd = StepPolicy.ForClassifier(options with { Batch = 1 }, backend, layerParameters) == StepPath.SampleSgdKernel ? backend.SampleSgd : null;
         noise = new NoiseKey(options.Seed, RngStream.FinetuneMask, 0);
     }
 
-    /// <summary>ClassifierTrainer.RunBatches' step at momentum 0 (that method is private): the pass updates the parameters in its products.</summary>
+    /// <summary>FusedClassifierStep at momentum 0: the pass updates the parameters in its products.</summary>
     [Benchmark(Baseline = true, Description = "minibatch step, batch 100")]
     public void MinibatchStep()
     {
@@ -68,7 +69,7 @@ public class ClassifierStepBench
     }
 
     /// <summary>
-    /// 100 examples of per-sample SGD by the path ClassifierTrainer takes (its RunSampleSgd and RunBatches are private): one
+    /// 100 examples of per-sample SGD by the path StepPolicy picks for ClassifierSession: one
     /// call of the SampleSgd family where the backend has one (the ILGPU backends), else a batch-1 step per example (host).
     /// </summary>
     [Benchmark(Description = "per-sample SGD, 100 examples")]

@@ -10,7 +10,7 @@ using ILGPUAE.Training;
 
 /// <summary>
 /// One minibatch step of W1's tied DAE (784→1000, batch 100, cross-entropy, masking 0.25, lr 0.1: <see cref="DaeWorkloads.W1Options"/>),
-/// with plain SGD and with momentum, as <see cref="DaeTrainer"/> runs it. One benchmark operation is one step, on the next
+/// with plain SGD and with momentum, as <see cref="DaeSession"/> runs it. One benchmark operation is one step, on the next
 /// batch of the epoch order, then a Synchronize; W1's samples/s is 100 / (the mean).
 /// </summary>
 [MemoryDiagnoser]
@@ -43,7 +43,7 @@ public class DaeStepBench
         backend = AcceleratorCatalog.Open(Accelerator);
         set = new SyntheticTrainingSet(backend, TrainRows);
         model = TiedAutoencoder.Create(backend, SyntheticTrainingSet.Pixels, options.Hidden, options.Seed);
-        // What DaeTrainer's constructor allocates for a sequential run: one pass for the batch, a velocity per parameter
+        // What DaeSession's constructor allocates for a sequential run: one pass for the batch, a velocity per parameter
         // when momentum is on, and the row views of every batch of the epoch order.
         pass = new TiedAutoencoderPass(model, options.Batch);
         velocities = model.Parameters.Select(p => options.Momentum == 0 ? null : backend.Allocate<float>([.. p.Tensor.Shape.Dimensions])).ToArray();
@@ -55,7 +55,7 @@ public class DaeStepBench
         noise = new NoiseKey(options.Seed, RngStream.Mask, 0);
     }
 
-    /// <summary>The step DaeTrainer takes: <see cref="TiedAutoencoderPass.SgdStep"/> on the next batch.</summary>
+    /// <summary>The step DaeSession takes: <see cref="TiedAutoencoderPass.SgdStep"/> on the next batch.</summary>
     [Benchmark(Description = "DAE step 784→1000, batch 100")]
     public void Step()
     {

@@ -7,7 +7,7 @@ using ILGPUAE.Training;
 /// <summary>
 /// What a trainer holds on its backend for one epoch, with MNIST-sized stand-ins for the images: data [Rows, 784] uniform in
 /// [0, 1), the epoch order (<see cref="EpochOrder.Shuffle"/>, as both trainers draw it), the class of each visit [Rows] (in
-/// visiting order, as ClassifierTrainer uploads them) and a loss slot per visit [Rows]. A step's cost does not depend on the
+/// visiting order, as ClassifierSession uploads them) and a loss slot per visit [Rows]. A step's cost does not depend on the
 /// values, so no MNIST files are read.
 /// </summary>
 internal sealed class SyntheticTrainingSet : IDisposable

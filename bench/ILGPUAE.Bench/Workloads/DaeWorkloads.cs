@@ -9,7 +9,7 @@ using ILGPUAE.Training;
 
 /// <summary>
 /// W1 (minibatch throughput), W2 (per-sample SGD seconds per epoch) and W3 (seconds per epoch against
-/// parallelism × hidden units): the real <see cref="DaeTrainer"/> on each backend, and bench/peers/dae_torch.py
+/// parallelism × hidden units): the real <see cref="DaeSession"/> on each backend, and bench/peers/dae_torch.py
 /// on the same images, shapes, loss and update, after an <see cref="EquivalenceCheck"/> of each configuration.
 /// </summary>
 public sealed class DaeWorkloads(HarnessOptions options, WorkloadSizes sizes, BenchData data, PeerRunner peer, BenchRun run, Action<string> log)
@@ -157,7 +157,7 @@ public sealed class DaeWorkloads(HarnessOptions options, WorkloadSizes sizes, Be
 
     private List<double> EpochSeconds(IBackend backend, DaeOptions o, int images, int timed)
     {
-        using var trainer = new DaeTrainer(backend, o, BenchData.Visible, data.TrainPixels(images), data.Test.Pixels);
+        using var trainer = new DaeSession(backend, o, BenchData.Visible, data.TrainPixels(images), data.Test.Pixels);
         for (var i = 0; i < sizes.Warmup; i++)
             trainer.RunEpoch();
         return Enumerable.Range(0, timed).Select(_ => trainer.RunEpoch().Seconds).ToList();

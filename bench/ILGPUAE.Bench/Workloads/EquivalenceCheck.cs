@@ -45,7 +45,7 @@ public sealed class EquivalenceCheck(BenchData data, PeerRunner peer, Action<str
             peerProblem = e.Message;
         }
 
-        using var trainer = new DaeTrainer(backend, options, BenchData.Visible, data.TrainPixels(images), data.Test.Pixels);
+        using var trainer = new DaeSession(backend, options, BenchData.Visible, data.TrainPixels(images), data.Test.Pixels);
         var report = trainer.RunEpoch();
         var w = trainer.Model.Weights.ToArray();
         var bh = trainer.Model.HiddenBias.ToArray();

@@ -25,7 +25,7 @@ public sealed class MemoryWorkload(HarnessOptions options, WorkloadSizes sizes, 
             using (var backend = Backends.Open(kind))
             {
                 var before = backend.AllocatedBytes;
-                using var trainer = new DaeTrainer(backend, o, BenchData.Visible, data.TrainPixels(train), data.FullTest.Pixels);
+                using var trainer = new DaeSession(backend, o, BenchData.Visible, data.TrainPixels(train), data.FullTest.Pixels);
                 // After an epoch and its test loss: buffers made on first use (GEMM workspaces) count too.
                 trainer.RunEpoch();
                 total = backend.AllocatedBytes - before;
@@ -63,7 +63,7 @@ public sealed class MemoryWorkload(HarnessOptions options, WorkloadSizes sizes, 
     private (long AllThreads, long ThisThread) EpochAllocations(Backend.IBackend backend, DaeOptions o, int steps)
     {
         var images = steps * o.Batch;
-        using var trainer = new DaeTrainer(backend, o, BenchData.Visible, data.TrainPixels(images), data.Test.Pixels);
+        using var trainer = new DaeSession(backend, o, BenchData.Visible, data.TrainPixels(images), data.Test.Pixels);
         trainer.RunEpoch();
         var all = GC.GetTotalAllocatedBytes(precise: true);
         var mine = GC.GetAllocatedBytesForCurrentThread();

@@ -1,10 +1,12 @@
 namespace ILGPUAE.Checkpoints;
 
+using System.Globalization;
 using System.Text.Json;
 using ILGPUAE.Backend;
 using ILGPUAE.IO;
 using ILGPUAE.Models;
 using ILGPUAE.Modules;
+using ILGPUAE.Optimizers;
 using ILGPUAE.Training;
 using ILGPUAE.Training.Stacked;
 
@@ -27,6 +29,40 @@ public static class Checkpoint
     }
 
     /// <summary>Each parameter, named as in the model, in forward order.</summary>
+    /// <summary>
+    /// A training checkpoint of any network on the <see cref="Trainer"/>: its parameters and architecture, the optimizer's named
+    /// state and step counts (<see cref="OptimizerCheckpoint"/>), and the epochs and steps done, in one file written atomically.
+    /// <see cref="RestoreTraining"/> puts all of it back, so the next epoch is the one the uninterrupted run would have run.
+    /// </summary>
+    public static void SaveTraining(string path, Network network, Trainer trainer, Optimizer? optimizer, IReadOnlyDictionary<string, string>? metadata = null)
+    {
+        var spec = network.Spec ?? throw new ArgumentException("a network built without a spec cannot be rebuilt from its file", nameof(network));
+        trainer.Backend.Synchronize();
+        var all = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>())
+        {
+            [NetworkKey] = spec.ToJson(),
+            [DaeCheckpoint.EpochsKey] = trainer.EpochsDone.ToString(CultureInfo.InvariantCulture),
+            [DaeCheckpoint.StepsKey] = trainer.StepsDone.ToString(CultureInfo.InvariantCulture),
+        };
+        var tensors = Tensors(network);
+        if (optimizer is not null)
+        {
+            OptimizerCheckpoint.AddMetadata(optimizer, all);
+            tensors = tensors.Concat(OptimizerCheckpoint.Tensors(optimizer));
+        }
+        new SafeTensorsFile([.. tensors], all).Write(path);
+    }
+
+    /// <summary>Restores what <see cref="SaveTraining"/> wrote into a network built from the same spec, its optimizer and its trainer.</summary>
+    public static void RestoreTraining(string path, Network network, Trainer trainer, Optimizer? optimizer)
+    {
+        var file = SafeTensorsFile.Read(path);
+        LoadParameters(path, file, network);
+        if (optimizer is not null)
+            OptimizerCheckpoint.Restore(path, file, optimizer);
+        trainer.Restore((int)DaeCheckpoint.ReadInt(path, file, DaeCheckpoint.EpochsKey), DaeCheckpoint.ReadInt(path, file, DaeCheckpoint.StepsKey));
+    }
+
     public static IEnumerable<NamedTensor> Tensors(Network network) =>
         network.Body.Parameters.Select(p => new NamedTensor(p.Name, [.. p.Shape.Dimensions], p.Value.ToArray()));
 

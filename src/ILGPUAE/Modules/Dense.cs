@@ -15,12 +15,14 @@ public sealed class Dense : IModule
     private readonly IBackend backend;
     private readonly Tensor<float> output, inputDelta;
     private readonly BatchViews views;
+    private readonly bool ownsWeights, ownsBias;
     private Tensor<float>? input;
 
+    /// <param name="values">Existing W and bias to train in place (by name; see <see cref="NetworkSpec.Build"/>); null allocates them.</param>
     /// <param name="weightName">The checkpoint name of W, e.g. "layer0.W" or "mlp1.W".</param>
     /// <param name="biasName">The checkpoint name of the bias, e.g. "layer0.b_hidden".</param>
     public Dense(IBackend backend, int maxBatch, int inputs, int outputs, Activation activation, string weightName, string biasName,
-        bool softmaxOutput = false)
+        bool softmaxOutput = false, SharedValues? values = null)
     {
         if (softmaxOutput && activation != Activation.Identity)
             throw new ArgumentException($"a softmax layer applies no activation of its own before the softmax; got {activation}", nameof(activation));
@@ -29,8 +31,10 @@ public sealed class Dense : IModule
         Outputs = outputs;
         OutputActivation = activation;
         SoftmaxOutput = softmaxOutput;
-        Weights = new Parameter(weightName, backend.Allocate<float>(outputs, inputs), backend.Allocate<float>(outputs, inputs));
-        Bias = new Parameter(biasName, backend.Allocate<float>(outputs), backend.Allocate<float>(outputs), ParameterGroups.Biases);
+        (var w, ownsWeights) = ParameterValues.Get(backend, values, weightName, outputs, inputs);
+        (var b, ownsBias) = ParameterValues.Get(backend, values, biasName, outputs);
+        Weights = new Parameter(weightName, w, backend.Allocate<float>(outputs, inputs));
+        Bias = new Parameter(biasName, b, backend.Allocate<float>(outputs), ParameterGroups.Biases);
         Parameters = [Weights, Bias];
         output = backend.Allocate<float>(maxBatch, outputs);
         inputDelta = backend.Allocate<float>(maxBatch, inputs);
@@ -51,6 +55,17 @@ public sealed class Dense : IModule
     public Parameter Bias { get; }
 
     public IReadOnlyList<Parameter> Parameters { get; }
+
+    /// <summary>
+    /// A new layer's values: W uniform in ±4·√(6/(in + out)) from the counter-based generator keyed by (<paramref name="seed"/>,
+    /// Init, <paramref name="layer"/>, row, column) — the tied DAE's and the classifier's range and keys
+    /// (<see cref="TiedAutoencoder.InitialWeights"/>) — and a zero bias; a softmax top starts at zero, as the classifier's does.
+    /// </summary>
+    public void Initialize(ulong seed, uint layer)
+    {
+        Weights.Value.CopyFrom(SoftmaxOutput ? new float[Outputs * Inputs] : TiedAutoencoder.InitialWeights(Inputs, Outputs, seed, layer));
+        Bias.Value.CopyFrom(new float[Outputs]);
+    }
 
     public Tensor<float> Forward(Tensor<float> x, in StepContext context)
     {
@@ -89,7 +104,11 @@ public sealed class Dense : IModule
 
     public void Dispose()
     {
-        foreach (var t in new[] { Weights.Value, Weights.Grad, Bias.Value, Bias.Grad, output, inputDelta })
+        foreach (var t in new[] { Weights.Grad, Bias.Grad, output, inputDelta })
             t.Dispose();
+        if (ownsWeights)
+            Weights.Value.Dispose();
+        if (ownsBias)
+            Bias.Value.Dispose();
     }
 }

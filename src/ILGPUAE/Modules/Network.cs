@@ -38,6 +38,24 @@ public sealed class Network : IDisposable
     public IObjective Objective { get; }
     public int MaxBatch { get; }
 
+    /// <summary>
+    /// Gives every parameter its initial value from <paramref name="seed"/>: dense layer k (counting dense modules from 0) by
+    /// <see cref="Dense.Initialize"/> with layer k, biases zero. A tied DAE and a classifier so start exactly where
+    /// <see cref="TiedAutoencoder.Create"/> and <see cref="FeedForwardClassifier.Create"/> start them.
+    /// </summary>
+    public void Initialize(ulong seed)
+    {
+        uint layer = 0;
+        foreach (var module in Body.Modules)
+        {
+            if (module is Dense dense)
+                dense.Initialize(seed, layer++);
+            else
+                foreach (var p in module.Parameters)
+                    p.Value.CopyFrom(new float[p.Value.Length]);
+        }
+    }
+
     /// <summary>The parameters the last <see cref="ForwardBackward"/> wrote gradients for.</summary>
     public IReadOnlyList<Parameter> TrainedParameters => trained;
 

@@ -24,14 +24,18 @@ public sealed record NetworkSpec(IReadOnlyList<ModuleSpec> Modules, ObjectiveSpe
     public static NetworkSpec FromJson(string json) =>
         JsonSerializer.Deserialize<NetworkSpec>(json, Json) ?? throw new JsonException("the architecture is null");
 
-    /// <summary>The network on <paramref name="backend"/> for batches of up to <paramref name="maxBatch"/> rows; parameters zero.</summary>
-    public Network Build(IBackend backend, int maxBatch)
+    /// <summary>
+    /// The network on <paramref name="backend"/> for batches of up to <paramref name="maxBatch"/> rows; parameters zero, or
+    /// with <paramref name="values"/>, the tensors it returns for their names (shared, not copied: the network trains them
+    /// in place and leaves them to their owner when disposed, as a fast path's model shares its parameters with the generic step).
+    /// </summary>
+    public Network Build(IBackend backend, int maxBatch, SharedValues? values = null)
     {
         var modules = new List<IModule>(Modules.Count);
         try
         {
             foreach (var spec in Modules)
-                modules.Add(spec.Build(backend, maxBatch, modules));
+                modules.Add(spec.Build(backend, maxBatch, modules, values));
             return new Network(backend, new Sequential(modules, FirstTrained), Objective.Build(backend), maxBatch, this);
         }
         catch (Exception)
@@ -52,31 +56,32 @@ public sealed record NetworkSpec(IReadOnlyList<ModuleSpec> Modules, ObjectiveSpe
 public abstract record ModuleSpec
 {
     /// <param name="below">The modules built before this one, in order (a tied decoder finds its encoder there).</param>
-    public abstract IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below);
+    /// <param name="values">Existing tensors to train in place of new ones, by parameter name (see <see cref="NetworkSpec.Build"/>).</param>
+    public abstract IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below, SharedValues? values = null);
 }
 
 /// <summary><see cref="Dense"/>: W [outputs, inputs] named <paramref name="Weight"/>, bias [outputs] named <paramref name="Bias"/>.</summary>
 public sealed record DenseSpec(int Inputs, int Outputs, Activation Activation, string Weight, string Bias, bool Softmax = false) : ModuleSpec
 {
-    public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below) =>
-        new Dense(backend, maxBatch, Inputs, Outputs, Activation, Weight, Bias, Softmax);
+    public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below, SharedValues? values = null) =>
+        new Dense(backend, maxBatch, Inputs, Outputs, Activation, Weight, Bias, Softmax, values);
 }
 
 /// <summary><see cref="TiedDense"/>: the decoder of the <see cref="Dense"/> at module index <paramref name="Encoder"/>.</summary>
 public sealed record TiedDenseSpec(int Encoder, Activation Activation, string Bias) : ModuleSpec
 {
-    public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below)
+    public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below, SharedValues? values = null)
     {
         if (Encoder < 0 || Encoder >= below.Count || below[Encoder] is not Dense encoder)
             throw new ArgumentException($"a tied decoder's encoder is module {Encoder}, which is not a dense module built before it");
-        return new TiedDense(backend, maxBatch, encoder, Activation, Bias);
+        return new TiedDense(backend, maxBatch, encoder, Activation, Bias, values);
     }
 }
 
 /// <summary><see cref="Corrupt"/>: <paramref name="Noise"/> with <paramref name="Amount"/> (a probability, or σ), drawn from <paramref name="Stream"/>.</summary>
 public sealed record CorruptSpec(int Width, CorruptionKind Noise, float Amount, RngStream Stream = RngStream.Mask) : ModuleSpec
 {
-    public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below) =>
+    public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below, SharedValues? values = null) =>
         new Corrupt(backend, maxBatch, Width, new CorruptionNoise(Noise, Amount), Stream);
 }
 

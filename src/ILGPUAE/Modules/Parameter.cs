@@ -43,6 +43,27 @@ public sealed class Parameter(string name, Tensor<float> value, Tensor<float> gr
     }
 }
 
+/// <summary>
+/// An existing tensor a module trains instead of allocating its own, by parameter name (null: allocate). The module checks
+/// its shape and does not dispose it.
+/// </summary>
+public delegate Tensor<float>? SharedValues(string name);
+
+/// <summary>Where a module's parameter values come from: a new tensor it owns, or a shared one it leaves to its owner.</summary>
+internal static class ParameterValues
+{
+    /// <summary>The shared tensor named <paramref name="name"/> when <paramref name="values"/> has it (shape checked), else a new one.</summary>
+    public static (Tensor<float> Tensor, bool Owned) Get(IBackend backend, SharedValues? values, string name, params int[] shape)
+    {
+        if (values?.Invoke(name) is not { } shared)
+            return (backend.Allocate<float>(shape), true);
+        var expected = new TensorShape(shape);
+        if (!shared.Shape.Equals(expected))
+            throw new ArgumentException($"shared parameter {name} is {shared.Shape}; the module needs {expected}");
+        return (shared, false);
+    }
+}
+
 /// <summary>The groups modules put their parameters in unless a model says otherwise.</summary>
 public static class ParameterGroups
 {

@@ -13,16 +13,18 @@ public sealed class TiedDense : IModule
     private readonly IBackend backend;
     private readonly Tensor<float> output, inputDelta;
     private readonly BatchViews views;
+    private readonly bool ownsBias;
     private Tensor<float>? input;
 
-    public TiedDense(IBackend backend, int maxBatch, Dense encoder, Activation activation, string biasName)
+    public TiedDense(IBackend backend, int maxBatch, Dense encoder, Activation activation, string biasName, SharedValues? values = null)
     {
         this.backend = backend;
         Encoder = encoder;
         Inputs = encoder.Outputs;
         Outputs = encoder.Inputs;
         OutputActivation = activation;
-        Bias = new Parameter(biasName, backend.Allocate<float>(Outputs), backend.Allocate<float>(Outputs), ParameterGroups.Biases);
+        (var b, ownsBias) = ParameterValues.Get(backend, values, biasName, Outputs);
+        Bias = new Parameter(biasName, b, backend.Allocate<float>(Outputs), ParameterGroups.Biases);
         Parameters = [Bias];
         output = backend.Allocate<float>(maxBatch, Outputs);
         inputDelta = backend.Allocate<float>(maxBatch, Inputs);
@@ -70,7 +72,9 @@ public sealed class TiedDense : IModule
 
     public void Dispose()
     {
-        foreach (var t in new[] { Bias.Value, Bias.Grad, output, inputDelta })
+        foreach (var t in new[] { Bias.Grad, output, inputDelta })
             t.Dispose();
+        if (ownsBias)
+            Bias.Value.Dispose();
     }
 }

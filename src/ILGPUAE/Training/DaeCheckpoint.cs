@@ -33,7 +33,7 @@ public static class DaeCheckpoint
     };
 
     /// <summary>Writes model.safetensors, then train_state.safetensors; both carry the epoch count so a torn pair is detected.</summary>
-    public static void Save(string directory, DaeTrainer trainer, DaeOptions options, EpochReport last)
+    public static void Save(string directory, DaeSession trainer, DaeOptions options, EpochReport last)
     {
         trainer.Backend.Synchronize();
         var epochs = trainer.EpochsDone.ToString(CultureInfo.InvariantCulture);

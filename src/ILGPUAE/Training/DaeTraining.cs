@@ -19,7 +19,7 @@ public interface ITrainingObserver
 
 /// <summary>
 /// `train dae` from start to end: check the output directory, load data, open the accelerator, create
-/// the output directory, train epoch by epoch and checkpoint after each (metrics.json and curves.png too). The math is in <see cref="DaeTrainer"/>.
+/// the output directory, train epoch by epoch and checkpoint after each (metrics.json and curves.png too). The math is in <see cref="DaeSession"/>.
 /// </summary>
 public static class DaeTraining
 {
@@ -38,7 +38,7 @@ public static class DaeTraining
         var (train, test) = LoadData(request.DataDir, options, observer);
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, observer.Note);
         OutputDirectory.Create(outDir);
-        using var trainer = new DaeTrainer(backend, options, train.Features, train.Pixels, test.Pixels, state);
+        using var trainer = new DaeSession(backend, options, train.Features, train.Pixels, test.Pixels, state);
         var metrics = new TrainingMetrics("tied denoising autoencoder", train.Name, backend.Name, options, train.Count, test.Count,
             state is null ? [] : TrainingMetrics.ReadEpochs(outDir));
         observer.Started(backend.Name, options, train.Count, test.Count, trainer.EpochsDone + 1);

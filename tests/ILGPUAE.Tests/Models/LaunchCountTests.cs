@@ -40,11 +40,11 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
     [Theory]
     [InlineData(0f, 0)]
     [InlineData(0.9f, 3)]
-    public void ADaeTrainerStepCallsTheOptimizerOnlyForMomentum(float momentum, int sgdCallsPerStep)
+    public void ADaeSessionStepCallsTheOptimizerOnlyForMomentum(float momentum, int sgdCallsPerStep)
     {
         using var backend = new CountingBackend(fixture.Backend);
         var pixels = Synthetic.Pixels(10, 37, seed: 5);
-        using var trainer = new ILGPUAE.Training.DaeTrainer(backend,
+        using var trainer = new ILGPUAE.Training.DaeSession(backend,
             new ILGPUAE.Training.DaeOptions { Hidden = 11, Batch = 5, Momentum = momentum, Epochs = 1 }, 37, pixels, pixels[..(3 * 37)]);
         backend.Calls.Clear();
 
@@ -58,13 +58,13 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
     [Theory]
     [InlineData(0f, 0)]
     [InlineData(0.9f, 4)]
-    public void AClassifierTrainerStepCallsTheOptimizerOnlyForMomentum(float momentum, int sgdCallsPerStep)
+    public void AClassifierSessionStepCallsTheOptimizerOnlyForMomentum(float momentum, int sgdCallsPerStep)
     {
         using var backend = new CountingBackend(fixture.Backend);
         var architecture = new ClassifierArchitecture(37, [33], [], 10);
         using var model = FeedForwardClassifier.Create(backend, architecture, seed: 2);
         var data = new ILGPUAE.Data.Dataset("synthetic", 10, 1, 37, Synthetic.Pixels(10, 37, seed: 6), [.. Enumerable.Range(0, 10).Select(i => (byte)i)]);
-        using var trainer = new ILGPUAE.Training.Stacked.ClassifierTrainer(model,
+        using var trainer = new ILGPUAE.Training.Stacked.ClassifierSession(model,
             new ILGPUAE.Training.Stacked.FinetuneOptions { Batch = 5, Momentum = momentum }, data, firstTrained: 0);
         backend.Calls.Clear();
 

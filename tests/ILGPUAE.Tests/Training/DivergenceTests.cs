@@ -49,7 +49,7 @@ public sealed class DivergenceTests(CpuAcceleratorFixture fixture)
     {
         // lr 1e37 pushes W past float's range within a step or two; inf − inf then gives NaN activations.
         var options = new DaeOptions { Hidden = 20, Loss = LossKind.CrossEntropy, LearningRate = 1e37f, Epochs = 1, Seed = 1 };
-        using var trainer = new DaeTrainer(fixture.Backend, options, MnistSample.Visible, MnistSample.Train(100), MnistSample.Test(10));
+        using var trainer = new DaeSession(fixture.Backend, options, MnistSample.Visible, MnistSample.Train(100), MnistSample.Test(10));
 
         var error = Assert.Throws<TrainingDivergedException>(() => trainer.RunEpoch());
 

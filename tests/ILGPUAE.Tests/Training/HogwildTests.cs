@@ -25,7 +25,7 @@ public static class HogwildLanding
         var options = new DaeOptions { Hidden = 64, Corruption = 0.25f, Loss = LossKind.CrossEntropy, LearningRate = 0.05f, Batch = 1, Hogwild = hogwild, Seed = 3 };
         var data = Train.Value;
         var test = data.Pixels.AsSpan(0, 500 * data.Features).ToArray();
-        using var trainer = new DaeTrainer(backend, options, data.Features, data.Pixels, test);
+        using var trainer = new DaeSession(backend, options, data.Features, data.Pixels, test);
         var untrained = trainer.TestLoss();
         return (untrained, trainer.RunEpoch());
     }
@@ -70,9 +70,9 @@ public sealed class HogwildBackendTests(Kernels.CpuAcceleratorFixture fixture)
     public void HogwildOnAnIlgpuBackendRunsTheKernel()
     {
         var pixels = new float[8 * 784];
-        using var trainer = new DaeTrainer(fixture.Backend, new DaeOptions { Hidden = 4, Hogwild = 3 }, 784, pixels, pixels);
+        using var trainer = new DaeSession(fixture.Backend, new DaeOptions { Hidden = 4, Hogwild = 3 }, 784, pixels, pixels);
         Assert.Equal(3, trainer.HogwildKernelWorkers);
-        using var sequential = new DaeTrainer(fixture.Backend, new DaeOptions { Hidden = 4 }, 784, pixels, pixels);
+        using var sequential = new DaeSession(fixture.Backend, new DaeOptions { Hidden = 4 }, 784, pixels, pixels);
         Assert.Equal(0, sequential.HogwildKernelWorkers);
     }
 
@@ -83,8 +83,13 @@ public sealed class HogwildBackendTests(Kernels.CpuAcceleratorFixture fixture)
     {
         var options = new DaeOptions { Hidden = 4, Hogwild = 2, Batch = batch, Momentum = momentum };
         var pixels = new float[8 * 784];
-        var e = Assert.Throws<ILGPUAE.IO.InputException>(() => new DaeTrainer(fixture.Backend, options, 784, pixels, pixels));
-        Assert.Contains("--hogwild 2", e.Message);
-        Assert.Contains(named, e.Message);
+        var e = Assert.Throws<ILGPUAE.IO.InputException>(() => new DaeSession(fixture.Backend, options, 784, pixels, pixels));
+        // The engine speaks in its settings' names; the CLI shows each as its flag.
+        Assert.StartsWith("hogwild 2", e.Message);
+        Assert.Contains(named[2..], e.Message);
+        var shown = ILGPUAE.Cli.OptionNames.Message(e);
+        Assert.StartsWith("--hogwild 2", shown);
+        Assert.Contains(named, shown);
+        Assert.Contains("--accelerator host", shown);
     }
 }

@@ -67,7 +67,7 @@ public sealed class MaskedFinetuneTests(CpuAcceleratorFixture fixture)
         ClassifierArchitecture architecture, FinetuneOptions options, Dataset data, int firstTrained, bool expectSampleSgd)
     {
         using var model = FeedForwardClassifier.Create(backend, architecture, seed: 2);
-        using var trainer = new ClassifierTrainer(model, options, data, firstTrained);
+        using var trainer = new ClassifierSession(model, options, data, firstTrained);
         Assert.Equal(expectSampleSgd, trainer.SampleSgd is not null);
         var losses = new double[Epochs];
         for (var e = 0; e < Epochs; e++)

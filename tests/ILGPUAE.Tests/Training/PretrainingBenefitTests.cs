@@ -60,7 +60,7 @@ public sealed class PretrainingBenefitTests(ITestOutputHelper output)
         using var model = FeedForwardClassifier.Create(backend, new ClassifierArchitecture(784, [Hidden, Hidden], [], ClassificationSplits.Classes), options.Seed);
         if (stack is not null)
             Assert.Equal(4, model.Load(stack.Find).Count);
-        using var trainer = new ClassifierTrainer(model, options, data.Train, firstTrained: 0);
+        using var trainer = new ClassifierSession(model, options, data.Train, firstTrained: 0);
         for (var epoch = 0; epoch < options.MaxEpochs; epoch++)
             trainer.RunEpoch();
         using var pixels = backend.Allocate<float>(data.Valid.Count, data.Valid.Features);

@@ -169,7 +169,7 @@ public static class ReferenceDae
 }
 
 /// <summary>
-/// <see cref="DaeTrainer"/> in double: the same init, the same per-epoch shuffle, the same masks and
+/// <see cref="DaeSession"/> in double: the same init, the same per-epoch shuffle, the same masks and
 /// PyTorch's SGD with momentum, written from the spec with the references.
 /// </summary>
 public sealed class ReferenceDaeTrainer

@@ -23,19 +23,19 @@ public sealed class ResumeTests(CpuAcceleratorFixture fixture)
         var train = MnistSample.Train(40); // 14 steps per epoch, the last of 1 example
         var test = MnistSample.Test(20);
 
-        using var straight = new DaeTrainer(fixture.Backend, Options, MnistSample.Visible, train, test);
+        using var straight = new DaeSession(fixture.Backend, Options, MnistSample.Visible, train, test);
         straight.RunEpoch();
         var straightReport = straight.RunEpoch();
 
         using var dir = new TempDirectory();
-        using (var first = new DaeTrainer(fixture.Backend, Options, MnistSample.Visible, train, test))
+        using (var first = new DaeSession(fixture.Backend, Options, MnistSample.Visible, train, test))
             DaeCheckpoint.Save(dir.Path, first, Options, first.RunEpoch());
 
         var state = TrainState.Load(dir.Path);
         Assert.Equal(1, state.EpochsDone);
         Assert.Equal(14, state.StepsDone);
         Assert.Equal(Options, state.Options);
-        using var resumed = new DaeTrainer(fixture.Backend, state.Options, MnistSample.Visible, train, test, state);
+        using var resumed = new DaeSession(fixture.Backend, state.Options, MnistSample.Visible, train, test, state);
         var resumedReport = resumed.RunEpoch();
 
         Assert.Equal(2, resumed.EpochsDone);
@@ -55,15 +55,15 @@ public sealed class ResumeTests(CpuAcceleratorFixture fixture)
         var train = MnistSample.Train(40);
         var test = MnistSample.Test(20);
 
-        using var straight = new DaeTrainer(fixture.Backend, Options, MnistSample.Visible, train, test);
+        using var straight = new DaeSession(fixture.Backend, Options, MnistSample.Visible, train, test);
         straight.RunEpoch();
         straight.RunEpoch();
 
         using var dir = new TempDirectory();
-        using (var first = new DaeTrainer(fixture.Backend, Options, MnistSample.Visible, train, test))
+        using (var first = new DaeSession(fixture.Backend, Options, MnistSample.Visible, train, test))
             DaeCheckpoint.Save(dir.Path, first, Options, first.RunEpoch());
         var state = TrainState.Load(dir.Path);
-        using var resumed = new DaeTrainer(fixture.Backend, state.Options, MnistSample.Visible, train, test, state);
+        using var resumed = new DaeSession(fixture.Backend, state.Options, MnistSample.Visible, train, test, state);
         Assert.Contains(resumed.Velocities[0]!.ToArray(), v => v != 0);
         foreach (var velocity in resumed.Velocities)
             velocity!.CopyFrom(new float[velocity.Length]);

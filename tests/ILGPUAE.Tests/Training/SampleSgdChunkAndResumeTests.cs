@@ -9,7 +9,7 @@ using ILGPUAE.Tests.Kernels;
 using ILGPUAE.Training;
 
 /// <summary>
-/// The trainer's chunk loop over the SampleSgd family past one chunk (<see cref="DaeTrainer.SampleChunk"/> examples per
+/// The trainer's chunk loop over the SampleSgd family past one chunk (<see cref="SampleSgdTiedDaeStep.ChunkSize"/> examples per
 /// call), against the double reference trainer: on the ILGPU CPU accelerator's kernel, and on
 /// <see cref="SampleSgdReference"/> itself behind the host provider, where a mismatch can only be the trainer's slicing
 /// of the order and the losses or its step count (the kernels are checked against <see cref="SampleSgdReference"/> by
@@ -22,11 +22,11 @@ public abstract class SampleSgdChunkTests(IBackend backend)
     {
         // One full chunk and 52 examples in a second one.
         const int visible = 17, extra = 52;
-        var examples = DaeTrainer.SampleChunk + extra;
+        var examples = SampleSgdTiedDaeStep.ChunkSize + extra;
         var options = new DaeOptions { Hidden = 5, Corruption = 0.25f, Loss = LossKind.CrossEntropy, LearningRate = 0.1f, Batch = 1, Epochs = 1, Seed = 3 };
         var train = Synthetic.Pixels(examples, visible, seed: 41);
         var test = Synthetic.Pixels(20, visible, seed: 42);
-        using var trainer = new DaeTrainer(backend, options, visible, train, test);
+        using var trainer = new DaeSession(backend, options, visible, train, test);
         Assert.NotNull(trainer.SampleSgd);
         var reference = new ReferenceDaeTrainer(options, visible, train);
 
@@ -51,8 +51,8 @@ public abstract class SampleSgdChunkTests(IBackend backend)
         var firstChunk = DaeParameters.Initial(visible, options.Hidden, options.Seed);
         var order = EpochOrder.Shuffle(options.Seed, 0, examples);
         SampleSgdReference.TiedDae(visible, options.Hidden, firstChunk.Weights, firstChunk.HiddenBias, firstChunk.VisibleBias, Closeness.ToDouble(train),
-            order[..DaeTrainer.SampleChunk], new NoiseKey(options.Seed, RngStream.Mask, 0), options.Corruption, options.Loss, options.LearningRate,
-            new double[DaeTrainer.SampleChunk]);
+            order[..SampleSgdTiedDaeStep.ChunkSize], new NoiseKey(options.Seed, RngStream.Mask, 0), options.Corruption, options.Loss, options.LearningRate,
+            new double[SampleSgdTiedDaeStep.ChunkSize]);
         var w = reference.Parameters.Weights;
         Assert.False(Closeness.Of(firstChunk.Weights, w, 1e-5 * w.Max(Math.Abs), 1e-4).Passed, "the last chunk's updates are within the tolerance");
     }
@@ -75,19 +75,19 @@ public sealed class SampleSgdResumeTests(CpuAcceleratorFixture fixture)
         var train = MnistSample.Train(20);
         var test = MnistSample.Test(20);
 
-        using var straight = new DaeTrainer(fixture.Backend, options, MnistSample.Visible, train, test);
+        using var straight = new DaeSession(fixture.Backend, options, MnistSample.Visible, train, test);
         Assert.NotNull(straight.SampleSgd);
         var initial = Bits(straight.Model.Weights);
         straight.RunEpoch();
         var straightReport = straight.RunEpoch();
 
         using var dir = new TempDirectory();
-        using (var first = new DaeTrainer(fixture.Backend, options, MnistSample.Visible, train, test))
+        using (var first = new DaeSession(fixture.Backend, options, MnistSample.Visible, train, test))
             DaeCheckpoint.Save(dir.Path, first, options, first.RunEpoch());
         var state = TrainState.Load(dir.Path);
         Assert.Equal(1, state.EpochsDone);
         Assert.Equal(20, state.StepsDone);
-        using var resumed = new DaeTrainer(fixture.Backend, state.Options, MnistSample.Visible, train, test, state);
+        using var resumed = new DaeSession(fixture.Backend, state.Options, MnistSample.Visible, train, test, state);
         Assert.NotNull(resumed.SampleSgd);
         var resumedReport = resumed.RunEpoch();
 

@@ -43,7 +43,7 @@ public static class ClassifierCheckpoint
         new SafeTensorsFile(best.Tensors, metadata).Write(Path.Combine(directory, DaeCheckpoint.ModelFileName));
     }
 
-    public static void SaveState(string directory, ClassifierTrainer trainer, EarlyStopping stopping, LearningRatePlateau plateau)
+    public static void SaveState(string directory, ClassifierSession trainer, EarlyStopping stopping, LearningRatePlateau plateau)
     {
         trainer.Backend.Synchronize();
         var tensors = new List<NamedTensor>();
@@ -76,7 +76,7 @@ public static class ClassifierCheckpoint
     /// Restores parameters, momentum buffers, epochs, steps, the early-stopping state and the learning-rate
     /// schedule saved by <see cref="SaveState"/> (a state saved before the schedule existed keeps the schedule's initial rate).
     /// </summary>
-    public static void RestoreState(string path, ClassifierTrainer trainer, EarlyStopping stopping, LearningRatePlateau plateau)
+    public static void RestoreState(string path, ClassifierSession trainer, EarlyStopping stopping, LearningRatePlateau plateau)
     {
         var file = SafeTensorsFile.Read(path);
         if (!file.Metadata.TryGetValue(DaeCheckpoint.FormatKey, out var format) || format != StateFormat)

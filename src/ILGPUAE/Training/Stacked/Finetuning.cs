@@ -89,7 +89,7 @@ public static class Finetuning
         if (stack is not null)
             model.Load(stack.Find);
         var stackLayers = architecture.StackHidden.Length;
-        using var trainer = new ClassifierTrainer(model, options, data.Train, options.Freeze ? stackLayers : 0);
+        using var trainer = new ClassifierSession(model, options, data.Train, options.Freeze ? stackLayers : 0);
         var stopping = new EarlyStopping(trainer.StepsPerEpoch, options.PatienceEpochs, options.PatienceIncrease, options.ImprovementThreshold);
         var plateau = new LearningRatePlateau(options.LearningRate, options.LrPlateau, options.LrFactor, options.MinLearningRate);
         var best = new ParameterSnapshot(model);
@@ -156,7 +156,7 @@ public static class Finetuning
         return stack;
     }
 
-    private static ClassifierEpoch RunEpoch(ClassifierTrainer trainer, IFinetuneObserver observer, string outDir)
+    private static TrainerEpoch RunEpoch(ClassifierSession trainer, IFinetuneObserver observer, string outDir)
     {
         try
         {

@@ -11,7 +11,7 @@ public sealed record StackRunRequest(StackOptions Options, AcceleratorKind Accel
     ClassificationSplits? Data = null);
 
 /// <summary>
-/// `pretrain` from start to end: layer by layer, a <see cref="DaeTrainer"/> on the previous layer's clean
+/// `pretrain` from start to end: layer by layer, a <see cref="DaeSession"/> on the previous layer's clean
 /// codes. Each layer's run lives in <c>OUT/layer{i}/</c> (a `train dae` directory: checkpoint after every
 /// epoch, so --resume continues mid-layer); when a layer is done it is appended to <c>OUT/model.safetensors</c>
 /// (<see cref="StackFile"/>) and its codes feed the next layer. Layer 0's filters and reconstructions are drawn as PNGs;
@@ -66,7 +66,7 @@ public static class StackPretraining
                 metrics.Layers.Add(layerMetrics);
             }
 
-            using var trainer = new DaeTrainer(backend, layerOptions, visible, train, test, state);
+            using var trainer = new DaeSession(backend, layerOptions, visible, train, test, state);
             observer.Started(backend.Name, layerOptions, trainer.TrainCount, test.Length / visible, trainer.EpochsDone + 1);
             while (trainer.EpochsDone < layerOptions.Epochs)
             {
@@ -92,7 +92,7 @@ public static class StackPretraining
         return metrics;
     }
 
-    private static EpochReport RunEpoch(DaeTrainer trainer, ITrainingObserver observer, int layer, string layerDir)
+    private static EpochReport RunEpoch(DaeSession trainer, ITrainingObserver observer, int layer, string layerDir)
     {
         try
         {

@@ -7,7 +7,7 @@ using ILGPUAE.Tests.Training;
 /// from, as production runs it (every core, the best tile) and on the portable tile with three threads.
 /// </summary>
 [Collection(HostCollection.Name)]
-public sealed class HostDaeTrainerTests(HostFixture fixture) : DaeTrainerTests(fixture.Backend, hasSampleSgd: false);
+public sealed class HostDaeSessionTests(HostFixture fixture) : DaeSessionTests(fixture.Backend, hasSampleSgd: false);
 
 [Collection(HostCollection.Name)]
-public sealed class HostPortableDaeTrainerTests(HostFixture fixture) : DaeTrainerTests(fixture.Portable, hasSampleSgd: false);
+public sealed class HostPortableDaeSessionTests(HostFixture fixture) : DaeSessionTests(fixture.Portable, hasSampleSgd: false);

@@ -5,11 +5,11 @@ using ILGPUAE.Tests.Kernels;
 using ILGPUAE.Training;
 
 /// <summary>
-/// <see cref="DaeTrainer"/> against <see cref="ReferenceDaeTrainer"/> (double, same init, shuffles, masks and SGD) on
+/// <see cref="DaeSession"/> against <see cref="ReferenceDaeTrainer"/> (double, same init, shuffles, masks and SGD) on
 /// the first MNIST training images. The body is backend-agnostic: each backend gets a subclass that says whether
 /// the backend has a SampleSgd family (plain per-sample SGD runs on it there, on the launcher path elsewhere).
 /// </summary>
-public abstract class DaeTrainerTests(IBackend backend, bool hasSampleSgd)
+public abstract class DaeSessionTests(IBackend backend, bool hasSampleSgd)
 {
     // Float and double drift apart a little every step; after these ≤ 120 steps the parameters differ by
     // ≤ 1e-7 (about 1e-7 of the largest |W|) and the mean losses by ≤ 1e-7 relative. The tolerances leave
@@ -38,7 +38,7 @@ public abstract class DaeTrainerTests(IBackend backend, bool hasSampleSgd)
         };
         var train = MnistSample.Train(examples);
         var test = MnistSample.Test(30);
-        using var trainer = new DaeTrainer(backend, options, MnistSample.Visible, train, test);
+        using var trainer = new DaeSession(backend, options, MnistSample.Visible, train, test);
         // Plain per-sample SGD takes the persistent SampleSgd kernel where the backend has one; the rest the launcher path.
         Assert.Equal(hasSampleSgd && batch == 1 && momentum == 0, trainer.SampleSgd is not null);
         var reference = new ReferenceDaeTrainer(options, MnistSample.Visible, train);
@@ -78,4 +78,4 @@ public abstract class DaeTrainerTests(IBackend backend, bool hasSampleSgd)
 }
 
 [Collection(CpuAcceleratorCollection.Name)]
-public sealed class CpuAcceleratorDaeTrainerTests(CpuAcceleratorFixture fixture) : DaeTrainerTests(fixture.Backend, hasSampleSgd: true);
+public sealed class CpuAcceleratorDaeSessionTests(CpuAcceleratorFixture fixture) : DaeSessionTests(fixture.Backend, hasSampleSgd: true);

@@ -1,0 +1,56 @@
+namespace ILGPUAE.Training;
+
+using ILGPUAE.Backend;
+using ILGPUAE.Models;
+using ILGPUAE.Training.Stacked;
+
+/// <summary>How a model's training step runs: the generic step, or a fused path that computes the same update faster.</summary>
+public enum StepPath
+{
+    /// <summary>Per-sample SGD (batch 1, momentum 0) in the persistent SampleSgd kernels: a chunk of examples per launch.</summary>
+    SampleSgdKernel,
+
+    /// <summary>Plain SGD written inside the ∂W products and the column sums: no gradient stored (a tied DAE: seven launches).</summary>
+    FusedSgd,
+
+    /// <summary>The model's own gradient pass, then torch.optim.SGD with momentum on each parameter (a tied DAE: ten launches).</summary>
+    GradientsThenSgd,
+
+    /// <summary>
+    /// The generic step (<see cref="NetworkStep"/>): the network's modules forward and backward, then an optimizer rule (RMSprop,
+    /// Adam, AdamW, Nesterov; weight decay; clipping) with named state.
+    /// </summary>
+    GradientsThenOptimizer,
+}
+
+/// <summary>
+/// Picks a step's path, as <c>GemmPolicy</c> picks a GEMM variant: every path computes the generic step's update
+/// (modules → objective → backward → the optimizer rule), and the fused ones are tested to end at its weights
+/// (FastPathEquivalenceTests, TrainerPathTests), so the choice changes the speed, not the result beyond float rounding.
+/// A model without fused paths always takes the generic step.
+/// </summary>
+public static class StepPolicy
+{
+    /// <param name="hostLanes">Whether Hogwild workers run on lanes of the host provider (they take the fused SGD step).</param>
+    public static StepPath ForDae(DaeOptions options, IBackend backend, bool hostLanes)
+    {
+        if (!options.IsPlainSgd)
+            return StepPath.GradientsThenOptimizer;
+        if (options.Momentum != 0f)
+            return StepPath.GradientsThenSgd;
+        // The persistent kernels are written for sigmoid hidden units.
+        return options.Batch == 1 && !hostLanes && options.Activation == Activation.Sigmoid && backend.SampleSgd is not null
+            ? StepPath.SampleSgdKernel : StepPath.FusedSgd;
+    }
+
+    /// <summary>The path of a classifier's step: the SampleSgd kernels when they take these layers (batch 1, plain SGD).</summary>
+    public static StepPath ForClassifier(FinetuneOptions options, IBackend backend, IReadOnlyList<DenseParameters> layers)
+    {
+        if (!options.Optimizer.IsPlainSgd)
+            return StepPath.GradientsThenOptimizer;
+        if (options.Momentum != 0f)
+            return StepPath.GradientsThenSgd;
+        return options.Batch == 1 && backend.SampleSgd is { } sampleSgd && sampleSgd.TakesClassifier(layers)
+            ? StepPath.SampleSgdKernel : StepPath.FusedSgd;
+    }
+}

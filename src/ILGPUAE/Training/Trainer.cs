@@ -1,0 +1,202 @@
+namespace ILGPUAE.Training;
+
+using System.Diagnostics;
+using ILGPUAE.Backend;
+using ILGPUAE.Modules;
+using ILGPUAE.Optimizers;
+
+/// <summary>What one call of a <see cref="ITrainingStep"/> trains on: a batch, or a chunk of per-sample steps.</summary>
+/// <param name="Data">The whole training set [N, features] on the device.</param>
+/// <param name="Context">The dataset index of each row of this call (in epoch order), the seed and the epoch; training.</param>
+/// <param name="Labels">The class of each row, in the same order (null for a model whose target is its input).</param>
+/// <param name="Losses">Where each row's loss goes, [rows].</param>
+/// <param name="LearningRate">The rate this call trains at (a schedule may change it between epochs).</param>
+public readonly record struct TrainingBatch(Tensor<float> Data, StepContext Context, Tensor<int>? Labels, Tensor<float> Losses, float LearningRate);
+
+/// <summary>
+/// How a model's parameters move for one batch: forward → objective → backward → the optimizer rule. <see cref="NetworkStep"/>
+/// is the generic one (any <see cref="Network"/> and <see cref="Optimizer"/>); the fused ones compute the same update faster
+/// for the models that have them, and a policy (<see cref="StepPolicy"/>, <see cref="ClassifierPolicy"/>) picks one, as
+/// <c>GemmPolicy</c> picks a GEMM variant.
+/// </summary>
+public interface ITrainingStep : IDisposable
+{
+    /// <summary>
+    /// 0: one call per batch. n ≥ 1: one call takes up to n examples of a batch-1 run, one SGD step each (the persistent
+    /// SampleSgd kernels), so an epoch is a few launches.
+    /// </summary>
+    int Chunk { get; }
+
+    /// <summary>1 for sequential steps; K ≥ 2 for Hogwild workers that the trainer runs at once, each taking every K-th batch.</summary>
+    int Workers { get; }
+
+    /// <summary>The optimizer whose named state the checkpoint saves; null when the rule lives inside a fused kernel.</summary>
+    Optimizer? Optimizer { get; }
+
+    /// <summary>Trains on <paramref name="batch"/> as worker <paramref name="worker"/> (0 when sequential).</summary>
+    void Run(int worker, in TrainingBatch batch);
+}
+
+/// <summary>How the trainer walks the data: the seed of the epoch order and of every draw, and the batch size.</summary>
+public readonly record struct TrainerSettings(ulong Seed, int Batch, float LearningRate);
+
+/// <summary>One finished epoch's training half: its number (1-based), mean loss over its examples, time and throughput.</summary>
+public readonly record struct TrainerEpoch(int Epoch, double TrainLoss, double Seconds, double SamplesPerSecond);
+
+/// <summary>
+/// The one training loop, for every model: a seeded order of the training set each epoch (<see cref="EpochOrder"/>), cut into
+/// batches, each batch one <see cref="ITrainingStep"/> call with its rows' dataset indices (so masks and noise are keyed by
+/// example, not by position); the losses stay on the device until a progress report or the epoch's end reads them, and the
+/// first non-finite one stops the run (<see cref="TrainingDivergedException"/>). Owns the device copy of the training set and
+/// every batch view, all made once: a step allocates nothing. Epochs and steps done are what a checkpoint saves and a resumed
+/// run restores (<see cref="Restore"/>): the order and the draws of epoch e depend on (seed, e) alone, so resuming is bit-exact.
+/// </summary>
+public sealed class Trainer : IDisposable
+{
+    private readonly IBackend backend;
+    private readonly ITrainingStep step;
+    private readonly TrainerSettings settings;
+    private readonly Tensor<float> train;
+    private readonly Tensor<int> order;
+    private readonly Tensor<int>? orderedLabels;
+    private readonly int[]? labels, hostOrderedLabels;
+    private readonly EpochLosses epochLosses;
+    private readonly (Tensor<int> Indices, Tensor<int>? Labels, Tensor<float> Losses)[] calls;
+    private readonly int examplesPerCall;
+    private long stepsDone;
+
+    /// <param name="pixels">The training set, [<paramref name="count"/>, features] row-major.</param>
+    /// <param name="labels">Each example's class, or null for a model trained on its input alone.</param>
+    /// <param name="step">The step (owned by the caller, who built it for this model).</param>
+    public Trainer(IBackend backend, ITrainingStep step, TrainerSettings settings, ReadOnlySpan<float> pixels, int count, int[]? labels = null)
+    {
+        if (settings.Batch < 1)
+            throw new ArgumentOutOfRangeException(nameof(settings), $"batch {settings.Batch}: expected ≥ 1");
+        if (step.Chunk > 0 && settings.Batch != 1)
+            throw new ArgumentException($"a step of chunks of per-sample steps needs batch 1, not {settings.Batch}", nameof(step));
+        if (count < 1 || pixels.Length % count != 0)
+            throw new ArgumentException($"{pixels.Length} values are not {count} examples of equal length", nameof(pixels));
+        if (labels is not null && labels.Length != count)
+            throw new ArgumentException($"{labels.Length} labels for {count} examples", nameof(labels));
+        this.backend = backend;
+        this.step = step;
+        this.settings = settings;
+        LearningRate = settings.LearningRate;
+        train = backend.Allocate<float>(count, pixels.Length / count);
+        train.CopyFrom(pixels);
+        order = backend.Allocate<int>(count);
+        epochLosses = new EpochLosses(backend, count);
+        if (labels is not null)
+        {
+            this.labels = labels;
+            hostOrderedLabels = new int[count];
+            orderedLabels = backend.Allocate<int>(count);
+        }
+        examplesPerCall = step.Chunk > 0 ? step.Chunk : settings.Batch;
+        calls = new (Tensor<int>, Tensor<int>?, Tensor<float>)[(count + examplesPerCall - 1) / examplesPerCall];
+        for (var k = 0; k < calls.Length; k++)
+        {
+            var start = k * examplesPerCall;
+            var n = Math.Min(examplesPerCall, count - start);
+            calls[k] = (order.Slice(start, n), orderedLabels?.Slice(start, n), epochLosses.Device.Slice(start, n));
+        }
+    }
+
+    public IBackend Backend => backend;
+    public ITrainingStep Step => step;
+
+    /// <summary>The training set on the device, [N, features].</summary>
+    public Tensor<float> Data => train;
+
+    public int TrainCount => train.Rows;
+    public int Batch => settings.Batch;
+    public int StepsPerEpoch => (TrainCount + settings.Batch - 1) / settings.Batch;
+    public int EpochsDone { get; private set; }
+    public long StepsDone => Interlocked.Read(ref stepsDone);
+
+    /// <summary>The rate the next step trains at: the settings' until a schedule sets it (between epochs).</summary>
+    public float LearningRate { get; set; }
+
+    /// <summary>Where a resumed run stands (its parameters and optimizer state are restored by the model's owner).</summary>
+    public void Restore(int epochsDone, long stepsDone)
+    {
+        EpochsDone = epochsDone;
+        Interlocked.Exchange(ref this.stepsDone, stepsDone);
+    }
+
+    /// <summary>Runs the next epoch; throws <see cref="TrainingDivergedException"/> at the first non-finite loss.</summary>
+    public TrainerEpoch RunEpoch(Action<StepProgress>? progress = null)
+    {
+        var epoch = EpochsDone;
+        var clock = Stopwatch.StartNew();
+        Shuffle(epoch);
+        var epochStartStep = StepsDone;
+        var lossSum = step.Workers >= 2
+            ? RunWorkers(epoch, epochStartStep, clock, progress)
+            : RunSequential(epoch, epochStartStep, clock, progress);
+        var seconds = clock.Elapsed.TotalSeconds;
+        EpochsDone++;
+        return new TrainerEpoch(EpochsDone, lossSum / TrainCount, seconds, TrainCount / seconds);
+    }
+
+    private void Shuffle(int epoch)
+    {
+        var shuffled = EpochOrder.Shuffle(settings.Seed, epoch, TrainCount);
+        order.CopyFrom(shuffled);
+        if (labels is null)
+            return;
+        for (var i = 0; i < shuffled.Length; i++)
+            hostOrderedLabels![i] = labels[shuffled[i]];
+        orderedLabels!.CopyFrom(hostOrderedLabels);
+    }
+
+    private TrainingBatch Call(int k, int epoch) =>
+        new(train, new StepContext(calls[k].Indices, settings.Seed, (uint)epoch, Training: true), calls[k].Labels, calls[k].Losses, LearningRate);
+
+    /// <summary>Every call in order; returns the epoch's summed loss.</summary>
+    private double RunSequential(int epoch, long epochStartStep, Stopwatch clock, Action<StepProgress>? progress)
+    {
+        var tracker = new EpochProgress(epochLosses, epoch, epochStartStep, settings.Batch, TrainCount, clock, progress);
+        for (var k = 0; k < calls.Length; k++)
+        {
+            step.Run(0, Call(k, epoch));
+            var n = calls[k].Losses.Length;
+            Interlocked.Add(ref stepsDone, (n + settings.Batch - 1) / settings.Batch);
+            tracker.Done(k * examplesPerCall + n);
+        }
+        return tracker.Finish();
+    }
+
+    /// <summary>
+    /// Hogwild: worker w runs calls w, w + K, … at the same time as the others, which update the shared weights without
+    /// locks. Worker 0 reports progress (its position stands for the epoch's); the losses are summed at the end.
+    /// </summary>
+    private double RunWorkers(int epoch, long epochStartStep, Stopwatch clock, Action<StepProgress>? progress)
+    {
+        var k = step.Workers;
+        Parallel.For(0, k, new ParallelOptions { MaxDegreeOfParallelism = k }, w =>
+        {
+            var lastReport = TimeSpan.Zero;
+            for (var c = w; c < calls.Length; c += k)
+            {
+                step.Run(w, Call(c, epoch));
+                Interlocked.Add(ref stepsDone, (calls[c].Losses.Length + settings.Batch - 1) / settings.Batch);
+                if (w == 0 && progress is not null && clock.Elapsed - lastReport >= EpochProgress.Interval)
+                {
+                    lastReport = clock.Elapsed;
+                    var done = Math.Min(TrainCount, (c + 1) * examplesPerCall);
+                    progress(new StepProgress(epoch + 1, done, TrainCount, double.NaN, done / clock.Elapsed.TotalSeconds));
+                }
+            }
+        });
+        return epochLosses.Sum(0, TrainCount, epoch, epochStartStep, settings.Batch);
+    }
+
+    public void Dispose()
+    {
+        epochLosses.Dispose();
+        orderedLabels?.Dispose();
+        order.Dispose();
+        train.Dispose();
+    }
+}
