@@ -1,9 +1,12 @@
 namespace ILGPUAE.Cli;
 
-using ILGPUAE.Data;
 using ILGPUAE.Training;
+using ILGPUAE.Training.Stacked;
 
-/// <summary>A live progress bar per epoch and one summary line when each epoch ends (see <see cref="ConsoleProgress"/>).</summary>
+/// <summary>
+/// Every training verb's display: a live progress bar per epoch and one summary line when each epoch ends, with the score
+/// the run reports (the test loss of a reconstruction run; the validation error, best mark, rate and patience of fine-tuning).
+/// </summary>
 public sealed class ConsoleTrainingObserver : ITrainingObserver
 {
     private readonly ConsoleProgress console;
@@ -16,15 +19,13 @@ public sealed class ConsoleTrainingObserver : ITrainingObserver
 
     public void Note(string message) => console.Line(message);
 
-    public void Started(string accelerator, DaeOptions options, int trainExamples, int testExamples, int firstEpoch)
+    public void Started(RunStart start)
     {
-        epochs = options.Epochs;
-        console.Line($"accelerator: {accelerator}");
-        console.Line($"data: {Datasets.Info(options.Dataset).DisplayName}, {trainExamples} train / {testExamples} test; hidden {options.Hidden}, corruption {options.Corruption}, " +
-            $"loss {options.Loss}, {OptimizerText(options)}, batch {options.Batch}, seed {options.Seed}" +
-            (options.Hogwild >= 2 ? $", hogwild {options.Hogwild} (not reproducible)" : ""));
-        if (firstEpoch > 1)
-            console.Line($"resuming at epoch {firstEpoch} of {epochs}");
+        epochs = start.Epochs;
+        console.Line($"accelerator: {start.Accelerator}");
+        console.Line(start.Summary);
+        if (start.FirstEpoch > 1)
+            console.Line($"resuming at epoch {start.FirstEpoch} of {epochs}");
     }
 
     public void Progress(StepProgress p)
@@ -34,23 +35,16 @@ public sealed class ConsoleTrainingObserver : ITrainingObserver
         console.Update($"epoch {p.Epoch}/{epochs} · {p.Processed}/{p.Total}{loss} · {p.SamplesPerSecond:F0} samples/s", p.Processed, p.Total);
     }
 
-    public void EpochDone(EpochReport r)
+    public void EpochDone(EpochResult epoch)
     {
         console.Complete();
-        console.Line($"epoch {r.Epoch}/{epochs}  train loss {r.TrainLoss:F4}  test loss {r.TestLoss:F4}  {r.Seconds:F1} s  {r.SamplesPerSecond:F0} samples/s");
-    }
-
-    /// <summary>"lr 0.1, momentum 0.9" (SGD, as before the other rules existed) or "adam lr 0.001, weight decay 0.01, clip 1".</summary>
-    private static string OptimizerText(DaeOptions options)
-    {
-        var o = options.Optimizer;
-        var text = o.Kind == Optimizers.OptimizerKind.Sgd
-            ? $"lr {options.LearningRate}, momentum {options.Momentum}"
-            : $"{o.Kind.ToString().ToLowerInvariant()} lr {options.LearningRate}" + (options.Momentum != 0 ? $", momentum {options.Momentum}" : "");
-        if (o.WeightDecay != 0)
-            text += $", weight decay {o.WeightDecay}";
-        if (o.ClipGradNorm is { } clip)
-            text += $", clip {clip}";
-        return text;
+        console.Line(epoch switch
+        {
+            EpochReport r => $"epoch {r.Epoch}/{epochs}  train loss {r.TrainLoss:F4}  test loss {r.TestLoss:F4}  {r.Seconds:F1} s  {r.SamplesPerSecond:F0} samples/s",
+            FinetuneEpochReport r => $"epoch {r.Epoch}/{epochs}  train loss {r.TrainLoss:F4}  validation error {100 * r.ValidError:F2} %{(r.Best ? " (best)" : "")}  " +
+                $"lr {r.LearningRate:G4}  {r.Seconds:F1} s  {r.SamplesPerSecond:F0} samples/s" +
+                (r.Patience == long.MaxValue ? "" : $"  patience {r.Patience} steps"),
+            _ => $"epoch {epoch.Epoch}/{epochs}  train loss {epoch.TrainLoss:F4}  {epoch.Seconds:F1} s  {epoch.SamplesPerSecond:F0} samples/s",
+        });
     }
 }

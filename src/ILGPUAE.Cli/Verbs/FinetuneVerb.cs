@@ -111,7 +111,7 @@ public static class FinetuneVerb
         var preset = o.Preset is null ? null : Recipes.Name(Recipes.Parse(o.Preset));
         var request = new FinetuneRunRequest(options, preset, o.Pretrained ?? "", o.Accelerator, o.Device, o.DataDir, o.Resume ?? o.Out, o.Resume is not null, o.Force,
             Dataset: o.ParseDataset(), RandomStack: randomStack);
-        var metrics = ConsoleFinetuneObserver.Run(observer => Finetuning.Run(request, observer));
+        var metrics = ConsoleTrainingObserver.Run(observer => Finetuning.Run(request, observer));
         Console.WriteLine($"best validation error {100 * metrics.BestValidError:F2} % at epoch {metrics.BestEpoch} of {metrics.Epochs.Count}" +
             $"{(metrics.StoppedEarly ? " (stopped early)" : "")}; {metrics.TotalSeconds:F0} s");
         Console.WriteLine($"test accuracy {100 * metrics.TestAccuracy:F2} % ± {100 * metrics.TestHalfWidth95:F2} % (95 %), error {100 * metrics.TestError:F2} % " +

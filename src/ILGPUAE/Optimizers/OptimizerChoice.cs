@@ -53,4 +53,17 @@ public sealed record OptimizerChoice
         Alpha = RmsPropAlpha,
         MaxGradNorm = ClipGradNorm,
     };
+
+    /// <summary>"lr 0.1, momentum 0.9" (SGD, as before the other rules existed) or "adam lr 0.001, weight decay 0.01, clip 1".</summary>
+    public string Describe(float learningRate, float momentum)
+    {
+        var text = Kind == OptimizerKind.Sgd
+            ? $"lr {learningRate}, momentum {momentum}"
+            : $"{Kind.ToString().ToLowerInvariant()} lr {learningRate}" + (momentum != 0 ? $", momentum {momentum}" : "");
+        if (WeightDecay != 0)
+            text += $", weight decay {WeightDecay}";
+        if (ClipGradNorm is { } clip)
+            text += $", clip {clip}";
+        return text;
+    }
 }

@@ -91,4 +91,10 @@ public sealed record DaeOptions
         if (!ok)
             throw InputException.ForSetting(setting, value, expected);
     }
+
+    /// <summary>The run in one line, for the person watching it: data and split sizes, model, optimizer, batch, seed.</summary>
+    public string Summary(int trainExamples, int testExamples) =>
+        $"data: {Datasets.Info(Dataset).DisplayName}, {trainExamples} train / {testExamples} test; hidden {Hidden}, corruption {Corruption}, " +
+        $"loss {Loss}, {Optimizer.Describe(LearningRate, Momentum)}, batch {Batch}, seed {Seed}" +
+        (Hogwild >= 2 ? $", hogwild {Hogwild} (not reproducible)" : "");
 }

@@ -9,12 +9,6 @@ using ILGPUAE.Modules;
 using ILGPUAE.Optimizers;
 using ILGPUAE.Random;
 
-/// <summary>Where an epoch stands, reported a few times a second.</summary>
-public readonly record struct StepProgress(int Epoch, int Processed, int Total, double RunningLoss, double SamplesPerSecond);
-
-/// <summary>One finished epoch, as metrics.json records it (epochs 1-based).</summary>
-public sealed record EpochReport(int Epoch, double TrainLoss, double TestLoss, double Seconds, double SamplesPerSecond);
-
 /// <summary>
 /// A tied denoising autoencoder on the one <see cref="Trainer"/>: builds (or restores) the model, lets <see cref="StepPolicy"/>
 /// pick its step, hands the loop to the trainer, and scores the clean test set after each epoch. Batch 1 = per-sample SGD.

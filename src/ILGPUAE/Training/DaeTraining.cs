@@ -8,15 +8,6 @@ using ILGPUAE.IO;
 /// <summary>Where a run reads data, where it writes, and what it runs on.</summary>
 public sealed record DaeRunRequest(DaeOptions Options, AcceleratorKind Accelerator, int Device, string? DataDir, string OutDir, bool Resume, bool Force);
 
-/// <summary>What a run tells the person watching it.</summary>
-public interface ITrainingObserver
-{
-    void Note(string message);
-    void Started(string accelerator, DaeOptions options, int trainExamples, int testExamples, int firstEpoch);
-    void Progress(StepProgress progress);
-    void EpochDone(EpochReport report);
-}
-
 /// <summary>
 /// `train dae` from start to end: check the output directory, load data, open the accelerator, create
 /// the output directory, train epoch by epoch and checkpoint after each (metrics.json and curves.png too). The math is in <see cref="DaeSession"/>.
@@ -41,7 +32,7 @@ public static class DaeTraining
         using var trainer = new DaeSession(backend, options, train.Features, train.Pixels, test.Pixels, state);
         var metrics = new TrainingMetrics("tied denoising autoencoder", train.Name, backend.Name, options, train.Count, test.Count,
             state is null ? [] : TrainingMetrics.ReadEpochs(outDir));
-        observer.Started(backend.Name, options, train.Count, test.Count, trainer.EpochsDone + 1);
+        observer.Started(new RunStart(backend.Name, options.Summary(train.Count, test.Count), trainer.EpochsDone + 1, options.Epochs));
 
         while (trainer.EpochsDone < options.Epochs)
         {

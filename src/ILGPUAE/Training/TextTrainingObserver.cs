@@ -1,5 +1,7 @@
 namespace ILGPUAE.Training;
 
+using ILGPUAE.Training.Stacked;
+
 /// <summary>A plain observer for programs that use the engine as a library: notes and one line per finished epoch.</summary>
 public sealed class TextTrainingObserver(TextWriter writer) : ITrainingObserver
 {
@@ -8,13 +10,17 @@ public sealed class TextTrainingObserver(TextWriter writer) : ITrainingObserver
 
     public void Note(string message) => writer.WriteLine(message);
 
-    public void Started(string accelerator, DaeOptions options, int trainExamples, int testExamples, int firstEpoch) =>
-        writer.WriteLine($"{accelerator}: {trainExamples} train / {testExamples} test examples, from epoch {firstEpoch} of {options.Epochs}");
+    public void Started(RunStart start) =>
+        writer.WriteLine($"{start.Accelerator}: {start.Summary}; from epoch {start.FirstEpoch} of {start.Epochs}");
 
     public void Progress(StepProgress progress)
     {
     }
 
-    public void EpochDone(EpochReport report) =>
-        writer.WriteLine($"epoch {report.Epoch}: train loss {report.TrainLoss:F4}, test loss {report.TestLoss:F4}, {report.Seconds:F1} s");
+    public void EpochDone(EpochResult epoch) => writer.WriteLine($"epoch {epoch.Epoch}: train loss {epoch.TrainLoss:F4}, " + epoch switch
+    {
+        EpochReport r => $"test loss {r.TestLoss:F4}, ",
+        FinetuneEpochReport r => $"validation error {100 * r.ValidError:F2} %{(r.Best ? " (best)" : "")}, ",
+        _ => "",
+    } + $"{epoch.Seconds:F1} s");
 }

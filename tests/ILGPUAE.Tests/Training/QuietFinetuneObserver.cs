@@ -5,7 +5,7 @@ using ILGPUAE.Training;
 using ILGPUAE.Training.Stacked;
 
 /// <summary>Records fine-tuning epochs and can stop a run after a given number of them, as a killed process would.</summary>
-internal sealed class QuietFinetuneObserver(int stopAfterEpochs = int.MaxValue) : IFinetuneObserver
+internal sealed class QuietFinetuneObserver(int stopAfterEpochs = int.MaxValue) : ITrainingObserver
 {
     public List<FinetuneEpochReport> Epochs { get; } = [];
 
@@ -13,7 +13,7 @@ internal sealed class QuietFinetuneObserver(int stopAfterEpochs = int.MaxValue) 
     {
     }
 
-    public void Started(string accelerator, ClassifierArchitecture architecture, FinetuneOptions options, int trainExamples, int validExamples, int firstEpoch)
+    public void Started(RunStart start)
     {
     }
 
@@ -21,9 +21,9 @@ internal sealed class QuietFinetuneObserver(int stopAfterEpochs = int.MaxValue) 
     {
     }
 
-    public void EpochDone(FinetuneEpochReport report, EarlyStopping stopping)
+    public void EpochDone(EpochResult epoch)
     {
-        Epochs.Add(report);
+        Epochs.Add((FinetuneEpochReport)epoch);
         if (Epochs.Count >= stopAfterEpochs)
             throw new QuietObserver.SimulatedKill();
     }

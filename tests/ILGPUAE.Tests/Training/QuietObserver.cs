@@ -11,7 +11,7 @@ internal sealed class QuietObserver(int stopAfterEpochs = int.MaxValue) : ITrain
     {
     }
 
-    public void Started(string accelerator, DaeOptions options, int trainExamples, int testExamples, int firstEpoch)
+    public void Started(RunStart start)
     {
     }
 
@@ -19,9 +19,9 @@ internal sealed class QuietObserver(int stopAfterEpochs = int.MaxValue) : ITrain
     {
     }
 
-    public void EpochDone(EpochReport report)
+    public void EpochDone(EpochResult epoch)
     {
-        Epochs.Add(report);
+        Epochs.Add((EpochReport)epoch);
         if (Epochs.Count >= stopAfterEpochs)
             throw new SimulatedKill();
     }

@@ -1,6 +1,7 @@
 namespace ILGPUAE.Training.Stacked;
 
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using ILGPUAE.Evaluation;
 using ILGPUAE.IO;
 
@@ -8,8 +9,13 @@ using ILGPUAE.IO;
 /// One fine-tuning epoch as metrics.json records it (epochs 1-based): <see cref="Best"/> marks a new best
 /// validation error; <see cref="LearningRate"/> is the rate the epoch trained at.
 /// </summary>
-public sealed record FinetuneEpochReport(int Epoch, double TrainLoss, double ValidError, double Seconds, double SamplesPerSecond, bool Best,
-    double LearningRate);
+public sealed record FinetuneEpochReport(int Epoch, double TrainLoss, double ValidError, double Seconds, double SamplesPerSecond,
+    [property: JsonPropertyOrder(3)] bool Best, [property: JsonPropertyOrder(4)] double LearningRate) : EpochResult(Epoch, TrainLoss, Seconds, SamplesPerSecond)
+{
+    /// <summary>The step the patience rule stops at after this epoch (<see cref="long.MaxValue"/>: none); for display, not saved.</summary>
+    [JsonIgnore]
+    public long Patience { get; init; } = long.MaxValue;
+}
 
 /// <summary>A fine-tuning run's metrics.json: what ran where, the resolved options, every epoch and, once done, the test result.</summary>
 public sealed record FinetuneMetrics(string Model, string Architecture, string? Preset, string Pretrained, string Dataset, string Accelerator,

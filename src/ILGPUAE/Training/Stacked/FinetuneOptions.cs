@@ -98,4 +98,13 @@ public sealed record FinetuneOptions
         if (!ok)
             throw InputException.ForSetting(setting, value, expected);
     }
+
+    /// <summary>The run in one line, for the person watching it: the classifier, data and split sizes, optimizer, schedule, seed.</summary>
+    public string Summary(Models.ClassifierArchitecture architecture, int trainExamples, int validExamples) =>
+        $"classifier {architecture}{(Freeze ? " (stack frozen)" : "")}; {Datasets.Info(Dataset).DisplayName}, " +
+        $"{trainExamples} train / {validExamples} validation; " +
+        $"{Optimizer.Describe(LearningRate, Momentum)}, batch {Batch}, up to {MaxEpochs} epochs, " +
+        $"{(PatienceEpochs == 0 ? "no early stopping" : $"patience {PatienceEpochs} epochs")}, seed {Seed}" +
+        (Corruption == 0f ? "" : $"; inputs masked at {Corruption} while training") +
+        (LrPlateau == 0 ? "" : $"; lr × {LrFactor} after {LrPlateau} epochs without a new best (min {MinLearningRate})");
 }

@@ -22,15 +22,6 @@ public sealed record FinetuneRunRequest(FinetuneOptions Options, string? Preset,
     public const string RandomInit = "random";
 }
 
-/// <summary>What a fine-tuning run tells the person watching it.</summary>
-public interface IFinetuneObserver
-{
-    void Note(string message);
-    void Started(string accelerator, ClassifierArchitecture architecture, FinetuneOptions options, int trainExamples, int validExamples, int firstEpoch);
-    void Progress(StepProgress progress);
-    void EpochDone(FinetuneEpochReport report, EarlyStopping stopping);
-}
-
 /// <summary>
 /// `finetune` from start to end: build the classifier on a pretrained stack, train epoch by epoch,
 /// validate after each, keep the best-validation model, stop by the patience rule, checkpoint after every
@@ -38,7 +29,7 @@ public interface IFinetuneObserver
 /// </summary>
 public static class Finetuning
 {
-    public static FinetuneMetrics Run(FinetuneRunRequest request, IFinetuneObserver observer)
+    public static FinetuneMetrics Run(FinetuneRunRequest request, ITrainingObserver observer)
     {
         // Every input is checked before the directory is created, so a refused run leaves nothing behind.
         var outDir = OutputDirectory.Check(request.OutDir, request.Resume, request.Force);
@@ -111,7 +102,7 @@ public static class Finetuning
             metrics.BestEpoch = stopping.BestEpoch;
             metrics.BestValidError = stopping.BestError;
         }
-        observer.Started(backend.Name, architecture, options, data.Train.Count, data.Valid.Count, trainer.EpochsDone + 1);
+        observer.Started(new RunStart(backend.Name, options.Summary(architecture, data.Train.Count, data.Valid.Count), trainer.EpochsDone + 1, options.MaxEpochs));
 
         while (trainer.EpochsDone < options.MaxEpochs && !stopping.ShouldStop(trainer.StepsDone))
         {
@@ -124,7 +115,10 @@ public static class Finetuning
             if (improved)
                 best.Capture(model);
             plateau.Observe(improved);
-            var report = new FinetuneEpochReport(trainer.EpochsDone, epoch.TrainLoss, error, epoch.Seconds, epoch.SamplesPerSecond, improved, rate);
+            var report = new FinetuneEpochReport(trainer.EpochsDone, epoch.TrainLoss, error, epoch.Seconds, epoch.SamplesPerSecond, improved, rate)
+            {
+                Patience = stopping.Patience,
+            };
             ClassifierCheckpoint.SaveModel(outDir, architecture, options, pretrained, best, stopping, trainer.EpochsDone);
             ClassifierCheckpoint.SaveState(outDir, trainer, stopping, plateau);
             metrics.Epochs.Add(report);
@@ -132,7 +126,7 @@ public static class Finetuning
             metrics.BestValidError = stopping.BestError;
             metrics.Write(outDir);
             TrainingCurves.Write(outDir, TrainingCurves.Of(metrics));
-            observer.EpochDone(report, stopping);
+            observer.EpochDone(report);
         }
 
         metrics.StoppedEarly = stopping.ShouldStop(trainer.StepsDone) && trainer.EpochsDone < options.MaxEpochs;
@@ -156,7 +150,7 @@ public static class Finetuning
         return stack;
     }
 
-    private static TrainerEpoch RunEpoch(ClassifierSession trainer, IFinetuneObserver observer, string outDir)
+    private static TrainerEpoch RunEpoch(ClassifierSession trainer, ITrainingObserver observer, string outDir)
     {
         try
         {

@@ -67,7 +67,7 @@ public static class StackPretraining
             }
 
             using var trainer = new DaeSession(backend, layerOptions, visible, train, test, state);
-            observer.Started(backend.Name, layerOptions, trainer.TrainCount, test.Length / visible, trainer.EpochsDone + 1);
+            observer.Started(new RunStart(backend.Name, layerOptions.Summary(trainer.TrainCount, test.Length / visible), trainer.EpochsDone + 1, layerOptions.Epochs));
             while (trainer.EpochsDone < layerOptions.Epochs)
             {
                 var report = RunEpoch(trainer, observer, layer, layerDir);
