@@ -29,7 +29,7 @@ public enum HostGemmKernel
 /// (on hardware without AVX-512, .NET runs it as two 256-bit halves); the GEMM tile is chosen by
 /// <see cref="HostGemmKernel"/>.
 /// </summary>
-public sealed unsafe class HostBackend : IBackend, ILaneProvider
+public sealed unsafe class HostBackend : IBackend, ILaneProvider, IHostThreads
 {
     private readonly WorkerPool pool;
     private readonly HostGemmKernel kernel;
@@ -81,6 +81,13 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider
 
     /// <summary>Threads that run kernels, the caller's included.</summary>
     public int Threads => pool.Workers;
+
+    /// <inheritdoc/>
+    public bool CallerOnly
+    {
+        get => pool.CallerOnly;
+        set => pool.CallerOnly = value;
+    }
 
     public long AllocatedBytes => Interlocked.Read(ref allocatedBytes);
 

@@ -46,13 +46,26 @@ internal sealed class WorkerPool : IDisposable
     /// <summary>How many parts <paramref name="work"/> units deserve when a part should do at least <paramref name="minimumPerPart"/>.</summary>
     public int PartsFor(long work, long minimumPerPart) => (int)Math.Clamp(work / minimumPerPart, 1, Workers);
 
+    /// <summary>
+    /// Whether <see cref="Run"/> executes every part on the caller, in order, without waking the workers: the same parts as
+    /// with them (so the same results), without the synchronisation.
+    /// </summary>
+    public bool CallerOnly
+    {
+        get => Volatile.Read(ref callerOnly);
+        set => Volatile.Write(ref callerOnly, value);
+    }
+
+    private bool callerOnly;
+
     /// <summary>Runs parts 0 … <paramref name="parts"/>−1 of <paramref name="job"/> and returns when all are done.</summary>
     public void Run(IParallelJob job, int parts)
     {
         parts = Math.Clamp(parts, 1, Workers);
-        if (parts == 1)
+        if (parts == 1 || CallerOnly)
         {
-            job.Execute(0, 1);
+            for (var part = 0; part < parts; part++)
+                job.Execute(part, parts);
             return;
         }
         this.job = job;

@@ -68,7 +68,10 @@ public sealed class Trainer : IDisposable
     /// <param name="pixels">The training set, [<paramref name="count"/>, features] row-major.</param>
     /// <param name="labels">Each example's class, or null for a model trained on its input alone.</param>
     /// <param name="step">The step (owned by the caller, who built it for this model).</param>
-    public Trainer(IBackend backend, ITrainingStep step, TrainerSettings settings, ReadOnlySpan<float> pixels, int count, int[]? labels = null)
+    /// <param name="measureHostThreads">On a multi-threaded host backend, whether each epoch measures and picks the pool or the
+    /// caller's thread (<see cref="HostThreadPolicy"/>); false keeps the pool.</param>
+    public Trainer(IBackend backend, ITrainingStep step, TrainerSettings settings, ReadOnlySpan<float> pixels, int count, int[]? labels = null,
+        bool measureHostThreads = true)
     {
         if (settings.Batch < 1)
             throw new ArgumentOutOfRangeException(nameof(settings), $"batch {settings.Batch}: expected ≥ 1");
@@ -93,6 +96,8 @@ public sealed class Trainer : IDisposable
             orderedLabels = backend.Allocate<int>(count);
         }
         examplesPerCall = step.Chunk > 0 ? step.Chunk : settings.Batch;
+        // Hogwild workers run on single-threaded lanes: only sequential steps choose between the pool and the caller.
+        Threads = step.Workers >= 2 || !measureHostThreads ? null : HostThreadPolicy.For(backend);
         calls = new (Tensor<int>, Tensor<int>?, Tensor<float>)[(count + examplesPerCall - 1) / examplesPerCall];
         for (var k = 0; k < calls.Length; k++)
         {
@@ -113,6 +118,9 @@ public sealed class Trainer : IDisposable
     public int StepsPerEpoch => (TrainCount + settings.Batch - 1) / settings.Batch;
     public int EpochsDone { get; private set; }
     public long StepsDone => Interlocked.Read(ref stepsDone);
+
+    /// <summary>How a host backend's thread pool is used, measured each epoch (null on other backends and for Hogwild).</summary>
+    public HostThreadPolicy? Threads { get; }
 
     /// <summary>The rate the next step trains at: the settings' until a schedule sets it (between epochs).</summary>
     public float LearningRate { get; set; }
@@ -157,12 +165,21 @@ public sealed class Trainer : IDisposable
     private double RunSequential(int epoch, long epochStartStep, Stopwatch clock, Action<StepProgress>? progress)
     {
         var tracker = new EpochProgress(epochLosses, epoch, epochStartStep, settings.Batch, TrainCount, clock, progress);
-        for (var k = 0; k < calls.Length; k++)
+        try
         {
-            step.Run(0, Call(k, epoch));
-            var n = calls[k].Losses.Length;
-            Interlocked.Add(ref stepsDone, (n + settings.Batch - 1) / settings.Batch);
-            tracker.Done(k * examplesPerCall + n);
+            for (var k = 0; k < calls.Length; k++)
+            {
+                Threads?.BeforeCall(k, calls.Length);
+                step.Run(0, Call(k, epoch));
+                Threads?.AfterCall(k);
+                var n = calls[k].Losses.Length;
+                Interlocked.Add(ref stepsDone, (n + settings.Batch - 1) / settings.Batch);
+                tracker.Done(k * examplesPerCall + n);
+            }
+        }
+        finally
+        {
+            Threads?.EndEpoch();
         }
         return tracker.Finish();
     }

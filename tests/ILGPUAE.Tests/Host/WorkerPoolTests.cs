@@ -19,6 +19,50 @@ public sealed class WorkerPoolTests
     }
 
     [Fact]
+    public void CallerOnlyRunsTheSamePartsOnTheCallersThread()
+    {
+        using var pool = new WorkerPool(3);
+        var job = new ThreadRecordingJob(3);
+        pool.CallerOnly = true;
+        pool.Run(job, 3);
+        Assert.Equal([0, 1, 2], job.Parts);
+        Assert.All(job.Threads, t => Assert.Equal(Environment.CurrentManagedThreadId, t));
+        Assert.All(job.PartCounts, n => Assert.Equal(3, n));
+
+        // Back on the pool, the workers take parts again (a part the caller does not claim first runs elsewhere).
+        pool.CallerOnly = false;
+        var sawWorker = false;
+        for (var run = 0; run < 200 && !sawWorker; run++)
+        {
+            var again = new ThreadRecordingJob(3, spin: true);
+            pool.Run(again, 3);
+            Assert.Equal([0, 1, 2], again.Parts.Order());
+            sawWorker = again.Threads.Any(t => t != Environment.CurrentManagedThreadId);
+        }
+        Assert.True(sawWorker, "no part ran on a worker thread in 200 runs");
+    }
+
+    private sealed class ThreadRecordingJob(int capacity, bool spin = false) : IParallelJob
+    {
+        private readonly object gate = new();
+        public List<int> Parts { get; } = new(capacity);
+        public List<int> Threads { get; } = new(capacity);
+        public List<int> PartCounts { get; } = new(capacity);
+
+        public void Execute(int part, int parts)
+        {
+            if (spin)
+                Thread.SpinWait(20000);
+            lock (gate)
+            {
+                Parts.Add(part);
+                Threads.Add(Environment.CurrentManagedThreadId);
+                PartCounts.Add(parts);
+            }
+        }
+    }
+
+    [Fact]
     public void AFailingPartThrowsOnTheCallerAndThePoolGoesOn()
     {
         using var pool = new WorkerPool(2);
