@@ -24,6 +24,25 @@ public readonly struct SgdStep
 
     /// <summary>1 on the parameter's first step: PyTorch then sets buf = d (no dampening), not μ·0 + (1 − dampening)·d.</summary>
     public int FirstStep { get; }
+
+    /// <summary>
+    /// One element of torch.optim.SGD, the arithmetic both the ILGPU kernel and the host job run: returns the new parameter
+    /// for parameter <paramref name="p"/> and gradient <paramref name="g"/>; <paramref name="buf"/> (the momentum buffer) is
+    /// read and written only when <see cref="Momentum"/> ≠ 0.
+    /// </summary>
+    public float Update(float p, float g, ref float buf)
+    {
+        var d = g;
+        if (WeightDecay != 0f)
+            d += WeightDecay * p;
+        if (Momentum != 0f)
+        {
+            var b = FirstStep != 0 ? d : Momentum * buf + OneMinusDampening * d;
+            buf = b;
+            d = Nesterov != 0 ? d + Momentum * b : b;
+        }
+        return p - LearningRate * d;
+    }
 }
 
 /// <summary>The scalars of one RMSprop launch.</summary>
@@ -47,6 +66,37 @@ public readonly struct RmsPropStep
     public float WeightDecay { get; }
     public float Momentum { get; }
     public int Centered { get; }
+
+    /// <summary>
+    /// One element of torch.optim.RMSprop (both providers run it): returns the new parameter; <paramref name="gradAvg"/> is
+    /// read and written only when <see cref="Centered"/>, <paramref name="buf"/> only when <see cref="Momentum"/> &gt; 0.
+    /// </summary>
+    public float Update(float p, float g, ref float squareAvg, ref float gradAvg, ref float buf)
+    {
+        var d = g;
+        if (WeightDecay != 0f)
+            d += WeightDecay * p;
+        var v = Alpha * squareAvg + OneMinusAlpha * d * d;
+        squareAvg = v;
+        float avg;
+        if (Centered != 0)
+        {
+            var m = Alpha * gradAvg + OneMinusAlpha * d;
+            gradAvg = m;
+            avg = MathF.Sqrt(v - m * m) + Epsilon;
+        }
+        else
+        {
+            avg = MathF.Sqrt(v) + Epsilon;
+        }
+        if (Momentum > 0f)
+        {
+            var b = Momentum * buf + d / avg;
+            buf = b;
+            return p - LearningRate * b;
+        }
+        return p - LearningRate * (d / avg);
+    }
 }
 
 /// <summary>The scalars of one Adam launch, bias corrections computed on the host for step t.</summary>
@@ -81,4 +131,18 @@ public readonly struct AdamStep
 
     /// <summary>√(1 − β2ᵗ).</summary>
     public float Bc2Sqrt { get; }
+
+    /// <summary>One element of torch.optim.Adam / AdamW (both providers run it): returns the new parameter and updates both moments.</summary>
+    public float Update(float param, float g, ref float expAvg, ref float expAvgSq)
+    {
+        var p = param * DecayFactor;
+        var d = g;
+        if (L2 != 0f)
+            d += L2 * p;
+        var m = Beta1 * expAvg + OneMinusBeta1 * d;
+        var v = Beta2 * expAvgSq + OneMinusBeta2 * d * d;
+        expAvg = m;
+        expAvgSq = v;
+        return p - StepSize * (m / (MathF.Sqrt(v) / Bc2Sqrt + Epsilon));
+    }
 }

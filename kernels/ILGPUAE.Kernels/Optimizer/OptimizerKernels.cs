@@ -33,17 +33,11 @@ public static class OptimizerKernels
     {
         for (int i = index; i < g.Items; i += g.Stride)
         {
-            var p = param[i];
-            var d = grad[i];
-            if (s.WeightDecay != 0f)
-                d += s.WeightDecay * p;
+            // The buffer is touched only with momentum (it may be empty without).
+            var b = s.Momentum != 0f ? buf[i] : 0f;
+            param[i] = s.Update(param[i], grad[i], ref b);
             if (s.Momentum != 0f)
-            {
-                var b = s.FirstStep != 0 ? d : s.Momentum * buf[i] + s.OneMinusDampening * d;
                 buf[i] = b;
-                d = s.Nesterov != 0 ? d + s.Momentum * b : b;
-            }
-            param[i] = p - s.LearningRate * d;
         }
     }
 
@@ -53,33 +47,16 @@ public static class OptimizerKernels
     {
         for (int i = index; i < g.Items; i += g.Stride)
         {
-            var p = param[i];
-            var d = grad[i];
-            if (s.WeightDecay != 0f)
-                d += s.WeightDecay * p;
-            var v = s.Alpha * squareAvg[i] + s.OneMinusAlpha * d * d;
+            // The optional state is touched only when its option is on (the views may be empty without).
+            var v = squareAvg[i];
+            var m = s.Centered != 0 ? gradAvg[i] : 0f;
+            var b = s.Momentum > 0f ? buf[i] : 0f;
+            param[i] = s.Update(param[i], grad[i], ref v, ref m, ref b);
             squareAvg[i] = v;
-            float avg;
             if (s.Centered != 0)
-            {
-                var m = s.Alpha * gradAvg[i] + s.OneMinusAlpha * d;
                 gradAvg[i] = m;
-                avg = MathF.Sqrt(v - m * m) + s.Epsilon;
-            }
-            else
-            {
-                avg = MathF.Sqrt(v) + s.Epsilon;
-            }
             if (s.Momentum > 0f)
-            {
-                var b = s.Momentum * buf[i] + d / avg;
                 buf[i] = b;
-                param[i] = p - s.LearningRate * b;
-            }
-            else
-            {
-                param[i] = p - s.LearningRate * (d / avg);
-            }
         }
     }
 
@@ -89,15 +66,11 @@ public static class OptimizerKernels
     {
         for (int i = index; i < g.Items; i += g.Stride)
         {
-            var p = param[i] * s.DecayFactor;
-            var d = grad[i];
-            if (s.L2 != 0f)
-                d += s.L2 * p;
-            var m = s.Beta1 * expAvg[i] + s.OneMinusBeta1 * d;
-            var v = s.Beta2 * expAvgSq[i] + s.OneMinusBeta2 * d * d;
+            var m = expAvg[i];
+            var v = expAvgSq[i];
+            param[i] = s.Update(param[i], grad[i], ref m, ref v);
             expAvg[i] = m;
             expAvgSq[i] = v;
-            param[i] = p - s.StepSize * (m / (MathF.Sqrt(v) / s.Bc2Sqrt + s.Epsilon));
         }
     }
 

@@ -25,7 +25,7 @@ public sealed class FinetuneVerbOptions : TrainingVerbOptions
     [Option("lr", HelpText = "Learning rate (default 0.1).")]
     public float? LearningRate { get; set; }
 
-    [Option("momentum", HelpText = "SGD momentum in [0, 1) (default 0).")]
+    [Option("momentum", HelpText = "SGD momentum in [0, 1) (default 0; nesterov 0.9).")]
     public float? Momentum { get; set; }
 
     [Option("batch", HelpText = "Minibatch size; 1 = per-sample SGD (default 1).")]
@@ -67,7 +67,7 @@ public sealed class FinetuneVerbOptions : TrainingVerbOptions
         {
             Mlp = Mlp is null ? o.Mlp : ListOption.Ints(Mlp, "--mlp"),
             LearningRate = LearningRate ?? (Optimizer is null ? o.LearningRate : OptimizerChoice.DefaultLearningRate(optimizer.Kind, o.LearningRate)),
-            Momentum = Momentum ?? o.Momentum,
+            Momentum = MomentumFor(Momentum, optimizer.Kind, o.Momentum),
             Optimizer = optimizer,
             Batch = Batch ?? o.Batch,
             MaxEpochs = MaxEpochs ?? o.MaxEpochs,

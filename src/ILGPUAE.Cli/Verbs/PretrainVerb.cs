@@ -22,7 +22,7 @@ public sealed class PretrainOptions : TrainingVerbOptions
     [Option("lr", HelpText = "Learning rate (default 0.001).")]
     public float? LearningRate { get; set; }
 
-    [Option("momentum", HelpText = "SGD momentum in [0, 1) (default 0).")]
+    [Option("momentum", HelpText = "SGD momentum in [0, 1) (default 0; nesterov 0.9).")]
     public float? Momentum { get; set; }
 
     [Option("batch", HelpText = "Minibatch size; 1 = per-sample SGD (default 1).")]
@@ -52,7 +52,7 @@ public sealed class PretrainOptions : TrainingVerbOptions
             Corruption = Corruption is null ? o.Corruption : ListOption.Floats(Corruption, "--corruption"),
             Loss = Loss?.ToLossKind() ?? o.Loss,
             LearningRate = LearningRate ?? (Optimizer is null ? o.LearningRate : OptimizerChoice.DefaultLearningRate(optimizer.Kind, o.LearningRate)),
-            Momentum = Momentum ?? o.Momentum,
+            Momentum = MomentumFor(Momentum, optimizer.Kind, o.Momentum),
             Optimizer = optimizer,
             Batch = Batch ?? o.Batch,
             Epochs = Epochs ?? o.Epochs,

@@ -35,8 +35,8 @@ public sealed class TrainDaeOptions : TrainingVerbOptions
     [Option("lr", HelpText = "Learning rate (default 0.1 for sgd and nesterov, PyTorch's default for the other optimizers).")]
     public float? LearningRate { get; set; }
 
-    [Option("momentum", Default = 0f, HelpText = "SGD momentum, in [0, 1).")]
-    public float Momentum { get; set; }
+    [Option("momentum", HelpText = "SGD momentum, in [0, 1) (default 0; nesterov 0.9).")]
+    public float? Momentum { get; set; }
 
     [Option("batch", Default = 1, HelpText = "Minibatch size; 1 = per-sample SGD.")]
     public int Batch { get; set; }
@@ -64,7 +64,7 @@ public sealed class TrainDaeOptions : TrainingVerbOptions
             Corruption = Corruption,
             Loss = Loss.ToLossKind(),
             LearningRate = LearningRate ?? OptimizerChoice.DefaultLearningRate(optimizer.Kind, sgd: 0.1f),
-            Momentum = Momentum,
+            Momentum = MomentumFor(Momentum, optimizer.Kind, basis: 0f),
             Optimizer = optimizer,
             Batch = Batch,
             Epochs = Epochs,

@@ -70,6 +70,13 @@ public abstract class TrainingVerbOptions : DatasetOptions
         };
     }
 
+    /// <summary>
+    /// The run's momentum: <paramref name="given"/> on the command line, else 0.9 for Nesterov over a basis without momentum
+    /// (Nesterov needs momentum &gt; 0; 0.9 is the usual choice, as <see cref="OptimizerOptions.Defaults"/> has it), else the basis'.
+    /// </summary>
+    public static float MomentumFor(float? given, OptimizerKind kind, float basis) =>
+        given ?? (kind == OptimizerKind.Nesterov && basis == 0f ? OptimizerOptions.Defaults(OptimizerKind.Nesterov).Momentum : basis);
+
     /// <summary>Whether the rule or its settings were given here (a resumed run refuses them: it keeps its own).</summary>
     public bool AnyOptimizerOption => Optimizer is not null || WeightDecay is not null || ClipGradNorm is not null || Betas is not null
         || Epsilon is not null || RmsPropAlpha is not null;

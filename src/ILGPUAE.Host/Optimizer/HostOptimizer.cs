@@ -170,17 +170,10 @@ internal sealed unsafe class HostOptimizer : IOptimizer
         {
             for (var i = start; i < end; i++)
             {
-                var p = param[i];
-                var d = grad[i];
-                if (s.WeightDecay != 0f)
-                    d += s.WeightDecay * p;
-                if (s.Momentum != 0f)
-                {
-                    var b = s.FirstStep != 0 ? d : s.Momentum * buf[i] + s.OneMinusDampening * d;
+                var b = buf is null ? 0f : buf[i];
+                param[i] = s.Update(param[i], grad[i], ref b);
+                if (buf is not null)
                     buf[i] = b;
-                    d = s.Nesterov != 0 ? d + s.Momentum * b : b;
-                }
-                param[i] = p - s.LearningRate * d;
             }
         }
     }
@@ -208,33 +201,14 @@ internal sealed unsafe class HostOptimizer : IOptimizer
         {
             for (var i = start; i < end; i++)
             {
-                var p = param[i];
-                var d = grad[i];
-                if (s.WeightDecay != 0f)
-                    d += s.WeightDecay * p;
-                var v = s.Alpha * squareAvg[i] + s.OneMinusAlpha * d * d;
-                squareAvg[i] = v;
-                float avg;
-                if (s.Centered != 0)
-                {
-                    var m = s.Alpha * gradAvg[i] + s.OneMinusAlpha * d;
+                // The optional state is touched only when its option is on (its pointer is null without).
+                var m = gradAvg is null ? 0f : gradAvg[i];
+                var b = buf is null ? 0f : buf[i];
+                param[i] = s.Update(param[i], grad[i], ref squareAvg[i], ref m, ref b);
+                if (gradAvg is not null)
                     gradAvg[i] = m;
-                    avg = MathF.Sqrt(v - m * m) + s.Epsilon;
-                }
-                else
-                {
-                    avg = MathF.Sqrt(v) + s.Epsilon;
-                }
-                if (s.Momentum > 0f)
-                {
-                    var b = s.Momentum * buf[i] + d / avg;
+                if (buf is not null)
                     buf[i] = b;
-                    param[i] = p - s.LearningRate * b;
-                }
-                else
-                {
-                    param[i] = p - s.LearningRate * (d / avg);
-                }
             }
         }
     }
@@ -260,17 +234,7 @@ internal sealed unsafe class HostOptimizer : IOptimizer
         protected override void Run(int start, int end)
         {
             for (var i = start; i < end; i++)
-            {
-                var p = param[i] * s.DecayFactor;
-                var d = grad[i];
-                if (s.L2 != 0f)
-                    d += s.L2 * p;
-                var m = s.Beta1 * expAvg[i] + s.OneMinusBeta1 * d;
-                var v = s.Beta2 * expAvgSq[i] + s.OneMinusBeta2 * d * d;
-                expAvg[i] = m;
-                expAvgSq[i] = v;
-                param[i] = p - s.StepSize * (m / (MathF.Sqrt(v) / s.Bc2Sqrt + s.Epsilon));
-            }
+                param[i] = s.Update(param[i], grad[i], ref expAvg[i], ref expAvgSq[i]);
         }
     }
 

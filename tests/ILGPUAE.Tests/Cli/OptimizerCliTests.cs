@@ -48,6 +48,30 @@ public sealed class OptimizerCliTests
             Assert.Equal(data, b.Tensors[name].Data);
     }
 
+    /// <summary>
+    /// `--optimizer nesterov` alone trains, at momentum 0.9 (Nesterov needs momentum &gt; 0; was refused with "momentum 0"),
+    /// here on train dae (pretrain and finetune resolve it the same way, TrainingVerbOptions.MomentumFor); an explicit --momentum still wins.
+    /// </summary>
+    [Fact]
+    public void NesterovWithoutMomentumTrainsAtPointNine()
+    {
+        using var dir = new TempDirectory();
+        var dae = CliProcess.Run(Run("nesterov", 1, dir.File("dae")));
+        Assert.True(dae.ExitCode == 0, dae.ToString());
+        Assert.Equal(0.9, MomentumOf(dir.File("dae/metrics.json")), 6);
+        Assert.Contains("W.momentum_buffer", SpecSafeTensors.Read(dir.File("dae/train_state.safetensors")).Tensors.Keys);
+
+        var explicitMomentum = CliProcess.Run([.. Run("nesterov", 1, dir.File("dae-0.5")), "--momentum", "0.5"]);
+        Assert.True(explicitMomentum.ExitCode == 0, explicitMomentum.ToString());
+        Assert.Equal(0.5, MomentumOf(dir.File("dae-0.5/metrics.json")), 6);
+    }
+
+    private static double MomentumOf(string metricsPath)
+    {
+        using var metrics = JsonDocument.Parse(File.ReadAllText(metricsPath));
+        return metrics.RootElement.GetProperty("options").GetProperty("momentum").GetDouble();
+    }
+
     [Fact]
     public void PretrainRunsEveryLayerWithTheRule()
     {

@@ -410,6 +410,26 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
         Assert.Equal(1, Count(openCl, "atomic_fetch_add") + Count(openCl, "atomic_add"));
     }
 
+    /// <summary>
+    /// The optimizer rules' kernels call the per-element update that the host provider also runs (SgdStep.Update and its
+    /// siblings in Contracts, through ref locals): they compile for CUDA and OpenCL, and the refs stay in registers (no local
+    /// memory in the PTX).
+    /// </summary>
+    [Theory]
+    [InlineData(nameof(ILGPUAE.Optimizer.OptimizerKernels.SgdRule))]
+    [InlineData(nameof(ILGPUAE.Optimizer.OptimizerKernels.RmsProp))]
+    [InlineData(nameof(ILGPUAE.Optimizer.OptimizerKernels.Adam))]
+    public void OptimizerKernelsCompileForCudaAndOpenClWithoutLocalMemory(string name)
+    {
+        using var context = Context.Create(builder => builder.CPU().EnableAlgorithms());
+        var entry = EntryPointDescription.FromImplicitlyGroupedKernel(typeof(ILGPUAE.Optimizer.OptimizerKernels).GetMethod(name)!);
+        var cuda = ((PTXCompiledKernel)Ptx(context).Compile(entry, KernelSpecialization.Empty)).PTXAssembly;
+        Assert.DoesNotContain(".local", cuda);
+        Assert.Matches(@"\bst\.(global\.)?f32\b", cuda);
+        var openCl = ((CLCompiledKernel)OpenCl(context).Compile(entry, KernelSpecialization.Empty)).Source;
+        Assert.Contains("kernel", openCl);
+    }
+
     private static int Count(string text, string what) => text.Split(what).Length - 1;
 
     /// <summary>The public <see cref="GemmTiledKernels"/> method <paramref name="name"/>, specialised for <paramref name="types"/>.</summary>

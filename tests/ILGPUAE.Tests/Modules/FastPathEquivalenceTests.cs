@@ -97,7 +97,13 @@ public abstract class FastPathEquivalenceTests(IBackend backend)
             byName[name].Value.CopyFrom(tensor.ToArray());
     }
 
-    protected static void AssertSame(float[][] initial, IReadOnlyList<(string Name, Tensor<float> Tensor)> fast, Network generic, int frozen = 0)
+    /// <summary>
+    /// Every parameter of <paramref name="fast"/> within <paramref name="tolerance"/> (absolute, of the largest value, and
+    /// relative) of the generic network's same-named one, having moved by far more than that; frozen ones (the first
+    /// <paramref name="frozen"/>) unmoved on both.
+    /// </summary>
+    internal static void AssertSame(float[][] initial, IReadOnlyList<(string Name, Tensor<float> Tensor)> fast, Network generic, int frozen = 0,
+        double tolerance = Tolerance)
     {
         var byName = generic.Body.Parameters.ToDictionary(p => p.Name);
         for (var i = 0; i < fast.Count; i++)
@@ -111,8 +117,8 @@ public abstract class FastPathEquivalenceTests(IBackend backend)
                 Assert.Equal(initial[i], expected);
                 continue;
             }
-            var atol = Tolerance * expected.Max(Math.Abs);
-            Closeness.Assert(name, Closeness.ToDouble(expected), actual, atol, Tolerance);
+            var atol = tolerance * expected.Max(Math.Abs);
+            Closeness.Assert(name, Closeness.ToDouble(expected), actual, atol, tolerance);
             var moved = expected.Zip(initial[i], (a, b) => Math.Abs(a - b)).Max();
             Assert.True(moved > 100 * atol, $"{name} moved only {moved:E2} (tolerance {atol:E2})");
         }

@@ -8,6 +8,7 @@ using ILGPUAE.Optimizers;
 using ILGPUAE.Random;
 using ILGPUAE.Tests.Host;
 using ILGPUAE.Tests.Kernels;
+using ILGPUAE.Tests.Modules;
 using ILGPUAE.Training;
 using ILGPUAE.Training.Stacked;
 
@@ -184,27 +185,8 @@ public abstract class TrainerTests(IBackend backend) : IDisposable
         AssertSameWeights(initial, [.. model.Parameters], network, frozen: 2 * frozenLayers);
     }
 
-    private static void AssertSameWeights(float[][] initial, IReadOnlyList<(string Name, Tensor<float> Tensor)> fused, Network generic, int frozen = 0)
-    {
-        const double tolerance = 1e-4;
-        var byName = generic.Body.Parameters.ToDictionary(p => p.Name);
-        for (var i = 0; i < fused.Count; i++)
-        {
-            var (name, tensor) = fused[i];
-            var expected = byName[name].Value.ToArray();
-            var actual = tensor.ToArray();
-            if (i < frozen)
-            {
-                Assert.Equal(initial[i], actual);
-                Assert.Equal(initial[i], expected);
-                continue;
-            }
-            var atol = tolerance * expected.Max(Math.Abs);
-            Closeness.Assert(name, Closeness.ToDouble(expected), actual, atol, tolerance);
-            var moved = expected.Zip(initial[i], (a, b) => Math.Abs(a - b)).Max();
-            Assert.True(moved > 100 * atol, $"{name} moved only {moved:E2} (tolerance {atol:E2})");
-        }
-    }
+    private static void AssertSameWeights(float[][] initial, IReadOnlyList<(string Name, Tensor<float> Tensor)> fused, Network generic, int frozen = 0) =>
+        FastPathEquivalenceTests.AssertSame(initial, fused, generic, frozen, tolerance: 1e-4);
 }
 
 [Collection(HostCollection.Name)]
