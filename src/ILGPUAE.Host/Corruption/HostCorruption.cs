@@ -16,12 +16,12 @@ internal sealed unsafe class HostCorruption : ICorruption
     private readonly HostBackend backend;
     private readonly WorkerPool pool;
     private readonly GatherJob gather = new();
-    private readonly MaskJob mask = new();
-    private readonly GatherMaskJob gatherMask = new();
-    private readonly NoiseJob<GaussianNoise> gaussian = new();
-    private readonly NoiseJob<SaltAndPepperNoise> saltAndPepper = new();
-    private readonly GatherNoiseJob<GaussianNoise> gatherGaussian = new();
-    private readonly GatherNoiseJob<SaltAndPepperNoise> gatherSaltAndPepper = new();
+    private readonly NoiseJob<MaskRows> mask = new();
+    private readonly GatherNoiseJob<MaskRows> gatherMask = new();
+    private readonly NoiseJob<ElementRows<GaussianNoise>> gaussian = new();
+    private readonly NoiseJob<ElementRows<SaltAndPepperNoise>> saltAndPepper = new();
+    private readonly GatherNoiseJob<ElementRows<GaussianNoise>> gatherGaussian = new();
+    private readonly GatherNoiseJob<ElementRows<SaltAndPepperNoise>> gatherSaltAndPepper = new();
 
     public HostCorruption(HostBackend backend, WorkerPool pool)
     {
@@ -43,11 +43,7 @@ internal sealed unsafe class HostCorruption : ICorruption
 
     public void Mask(Tensor<float> x, Tensor<int> indices, NoiseKey key, float probability, Tensor<float> destination)
     {
-        Shapes.Mask(x, indices, destination);
-        mask.Set(backend.PointerOf(x, nameof(x)), backend.PointerOf(indices, nameof(indices)), backend.PointerOf(destination, nameof(destination)),
-            key, CounterRng.BernoulliThreshold(probability), x.Shape[0], x.RowLength);
-        if (x.Length > 0)
-            pool.Run(mask, pool.PartsFor(x.Length, MinimumMaskedPerPart));
+        Corrupt(mask, x, indices, new MaskRows(key, CounterRng.BernoulliThreshold(probability)), destination);
     }
 
     /// <summary>
@@ -57,14 +53,7 @@ internal sealed unsafe class HostCorruption : ICorruption
     public void GatherMask(Tensor<float> data, Tensor<int> indices, NoiseKey key, float probability, Tensor<float> clean, Tensor<float> masked)
     {
         Shapes.GatherMask(data, indices, clean, masked);
-        var pd = backend.PointerOf(data, nameof(data));
-        var pi = backend.PointerOf(indices, nameof(indices));
-        var pc = backend.PointerOf(clean, nameof(clean));
-        var pm = backend.PointerOf(masked, nameof(masked));
-        CheckIndices(pi, indices.Length, data.Shape[0]);
-        gatherMask.Set(pd, pi, pc, pm, key, CounterRng.BernoulliThreshold(probability), clean.Shape[0], clean.RowLength);
-        if (clean.Length > 0)
-            pool.Run(gatherMask, pool.PartsFor(clean.Length, MinimumMaskedPerPart));
+        GatherCorrupt(gatherMask, data, indices, new MaskRows(key, CounterRng.BernoulliThreshold(probability)), clean, masked);
     }
 
     public void Corrupt(Tensor<float> x, Tensor<int> indices, NoiseKey key, CorruptionNoise corruption, Tensor<float> destination)
@@ -76,10 +65,11 @@ internal sealed unsafe class HostCorruption : ICorruption
                 Mask(x, indices, key, corruption.Amount, destination);
                 return;
             case CorruptionKind.Gaussian:
-                Corrupt(gaussian, x, indices, key, new GaussianNoise(corruption.Amount), destination);
+                Corrupt(gaussian, x, indices, new ElementRows<GaussianNoise>(key, new GaussianNoise(corruption.Amount)), destination);
                 return;
             case CorruptionKind.SaltAndPepper:
-                Corrupt(saltAndPepper, x, indices, key, new SaltAndPepperNoise(CounterRng.BernoulliThreshold(corruption.Amount)), destination);
+                Corrupt(saltAndPepper, x, indices,
+                    new ElementRows<SaltAndPepperNoise>(key, new SaltAndPepperNoise(CounterRng.BernoulliThreshold(corruption.Amount))), destination);
                 return;
             default:
                 throw new ArgumentOutOfRangeException(nameof(corruption), corruption.Kind, "unknown corruption kind");
@@ -95,11 +85,13 @@ internal sealed unsafe class HostCorruption : ICorruption
                 GatherMask(data, indices, key, corruption.Amount, clean, corrupted);
                 return;
             case CorruptionKind.Gaussian:
-                GatherCorrupt(gatherGaussian, data, indices, key, new GaussianNoise(corruption.Amount), clean, corrupted);
+                Shapes.GatherCorrupt(data, indices, clean, corrupted);
+                GatherCorrupt(gatherGaussian, data, indices, new ElementRows<GaussianNoise>(key, new GaussianNoise(corruption.Amount)), clean, corrupted);
                 return;
             case CorruptionKind.SaltAndPepper:
-                GatherCorrupt(gatherSaltAndPepper, data, indices, key, new SaltAndPepperNoise(CounterRng.BernoulliThreshold(corruption.Amount)), clean,
-                    corrupted);
+                Shapes.GatherCorrupt(data, indices, clean, corrupted);
+                GatherCorrupt(gatherSaltAndPepper, data, indices,
+                    new ElementRows<SaltAndPepperNoise>(key, new SaltAndPepperNoise(CounterRng.BernoulliThreshold(corruption.Amount))), clean, corrupted);
                 return;
             default:
                 throw new ArgumentOutOfRangeException(nameof(corruption), corruption.Kind, "unknown corruption kind");
@@ -125,32 +117,32 @@ internal sealed unsafe class HostCorruption : ICorruption
             new ReadOnlySpan<float>(pd, delta.Length).CopyTo(new Span<float>(pdst, destination.Length));
     }
 
-    private void Corrupt<TNoise>(NoiseJob<TNoise> job, Tensor<float> x, Tensor<int> indices, NoiseKey key, TNoise noise, Tensor<float> destination)
-        where TNoise : struct, IElementNoise
+    /// <summary>Rows of <paramref name="x"/> corrupted by <paramref name="rows"/> into <paramref name="destination"/> (which may be x).</summary>
+    private void Corrupt<TRows>(NoiseJob<TRows> job, Tensor<float> x, Tensor<int> indices, TRows rows, Tensor<float> destination)
+        where TRows : struct, IRowNoise
     {
         Shapes.Mask(x, indices, destination);
         job.Set(backend.PointerOf(x, nameof(x)), backend.PointerOf(indices, nameof(indices)), backend.PointerOf(destination, nameof(destination)),
-            key, noise, x.Shape[0], x.RowLength);
+            rows, x.Shape[0], x.RowLength);
         if (x.Length > 0)
             pool.Run(job, pool.PartsFor(x.Length, MinimumMaskedPerPart));
     }
 
-    private void GatherCorrupt<TNoise>(GatherNoiseJob<TNoise> job, Tensor<float> data, Tensor<int> indices, NoiseKey key, TNoise noise,
-        Tensor<float> clean, Tensor<float> corrupted)
-        where TNoise : struct, IElementNoise
+    /// <summary>The gathered rows into <paramref name="clean"/> and, corrupted by <paramref name="rows"/>, into <paramref name="corrupted"/> (shapes checked by the caller).</summary>
+    private void GatherCorrupt<TRows>(GatherNoiseJob<TRows> job, Tensor<float> data, Tensor<int> indices, TRows rows, Tensor<float> clean,
+        Tensor<float> corrupted)
+        where TRows : struct, IRowNoise
     {
-        Shapes.GatherCorrupt(data, indices, clean, corrupted);
         var pd = backend.PointerOf(data, nameof(data));
         var pi = backend.PointerOf(indices, nameof(indices));
         var pc = backend.PointerOf(clean, nameof(clean));
         var pn = backend.PointerOf(corrupted, nameof(corrupted));
         CheckIndices(pi, indices.Length, data.Shape[0]);
-        job.Set(pd, pi, pc, pn, key, noise, clean.Shape[0], clean.RowLength);
+        job.Set(pd, pi, pc, pn, rows, clean.Shape[0], clean.RowLength);
         if (clean.Length > 0)
             pool.Run(job, pool.PartsFor(clean.Length, MinimumMaskedPerPart));
     }
 
-    /// <summary>A device kernel would read out of bounds; on the host that is memory corruption, so check first.</summary>
     private static void CheckIndices(int* indices, int count, int rows)
     {
         for (var m = 0; m < count; m++)
@@ -182,39 +174,22 @@ internal sealed unsafe class HostCorruption : ICorruption
         }
     }
 
-    /// <summary>
-    /// Masking noise for rows [start, end): the same <see cref="CounterRng.Hash32"/> call, with the same
-    /// arguments, as the ILGPU kernel (CorruptionKernels.Mask), so a seed masks the same pixels on every backend.
-    /// </summary>
-    private sealed class MaskJob : RangeJob
+    /// <summary>How one row is corrupted: the draw of (key, the row's dataset example, j) applied to each element j.</summary>
+    private interface IRowNoise
     {
-        private float* x, destination;
-        private int* indices;
-        private NoiseKey key;
-        private ulong threshold;
-        private int n;
+        /// <summary>destination[j] = the corruption of x[j]; destination may be x.</summary>
+        void Row(float* x, float* destination, int n, uint example);
+    }
 
-        public void Set(float* x, int* indices, float* destination, NoiseKey key, ulong threshold, int m, int n)
-        {
-            this.x = x;
-            this.indices = indices;
-            this.destination = destination;
-            this.key = key;
-            this.threshold = threshold;
-            this.n = n;
-            Count = m;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        protected override void Run(int start, int end)
-        {
-            for (var m = start; m < end; m++)
-                MaskRow(x + (long)m * n, destination + (long)m * n, n, (uint)indices[m], key, threshold);
-        }
-
+    /// <summary>
+    /// Masking noise: the same <see cref="CounterRng.Hash32"/> call, with the same arguments, as the ILGPU kernel
+    /// (CorruptionKernels.Mask), so a seed masks the same pixels on every backend.
+    /// </summary>
+    private readonly struct MaskRows(NoiseKey key, ulong threshold) : IRowNoise
+    {
         /// <summary>destination[j] = x[j], or 0 where the mask of (key, example, j) hits.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void MaskRow(float* x, float* destination, int n, uint example, NoiseKey key, ulong threshold)
+        public void Row(float* x, float* destination, int n, uint example)
         {
             for (var j = 0; j < n; j++)
             {
@@ -227,95 +202,61 @@ internal sealed unsafe class HostCorruption : ICorruption
         }
     }
 
-    /// <summary>Rows [start, end): clean[m,:] = data[indices[m],:], then masked[m,:] = <see cref="MaskJob.MaskRow"/> of it.</summary>
-    private sealed class GatherMaskJob : RangeJob
-    {
-        private float* data, clean, masked;
-        private int* indices;
-        private NoiseKey key;
-        private ulong threshold;
-        private int n;
-
-        public void Set(float* data, int* indices, float* clean, float* masked, NoiseKey key, ulong threshold, int m, int n)
-        {
-            this.data = data;
-            this.indices = indices;
-            this.clean = clean;
-            this.masked = masked;
-            this.key = key;
-            this.threshold = threshold;
-            this.n = n;
-            Count = m;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        protected override void Run(int start, int end)
-        {
-            for (var m = start; m < end; m++)
-            {
-                var row = clean + (long)m * n;
-                new ReadOnlySpan<float>(data + (long)indices[m] * n, n).CopyTo(new Span<float>(row, n));
-                MaskJob.MaskRow(row, masked + (long)m * n, n, (uint)indices[m], key, threshold);
-            }
-        }
-    }
-
     /// <summary>
-    /// Rows [start, end) of destination = noise.Apply(x, Hash64(key, indices[m], j)): the arithmetic of the ILGPU kernel
-    /// (CorruptionKernels.Corrupt) through the same <see cref="IElementNoise"/> struct.
+    /// destination[j] = noise.Apply(x[j], Hash64(key, example, j)): the arithmetic of the ILGPU kernel (CorruptionKernels.Corrupt)
+    /// through the same <see cref="IElementNoise"/> struct.
     /// </summary>
-    private sealed class NoiseJob<TNoise> : RangeJob where TNoise : struct, IElementNoise
+    private readonly struct ElementRows<TNoise>(NoiseKey key, TNoise noise) : IRowNoise where TNoise : struct, IElementNoise
     {
-        private float* x, destination;
-        private int* indices;
-        private NoiseKey key;
-        private TNoise noise;
-        private int n;
-
-        public void Set(float* x, int* indices, float* destination, NoiseKey key, TNoise noise, int m, int n)
-        {
-            this.x = x;
-            this.indices = indices;
-            this.destination = destination;
-            this.key = key;
-            this.noise = noise;
-            this.n = n;
-            Count = m;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        protected override void Run(int start, int end)
-        {
-            for (var m = start; m < end; m++)
-                CorruptRow(x + (long)m * n, destination + (long)m * n, n, (uint)indices[m], key, noise);
-        }
-
-        /// <summary>destination[j] = noise.Apply(x[j], the draw of (key, example, j)); destination may be x.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static void CorruptRow(float* x, float* destination, int n, uint example, NoiseKey key, TNoise noise)
+        public void Row(float* x, float* destination, int n, uint example)
         {
             for (var j = 0; j < n; j++)
                 destination[j] = noise.Apply(x[j], CounterRng.Hash64(key.Seed, (uint)key.Stream, key.Epoch, example, (uint)j));
         }
     }
 
-    /// <summary>Rows [start, end): clean[m,:] = data[indices[m],:], then corrupted[m,:] = <see cref="NoiseJob{TNoise}.CorruptRow"/> of it.</summary>
-    private sealed class GatherNoiseJob<TNoise> : RangeJob where TNoise : struct, IElementNoise
+    /// <summary>Rows [start, end) of destination = <typeparamref name="TRows"/>' corruption of x's row m, keyed by example indices[m].</summary>
+    private sealed class NoiseJob<TRows> : RangeJob where TRows : struct, IRowNoise
+    {
+        private float* x, destination;
+        private int* indices;
+        private TRows rows;
+        private int n;
+
+        public void Set(float* x, int* indices, float* destination, TRows rows, int m, int n)
+        {
+            this.x = x;
+            this.indices = indices;
+            this.destination = destination;
+            this.rows = rows;
+            this.n = n;
+            Count = m;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        protected override void Run(int start, int end)
+        {
+            for (var m = start; m < end; m++)
+                rows.Row(x + (long)m * n, destination + (long)m * n, n, (uint)indices[m]);
+        }
+    }
+
+    /// <summary>Rows [start, end): clean[m,:] = data[indices[m],:], then corrupted[m,:] = <typeparamref name="TRows"/>' corruption of it.</summary>
+    private sealed class GatherNoiseJob<TRows> : RangeJob where TRows : struct, IRowNoise
     {
         private float* data, clean, corrupted;
         private int* indices;
-        private NoiseKey key;
-        private TNoise noise;
+        private TRows rows;
         private int n;
 
-        public void Set(float* data, int* indices, float* clean, float* corrupted, NoiseKey key, TNoise noise, int m, int n)
+        public void Set(float* data, int* indices, float* clean, float* corrupted, TRows rows, int m, int n)
         {
             this.data = data;
             this.indices = indices;
             this.clean = clean;
             this.corrupted = corrupted;
-            this.key = key;
-            this.noise = noise;
+            this.rows = rows;
             this.n = n;
             Count = m;
         }
@@ -327,7 +268,7 @@ internal sealed unsafe class HostCorruption : ICorruption
             {
                 var row = clean + (long)m * n;
                 new ReadOnlySpan<float>(data + (long)indices[m] * n, n).CopyTo(new Span<float>(row, n));
-                NoiseJob<TNoise>.CorruptRow(row, corrupted + (long)m * n, n, (uint)indices[m], key, noise);
+                rows.Row(row, corrupted + (long)m * n, n, (uint)indices[m]);
             }
         }
     }

@@ -17,9 +17,9 @@ internal sealed unsafe class HostOptimizer : IOptimizer
     private readonly HostBackend backend;
     private readonly WorkerPool pool;
     private readonly SgdJob job = new();
-    private readonly SgdRuleJob sgdRule = new();
-    private readonly RmsPropJob rmsProp = new();
-    private readonly AdamJob adam = new();
+    private readonly ElementJob<SgdRuleUpdate> sgdRule = new();
+    private readonly ElementJob<RmsPropUpdate> rmsProp = new();
+    private readonly ElementJob<AdamUpdate> adam = new();
     private readonly SquaredNormJob squaredNorm;
     private readonly ScaleJob scale = new();
 
@@ -43,8 +43,8 @@ internal sealed unsafe class HostOptimizer : IOptimizer
     {
         Shapes.SgdRule(param, grad, momentumBuffer, settings, step);
         var p = backend.PointerOf(param, nameof(param));
-        sgdRule.Set(p, backend.PointerOf(grad, nameof(grad)), StateOrNull(settings.Momentum != 0f ? momentumBuffer : null, "momentum_buffer"),
-            new SgdStep(settings, step), param.Length);
+        sgdRule.Set(new SgdRuleUpdate(p, backend.PointerOf(grad, nameof(grad)),
+            StateOrNull(settings.Momentum != 0f ? momentumBuffer : null, "momentum_buffer"), new SgdStep(settings, step)), param.Length);
         Run(sgdRule, param.Length);
     }
 
@@ -52,17 +52,17 @@ internal sealed unsafe class HostOptimizer : IOptimizer
         RmsPropSettings settings)
     {
         Shapes.RmsProp(param, grad, squareAvg, gradAvg, momentumBuffer, settings);
-        rmsProp.Set(backend.PointerOf(param, nameof(param)), backend.PointerOf(grad, nameof(grad)), backend.PointerOf(squareAvg, "square_avg"),
+        rmsProp.Set(new RmsPropUpdate(backend.PointerOf(param, nameof(param)), backend.PointerOf(grad, nameof(grad)), backend.PointerOf(squareAvg, "square_avg"),
             StateOrNull(settings.Centered ? gradAvg : null, "grad_avg"), StateOrNull(settings.Momentum > 0f ? momentumBuffer : null, "momentum_buffer"),
-            new RmsPropStep(settings), param.Length);
+            new RmsPropStep(settings)), param.Length);
         Run(rmsProp, param.Length);
     }
 
     public void Adam(Tensor<float> param, Tensor<float> grad, Tensor<float> expAvg, Tensor<float> expAvgSq, AdamSettings settings, long step)
     {
         Shapes.Adam(param, grad, expAvg, expAvgSq, step);
-        adam.Set(backend.PointerOf(param, nameof(param)), backend.PointerOf(grad, nameof(grad)), backend.PointerOf(expAvg, "exp_avg"),
-            backend.PointerOf(expAvgSq, "exp_avg_sq"), new AdamStep(settings, step), param.Length);
+        adam.Set(new AdamUpdate(backend.PointerOf(param, nameof(param)), backend.PointerOf(grad, nameof(grad)), backend.PointerOf(expAvg, "exp_avg"),
+            backend.PointerOf(expAvgSq, "exp_avg_sq"), new AdamStep(settings, step)), param.Length);
         Run(adam, param.Length);
     }
 
@@ -149,18 +149,20 @@ internal sealed unsafe class HostOptimizer : IOptimizer
         }
     }
 
-    /// <summary>torch.optim.SGD on elements [start, end) (the ILGPU kernel's arithmetic); buf null when μ = 0.</summary>
-    private sealed class SgdRuleJob : RangeJob
+    /// <summary>One element's update of a rule, by index: the rule's per-element arithmetic (its <c>Update</c> in Contracts) on its tensors.</summary>
+    private interface IElementUpdate
     {
-        private float* param, grad, buf;
-        private SgdStep s;
+        void Apply(int i);
+    }
 
-        public void Set(float* param, float* grad, float* buf, SgdStep s, int length)
+    /// <summary>A rule's update on elements [start, end): the ILGPU kernel's loop, one element at a time.</summary>
+    private sealed class ElementJob<TUpdate> : RangeJob where TUpdate : struct, IElementUpdate
+    {
+        private TUpdate update;
+
+        public void Set(TUpdate update, int length)
         {
-            this.param = param;
-            this.grad = grad;
-            this.buf = buf;
-            this.s = s;
+            this.update = update;
             Count = length;
             Grain = 16;
         }
@@ -169,73 +171,44 @@ internal sealed unsafe class HostOptimizer : IOptimizer
         protected override void Run(int start, int end)
         {
             for (var i = start; i < end; i++)
-            {
-                var b = buf is null ? 0f : buf[i];
-                param[i] = s.Update(param[i], grad[i], ref b);
-                if (buf is not null)
-                    buf[i] = b;
-            }
+                update.Apply(i);
         }
     }
 
-    /// <summary>torch.optim.RMSprop on elements [start, end); gradAvg null unless centered, buf null unless μ &gt; 0.</summary>
-    private sealed class RmsPropJob : RangeJob
+    /// <summary>torch.optim.SGD; buf null when μ = 0.</summary>
+    private readonly struct SgdRuleUpdate(float* param, float* grad, float* buf, SgdStep s) : IElementUpdate
     {
-        private float* param, grad, squareAvg, gradAvg, buf;
-        private RmsPropStep s;
-
-        public void Set(float* param, float* grad, float* squareAvg, float* gradAvg, float* buf, RmsPropStep s, int length)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Apply(int i)
         {
-            this.param = param;
-            this.grad = grad;
-            this.squareAvg = squareAvg;
-            this.gradAvg = gradAvg;
-            this.buf = buf;
-            this.s = s;
-            Count = length;
-            Grain = 16;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        protected override void Run(int start, int end)
-        {
-            for (var i = start; i < end; i++)
-            {
-                // The optional state is touched only when its option is on (its pointer is null without).
-                var m = gradAvg is null ? 0f : gradAvg[i];
-                var b = buf is null ? 0f : buf[i];
-                param[i] = s.Update(param[i], grad[i], ref squareAvg[i], ref m, ref b);
-                if (gradAvg is not null)
-                    gradAvg[i] = m;
-                if (buf is not null)
-                    buf[i] = b;
-            }
+            var b = buf is null ? 0f : buf[i];
+            param[i] = s.Update(param[i], grad[i], ref b);
+            if (buf is not null)
+                buf[i] = b;
         }
     }
 
-    /// <summary>torch.optim.Adam / AdamW on elements [start, end), bias corrections precomputed for step t.</summary>
-    private sealed class AdamJob : RangeJob
+    /// <summary>torch.optim.RMSprop; gradAvg null unless centered, buf null unless μ &gt; 0.</summary>
+    private readonly struct RmsPropUpdate(float* param, float* grad, float* squareAvg, float* gradAvg, float* buf, RmsPropStep s) : IElementUpdate
     {
-        private float* param, grad, expAvg, expAvgSq;
-        private AdamStep s;
-
-        public void Set(float* param, float* grad, float* expAvg, float* expAvgSq, AdamStep s, int length)
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Apply(int i)
         {
-            this.param = param;
-            this.grad = grad;
-            this.expAvg = expAvg;
-            this.expAvgSq = expAvgSq;
-            this.s = s;
-            Count = length;
-            Grain = 16;
+            var m = gradAvg is null ? 0f : gradAvg[i];
+            var b = buf is null ? 0f : buf[i];
+            param[i] = s.Update(param[i], grad[i], ref squareAvg[i], ref m, ref b);
+            if (gradAvg is not null)
+                gradAvg[i] = m;
+            if (buf is not null)
+                buf[i] = b;
         }
+    }
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        protected override void Run(int start, int end)
-        {
-            for (var i = start; i < end; i++)
-                param[i] = s.Update(param[i], grad[i], ref expAvg[i], ref expAvgSq[i]);
-        }
+    /// <summary>torch.optim.Adam / AdamW, bias corrections precomputed for step t.</summary>
+    private readonly struct AdamUpdate(float* param, float* grad, float* expAvg, float* expAvgSq, AdamStep s) : IElementUpdate
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Apply(int i) => param[i] = s.Update(param[i], grad[i], ref expAvg[i], ref expAvgSq[i]);
     }
 
     /// <summary>Σ grad² per part, in 16 float lanes then double; partials [workers] allocated once.</summary>
