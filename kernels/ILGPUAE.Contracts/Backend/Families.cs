@@ -108,6 +108,16 @@ public interface IDelta
     /// z − x for cross-entropy.
     /// </summary>
     void SigmoidOutputDelta(LossKind loss, Tensor<float> z, Tensor<float> x, float scale, Tensor<float> delta, Tensor<float> losses);
+
+    /// <summary>
+    /// An L1 penalty on activations (Keras' activity regularizer) and the δ it passes down, for y, delta and inputDelta
+    /// [M, …] of one shape (any rank ≥ 2: a row is everything after the first dimension) and losses [M]:
+    /// losses[m] += lambda · Σ_j |y[m,j]| and inputDelta[m,j] = (delta[m,j] + scale·lambda·sign(y[m,j])) · act′(y[m,j]),
+    /// act′ the derivative of <paramref name="inputActivation"/> written through its output y, sign(0) = 0 as torch.sign
+    /// (and NaN stays NaN, as the loss does). inputDelta may be delta (in place); y must be neither.
+    /// </summary>
+    void ActivityL1(Tensor<float> y, Tensor<float> delta, Activation inputActivation, float lambda, float scale, Tensor<float> inputDelta,
+        Tensor<float> losses);
 }
 
 /// <summary>

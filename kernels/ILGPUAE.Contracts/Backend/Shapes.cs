@@ -58,6 +58,17 @@ public static partial class Shapes
         RequireLength(losses, "losses", z.Shape[0], $"one per row of z {z.Shape}");
     }
 
+    /// <summary>y, delta, inputDelta [M, …] of one shape (any rank ≥ 2), losses [M], and a defined activation.</summary>
+    public static void ActivityL1(Tensor<float> y, Tensor<float> delta, Activation inputActivation, Tensor<float> inputDelta, Tensor<float> losses)
+    {
+        RequireRows(y, "y");
+        RequireSame(y, "y", delta, "delta");
+        RequireSame(y, "y", inputDelta, "inputDelta");
+        RequireLength(losses, "losses", y.Shape[0], $"one per row of y {y.Shape}");
+        if (!Enum.IsDefined(inputActivation))
+            throw new ArgumentOutOfRangeException(nameof(inputActivation), inputActivation, "activity L1: no such activation");
+    }
+
     /// <summary>W [H,V], b_hidden [H], b_visible [V], data [rows, V], indices [n], losses [n].</summary>
     public static void SampleSgdDae(TiedDaeParameters model, Tensor<float> data, Tensor<int> indices, Tensor<float> losses)
     {

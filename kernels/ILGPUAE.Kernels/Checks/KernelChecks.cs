@@ -117,6 +117,53 @@ public sealed class KernelChecks
         // The general corruption, each kind forward, fused with the gather, and backward; last so the checks above keep their inputs.
         foreach (var result in Corruptions(sizes))
             yield return result;
+        // The activity L1 penalty through each activation's derivative; last so the checks above keep their inputs.
+        foreach (var result in ActivityL1s(sizes))
+            yield return result;
+    }
+
+    /// <summary>
+    /// <see cref="IDelta.ActivityL1"/> through each activation's derivative: y [s, 33] into a separate δ, and in place (δ
+    /// overwritten) on [3, s] and on [s, 2, 17] (rank 3).
+    /// </summary>
+    public IEnumerable<CheckResult> ActivityL1s(IReadOnlyList<int> sizes)
+    {
+        foreach (var activation in Activations.All)
+            foreach (var s in sizes)
+            {
+                yield return ActivityL1(activation, inPlace: false, s, 33);
+                yield return ActivityL1(activation, inPlace: true, 3, s);
+                yield return ActivityL1(activation, inPlace: true, s, 2, 17);
+            }
+    }
+
+    /// <summary>
+    /// The activity L1 penalty on activation outputs y [shape] (<see cref="ActivationOutputs"/>, every fifth exactly 0 so that
+    /// sign(0) = 0 is checked where act′(0) ≠ 0), δ in [−1, 1], old losses in [0, 2] that it adds onto; inputDelta and the
+    /// losses checked, the worse reported. <paramref name="inPlace"/> passes δ as inputDelta.
+    /// </summary>
+    public CheckResult ActivityL1(Backend.Activation activation, bool inPlace, params int[] shape)
+    {
+        var (m, n) = (shape[0], shape[1..].Aggregate(1, (a, b) => a * b));
+        var y = ActivationOutputs(activation, m * n);
+        for (var i = 0; i < y.Length; i += 5)
+            y[i] = 0f;
+        var delta = Uniform(m * n, -1, 1);
+        var losses = Uniform(m, 0, 2);
+        const float lambda = 0.3f, scale = 0.25f;
+        using var ty = Upload(y, shape);
+        using var td = Upload(delta, shape);
+        using var tin = inPlace ? null : backend.Allocate<float>(shape);
+        using var tl = Upload(losses, m);
+        backend.Delta.ActivityL1(ty, td, activation, lambda, scale, tin ?? td, tl);
+        var expected = ToDouble(delta);
+        var expectedLosses = ToDouble(losses);
+        DeltaReference.ActivityL1(m, n, ToDouble(y), expected, activation, lambda, scale, expected, expectedLosses);
+        var name = $"activity l1 {activation.ToString().ToLowerInvariant()}{(inPlace ? " in place" : "")}";
+        var size = $"[{string.Join(", ", shape)}]";
+        // δ: a sum of two terms of size ≤ 1 times a derivative ≤ 1, a few roundings. Losses: a float sum of n terms |y| ≤ 3.
+        return Worst(Compare(name, size, Download(tin ?? td), expected, 1e-6),
+            Compare(name, size, Download(tl), expectedLosses, 1e-6 * (n + 8)));
     }
 
     /// <summary>The kinds of corruption the checks run, at amounts where each replaces or moves a good share of the elements.</summary>

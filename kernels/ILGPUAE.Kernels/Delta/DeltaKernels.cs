@@ -1,10 +1,11 @@
 namespace ILGPUAE.Delta;
 
 using ILGPU;
+using ILGPUAE.Activation;
 using ILGPUAE.Backend;
 using ILGPUAE.Ilgpu;
 
-/// <summary>Output deltas (grid-stride over elements) and per-example losses (grid-stride over rows, barrier-free).</summary>
+/// <summary>Output deltas and penalty deltas (grid-stride over elements) and per-example losses (grid-stride over rows, barrier-free).</summary>
 public static class DeltaKernels
 {
     /// <summary>∂loss/∂a for one sigmoid output z = s(a) with target x: (z − x)·z(1 − z) for squared error, z − x for cross-entropy.</summary>
@@ -50,6 +51,34 @@ public static class DeltaKernels
                 sum += ElementLoss(kind, z[row + j], x[row + j]);
             }
             losses[m] = sum;
+        }
+    }
+
+    /// <summary>
+    /// inputDelta[i] = (delta[i] + penalty·sign(y[i])) · act′(y[i]), penalty = scale·lambda, for the activation struct TAct
+    /// (<see cref="IActivation.Backward(float, float)"/>). inputDelta may be delta: each element is read before it is written.
+    /// </summary>
+    public static void ActivityL1Delta<TAct>(Index1D index, ArrayView<float> y, ArrayView<float> delta, ArrayView<float> inputDelta, float penalty,
+        GridStride g)
+        where TAct : struct, IActivation
+    {
+        for (int i = index; i < g.Items; i += g.Stride)
+        {
+            var yi = y[i];
+            inputDelta[i] = default(TAct).Backward(LossMath.L1Gradient(delta[i], penalty, yi), yi);
+        }
+    }
+
+    /// <summary>losses[m] += lambda · Σ_j |y[m,j]| for y [M,N]; each row summed in order, in float.</summary>
+    public static void ActivityL1Loss(Index1D index, ArrayView<float> y, ArrayView<float> losses, int n, float lambda, GridStride g)
+    {
+        for (int m = index; m < g.Items; m += g.Stride)
+        {
+            long row = (long)m * n;
+            var sum = 0f;
+            for (var j = 0; j < n; j++)
+                sum += MathF.Abs(y[row + j]);
+            losses[m] += lambda * sum;
         }
     }
 }

@@ -2,8 +2,12 @@ namespace ILGPUAE.Delta;
 
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPUAE.Activation;
 using ILGPUAE.Backend;
 using ILGPUAE.Ilgpu;
+// The activity L1 delta for one activation struct: (threads, y, delta, inputDelta, penalty, stride).
+using ActivityL1DeltaKernel = System.Action<ILGPU.Index1D, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, float,
+    ILGPUAE.Ilgpu.GridStride>;
 
 public sealed class DeltaLauncher : IDelta
 {
@@ -11,6 +15,11 @@ public sealed class DeltaLauncher : IDelta
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, GridStride> squaredError;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, GridStride> crossEntropy;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, GridStride> rowLoss;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, GridStride> activityL1Loss;
+
+    // Indexed by Backend.Activation; each loaded on first use, as the GEMM's epilogue kernels are, so that a model without
+    // the penalty compiles none of them.
+    private readonly ActivityL1DeltaKernel?[] activityL1Delta = new ActivityL1DeltaKernel?[Activations.All.Count];
 
     public DeltaLauncher(IlgpuBackend backend)
     {
@@ -19,6 +28,7 @@ public sealed class DeltaLauncher : IDelta
         squaredError = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, GridStride>(DeltaKernels.SquaredErrorSigmoid);
         crossEntropy = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, GridStride>(DeltaKernels.CrossEntropySigmoid);
         rowLoss = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, GridStride>(DeltaKernels.RowLoss);
+        activityL1Loss = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float, GridStride>(DeltaKernels.ActivityL1Loss);
     }
 
     public void SigmoidOutputDelta(LossKind loss, Tensor<float> z, Tensor<float> x, float scale, Tensor<float> delta, Tensor<float> losses)
@@ -39,5 +49,30 @@ public sealed class DeltaLauncher : IDelta
         kernel(elements.Stride, zv, xv, dv, scale, elements);
         var rows = backend.Stride(z.Shape[0]);
         rowLoss(rows.Stride, zv, xv, backend.ViewOf(losses, nameof(losses)).AsContiguous(), z.RowLength, (int)loss, rows);
+    }
+
+    /// <summary>Two launches: the row losses (one thread per row, as <see cref="DeltaKernels.RowLoss"/>), then the δ element by element.</summary>
+    public void ActivityL1(Tensor<float> y, Tensor<float> delta, Backend.Activation inputActivation, float lambda, float scale,
+        Tensor<float> inputDelta, Tensor<float> losses)
+    {
+        Shapes.ActivityL1(y, delta, inputActivation, inputDelta, losses);
+        if (y.Length == 0)
+            return;
+        var yv = backend.ViewOf(y, nameof(y)).AsContiguous();
+        var dv = backend.ViewOf(delta, nameof(delta)).AsContiguous();
+        var iv = backend.ViewOf(inputDelta, nameof(inputDelta)).AsContiguous();
+        var rows = backend.Stride(y.Shape[0]);
+        activityL1Loss(rows.Stride, yv, backend.ViewOf(losses, nameof(losses)).AsContiguous(), y.RowLength, lambda, rows);
+        var kernel = activityL1Delta[(int)inputActivation] ??= Activations.Visit(inputActivation, new ActivityL1Loader(backend.Accelerator));
+        var elements = backend.Stride(y.Length);
+        kernel(elements.Stride, yv, dv, iv, scale * lambda, elements);
+    }
+
+    /// <summary>Loads <see cref="DeltaKernels.ActivityL1Delta{TAct}"/> for the activation struct <see cref="Activations.Visit{TResult}"/> picks.</summary>
+    private sealed class ActivityL1Loader(Accelerator accelerator) : IActivationVisitor<ActivityL1DeltaKernel>
+    {
+        public ActivityL1DeltaKernel Visit<TAct>() where TAct : struct, IActivation =>
+            accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, GridStride>(
+                DeltaKernels.ActivityL1Delta<TAct>);
     }
 }

@@ -1,5 +1,6 @@
 namespace ILGPUAE.Delta;
 
+using ILGPUAE.Activation;
 using ILGPUAE.Backend;
 
 /// <summary>Double-precision reference for <see cref="IDelta"/> and the per-example losses.</summary>
@@ -44,6 +45,30 @@ public static class DeltaReference
             losses[i] = Loss(loss, x.Slice(i * n, n), z.Slice(i * n, n));
             for (var j = 0; j < n; j++)
                 delta[i * n + j] = scale * SigmoidOutputDelta(loss, z[i * n + j], x[i * n + j]);
+        }
+    }
+
+    /// <summary>sign v: 1, −1, or v itself at ±0 and NaN (<see cref="LossMath.Sign"/>).</summary>
+    public static double Sign(double v) => v > 0 ? 1 : v < 0 ? -1 : v;
+
+    /// <summary>
+    /// <see cref="IDelta.ActivityL1"/> for y, delta, inputDelta [M,N] and losses [M]: losses[m] += lambda·Σ_j |y[m,j]|,
+    /// inputDelta = (delta + scale·lambda·sign(y)) · act′(y). inputDelta may be delta.
+    /// </summary>
+    public static void ActivityL1(int m, int n, ReadOnlySpan<double> y, ReadOnlySpan<double> delta, Backend.Activation inputActivation, double lambda,
+        double scale, Span<double> inputDelta, Span<double> losses)
+    {
+        var act = Activations.Of(inputActivation);
+        for (var i = 0; i < m; i++)
+        {
+            double sum = 0;
+            for (var j = 0; j < n; j++)
+            {
+                var k = i * n + j;
+                sum += Math.Abs(y[k]);
+                inputDelta[k] = (delta[k] + scale * lambda * Sign(y[k])) * act.DerivativeFromOutputReference(y[k]);
+            }
+            losses[i] += lambda * sum;
         }
     }
 }

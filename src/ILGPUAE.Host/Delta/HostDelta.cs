@@ -2,11 +2,15 @@ namespace ILGPUAE.Host.Delta;
 
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using ILGPUAE.Activation;
 using ILGPUAE.Backend;
 using ILGPUAE.Delta;
 using ILGPUAE.Host.Threading;
 
-/// <summary><see cref="IDelta"/> on the host: delta and the row's loss in one pass per row; rows split across the pool.</summary>
+/// <summary>
+/// <see cref="IDelta"/> on the host: delta and the row's loss in one pass per row; rows split across the pool. The activity
+/// L1 pass is generic over the activation struct, one job per activation made up front, so a call allocates nothing.
+/// </summary>
 internal sealed unsafe class HostDelta : IDelta
 {
     private const long MinimumElementsPerPart = 1 << 14;
@@ -15,10 +19,14 @@ internal sealed unsafe class HostDelta : IDelta
     private readonly WorkerPool pool;
     private readonly OutputDeltaJob job = new();
 
+    // Indexed by Backend.Activation.
+    private readonly ActivityL1Job[] activityL1;
+
     public HostDelta(HostBackend backend, WorkerPool pool)
     {
         this.backend = backend;
         this.pool = pool;
+        activityL1 = [.. Activations.All.Select(a => Activations.Visit(a, new ActivityL1JobMaker()))];
     }
 
     public void SigmoidOutputDelta(LossKind loss, Tensor<float> z, Tensor<float> x, float scale, Tensor<float> delta, Tensor<float> losses)
@@ -30,6 +38,84 @@ internal sealed unsafe class HostDelta : IDelta
             backend.PointerOf(delta, nameof(delta)), backend.PointerOf(losses, nameof(losses)), z.Shape[0], z.RowLength);
         if (z.Length > 0)
             pool.Run(job, pool.PartsFor(z.Length, MinimumElementsPerPart));
+    }
+
+    public void ActivityL1(Tensor<float> y, Tensor<float> delta, Backend.Activation inputActivation, float lambda, float scale,
+        Tensor<float> inputDelta, Tensor<float> losses)
+    {
+        Shapes.ActivityL1(y, delta, inputActivation, inputDelta, losses);
+        var job = activityL1[(int)inputActivation];
+        job.Set(backend.PointerOf(y, nameof(y)), backend.PointerOf(delta, nameof(delta)), lambda, scale * lambda,
+            backend.PointerOf(inputDelta, nameof(inputDelta)), backend.PointerOf(losses, nameof(losses)), y.Shape[0], y.RowLength);
+        if (y.Length > 0)
+            pool.Run(job, pool.PartsFor(y.Length, MinimumElementsPerPart));
+    }
+
+    /// <summary>
+    /// For rows [start, end) of y, delta, inputDelta [M,N]: losses[m] += lambda·Σ_j |y[m,j]| and inputDelta = act′ through y of
+    /// (delta + penalty·sign(y)), in one pass. Each element of delta is loaded before inputDelta's is stored, so they may be one tensor.
+    /// </summary>
+    private abstract class ActivityL1Job : RangeJob
+    {
+        protected float* Y, Delta, InputDelta, Losses;
+        protected float Lambda, Penalty;
+        protected int N;
+
+        public void Set(float* y, float* delta, float lambda, float penalty, float* inputDelta, float* losses, int m, int n)
+        {
+            Y = y;
+            Delta = delta;
+            Lambda = lambda;
+            Penalty = penalty;
+            InputDelta = inputDelta;
+            Losses = losses;
+            N = n;
+            Count = m;
+        }
+    }
+
+    private sealed class ActivityL1Job<TAct> : ActivityL1Job where TAct : struct, IActivation
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        protected override void Run(int start, int end)
+        {
+            var n = N;
+            var penalty = Penalty;
+            var vp = Vector512.Create(penalty);
+            for (var i = start; i < end; i++)
+            {
+                var offset = (long)i * n;
+                var y = Y + offset;
+                var delta = Delta + offset;
+                var inputDelta = InputDelta + offset;
+                var sum = Vector512<float>.Zero;
+                var j = 0;
+                for (; j + 16 <= n; j += 16)
+                {
+                    var yj = Vector512.Load(y + j);
+                    sum += Vector512.Abs(yj);
+                    default(TAct).Backward(Vector512.Load(delta + j) + vp * Sign(yj), yj).Store(inputDelta + j);
+                }
+                var total = Vector512.Sum(sum);
+                for (; j < n; j++)
+                {
+                    total += MathF.Abs(y[j]);
+                    inputDelta[j] = default(TAct).Backward(LossMath.L1Gradient(delta[j], penalty, y[j]), y[j]);
+                }
+                Losses[i] += Lambda * total;
+            }
+        }
+
+        /// <summary><see cref="LossMath.Sign"/> per lane: 1, −1, or v itself (±0, NaN).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector512<float> Sign(Vector512<float> v) =>
+            Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<float>.Zero), Vector512<float>.One,
+                Vector512.ConditionalSelect(Vector512.LessThan(v, Vector512<float>.Zero), Vector512.Create(-1f), v));
+    }
+
+    private sealed class ActivityL1JobMaker : IActivationVisitor<ActivityL1Job>
+    {
+        public ActivityL1Job Visit<TAct>() where TAct : struct, IActivation => new ActivityL1Job<TAct>();
     }
 
     /// <summary>For rows [start, end) of z, x, delta [M,N]: delta = scale·∂loss/∂a and losses[m] = loss of row m.</summary>

@@ -7,7 +7,9 @@ using ILGPUAE.Objectives;
 /// <summary>
 /// Scores any <see cref="Network"/> on a data set, forward only (corruption passes inputs through): its objective's mean
 /// per-example loss against the clean inputs, or, for a classifier, its accuracy. Works in chunks of at most the network's
-/// batch, with the same chunk sizes and launches as the model-specific evaluators, so they agree to the bit.
+/// batch, with the same chunk sizes and launches as the model-specific evaluators, so they agree to the bit. Penalties that
+/// a module adds to the training loss in its backward pass (<see cref="ActivityL1"/>) are training penalties: they are not
+/// part of this score, which is the objective alone.
 /// </summary>
 public sealed class NetworkEvaluator : IDisposable
 {

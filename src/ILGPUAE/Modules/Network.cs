@@ -61,7 +61,8 @@ public sealed class Network : IDisposable
 
     /// <summary>
     /// For rows <see cref="StepContext.Indices"/> [b] of <paramref name="data"/> [N, inputs]: forward, losses[m] [b] of each
-    /// row, and the gradient of their mean in every trained parameter's <see cref="Parameter.Grad"/>. With
+    /// row (the objective's, plus what penalty modules such as <see cref="ActivityL1"/> add during the backward pass), and
+    /// the gradient of their mean in every trained parameter's <see cref="Parameter.Grad"/>. With
     /// <paramref name="labels"/> [b] (in batch order) the objective scores classes, else the clean inputs.
     /// Returns the model's output [b, outputs].
     /// </summary>
@@ -78,7 +79,8 @@ public sealed class Network : IDisposable
         var y = Body.Forward(x, context);
         var targets = labels is null ? new Targets(Values: x) : new Targets(Labels: labels);
         Objective.Delta(y, targets, views[1], losses);
-        Body.Backward(views[1], context, Activation.Identity, needInputDelta: false);
+        // The objective has written the losses: a penalty module adds its term to them on the way down.
+        Body.Backward(views[1], context with { Losses = losses }, Activation.Identity, needInputDelta: false);
         return y;
     }
 

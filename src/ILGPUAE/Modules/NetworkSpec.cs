@@ -20,9 +20,21 @@ public sealed record NetworkSpec(IReadOnlyList<ModuleSpec> Modules, ObjectiveSpe
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);
 
-    /// <summary>The spec in <paramref name="json"/>; throws <see cref="JsonException"/> when it is not one.</summary>
-    public static NetworkSpec FromJson(string json) =>
-        JsonSerializer.Deserialize<NetworkSpec>(json, Json) ?? throw new JsonException("the architecture is null");
+    /// <summary>
+    /// The spec in <paramref name="json"/>; throws <see cref="JsonException"/> when it is not one, a module spec that refuses
+    /// its values (e.g. a negative <see cref="ActivityL1Spec.Lambda"/>) included.
+    /// </summary>
+    public static NetworkSpec FromJson(string json)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<NetworkSpec>(json, Json) ?? throw new JsonException("the architecture is null");
+        }
+        catch (ArgumentException e)
+        {
+            throw new JsonException(e.Message, e);
+        }
+    }
 
     /// <summary>
     /// The network on <paramref name="backend"/> for batches of up to <paramref name="maxBatch"/> rows; parameters zero, or
@@ -53,6 +65,7 @@ public sealed record NetworkSpec(IReadOnlyList<ModuleSpec> Modules, ObjectiveSpe
 [JsonDerivedType(typeof(DenseSpec), "dense")]
 [JsonDerivedType(typeof(TiedDenseSpec), "tied_dense")]
 [JsonDerivedType(typeof(CorruptSpec), "corrupt")]
+[JsonDerivedType(typeof(ActivityL1Spec), "activity_l1")]
 public abstract record ModuleSpec
 {
     /// <param name="below">The modules built before this one, in order (a tied decoder finds its encoder there).</param>
@@ -83,6 +96,18 @@ public sealed record CorruptSpec(int Width, CorruptionKind Noise, float Amount, 
 {
     public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below, SharedValues? values = null) =>
         new Corrupt(backend, maxBatch, Width, new CorruptionNoise(Noise, Amount), Stream);
+}
+
+/// <summary>
+/// <see cref="ActivityL1"/>: an L1 penalty of weight <paramref name="Lambda"/> on the <paramref name="Width"/> activations of
+/// the module before it. Lambda must be finite and ≥ 0 (checked when the spec is made, so a bad architecture file is refused on load).
+/// </summary>
+public sealed record ActivityL1Spec(int Width, float Lambda) : ModuleSpec
+{
+    public float Lambda { get; init; } = ActivityL1.ValidLambda(Lambda);
+
+    public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below, SharedValues? values = null) =>
+        new ActivityL1(backend, maxBatch, Width, Lambda);
 }
 
 /// <summary>The objective of a <see cref="NetworkSpec"/>.</summary>

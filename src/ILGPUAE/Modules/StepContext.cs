@@ -12,4 +12,10 @@ public readonly record struct StepContext(Tensor<int> Indices, ulong Seed, uint 
 {
     /// <summary>Rows in the batch.</summary>
     public int Rows => Indices.Length;
+
+    /// <summary>
+    /// The step's per-example losses [b], which <see cref="Network.ForwardBackward"/> sets for the backward pass once the
+    /// objective has written them, so that a penalty module (<see cref="ActivityL1"/>) adds its term; null elsewhere.
+    /// </summary>
+    public Tensor<float>? Losses { get; init; }
 }

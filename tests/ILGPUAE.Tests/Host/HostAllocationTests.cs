@@ -3,6 +3,7 @@ namespace ILGPUAE.Tests.Host;
 using ILGPUAE.Backend;
 using ILGPUAE.Host;
 using ILGPUAE.Models;
+using ILGPUAE.Modules;
 using ILGPUAE.Random;
 
 /// <summary>
@@ -29,6 +30,46 @@ public sealed class HostAllocationTests
             pass.ForwardBackward(data, indices, noise, 0.25f, LossKind.CrossEntropy, losses);
             for (var i = 0; i < parameters.Count; i++)
                 backend.Optimizer.Sgd(parameters[i].Tensor, gradients[i], null, 0.1f, 0f);
+        }
+
+        for (var i = 0; i < 3; i++)
+            Step();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 10; i++)
+            Step();
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    /// <summary>
+    /// The generic step through an activity L1 penalty on a ReLU layer (its kernel runs through the ReLU's derivative): gather,
+    /// forward, objective, the penalty's losses and δ, the products, an SGD update.
+    /// </summary>
+    [Fact]
+    public void ANetworkStepWithAnActivityPenaltyAllocatesNothingOnTheCallingThread()
+    {
+        using var backend = new HostBackend(threads: 2);
+        var spec = new NetworkSpec(
+            [
+                new DenseSpec(31, 17, Activation.Relu, "enc.W", "enc.b"),
+                new ActivityL1Spec(17, 0.01f),
+                new DenseSpec(17, 31, Activation.Sigmoid, "dec.W", "dec.b"),
+            ],
+            new ReconstructionSpec(LossKind.CrossEntropy));
+        using var network = spec.Build(backend, 5);
+        network.Initialize(3);
+        using var data = backend.Allocate<float>(9, 31);
+        data.CopyFrom([.. Enumerable.Range(0, 9 * 31).Select(i => (float)CounterRng.Uniform(3, 1, (uint)i, 0, 0))]);
+        using var indices = backend.Allocate<int>(5);
+        using var losses = backend.Allocate<float>(5);
+        indices.CopyFrom([8, 0, 3, 3, 6]);
+        var context = new StepContext(indices, 3, 0, Training: true);
+        var parameters = network.TrainedParameters;
+        void Step()
+        {
+            network.ForwardBackward(data, context, losses);
+            for (var i = 0; i < parameters.Count; i++)
+                backend.Optimizer.Sgd(parameters[i].Value, parameters[i].Grad, null, 0.1f, 0f);
         }
 
         for (var i = 0; i < 3; i++)

@@ -16,6 +16,7 @@ public static class KernelCheckFamilies
     // Declared before Families, which their initialisers read (static fields initialise in textual order).
     private static readonly int NewerActivations = KernelChecks.NewerActivations.Count();
     private static readonly int CorruptionKinds = KernelChecks.CheckedCorruptions.Length;
+    private static readonly int ActivationKinds = ILGPUAE.Activation.Activations.All.Count;
 
     /// <param name="Name">For messages.</param>
     /// <param name="Kernel">Matches the family's <see cref="CheckResult.Kernel"/> names and no other family's.</param>
@@ -54,6 +55,8 @@ public static class KernelCheckFamilies
         new("corrupt", new(@"^corrupt (masking|gaussian|salt-and-pepper)"), 2 * CorruptionKinds),
         new("gather+corrupt", new(@"^gather\+corrupt "), CorruptionKinds),
         new("corrupt backward", new(@"^corrupt backward "), 2 * CorruptionKinds),
+        // ActivityL1s: for each activation, [s, 33] into a separate δ, and [3, s] and [s, 2, 17] in place.
+        new("activity l1", new(@"^activity l1 [a-z]+( in place)?$"), 3 * ActivationKinds),
     ];
 
     /// <summary>

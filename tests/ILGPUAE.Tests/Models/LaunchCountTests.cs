@@ -112,6 +112,10 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
         void IDelta.SigmoidOutputDelta(LossKind loss, Tensor<float> z, Tensor<float> x, float scale, Tensor<float> delta, Tensor<float> losses) =>
             Record(nameof(IDelta.SigmoidOutputDelta), () => inner.Delta.SigmoidOutputDelta(loss, z, x, scale, delta, losses));
 
+        void IDelta.ActivityL1(Tensor<float> y, Tensor<float> delta, Activation inputActivation, float lambda, float scale, Tensor<float> inputDelta,
+            Tensor<float> losses) =>
+            Record(nameof(IDelta.ActivityL1), () => inner.Delta.ActivityL1(y, delta, inputActivation, lambda, scale, inputDelta, losses));
+
         void ISoftmax.BiasSoftmax(Tensor<float> x, Tensor<float> bias) =>
             Record(nameof(ISoftmax.BiasSoftmax), () => inner.Softmax.BiasSoftmax(x, bias));
 

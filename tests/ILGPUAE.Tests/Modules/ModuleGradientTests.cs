@@ -93,14 +93,111 @@ public abstract class ModuleGradientTests(IBackend backend)
         Assert.Equal(["top.W", "top.b"], net.TrainedParameters.Select(p => p.Name));
     }
 
+    public static TheoryData<Activation, LossKind> PenalisedActivations => new()
+    {
+        { Activation.Sigmoid, LossKind.CrossEntropy },
+        { Activation.Relu, LossKind.SquaredError },
+        { Activation.Tanh, LossKind.SquaredError },
+        { Activation.Identity, LossKind.CrossEntropy },
+    };
+
+    private const float Lambda = 0.1f;
+
+    /// <summary>Parameters from this stream put every hidden pre-activation of the penalised networks below at least 0.29 from 0.</summary>
+    private const uint AwayFromKinks = 80;
+
+    /// <summary>
+    /// An activity L1 penalty on a hidden layer: the gradient of the mean of (objective + lambda·Σ|h|) in every parameter, through
+    /// sign(h) (negative for tanh and the identity) and the hidden activation's derivative, and the losses with the penalty in them.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(PenalisedActivations))]
+    public void ActivityL1OnAHiddenLayer(Activation hidden, LossKind loss)
+    {
+        var layers = new IModule[]
+        {
+            new Dense(backend, Batch, Visible, 6, hidden, "enc.W", "enc.b"),
+            new ActivityL1(backend, Batch, 6, Lambda),
+            new Dense(backend, Batch, 6, Visible, Activation.Sigmoid, "dec.W", "dec.b"),
+        };
+        using var net = new Network(backend, new Sequential(layers), new Reconstruction(backend, loss), Batch);
+        var reference = new ReferenceNet(loss == LossKind.SquaredError ? ReferenceNet.Loss.Squared : ReferenceNet.Loss.CrossEntropy);
+        reference.Layers.Add(new ReferenceNet.DenseLayer("enc.W", "enc.b", Visible, 6, hidden, Tied: false));
+        reference.Layers.Add(new ReferenceNet.L1Layer(Lambda));
+        reference.Layers.Add(new ReferenceNet.DenseLayer("dec.W", "dec.b", 6, Visible, Activation.Sigmoid, Tied: false));
+        Check(net, reference, labels: null, AwayFromKinks);
+    }
+
+    /// <summary>
+    /// The step's losses are the objective's plus lambda·Σ_j |h_j| per example, against the double network; the penalty is far
+    /// larger than the comparison's tolerance, so a step that left it out (or added it twice) fails.
+    /// </summary>
+    [Fact]
+    public void TheLossesIncludeThePenalty()
+    {
+        var layers = new IModule[]
+        {
+            new Dense(backend, Batch, Visible, 6, Activation.Tanh, "enc.W", "enc.b"),
+            new ActivityL1(backend, Batch, 6, Lambda),
+            new Dense(backend, Batch, 6, Visible, Activation.Sigmoid, "dec.W", "dec.b"),
+        };
+        using var net = new Network(backend, new Sequential(layers), new Reconstruction(backend, LossKind.SquaredError), Batch);
+        var withPenalty = new ReferenceNet(ReferenceNet.Loss.Squared);
+        withPenalty.Layers.Add(new ReferenceNet.DenseLayer("enc.W", "enc.b", Visible, 6, Activation.Tanh, Tied: false));
+        withPenalty.Layers.Add(new ReferenceNet.L1Layer(Lambda));
+        withPenalty.Layers.Add(new ReferenceNet.DenseLayer("dec.W", "dec.b", 6, Visible, Activation.Sigmoid, Tied: false));
+        var step = Check(net, withPenalty, labels: null, AwayFromKinks);
+
+        var objectiveOnly = new ReferenceNet(ReferenceNet.Loss.Squared);
+        objectiveOnly.Layers.AddRange(withPenalty.Layers.Where(l => l is not ReferenceNet.L1Layer));
+        var (_, objective) = objectiveOnly.Run(step.Values, step.X, BatchIndices, null, Seed, Epoch);
+        for (var m = 0; m < Batch; m++)
+        {
+            // The hidden layer of example m in double, then the penalty it adds.
+            var h = Enumerable.Range(0, 6).Select(o =>
+                Math.Tanh(step.Values["enc.b"][o] + Enumerable.Range(0, Visible).Sum(i => step.X[m][i] * step.Values["enc.W"][o * Visible + i]))).ToArray();
+            var penalty = Lambda * h.Sum(Math.Abs);
+            Assert.True(penalty > 0.05, $"example {m}: a penalty of {penalty} would not show in the comparison");
+            Assert.True(Math.Abs(step.Losses[m] - (objective[m] + penalty)) <= 1e-4 * Math.Max(1, objective[m] + penalty),
+                $"loss[{m}] = {step.Losses[m]}; objective {objective[m]} + penalty {penalty} = {objective[m] + penalty}");
+        }
+    }
+
+    /// <summary>
+    /// A penalty on a frozen layer's output, as the lowest trained module: it forms no input delta, but still adds its term to
+    /// the losses, and the layer above gets its gradient unchanged (the penalty does not depend on it).
+    /// </summary>
+    [Fact]
+    public void ActivityL1AboveFrozenLayersAddsItsLossOnly()
+    {
+        var layers = new IModule[]
+        {
+            new Dense(backend, Batch, Visible, 6, Activation.Tanh, "enc.W", "enc.b"),
+            new ActivityL1(backend, Batch, 6, Lambda),
+            new Dense(backend, Batch, 6, Visible, Activation.Sigmoid, "dec.W", "dec.b"),
+        };
+        using var net = new Network(backend, new Sequential(layers, firstTrained: 1), new Reconstruction(backend, LossKind.SquaredError), Batch);
+        var reference = new ReferenceNet(ReferenceNet.Loss.Squared);
+        reference.Layers.Add(new ReferenceNet.DenseLayer("enc.W", "enc.b", Visible, 6, Activation.Tanh, Tied: false));
+        reference.Layers.Add(new ReferenceNet.L1Layer(Lambda));
+        reference.Layers.Add(new ReferenceNet.DenseLayer("dec.W", "dec.b", 6, Visible, Activation.Sigmoid, Tied: false));
+        Check(net, reference, labels: null, AwayFromKinks);
+        Assert.Equal(["dec.W", "dec.b"], net.TrainedParameters.Select(p => p.Name));
+        Assert.False(layers[0].Parameters[0].HasGradient);
+    }
+
+    /// <summary>What <see cref="Check"/> ran: the parameter values and inputs in double, and the step's losses.</summary>
+    private sealed record CheckedStep(Dictionary<string, double[]> Values, double[][] X, float[] Losses);
+
     /// <summary>Random parameters and data, one ForwardBackward, then output and every gradient against the reference.</summary>
-    private void Check(Network net, ReferenceNet reference, int[]? labels)
+    /// <param name="parameterStream">The generator stream of the parameters' draws: another one moves every pre-activation (as a network with a kink may need).</param>
+    private CheckedStep Check(Network net, ReferenceNet reference, int[]? labels, uint parameterStream = 77)
     {
         var values = new Dictionary<string, double[]>();
         uint draw = 0;
         foreach (var p in net.Body.Parameters)
         {
-            var v = Enumerable.Range(0, p.Value.Length).Select(_ => 2 * CounterRng.Uniform(5, 77, draw++, 0, 0) - 1).ToArray();
+            var v = Enumerable.Range(0, p.Value.Length).Select(_ => 2 * CounterRng.Uniform(5, parameterStream, draw++, 0, 0) - 1).ToArray();
             p.Value.CopyFrom(v.Select(d => (float)d).ToArray());
             values[p.Name] = v.Select(d => (double)(float)d).ToArray();
         }
@@ -116,6 +213,9 @@ public abstract class ModuleGradientTests(IBackend backend)
         var output = net.ForwardBackward(dataTensor, new StepContext(indices, Seed, Epoch, Training: true), losses, labelTensor).ToArray();
 
         var x = BatchIndices.Select(i => data.AsSpan(i * Visible, Visible).ToArray().Select(f => (double)f).ToArray()).ToArray();
+        // A central difference of step h across a kink (ReLU, or |·| under an activity penalty) is no derivative.
+        var kink = reference.NearestKink(values, x);
+        Assert.True(kink > 1e-3, $"a pre-activation lies {kink} from a kink: the central differences would straddle it");
         var (expectedOutput, expectedLosses) = reference.Run(values, x, BatchIndices, labels, Seed, Epoch);
         for (var i = 0; i < output.Length; i++)
             Assert.True(Math.Abs(output[i] - expectedOutput[i]) <= 1e-5 + 1e-4 * Math.Abs(expectedOutput[i]),
@@ -147,10 +247,14 @@ public abstract class ModuleGradientTests(IBackend backend)
                     $"{p.Name}[{i}]: module gradient {gradient[i]}, central difference {numeric[i]} (scale {scale})");
             Assert.True(numeric.Any(g => Math.Abs(g) > 1e-6), $"{p.Name}: every derivative is zero, the check would prove nothing");
         }
+        return new CheckedStep(values, x, lossValues);
     }
 }
 
-/// <summary>A network written as plain double loops from the modules' definitions (y = act(x·Wᵀ + b); tied: act(y·W + b)).</summary>
+/// <summary>
+/// A network written as plain double loops from the modules' definitions (y = act(x·Wᵀ + b); tied: act(y·W + b); an activity L1
+/// penalty adds lambda·Σ|y| to the example's loss).
+/// </summary>
 internal sealed class ReferenceNet(ReferenceNet.Loss loss)
 {
     public enum Loss { Squared, CrossEntropy, SoftmaxCrossEntropy }
@@ -166,6 +270,9 @@ internal sealed class ReferenceNet(ReferenceNet.Loss loss)
     /// <summary>W [out, in] (tied: the encoder's W [in, out], used transposed) and b [out].</summary>
     public sealed record DenseLayer(string Weight, string Bias, int In, int Out, Activation Activation, bool Tied, bool Softmax = false) : Layer;
 
+    /// <summary>Passes its input a through and adds Lambda·Σ_j |a_j| to the example's loss (an activity L1 penalty).</summary>
+    public sealed record L1Layer(double Lambda) : Layer;
+
     public List<Layer> Layers { get; } = [];
 
     public double MeanLoss(Dictionary<string, double[]> p, double[][] x, int[] indices, int[]? labels, ulong seed, uint epoch) =>
@@ -178,16 +285,22 @@ internal sealed class ReferenceNet(ReferenceNet.Loss loss)
         for (var e = 0; e < x.Length; e++)
         {
             var a = (double[])x[e].Clone();
+            var penalty = 0.0;
             foreach (var layer in Layers)
+            {
+                if (layer is L1Layer l1)
+                    penalty += l1.Lambda * a.Sum(Math.Abs);
                 a = layer switch
                 {
                     MaskLayer m => a.Select((v, j) => Masked(seed, m, epoch, indices[e], j) ? 0 : v).ToArray(),
                     NoiseLayer n => a.Select((v, j) => CorruptionReference.Corrupt(v, new NoiseKey(seed, n.Stream, epoch), n.Noise, indices[e], j)).ToArray(),
                     DenseLayer d => Dense(d, p, a),
+                    L1Layer => a,
                     _ => throw new InvalidOperationException(),
                 };
+            }
             outputs.AddRange(a);
-            losses[e] = loss switch
+            losses[e] = penalty + loss switch
             {
                 Loss.Squared => 0.5 * a.Select((z, j) => (z - x[e][j]) * (z - x[e][j])).Sum(),
                 Loss.CrossEntropy => -a.Select((z, j) => x[e][j] * Math.Max(Math.Log(z), -100) + (1 - x[e][j]) * Math.Max(Math.Log(1 - z), -100)).Sum(),
@@ -195,6 +308,32 @@ internal sealed class ReferenceNet(ReferenceNet.Loss loss)
             };
         }
         return ([.. outputs], losses);
+    }
+
+    /// <summary>
+    /// The smallest |pre-activation| over the examples at a kink of the loss: those of ReLU layers, and those of a layer under
+    /// an <see cref="L1Layer"/> whose output crosses 0 where its pre-activation does (every activation but the sigmoid). Infinity
+    /// where there is none. Noise layers are not replayed, so it applies to networks of dense and L1 layers.
+    /// </summary>
+    public double NearestKink(Dictionary<string, double[]> p, double[][] x)
+    {
+        var nearest = double.PositiveInfinity;
+        foreach (var example in x)
+        {
+            var a = example;
+            for (var i = 0; i < Layers.Count; i++)
+            {
+                if (Layers[i] is not DenseLayer d)
+                    continue;
+                var identity = d with { Activation = Activation.Identity, Softmax = false };
+                var s = Dense(identity, p, a);
+                var penalised = i + 1 < Layers.Count && Layers[i + 1] is L1Layer && d.Activation != Activation.Sigmoid;
+                if (d.Activation == Activation.Relu || penalised)
+                    nearest = Math.Min(nearest, s.Min(Math.Abs));
+                a = Dense(d, p, a);
+            }
+        }
+        return nearest;
     }
 
     private static bool Masked(ulong seed, MaskLayer m, uint epoch, int example, int element)
@@ -217,6 +356,8 @@ internal sealed class ReferenceNet(ReferenceNet.Loss loss)
             {
                 Activation.Identity => s,
                 Activation.Sigmoid => 1 / (1 + Math.Exp(-s)),
+                Activation.Tanh => Math.Tanh(s),
+                Activation.Relu => Math.Max(s, 0),
                 _ => throw new ArgumentOutOfRangeException(nameof(d), d.Activation, null),
             };
         }
