@@ -32,6 +32,8 @@ public static class OptionNames
         ["resume"] = "--resume",
         ["pretrained"] = "--pretrained",
         ["preset"] = "--preset",
+        ["activation"] = "--activation",
+        ["activity_l1"] = "--activity-l1",
         ["accelerator"] = "--accelerator",
         ["device"] = "--device",
     };

@@ -23,6 +23,9 @@ public sealed class TrainDaeOptions : TrainingVerbOptions
     [Option("hidden", Default = 500, HelpText = "Hidden units.")]
     public int Hidden { get; set; }
 
+    [Option("activity-l1", HelpText = "λ of an L1 penalty on the hidden code, λ·Σ|h| added to each example's training loss (Keras' activity_regularizer=l1: the usual meaning of a sparse autoencoder's L1 term; the test loss stays the reconstruction's); 0 = none (default 0).")]
+    public float? ActivityL1 { get; set; }
+
     [Option("activation", Default = Activation.Sigmoid, HelpText = "The hidden units' activation: sigmoid, tanh, relu or identity (the reconstruction is always a sigmoid; per-sample SGD on a GPU runs its persistent kernel for sigmoid only).")]
     public Activation Activation { get; set; }
 
@@ -61,6 +64,7 @@ public sealed class TrainDaeOptions : TrainingVerbOptions
             Dataset = ParseDataset() ?? DatasetKind.Mnist,
             Hidden = Hidden,
             Activation = Activation,
+            ActivityL1 = ActivityL1 ?? 0f,
             Corruption = Corruption,
             Loss = Loss.ToLossKind(),
             LearningRate = LearningRate ?? OptimizerChoice.DefaultLearningRate(optimizer.Kind, sgd: 0.1f),

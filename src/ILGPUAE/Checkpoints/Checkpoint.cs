@@ -111,7 +111,7 @@ public static class Checkpoint
                 var (options, _) = DaeCheckpoint.ReadModel(path);
                 if (!file.TryGet(TiedAutoencoder.WeightName, out var w) || w.Shape.Length != 2)
                     throw new InputException($"{path}: tensor '{TiedAutoencoder.WeightName}' is missing or not a matrix; expected [hidden, visible]");
-                return Networks.TiedDae(w.Shape[1], w.Shape[0], options.Corruption, options.Loss, options.Activation);
+                return (options with { Hidden = w.Shape[0] }).Network(w.Shape[1]);
             case ClassifierCheckpoint.Format:
                 return Networks.Classifier(ClassifierCheckpoint.ReadModel(path).Architecture);
             default:

@@ -12,14 +12,23 @@ using ILGPUAE.Random;
 /// </summary>
 public static class Networks
 {
-    /// <summary>y = act(W·x̃ + b_hidden), z = s(Wᵀ·y + b_visible), x̃ masked with probability <paramref name="corruption"/>.</summary>
-    public static NetworkSpec TiedDae(int visible, int hidden, float corruption, LossKind loss, Activation activation = Activation.Sigmoid) =>
-        new([
-                new CorruptSpec(visible, CorruptionKind.Masking, corruption, RngStream.Mask),
-                new DenseSpec(visible, hidden, activation, TiedAutoencoder.WeightName, TiedAutoencoder.HiddenBiasName),
-                new TiedDenseSpec(Encoder: 1, Activation.Sigmoid, TiedAutoencoder.VisibleBiasName),
-            ],
-            new ReconstructionSpec(loss));
+    /// <summary>
+    /// y = act(W·x̃ + b_hidden), z = s(Wᵀ·y + b_visible), x̃ masked with probability <paramref name="corruption"/>; with
+    /// <paramref name="activityL1"/> &gt; 0, an <see cref="ActivityL1"/> penalty on y between the two.
+    /// </summary>
+    public static NetworkSpec TiedDae(int visible, int hidden, float corruption, LossKind loss, Activation activation = Activation.Sigmoid,
+        float activityL1 = 0f)
+    {
+        List<ModuleSpec> modules =
+        [
+            new CorruptSpec(visible, CorruptionKind.Masking, corruption, RngStream.Mask),
+            new DenseSpec(visible, hidden, activation, TiedAutoencoder.WeightName, TiedAutoencoder.HiddenBiasName),
+        ];
+        if (activityL1 > 0f)
+            modules.Add(new ActivityL1Spec(hidden, activityL1));
+        modules.Add(new TiedDenseSpec(Encoder: 1, Activation.Sigmoid, TiedAutoencoder.VisibleBiasName));
+        return new NetworkSpec(modules, new ReconstructionSpec(loss));
+    }
 
     /// <summary>
     /// Sigmoid layers then a softmax layer, named as <see cref="ClassifierArchitecture"/> names them; the input is masked

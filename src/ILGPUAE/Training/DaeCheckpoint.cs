@@ -41,7 +41,7 @@ public static class DaeCheckpoint
         {
             [FormatKey] = Format,
             // The architecture as modules, so a model is rebuilt from its file alone (Checkpoints.Checkpoint.Load).
-            [Checkpoint.NetworkKey] = Networks.TiedDae(trainer.Model.Visible, trainer.Model.Hidden, options.Corruption, options.Loss, options.Activation).ToJson(),
+            [Checkpoint.NetworkKey] = options.Network(trainer.Model.Visible).ToJson(),
             [OptionsKey] = JsonSerializer.Serialize(options, Json),
             ["loss"] = options.Loss.ToString(),
             [EpochsKey] = epochs,

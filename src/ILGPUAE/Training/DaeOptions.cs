@@ -21,6 +21,12 @@ public sealed record DaeOptions
     [JsonConverter(typeof(JsonStringEnumConverter<Activation>))]
     public Activation Activation { get; init; } = Activation.Sigmoid;
 
+    /// <summary>
+    /// λ of an L1 penalty on the hidden code (Keras' activity_regularizer=l1): each example's training loss gains λ·Σ_j |h_j|
+    /// and the gradient follows; the test loss stays the reconstruction's. 0 = none. A run with it takes the generic step.
+    /// </summary>
+    public float ActivityL1 { get; init; }
+
     /// <summary>Masking-noise probability: each input pixel is zeroed with this probability.</summary>
     public float Corruption { get; init; } = 0.25f;
 
@@ -58,6 +64,9 @@ public sealed record DaeOptions
     /// <summary>The optimizer these options describe.</summary>
     public OptimizerOptions ToOptimizerOptions() => Optimizer.With(LearningRate, Momentum);
 
+    /// <summary>The tied DAE these options train on <paramref name="visible"/> inputs, as modules (what checkpoints record).</summary>
+    public Modules.NetworkSpec Network(int visible) => Modules.Networks.TiedDae(visible, Hidden, Corruption, Loss, Activation, ActivityL1);
+
     /// <summary>Whether the step is SGD as the fused paths take it (<see cref="OptimizerChoice.IsPlainSgd"/>).</summary>
     public bool IsPlainSgd => Optimizer.IsPlainSgd;
 
@@ -72,6 +81,8 @@ public sealed record DaeOptions
         Require(Epochs >= 1, "epochs", Epochs, "an integer ≥ 1");
         Require(Hogwild is >= 0 and <= 256, "hogwild", Hogwild, "an integer from 0 (sequential) to 256");
         Require(Enum.IsDefined(Activation), "activation", Activation, "identity, sigmoid, tanh or relu");
+        Require(float.IsFinite(ActivityL1) && ActivityL1 >= 0f, "activity_l1", ActivityL1, "a finite number ≥ 0");
+        Require(Hogwild < 2 || ActivityL1 == 0f, "hogwild", Hogwild, "0 with an activity L1 penalty (Hogwild workers run the fused SGD step)");
         Require(Hogwild < 2 || IsPlainSgd, "hogwild", Hogwild, $"0 with optimizer {Optimizer.Kind} (Hogwild workers run plain or momentum SGD)");
         try
         {
@@ -96,5 +107,6 @@ public sealed record DaeOptions
     public string Summary(int trainExamples, int testExamples) =>
         $"data: {Datasets.Info(Dataset).DisplayName}, {trainExamples} train / {testExamples} test; hidden {Hidden}, corruption {Corruption}, " +
         $"loss {Loss}, {Optimizer.Describe(LearningRate, Momentum)}, batch {Batch}, seed {Seed}" +
+        (ActivityL1 > 0f ? $", activity L1 {ActivityL1}" : "") +
         (Hogwild >= 2 ? $", hogwild {Hogwild} (not reproducible)" : "");
 }

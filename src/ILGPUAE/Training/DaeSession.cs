@@ -86,7 +86,7 @@ public sealed class DaeSession : IDisposable
     /// </summary>
     private NetworkStep GenericStep(IBackend backend, int batch)
     {
-        var network = Networks.TiedDae(Model.Visible, Model.Hidden, options.Corruption, options.Loss, options.Activation)
+        var network = options.Network(Model.Visible)
             .Build(backend, batch, name => Model.Parameters.FirstOrDefault(p => p.Name == name).Tensor);
         return new NetworkStep(network, new Optimizer(backend, network.TrainedParameters, options.ToOptimizerOptions()), options.LearningRate);
     }

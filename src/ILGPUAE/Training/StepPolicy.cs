@@ -34,7 +34,8 @@ public static class StepPolicy
     /// <param name="hostLanes">Whether Hogwild workers run on lanes of the host provider (they take the fused SGD step).</param>
     public static StepPath ForDae(DaeOptions options, IBackend backend, bool hostLanes)
     {
-        if (!options.IsPlainSgd)
+        // The fused steps know no penalty: a run with one takes the generic step.
+        if (!options.IsPlainSgd || options.ActivityL1 > 0f)
             return StepPath.GradientsThenOptimizer;
         if (options.Momentum != 0f)
             return StepPath.GradientsThenSgd;
