@@ -35,6 +35,8 @@ public static class OptionNames
         ["activation"] = "--activation",
         ["activity_l1"] = "--activity-l1",
         ["accelerator"] = "--accelerator",
+        ["out"] = "--out",
+        ["force"] = "--force",
         ["device"] = "--device",
     };
 
@@ -47,12 +49,13 @@ public static class OptionNames
     /// </summary>
     public static string Message(Exception e)
     {
-        if (e is not InputException { Setting: { } setting } input)
+        if (e is not ISettingMessage named)
             return e.Message;
-        var message = FlagOf(setting) is { } flag ? flag + e.Message[setting.Length..] : e.Message;
-        foreach (var other in input.Mentioned)
+        var message = named.Setting is { } setting && FlagOf(setting) is { } flag && e.Message.StartsWith(setting, StringComparison.Ordinal)
+            ? flag + e.Message[setting.Length..] : e.Message;
+        foreach (var other in named.Mentioned)
             if (FlagOf(other) is { } otherFlag)
-                message = Regex.Replace(message, $@"(?<=[\s(]){Regex.Escape(other)}(?= )", otherFlag);
+                message = Regex.Replace(message, $@"(?<=[\s(]){Regex.Escape(other)}(?=[\s),;:]|$)", otherFlag);
         return message;
     }
 }

@@ -118,7 +118,7 @@ public static class AcceleratorCatalog
     private static IBackend OpenHost(int index)
     {
         if (index != 0)
-            throw new AcceleratorUnavailableException($"--device {index}: host has 1 device, expected index 0");
+            throw new AcceleratorUnavailableException("device", $"device {index}: host has 1 device, expected index 0");
         return new HostBackend();
     }
 
@@ -131,14 +131,14 @@ public static class AcceleratorCatalog
     {
         var ofKind = devices.Where(d => d.Description.Kind == kind).ToList();
         if (ofKind.Count == 0)
-            throw new AcceleratorUnavailableException($"--accelerator {Name(kind)}: no {Name(kind)} device found{MissingHint(kind)}");
+            throw new AcceleratorUnavailableException("accelerator", $"accelerator {Name(kind)}: no {Name(kind)} device found{MissingHint(kind)}");
         if (index < 0 || index >= ofKind.Count)
-            throw new AcceleratorUnavailableException(
-                $"--device {index}: {Name(kind)} has {ofKind.Count} device(s), expected an index from 0 to {ofKind.Count - 1}");
+            throw new AcceleratorUnavailableException("device",
+                $"device {index}: {Name(kind)} has {ofKind.Count} device(s), expected an index from 0 to {ofKind.Count - 1}");
         var found = ofKind[index];
         if (!found.Description.Usable)
-            throw new AcceleratorUnavailableException(
-                $"--accelerator {Name(kind)} --device {index}: {found.Description.Name} cannot run ILGPU kernels: {found.Description.Reason}");
+            throw new AcceleratorUnavailableException("accelerator",
+                $"accelerator {Name(kind)} device {index}: {found.Description.Name} cannot run ILGPU kernels: {found.Description.Reason}", "device");
         return found;
     }
 

@@ -19,4 +19,9 @@ public sealed record DeviceDescription(
     AcceleratorKind Kind, int Index, string Name, long MemoryBytes, int WarpSize, int MaxGroupSize, bool Usable, string? Reason);
 
 /// <summary>The requested accelerator is absent or cannot run our kernels; the message names the device and why.</summary>
-public sealed class AcceleratorUnavailableException(string message) : Exception(message);
+/// <param name="setting">The setting the message opens with ("accelerator", "device").</param>
+public sealed class AcceleratorUnavailableException(string setting, string message, params string[] mentioned) : Exception(message), IO.ISettingMessage
+{
+    public string? Setting { get; } = setting;
+    public IReadOnlyList<string> Mentioned { get; } = mentioned;
+}

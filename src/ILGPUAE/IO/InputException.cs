@@ -6,7 +6,7 @@ namespace ILGPUAE.IO;
 /// <c>/x/train-images-idx3-ubyte: magic number is 0x00000801, expected 0x00000803 (IDX3 unsigned bytes)</c>.
 /// The CLI prints the message alone and exits with code 2.
 /// </summary>
-public sealed class InputException : Exception
+public sealed class InputException : Exception, ISettingMessage
 {
     public InputException(string message) : base(message) { }
 
@@ -29,8 +29,8 @@ public sealed class InputException : Exception
     public IReadOnlyList<string> Mentioned { get; } = [];
 
     /// <summary>"learning_rate 0: expected a finite number &gt; 0", in the engine's terms.</summary>
-    public static InputException ForSetting(string setting, object? value, string expected) =>
-        new(setting, $"{setting} {value}: expected {expected}", []);
+    public static InputException ForSetting(string setting, object? value, string expected, params string[] mentioned) =>
+        new(setting, $"{setting} {value}: expected {expected}", mentioned);
 
     /// <summary>
     /// A message about <paramref name="setting"/> that is not a plain range (it must open with the setting's name), naming
@@ -41,7 +41,7 @@ public sealed class InputException : Exception
         if (!message.StartsWith(setting, StringComparison.Ordinal))
             throw new ArgumentException($"a message about '{setting}' must open with its name: {message}", nameof(message));
         foreach (var other in mentioned)
-            if (!message.Contains(other + " ", StringComparison.Ordinal))
+            if (!message.Contains(other, StringComparison.Ordinal))
                 throw new ArgumentException($"the message does not name '{other}': {message}", nameof(mentioned));
         return new(setting, message, mentioned);
     }

@@ -15,10 +15,11 @@ public static class OutputDirectory
         for (var dir = full; dir is not null; dir = Path.GetDirectoryName(dir))
         {
             if (File.Exists(dir))
-                throw new InputException($"--out {path}: {dir} is a regular file; expected a directory (or a path that does not exist yet)");
+                throw InputException.AboutSetting("out", $"out {path}: {dir} is a regular file; expected a directory (or a path that does not exist yet)");
         }
         if (Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any() && !resume && !force)
-            throw new InputException($"--out {path}: directory is not empty; expected a new or empty directory (--force to overwrite, --resume {path} to continue)");
+            throw InputException.AboutSetting("out",
+                $"out {path}: directory is not empty; expected a new or empty directory (force to overwrite, resume {path} to continue)", "force", "resume");
         return full;
     }
 

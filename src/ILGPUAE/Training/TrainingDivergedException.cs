@@ -2,8 +2,12 @@ namespace ILGPUAE.Training;
 
 /// <summary>A non-finite loss: training stopped at <see cref="Step"/> (1-based, counted over the whole run).</summary>
 public sealed class TrainingDivergedException(int epoch, long step, double loss, string? detail = null)
-    : Exception($"loss became {loss} at epoch {epoch}, step {step}; training stopped (try a lower --lr){(detail is null ? "" : "; " + detail)}")
+    : Exception($"loss became {loss} at epoch {epoch}, step {step}; training stopped (try a lower learning_rate){(detail is null ? "" : "; " + detail)}"),
+    IO.ISettingMessage
 {
+    public string? Setting => null;
+    public IReadOnlyList<string> Mentioned { get; } = ["learning_rate"];
+
     public int Epoch { get; } = epoch;
     public long Step { get; } = step;
     public double Loss { get; } = loss;

@@ -108,7 +108,8 @@ public sealed class FinetuningTests(CpuAcceleratorFixture cpu) : IDisposable
         using var run = new TempDirectory();
         var e = Assert.Throws<InputException>(() => Finetuning.Run(Request(run.Path) with { Pretrained = partial.Path }, new QuietFinetuneObserver()));
         Assert.Contains("0 of 2 layers", e.Message);
-        Assert.Contains("pretrain --resume", e.Message);
+        Assert.Contains($"its pretraining run continues with resume {partial.Path}", e.Message);
+        Assert.Contains($"its pretraining run continues with --resume {partial.Path}", ILGPUAE.Cli.OptionNames.Message(e));
     }
 
     private static (ClassificationScore Score, int[] Predictions) Evaluate(string path, IBackend backend, Dataset test)

@@ -87,16 +87,16 @@ public sealed record FinetuneOptions
         Require(Corruption is >= 0f and < 1f, "corruption", Corruption, "a probability in [0, 1)");
         Require(LrPlateau >= 0, "lr_plateau", LrPlateau, "an integer ≥ 0 (0 = a fixed learning rate)");
         Require(LrFactor is > 0 and < 1, "lr_factor", LrFactor, "a factor in (0, 1)");
-        Require(MinLearningRate >= 0 && MinLearningRate <= LearningRate, "min_learning_rate", MinLearningRate, $"a number in [0, --lr {LearningRate}]");
+        Require(MinLearningRate >= 0 && MinLearningRate <= LearningRate, "min_learning_rate", MinLearningRate, $"a number in [0, learning_rate {LearningRate}]", "learning_rate");
         Require(TrainLimit is null or >= 1, "train_limit", TrainLimit, "an integer ≥ 1");
         Require(TestLimit is null or >= 1, "test_limit", TestLimit, "an integer ≥ 1");
     }
 
     /// <param name="setting">The setting's name in the options' JSON; the CLI shows its own flag instead.</param>
-    private static void Require(bool ok, string setting, object? value, string expected)
+    private static void Require(bool ok, string setting, object? value, string expected, params string[] mentioned)
     {
         if (!ok)
-            throw InputException.ForSetting(setting, value, expected);
+            throw InputException.ForSetting(setting, value, expected, mentioned);
     }
 
     /// <summary>The run in one line, for the person watching it: the classifier, data and split sizes, optimizer, schedule, seed.</summary>

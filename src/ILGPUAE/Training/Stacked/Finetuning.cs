@@ -146,7 +146,7 @@ public static class Finetuning
             throw InputException.AboutSetting("pretrained", $"pretrained {directory}: {path} does not exist; expected a directory written by `pretrain`");
         var stack = StackFile.Read(path);
         if (stack.LayersDone < stack.Options.Layers)
-            throw InputException.AboutSetting("pretrained", $"pretrained {directory}: {stack.LayersDone} of {stack.Options.Layers} layers are pretrained; finish it with `pretrain --resume {directory}`");
+            throw InputException.AboutSetting("pretrained", $"pretrained {directory}: {stack.LayersDone} of {stack.Options.Layers} layers are pretrained; expected a finished stack (its pretraining run continues with resume {directory})", "resume");
         return stack;
     }
 
