@@ -84,10 +84,20 @@ public static class Checkpoint
     }
 
     /// <summary>Copies each parameter's tensor from <paramref name="file"/>, by name, after checking its shape.</summary>
+    /// <summary>
+    /// Copies each of <paramref name="network"/>'s parameters from <paramref name="file"/>, checking its shape and that every
+    /// value is finite (a model with a NaN or an infinity would score NaN: it is refused, naming the tensor and the element).
+    /// </summary>
     public static void LoadParameters(string path, SafeTensorsFile file, Network network)
     {
         foreach (var p in network.Body.Parameters)
-            p.Value.CopyFrom(DaeCheckpoint.Tensor(path, file, p.Name, [.. p.Shape.Dimensions]));
+        {
+            var values = DaeCheckpoint.Tensor(path, file, p.Name, [.. p.Shape.Dimensions]);
+            for (var i = 0; i < values.Length; i++)
+                if (!float.IsFinite(values[i]))
+                    throw new InputException($"{path}: tensor '{p.Name}' holds {values[i]} at element {i}; expected finite values (a model saved from a diverged run?)");
+            p.Value.CopyFrom(values);
+        }
     }
 
     /// <summary>The architecture saved in <paramref name="file"/>, or inferred from a file written before it was saved.</summary>

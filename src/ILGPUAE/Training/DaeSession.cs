@@ -119,11 +119,18 @@ public sealed class DaeSession : IDisposable
     /// <summary>Momentum buffers in parameter order; entries are null when momentum is 0 or the step keeps none.</summary>
     public IReadOnlyList<Tensor<float>?> Velocities => (step as FusedTiedDaeStep)?.Velocities ?? noVelocities;
 
-    /// <summary>Runs the next epoch and scores the test set; throws <see cref="TrainingDivergedException"/> at the first non-finite loss.</summary>
+    /// <summary>
+    /// Runs the next epoch and scores the test set; throws <see cref="TrainingDivergedException"/> at the first non-finite
+    /// training loss, or when the test loss is not finite (weights that overflowed while every training loss stayed finite),
+    /// before anything of the epoch is saved.
+    /// </summary>
     public EpochReport RunEpoch(Action<StepProgress>? progress = null)
     {
         var epoch = trainer.RunEpoch(progress);
-        return new EpochReport(epoch.Epoch, epoch.TrainLoss, TestLoss(), epoch.Seconds, epoch.SamplesPerSecond);
+        var testLoss = TestLoss();
+        if (!double.IsFinite(testLoss))
+            throw new TrainingDivergedException(epoch.Epoch, trainer.StepsDone, testLoss, quantity: "test loss");
+        return new EpochReport(epoch.Epoch, epoch.TrainLoss, testLoss, epoch.Seconds, epoch.SamplesPerSecond);
     }
 
     /// <summary>Mean per-example loss on the clean test inputs.</summary>

@@ -37,13 +37,16 @@ public static class DaeTraining
         while (trainer.EpochsDone < options.Epochs)
         {
             EpochReport report;
+            // The epochs the directory's checkpoint holds: a test loss found non-finite after the epoch's steps stops the run
+            // before that epoch is saved.
+            var saved = trainer.EpochsDone;
             try
             {
                 report = trainer.RunEpoch(observer.Progress);
             }
             catch (TrainingDivergedException e)
             {
-                throw e.WithLastCheckpoint(trainer.EpochsDone, outDir);
+                throw e.WithLastCheckpoint(saved, outDir);
             }
             DaeCheckpoint.Save(outDir, trainer, options, report);
             metrics.Epochs.Add(report);

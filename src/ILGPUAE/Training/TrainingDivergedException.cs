@@ -1,8 +1,9 @@
 namespace ILGPUAE.Training;
 
 /// <summary>A non-finite loss: training stopped at <see cref="Step"/> (1-based, counted over the whole run).</summary>
-public sealed class TrainingDivergedException(int epoch, long step, double loss, string? detail = null)
-    : Exception($"loss became {loss} at epoch {epoch}, step {step}; training stopped (try a lower learning_rate){(detail is null ? "" : "; " + detail)}"),
+/// <param name="quantity">What became non-finite: "loss" (a training example's) or "test loss" (the epoch's score).</param>
+public sealed class TrainingDivergedException(int epoch, long step, double loss, string? detail = null, string quantity = "loss")
+    : Exception($"{quantity} became {loss} at epoch {epoch}, step {step}; training stopped (try a lower learning_rate){(detail is null ? "" : "; " + detail)}"),
     IO.ISettingMessage
 {
     public string? Setting => null;
@@ -11,6 +12,9 @@ public sealed class TrainingDivergedException(int epoch, long step, double loss,
     public int Epoch { get; } = epoch;
     public long Step { get; } = step;
     public double Loss { get; } = loss;
+
+    /// <summary>"loss" or "test loss".</summary>
+    public string Quantity { get; } = quantity;
 
     /// <summary>
     /// This exception with what a run that checkpoints after every epoch leaves behind: the checkpoint of epoch
@@ -26,5 +30,5 @@ public sealed class TrainingDivergedException(int epoch, long step, double loss,
             : $"no checkpoint{of} was written{(alsoKept is null ? "" : "; " + alsoKept)}");
     }
 
-    private TrainingDivergedException WithDetail(string text) => new(Epoch, Step, Loss, text);
+    private TrainingDivergedException WithDetail(string text) => new(Epoch, Step, Loss, text, Quantity);
 }

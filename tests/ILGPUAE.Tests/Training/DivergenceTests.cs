@@ -44,6 +44,27 @@ public sealed class DivergenceTests(CpuAcceleratorFixture fixture)
         }
     }
 
+    /// <summary>
+    /// A test loss that is not finite stops the run after the epoch's steps and before anything of it is saved (issue 13:
+    /// it used to be checkpointed and then crash the metrics writer). Here the test set holds a NaN pixel, so every training
+    /// loss stays finite and only the score is not.
+    /// </summary>
+    [Fact]
+    public void ANonFiniteTestLossStopsTheRunBeforeTheEpochIsSaved()
+    {
+        var options = new DaeOptions { Hidden = 20, Epochs = 1, Seed = 1 };
+        var test = MnistSample.Test(10);
+        test[5 * MnistSample.Visible + 300] = float.NaN;
+        using var trainer = new DaeSession(fixture.Backend, options, MnistSample.Visible, MnistSample.Train(100), test);
+
+        var error = Assert.Throws<TrainingDivergedException>(() => trainer.RunEpoch());
+
+        Assert.Equal("test loss", error.Quantity);
+        Assert.True(double.IsNaN(error.Loss), $"test loss {error.Loss}");
+        Assert.StartsWith("test loss became NaN at epoch 1, step 100;", error.Message);
+        Assert.EndsWith("(try a lower learning_rate); no checkpoint was written", error.WithLastCheckpoint(0, "unused").Message);
+    }
+
     [Fact]
     public void AHugeLearningRateStopsTrainingAtTheFirstNaNLoss()
     {

@@ -94,13 +94,15 @@ public static class StackPretraining
 
     private static EpochReport RunEpoch(DaeSession trainer, ITrainingObserver observer, int layer, string layerDir)
     {
+        // The epochs the layer's checkpoint holds (a non-finite test loss stops the run before its epoch is saved).
+        var saved = trainer.EpochsDone;
         try
         {
             return trainer.RunEpoch(observer.Progress);
         }
         catch (TrainingDivergedException e)
         {
-            throw e.WithLastCheckpoint(trainer.EpochsDone, layerDir, part: "this layer", alsoKept: layer > 0 ? "earlier layers are kept" : null);
+            throw e.WithLastCheckpoint(saved, layerDir, part: "this layer", alsoKept: layer > 0 ? "earlier layers are kept" : null);
         }
     }
 }
