@@ -31,7 +31,7 @@ public sealed class HostThreadPolicy
     public static HostThreadPolicy? For(IBackend backend) => backend is IHostThreads { Threads: > 1 } threads ? new HostThreadPolicy(threads) : null;
 
     /// <summary>The mode the last epoch settled on: true for the caller's thread alone (null before the first decision).</summary>
-    public bool? CallerOnly { get; private set; }
+    public bool? CallerOnly => Decisions.Count == 0 ? null : Decisions[^1];
 
     /// <summary>Every epoch's decision, in order (true: the caller alone).</summary>
     public List<bool> Decisions { get; } = [];
@@ -53,7 +53,6 @@ public sealed class HostThreadPolicy
         {
             var callerOnly = callerTicks < poolTicks;
             threads.CallerOnly = callerOnly;
-            CallerOnly = callerOnly;
             Decisions.Add(callerOnly);
         }
         started = clock();

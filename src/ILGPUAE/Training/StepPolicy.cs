@@ -34,24 +34,25 @@ public static class StepPolicy
     /// <param name="hostLanes">Whether Hogwild workers run on lanes of the host provider (they take the fused SGD step).</param>
     public static StepPath ForDae(DaeOptions options, IBackend backend, bool hostLanes)
     {
-        // The fused steps know no penalty: a run with one takes the generic step.
-        if (!options.IsPlainSgd || options.ActivityL1 > 0f)
-            return StepPath.GradientsThenOptimizer;
-        if (options.Momentum != 0f)
-            return StepPath.GradientsThenSgd;
-        // The persistent kernels are written for sigmoid hidden units.
-        return options.Batch == 1 && !hostLanes && options.Activation == Activation.Sigmoid && backend.SampleSgd is not null
-            ? StepPath.SampleSgdKernel : StepPath.FusedSgd;
+        // The fused steps know no penalty: a run with one takes the generic step. The persistent kernels are written for
+        // sigmoid hidden units.
+        return Choose(options.IsPlainSgd && options.ActivityL1 == 0f, options.Momentum,
+            options.Batch == 1 && !hostLanes && options.Activation == Activation.Sigmoid && backend.SampleSgd is not null);
     }
 
     /// <summary>The path of a classifier's step: the SampleSgd kernels when they take these layers (batch 1, plain SGD).</summary>
-    public static StepPath ForClassifier(FinetuneOptions options, IBackend backend, IReadOnlyList<DenseParameters> layers)
-    {
-        if (!options.Optimizer.IsPlainSgd)
-            return StepPath.GradientsThenOptimizer;
-        if (options.Momentum != 0f)
-            return StepPath.GradientsThenSgd;
-        return options.Batch == 1 && backend.SampleSgd is { } sampleSgd && sampleSgd.TakesClassifier(layers)
-            ? StepPath.SampleSgdKernel : StepPath.FusedSgd;
-    }
+    public static StepPath ForClassifier(FinetuneOptions options, IBackend backend, IReadOnlyList<DenseParameters> layers) =>
+        Choose(options.Optimizer.IsPlainSgd, options.Momentum,
+            options.Batch == 1 && backend.SampleSgd is { } sampleSgd && sampleSgd.TakesClassifier(layers));
+
+    /// <summary>
+    /// The rule both models follow: anything but plain SGD takes the generic step; momentum, the model's gradients then SGD;
+    /// plain SGD, the persistent kernels where <paramref name="sampleKernelTakesIt"/> (batch 1 on a backend whose kernels
+    /// take this model), else SGD fused into the products.
+    /// </summary>
+    private static StepPath Choose(bool fusedSgd, float momentum, bool sampleKernelTakesIt) =>
+        !fusedSgd ? StepPath.GradientsThenOptimizer
+        : momentum != 0f ? StepPath.GradientsThenSgd
+        : sampleKernelTakesIt ? StepPath.SampleSgdKernel
+        : StepPath.FusedSgd;
 }

@@ -108,13 +108,8 @@ public sealed class Trainer : IDisposable
     }
 
     public IBackend Backend => backend;
-    public ITrainingStep Step => step;
-
-    /// <summary>The training set on the device, [N, features].</summary>
-    public Tensor<float> Data => train;
 
     public int TrainCount => train.Rows;
-    public int Batch => settings.Batch;
     public int StepsPerEpoch => (TrainCount + settings.Batch - 1) / settings.Batch;
     public int EpochsDone { get; private set; }
     public long StepsDone => Interlocked.Read(ref stepsDone);
