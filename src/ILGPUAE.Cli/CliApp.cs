@@ -28,18 +28,28 @@ public static class CliApp
 
     public static int Run(string[] args)
     {
+        var grouped = args.Length > 0 && Groups.ContainsKey(args[0]);
+        var verbs = grouped ? Groups[args[0]] : TopLevel;
+        // The strict pass refuses what CommandLineParser would misread, in one line and a pointer to the help (not the help).
+        var words = ArgumentCheck.Check(grouped ? args[0] : null, verbs, grouped ? args[1..] : args);
+        if (words.Error is { } wrong)
+        {
+            Console.Error.WriteLine($"error: {wrong}");
+            Console.Error.WriteLine(words.HelpLine);
+            return BadInput;
+        }
         using var parser = new Parser(s =>
         {
             s.CaseInsensitiveEnumValues = true;
             s.HelpWriter = Console.Error;
         });
-        var grouped = args.Length > 0 && Groups.ContainsKey(args[0]);
-        var verbs = grouped ? Groups[args[0]] : TopLevel;
-        var parsed = parser.ParseArguments(grouped ? args[1..] : args, verbs);
+        var parsed = parser.ParseArguments(words.Words, verbs);
         if (parsed is NotParsed<object> notParsed)
             return notParsed.Errors.All(e => e.Tag is ErrorType.HelpRequestedError or ErrorType.VersionRequestedError or ErrorType.HelpVerbRequestedError)
                 ? Ok
                 : BadInput;
+        if (parsed.Value is TrainingVerbOptions training)
+            training.Given = words.Given;
         try
         {
             return parsed.Value switch

@@ -38,10 +38,16 @@ public static class OptionNames
         ["out"] = "--out",
         ["force"] = "--force",
         ["device"] = "--device",
+        ["seed"] = "--seed",
+        ["loss"] = "--loss",
+        ["freeze"] = "--freeze",
     };
 
     /// <summary>The flag the CLI reads <paramref name="setting"/> from, or null when no flag sets it.</summary>
     public static string? FlagOf(string setting) => Flags.GetValueOrDefault(setting);
+
+    /// <summary>The settings <paramref name="flag"/> sets (most flags one; none when it sets no setting of a run's options).</summary>
+    public static IReadOnlyList<string> SettingsOf(string flag) => [.. Flags.Where(p => p.Value == flag).Select(p => p.Key)];
 
     /// <summary>
     /// <paramref name="e"/>'s message with its setting's name replaced by the flag, e.g. "--lr 0: expected …", and each other

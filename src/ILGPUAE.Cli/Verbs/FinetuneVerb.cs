@@ -107,6 +107,19 @@ public static class FinetuneVerb
                 throw new IO.InputException($"--hidden {o.Hidden}: a pretrained stack has its own widths; expected --hidden only with --init random");
             options.Validate();
         }
+        else if (Path.Combine(o.Resume, Training.DaeCheckpoint.ModelFileName) is var model && File.Exists(model))
+        {
+            var (architecture, saved, pretrained, _) = ClassifierCheckpoint.ReadModel(model);
+            var savedRandom = pretrained == FinetuneRunRequest.RandomInit;
+            var outside = new Dictionary<string, ResumeCheck.Saved>();
+            if (o.Pretrained is { } stack)
+                outside["--pretrained"] = new(savedRandom ? "--init random" : pretrained, !savedRandom && ResumeCheck.SameDirectory(stack, pretrained));
+            if (o.Init is { } init)
+                outside["--init"] = new(savedRandom ? "random" : "pretrained", init == FinetuneInit.Random == savedRandom);
+            if (o.Hidden is { } widths)
+                outside["--hidden"] = new(string.Join(",", architecture.StackHidden), ListOption.Ints(widths, "--hidden").SequenceEqual(architecture.StackHidden));
+            ResumeCheck.Check(o, options with { Dataset = o.ParseDataset() ?? saved.Dataset }, saved, [], outside);
+        }
         int[]? randomStack = random ? (o.Hidden is null ? [1000, 1000, 1000] : ListOption.Ints(o.Hidden, "--hidden")) : null;
         var preset = o.Preset is null ? null : Recipes.Name(Recipes.Parse(o.Preset));
         var request = new FinetuneRunRequest(options, preset, o.Pretrained ?? "", o.Accelerator, o.Device, o.DataDir, o.Resume ?? o.Out, o.Resume is not null, o.Force,

@@ -13,7 +13,7 @@ public sealed class PretrainOptions : TrainingVerbOptions
     [Option("hidden", HelpText = "Units per layer, comma-separated (default 1000,1000,1000).")]
     public string? Hidden { get; set; }
 
-    [Option("corruption", HelpText = "Masking probability per layer, comma-separated, or one for all (default 0.1,0.2,0.3).")]
+    [Option("corruption", HelpText = "Masking probability per layer, comma-separated, or one for all (default 0.1,0.2,0.3; with another number of layers in --hidden, as many of these as there are layers, the last repeated).")]
     public string? Corruption { get; set; }
 
     [Option("loss", HelpText = "mse or xent (default xent; sdae-mlp: mse).")]
@@ -45,11 +45,12 @@ public sealed class PretrainOptions : TrainingVerbOptions
     {
         var o = Recipes.Pretraining(Preset is null ? null : Recipes.Parse(Preset));
         var optimizer = ResolveOptimizer(o.Optimizer);
+        var hidden = Hidden is null ? o.Hidden : ListOption.Ints(Hidden, "--hidden");
         return o with
         {
             Dataset = ParseDataset() ?? o.Dataset,
-            Hidden = Hidden is null ? o.Hidden : ListOption.Ints(Hidden, "--hidden"),
-            Corruption = Corruption is null ? o.Corruption : ListOption.Floats(Corruption, "--corruption"),
+            Hidden = hidden,
+            Corruption = Corruption is null ? PerLayer(o.Corruption, hidden.Length) : ListOption.Floats(Corruption, "--corruption"),
             Loss = Loss?.ToLossKind() ?? o.Loss,
             LearningRate = LearningRate ?? (Optimizer is null ? o.LearningRate : OptimizerChoice.DefaultLearningRate(optimizer.Kind, o.LearningRate)),
             Momentum = MomentumFor(Momentum, optimizer.Kind, o.Momentum),
@@ -62,6 +63,15 @@ public sealed class PretrainOptions : TrainingVerbOptions
             TestLimit = TestLimit ?? o.TestLimit,
         };
     }
+
+    /// <summary>
+    /// A default per-layer list (the recipe's corruption) fitted to <paramref name="layers"/> given with --hidden: its first values,
+    /// the last repeated, so that `--hidden 500,300` alone is a run rather than an error about an option the user never gave.
+    /// </summary>
+    public static float[] PerLayer(float[] values, int layers) =>
+        values.Length <= 1 || values.Length == layers || layers == 0
+            ? values
+            : [.. Enumerable.Range(0, layers).Select(i => values[Math.Min(i, values.Length - 1)])];
 }
 
 public static class PretrainVerb
@@ -71,6 +81,8 @@ public static class PretrainVerb
         var options = o.Resolve();
         if (o.Resume is null)
             options.Validate();
+        else if (Path.Combine(o.Resume, StackFile.FileName) is var stack && File.Exists(stack))
+            ResumeCheck.Check(o, options, StackFile.Read(stack).Options, []);
         var request = new StackRunRequest(options, o.Accelerator, o.Device, o.DataDir, o.Resume ?? o.Out, o.Resume is not null, o.Force);
         var metrics = ConsoleTrainingObserver.Run(observer => StackPretraining.Run(request, observer));
         var top = metrics.Layers.LastOrDefault()?.Epochs.LastOrDefault();

@@ -87,6 +87,8 @@ public static class TrainDaeVerb
         var options = o.ToOptions();
         if (o.Resume is null)
             options.Validate();
+        else if (Path.Combine(o.Resume, DaeCheckpoint.ModelFileName) is var model && File.Exists(model))
+            ResumeCheck.Check(o, options, DaeCheckpoint.ReadModel(model).Options, ["--epochs"]);
         var request = new DaeRunRequest(options, o.Accelerator, o.Device, o.DataDir, o.Resume ?? o.Out, o.Resume is not null, o.Force);
         var metrics = ConsoleTrainingObserver.Run(observer => DaeTraining.Run(request, observer));
         var last = metrics.Epochs.LastOrDefault();

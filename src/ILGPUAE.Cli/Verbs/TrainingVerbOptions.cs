@@ -26,8 +26,12 @@ public abstract class TrainingVerbOptions : DatasetOptions
     [Option("test-limit", HelpText = "Report on the first N test examples.")]
     public int? TestLimit { get; set; }
 
-    [Option("resume", HelpText = "Continue the run in this directory (its saved options are kept; train dae: up to --epochs).")]
+    [Option("resume", HelpText = "Continue the run in this directory. It keeps its saved options: an option given with another value is refused; " +
+        "only --accelerator, --device, --data-dir and (train dae) --epochs, the total to continue to, may change.")]
     public string? Resume { get; set; }
+
+    /// <summary>The options typed on the command line (flag → its text, "" for a switch), as against defaults; set by <see cref="CliApp"/>.</summary>
+    public IReadOnlyDictionary<string, string> Given { get; set; } = new Dictionary<string, string>();
 
     [Option("force", Default = false, HelpText = "Write into a non-empty --out directory.")]
     public bool Force { get; set; }
