@@ -28,28 +28,9 @@ public static class CliApp
 
     public static int Run(string[] args)
     {
-        var grouped = args.Length > 0 && Groups.ContainsKey(args[0]);
-        var verbs = grouped ? Groups[args[0]] : TopLevel;
-        // The strict pass refuses what CommandLineParser would misread, in one line and a pointer to the help (not the help).
-        var words = ArgumentCheck.Check(grouped ? args[0] : null, verbs, grouped ? args[1..] : args);
-        if (words.Error is { } wrong)
-        {
-            Console.Error.WriteLine($"error: {wrong}");
-            Console.Error.WriteLine(words.HelpLine);
-            return BadInput;
-        }
-        using var parser = new Parser(s =>
-        {
-            s.CaseInsensitiveEnumValues = true;
-            s.HelpWriter = Console.Error;
-        });
-        var parsed = parser.ParseArguments(words.Words, verbs);
-        if (parsed is NotParsed<object> notParsed)
-            return notParsed.Errors.All(e => e.Tag is ErrorType.HelpRequestedError or ErrorType.VersionRequestedError or ErrorType.HelpVerbRequestedError)
-                ? Ok
-                : BadInput;
-        if (parsed.Value is TrainingVerbOptions training)
-            training.Given = words.Given;
+        var parsed = Parse(args);
+        if (parsed.Value is null)
+            return parsed.Exit;
         try
         {
             return parsed.Value switch
@@ -71,7 +52,40 @@ public static class CliApp
             return BadInput;
         }
     }
+
+    /// <summary>
+    /// Reads <paramref name="args"/> into a verb's options. What the strict pass (<see cref="ArgumentCheck"/>) refuses is one line and
+    /// a pointer to the verb's help, exit 2; a request for help prints it, exit 0.
+    /// </summary>
+    public static ParsedCommand Parse(string[] args)
+    {
+        var grouped = args.Length > 0 && Groups.ContainsKey(args[0]);
+        var verbs = grouped ? Groups[args[0]] : TopLevel;
+        var words = ArgumentCheck.Check(grouped ? args[0] : null, verbs, grouped ? args[1..] : args);
+        if (words.Error is { } wrong)
+        {
+            Console.Error.WriteLine($"error: {wrong}");
+            Console.Error.WriteLine(words.HelpLine);
+            return new ParsedCommand(null, BadInput);
+        }
+        using var parser = new Parser(s =>
+        {
+            s.CaseInsensitiveEnumValues = true;
+            s.HelpWriter = Console.Error;
+        });
+        var parsed = parser.ParseArguments(words.Words, verbs);
+        if (parsed is NotParsed<object> notParsed)
+            return new ParsedCommand(null, notParsed.Errors.All(e => e.Tag is ErrorType.HelpRequestedError or ErrorType.VersionRequestedError or ErrorType.HelpVerbRequestedError)
+                ? Ok
+                : BadInput);
+        if (parsed.Value is TrainingVerbOptions training)
+            training.Given = words.Given;
+        return new ParsedCommand(parsed.Value, Ok);
+    }
 }
+
+/// <summary>A verb's options read from the command line, or null and the exit code when they were refused or help was printed.</summary>
+public sealed record ParsedCommand(object? Value, int Exit);
 
 [Verb("train", HelpText = "Train a model: `ilgpuae train dae --help`.")]
 public sealed class TrainGroup;

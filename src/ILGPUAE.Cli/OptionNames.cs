@@ -41,6 +41,12 @@ public static class OptionNames
         ["seed"] = "--seed",
         ["loss"] = "--loss",
         ["freeze"] = "--freeze",
+        ["weight_decay"] = "--weight-decay",
+        ["beta1"] = "--betas",
+        ["beta2"] = "--betas",
+        ["epsilon"] = "--eps",
+        ["rms_prop_alpha"] = "--rmsprop-alpha",
+        ["clip_grad_norm"] = "--clip-grad-norm",
     };
 
     /// <summary>The flag the CLI reads <paramref name="setting"/> from, or null when no flag sets it.</summary>

@@ -54,6 +54,26 @@ public sealed record OptimizerChoice
         MaxGradNorm = ClipGradNorm,
     };
 
+    /// <summary>
+    /// Throws <see cref="IO.InputException"/> naming the first of this record's own settings out of range, as the options' JSON
+    /// names it (weight_decay, beta1 …), so that a front end blames the option that set it rather than the rule's kind.
+    /// </summary>
+    public void ValidateSettings()
+    {
+        Require(float.IsFinite(WeightDecay) && WeightDecay >= 0f, "weight_decay", WeightDecay, "a finite number ≥ 0");
+        Require(Beta1 is >= 0f and < 1f, "beta1", Beta1, "β₁ in [0, 1)");
+        Require(Beta2 is >= 0f and < 1f, "beta2", Beta2, "β₂ in [0, 1)");
+        Require(float.IsFinite(Epsilon) && Epsilon >= 0f, "epsilon", Epsilon, "a finite number ≥ 0");
+        Require(RmsPropAlpha is >= 0f and < 1f, "rms_prop_alpha", RmsPropAlpha, "a number in [0, 1)");
+        Require(ClipGradNorm is null || (float.IsFinite(ClipGradNorm.Value) && ClipGradNorm > 0f), "clip_grad_norm", ClipGradNorm, "a finite number > 0");
+    }
+
+    private static void Require(bool ok, string setting, float? value, string expected)
+    {
+        if (!ok)
+            throw IO.InputException.ForSetting(setting, value?.ToString(System.Globalization.CultureInfo.InvariantCulture), expected);
+    }
+
     /// <summary>"lr 0.1, momentum 0.9" (SGD, as before the other rules existed) or "adam lr 0.001, weight decay 0.01, clip 1".</summary>
     public string Describe(float learningRate, float momentum)
     {

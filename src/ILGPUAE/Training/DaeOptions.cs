@@ -84,6 +84,7 @@ public sealed record DaeOptions
         Require(float.IsFinite(ActivityL1) && ActivityL1 >= 0f, "activity_l1", ActivityL1, "a finite number ≥ 0");
         Require(Hogwild < 2 || ActivityL1 == 0f, "hogwild", Hogwild, "0 with an activity L1 penalty (Hogwild workers run the fused SGD step)");
         Require(Hogwild < 2 || IsPlainSgd, "hogwild", Hogwild, $"0 with optimizer {Optimizer.Kind} (Hogwild workers run plain or momentum SGD)");
+        Optimizer.ValidateSettings();
         try
         {
             ToOptimizerOptions().Validate();

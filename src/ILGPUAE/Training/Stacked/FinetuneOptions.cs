@@ -71,6 +71,7 @@ public sealed record FinetuneOptions
             Require(width >= 1, "mlp", string.Join(",", Mlp), "comma-separated widths ≥ 1, or none");
         Require(float.IsFinite(LearningRate) && LearningRate > 0f, "learning_rate", LearningRate, "a finite number > 0");
         Require(Momentum is >= 0f and < 1f, "momentum", Momentum, "a number in [0, 1)");
+        Optimizer.ValidateSettings();
         try
         {
             Optimizer.With(LearningRate, Momentum).Validate();

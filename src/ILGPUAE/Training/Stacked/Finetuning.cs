@@ -54,7 +54,7 @@ public static class Finetuning
             if (request.RandomStack is { } widths)
             {
                 if (widths.Any(w => w < 1))
-                    throw new InputException($"stack widths {string.Join(",", widths)}: expected integers ≥ 1");
+                    throw InputException.AboutSetting("hidden", $"hidden {string.Join(",", widths)}: expected the stack's widths, integers ≥ 1");
                 pretrained = FinetuneRunRequest.RandomInit;
                 options = options with { Dataset = request.Dataset ?? DatasetKind.Mnist };
                 var info = Datasets.Info(options.Dataset);
