@@ -34,7 +34,7 @@ public static partial class ArgumentCheck
         var names = verbs.Select(v => v.GetCustomAttribute<VerbAttribute>()!.Name).ToList();
         var verb = verbs.FirstOrDefault(v => v.GetCustomAttribute<VerbAttribute>()!.Name == words[0]);
         if (verb is null)
-            return new CheckedArguments(none, [.. words], $"{prefix}{words[0]}: unknown verb; expected {prefix}{OneOf(names)}", verbsHelp);
+            return new CheckedArguments(none, [.. words], $"{prefix}{Shown(words[0])}: unknown verb; expected {prefix}{OneOf(names)}", verbsHelp);
         var error = Read(verb, words.Skip(1).ToList(), out var given, out var normalized);
         return new CheckedArguments(given, [words[0], .. normalized], error, $"run 'ilgpuae {prefix}{words[0]} --help' for the options");
     }
@@ -62,7 +62,7 @@ public static partial class ArgumentCheck
             if (!IsOptionWord(word))
             {
                 if (positional >= positionals.Count)
-                    return $"'{word}': unexpected word; expected options only{(positionals.Count == 0 ? "" : $" after {string.Join(" ", positionals.Select(p => p.Attribute.MetaName))}")}" +
+                    return $"'{Shown(word)}': unexpected word; expected options only{(positionals.Count == 0 ? "" : $" after {string.Join(" ", positionals.Select(p => p.Attribute.MetaName))}")}" +
                         (lastSwitch is null ? "" : $" ({lastSwitch} is a switch and takes no value)");
                 var (type, attribute) = positionals[positional++];
                 if (Problem(attribute.MetaName, word, type) is { } bad)
@@ -74,9 +74,9 @@ public static partial class ArgumentCheck
             var equals = word.IndexOf('=');
             var flag = equals < 0 ? word : word[..equals];
             if (!options.TryGetValue(flag, out var known))
-                return $"{flag}: unknown option";
+                return $"{Shown(flag)}: unknown option";
             if (given.TryGetValue(flag, out var earlier))
-                return $"{flag} is given twice{(earlier.Length == 0 ? "" : $" (first as {earlier})")}; expected it once";
+                return $"{flag} is given twice{(earlier.Length == 0 ? "" : $" (first as {Shown(earlier)})")}; expected it once";
             if (IsSwitch(known.Type))
             {
                 if (equals >= 0)
@@ -114,7 +114,7 @@ public static partial class ArgumentCheck
     public static string? Problem(string name, string text, Type type)
     {
         var t = Nullable.GetUnderlyingType(type) ?? type;
-        var shown = text.Length == 0 ? "\"\"" : text;
+        var shown = Shown(text);
         if (text.Trim().Length == 0)
             return $"{name} {shown}: empty; expected {Expected(type)}";
         if (t == typeof(string))
@@ -139,6 +139,16 @@ public static partial class ArgumentCheck
         }
         throw new InvalidOperationException($"option {name} has type {type.Name}, which {nameof(ArgumentCheck)} does not know");
     }
+
+    /// <summary>
+    /// A word of the command line as an error line shows it: "" when empty, and control characters (a line break) escaped, so
+    /// that the error stays one line.
+    /// </summary>
+    public static string Shown(string text) =>
+        text.Length == 0 ? "\"\""
+        : text.Any(c => char.IsControl(c) || c is '\u2028' or '\u2029')
+            ? string.Concat(text.Select(c => char.IsControl(c) || c is '\u2028' or '\u2029' ? $"\\u{(int)c:x4}" : c.ToString()))
+            : text;
 
     /// <summary>What a value of <paramref name="type"/> looks like, for the error line.</summary>
     public static string Expected(Type type)

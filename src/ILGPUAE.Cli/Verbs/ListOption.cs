@@ -27,9 +27,9 @@ public static class ListOption
             // Each item as strictly as a one-value option of its type. A leading zero ("05") is refused too: in "0,05" the comma
             // was meant as a decimal point.
             if (ArgumentCheck.Problem(option, parts[i], typeof(T)) is not null)
-                throw new InputException($"{option} {text}: '{parts[i]}' is not {what}; expected {expected}");
+                throw new InputException($"{option} {ArgumentCheck.Shown(text)}: '{ArgumentCheck.Shown(parts[i])}' is not {what}; expected {expected}");
             if (parts[i].TrimStart('+', '-') is ['0', >= '0' and <= '9', ..])
-                throw new InputException($"{option} {text}: '{parts[i]}' has a leading zero; expected {expected}");
+                throw new InputException($"{option} {text}: '{parts[i]}' has a leading zero (a comma separates items); expected {expected}");
             values[i] = parse(parts[i]);
         }
         return values;

@@ -48,7 +48,7 @@ public static class ResumeCheck
         var differences = new List<string>();
         foreach (var (flag, text) in o.Given)
         {
-            var shown = text.Length == 0 ? flag : $"{flag} {text}";
+            var shown = text.Length == 0 ? flag : $"{flag} {ArgumentCheck.Shown(text)}";
             if (flag is "--resume" or "--force" || Changeable.Contains(flag) || alsoChangeable.Contains(flag))
                 continue;
             if (flag == "--out")
