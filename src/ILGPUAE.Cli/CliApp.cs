@@ -9,7 +9,8 @@ using ILGPUAE.Training;
 /// <summary>
 /// Entry point. CommandLineParser has no nested verbs, so the first word picks a group from a table
 /// (`train`, `data`) and the parser reads the group's verb and options from the rest; other verbs are
-/// top-level. Exit codes: 0 done, 1 a check failed or an unexpected error, 2 bad input.
+/// top-level. <see cref="ArgumentCheck"/> reads the words strictly before the parser binds them. Exit codes: 0 done, 1 a check
+/// failed or an unexpected error, 2 bad input.
 /// </summary>
 public static class CliApp
 {

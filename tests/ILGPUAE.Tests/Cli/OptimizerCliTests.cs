@@ -107,8 +107,8 @@ public sealed class OptimizerCliTests
     [Theory]
     [InlineData("--optimizer", "lion", "--optimizer")]
     [InlineData("--betas", "0.9", "--betas")]
-    [InlineData("--betas", "1.5,0.999", "beta1")]
-    [InlineData("--rmsprop-alpha", "-1", "alpha")]
+    [InlineData("--betas", "1.5,0.999", "--betas 1.5: expected β₁")]
+    [InlineData("--rmsprop-alpha", "-1", "--rmsprop-alpha -1")]
     public void BadOptimizerSettingsAreRefusedInOneLine(string option, string value, string named)
     {
         using var dir = new TempDirectory();

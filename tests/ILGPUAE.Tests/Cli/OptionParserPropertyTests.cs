@@ -78,7 +78,7 @@ public sealed class OptionParserPropertyTests
             "--hidden", "--lr", "--corruption", "--betas", "--mlp", "--loss", "--optimizer", "--accelerator", "--device", "--seed",
             "--resume", "--out", "--force", "--freeze", "--init", "--preset", "--dataset", "--data-dir", "--model", "--epochs",
             "0.1", "0,1", "-1", "", " ", "abc", "none", "1e39", "99999999999", "-", "--", "=", "--lr=", "--lr=0,1", "--force=1",
-            "mnist", "host", "sgd", "1000,1000", "0,05", "x\ny", "--bogus", "-x",
+            "mnist", "host", "sgd", "1000,1000", "0,05", "x\ny", "--bogus", "-x", "--help", "--version",
         ];
         var word = Gen.Frequency((4, (IGen<string>)Gen.OneOf(vocabulary)), (1, Gen.String));
         word.Array[0, 8].Sample(words =>
