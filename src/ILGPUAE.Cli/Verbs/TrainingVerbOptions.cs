@@ -81,10 +81,6 @@ public abstract class TrainingVerbOptions : DatasetOptions
     public static float MomentumFor(float? given, OptimizerKind kind, float basis) =>
         given ?? (kind == OptimizerKind.Nesterov && basis == 0f ? OptimizerOptions.Defaults(OptimizerKind.Nesterov).Momentum : basis);
 
-    /// <summary>Whether the rule or its settings were given here (a resumed run refuses them: it keeps its own).</summary>
-    public bool AnyOptimizerOption => Optimizer is not null || WeightDecay is not null || ClipGradNorm is not null || Betas is not null
-        || Epsilon is not null || RmsPropAlpha is not null;
-
     private static OptimizerKind ToKind(OptimizerOption o) => o switch
     {
         OptimizerOption.Sgd => OptimizerKind.Sgd,
