@@ -67,7 +67,8 @@ public sealed class DaeSession : IDisposable
             StepPath.GradientsThenOptimizer => GenericStep(backend, batch),
             _ => new FusedTiedDaeStep(Model, pass, options, lanes),
         };
-        trainer = new Trainer(backend, step, new TrainerSettings(options.Seed, options.Batch, options.LearningRate), trainPixels, trainCount);
+        trainer = new Trainer(backend, step, new TrainerSettings(options.Seed, options.Batch, options.LearningRate), trainPixels, trainCount,
+            guarded: Model.Parameters);
         // The test loss is computed between epochs, when the training pass's buffers are idle.
         evaluator = new ReconstructionEvaluator(Model, test, pass.Scratch(Math.Min(ReconstructionEvaluator.ChunkRows, test.Rows)));
         noVelocities = new Tensor<float>?[Model.Parameters.Count];

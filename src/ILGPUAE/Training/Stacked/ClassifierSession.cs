@@ -39,7 +39,7 @@ public sealed class ClassifierSession : IDisposable
             _ => new FusedClassifierStep(pass, backend, options.Corruption, options.Momentum),
         };
         trainer = new Trainer(backend, step, new TrainerSettings(options.Seed, options.Batch, options.LearningRate), data.Pixels, data.Count,
-            Array.ConvertAll(data.Labels, l => (int)l));
+            Array.ConvertAll(data.Labels, l => (int)l), guarded: model.Parameters);
         noVelocities = new Tensor<float>?[pass.Trained.Count];
     }
 
