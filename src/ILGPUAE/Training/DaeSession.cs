@@ -89,7 +89,7 @@ public sealed class DaeSession : IDisposable
     {
         var network = options.Network(Model.Visible)
             .Build(backend, batch, name => Model.Parameters.FirstOrDefault(p => p.Name == name).Tensor);
-        return new NetworkStep(network, new Optimizer(backend, network.TrainedParameters, options.ToOptimizerOptions()), options.LearningRate);
+        return new NetworkStep(network, new Optimizer(backend, network.TrainedParameters, options.ToOptimizerOptions()), options.LearningRate, options.OnNan);
     }
 
     public IBackend Backend { get; }
@@ -131,7 +131,7 @@ public sealed class DaeSession : IDisposable
         var testLoss = TestLoss();
         if (!double.IsFinite(testLoss))
             throw new TrainingDivergedException(epoch.Epoch, trainer.StepsDone, testLoss, quantity: "test loss");
-        return new EpochReport(epoch.Epoch, epoch.TrainLoss, testLoss, epoch.Seconds, epoch.SamplesPerSecond);
+        return new EpochReport(epoch.Epoch, epoch.TrainLoss, testLoss, epoch.Seconds, epoch.SamplesPerSecond) { SkippedBatches = epoch.SkippedBatches };
     }
 
     /// <summary>Mean per-example loss on the clean test inputs.</summary>

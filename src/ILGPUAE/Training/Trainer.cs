@@ -35,13 +35,22 @@ public interface ITrainingStep : IDisposable
 
     /// <summary>Trains on <paramref name="batch"/> as worker <paramref name="worker"/> (0 when sequential).</summary>
     void Run(int worker, in TrainingBatch batch);
+
+    /// <summary>Batches this step left unapplied for a non-finite loss or gradient (<see cref="NanPolicy.SkipBatch"/>), over its life.</summary>
+    long SkippedBatches => 0;
+
+    /// <summary>The examples of those batches (their losses are left at 0).</summary>
+    long SkippedExamples => 0;
 }
 
 /// <summary>How the trainer walks the data: the seed of the epoch order and of every draw, and the batch size.</summary>
 public readonly record struct TrainerSettings(ulong Seed, int Batch, float LearningRate);
 
-/// <summary>One finished epoch's training half: its number (1-based), mean loss over its examples, time and throughput.</summary>
-public readonly record struct TrainerEpoch(int Epoch, double TrainLoss, double Seconds, double SamplesPerSecond);
+/// <summary>
+/// One finished epoch's training half: its number (1-based), mean loss over the examples of its applied batches, time and
+/// throughput, and the batches its step skipped for a non-finite loss or gradient (<see cref="NanPolicy.SkipBatch"/>).
+/// </summary>
+public readonly record struct TrainerEpoch(int Epoch, double TrainLoss, double Seconds, double SamplesPerSecond, int SkippedBatches = 0);
 
 /// <summary>
 /// The one training loop, for every model: a seeded order of the training set each epoch (<see cref="EpochOrder"/>), cut into
@@ -139,12 +148,17 @@ public sealed class Trainer : IDisposable
         var clock = Stopwatch.StartNew();
         Shuffle(epoch);
         var epochStartStep = StepsDone;
+        var (skippedBatches, skippedExamples) = (step.SkippedBatches, step.SkippedExamples);
         var lossSum = step.Workers >= 2
             ? RunWorkers(epoch, epochStartStep, clock, progress)
             : RunSequential(epoch, epochStartStep, clock, progress);
         var seconds = clock.Elapsed.TotalSeconds;
+        (skippedBatches, skippedExamples) = (step.SkippedBatches - skippedBatches, step.SkippedExamples - skippedExamples);
+        if (skippedExamples >= TrainCount)
+            throw new TrainingDivergedException(epoch + 1, StepsDone, double.NaN,
+                $"every one of the epoch's {skippedBatches} batches had a non-finite loss or gradient and was skipped");
         EpochsDone++;
-        return new TrainerEpoch(EpochsDone, lossSum / TrainCount, seconds, TrainCount / seconds);
+        return new TrainerEpoch(EpochsDone, lossSum / (TrainCount - skippedExamples), seconds, TrainCount / seconds, (int)skippedBatches);
     }
 
     private void Shuffle(int epoch)
