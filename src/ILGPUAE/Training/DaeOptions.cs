@@ -87,7 +87,7 @@ public sealed record DaeOptions
         Require(Enum.IsDefined(Activation), "activation", Activation, "identity, sigmoid, tanh or relu");
         Require(float.IsFinite(ActivityL1) && ActivityL1 >= 0f, "activity_l1", ActivityL1, "a finite number ≥ 0");
         Require(Hogwild < 2 || ActivityL1 == 0f, "hogwild", Hogwild, "0 with an activity L1 penalty (Hogwild workers run the fused SGD step)");
-        Require(Enum.IsDefined(OnNan), "on_nan", OnNan, "stop or skip-batch");
+        Require(Enum.IsDefined(OnNan), "on_nan", OnNan, "stop, skip-batch or halve-lr");
         Require(Hogwild < 2 || OnNan != NanPolicy.SkipBatch, "hogwild", Hogwild, "0 with on_nan skip-batch (Hogwild workers run the fused SGD step)", "on_nan");
         Require(Hogwild < 2 || IsPlainSgd, "hogwild", Hogwild, $"0 with optimizer {Optimizer.Kind} (Hogwild workers run plain or momentum SGD)");
         try

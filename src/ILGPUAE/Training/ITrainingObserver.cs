@@ -21,6 +21,14 @@ public abstract record EpochResult(
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int SkippedBatches { get; init; }
 
+    /// <summary>
+    /// The restarts of on_nan halve-lr that came before this epoch finished (back to the last good state at half the rate);
+    /// metrics.json records them when there are any.
+    /// </summary>
+    [JsonPropertyOrder(6)]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<NanRestart>? NanRestarts { get; init; }
+
     /// <summary>The line that reports <see cref="SkippedBatches"/>, or null when none was skipped.</summary>
     public string? SkippedLine => SkippedBatches == 0 ? null
         : $"epoch {Epoch}: skipped {SkippedBatches} {(SkippedBatches == 1 ? "batch" : "batches")} with a non-finite loss or gradient";

@@ -8,7 +8,7 @@ namespace ILGPUAE.Training;
 /// when <paramref name="parameter"/> is given.</param>
 /// <param name="parameter">The checkpoint name of a parameter that holds a non-finite value (<paramref name="loss"/> is then NaN).</param>
 public sealed class TrainingDivergedException(int epoch, long step, double loss, string? detail = null, string quantity = "loss", string? parameter = null)
-    : Exception($"{What(loss, quantity, parameter)} at epoch {epoch}, step {step}; training stopped (try a lower learning_rate){(detail is null ? "" : "; " + detail)}"),
+    : Exception($"{Describe(loss, quantity, parameter)} at epoch {epoch}, step {step}; training stopped (try a lower learning_rate){(detail is null ? "" : "; " + detail)}"),
     IO.ISettingMessage
 {
     /// <summary>A parameter found non-finite by the scan after <paramref name="step"/> (the scan runs once per report interval).</summary>
@@ -27,7 +27,10 @@ public sealed class TrainingDivergedException(int epoch, long step, double loss,
     /// <summary>The checkpoint name of the parameter that holds NaN or ±∞, or null when a loss stopped the run.</summary>
     public string? Parameter { get; } = parameter;
 
-    private static string What(double loss, string quantity, string? parameter) =>
+    /// <summary>What became non-finite and where, e.g. "loss became NaN at epoch 3, step 412".</summary>
+    public string What { get; } = $"{Describe(loss, quantity, parameter)} at epoch {epoch}, step {step}";
+
+    private static string Describe(double loss, string quantity, string? parameter) =>
         parameter is null ? $"{quantity} became {loss}" : $"a value of parameter '{parameter}' is not finite";
 
     /// <summary>

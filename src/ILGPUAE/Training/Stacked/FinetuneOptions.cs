@@ -94,7 +94,8 @@ public sealed record FinetuneOptions
         Require(MinLearningRate >= 0 && MinLearningRate <= LearningRate, "min_learning_rate", MinLearningRate, $"a number in [0, learning_rate {LearningRate}]", "learning_rate");
         Require(TrainLimit is null or >= 1, "train_limit", TrainLimit, "an integer ≥ 1");
         Require(TestLimit is null or >= 1, "test_limit", TestLimit, "an integer ≥ 1");
-        Require(Enum.IsDefined(OnNan), "on_nan", OnNan, "stop or skip-batch");
+        Require(OnNan is NanPolicy.Stop or NanPolicy.SkipBatch, "on_nan", Enum.IsDefined(OnNan) ? NanPolicies.Name(OnNan) : OnNan,
+            "stop or skip-batch (fine-tuning's learning rate follows its own schedule: halve-lr is for train dae and pretrain)");
     }
 
     /// <param name="setting">The setting's name in the options' JSON; the CLI shows its own flag instead.</param>
