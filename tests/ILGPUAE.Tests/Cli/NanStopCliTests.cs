@@ -94,7 +94,7 @@ public sealed class NanStopCliTests
         Assert.Contains("on NaN skip-batch", resumed.Stdout);
 
         AssertOneLine(Cli("train", "dae", "--hidden", "8", "--epochs", "1", "--on-nan", "skip", "--out", dir.File("bad")),
-            "error: --on-nan skip: expected stop or skip-batch");
+            "error: --on-nan skip: expected stop, skip-batch or halve-lr");
         Assert.False(Directory.Exists(dir.File("bad")));
     }
 }
