@@ -46,5 +46,7 @@ public sealed class ConsoleTrainingObserver : ITrainingObserver
                 (r.Patience == long.MaxValue ? "" : $"  patience {r.Patience} steps"),
             _ => $"epoch {epoch.Epoch}/{epochs}  train loss {epoch.TrainLoss:F4}  {epoch.Seconds:F1} s  {epoch.SamplesPerSecond:F0} samples/s",
         });
+        if (epoch.SkippedLine is { } skipped)
+            console.Line(skipped);
     }
 }

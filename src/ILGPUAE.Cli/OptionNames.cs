@@ -34,6 +34,7 @@ public static class OptionNames
         ["preset"] = "--preset",
         ["activation"] = "--activation",
         ["activity_l1"] = "--activity-l1",
+        ["on_nan"] = "--on-nan",
         ["accelerator"] = "--accelerator",
         ["out"] = "--out",
         ["force"] = "--force",

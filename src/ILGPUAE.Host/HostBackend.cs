@@ -5,6 +5,7 @@ using ILGPUAE.Host.Activation;
 using ILGPUAE.Host.Corruption;
 using ILGPUAE.Host.Delta;
 using ILGPUAE.Host.MatVec;
+using ILGPUAE.Host.NonFinite;
 using ILGPUAE.Host.Optimizer;
 using ILGPUAE.Host.Softmax;
 using ILGPUAE.Host.Threading;
@@ -68,6 +69,7 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider, IHostThreads
         Softmax = new HostSoftmax(this, pool);
         Corruption = new HostCorruption(this, pool);
         Optimizer = new HostOptimizer(this, pool);
+        NonFinite = new HostNonFinite(this);
     }
 
     /// <summary>E.g. "host: 2 cores, AVX-512 (Vector512&lt;float&gt;)".</summary>
@@ -96,6 +98,7 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider, IHostThreads
     public ISoftmax Softmax { get; }
     public ICorruption Corruption { get; }
     public IOptimizer Optimizer { get; }
+    public INonFinite NonFinite { get; }
 
     /// <summary>None: a host step launches nothing, so per-sample SGD runs as ordinary batch-1 steps.</summary>
     public ISampleSgd? SampleSgd => null;

@@ -24,6 +24,7 @@ public interface IBackend : IDisposable
     ISoftmax Softmax { get; }
     ICorruption Corruption { get; }
     IOptimizer Optimizer { get; }
+    INonFinite NonFinite { get; }
 
     /// <summary>
     /// Per-sample SGD in a few launches per range of examples, where launch latency would otherwise bound

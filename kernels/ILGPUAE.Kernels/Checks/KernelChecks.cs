@@ -6,6 +6,7 @@ using ILGPUAE.Corruption;
 using ILGPUAE.Delta;
 using ILGPUAE.Ilgpu;
 using ILGPUAE.MatVec;
+using ILGPUAE.NonFinite;
 using ILGPUAE.Optimizer;
 using ILGPUAE.Random;
 using ILGPUAE.SampleSgd;
@@ -120,6 +121,37 @@ public sealed class KernelChecks
         // The activity L1 penalty through each activation's derivative; last so the checks above keep their inputs.
         foreach (var result in ActivityL1s(sizes))
             yield return result;
+        // The non-finite guard's scan; last so the checks above keep their inputs.
+        foreach (var s in sizes)
+            yield return NonFiniteFlag(s);
+    }
+
+    /// <summary>
+    /// <see cref="INonFinite.Flag"/> on x [n] in five cases, each with its own flag: all finite (the flag stays 0); NaN at the
+    /// last element; +∞ at the first; −∞ in the middle; and a NaN under a flag another tensor already set (it keeps its code).
+    /// Exact: the flags must equal the reference's.
+    /// </summary>
+    public CheckResult NonFiniteFlag(int n)
+    {
+        var clean = Uniform(n, -3e38f, 3e38f);
+        (int Position, float Value, int Preset)[] cases = [(-1, 0f, 0), (n - 1, float.NaN, 0), (0, float.PositiveInfinity, 0),
+            (n / 2, float.NegativeInfinity, 0), (n - 1, float.NaN, 7)];
+        var actual = new float[cases.Length];
+        var expected = new double[cases.Length];
+        for (var k = 0; k < cases.Length; k++)
+        {
+            var (position, value, preset) = cases[k];
+            var x = (float[])clean.Clone();
+            if (position >= 0)
+                x[position] = value;
+            using var tx = Upload(x, n);
+            using var flag = UploadInts([preset]);
+            backend.NonFinite.Flag(tx, k + 1, flag);
+            backend.Synchronize();
+            actual[k] = flag.ToArray()[0];
+            expected[k] = NonFiniteReference.Flag(ToDouble(x), k + 1, preset);
+        }
+        return Compare("non-finite flag", $"N={n}", actual, expected, 0);
     }
 
     /// <summary>

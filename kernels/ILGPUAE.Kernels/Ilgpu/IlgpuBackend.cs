@@ -7,6 +7,7 @@ using ILGPUAE.Backend;
 using ILGPUAE.Corruption;
 using ILGPUAE.Delta;
 using ILGPUAE.MatVec;
+using ILGPUAE.NonFinite;
 using ILGPUAE.Optimizer;
 using ILGPUAE.SampleSgd;
 using ILGPUAE.Softmax;
@@ -31,6 +32,7 @@ public sealed class IlgpuBackend : IBackend
         Softmax = new SoftmaxLauncher(this);
         Corruption = new CorruptionLauncher(this);
         Optimizer = new OptimizerLauncher(this);
+        NonFinite = new NonFiniteLauncher(this);
         sampleSgd = new SampleSgdLauncher(this);
     }
 
@@ -48,6 +50,7 @@ public sealed class IlgpuBackend : IBackend
     public ISoftmax Softmax { get; }
     public ICorruption Corruption { get; }
     public IOptimizer Optimizer { get; }
+    public INonFinite NonFinite { get; }
 
     private readonly SampleSgdLauncher sampleSgd;
 

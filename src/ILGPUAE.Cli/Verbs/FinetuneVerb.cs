@@ -80,6 +80,7 @@ public sealed class FinetuneVerbOptions : TrainingVerbOptions
             Seed = Seed ?? o.Seed,
             TrainLimit = TrainLimit ?? o.TrainLimit,
             TestLimit = TestLimit ?? o.TestLimit,
+            OnNan = ResolveOnNan(o.OnNan),
         };
     }
 }

@@ -61,6 +61,7 @@ public sealed class PretrainOptions : TrainingVerbOptions
             Hogwild = Hogwild ?? o.Hogwild,
             TrainLimit = TrainLimit ?? o.TrainLimit,
             TestLimit = TestLimit ?? o.TestLimit,
+            OnNan = ResolveOnNan(o.OnNan),
         };
     }
 

@@ -76,6 +76,7 @@ public sealed class TrainDaeOptions : TrainingVerbOptions
             Hogwild = Hogwild,
             TrainLimit = TrainLimit,
             TestLimit = TestLimit,
+            OnNan = ResolveOnNan(NanPolicy.Stop),
         };
     }
 }

@@ -3,6 +3,7 @@ namespace ILGPUAE.Cli.Verbs;
 using global::CommandLine;
 using ILGPUAE.IO;
 using ILGPUAE.Optimizers;
+using ILGPUAE.Training;
 
 /// <summary>The CLI's names for the update rules (torch.optim's).</summary>
 public enum OptimizerOption
@@ -35,6 +36,12 @@ public abstract class TrainingVerbOptions : DatasetOptions
 
     [Option("force", Default = false, HelpText = "Write into a non-empty --out directory.")]
     public bool Force { get; set; }
+
+    [Option("on-nan", HelpText = "What a NaN or infinite loss or weight does: stop (default: the run stops naming the epoch, the step and the last good checkpoint); skip-batch (a batch whose loss or gradient is not finite is not applied, and each epoch says how many were; this takes the generic step, slower than the fused SGD paths, and reads one flag from the device per step); halve-lr (train dae and pretrain: back to the last checkpoint's state at half the learning rate, at most 5 times, each said in one line and recorded in metrics.json). Saved with the run: --resume keeps it.")]
+    public string? OnNan { get; set; }
+
+    /// <summary>The policy --on-nan names, else <paramref name="basis"/> (a preset's or the defaults').</summary>
+    public NanPolicy ResolveOnNan(NanPolicy basis) => OnNan is null ? basis : NanPolicies.Parse(OnNan);
 
     [Option("optimizer", HelpText = "sgd (default), nesterov, rmsprop, adam or adamw, as torch.optim defines them. Without --lr: 0.1 for sgd and nesterov (train dae), PyTorch's default otherwise (rmsprop 0.01, adam and adamw 0.001).")]
     public OptimizerOption? Optimizer { get; set; }

@@ -38,6 +38,9 @@ public sealed class Network : IDisposable
     public IObjective Objective { get; }
     public int MaxBatch { get; }
 
+    /// <summary>Where the network's tensors live and its kernels run.</summary>
+    public IBackend Backend => backend;
+
     /// <summary>
     /// Gives every parameter its initial value from <paramref name="seed"/>: dense layer k (counting dense modules from 0) by
     /// <see cref="Dense.Initialize"/> with layer k, biases zero. A tied DAE and a classifier so start exactly where

@@ -61,6 +61,10 @@ public sealed record DaeOptions
     public int? TrainLimit { get; init; }
     public int? TestLimit { get; init; }
 
+    /// <summary>What a non-finite loss or weight does to the run (<see cref="NanPolicy"/>); skip-batch takes the generic step.</summary>
+    [JsonConverter(typeof(NanPolicyJsonConverter))]
+    public NanPolicy OnNan { get; init; }
+
     /// <summary>The optimizer these options describe.</summary>
     public OptimizerOptions ToOptimizerOptions() => Optimizer.With(LearningRate, Momentum);
 
@@ -83,6 +87,8 @@ public sealed record DaeOptions
         Require(Enum.IsDefined(Activation), "activation", Activation, "identity, sigmoid, tanh or relu");
         Require(float.IsFinite(ActivityL1) && ActivityL1 >= 0f, "activity_l1", ActivityL1, "a finite number ≥ 0");
         Require(Hogwild < 2 || ActivityL1 == 0f, "hogwild", Hogwild, "0 with an activity L1 penalty (Hogwild workers run the fused SGD step)");
+        Require(Enum.IsDefined(OnNan), "on_nan", OnNan, "stop, skip-batch or halve-lr");
+        Require(Hogwild < 2 || OnNan != NanPolicy.SkipBatch, "hogwild", Hogwild, "0 with on_nan skip-batch (Hogwild workers run the fused SGD step)", "on_nan");
         Require(Hogwild < 2 || IsPlainSgd, "hogwild", Hogwild, $"0 with optimizer {Optimizer.Kind} (Hogwild workers run plain or momentum SGD)");
         Optimizer.ValidateSettings();
         try
@@ -98,10 +104,10 @@ public sealed record DaeOptions
     }
 
     /// <param name="setting">The setting's name in the options' JSON; the CLI shows its own flag instead.</param>
-    private static void Require(bool ok, string setting, object? value, string expected)
+    private static void Require(bool ok, string setting, object? value, string expected, params string[] mentioned)
     {
         if (!ok)
-            throw InputException.ForSetting(setting, value, expected);
+            throw InputException.ForSetting(setting, value, expected, mentioned);
     }
 
     /// <summary>The run in one line, for the person watching it: data and split sizes, model, optimizer, batch, seed.</summary>
@@ -109,5 +115,6 @@ public sealed record DaeOptions
         $"data: {Datasets.Info(Dataset).DisplayName}, {trainExamples} train / {testExamples} test; hidden {Hidden}, corruption {Corruption}, " +
         $"loss {Loss}, {Optimizer.Describe(LearningRate, Momentum)}, batch {Batch}, seed {Seed}" +
         (ActivityL1 > 0f ? $", activity L1 {ActivityL1}" : "") +
-        (Hogwild >= 2 ? $", hogwild {Hogwild} (not reproducible)" : "");
+        (Hogwild >= 2 ? $", hogwild {Hogwild} (not reproducible)" : "") +
+        (OnNan != NanPolicy.Stop ? $", on NaN {NanPolicies.Name(OnNan)}" : "");
 }

@@ -67,7 +67,8 @@ public sealed class DaeSession : IDisposable
             StepPath.GradientsThenOptimizer => GenericStep(backend, batch),
             _ => new FusedTiedDaeStep(Model, pass, options, lanes),
         };
-        trainer = new Trainer(backend, step, new TrainerSettings(options.Seed, options.Batch, options.LearningRate), trainPixels, trainCount);
+        trainer = new Trainer(backend, step, new TrainerSettings(options.Seed, options.Batch, options.LearningRate), trainPixels, trainCount,
+            guarded: Model.Parameters);
         // The test loss is computed between epochs, when the training pass's buffers are idle.
         evaluator = new ReconstructionEvaluator(Model, test, pass.Scratch(Math.Min(ReconstructionEvaluator.ChunkRows, test.Rows)));
         noVelocities = new Tensor<float>?[Model.Parameters.Count];
@@ -88,7 +89,7 @@ public sealed class DaeSession : IDisposable
     {
         var network = options.Network(Model.Visible)
             .Build(backend, batch, name => Model.Parameters.FirstOrDefault(p => p.Name == name).Tensor);
-        return new NetworkStep(network, new Optimizer(backend, network.TrainedParameters, options.ToOptimizerOptions()), options.LearningRate);
+        return new NetworkStep(network, new Optimizer(backend, network.TrainedParameters, options.ToOptimizerOptions()), options.LearningRate, options.OnNan);
     }
 
     public IBackend Backend { get; }
@@ -130,7 +131,39 @@ public sealed class DaeSession : IDisposable
         var testLoss = TestLoss();
         if (!double.IsFinite(testLoss))
             throw new TrainingDivergedException(epoch.Epoch, trainer.StepsDone, testLoss, quantity: "test loss");
-        return new EpochReport(epoch.Epoch, epoch.TrainLoss, testLoss, epoch.Seconds, epoch.SamplesPerSecond);
+        return new EpochReport(epoch.Epoch, epoch.TrainLoss, testLoss, epoch.Seconds, epoch.SamplesPerSecond) { SkippedBatches = epoch.SkippedBatches };
+    }
+
+    /// <summary>
+    /// A host copy of everything a checkpoint holds — parameters, momentum buffers, the optimizer's state and step counts,
+    /// epochs and steps done — for <see cref="Restore(DaeSessionSnapshot)"/> (on_nan halve-lr returns to it).
+    /// </summary>
+    public DaeSessionSnapshot Snapshot()
+    {
+        Backend.Synchronize();
+        return new DaeSessionSnapshot(
+            [.. Model.Parameters.Select(p => p.Tensor.ToArray())],
+            [.. Velocities.Select(v => v?.ToArray())],
+            [.. Optimizer?.State.Select(s => s.Tensor.ToArray()) ?? []],
+            Optimizer?.StepCounts.ToDictionary() ?? [],
+            trainer.EpochsDone, trainer.StepsDone);
+    }
+
+    /// <summary>Puts this session back where <paramref name="snapshot"/> (one of its own) found it.</summary>
+    public void Restore(DaeSessionSnapshot snapshot)
+    {
+        for (var i = 0; i < Model.Parameters.Count; i++)
+            Model.Parameters[i].Tensor.CopyFrom(snapshot.Parameters[i]);
+        for (var i = 0; i < Velocities.Count; i++)
+            Velocities[i]?.CopyFrom(snapshot.Velocities[i]);
+        if (Optimizer is { } optimizer)
+        {
+            for (var i = 0; i < optimizer.State.Count; i++)
+                optimizer.State[i].Tensor.CopyFrom(snapshot.OptimizerState[i]);
+            foreach (var (name, step) in snapshot.StepCounts)
+                optimizer.SetStepCount(name[..^(OptimizerStateNames.Step.Length + 1)], step);
+        }
+        trainer.Restore(snapshot.EpochsDone, snapshot.StepsDone);
     }
 
     /// <summary>Mean per-example loss on the clean test inputs.</summary>
@@ -146,3 +179,7 @@ public sealed class DaeSession : IDisposable
         test.Dispose();
     }
 }
+
+/// <summary>What <see cref="DaeSession.Snapshot"/> copies: each list in the session's own order.</summary>
+public sealed record DaeSessionSnapshot(float[][] Parameters, float[]?[] Velocities, float[][] OptimizerState,
+    IReadOnlyDictionary<string, long> StepCounts, int EpochsDone, long StepsDone);

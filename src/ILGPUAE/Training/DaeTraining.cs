@@ -33,6 +33,7 @@ public static class DaeTraining
         var metrics = new TrainingMetrics("tied denoising autoencoder", train.Name, backend.Name, options, train.Count, test.Count,
             state is null ? [] : TrainingMetrics.ReadEpochs(outDir));
         observer.Started(new RunStart(backend.Name, options.Summary(train.Count, test.Count), trainer.EpochsDone + 1, options.Epochs));
+        var onNan = new NanRestarts(trainer, options.OnNan);
 
         while (trainer.EpochsDone < options.Epochs)
         {
@@ -46,13 +47,18 @@ public static class DaeTraining
             }
             catch (TrainingDivergedException e)
             {
+                // on_nan halve-lr: back to the last good state at half the rate, a few times (after the epoch's own cleanup).
+                if (onNan.TryRestart(e, ref options, observer))
+                    continue;
                 throw e.WithLastCheckpoint(saved, outDir);
             }
+            report = onNan.Record(report);
             DaeCheckpoint.Save(outDir, trainer, options, report);
             metrics.Epochs.Add(report);
             metrics.Write(outDir);
             TrainingCurves.Write(outDir, TrainingCurves.Of(metrics));
             observer.EpochDone(report);
+            onNan.Saved();
         }
         return metrics;
     }

@@ -14,7 +14,25 @@ public abstract record EpochResult(
     [property: JsonPropertyOrder(-2)] int Epoch,
     [property: JsonPropertyOrder(-1)] double TrainLoss,
     [property: JsonPropertyOrder(1)] double Seconds,
-    [property: JsonPropertyOrder(2)] double SamplesPerSecond);
+    [property: JsonPropertyOrder(2)] double SamplesPerSecond)
+{
+    /// <summary>Batches left unapplied for a non-finite loss or gradient (on_nan skip-batch); metrics.json records it when not 0.</summary>
+    [JsonPropertyOrder(5)]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int SkippedBatches { get; init; }
+
+    /// <summary>
+    /// The restarts of on_nan halve-lr that came before this epoch finished (back to the last good state at half the rate);
+    /// metrics.json records them when there are any.
+    /// </summary>
+    [JsonPropertyOrder(6)]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public List<NanRestart>? NanRestarts { get; init; }
+
+    /// <summary>The line that reports <see cref="SkippedBatches"/>, or null when none was skipped.</summary>
+    public string? SkippedLine => SkippedBatches == 0 ? null
+        : $"epoch {Epoch}: skipped {SkippedBatches} {(SkippedBatches == 1 ? "batch" : "batches")} with a non-finite loss or gradient";
+}
 
 /// <summary>One finished epoch of a reconstruction run (train dae, a pretraining layer): the clean test set's mean loss beside it.</summary>
 public sealed record EpochReport(int Epoch, double TrainLoss, double TestLoss, double Seconds, double SamplesPerSecond)

@@ -34,15 +34,15 @@ public static class StepPolicy
     /// <param name="hostLanes">Whether Hogwild workers run on lanes of the host provider (they take the fused SGD step).</param>
     public static StepPath ForDae(DaeOptions options, IBackend backend, bool hostLanes)
     {
-        // The fused steps know no penalty: a run with one takes the generic step. The persistent kernels are written for
-        // sigmoid hidden units.
-        return Choose(options.IsPlainSgd && options.ActivityL1 == 0f, options.Momentum,
+        // The fused steps know no penalty, and apply a batch without looking at it (skip-batch checks it before the update):
+        // such runs take the generic step. The persistent kernels are written for sigmoid hidden units.
+        return Choose(options.IsPlainSgd && options.ActivityL1 == 0f && options.OnNan != NanPolicy.SkipBatch, options.Momentum,
             options.Batch == 1 && !hostLanes && options.Activation == Activation.Sigmoid && backend.SampleSgd is not null);
     }
 
     /// <summary>The path of a classifier's step: the SampleSgd kernels when they take these layers (batch 1, plain SGD).</summary>
     public static StepPath ForClassifier(FinetuneOptions options, IBackend backend, IReadOnlyList<DenseParameters> layers) =>
-        Choose(options.Optimizer.IsPlainSgd, options.Momentum,
+        Choose(options.Optimizer.IsPlainSgd && options.OnNan != NanPolicy.SkipBatch, options.Momentum,
             options.Batch == 1 && backend.SampleSgd is { } sampleSgd && sampleSgd.TakesClassifier(layers));
 
     /// <summary>

@@ -17,10 +17,15 @@ public sealed class TextTrainingObserver(TextWriter writer) : ITrainingObserver
     {
     }
 
-    public void EpochDone(EpochResult epoch) => writer.WriteLine($"epoch {epoch.Epoch}: train loss {epoch.TrainLoss:F4}, " + epoch switch
+    public void EpochDone(EpochResult epoch)
     {
-        EpochReport r => $"test loss {r.TestLoss:F4}, ",
-        FinetuneEpochReport r => $"validation error {100 * r.ValidError:F2} %{(r.Best ? " (best)" : "")}, ",
-        _ => "",
-    } + $"{epoch.Seconds:F1} s");
+        writer.WriteLine($"epoch {epoch.Epoch}: train loss {epoch.TrainLoss:F4}, " + epoch switch
+        {
+            EpochReport r => $"test loss {r.TestLoss:F4}, ",
+            FinetuneEpochReport r => $"validation error {100 * r.ValidError:F2} %{(r.Best ? " (best)" : "")}, ",
+            _ => "",
+        } + $"{epoch.Seconds:F1} s");
+        if (epoch.SkippedLine is { } skipped)
+            writer.WriteLine(skipped);
+    }
 }

@@ -35,19 +35,29 @@ public interface ITrainingStep : IDisposable
 
     /// <summary>Trains on <paramref name="batch"/> as worker <paramref name="worker"/> (0 when sequential).</summary>
     void Run(int worker, in TrainingBatch batch);
+
+    /// <summary>Batches this step left unapplied for a non-finite loss or gradient (<see cref="NanPolicy.SkipBatch"/>), over its life.</summary>
+    long SkippedBatches => 0;
+
+    /// <summary>The examples of those batches (their losses are left at 0).</summary>
+    long SkippedExamples => 0;
 }
 
 /// <summary>How the trainer walks the data: the seed of the epoch order and of every draw, and the batch size.</summary>
 public readonly record struct TrainerSettings(ulong Seed, int Batch, float LearningRate);
 
-/// <summary>One finished epoch's training half: its number (1-based), mean loss over its examples, time and throughput.</summary>
-public readonly record struct TrainerEpoch(int Epoch, double TrainLoss, double Seconds, double SamplesPerSecond);
+/// <summary>
+/// One finished epoch's training half: its number (1-based), mean loss over the examples of its applied batches, time and
+/// throughput, and the batches its step skipped for a non-finite loss or gradient (<see cref="NanPolicy.SkipBatch"/>).
+/// </summary>
+public readonly record struct TrainerEpoch(int Epoch, double TrainLoss, double Seconds, double SamplesPerSecond, int SkippedBatches = 0);
 
 /// <summary>
 /// The one training loop, for every model: a seeded order of the training set each epoch (<see cref="EpochOrder"/>), cut into
 /// batches, each batch one <see cref="ITrainingStep"/> call with its rows' dataset indices (so masks and noise are keyed by
 /// example, not by position); the losses stay on the device until a progress report or the epoch's end reads them, and the
-/// first non-finite one stops the run (<see cref="TrainingDivergedException"/>). Owns the device copy of the training set and
+/// first non-finite one stops the run (<see cref="TrainingDivergedException"/>), as does a parameter that the guard's scan
+/// (<see cref="NonFiniteGuard"/>, at the same points) finds holding NaN or ±∞. Owns the device copy of the training set and
 /// every batch view, all made once: a step allocates nothing. Epochs and steps done are what a checkpoint saves and a resumed
 /// run restores (<see cref="Restore"/>): the order and the draws of epoch e depend on (seed, e) alone, so resuming is bit-exact.
 /// </summary>
@@ -61,6 +71,7 @@ public sealed class Trainer : IDisposable
     private readonly Tensor<int>? orderedLabels;
     private readonly int[]? labels, hostOrderedLabels;
     private readonly EpochLosses epochLosses;
+    private readonly NonFiniteGuard? guard;
     private readonly (Tensor<int> Indices, Tensor<int>? Labels, Tensor<float> Losses)[] calls;
     private readonly int examplesPerCall;
     private long stepsDone;
@@ -70,8 +81,10 @@ public sealed class Trainer : IDisposable
     /// <param name="step">The step (owned by the caller, who built it for this model).</param>
     /// <param name="measureHostThreads">On a multi-threaded host backend, whether each epoch measures and picks the pool or the
     /// caller's thread (<see cref="HostThreadPolicy"/>); false keeps the pool.</param>
+    /// <param name="guarded">The model's parameters under their checkpoint names, scanned for non-finite values whenever the
+    /// losses are read; null scans none.</param>
     public Trainer(IBackend backend, ITrainingStep step, TrainerSettings settings, ReadOnlySpan<float> pixels, int count, int[]? labels = null,
-        bool measureHostThreads = true)
+        bool measureHostThreads = true, IEnumerable<(string Name, Tensor<float> Value)>? guarded = null)
     {
         if (settings.Batch < 1)
             throw new ArgumentOutOfRangeException(nameof(settings), $"batch {settings.Batch}: expected ≥ 1");
@@ -88,7 +101,8 @@ public sealed class Trainer : IDisposable
         train = backend.Allocate<float>(count, pixels.Length / count);
         train.CopyFrom(pixels);
         order = backend.Allocate<int>(count);
-        epochLosses = new EpochLosses(backend, count);
+        guard = guarded is null ? null : new NonFiniteGuard(backend, guarded);
+        epochLosses = new EpochLosses(backend, count, guard);
         if (labels is not null)
         {
             this.labels = labels;
@@ -134,12 +148,17 @@ public sealed class Trainer : IDisposable
         var clock = Stopwatch.StartNew();
         Shuffle(epoch);
         var epochStartStep = StepsDone;
+        var (skippedBatches, skippedExamples) = (step.SkippedBatches, step.SkippedExamples);
         var lossSum = step.Workers >= 2
             ? RunWorkers(epoch, epochStartStep, clock, progress)
             : RunSequential(epoch, epochStartStep, clock, progress);
         var seconds = clock.Elapsed.TotalSeconds;
+        (skippedBatches, skippedExamples) = (step.SkippedBatches - skippedBatches, step.SkippedExamples - skippedExamples);
+        if (skippedExamples >= TrainCount)
+            throw new TrainingDivergedException(epoch + 1, StepsDone, double.NaN,
+                $"every one of the epoch's {skippedBatches} batches had a non-finite loss or gradient and was skipped");
         EpochsDone++;
-        return new TrainerEpoch(EpochsDone, lossSum / TrainCount, seconds, TrainCount / seconds);
+        return new TrainerEpoch(EpochsDone, lossSum / (TrainCount - skippedExamples), seconds, TrainCount / seconds, (int)skippedBatches);
     }
 
     private void Shuffle(int epoch)
@@ -207,6 +226,7 @@ public sealed class Trainer : IDisposable
     public void Dispose()
     {
         epochLosses.Dispose();
+        guard?.Dispose();
         orderedLabels?.Dispose();
         order.Dispose();
         train.Dispose();

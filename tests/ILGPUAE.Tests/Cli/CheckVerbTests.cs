@@ -51,6 +51,7 @@ public sealed class CheckVerbTests(HostFixture fixture)
         public ISoftmax Softmax => inner.Softmax;
         public ICorruption Corruption => inner.Corruption;
         public IOptimizer Optimizer => inner.Optimizer;
+        public INonFinite NonFinite => inner.NonFinite;
         public ISampleSgd? SampleSgd => inner.SampleSgd;
 
         /// <summary>The fixture owns the wrapped backend.</summary>

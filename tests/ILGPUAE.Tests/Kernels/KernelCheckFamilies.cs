@@ -57,6 +57,8 @@ public static class KernelCheckFamilies
         new("corrupt backward", new(@"^corrupt backward "), 2 * CorruptionKinds),
         // ActivityL1s: for each activation, [s, 33] into a separate δ, and [3, s] and [s, 2, 17] in place.
         new("activity l1", new(@"^activity l1 [a-z]+( in place)?$"), 3 * ActivationKinds),
+        // NonFiniteFlag: five cases (finite, NaN last, +∞ first, −∞ middle, a flag already set) in one check.
+        new("non-finite flag", new(@"^non-finite flag$"), 1),
     ];
 
     /// <summary>

@@ -90,6 +90,7 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
         public ISoftmax Softmax => this;
         public ICorruption Corruption => this;
         public IOptimizer Optimizer => this;
+        public INonFinite NonFinite => inner.NonFinite;
         public ISampleSgd? SampleSgd => null;
 
         // The fixture owns the wrapped backend.

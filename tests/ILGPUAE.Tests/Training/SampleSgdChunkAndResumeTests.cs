@@ -121,6 +121,7 @@ internal sealed class ReferenceSampleSgdBackend(IBackend inner) : IBackend, ISam
     public ISoftmax Softmax => inner.Softmax;
     public ICorruption Corruption => inner.Corruption;
     public IOptimizer Optimizer => inner.Optimizer;
+    public INonFinite NonFinite => inner.NonFinite;
     public ISampleSgd SampleSgd => this;
 
     public void TiedDae(TiedDaeParameters model, Tensor<float> data, Tensor<int> indices, NoiseKey noise, float corruption, LossKind loss,

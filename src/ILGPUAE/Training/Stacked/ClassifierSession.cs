@@ -39,7 +39,7 @@ public sealed class ClassifierSession : IDisposable
             _ => new FusedClassifierStep(pass, backend, options.Corruption, options.Momentum),
         };
         trainer = new Trainer(backend, step, new TrainerSettings(options.Seed, options.Batch, options.LearningRate), data.Pixels, data.Count,
-            Array.ConvertAll(data.Labels, l => (int)l));
+            Array.ConvertAll(data.Labels, l => (int)l), guarded: model.Parameters);
         noVelocities = new Tensor<float>?[pass.Trained.Count];
     }
 
@@ -52,7 +52,7 @@ public sealed class ClassifierSession : IDisposable
         var byName = Model.Parameters.ToDictionary(p => p.Name, p => p.Tensor);
         var network = Networks.Classifier(Model.Architecture, options.Corruption, firstTrained).Build(Model.Backend, batch, byName.GetValueOrDefault);
         return new NetworkStep(network, new Optimizer(Model.Backend, network.TrainedParameters, options.Optimizer.With(options.LearningRate, options.Momentum)),
-            options.LearningRate);
+            options.LearningRate, options.OnNan);
     }
 
     public FeedForwardClassifier Model { get; }

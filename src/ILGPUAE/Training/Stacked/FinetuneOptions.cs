@@ -65,6 +65,10 @@ public sealed record FinetuneOptions
 
     public int? TestLimit { get; init; }
 
+    /// <summary>What a non-finite loss or weight does to the run (<see cref="NanPolicy"/>); skip-batch takes the generic step.</summary>
+    [System.Text.Json.Serialization.JsonConverter(typeof(NanPolicyJsonConverter))]
+    public NanPolicy OnNan { get; init; }
+
     public void Validate()
     {
         foreach (var width in Mlp)
@@ -91,6 +95,8 @@ public sealed record FinetuneOptions
         Require(MinLearningRate >= 0 && MinLearningRate <= LearningRate, "min_learning_rate", MinLearningRate, $"a number in [0, learning_rate {LearningRate}]", "learning_rate");
         Require(TrainLimit is null or >= 1, "train_limit", TrainLimit, "an integer ≥ 1");
         Require(TestLimit is null or >= 1, "test_limit", TestLimit, "an integer ≥ 1");
+        Require(OnNan is NanPolicy.Stop or NanPolicy.SkipBatch, "on_nan", Enum.IsDefined(OnNan) ? NanPolicies.Name(OnNan) : OnNan,
+            "stop or skip-batch (fine-tuning's learning rate follows its own schedule: halve-lr is for train dae and pretrain)");
     }
 
     /// <param name="setting">The setting's name in the options' JSON; the CLI shows its own flag instead.</param>
@@ -107,5 +113,6 @@ public sealed record FinetuneOptions
         $"{Optimizer.Describe(LearningRate, Momentum)}, batch {Batch}, up to {MaxEpochs} epochs, " +
         $"{(PatienceEpochs == 0 ? "no early stopping" : $"patience {PatienceEpochs} epochs")}, seed {Seed}" +
         (Corruption == 0f ? "" : $"; inputs masked at {Corruption} while training") +
-        (LrPlateau == 0 ? "" : $"; lr × {LrFactor} after {LrPlateau} epochs without a new best (min {MinLearningRate})");
+        (LrPlateau == 0 ? "" : $"; lr × {LrFactor} after {LrPlateau} epochs without a new best (min {MinLearningRate})") +
+        (OnNan == NanPolicy.Stop ? "" : $"; on NaN {NanPolicies.Name(OnNan)}");
 }

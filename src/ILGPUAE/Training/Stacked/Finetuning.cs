@@ -118,6 +118,7 @@ public static class Finetuning
             var report = new FinetuneEpochReport(trainer.EpochsDone, epoch.TrainLoss, error, epoch.Seconds, epoch.SamplesPerSecond, improved, rate)
             {
                 Patience = stopping.Patience,
+                SkippedBatches = epoch.SkippedBatches,
             };
             ClassifierCheckpoint.SaveModel(outDir, architecture, options, pretrained, best, stopping, trainer.EpochsDone);
             ClassifierCheckpoint.SaveState(outDir, trainer, stopping, plateau);

@@ -51,6 +51,10 @@ public sealed record StackOptions
 
     public int? TestLimit { get; init; }
 
+    /// <summary>What a non-finite loss or weight does to each layer's run (<see cref="NanPolicy"/>).</summary>
+    [JsonConverter(typeof(NanPolicyJsonConverter))]
+    public NanPolicy OnNan { get; init; }
+
     [JsonIgnore]
     public int Layers => Hidden.Length;
 
@@ -80,6 +84,7 @@ public sealed record StackOptions
         Hogwild = Hogwild,
         TrainLimit = TrainLimit,
         TestLimit = TestLimit,
+        OnNan = OnNan,
     };
 
     /// <summary>Throws <see cref="InputException"/> naming the first option out of range.</summary>

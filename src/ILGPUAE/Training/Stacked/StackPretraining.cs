@@ -55,7 +55,8 @@ public static class StackPretraining
             Directory.CreateDirectory(layerDir);
             // Only --resume continues a layer's checkpoint; --force over an old run starts every layer afresh.
             var state = request.Resume && File.Exists(Path.Combine(layerDir, DaeCheckpoint.StateFileName)) ? TrainState.Load(layerDir) : null;
-            var layerOptions = options.ForLayer(layer);
+            // A resumed layer keeps its checkpoint's options: on_nan halve-lr may have halved its rate.
+            var layerOptions = state?.Options ?? options.ForLayer(layer);
             var visible = stack.InputsOf(layer);
             observer.Note($"layer {layer + 1}/{options.Layers}: {visible} → {layerOptions.Hidden}, corruption {layerOptions.Corruption}");
             var layerMetrics = metrics.Layers.FirstOrDefault(l => l.Layer == layer);
@@ -68,15 +69,18 @@ public static class StackPretraining
 
             using var trainer = new DaeSession(backend, layerOptions, visible, train, test, state);
             observer.Started(new RunStart(backend.Name, layerOptions.Summary(trainer.TrainCount, test.Length / visible), trainer.EpochsDone + 1, layerOptions.Epochs));
+            var onNan = new NanRestarts(trainer, layerOptions.OnNan);
             while (trainer.EpochsDone < layerOptions.Epochs)
             {
-                var report = RunEpoch(trainer, observer, layer, layerDir);
+                if (RunEpoch(trainer, observer, layer, layerDir, onNan, ref layerOptions) is not { } report)
+                    continue;
                 DaeCheckpoint.Save(layerDir, trainer, layerOptions, report);
                 layerMetrics.Epochs.RemoveAll(e => e.Epoch >= report.Epoch);
                 layerMetrics.Epochs.Add(report);
                 metrics.Write(outDir);
                 TrainingCurves.Write(outDir, TrainingCurves.Of(metrics));
                 observer.EpochDone(report);
+                onNan.Saved();
             }
             stack = stack.With(trainer.Model);
             stack.Write(outDir);
@@ -92,16 +96,19 @@ public static class StackPretraining
         return metrics;
     }
 
-    private static EpochReport RunEpoch(DaeSession trainer, ITrainingObserver observer, int layer, string layerDir)
+    /// <summary>The layer's next epoch, or null when on_nan halve-lr went back to the last good state to try again.</summary>
+    private static EpochReport? RunEpoch(DaeSession trainer, ITrainingObserver observer, int layer, string layerDir, NanRestarts onNan, ref DaeOptions layerOptions)
     {
         // The epochs the layer's checkpoint holds (a non-finite test loss stops the run before its epoch is saved).
         var saved = trainer.EpochsDone;
         try
         {
-            return trainer.RunEpoch(observer.Progress);
+            return onNan.Record(trainer.RunEpoch(observer.Progress));
         }
         catch (TrainingDivergedException e)
         {
+            if (onNan.TryRestart(e, ref layerOptions, observer))
+                return null;
             throw e.WithLastCheckpoint(saved, layerDir, part: "this layer", alsoKept: layer > 0 ? "earlier layers are kept" : null);
         }
     }
