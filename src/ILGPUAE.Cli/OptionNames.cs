@@ -36,6 +36,7 @@ public static class OptionNames
         ["activity_l1"] = "--activity-l1",
         ["accelerator"] = "--accelerator",
         ["out"] = "--out",
+        ["data_dir"] = "--data-dir",
         ["force"] = "--force",
         ["device"] = "--device",
     };
