@@ -34,8 +34,10 @@ public sealed record MemoryNeed(long DeviceBytes, long HostBytes, string Setting
         // optimizer but plain SGD, or a penalty) has its own gradients and the rule's state tensors instead.
         var generic = !options.IsPlainSgd || options.ActivityL1 != 0f;
         var copies = 2 + (generic ? 1 + StateTensors(options.ToOptimizerOptions()) : options.Momentum != 0f ? 1 : 0);
-        // TiedAutoencoderPass: clean and output [b, v], hidden [2b, h], visible [2b, v]; the generic network as much again.
-        var batchBuffers = (generic ? 2 : 1) * (4 * b * v + 2 * b * h);
+        // TiedAutoencoderPass: clean and output [b, v], hidden [2b, h], visible [2b, v]. The generic network adds, each [b, ·]:
+        // its input and output delta (v, v), Corrupt's output and input delta (v, v), the encoder's output and input delta (h, v),
+        // the L1 penalty's input delta (h), the decoder's output and input delta (v, h).
+        var batchBuffers = 4 * b * v + 2 * b * h + (generic ? 6 * b * v + 2 * b * h + (options.ActivityL1 > 0f ? b * h : 0) : 0);
         // The test loss works in the pass's buffers when a chunk of it fits them, else in its own [rows, h + 2v].
         var rows = Math.Min(100, t);
         var scoring = rows > b ? rows * (h + 2 * v) : 0;
