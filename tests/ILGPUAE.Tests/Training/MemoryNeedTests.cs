@@ -13,7 +13,7 @@ using ILGPUAE.Training.Stacked;
 /// bytes a real <see cref="DaeSession"/> allocates: the estimate is never below them and at most 1.25 times them. The refusals
 /// name both figures and the settings that lower them; auto's fallback and the device faults are one line too.
 /// </summary>
-public sealed class MemoryNeedTests
+public sealed class MemoryNeedTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     public static TheoryData<string, DaeOptions> Configurations => new()
     {
@@ -36,6 +36,7 @@ public sealed class MemoryNeedTests
         using (new DaeSession(backend, options, visible, Synthetic.Pixels(train, visible, 1), Synthetic.Pixels(test, visible, 2)))
         {
             var actual = backend.AllocatedBytes;
+            output.WriteLine($"{name}: estimated {need.DeviceBytes} B, allocated {actual} B, ratio {(double)need.DeviceBytes / actual:F3}");
             Assert.True(need.DeviceBytes >= actual && need.DeviceBytes <= 1.25 * actual,
                 $"{name}: estimated {need.DeviceBytes} B, the session allocated {actual} B");
         }
