@@ -54,23 +54,6 @@ public sealed partial class FileFaultException : Exception
     }
 
     /// <summary>
-    /// Runs <paramref name="action"/>, turning a file-system error into a <see cref="FileFaultException"/> about
-    /// <paramref name="path"/> (or the path the runtime names, when it names one inside <paramref name="path"/>).
-    /// </summary>
-    public static void Guard(string path, Action action)
-    {
-        try
-        {
-            action();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            var named = PathIn(e);
-            throw Of(e, named is not null && named.StartsWith(path, StringComparison.Ordinal) ? named : path)!;
-        }
-    }
-
-    /// <summary>
     /// The cause of a failed call in plain words and whose fault it is. On Unix the runtime sets an <see cref="IOException"/>'s
     /// HResult to the errno (and an <see cref="UnauthorizedAccessException"/> wraps one); on Windows it is the Win32 error
     /// as an HRESULT (0x8007xxxx).
@@ -143,7 +126,7 @@ public sealed partial class FileFaultException : Exception
     /// The file the user knows for <paramref name="path"/>: <see cref="AtomicFile"/> writes <c>DIR/NAME</c> through
     /// <c>DIR/.NAME.tmp-{hex}</c>, and a fault while writing it is a fault of <c>DIR/NAME</c>.
     /// </summary>
-    public static string UserPath(string path)
+    private static string UserPath(string path)
     {
         var full = System.IO.Path.GetFullPath(path);
         var match = TemporaryName().Match(System.IO.Path.GetFileName(full));

@@ -184,7 +184,7 @@ public sealed class IoFaultTests(ITestOutputHelper output)
     }
 
     private static Dictionary<string, byte[]> Snapshot(string dir) =>
-        Directory.EnumerateFiles(dir).ToDictionary(Path.GetFileName, File.ReadAllBytes)!;
+        Directory.EnumerateFiles(dir).ToDictionary(f => Path.GetFileName(f), File.ReadAllBytes);
 
     private static void AssertUnchanged(Dictionary<string, byte[]> before, string dir)
     {
