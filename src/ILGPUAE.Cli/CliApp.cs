@@ -9,8 +9,14 @@ using ILGPUAE.Training;
 /// <summary>
 /// Entry point. CommandLineParser has no nested verbs, so the first word picks a group from a table
 /// (`train`, `data`) and the parser reads the group's verb and options from the rest; other verbs are
-/// top-level. <see cref="ArgumentCheck"/> reads the words strictly before the parser binds them. Exit codes: 0 done, 1 a check
-/// failed or an unexpected error, 2 bad input.
+/// top-level. <see cref="ArgumentCheck"/> reads the words strictly before the parser binds them. Every error is one line on stderr, "error: …", naming the option or the path and the cause. Exit codes:
+/// <list type="bullet">
+/// <item>0: done.</item>
+/// <item>1: the environment failed a valid command (a disk full, a disk quota, a device error, out of device memory, a CUDA or
+/// OpenCL error), a `check` failed, or an unexpected error (then with its stack trace and a line asking to report it).</item>
+/// <item>2: bad input: an option out of range, a file that is not what it should be, a path that cannot be used as given
+/// (read-only, permission denied, a file where a directory is expected, empty), a model too large for the machine's memory.</item>
+/// </list>
 /// </summary>
 public static class CliApp
 {
@@ -47,10 +53,28 @@ public static class CliApp
                 _ => throw new InvalidOperationException($"no handler for {parsed.Value.GetType().Name}"),
             };
         }
-        catch (Exception e) when (e is InputException or AcceleratorUnavailableException or TrainingDivergedException)
+        catch (Exception e) when (e is InputException or AcceleratorUnavailableException or TrainingDivergedException or MemoryNeedException)
         {
             Console.Error.WriteLine($"error: {OptionNames.Message(e)}");
             return BadInput;
+        }
+        catch (Exception e) when (FileFaultException.Of(e) is { } fault)
+        {
+            // The engine names the path where it knows it; a fault it did not wrap still names the path the runtime reports.
+            Console.Error.WriteLine($"error: {fault.Message}");
+            return fault.Origin == FaultOrigin.Environment ? Failed : BadInput;
+        }
+        catch (Exception e) when (DeviceFault.Describe(e) is { } device)
+        {
+            Console.Error.WriteLine($"error: {OptionNames.Message(device)}");
+            return Failed;
+        }
+        catch (Exception e)
+        {
+            // Only a fault nothing above expects reaches here: its trace is what a bug report needs.
+            Console.Error.WriteLine(e);
+            Console.Error.WriteLine($"error: unexpected {e.GetType().Name}; this is a bug in ilgpuae, please report it with the command line above it and this trace");
+            return Failed;
         }
     }
 

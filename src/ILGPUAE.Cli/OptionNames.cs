@@ -37,6 +37,7 @@ public static class OptionNames
         ["on_nan"] = "--on-nan",
         ["accelerator"] = "--accelerator",
         ["out"] = "--out",
+        ["data_dir"] = "--data-dir",
         ["force"] = "--force",
         ["device"] = "--device",
         ["seed"] = "--seed",

@@ -107,7 +107,16 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider, IHostThreads
     {
         var tensorShape = new TensorShape(shape);
         // One element at least, so that a pointer to an empty tensor's storage is still valid.
-        var storage = GC.AllocateArray<T>(Math.Max(1, tensorShape.Length), pinned: true);
+        T[] storage;
+        try
+        {
+            storage = GC.AllocateArray<T>(Math.Max(1, tensorShape.Length), pinned: true);
+        }
+        catch (OutOfMemoryException e)
+        {
+            throw new DeviceMemoryException(Name, (long)Math.Max(1, tensorShape.Length) * sizeof(T), AllocatedBytes,
+                GC.GetGCMemoryInfo().TotalAvailableMemoryBytes, e);
+        }
         Interlocked.Add(ref allocatedBytes, (long)storage.Length * sizeof(T));
         return new HostTensor<T>(this, storage, 0, tensorShape, ownsStorage: true);
     }

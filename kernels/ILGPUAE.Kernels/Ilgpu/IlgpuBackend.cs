@@ -1,7 +1,10 @@
 namespace ILGPUAE.Ilgpu;
 
+using System.Runtime.CompilerServices;
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+using ILGPU.Runtime.OpenCL;
 using ILGPUAE.Activation;
 using ILGPUAE.Backend;
 using ILGPUAE.Corruption;
@@ -60,11 +63,34 @@ public sealed class IlgpuBackend : IBackend
     {
         var tensorShape = new TensorShape(shape);
         // ILGPU rejects zero-length buffers on some backends; one element keeps the view valid.
-        var buffer = Accelerator.Allocate1D<T>(Math.Max(1, tensorShape.Length));
+        MemoryBuffer1D<T, Stride1D.Dense> buffer;
+        try
+        {
+            buffer = Accelerator.Allocate1D<T>(Math.Max(1, tensorShape.Length));
+        }
+        catch (Exception e) when (IsOutOfMemory(e))
+        {
+            throw new DeviceMemoryException(Name, (long)Math.Max(1, tensorShape.Length) * Unsafe.SizeOf<T>(), AllocatedBytes, Accelerator.MemorySize, e);
+        }
         buffer.MemSetToZero();
         Interlocked.Add(ref allocatedBytes, buffer.LengthInBytes);
         return new IlgpuTensor<T>(this, buffer, buffer.View.SubView(0, tensorShape.Length), tensorShape);
     }
+
+    /// <summary>
+    /// Whether an allocation failed for want of memory: CUDA_ERROR_OUT_OF_MEMORY; OpenCL's CL_MEM_OBJECT_ALLOCATION_FAILURE,
+    /// CL_OUT_OF_RESOURCES, CL_OUT_OF_HOST_MEMORY; the CPU accelerator's managed allocation. ILGPU 1.5 exposes the error as its
+    /// name (a string), so the names are compared, with the driver's message as a second witness.
+    /// </summary>
+    private static bool IsOutOfMemory(Exception e) => e switch
+    {
+        OutOfMemoryException => true,
+        CudaException cuda => $"{cuda.Error} {cuda.Message}".Contains("OUT_OF_MEMORY", StringComparison.OrdinalIgnoreCase)
+            || cuda.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase),
+        CLException cl => $"{cl.Error}" is var name && (name.Contains("ALLOCATION_FAILURE", StringComparison.Ordinal)
+            || name.Contains("OUT_OF_RESOURCES", StringComparison.Ordinal) || name.Contains("OUT_OF_HOST_MEMORY", StringComparison.Ordinal)),
+        _ => false,
+    };
 
     /// <summary>
     /// The launch shape for <paramref name="items"/> work items: one thread per item on a GPU; on the

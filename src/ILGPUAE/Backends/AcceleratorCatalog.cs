@@ -36,15 +36,14 @@ public static class AcceleratorCatalog
         try
         {
             var devices = Describe(context);
-            var chosen = kind == AcceleratorKind.Auto ? PickAuto(devices, note) : PickExplicit(devices, kind, index);
-            if (chosen is null)
+            if (kind == AcceleratorKind.Auto)
             {
-                context.Dispose();
-                return new HostBackend();
+                var opened = OpenFirst(UsableGpus(devices, note).Select(d => new Candidate(Label(d.Description), () => OpenOn(context, d, owner: context))), note);
+                if (opened is HostBackend)
+                    context.Dispose();
+                return opened;
             }
-            var accelerator = chosen.Device.CreateAccelerator(context);
-            var d = chosen.Description;
-            return new IlgpuBackend(accelerator, $"{Name(d.Kind)} #{d.Index}: {d.Name}", owner: context);
+            return OpenOn(context, PickExplicit(devices, kind, index), owner: context);
         }
         catch (Exception)
         {
@@ -52,6 +51,47 @@ public static class AcceleratorCatalog
             throw;
         }
     }
+
+    /// <summary>A device auto may open: how notes name it, and how to open it.</summary>
+    internal sealed record Candidate(string Label, Func<IBackend> Open);
+
+    /// <summary>
+    /// Auto's rule: the first of <paramref name="candidates"/> that opens, else the host provider. A GPU that fails to open (its
+    /// driver, its context, a kernel it cannot compile) is reported through <paramref name="note"/> as a warning and skipped.
+    /// </summary>
+    internal static IBackend OpenFirst(IEnumerable<Candidate> candidates, Action<string>? note)
+    {
+        foreach (var candidate in candidates)
+        {
+            try
+            {
+                return candidate.Open();
+            }
+            catch (Exception e)
+            {
+                // Any failure to open is a reason to try the next device: auto promises a backend, and says which it skipped and why.
+                var cause = string.Join(' ', e.Message.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+                note?.Invoke($"warning: {candidate.Label} failed to initialise ({e.GetType().Name}: {cause}); trying the next device, then host");
+            }
+        }
+        return new HostBackend();
+    }
+
+    private static IlgpuBackend OpenOn(Context context, Found chosen, IDisposable owner)
+    {
+        var accelerator = chosen.Device.CreateAccelerator(context);
+        try
+        {
+            return new IlgpuBackend(accelerator, Label(chosen.Description), owner: owner);
+        }
+        catch (Exception)
+        {
+            accelerator.Dispose();
+            throw;
+        }
+    }
+
+    private static string Label(DeviceDescription d) => $"{Name(d.Kind)} #{d.Index}: {d.Name}";
 
     public static string Name(AcceleratorKind kind) => kind.ToString().ToLowerInvariant();
 
@@ -100,19 +140,22 @@ public static class AcceleratorCatalog
         return null;
     }
 
-    /// <summary>The first usable GPU, or null for the host provider (ILGPU's CPU accelerator is never picked: host is faster).</summary>
-    private static Found? PickAuto(List<Found> devices, Action<string>? note)
+    /// <summary>
+    /// The usable GPUs in auto's order (CUDA, then OpenCL), noting each unusable one as it is passed; ILGPU's CPU accelerator
+    /// is never among them: host is faster.
+    /// </summary>
+    private static IEnumerable<Found> UsableGpus(List<Found> devices, Action<string>? note)
     {
         foreach (var kind in new[] { AcceleratorKind.Cuda, AcceleratorKind.OpenCL })
         {
             foreach (var d in devices.Where(d => d.Description.Kind == kind))
             {
                 if (d.Description.Usable)
-                    return d;
-                note?.Invoke($"skipping {Name(kind)} #{d.Description.Index} ({d.Description.Name}): {d.Description.Reason}");
+                    yield return d;
+                else
+                    note?.Invoke($"skipping {Name(kind)} #{d.Description.Index} ({d.Description.Name}): {d.Description.Reason}");
             }
         }
-        return null;
     }
 
     private static IBackend OpenHost(int index)

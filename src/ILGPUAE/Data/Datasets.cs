@@ -52,12 +52,17 @@ public static class Datasets
     /// Loads <paramref name="kind"/> from <paramref name="dataDir"/> (null: <see cref="DefaultDataDir"/>), fetching
     /// missing files first and verifying every file; bad files throw <see cref="IO.InputException"/> naming the file.
     /// </summary>
-    public static DatasetSplits Load(DatasetKind kind, string? dataDir, Action<string>? log) => kind switch
+    public static DatasetSplits Load(DatasetKind kind, string? dataDir, Action<string>? log)
     {
-        DatasetKind.Mnist => Mnist.LoadSplits(dataDir, log),
-        DatasetKind.FashionMnist => FashionMnist.Load(dataDir, log),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a known dataset"),
-    };
+        // Before a loader sees it: a regular file would be taken for a directory whose files are missing, and fetched over.
+        IO.InputPath.Directory(dataDir, "data_dir");
+        return kind switch
+        {
+            DatasetKind.Mnist => Mnist.LoadSplits(dataDir, log),
+            DatasetKind.FashionMnist => FashionMnist.Load(dataDir, log),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a known dataset"),
+        };
+    }
 }
 
 /// <summary>Writes a <see cref="DatasetKind"/> as its name ("fashion-mnist") and reads it back; an unknown name is a <see cref="JsonException"/>.</summary>

@@ -33,6 +33,7 @@ public static class Evaluate
 {
     public static EvaluationResult Run(EvaluationRequest request, Action<string>? log = null)
     {
+        InputPath.NotEmpty(request.Model, "model");
         var path = Directory.Exists(request.Model) ? Path.Combine(request.Model, DaeCheckpoint.ModelFileName) : request.Model;
         if (!File.Exists(path))
             throw InputException.AboutSetting("model",

@@ -18,7 +18,8 @@ public static class DaeTraining
     {
         // Every input (options, checkpoint, data, accelerator) is checked before the directory is created,
         // so a run refused for bad input leaves nothing behind.
-        var outDir = OutputDirectory.Check(request.OutDir, request.Resume, request.Force);
+        var outDir = OutputDirectory.Check(InputPath.NotEmpty(request.OutDir, request.Resume ? "resume" : "out"), request.Resume, request.Force);
+        WriteProbe.Directory(outDir);
         var state = request.Resume ? TrainState.Load(outDir) : null;
         // A resumed run keeps the options it was trained with; --epochs sets the new total.
         var options = state is null ? request.Options : state.Options with { Epochs = request.Options.Epochs };
@@ -26,8 +27,10 @@ public static class DaeTraining
         if (CurveFonts.Check(request.OutDir) is { } noFonts)
             observer.Note(noFonts);
 
-        var (train, test) = LoadData(request.DataDir, options, observer);
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, observer.Note);
+        var (trainCount, testCount) = MemoryNeed.Examples(options.Dataset, options.TrainLimit, options.TestLimit);
+        MemoryNeed.TiedDae(options, Datasets.Info(options.Dataset).Shape.Features, trainCount, testCount).Check(backend);
+        var (train, test) = LoadData(request.DataDir, options, observer);
         OutputDirectory.Create(outDir);
         using var trainer = new DaeSession(backend, options, train.Features, train.Pixels, test.Pixels, state);
         var metrics = new TrainingMetrics("tied denoising autoencoder", train.Name, backend.Name, options, train.Count, test.Count,

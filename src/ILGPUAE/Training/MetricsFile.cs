@@ -35,11 +35,47 @@ public static class MetricsFile
             return null;
         try
         {
-            return JsonSerializer.Deserialize<T>(File.ReadAllText(path), DaeCheckpoint.Json);
+            var text = File.ReadAllText(path);
+            using (var document = JsonDocument.Parse(text))
+                RequireNoNullRecords(document.RootElement, "", path, kind);
+            return JsonSerializer.Deserialize<T>(text, DaeCheckpoint.Json);
         }
         catch (JsonException e)
         {
             throw new InputException($"{path}: not valid metrics JSON ({e.Message}); expected the file `{Verb(kind)}` writes");
+        }
+    }
+
+    /// <summary>The arrays of records every run writes; JSON null in their place would deserialize to a null list.</summary>
+    private static readonly string[] RecordLists = ["epochs", "layers"];
+
+    /// <summary>
+    /// Refuses a null where the file holds records — an array element, or an <see cref="RecordLists"/> array itself — naming
+    /// it by its JSON path ("layers[1]"): the deserializer accepts them, and every reader after it would fail on them.
+    /// </summary>
+    private static void RequireNoNullRecords(JsonElement element, string at, string path, RunKind kind)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var item in element.EnumerateArray())
+                {
+                    var itemAt = $"{at}[{index++}]";
+                    if (item.ValueKind == JsonValueKind.Null)
+                        throw new InputException($"{path}: {itemAt} is null; expected a value, as in the file `{Verb(kind)}` writes");
+                    RequireNoNullRecords(item, itemAt, path, kind);
+                }
+                break;
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    var propertyAt = at.Length == 0 ? property.Name : $"{at}.{property.Name}";
+                    if (property.Value.ValueKind == JsonValueKind.Null && RecordLists.Contains(property.Name))
+                        throw new InputException($"{path}: {propertyAt} is null; expected an array, as in the file `{Verb(kind)}` writes");
+                    RequireNoNullRecords(property.Value, propertyAt, path, kind);
+                }
+                break;
         }
     }
 

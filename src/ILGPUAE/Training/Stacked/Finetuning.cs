@@ -32,7 +32,8 @@ public static class Finetuning
     public static FinetuneMetrics Run(FinetuneRunRequest request, ITrainingObserver observer)
     {
         // Every input is checked before the directory is created, so a refused run leaves nothing behind.
-        var outDir = OutputDirectory.Check(request.OutDir, request.Resume, request.Force);
+        var outDir = OutputDirectory.Check(InputPath.NotEmpty(request.OutDir, request.Resume ? "resume" : "out"), request.Resume, request.Force);
+        WriteProbe.Directory(outDir);
         var modelPath = Path.Combine(outDir, DaeCheckpoint.ModelFileName);
         var statePath = Path.Combine(outDir, DaeCheckpoint.StateFileName);
         ClassifierArchitecture architecture;
@@ -62,7 +63,7 @@ public static class Finetuning
             }
             else
             {
-                pretrained = Path.GetFullPath(request.Pretrained);
+                pretrained = Path.GetFullPath(InputPath.NotEmpty(request.Pretrained, "pretrained"));
                 stack = ReadStack(request.Pretrained);
                 options = options with { Dataset = request.Dataset ?? stack.Options.Dataset };
                 architecture = new ClassifierArchitecture(stack.Visible, stack.Options.Hidden, options.Mlp, Datasets.Info(options.Dataset).Classes);
@@ -71,10 +72,12 @@ public static class Finetuning
 
         if (CurveFonts.Check(request.OutDir) is { } noFonts)
             observer.Note(noFonts);
+        using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, observer.Note);
+        var (trainCount, testCount) = MemoryNeed.Examples(options.Dataset, options.TrainLimit, options.TestLimit);
+        MemoryNeed.Classifier(architecture, options, trainCount, 0, testCount).Check(backend);
         var data = (request.Data ?? ClassificationSplits.Load(options.Dataset, request.DataDir, observer.Note)).Limit(options.TrainLimit, options.TestLimit);
         if (data.Train.Features != architecture.Inputs)
             throw new InputException($"{data.Train.Name} has {data.Train.Features} values per example; the classifier takes {architecture.Inputs}");
-        using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, observer.Note);
         OutputDirectory.Create(outDir);
         using var model = FeedForwardClassifier.Create(backend, architecture, options.Seed);
         if (stack is not null)

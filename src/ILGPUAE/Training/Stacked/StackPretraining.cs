@@ -22,7 +22,8 @@ public static class StackPretraining
     public static StackMetrics Run(StackRunRequest request, ITrainingObserver observer)
     {
         // Every input is checked before the directory is created, so a refused run leaves nothing behind.
-        var outDir = OutputDirectory.Check(request.OutDir, request.Resume, request.Force);
+        var outDir = OutputDirectory.Check(InputPath.NotEmpty(request.OutDir, request.Resume ? "resume" : "out"), request.Resume, request.Force);
+        WriteProbe.Directory(outDir);
         var stackPath = Path.Combine(outDir, StackFile.FileName);
         if (request.Resume && !File.Exists(stackPath))
             throw InputException.AboutSetting("resume", $"resume {request.OutDir}: {stackPath} does not exist; expected a directory written by `pretrain`");
@@ -32,8 +33,13 @@ public static class StackPretraining
         options.Validate();
         if (CurveFonts.Check(request.OutDir) is { } noFonts)
             observer.Note(noFonts);
-        var splits = (request.Data ?? ClassificationSplits.Load(options.Dataset, request.DataDir, observer.Note)).Limit(options.TrainLimit, options.TestLimit);
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, observer.Note);
+        // Every layer is checked before the first trains.
+        var (trainCount, testCount) = request.Data is { } given
+            ? (Math.Min(given.Train.Count, options.TrainLimit ?? int.MaxValue), Math.Min(given.Test.Count, options.TestLimit ?? int.MaxValue))
+            : MemoryNeed.Examples(options.Dataset, options.TrainLimit, options.TestLimit);
+        MemoryNeed.Stack(options, Datasets.Info(options.Dataset).Shape.Features, trainCount, testCount).Check(backend);
+        var splits = (request.Data ?? ClassificationSplits.Load(options.Dataset, request.DataDir, observer.Note)).Limit(options.TrainLimit, options.TestLimit);
         OutputDirectory.Create(outDir);
         var stack = resumed ?? new StackFile(options, splits.Train.Features, []);
         stack.Write(outDir);

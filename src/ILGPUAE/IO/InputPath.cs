@@ -1,0 +1,28 @@
+namespace ILGPUAE.IO;
+
+/// <summary>Checks on a path a setting names, made before anything is read or written through it.</summary>
+public static class InputPath
+{
+    /// <summary>
+    /// <paramref name="path"/> unchanged; an empty or blank one (which the runtime would reject with an ArgumentException, or
+    /// read as the current directory) throws <see cref="InputException"/> naming <paramref name="setting"/>.
+    /// </summary>
+    public static string NotEmpty(string path, string setting) =>
+        string.IsNullOrWhiteSpace(path)
+            ? throw InputException.AboutSetting(setting, $"{setting} '{path}': expected a path, not an empty string")
+            : path;
+
+    /// <summary>
+    /// A directory to read from (null stays null: the default applies): not empty, and not a regular file, which every later
+    /// step would take for a directory whose files are missing.
+    /// </summary>
+    public static string? Directory(string? path, string setting)
+    {
+        if (path is null)
+            return null;
+        NotEmpty(path, setting);
+        return File.Exists(path)
+            ? throw InputException.AboutSetting(setting, $"{setting} {path}: {Path.GetFullPath(path)} is a regular file; expected a directory")
+            : path;
+    }
+}
