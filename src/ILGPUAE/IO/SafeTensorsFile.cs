@@ -150,7 +150,7 @@ public sealed class SafeTensorsFile
     /// </summary>
     public static SafeTensorsFile Read(string path)
     {
-        var fullPath = Path.GetFullPath(path);
+        var fullPath = InputFile.FullPath(path);
         var file = InputFile.ReadAllBytes(fullPath);
         if (file.Length < 8)
             throw new InputException($"{fullPath}: file is {file.Length} bytes, expected at least 8 (safetensors header length)");
