@@ -1,6 +1,6 @@
 using System.Text.Json;
-using ILGPUAE.IO;
 using System.Text.Json.Serialization;
+using ILGPUAE.IO;
 
 namespace ILGPUAE.Data;
 
