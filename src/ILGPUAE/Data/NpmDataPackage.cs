@@ -112,18 +112,47 @@ public sealed record NpmDataPackage(string Spec, string DatasetName, IReadOnlyLi
     }
 
     /// <summary>
-    /// Checks a loaded data file's bytes against its published sum: a mismatch throws <see cref="InputException"/>
-    /// unless <paramref name="acceptMismatch"/>, in which case it is logged as a warning and the file is used.
+    /// Checks a loaded data file's bytes against its published sum. A mismatch moves the file aside (renamed to
+    /// <c>&lt;name&gt;.corrupt-&lt;UTC time&gt;</c>, so it is never used again and the next load fetches a fresh copy) and throws
+    /// <see cref="InputException"/> saying so in one line; with <paramref name="acceptMismatch"/> it is logged as a warning
+    /// instead and the file is used. <paramref name="decompressed"/>: <paramref name="content"/> is the decompressed content
+    /// of the gzipped file <paramref name="path"/>.
     /// </summary>
-    public static void CheckLoaded(string source, string expectedHex, ReadOnlySpan<byte> content, bool acceptMismatch, Action<string>? log)
+    public static void CheckLoaded(string path, string expectedHex, ReadOnlySpan<byte> content, bool acceptMismatch, Action<string>? log,
+        bool decompressed = false)
     {
         var actual = Convert.ToHexStringLower(SHA256.HashData(content));
-        if (acceptMismatch && !string.Equals(expectedHex, actual, StringComparison.OrdinalIgnoreCase))
+        if (string.Equals(expectedHex, actual, StringComparison.OrdinalIgnoreCase))
+            return;
+        var source = decompressed ? $"{path} (decompressed)" : path;
+        if (acceptMismatch)
         {
             log?.Invoke($"warning: {source}: SHA-256 is {actual}, expected {expectedHex}; used unverified ({AcceptUnverifiedVariable}=1)");
             return;
         }
-        RequireSha256(source, expectedHex, actual);
+        var aside = $"{path}.corrupt-{DateTime.UtcNow:yyyyMMdd'T'HHmmssfff'Z'}";
+        try
+        {
+            File.Move(path, aside);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException(
+                $"{source}: SHA-256 is {actual}, expected {expectedHex}; it could not be moved aside ({e.Message}): delete it to fetch a fresh copy", e);
+        }
+        throw new InputException(
+            $"{source}: SHA-256 is {actual}, expected {expectedHex}; moved aside to {Path.GetFileName(aside)} (run again to fetch a fresh copy, or set {AcceptUnverifiedVariable}=1 to use such files)");
+    }
+
+    /// <summary>
+    /// Whether the data file <paramref name="path"/> is there (a file that cannot be read is there: reading it says why);
+    /// a directory in its place is an <see cref="InputException"/>, so it is not taken for a missing file and fetched again.
+    /// </summary>
+    public static bool IsPresent(string path)
+    {
+        if (Directory.Exists(path))
+            throw new InputException($"{path}: is a directory, expected a data file");
+        return File.Exists(path);
     }
 
     /// <summary>The folder every file's entry lies in (<c>package/data/</c>), or the entries' longest common prefix.</summary>

@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 using System.Text;
+using System.Text.Unicode;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -13,10 +16,19 @@ namespace ILGPUAE.IO;
 /// hold <c>"__metadata__": {string: string}</c>. Tensors are stored contiguously in list order, little-endian.
 /// Only F32 tensors are supported; put integer state (seeds, step counts) in <see cref="Metadata"/> as
 /// decimal strings, which keeps 64-bit values exact.
+/// <para>
+/// Every write also puts the SHA-256 of each tensor's bytes (as stored: little-endian, lower-case hex) in
+/// <c>__metadata__</c> under <c>sha256.&lt;tensor name&gt;</c>, and every read checks them, so a flipped bit in the
+/// data is reported naming the tensor. Files without these keys (written before they existed, or by other writers)
+/// still load. The keys are the file's, not the caller's: <see cref="Metadata"/> never holds them.
+/// </para>
 /// </summary>
 public sealed class SafeTensorsFile
 {
     public const string MetadataKey = "__metadata__";
+
+    /// <summary>The metadata key of a tensor's SHA-256 is this prefix and the tensor's name.</summary>
+    public const string Sha256Prefix = "sha256.";
     private const string F32 = "F32";
     private static readonly string[] TensorFields = ["dtype", "shape", "data_offsets"];
 
@@ -27,6 +39,8 @@ public sealed class SafeTensorsFile
     {
         Tensors = tensors.ToArray();
         Metadata = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>());
+        if (Metadata.Keys.FirstOrDefault(key => key.StartsWith(Sha256Prefix, StringComparison.Ordinal)) is { } reserved)
+            throw new ArgumentException($"metadata key '{reserved}' is reserved for the tensors' checksums", nameof(metadata));
         byName = new Dictionary<string, NamedTensor>(StringComparer.Ordinal);
         foreach (var tensor in Tensors)
         {
@@ -56,7 +70,14 @@ public sealed class SafeTensorsFile
 
     private void WriteTo(Stream stream)
     {
-        var header = EncodeHeader();
+        var chunk = new byte[64 * 1024];
+        var sums = Tensors.Select(tensor =>
+        {
+            using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            EncodeChunks(tensor.Data, chunk, count => sha.AppendData(chunk, 0, count));
+            return Convert.ToHexStringLower(sha.GetHashAndReset());
+        }).ToArray();
+        var header = EncodeHeader(sums);
         // Pad with spaces so that the buffer starts at a multiple of 8 bytes from the start of the file.
         var paddedLength = (8 + header.Length + 7) / 8 * 8 - 8;
         Span<byte> prefix = stackalloc byte[8];
@@ -66,32 +87,37 @@ public sealed class SafeTensorsFile
         for (var i = header.Length; i < paddedLength; i++)
             stream.WriteByte((byte)' ');
 
-        var chunk = new byte[64 * 1024];
         foreach (var tensor in Tensors)
+            EncodeChunks(tensor.Data, chunk, count => stream.Write(chunk, 0, count));
+    }
+
+    /// <summary>Puts <paramref name="data"/> into <paramref name="chunk"/> as little-endian bytes, a chunk at a time, handing each to <paramref name="consume"/> (its byte count).</summary>
+    private static void EncodeChunks(float[] data, byte[] chunk, Action<int> consume)
+    {
+        for (var start = 0; start < data.Length; start += chunk.Length / 4)
         {
-            var data = tensor.Data;
-            for (var start = 0; start < data.Length; start += chunk.Length / 4)
-            {
-                var count = Math.Min(chunk.Length / 4, data.Length - start);
-                for (var i = 0; i < count; i++)
-                    BinaryPrimitives.WriteSingleLittleEndian(chunk.AsSpan(4 * i), data[start + i]);
-                stream.Write(chunk, 0, 4 * count);
-            }
+            var count = Math.Min(chunk.Length / 4, data.Length - start);
+            for (var i = 0; i < count; i++)
+                BinaryPrimitives.WriteSingleLittleEndian(chunk.AsSpan(4 * i), data[start + i]);
+            consume(4 * count);
         }
     }
 
-    private byte[] EncodeHeader()
+    /// <param name="sums">The SHA-256 of each tensor's bytes, in <see cref="Tensors"/> order.</param>
+    private byte[] EncodeHeader(string[] sums)
     {
         using var buffer = new MemoryStream();
         // Relaxed escaping keeps names and metadata readable in the header (only HTML contexts need more).
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             json.WriteStartObject();
-            if (Metadata.Count > 0)
+            if (Metadata.Count > 0 || Tensors.Count > 0)
             {
                 json.WriteStartObject(MetadataKey);
                 foreach (var (key, value) in Metadata)
                     json.WriteString(key, value);
+                for (var i = 0; i < Tensors.Count; i++)
+                    json.WriteString(Sha256Prefix + Tensors[i].Name, sums[i]);
                 json.WriteEndObject();
             }
             long offset = 0;
@@ -118,13 +144,13 @@ public sealed class SafeTensorsFile
 
     /// <summary>
     /// Reads and validates a safetensors file. Any structural problem (short file, header length beyond
-    /// the file, invalid JSON, a dtype other than F32, offsets that disagree with the shape, fall outside
-    /// the buffer, overlap or leave gaps, non-string metadata) throws <see cref="InputException"/> naming
-    /// the file and what was expected.
+    /// the file, a header that is not UTF-8 or not valid JSON, a dtype other than F32, offsets that disagree
+    /// with the shape, fall outside the buffer, overlap or leave gaps, non-string metadata) or a tensor whose
+    /// bytes fail their SHA-256 throws <see cref="InputException"/> naming the file and what was expected.
     /// </summary>
     public static SafeTensorsFile Read(string path)
     {
-        var fullPath = Path.GetFullPath(path);
+        var fullPath = InputFile.FullPath(path);
         var file = InputFile.ReadAllBytes(fullPath);
         if (file.Length < 8)
             throw new InputException($"{fullPath}: file is {file.Length} bytes, expected at least 8 (safetensors header length)");
@@ -137,11 +163,12 @@ public sealed class SafeTensorsFile
 
         using var header = ParseHeader(fullPath, file.AsMemory(8, (int)headerLength));
         var metadata = new Dictionary<string, string>();
+        var sums = new Dictionary<string, string>(StringComparer.Ordinal);
         var entries = new List<(string Name, int[] Shape, long Begin, long End)>();
         foreach (var property in header.RootElement.EnumerateObject())
         {
             if (property.Name == MetadataKey)
-                ReadMetadata(fullPath, property.Value, metadata);
+                ReadMetadata(fullPath, property.Value, metadata, sums);
             else
                 entries.Add(ReadEntry(fullPath, property, buffer.Length));
         }
@@ -166,6 +193,8 @@ public sealed class SafeTensorsFile
             throw new InputException(
                 $"{fullPath}: byte buffer is {buffer.Length} bytes, expected {covered} (the end of the last tensor's data_offsets)");
 
+        CheckSums(fullPath, buffer.Span, entries, sums);
+
         var tensors = entries.Select(entry =>
         {
             var data = new float[(entry.End - entry.Begin) / 4];
@@ -179,6 +208,16 @@ public sealed class SafeTensorsFile
 
     private static JsonDocument ParseHeader(string fullPath, ReadOnlyMemory<byte> utf8)
     {
+        // The JSON parser leaves some invalid UTF-8 (inside names and strings) to be found when a name is decoded,
+        // as an exception of another kind; checking every byte first keeps the error one line naming the byte.
+        if (!Utf8.IsValid(utf8.Span))
+        {
+            var at = 0;
+            while (Rune.DecodeFromUtf8(utf8.Span[at..], out _, out var used) == OperationStatus.Done)
+                at += used;
+            throw new InputException(
+                $"{fullPath}: header byte {8 + at} (0x{utf8.Span[at]:X2}) is not valid UTF-8, expected a UTF-8 JSON header");
+        }
         JsonDocument document;
         try
         {
@@ -198,7 +237,8 @@ public sealed class SafeTensorsFile
         return document;
     }
 
-    private static void ReadMetadata(string fullPath, JsonElement element, Dictionary<string, string> metadata)
+    /// <summary>Fills <paramref name="metadata"/> with the caller's keys and <paramref name="sums"/> (tensor name → hex) with the checksums.</summary>
+    private static void ReadMetadata(string fullPath, JsonElement element, Dictionary<string, string> metadata, Dictionary<string, string> sums)
     {
         if (element.ValueKind != JsonValueKind.Object)
             throw new InputException($"{fullPath}: {MetadataKey} is a JSON {element.ValueKind}, expected an object of strings");
@@ -207,7 +247,41 @@ public sealed class SafeTensorsFile
             if (item.Value.ValueKind != JsonValueKind.String)
                 throw new InputException(
                     $"{fullPath}: {MetadataKey} value for key '{item.Name}' is a JSON {item.Value.ValueKind}, expected a string");
-            metadata[item.Name] = item.Value.GetString()!;
+            if (item.Name.StartsWith(Sha256Prefix, StringComparison.Ordinal))
+                sums[item.Name[Sha256Prefix.Length..]] = item.Value.GetString()!;
+            else
+                metadata[item.Name] = item.Value.GetString()!;
+        }
+    }
+
+    /// <summary>
+    /// Checks each tensor's bytes against its stored SHA-256. A file with no sums (older or foreign writers) passes;
+    /// one with sums must have exactly one, 64 hex digits, for every tensor, so a lost key is caught as well as a flipped bit.
+    /// </summary>
+    private static void CheckSums(string fullPath, ReadOnlySpan<byte> buffer, List<(string Name, int[] Shape, long Begin, long End)> entries,
+        Dictionary<string, string> sums)
+    {
+        if (sums.Count == 0)
+            return;
+        var names = entries.Select(entry => entry.Name).ToHashSet(StringComparer.Ordinal);
+        foreach (var (name, stored) in sums)
+        {
+            if (!names.Contains(name))
+                throw new InputException($"{fullPath}: {MetadataKey}.{Sha256Prefix}{name} names no tensor in the file; expected one sum per tensor");
+            if (stored.Length != 64 || !stored.All(char.IsAsciiHexDigit))
+                throw new InputException($"{fullPath}: {MetadataKey}.{Sha256Prefix}{name} is '{stored}', expected 64 hex digits (a SHA-256)");
+        }
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        foreach (var entry in entries)
+        {
+            if (!sums.TryGetValue(entry.Name, out var stored))
+                throw new InputException(
+                    $"{fullPath}: tensor '{entry.Name}' has no {MetadataKey}.{Sha256Prefix}{entry.Name} while the other tensors have theirs; the file is corrupted");
+            SHA256.HashData(buffer[(int)entry.Begin..(int)entry.End], hash);
+            var computed = Convert.ToHexStringLower(hash);
+            if (!string.Equals(stored, computed, StringComparison.OrdinalIgnoreCase))
+                throw new InputException(
+                    $"{fullPath}: tensor '{entry.Name}' fails its SHA-256 check (stored {stored}, computed {computed}); the file is corrupted");
         }
     }
 

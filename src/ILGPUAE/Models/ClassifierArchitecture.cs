@@ -29,6 +29,19 @@ public sealed record ClassifierArchitecture(int Inputs, int[] StackHidden, int[]
 
     public string BiasName(int layer) => $"{Prefix(layer)}.{(layer < StackHidden.Length ? StackBiasSuffix : MlpBiasSuffix)}";
 
+    /// <summary>Throws <see cref="IO.InputException"/> naming the first size that no classifier can have (as a file could say).</summary>
+    public void Validate()
+    {
+        if (Inputs < 1)
+            throw IO.InputException.ForSetting("inputs", Inputs, "an integer ≥ 1");
+        if (StackHidden.Any(width => width < 1))
+            throw IO.InputException.ForSetting("stack_hidden", string.Join(",", StackHidden), "widths ≥ 1");
+        if (MlpHidden.Any(width => width < 1))
+            throw IO.InputException.ForSetting("mlp_hidden", string.Join(",", MlpHidden), "widths ≥ 1");
+        if (Classes < 2)
+            throw IO.InputException.ForSetting("classes", Classes, "an integer ≥ 2");
+    }
+
     /// <summary>"784-1000-1000-1000-500-10".</summary>
     public override string ToString() => string.Join("-", Enumerable.Range(0, LayerCount).Select(OutputsOf).Prepend(Inputs));
 

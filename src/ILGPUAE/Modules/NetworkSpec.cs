@@ -15,7 +15,8 @@ public sealed record NetworkSpec(IReadOnlyList<ModuleSpec> Modules, ObjectiveSpe
     public static readonly JsonSerializerOptions Json = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        // Names only: an integer would read as a value the enum may not define.
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
     };
 
     public string ToJson() => JsonSerializer.Serialize(this, Json);

@@ -9,7 +9,7 @@ using System.Text.Json.Serialization;
 /// </summary>
 public sealed record OptimizerChoice
 {
-    [JsonConverter(typeof(JsonStringEnumConverter<OptimizerKind>))]
+    [JsonConverter(typeof(IO.NamedEnumConverter<OptimizerKind>))]
     public OptimizerKind Kind { get; init; } = OptimizerKind.Sgd;
 
     /// <summary>On weights only (biases are not decayed): L2 added to the gradient, or decoupled for AdamW.</summary>

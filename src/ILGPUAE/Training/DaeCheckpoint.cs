@@ -32,6 +32,13 @@ public static class DaeCheckpoint
         WriteIndented = true,
     };
 
+    /// <summary><see cref="Json"/> for records read back from a file: a null where the record has no null, or a missing constructor argument, is an error.</summary>
+    private static readonly JsonSerializerOptions SavedJson = new(Json)
+    {
+        RespectNullableAnnotations = true,
+        RespectRequiredConstructorParameters = true,
+    };
+
     /// <summary>Writes model.safetensors, then train_state.safetensors; both carry the epoch count so a torn pair is detected.</summary>
     public static void Save(string directory, DaeSession trainer, DaeOptions options, EpochReport last)
     {
@@ -69,26 +76,45 @@ public static class DaeCheckpoint
         new SafeTensorsFile(velocities, stateMeta).Write(Path.Combine(directory, StateFileName));
     }
 
-    /// <summary>Reads a model file and the options it was trained with.</summary>
+    /// <summary>Reads a model file and the options it was trained with (checked as a new run's are).</summary>
     public static (DaeOptions Options, SafeTensorsFile File) ReadModel(string path)
     {
         var file = SafeTensorsFile.Read(path);
         if (!file.Metadata.TryGetValue(FormatKey, out var format) || format != Format)
             throw new InputException($"{path}: __metadata__.{FormatKey} is '{format}', expected '{Format}'");
-        if (!file.Metadata.TryGetValue(OptionsKey, out var json))
-            throw new InputException($"{path}: __metadata__.{OptionsKey} is missing; expected the run's options as JSON");
-        DaeOptions? options;
+        return (ReadJson<DaeOptions>(path, file, OptionsKey, options => options.Validate()), file);
+    }
+
+    /// <summary>
+    /// The record saved as JSON under __metadata__.<paramref name="key"/> (a run's options, an architecture), read strictly (enums
+    /// by name, no nulls where the record has none) and then checked by <paramref name="validate"/>, the record's own range
+    /// checks. Anything wrong is one line naming the file and the key, e.g.
+    /// <c>run/model.safetensors: __metadata__.options.test_limit -5: expected an integer ≥ 1</c>.
+    /// </summary>
+    public static T ReadJson<T>(string path, SafeTensorsFile file, string key, Action<T> validate) where T : class
+    {
+        if (!file.Metadata.TryGetValue(key, out var json))
+            throw new InputException($"{path}: __metadata__.{key} is missing; expected the run's {key} as JSON");
+        T? value;
         try
         {
-            options = JsonSerializer.Deserialize<DaeOptions>(json, Json);
+            value = JsonSerializer.Deserialize<T>(json, SavedJson);
         }
         catch (JsonException e)
         {
-            throw new InputException($"{path}: __metadata__.{OptionsKey} is not valid options JSON ({e.Message})");
+            throw new InputException($"{path}: __metadata__.{key} is not valid {key} JSON ({e.Message})", e);
         }
-        if (options is null)
-            throw new InputException($"{path}: __metadata__.{OptionsKey} is null; expected the run's options as JSON");
-        return (options, file);
+        if (value is null)
+            throw new InputException($"{path}: __metadata__.{key} is null; expected the run's {key} as JSON");
+        try
+        {
+            validate(value);
+        }
+        catch (InputException e)
+        {
+            throw new InputException($"{path}: __metadata__.{key}.{e.Message}", e);
+        }
+        return value;
     }
 
     /// <summary>Loads the autoencoder a model file holds onto <paramref name="backend"/>.</summary>
@@ -117,11 +143,21 @@ public static class DaeCheckpoint
         return tensor.Data;
     }
 
+    /// <summary>The non-negative integer saved as a decimal string under __metadata__.<paramref name="key"/>.</summary>
     public static long ReadInt(string path, SafeTensorsFile file, string key)
     {
         if (!file.Metadata.TryGetValue(key, out var text) || !long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
             throw new InputException($"{path}: __metadata__.{key} is '{text}', expected a non-negative integer");
         return value;
+    }
+
+    /// <summary><see cref="ReadInt"/> for a count kept in an int (epochs, layers): a value past int's range is refused, not wrapped.</summary>
+    public static int ReadInt32(string path, SafeTensorsFile file, string key)
+    {
+        var value = ReadInt(path, file, key);
+        if (value > int.MaxValue)
+            throw new InputException($"{path}: __metadata__.{key} is {value}, expected an integer in [0, {int.MaxValue}]");
+        return (int)value;
     }
 
     private static NamedTensor Named(string name, Tensor<float> tensor) => new(name, [.. tensor.Shape.Dimensions], tensor.ToArray());

@@ -18,7 +18,7 @@ public sealed record DaeOptions
     public int Hidden { get; init; } = 500;
 
     /// <summary>The hidden units' activation; the reconstruction is always a sigmoid. Files without it are sigmoid.</summary>
-    [JsonConverter(typeof(JsonStringEnumConverter<Activation>))]
+    [JsonConverter(typeof(NamedEnumConverter<Activation>))]
     public Activation Activation { get; init; } = Activation.Sigmoid;
 
     /// <summary>
@@ -30,7 +30,7 @@ public sealed record DaeOptions
     /// <summary>Masking-noise probability: each input pixel is zeroed with this probability.</summary>
     public float Corruption { get; init; } = 0.25f;
 
-    [JsonConverter(typeof(JsonStringEnumConverter<LossKind>))]
+    [JsonConverter(typeof(NamedEnumConverter<LossKind>))]
     public LossKind Loss { get; init; } = LossKind.SquaredError;
 
     public float LearningRate { get; init; } = 0.1f;
@@ -85,6 +85,7 @@ public sealed record DaeOptions
         Require(Epochs >= 1, "epochs", Epochs, "an integer ≥ 1");
         Require(Hogwild is >= 0 and <= 256, "hogwild", Hogwild, "an integer from 0 (sequential) to 256");
         Require(Enum.IsDefined(Activation), "activation", Activation, "identity, sigmoid, tanh or relu");
+        Require(Enum.IsDefined(Loss), "loss", Loss, $"{LossKind.SquaredError} or {LossKind.CrossEntropy}");
         Require(float.IsFinite(ActivityL1) && ActivityL1 >= 0f, "activity_l1", ActivityL1, "a finite number ≥ 0");
         Require(Hogwild < 2 || ActivityL1 == 0f, "hogwild", Hogwild, "0 with an activity L1 penalty (Hogwild workers run the fused SGD step)");
         Require(Enum.IsDefined(OnNan), "on_nan", OnNan, "stop, skip-batch or halve-lr");

@@ -39,12 +39,12 @@ public sealed class TrainState
                 throw InputException.AboutSetting("resume", $"resume {directory}: {path} does not exist; expected a directory written by `train dae`");
         var (options, model) = DaeCheckpoint.ReadModel(modelPath);
         var state = SafeTensorsFile.Read(statePath);
-        var epochs = DaeCheckpoint.ReadInt(statePath, state, DaeCheckpoint.EpochsKey);
-        var modelEpochs = DaeCheckpoint.ReadInt(modelPath, model, DaeCheckpoint.EpochsKey);
+        var epochs = DaeCheckpoint.ReadInt32(statePath, state, DaeCheckpoint.EpochsKey);
+        var modelEpochs = DaeCheckpoint.ReadInt32(modelPath, model, DaeCheckpoint.EpochsKey);
         if (epochs != modelEpochs)
             throw new InputException($"{statePath}: epochs {epochs} does not match {modelPath}'s {modelEpochs}; expected files saved together");
         var steps = DaeCheckpoint.ReadInt(statePath, state, DaeCheckpoint.StepsKey);
-        return new TrainState(modelPath, model, statePath, state, options, (int)epochs, steps);
+        return new TrainState(modelPath, model, statePath, state, options, epochs, steps);
     }
 
     public TiedAutoencoder CreateModel(IBackend backend, int visible, int hidden, Activation hiddenActivation) =>

@@ -1,6 +1,7 @@
 namespace ILGPUAE.Tests.IO;
 
 using System.Buffers.Binary;
+using System.Security.Cryptography;
 using System.Text;
 using ILGPUAE.IO;
 
@@ -53,22 +54,107 @@ public class SafeTensorsFileTests
             new Dictionary<string, string> { ["k"] = "v" }).Write(path);
 
         var bytes = File.ReadAllBytes(path);
-        const string json =
-            """{"__metadata__":{"k":"v"},"w":{"dtype":"F32","shape":[2,1],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}""";
-        // 135 bytes of JSON; 8 + 135 = 143, so 1 space pads the header to N = 136 and the buffer starts at 144.
-        Assert.Equal(135, json.Length);
-        Assert.Equal(136UL, BinaryPrimitives.ReadUInt64LittleEndian(bytes));
-        Assert.Equal(new byte[] { 136, 0, 0, 0, 0, 0, 0, 0 }, bytes[..8]);
-        Assert.Equal(json + " ", Encoding.UTF8.GetString(bytes, 8, 136));
-        Assert.Equal(
-            new byte[]
-            {
-                0x00, 0x00, 0x80, 0x3f, // 1f
-                0x00, 0x00, 0x00, 0xc0, // -2f
-                0x00, 0x00, 0x00, 0x3f, // 0.5f
-            },
-            bytes[144..]);
+        byte[] wBytes = [0x00, 0x00, 0x80, 0x3f, /* 1f */ 0x00, 0x00, 0x00, 0xc0 /* -2f */];
+        byte[] bBytes = [0x00, 0x00, 0x00, 0x3f /* 0.5f */];
+        // The caller's metadata, then each tensor's SHA-256 (lower-case hex) in tensor order.
+        var json = "{\"__metadata__\":{\"k\":\"v\"," +
+            $"\"sha256.w\":\"{Convert.ToHexStringLower(SHA256.HashData(wBytes))}\",\"sha256.b\":\"{Convert.ToHexStringLower(SHA256.HashData(bBytes))}\"}}," +
+            "\"w\":{\"dtype\":\"F32\",\"shape\":[2,1],\"data_offsets\":[0,8]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[8,12]}}";
+        // 291 bytes of JSON; 8 + 291 = 299, so 5 spaces pad the header to N = 296 and the buffer starts at 304.
+        Assert.Equal(291, json.Length);
+        Assert.Equal(296UL, BinaryPrimitives.ReadUInt64LittleEndian(bytes));
+        Assert.Equal(json + "     ", Encoding.UTF8.GetString(bytes, 8, 296));
+        Assert.Equal([.. wBytes, .. bBytes], bytes[304..]);
     }
+
+    [Fact]
+    public void AFlippedBitInAnyTensorsDataIsReportedNamingThatTensor()
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("model.safetensors");
+        new SafeTensorsFile(
+            [new NamedTensor("W", [2, 3], [1f, 2f, 3f, 4f, 5f, 6f]), new NamedTensor("b_hidden", [2], [0.5f, -0.5f])],
+            new Dictionary<string, string> { ["epochs"] = "3" }).Write(path);
+        var clean = File.ReadAllBytes(path);
+        var bufferStart = 8 + (int)BinaryPrimitives.ReadUInt64LittleEndian(clean);
+
+        // Bytes 0–23 of the buffer are W's, 24–31 b_hidden's; a flip in either is caught and names its tensor.
+        foreach (var (offset, tensor) in new[] { (0, "W"), (13, "W"), (23, "W"), (24, "b_hidden"), (31, "b_hidden") })
+        {
+            var bytes = clean.ToArray();
+            bytes[bufferStart + offset] ^= 0x04;
+            File.WriteAllBytes(path, bytes);
+            var error = Assert.Throws<InputException>(() => SafeTensorsFile.Read(path));
+            Assert.StartsWith($"{path}: tensor '{tensor}' fails its SHA-256 check (stored ", error.Message);
+            Assert.EndsWith("; the file is corrupted", error.Message);
+            Assert.DoesNotContain('\n', error.Message);
+        }
+
+        File.WriteAllBytes(path, clean);
+        var read = SafeTensorsFile.Read(path);
+        Assert.Equal(new Dictionary<string, string> { ["epochs"] = "3" }, read.Metadata);
+    }
+
+    [Theory]
+    [InlineData("""{"__metadata__":{"sha256.w":"{W}","sha256.b":"{B}"},""", "")] // control: valid
+    [InlineData("""{"__metadata__":{"sha256.w":"{W}"},""", "tensor 'b' has no __metadata__.sha256.b while the other tensors have theirs")]
+    [InlineData("""{"__metadata__":{"sha256.w":"zz","sha256.b":"{B}"},""", "__metadata__.sha256.w is 'zz', expected 64 hex digits")]
+    [InlineData("""{"__metadata__":{"sha256.w":"{W}","sha256.b":"{B}","sha256.ghost":"{B}"},""", "__metadata__.sha256.ghost names no tensor")]
+    [InlineData("""{"__metadata__":{"sha256.w":"{B}","sha256.b":"{W}"},""", "tensor 'w' fails its SHA-256 check")]
+    public void SumsThatAreMissingMalformedStrayOrSwappedAreRefused(string metadata, string expected)
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("model.safetensors");
+        byte[] w = [0, 0, 0x80, 0x3f], b = [0, 0, 0, 0x40];
+        var header = metadata.Replace("{W}", Convert.ToHexStringLower(SHA256.HashData(w))).Replace("{B}", Convert.ToHexStringLower(SHA256.HashData(b))) +
+            "\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"b\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}";
+        WriteRaw(path, header, [.. w, .. b]);
+
+        if (expected == "")
+        {
+            Assert.Equal([1f, 2f], SafeTensorsFile.Read(path).Tensors.Select(t => t.Data[0]));
+            return;
+        }
+        var error = Assert.Throws<InputException>(() => SafeTensorsFile.Read(path));
+        Assert.StartsWith(path + ": ", error.Message);
+        Assert.Contains(expected, error.Message);
+    }
+
+    [Fact]
+    public void FilesWithoutSumsStillLoad()
+    {
+        // The golden checkpoints were written before the sums existed.
+        var golden = Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "Golden", "data"), "*.safetensors");
+        Assert.NotEmpty(golden);
+        foreach (var path in golden)
+        {
+            Assert.DoesNotContain("sha256.", Encoding.UTF8.GetString(File.ReadAllBytes(path)[..4096]));
+            Assert.NotEmpty(SafeTensorsFile.Read(path).Tensors);
+        }
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0xff }, 8 + 2)]              // never valid in UTF-8
+    [InlineData(new byte[] { 0xc3 }, 8 + 2)]              // a lead byte without its continuation
+    [InlineData(new byte[] { 0xed, 0xa0, 0x80 }, 8 + 2)]  // an encoded surrogate (U+D800)
+    public void AHeaderThatIsNotUtf8IsOneLineNamingTheByte(byte[] bad, int badOffset)
+    {
+        using var dir = new TempDirectory();
+        var path = dir.File("bad.safetensors");
+        // {"<bad>":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}: the tensor's name holds the bad bytes.
+        byte[] json = [.. "{\""u8, .. bad, .. "\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}"u8];
+        var bytes = new byte[8 + json.Length + 4];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, (ulong)json.Length);
+        json.CopyTo(bytes, 8);
+        File.WriteAllBytes(path, bytes);
+
+        var error = Assert.Throws<InputException>(() => SafeTensorsFile.Read(path));
+        Assert.Equal($"{path}: header byte {badOffset} (0x{bad[0]:X2}) is not valid UTF-8, expected a UTF-8 JSON header", error.Message);
+    }
+
+    [Fact]
+    public void MetadataKeysOfTheSumsAreReserved() =>
+        Assert.Throws<ArgumentException>(() => new SafeTensorsFile([], new Dictionary<string, string> { ["sha256.w"] = "0" }));
 
     [Fact]
     public void ReadsTensorsInBufferOrderWhateverTheHeaderOrder()

@@ -87,15 +87,17 @@ public static class ClassifierCheckpoint
             velocity?.CopyFrom(DaeCheckpoint.Tensor(path, file, DaeCheckpoint.VelocityPrefix + names[parameter], [.. velocity.Shape.Dimensions]));
         if (trainer.Optimizer is { } optimizer)
             OptimizerCheckpoint.Restore(path, file, optimizer);
-        trainer.Restore((int)DaeCheckpoint.ReadInt(path, file, DaeCheckpoint.EpochsKey), DaeCheckpoint.ReadInt(path, file, DaeCheckpoint.StepsKey));
-        if (!file.Metadata.TryGetValue("best_error", out var best) || !double.TryParse(best, NumberStyles.Float, CultureInfo.InvariantCulture, out var bestError))
-            throw new InputException($"{path}: __metadata__.best_error is '{best}', expected a number");
-        stopping.Restore(DaeCheckpoint.ReadInt(path, file, "patience"), bestError, (int)DaeCheckpoint.ReadInt(path, file, "best_epoch"));
+        trainer.Restore(DaeCheckpoint.ReadInt32(path, file, DaeCheckpoint.EpochsKey), DaeCheckpoint.ReadInt(path, file, DaeCheckpoint.StepsKey));
+        // The best error is a fraction of examples, or infinity before the first validation.
+        if (!file.Metadata.TryGetValue("best_error", out var best) || !double.TryParse(best, NumberStyles.Float, CultureInfo.InvariantCulture, out var bestError)
+            || !(bestError >= 0))
+            throw new InputException($"{path}: __metadata__.best_error is '{best}', expected a number ≥ 0");
+        stopping.Restore(DaeCheckpoint.ReadInt(path, file, "patience"), bestError, DaeCheckpoint.ReadInt32(path, file, "best_epoch"));
         if (file.Metadata.TryGetValue(LearningRateKey, out var rateText))
         {
-            if (!double.TryParse(rateText, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) || !(rate > 0))
-                throw new InputException($"{path}: __metadata__.{LearningRateKey} is '{rateText}', expected a number > 0");
-            plateau.Restore(rate, (int)DaeCheckpoint.ReadInt(path, file, PlateauKey));
+            if (!double.TryParse(rateText, NumberStyles.Float, CultureInfo.InvariantCulture, out var rate) || !(rate > 0) || !double.IsFinite(rate))
+                throw new InputException($"{path}: __metadata__.{LearningRateKey} is '{rateText}', expected a finite number > 0");
+            plateau.Restore(rate, DaeCheckpoint.ReadInt32(path, file, PlateauKey));
         }
     }
 
@@ -105,8 +107,8 @@ public static class ClassifierCheckpoint
         var file = SafeTensorsFile.Read(path);
         if (!file.Metadata.TryGetValue(DaeCheckpoint.FormatKey, out var format) || format != Format)
             throw new InputException($"{path}: __metadata__.{DaeCheckpoint.FormatKey} is '{format}', expected '{Format}'");
-        var architecture = Deserialize<ClassifierArchitecture>(path, file, ArchitectureKey);
-        var options = Deserialize<FinetuneOptions>(path, file, DaeCheckpoint.OptionsKey);
+        var architecture = DaeCheckpoint.ReadJson<ClassifierArchitecture>(path, file, ArchitectureKey, a => a.Validate());
+        var options = DaeCheckpoint.ReadJson<FinetuneOptions>(path, file, DaeCheckpoint.OptionsKey, o => o.Validate());
         file.Metadata.TryGetValue(PretrainedKey, out var pretrained);
         return (architecture, options, pretrained ?? "", file);
     }
@@ -118,20 +120,6 @@ public static class ClassifierCheckpoint
         var model = FeedForwardClassifier.Create(backend, architecture, seed: 0);
         model.Load((name, shape) => DaeCheckpoint.Tensor(path, file, name, shape));
         return model;
-    }
-
-    private static T Deserialize<T>(string path, SafeTensorsFile file, string key) where T : class
-    {
-        if (!file.Metadata.TryGetValue(key, out var json))
-            throw new InputException($"{path}: __metadata__.{key} is missing");
-        try
-        {
-            return JsonSerializer.Deserialize<T>(json, DaeCheckpoint.Json) ?? throw new InputException($"{path}: __metadata__.{key} is null");
-        }
-        catch (JsonException e)
-        {
-            throw new InputException($"{path}: __metadata__.{key} is not valid JSON ({e.Message})");
-        }
     }
 
     private static NamedTensor Named(string name, Tensor<float> tensor) => new(name, [.. tensor.Shape.Dimensions], tensor.ToArray());

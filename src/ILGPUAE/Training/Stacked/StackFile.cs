@@ -88,9 +88,11 @@ public sealed class StackFile
         var file = SafeTensorsFile.Read(path);
         if (!file.Metadata.TryGetValue(DaeCheckpoint.FormatKey, out var format) || format != Format)
             throw new InputException($"{path}: __metadata__.{DaeCheckpoint.FormatKey} is '{format}', expected '{Format}' (a directory written by `pretrain`)");
-        var options = ReadOptions(path, file);
-        var visible = (int)DaeCheckpoint.ReadInt(path, file, "visible");
-        var layers = (int)DaeCheckpoint.ReadInt(path, file, LayersKey);
+        var options = DaeCheckpoint.ReadJson<StackOptions>(path, file, DaeCheckpoint.OptionsKey, o => o.Validate());
+        var visible = DaeCheckpoint.ReadInt32(path, file, "visible");
+        if (visible < 1)
+            throw new InputException($"{path}: __metadata__.visible is {visible}, expected an integer ≥ 1");
+        var layers = DaeCheckpoint.ReadInt32(path, file, LayersKey);
         if (layers > options.Layers)
             throw new InputException($"{path}: {layers} layers done but the options name {options.Layers}");
         var stack = new StackFile(options, visible, []);
@@ -105,20 +107,5 @@ public sealed class StackFile
             }
         }
         return new StackFile(options, visible, tensors);
-    }
-
-    private static StackOptions ReadOptions(string path, SafeTensorsFile file)
-    {
-        if (!file.Metadata.TryGetValue(DaeCheckpoint.OptionsKey, out var json))
-            throw new InputException($"{path}: __metadata__.{DaeCheckpoint.OptionsKey} is missing; expected the run's options as JSON");
-        try
-        {
-            return JsonSerializer.Deserialize<StackOptions>(json, DaeCheckpoint.Json)
-                ?? throw new InputException($"{path}: __metadata__.{DaeCheckpoint.OptionsKey} is null; expected the run's options as JSON");
-        }
-        catch (JsonException e)
-        {
-            throw new InputException($"{path}: __metadata__.{DaeCheckpoint.OptionsKey} is not valid options JSON ({e.Message})");
-        }
     }
 }

@@ -23,7 +23,7 @@ public sealed record StackOptions
     /// <summary>Masking probability per layer; a single value applies to every layer.</summary>
     public float[] Corruption { get; init; } = [0.1f, 0.2f, 0.3f];
 
-    [JsonConverter(typeof(JsonStringEnumConverter<LossKind>))]
+    [JsonConverter(typeof(NamedEnumConverter<LossKind>))]
     public LossKind Loss { get; init; } = LossKind.CrossEntropy;
 
     public float LearningRate { get; init; } = 0.001f;
