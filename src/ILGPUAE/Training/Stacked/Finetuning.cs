@@ -32,7 +32,9 @@ public static class Finetuning
     public static FinetuneMetrics Run(FinetuneRunRequest request, ITrainingObserver observer)
     {
         // Every input is checked before the directory is created, so a refused run leaves nothing behind.
-        var outDir = OutputDirectory.Check(request.OutDir, request.Resume, request.Force);
+        // Locks an existing directory (and completes or discards a checkpoint a killed run left) before the checkpoint is read.
+        using var run = OutputDirectory.Open(request.OutDir, request.Resume, request.Force, observer.Note);
+        var outDir = run.Path;
         var modelPath = Path.Combine(outDir, DaeCheckpoint.ModelFileName);
         var statePath = Path.Combine(outDir, DaeCheckpoint.StateFileName);
         ClassifierArchitecture architecture;
@@ -75,7 +77,7 @@ public static class Finetuning
         if (data.Train.Features != architecture.Inputs)
             throw new InputException($"{data.Train.Name} has {data.Train.Features} values per example; the classifier takes {architecture.Inputs}");
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, observer.Note);
-        OutputDirectory.Create(outDir);
+        run.Create();
         using var model = FeedForwardClassifier.Create(backend, architecture, options.Seed);
         if (stack is not null)
             model.Load(stack.Find);
@@ -119,12 +121,15 @@ public static class Finetuning
             {
                 Patience = stopping.Patience,
             };
-            ClassifierCheckpoint.SaveModel(outDir, architecture, options, pretrained, best, stopping, trainer.EpochsDone);
-            ClassifierCheckpoint.SaveState(outDir, trainer, stopping, plateau);
+            // Model, state and metrics.json of one epoch: one commit point.
+            var commit = new CheckpointCommit(outDir);
+            ClassifierCheckpoint.SaveModel(commit, outDir, architecture, options, pretrained, best, stopping, trainer.EpochsDone);
+            ClassifierCheckpoint.SaveState(commit, outDir, trainer, stopping, plateau);
             metrics.Epochs.Add(report);
             metrics.BestEpoch = stopping.BestEpoch;
             metrics.BestValidError = stopping.BestError;
-            metrics.Write(outDir);
+            metrics.Stage(commit, outDir);
+            commit.Commit();
             TrainingCurves.Write(outDir, TrainingCurves.Of(metrics));
             observer.EpochDone(report);
         }
@@ -134,7 +139,9 @@ public static class Finetuning
         using var test = Upload(backend, data.Test);
         using var testScore = new ClassifierEvaluator(model, test.Pixels, test.Labels);
         metrics.SetTestResult(testScore.Score());
-        metrics.Write(outDir);
+        var scored = new CheckpointCommit(outDir);
+        metrics.Stage(scored, outDir);
+        scored.Commit();
         TrainingCurves.Write(outDir, TrainingCurves.Of(metrics));
         return metrics;
     }
