@@ -195,7 +195,7 @@ public sealed class RunDirectory : IDisposable
         // A lock released normally is deleted: one left with content is a killed run's (or, if that pid still runs, the
         // content of a run that lost the race above).
         if (Pid(previous) is { } dead && dead != Environment.ProcessId && !Running(dead))
-            note($"out {given}: took over the lock of pid {dead}, which is no longer running");
+            note($"{Path}: took over the lock of pid {dead}, which is no longer running");
     }
 
     private InputException InUse()
