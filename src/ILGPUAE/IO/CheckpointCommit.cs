@@ -51,7 +51,7 @@ public sealed class CheckpointCommit
     {
         ArgumentNullException.ThrowIfNull(write);
         var final = Path.GetFullPath(path);
-        if (!final.StartsWith(runDirectory + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        if (!Inside(runDirectory, final))
             throw new ArgumentException($"'{final}' is outside the run directory '{runDirectory}'", nameof(path));
         if (finals.Contains(final))
             throw new ArgumentException($"'{final}' is staged twice in one checkpoint", nameof(path));
@@ -118,6 +118,8 @@ public sealed class CheckpointCommit
             foreach (var relative in paths ?? [])
             {
                 var final = Path.GetFullPath(Path.Combine(runDirectory, relative));
+                if (!Inside(runDirectory, final))
+                    throw new InputException($"{record}: lists '{relative}'; expected paths inside {runDirectory}");
                 if (File.Exists(PendingPath(final)))
                 {
                     File.Move(PendingPath(final), final, overwrite: true);
@@ -142,6 +144,9 @@ public sealed class CheckpointCommit
         if (leftovers > 0)
             note($"{runDirectory}: removed {leftovers} unfinished file(s) of an interrupted write");
     }
+
+    private static bool Inside(string directory, string path) =>
+        Path.GetFullPath(path).StartsWith(Path.GetFullPath(directory) + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     private static string PendingPath(string final) =>
         Path.Combine(Path.GetDirectoryName(final)!, $".{Path.GetFileName(final)}{PendingSuffix}");

@@ -86,6 +86,22 @@ public sealed class CheckpointCommitTests
         Assert.Throws<ArgumentException>(() => commit.StageText(dir.File("metrics.json"), "{}"));
     }
 
+    [Fact]
+    public void ARecordNamingAFileOutsideTheRunDirectoryIsRefused()
+    {
+        using var dir = new TempDirectory();
+        var run = dir.File("run");
+        Directory.CreateDirectory(run);
+        File.WriteAllText(dir.File(".victim.pending"), "moved?");
+        File.WriteAllText(Path.Combine(run, CheckpointCommit.RecordFileName), """["../victim"]""");
+
+        var e = Assert.Throws<InputException>(() => CheckpointCommit.Recover(run, _ => { }));
+
+        Assert.Contains("expected paths inside", e.Message);
+        Assert.True(File.Exists(dir.File(".victim.pending")));
+        Assert.False(File.Exists(dir.File("victim")));
+    }
+
     private static void Commit(string directory, string version, Action<string>? reached)
     {
         var commit = new CheckpointCommit(directory, reached ?? (_ => { }));
