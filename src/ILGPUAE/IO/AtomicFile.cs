@@ -41,11 +41,10 @@ public static class AtomicFile
     }
 
     /// <summary>Writes <paramref name="text"/> as UTF-8 without a byte-order mark.</summary>
-    public static void WriteAllText(string path, string text)
-    {
-        var bytes = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text);
-        WriteAllBytes(path, bytes);
-    }
+    public static void WriteAllText(string path, string text) => WriteAllBytes(path, Utf8.GetBytes(text));
+
+    /// <summary>UTF-8 without a byte-order mark.</summary>
+    internal static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
 
     public static void WriteAllBytes(string path, byte[] bytes) => Write(path, stream => stream.Write(bytes));
 }

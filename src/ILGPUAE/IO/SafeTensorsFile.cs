@@ -68,6 +68,9 @@ public sealed class SafeTensorsFile
     /// <summary>Writes the file atomically (see <see cref="AtomicFile"/>).</summary>
     public void Write(string path) => AtomicFile.Write(path, WriteTo);
 
+    /// <summary>Writes the file to <paramref name="stream"/> (a checkpoint stages it: see <see cref="CheckpointCommit"/>).</summary>
+    public void Write(Stream stream) => WriteTo(stream);
+
     private void WriteTo(Stream stream)
     {
         var chunk = new byte[64 * 1024];

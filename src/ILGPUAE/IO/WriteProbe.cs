@@ -14,7 +14,7 @@ public static class WriteProbe
     {
         if (!System.IO.Directory.Exists(fullPath))
             return;
-        var probe = Path.Combine(fullPath, $".write-probe-{Guid.NewGuid():N}");
+        var probe = Path.Combine(fullPath, $".write-probe.tmp-{Guid.NewGuid():N}");
         try
         {
             using (var stream = new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1, FileOptions.DeleteOnClose))

@@ -9,8 +9,8 @@ using ILGPUAE.Models;
 using ILGPUAE.Modules;
 
 /// <summary>
-/// The files a `train dae` run keeps in its output directory, each written to a temp file, fsynced and
-/// renamed: model.safetensors (W [hidden, visible], b_hidden, b_visible + options), train_state.safetensors
+/// The files a `train dae` run keeps in its output directory, written together as one checkpoint
+/// (<see cref="CheckpointCommit"/>): model.safetensors (W [hidden, visible], b_hidden, b_visible + options), train_state.safetensors
 /// (momentum buffers, epochs, steps) and metrics.json.
 /// </summary>
 public static class DaeCheckpoint
@@ -39,8 +39,19 @@ public static class DaeCheckpoint
         RespectRequiredConstructorParameters = true,
     };
 
-    /// <summary>Writes model.safetensors, then train_state.safetensors; both carry the epoch count so a torn pair is detected.</summary>
+    /// <summary>Writes model.safetensors and train_state.safetensors as one checkpoint (see <see cref="CheckpointCommit"/>).</summary>
     public static void Save(string directory, DaeSession trainer, DaeOptions options, EpochReport last)
+    {
+        var commit = new CheckpointCommit(directory);
+        Stage(commit, directory, trainer, options, last);
+        commit.Commit();
+    }
+
+    /// <summary>
+    /// Stages model.safetensors and train_state.safetensors in <paramref name="directory"/> as part of
+    /// <paramref name="commit"/>; both carry the epoch count, so a torn pair from an older version is still detected.
+    /// </summary>
+    public static void Stage(CheckpointCommit commit, string directory, DaeSession trainer, DaeOptions options, EpochReport last)
     {
         trainer.Backend.Synchronize();
         var epochs = trainer.EpochsDone.ToString(CultureInfo.InvariantCulture);
@@ -56,7 +67,7 @@ public static class DaeCheckpoint
             ["test_loss"] = last.TestLoss.ToString("R", CultureInfo.InvariantCulture),
         };
         var parameters = trainer.Model.Parameters.Select(p => Named(p.Name, p.Tensor));
-        new SafeTensorsFile(parameters, modelMeta).Write(Path.Combine(directory, ModelFileName));
+        commit.Stage(Path.Combine(directory, ModelFileName), new SafeTensorsFile(parameters, modelMeta).Write);
 
         var velocities = trainer.Model.Parameters.Zip(trainer.Velocities)
             .Where(pair => pair.Second is not null)
@@ -73,7 +84,7 @@ public static class DaeCheckpoint
         };
         if (trainer.Optimizer is { } rule)
             OptimizerCheckpoint.AddMetadata(rule, stateMeta);
-        new SafeTensorsFile(velocities, stateMeta).Write(Path.Combine(directory, StateFileName));
+        commit.Stage(Path.Combine(directory, StateFileName), new SafeTensorsFile(velocities, stateMeta).Write);
     }
 
     /// <summary>Reads a model file and the options it was trained with (checked as a new run's are).</summary>

@@ -18,8 +18,9 @@ public static class DaeTraining
     {
         // Every input (options, checkpoint, data, accelerator) is checked before the directory is created,
         // so a run refused for bad input leaves nothing behind.
-        var outDir = OutputDirectory.Check(InputPath.NotEmpty(request.OutDir, request.Resume ? "resume" : "out"), request.Resume, request.Force);
-        WriteProbe.Directory(outDir);
+        // Locks an existing directory (and completes or discards a checkpoint a killed run left) before the checkpoint is read.
+        using var run = OutputDirectory.Open(InputPath.NotEmpty(request.OutDir, request.Resume ? "resume" : "out"), request.Resume, request.Force, observer.Note);
+        var outDir = run.Path;
         var state = request.Resume ? TrainState.Load(outDir) : null;
         // A resumed run keeps the options it was trained with; --epochs sets the new total.
         var options = state is null ? request.Options : state.Options with { Epochs = request.Options.Epochs };
@@ -31,7 +32,7 @@ public static class DaeTraining
         var (trainCount, testCount) = MemoryNeed.Examples(options.Dataset, options.TrainLimit, options.TestLimit);
         MemoryNeed.TiedDae(options, Datasets.Info(options.Dataset).Shape.Features, trainCount, testCount).Check(backend);
         var (train, test) = LoadData(request.DataDir, options, observer);
-        OutputDirectory.Create(outDir);
+        run.Create();
         using var trainer = new DaeSession(backend, options, train.Features, train.Pixels, test.Pixels, state);
         var metrics = new TrainingMetrics("tied denoising autoencoder", train.Name, backend.Name, options, train.Count, test.Count,
             state is null ? [] : TrainingMetrics.ReadEpochs(outDir));
@@ -56,9 +57,12 @@ public static class DaeTraining
                 throw e.WithLastCheckpoint(saved, outDir);
             }
             report = onNan.Record(report);
-            DaeCheckpoint.Save(outDir, trainer, options, report);
+            // Model, state and metrics.json of one epoch: one commit point.
+            var commit = new CheckpointCommit(outDir);
+            DaeCheckpoint.Stage(commit, outDir, trainer, options, report);
             metrics.Epochs.Add(report);
-            metrics.Write(outDir);
+            metrics.Stage(commit, outDir);
+            commit.Commit();
             TrainingCurves.Write(outDir, TrainingCurves.Of(metrics));
             observer.EpochDone(report);
             onNan.Saved();

@@ -25,7 +25,7 @@ public static class ClassifierCheckpoint
     public const string LearningRateKey = "learning_rate";
     public const string PlateauKey = "lr_epochs_without_best";
 
-    public static void SaveModel(string directory, ClassifierArchitecture architecture, FinetuneOptions options, string pretrained,
+    public static void SaveModel(CheckpointCommit commit, string directory, ClassifierArchitecture architecture, FinetuneOptions options, string pretrained,
         ParameterSnapshot best, EarlyStopping stopping, int epochs)
     {
         var metadata = new Dictionary<string, string>
@@ -40,10 +40,10 @@ public static class ClassifierCheckpoint
             ["valid_error"] = stopping.BestError.ToString("R", CultureInfo.InvariantCulture),
             ["layout"] = "W [out, in]; hidden layers a = sigmoid(W·x + b), the last layer softmax(W·x + b); layer{i}.b_hidden is layer i's b",
         };
-        new SafeTensorsFile(best.Tensors, metadata).Write(Path.Combine(directory, DaeCheckpoint.ModelFileName));
+        commit.Stage(Path.Combine(directory, DaeCheckpoint.ModelFileName), new SafeTensorsFile(best.Tensors, metadata).Write);
     }
 
-    public static void SaveState(string directory, ClassifierSession trainer, EarlyStopping stopping, LearningRatePlateau plateau)
+    public static void SaveState(CheckpointCommit commit, string directory, ClassifierSession trainer, EarlyStopping stopping, LearningRatePlateau plateau)
     {
         trainer.Backend.Synchronize();
         var tensors = new List<NamedTensor>();
@@ -69,7 +69,7 @@ public static class ClassifierCheckpoint
             tensors.AddRange(OptimizerCheckpoint.Tensors(optimizer));
             OptimizerCheckpoint.AddMetadata(optimizer, metadata);
         }
-        new SafeTensorsFile(tensors, metadata).Write(Path.Combine(directory, DaeCheckpoint.StateFileName));
+        commit.Stage(Path.Combine(directory, DaeCheckpoint.StateFileName), new SafeTensorsFile(tensors, metadata).Write);
     }
 
     /// <summary>

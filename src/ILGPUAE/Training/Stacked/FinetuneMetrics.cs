@@ -51,8 +51,9 @@ public sealed record FinetuneMetrics(string Model, string Architecture, string? 
 
     public double TotalSeconds => Epochs.Sum(e => e.Seconds);
 
-    public void Write(string directory) =>
-        AtomicFile.WriteAllText(Path.Combine(directory, DaeCheckpoint.MetricsFileName), JsonSerializer.Serialize(this, DaeCheckpoint.Json));
+    /// <summary>Stages metrics.json in <paramref name="directory"/> as part of <paramref name="commit"/>, the checkpoint its last epoch belongs to.</summary>
+    public void Stage(CheckpointCommit commit, string directory) =>
+        commit.StageText(Path.Combine(directory, DaeCheckpoint.MetricsFileName), JsonSerializer.Serialize(this, DaeCheckpoint.Json));
 
     /// <summary>The epochs a previous run recorded, or none if it left no metrics.json.</summary>
     public static List<FinetuneEpochReport> ReadEpochs(string directory) => MetricsFile.Read<FinetuneMetrics>(directory, RunKind.Finetune)?.Epochs ?? [];

@@ -32,8 +32,9 @@ public static class Finetuning
     public static FinetuneMetrics Run(FinetuneRunRequest request, ITrainingObserver observer)
     {
         // Every input is checked before the directory is created, so a refused run leaves nothing behind.
-        var outDir = OutputDirectory.Check(InputPath.NotEmpty(request.OutDir, request.Resume ? "resume" : "out"), request.Resume, request.Force);
-        WriteProbe.Directory(outDir);
+        // Locks an existing directory (and completes or discards a checkpoint a killed run left) before the checkpoint is read.
+        using var run = OutputDirectory.Open(InputPath.NotEmpty(request.OutDir, request.Resume ? "resume" : "out"), request.Resume, request.Force, observer.Note);
+        var outDir = run.Path;
         var modelPath = Path.Combine(outDir, DaeCheckpoint.ModelFileName);
         var statePath = Path.Combine(outDir, DaeCheckpoint.StateFileName);
         ClassifierArchitecture architecture;
@@ -78,7 +79,7 @@ public static class Finetuning
         var data = (request.Data ?? ClassificationSplits.Load(options.Dataset, request.DataDir, observer.Note)).Limit(options.TrainLimit, options.TestLimit);
         if (data.Train.Features != architecture.Inputs)
             throw new InputException($"{data.Train.Name} has {data.Train.Features} values per example; the classifier takes {architecture.Inputs}");
-        OutputDirectory.Create(outDir);
+        run.Create();
         using var model = FeedForwardClassifier.Create(backend, architecture, options.Seed);
         if (stack is not null)
             model.Load(stack.Find);
@@ -123,12 +124,15 @@ public static class Finetuning
                 Patience = stopping.Patience,
                 SkippedBatches = epoch.SkippedBatches,
             };
-            ClassifierCheckpoint.SaveModel(outDir, architecture, options, pretrained, best, stopping, trainer.EpochsDone);
-            ClassifierCheckpoint.SaveState(outDir, trainer, stopping, plateau);
+            // Model, state and metrics.json of one epoch: one commit point.
+            var commit = new CheckpointCommit(outDir);
+            ClassifierCheckpoint.SaveModel(commit, outDir, architecture, options, pretrained, best, stopping, trainer.EpochsDone);
+            ClassifierCheckpoint.SaveState(commit, outDir, trainer, stopping, plateau);
             metrics.Epochs.Add(report);
             metrics.BestEpoch = stopping.BestEpoch;
             metrics.BestValidError = stopping.BestError;
-            metrics.Write(outDir);
+            metrics.Stage(commit, outDir);
+            commit.Commit();
             TrainingCurves.Write(outDir, TrainingCurves.Of(metrics));
             observer.EpochDone(report);
         }
@@ -138,7 +142,9 @@ public static class Finetuning
         using var test = Upload(backend, data.Test);
         using var testScore = new ClassifierEvaluator(model, test.Pixels, test.Labels);
         metrics.SetTestResult(testScore.Score());
-        metrics.Write(outDir);
+        var scored = new CheckpointCommit(outDir);
+        metrics.Stage(scored, outDir);
+        scored.Commit();
         TrainingCurves.Write(outDir, TrainingCurves.Of(metrics));
         return metrics;
     }

@@ -69,7 +69,16 @@ public sealed class StackFile
         return tensor.Data;
     }
 
+    /// <summary>Writes <c>model.safetensors</c> in <paramref name="directory"/> on its own (a checkpoint of its own).</summary>
     public void Write(string directory)
+    {
+        var commit = new CheckpointCommit(directory);
+        Stage(commit, directory);
+        commit.Commit();
+    }
+
+    /// <summary>Stages <c>model.safetensors</c> in <paramref name="directory"/> as part of <paramref name="commit"/>.</summary>
+    public void Stage(CheckpointCommit commit, string directory)
     {
         var metadata = new Dictionary<string, string>
         {
@@ -79,7 +88,7 @@ public sealed class StackFile
             ["visible"] = Visible.ToString(CultureInfo.InvariantCulture),
             ["layout"] = "layer{i}.W [out, in], layer{i}.b_hidden [out], layer{i}.b_visible [in]; code = sigmoid(W·x + b_hidden)",
         };
-        new SafeTensorsFile(tensors, metadata).Write(Path.Combine(directory, FileName));
+        commit.Stage(Path.Combine(directory, FileName), new SafeTensorsFile(tensors, metadata).Write);
     }
 
     /// <summary>Reads a stack written by `pretrain`, checking its format, options and every tensor's shape.</summary>

@@ -22,8 +22,9 @@ public static class StackPretraining
     public static StackMetrics Run(StackRunRequest request, ITrainingObserver observer)
     {
         // Every input is checked before the directory is created, so a refused run leaves nothing behind.
-        var outDir = OutputDirectory.Check(InputPath.NotEmpty(request.OutDir, request.Resume ? "resume" : "out"), request.Resume, request.Force);
-        WriteProbe.Directory(outDir);
+        // Locks an existing directory (and completes or discards a checkpoint a killed run left) before anything in it is read.
+        using var run = OutputDirectory.Open(InputPath.NotEmpty(request.OutDir, request.Resume ? "resume" : "out"), request.Resume, request.Force, observer.Note);
+        var outDir = run.Path;
         var stackPath = Path.Combine(outDir, StackFile.FileName);
         if (request.Resume && !File.Exists(stackPath))
             throw InputException.AboutSetting("resume", $"resume {request.OutDir}: {stackPath} does not exist; expected a directory written by `pretrain`");
@@ -40,7 +41,7 @@ public static class StackPretraining
             : MemoryNeed.Examples(options.Dataset, options.TrainLimit, options.TestLimit);
         MemoryNeed.Stack(options, Datasets.Info(options.Dataset).Shape.Features, trainCount, testCount).Check(backend);
         var splits = (request.Data ?? ClassificationSplits.Load(options.Dataset, request.DataDir, observer.Note)).Limit(options.TrainLimit, options.TestLimit);
-        OutputDirectory.Create(outDir);
+        run.Create();
         var stack = resumed ?? new StackFile(options, splits.Train.Features, []);
         stack.Write(outDir);
 
@@ -80,17 +81,22 @@ public static class StackPretraining
             {
                 if (RunEpoch(trainer, observer, layer, layerDir, onNan, ref layerOptions) is not { } report)
                     continue;
-                DaeCheckpoint.Save(layerDir, trainer, layerOptions, report);
+                // The layer's model and state and the run's metrics.json: one commit point.
+                var commit = new CheckpointCommit(outDir);
+                DaeCheckpoint.Stage(commit, layerDir, trainer, layerOptions, report);
                 layerMetrics.Epochs.RemoveAll(e => e.Epoch >= report.Epoch);
                 layerMetrics.Epochs.Add(report);
-                metrics.Write(outDir);
+                metrics.Stage(commit, outDir);
+                commit.Commit();
                 TrainingCurves.Write(outDir, TrainingCurves.Of(metrics));
                 observer.EpochDone(report);
                 onNan.Saved();
             }
             stack = stack.With(trainer.Model);
-            stack.Write(outDir);
-            metrics.Write(outDir);
+            var layerDone = new CheckpointCommit(outDir);
+            stack.Stage(layerDone, outDir);
+            metrics.Stage(layerDone, outDir);
+            layerDone.Commit();
             if (layer == 0)
             {
                 LayerPictures.WriteFilters(Path.Combine(outDir, LayerPictures.FiltersFileName), trainer.Model, splits.Test.Rows);

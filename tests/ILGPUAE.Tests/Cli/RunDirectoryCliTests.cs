@@ -1,0 +1,145 @@
+namespace ILGPUAE.Tests.Cli;
+
+using System.Diagnostics;
+using System.Text.Json;
+using ILGPUAE.Tests.IO;
+using Xunit.Abstractions;
+
+/// <summary>
+/// The out directory of a run: locked while the run lasts (a second run is refused naming the holder's pid, a dead run's lock
+/// is taken over), cleaned of a killed run's temporary files at the next start, and checked writable before any work.
+/// </summary>
+public sealed class RunDirectoryCliTests(ITestOutputHelper output)
+{
+    private static readonly string[] Tiny = ["--train-limit", "200", "--test-limit", "50", "--batch", "10", "--accelerator", "host"];
+
+    [Fact]
+    public void ASecondRunIntoALockedDirectoryIsRefusedNamingTheHoldersPid()
+    {
+        using var dir = new TempDirectory();
+        var out_ = dir.File("run");
+        // Long enough (a few seconds) for three refused starts while it runs.
+        using var first = new RunningCli("train", "dae", "--hidden", "32", "--epochs", "40", "--train-limit", "3000", "--test-limit", "50", "--batch", "10",
+            "--accelerator", "host", "--out", out_);
+        var model = Path.Combine(out_, "model.safetensors");
+        var clock = Stopwatch.StartNew();
+        while (!File.Exists(model) && !first.HasExited && clock.Elapsed < TimeSpan.FromSeconds(60))
+            Thread.Sleep(20);
+        Assert.False(first.HasExited, first.HasExited ? first.Wait().ToString() : "");
+
+        foreach (var how in new[] { new[] { "--out", out_ }, ["--out", out_, "--force"], ["--resume", out_] })
+        {
+            var second = CliProcess.Run(["train", "dae", "--hidden", "8", "--epochs", "1", .. Tiny, .. how]);
+            Assert.True(second.ExitCode == 2, second.ToString());
+            var line = Assert.Single(second.Stderr.TrimEnd().Split('\n'));
+            Assert.Equal($"error: --out {out_}: in use by another run (pid {first.Id}); expected a directory no other run writes to", line);
+            // Refused before it read data or wrote anything.
+            Assert.Equal("", second.Stdout);
+        }
+        Assert.False(first.HasExited, "the first run ended before the second runs were tried; make it longer");
+
+        var result = first.Wait();
+        Assert.True(result.ExitCode == 0, result.ToString());
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(out_, "metrics.json")));
+        Assert.Equal(32, metrics.RootElement.GetProperty("options").GetProperty("hidden").GetInt32());
+        Assert.Equal(40, metrics.RootElement.GetProperty("epochs").GetArrayLength());
+        Assert.Equal(["curves.png", "metrics.json", "model.safetensors", "train_state.safetensors"],
+            Directory.GetFileSystemEntries(out_).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void ALockLeftByADeadRunIsTakenOver()
+    {
+        using var dir = new TempDirectory();
+        var out_ = dir.File("run");
+        Directory.CreateDirectory(out_);
+        // What a SIGKILLed run leaves: its pid and token, no flock (the kernel dropped it). No process has pid 2^31 − 1.
+        File.WriteAllText(Path.Combine(out_, ".lock"), "2147483647 0123456789abcdef");
+
+        var result = CliProcess.Run(["train", "dae", "--hidden", "8", "--epochs", "1", .. Tiny, "--out", out_]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains($"{out_}: took over the lock of pid 2147483647, which is no longer running", result.Stdout.ReplaceLineEndings(""));
+        Assert.False(File.Exists(Path.Combine(out_, ".lock")));
+    }
+
+    [Fact]
+    public void TemporaryFilesOfAKilledRunAreRemovedAtTheNextStart()
+    {
+        using var dir = new TempDirectory();
+        var out_ = dir.File("run");
+        var first = CliProcess.Run(["train", "dae", "--hidden", "8", "--epochs", "1", .. Tiny, "--out", out_]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        // An AtomicFile temp (today's writer) and a checkpoint's staged file whose commit record was never written.
+        string[] leftovers = [".model.safetensors.tmp-5f2938a72345048dd3cdd7e77aebe47d", ".train_state.safetensors.pending"];
+        foreach (var name in leftovers)
+            File.WriteAllText(Path.Combine(out_, name), "partial");
+
+        var resumed = CliProcess.Run("train", "dae", "--resume", out_, "--epochs", "2", "--accelerator", "host");
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Equal(["curves.png", "metrics.json", "model.safetensors", "train_state.safetensors"],
+            Directory.GetFileSystemEntries(out_).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void AReadOnlyOutIsRefusedBeforeAnyWork()
+    {
+        using var dir = new TempDirectory();
+        var mount = dir.File("ro");
+        Directory.CreateDirectory(mount);
+        if (!Mount(mount, "size=4m"))
+            return;
+        try
+        {
+            // A resumable run on a file system that then turns read-only: today it trained a whole epoch before failing.
+            var run = Path.Combine(mount, "run");
+            var first = CliProcess.Run(["train", "dae", "--hidden", "8", "--epochs", "1", .. Tiny, "--out", run]);
+            Assert.True(first.ExitCode == 0, first.ToString());
+            Assert.True(Mount(mount, "remount,ro"), "remount read-only failed");
+
+            foreach (var args in new[]
+            {
+                new[] { "train", "dae", "--resume", run, "--epochs", "2", "--accelerator", "host" },
+                ["train", "dae", "--hidden", "8", "--epochs", "1", .. Tiny, "--out", Path.Combine(mount, "new", "run")],
+                ["pretrain", "--hidden", "8", "--corruption", "0.2", "--epochs", "1", .. Tiny, "--out", Path.Combine(mount, "pretrain")],
+            })
+            {
+                var result = CliProcess.Run(args);
+                Assert.True(result.ExitCode == 2, result.ToString());
+                var line = Assert.Single(result.Stderr.TrimEnd().Split('\n'));
+                Assert.Matches($@"^error: {System.Text.RegularExpressions.Regex.Escape(mount)}\S*: read-only file system$", line);
+                // Before the data was loaded or the accelerator opened.
+                Assert.Equal("", result.Stdout);
+            }
+        }
+        finally
+        {
+            Assert.True(Run("umount", mount) == 0, $"umount {mount} failed");
+        }
+    }
+
+    /// <summary>Mounts a small tmpfs at <paramref name="path"/> (root only); false, with the reason printed, where that is not possible.</summary>
+    private bool Mount(string path, string options)
+    {
+        if (Environment.UserName != "root")
+        {
+            output.WriteLine($"skipped: mounting a tmpfs needs root (running as {Environment.UserName})");
+            return false;
+        }
+        var rc = Run("mount", "-t", "tmpfs", "-o", options, "tmpfs", path);
+        if (rc != 0)
+            output.WriteLine($"skipped: mount -t tmpfs -o {options} exited {rc}");
+        return rc == 0;
+    }
+
+    private static int Run(string command, params string[] args)
+    {
+        var start = new ProcessStartInfo(command) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in args)
+            start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        process.WaitForExit();
+        return process.ExitCode;
+    }
+}
