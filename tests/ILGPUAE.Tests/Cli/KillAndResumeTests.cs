@@ -81,8 +81,9 @@ public sealed class KillAndResumeTests(ITestOutputHelper output)
             while (kills < RandomKills)
             {
                 using var cli = new RunningCli(Next(run));
-                // Most of a run is starting up and loading data: kill anywhere from early start-up to about the reference's end.
-                Thread.Sleep(TimeSpan.FromMilliseconds(random.Next((int)(0.1 * runTime.TotalMilliseconds), (int)runTime.TotalMilliseconds)));
+                // Most of a run is starting up and loading data: kill anywhere from early start-up to well into training (a
+                // resumed start has less left to do, so a later instant would often find it done).
+                Thread.Sleep(TimeSpan.FromMilliseconds(random.Next((int)(0.1 * runTime.TotalMilliseconds), (int)(0.8 * runTime.TotalMilliseconds))));
                 if (cli.Kill())
                     kills++;
                 else
