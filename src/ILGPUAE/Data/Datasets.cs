@@ -71,8 +71,6 @@ public static class Datasets
     /// </summary>
     public static DatasetSplits Load(DatasetKind kind, string? dataDir, Action<string>? log)
     {
-        // Before a loader sees it: a regular file would be taken for a directory whose files are missing, and fetched over.
-        IO.InputPath.Directory(dataDir, "data_dir");
         return kind switch
         {
             DatasetKind.Mnist => Mnist.LoadSplits(dataDir, log),

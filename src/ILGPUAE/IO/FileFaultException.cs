@@ -140,6 +140,7 @@ public sealed partial class FileFaultException : Exception
     [GeneratedRegex(@"'(?<path>[^']+)'")]
     private static partial Regex Quoted();
 
-    [GeneratedRegex(@"^\.(?<name>.+)\.tmp-[0-9a-fA-F]+$")]
+    // AtomicFile's temporaries (.{name}.tmp-{guid}) and CheckpointCommit's staged files (.{name}.pending).
+    [GeneratedRegex(@"^\.(?<name>.+)\.(tmp-[0-9a-fA-F]+|pending)$")]
     private static partial Regex TemporaryName();
 }

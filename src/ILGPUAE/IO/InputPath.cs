@@ -11,18 +11,4 @@ public static class InputPath
         string.IsNullOrWhiteSpace(path)
             ? throw InputException.AboutSetting(setting, $"{setting} '{path}': expected a path, not an empty string")
             : path;
-
-    /// <summary>
-    /// A directory to read from (null stays null: the default applies): not empty, and not a regular file, which every later
-    /// step would take for a directory whose files are missing.
-    /// </summary>
-    public static string? Directory(string? path, string setting)
-    {
-        if (path is null)
-            return null;
-        NotEmpty(path, setting);
-        return File.Exists(path)
-            ? throw InputException.AboutSetting(setting, $"{setting} {path}: {Path.GetFullPath(path)} is a regular file; expected a directory")
-            : path;
-    }
 }

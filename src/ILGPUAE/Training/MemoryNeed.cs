@@ -43,7 +43,9 @@ public sealed record MemoryNeed(long DeviceBytes, long HostBytes, string Setting
         var scoring = rows > b ? rows * (h + 2 * v) : 0;
         // Trainer: the training set, its order and each example's loss; the test set and its losses.
         var data = n * v + 2 * n + t * v + t;
-        var device = 4 * (copies * parameters + batchBuffers + scoring + data);
+        // NonFiniteGuard's flag (and the skip-batch step's, when on_nan skips batches).
+        var flags = options.OnNan == NanPolicy.SkipBatch ? 2 : 1;
+        var device = 4 * (copies * parameters + batchBuffers + scoring + data + flags);
         var host = 4 * (n + t) * v;
         var largest = Math.Max(h * v, Math.Max(n, t) * v);
         return new MemoryNeed(device, host, "hidden", value ?? options.Hidden.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -90,7 +92,8 @@ public sealed record MemoryNeed(long DeviceBytes, long HostBytes, string Setting
         var copies = 3 + (options.Optimizer.IsPlainSgd ? (options.Momentum != 0f ? 1 : 0) : 1 + StateTensors(options.Optimizer.With(options.LearningRate, options.Momentum)));
         // ClassifierPass: the input and each layer's outputs and deltas; the evaluator's chunks of 1000 rows.
         var batchBuffers = b * (inputs + 2 * outputs) + Math.Min(1000, Math.Max(valid, test)) * (inputs + outputs);
-        var device = 4 * (copies * parameters + batchBuffers + examples * (inputs + 3));
+        // The last term: NonFiniteGuard's flag, and the skip-batch step's when on_nan skips batches.
+        var device = 4 * (copies * parameters + batchBuffers + examples * (inputs + 3) + (options.OnNan == NanPolicy.SkipBatch ? 2 : 1));
         var host = 4 * examples * inputs;
         var hidden = string.Join(",", architecture.StackHidden.Concat(architecture.MlpHidden));
         return new MemoryNeed(device, host, architecture.MlpHidden.Length > 0 ? "mlp" : "hidden", hidden,

@@ -207,7 +207,9 @@ public sealed class RunDirectory : IDisposable
             // The holder is between its exclusive and its shared open; its pid is being written.
             holder = "";
         }
-        return InputException.AboutSetting("out", $"out {given}: in use by another run{holder}; expected a directory no other run writes to");
+        // The setting the user named the directory with: out for a new run, resume for a resumed one.
+        var setting = resume ? "resume" : "out";
+        return InputException.AboutSetting(setting, $"{setting} {given}: in use by another run{holder}; expected a directory no other run writes to");
     }
 
     private static bool Running(int pid)

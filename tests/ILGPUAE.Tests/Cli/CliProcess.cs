@@ -21,6 +21,21 @@ public static class CliProcess
     /// <summary>As <see cref="Run(string[])"/>, with <paramref name="environment"/> set (a null value unsets the variable).</summary>
     public static CliResult Run(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
+        using var process = Process.Start(StartInfo(environment, args)) ?? throw new InvalidOperationException("dotnet could not be started");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(Timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"ilgpuae {string.Join(' ', args)} ran longer than {Timeout}");
+        }
+        process.WaitForExit();
+        return new CliResult(args, process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>`dotnet ilgpuae.dll <paramref name="args"/>` with its output redirected and <paramref name="environment"/> set (null unsets).</summary>
+    public static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string?> environment, IEnumerable<string> args)
+    {
         Assert.True(File.Exists(DllPath), $"{DllPath} is missing; the test project must reference ILGPUAE.Cli");
         var start = new ProcessStartInfo("dotnet")
         {
@@ -35,15 +50,6 @@ public static class CliProcess
         start.ArgumentList.Add(DllPath);
         foreach (var a in args)
             start.ArgumentList.Add(a);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet could not be started");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(Timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail($"ilgpuae {string.Join(' ', args)} ran longer than {Timeout}");
-        }
-        process.WaitForExit();
-        return new CliResult(args, process.ExitCode, stdout.Result, stderr.Result);
+        return start;
     }
 }

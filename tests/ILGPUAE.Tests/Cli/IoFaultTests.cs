@@ -3,8 +3,10 @@ namespace ILGPUAE.Tests.Cli;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using ILGPUAE.Backends;
+using ILGPUAE.IO;
 using ILGPUAE.Tests.IO;
 using ILGPUAE.Tests.Training;
+using ILGPUAE.Training;
 using ILGPUAE.Training.Stacked;
 using Xunit.Abstractions;
 
@@ -87,7 +89,7 @@ public sealed class IoFaultTests(ITestOutputHelper output)
         var result = Train(dir.File("run"), "--hidden", "5", "--epochs", "1", "--data-dir", file);
 
         Assert.True(result.ExitCode == 2, result.ToString());
-        AssertOneLine(result, $"error: --data-dir {file}: {file} is a regular file; expected a directory");
+        AssertOneLine(result, $"error: --data-dir {file} is a file; expected a directory");
         Assert.DoesNotContain("fetching", result.Stdout);
         Assert.Equal("not a directory", File.ReadAllText(file));
     }
@@ -101,8 +103,14 @@ public sealed class IoFaultTests(ITestOutputHelper output)
         string[] args = flag == "--out" ? ["--out", ""] : ["--out", dir.File("run"), flag, ""];
         var result = CliProcess.Run([.. "train dae --hidden 5 --epochs 1".Split(' '), .. Small, .. args]);
 
+        // The command line refuses an empty value before the engine sees it; the engine refuses it too, for other callers.
         Assert.True(result.ExitCode == 2, result.ToString());
-        AssertOneLine(result, $"error: {flag} '': expected a path, not an empty string");
+        AssertParseError(result, $"error: {flag} \"\": empty; expected a non-empty value");
+        var setting = flag == "--out" ? "out" : "data_dir";
+        var request = new DaeRunRequest(new DaeOptions { Hidden = 5, Epochs = 1, TrainLimit = 100, TestLimit = 50 }, AcceleratorKind.Host, 0,
+            setting == "data_dir" ? "" : null, setting == "out" ? "" : dir.File("run"), Resume: false, Force: false);
+        var error = Assert.Throws<InputException>(() => DaeTraining.Run(request, new QuietObserver()));
+        Assert.Equal(setting, error.Setting);
     }
 
     [Fact]
@@ -111,7 +119,7 @@ public sealed class IoFaultTests(ITestOutputHelper output)
         var result = CliProcess.Run("eval", "--model", "", "--accelerator", "host");
 
         Assert.True(result.ExitCode == 2, result.ToString());
-        AssertOneLine(result, "error: --model '': expected a path, not an empty string");
+        AssertParseError(result, "error: --model \"\": empty; expected a non-empty value");
     }
 
     [Fact]
@@ -174,6 +182,15 @@ public sealed class IoFaultTests(ITestOutputHelper output)
         CliProcess.Run([.. "train dae".Split(' '), .. Small, .. args, "--out", outDir]);
 
     /// <summary>The whole of stderr is one line that starts with <paramref name="start"/>, with no stack trace.</summary>
+    /// <summary>A refusal of the command line: its one line, then the pointer to the verb's help.</summary>
+    private static void AssertParseError(CliResult result, string line)
+    {
+        var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(lines.Length == 2, result.ToString());
+        Assert.Equal(line, lines[0].TrimEnd());
+        Assert.StartsWith("run 'ilgpuae ", lines[1]);
+    }
+
     private static string AssertOneLine(CliResult result, string start)
     {
         var lines = result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);

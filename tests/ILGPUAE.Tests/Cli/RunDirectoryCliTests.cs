@@ -27,12 +27,15 @@ public sealed class RunDirectoryCliTests(ITestOutputHelper output)
             Thread.Sleep(20);
         Assert.False(first.HasExited, first.HasExited ? first.Wait().ToString() : "");
 
-        foreach (var how in new[] { new[] { "--out", out_ }, ["--out", out_, "--force"], ["--resume", out_] })
+        // A resumed run is given only what may change on resume (a differing option is refused before the lock is tried).
+        string[] fresh = ["--hidden", "8", "--epochs", "1", .. Tiny, "--out", out_];
+        var attempts = new (string[] Args, string Flag)[] { (fresh, "--out"), ([.. fresh, "--force"], "--out"), (["--epochs", "41", "--resume", out_], "--resume") };
+        foreach (var (how, flag) in attempts)
         {
-            var second = CliProcess.Run(["train", "dae", "--hidden", "8", "--epochs", "1", .. Tiny, .. how]);
+            var second = CliProcess.Run(["train", "dae", .. how]);
             Assert.True(second.ExitCode == 2, second.ToString());
             var line = Assert.Single(second.Stderr.TrimEnd().Split('\n'));
-            Assert.Equal($"error: --out {out_}: in use by another run (pid {first.Id}); expected a directory no other run writes to", line);
+            Assert.Equal($"error: {flag} {out_}: in use by another run (pid {first.Id}); expected a directory no other run writes to", line);
             // Refused before it read data or wrote anything.
             Assert.Equal("", second.Stdout);
         }

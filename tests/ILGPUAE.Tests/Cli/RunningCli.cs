@@ -1,7 +1,6 @@
 namespace ILGPUAE.Tests.Cli;
 
 using System.Diagnostics;
-using System.Text;
 
 /// <summary>The CLI started in the background (<see cref="CliProcess"/> runs it to the end), so a test can kill it or run another beside it.</summary>
 public sealed class RunningCli : IDisposable
@@ -14,20 +13,7 @@ public sealed class RunningCli : IDisposable
     public RunningCli(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         Args = args;
-        var start = new ProcessStartInfo("dotnet")
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var (name, value) in environment)
-            start.Environment[name] = value;
-        start.ArgumentList.Add(CliProcess.DllPath);
-        foreach (var a in args)
-            start.ArgumentList.Add(a);
-        process = Process.Start(start) ?? throw new InvalidOperationException("dotnet could not be started");
+        process = Process.Start(CliProcess.StartInfo(environment, args)) ?? throw new InvalidOperationException("dotnet could not be started");
         stdout = process.StandardOutput.ReadToEndAsync();
         stderr = process.StandardError.ReadToEndAsync();
     }

@@ -24,7 +24,7 @@ public class CheckpointMetadataTests
     [InlineData("learning_rate", "0", "__metadata__.options.learning_rate 0: expected a finite number > 0")]
     [InlineData("optimizer", """{"kind":9}""", "__metadata__.options is not valid options JSON")]
     [InlineData("optimizer", "null", "__metadata__.options is not valid options JSON")]
-    [InlineData("optimizer", """{"kind":"Adam","beta1":2}""", "__metadata__.options.optimizer Adam: beta1 2")]
+    [InlineData("optimizer", """{"kind":"Adam","beta1":2}""", "__metadata__.options.beta1 2: expected β₁ in [0, 1)")]
     public void DaeOptionsOutOfRangeAreRefusedNamingTheFileAndKey(string key, string json, string expected)
     {
         using var dir = new TempDirectory();
@@ -33,7 +33,7 @@ public class CheckpointMetadataTests
 
         var error = Assert.Throws<InputException>(() => DaeCheckpoint.ReadModel(path));
 
-        Assert.StartsWith($"{path}: {expected}", error.Message);
+        Assert.True(error.Message.StartsWith($"{path}: {expected}", StringComparison.Ordinal), error.Message);
         Assert.DoesNotContain('\n', error.Message);
     }
 
@@ -73,7 +73,7 @@ public class CheckpointMetadataTests
 
         var error = Assert.Throws<InputException>(() => StackFile.Read(path));
 
-        Assert.StartsWith($"{path}: {expected}", error.Message);
+        Assert.True(error.Message.StartsWith($"{path}: {expected}", StringComparison.Ordinal), error.Message);
     }
 
     [Theory]
@@ -96,7 +96,7 @@ public class CheckpointMetadataTests
 
         var error = Assert.Throws<InputException>(() => ClassifierCheckpoint.ReadModel(path));
 
-        Assert.StartsWith($"{path}: {expected}", error.Message);
+        Assert.True(error.Message.StartsWith($"{path}: {expected}", StringComparison.Ordinal), error.Message);
     }
 
     private static string Edit(string json, string? field, string value)
