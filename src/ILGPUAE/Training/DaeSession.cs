@@ -77,7 +77,7 @@ public sealed class DaeSession : IDisposable
             state.RestoreVelocities(Velocities);
             if (step.Optimizer is { } optimizer)
                 state.RestoreOptimizer(optimizer);
-            trainer.Restore(state.EpochsDone, state.StepsDone);
+            trainer.Restore(state.EpochsDone, state.StepsDone, state.Position, state.PartialLosses);
         }
     }
 
@@ -125,9 +125,14 @@ public sealed class DaeSession : IDisposable
     /// training loss, or when the test loss is not finite (weights that overflowed while every training loss stayed finite),
     /// before anything of the epoch is saved.
     /// </summary>
-    public EpochReport RunEpoch(Action<StepProgress>? progress = null)
+    public EpochReport RunEpoch(Action<StepProgress>? progress = null) => RunEpochOrStop(progress, null, null)!;
+
+    /// <summary><see cref="RunEpoch"/>, stopped or checkpointed between two steps as <paramref name="control"/> says.</summary>
+    /// <returns>The epoch's report, or null when <paramref name="control"/> stopped it between two steps (see <see cref="Trainer.RunEpoch"/>).</returns>
+    public EpochReport? RunEpochOrStop(Action<StepProgress>? progress, RunControl? control, Action? checkpoint)
     {
-        var epoch = trainer.RunEpoch(progress);
+        if (trainer.RunEpochOrStop(progress, control, checkpoint) is not { } epoch)
+            return null;
         var testLoss = TestLoss();
         if (!double.IsFinite(testLoss))
             throw new TrainingDivergedException(epoch.Epoch, trainer.StepsDone, testLoss, quantity: "test loss");
