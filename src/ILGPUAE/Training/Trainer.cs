@@ -2,6 +2,7 @@ namespace ILGPUAE.Training;
 
 using System.Diagnostics;
 using ILGPUAE.Backend;
+using ILGPUAE.IO;
 using ILGPUAE.Modules;
 using ILGPUAE.Optimizers;
 
@@ -73,6 +74,9 @@ public readonly record struct TrainerEpoch(int Epoch, double TrainLoss, double S
 /// </summary>
 public sealed class Trainer : IDisposable
 {
+    // The kill-and-resume tests' hook (CheckpointCommit's step-K); long.MaxValue otherwise.
+    private static readonly long KillAfterStep = CheckpointCommit.KillAfterStep;
+
     private readonly IBackend backend;
     private readonly ITrainingStep step;
     private readonly TrainerSettings settings;
@@ -241,6 +245,8 @@ public sealed class Trainer : IDisposable
                 var n = calls[k].Losses.Length;
                 var before = StepsDone;
                 Interlocked.Add(ref stepsDone, (n + settings.Batch - 1) / settings.Batch);
+                if (StepsDone >= KillAfterStep)
+                    CheckpointCommit.KillNow();
                 position = k * examplesPerCall + n;
                 tracker.Done(position);
                 if (k + 1 == calls.Length)
