@@ -114,10 +114,13 @@ public static class Finetuning
         observer.Started(new RunStart(backend.Name, options.Summary(architecture, data.Train.Count, data.Valid.Count), trainer.EpochsDone + 1, options.MaxEpochs));
 
         // The training state of the current step; model.safetensors (the best epoch's parameters) and metrics.json are unchanged
-        // mid-epoch. One commit point.
+        // mid-epoch. One commit point. Before the first epoch's end there is no model file yet: the starting parameters (best
+        // epoch 0) go in it, as the options and architecture a resumed run reads come from it.
         void MidEpoch()
         {
             var commit = new CheckpointCommit(outDir);
+            if (!File.Exists(modelPath))
+                ClassifierCheckpoint.SaveModel(commit, outDir, architecture, options, pretrained, best, stopping, trainer.EpochsDone);
             ClassifierCheckpoint.SaveState(commit, outDir, trainer, stopping, plateau);
             commit.Commit();
         }
