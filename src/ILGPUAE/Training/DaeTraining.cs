@@ -94,7 +94,7 @@ public static class DaeTraining
         if (control.CheckpointEvery < 0)
             throw InputException.AboutSetting("checkpoint_every", $"checkpoint_every {control.CheckpointEvery}: expected an integer ≥ 0 (0: at epoch ends only)");
         if (control.CheckpointEvery > 0 && options.Hogwild >= 2)
-            throw InputException.AboutSetting("checkpoint_every", $"checkpoint_every {control.CheckpointEvery} with hogwild {options.Hogwild}: Hogwild epochs are not reproducible, so they are saved at their ends only; expected checkpoint_every 0", "hogwild");
+            throw InputException.AboutSetting("checkpoint_every", $"checkpoint_every {control.CheckpointEvery} with hogwild {options.Hogwild}: Hogwild epochs are not reproducible, so they are saved at their ends only; expected 0 (checkpoints at epoch ends)", "hogwild");
         return control;
     }
 
