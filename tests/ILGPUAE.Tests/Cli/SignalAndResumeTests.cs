@@ -46,6 +46,20 @@ public sealed class SignalAndResumeTests(ITestOutputHelper output)
         state: "train_state.safetensors", stepsPerEpoch: 1000, epochs: 3,
         compared: ["model.safetensors", "train_state.safetensors", "metrics.json"]);
 
+    /// <summary>Hogwild epochs are not reproducible: mid-epoch checkpoints are refused in one line before anything is written.</summary>
+    [Fact]
+    public void CheckpointsInsideHogwildEpochsAreRefused()
+    {
+        using var dir = new TempDirectory();
+        var run = dir.File("run");
+        var result = InProcessCli.Run(["train", "dae", "--hidden", "8", "--train-limit", "100", "--epochs", "1", "--hogwild", "2", "--checkpoint-every", "5",
+            .. Host, "--out", run]);
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.StartsWith("error: --checkpoint-every 5 with --hogwild 2: ", result.Stderr.Trim(), StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', result.Stderr.Trim());
+        Assert.False(Directory.Exists(run));
+    }
+
     private void SignalAndResume(string[] fresh, Func<string, string[]> resume, string state, int stepsPerEpoch, int epochs, string[] compared)
     {
         using var dir = new TempDirectory();
