@@ -16,6 +16,7 @@ using ILGPUAE.Training;
 /// OpenCL error), a `check` failed, or an unexpected error (then with its stack trace and a line asking to report it).</item>
 /// <item>2: bad input: an option out of range, a file that is not what it should be, a path that cannot be used as given
 /// (read-only, permission denied, a file where a directory is expected, empty), a model too large for the machine's memory.</item>
+/// <item>130, 143: a training run stopped by SIGINT, SIGTERM after checkpointing its last step (<see cref="StopSignals"/>).</item>
 /// </list>
 /// </summary>
 public static class CliApp

@@ -36,6 +36,7 @@ public static class OptionNames
         ["activation"] = "--activation",
         ["activity_l1"] = "--activity-l1",
         ["on_nan"] = "--on-nan",
+        ["checkpoint_every"] = "--checkpoint-every",
         ["accelerator"] = "--accelerator",
         ["out"] = "--out",
         ["data_dir"] = "--data-dir",

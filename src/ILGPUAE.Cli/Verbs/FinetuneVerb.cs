@@ -123,13 +123,16 @@ public static class FinetuneVerb
         }
         int[]? randomStack = random ? (o.Hidden is null ? [1000, 1000, 1000] : ListOption.Ints(o.Hidden, "--hidden")) : null;
         var preset = o.Preset is null ? null : Recipes.Name(Recipes.Parse(o.Preset));
-        var request = new FinetuneRunRequest(options, preset, o.Pretrained ?? "", o.Accelerator, o.Device, o.DataDir, o.Resume ?? o.Out, o.Resume is not null, o.Force,
-            Dataset: o.ParseDataset(), RandomStack: randomStack);
-        var metrics = ConsoleTrainingObserver.Run(observer => Finetuning.Run(request, observer));
-        Console.WriteLine($"best validation error {100 * metrics.BestValidError:F2} % at epoch {metrics.BestEpoch} of {metrics.Epochs.Count}" +
-            $"{(metrics.StoppedEarly ? " (stopped early)" : "")}; {metrics.TotalSeconds:F0} s");
-        Console.WriteLine($"test accuracy {100 * metrics.TestAccuracy:F2} % ± {100 * metrics.TestHalfWidth95:F2} % (95 %), error {100 * metrics.TestError:F2} % " +
-            $"({metrics.TestErrors} of {metrics.TestExamples}); wrote {Path.GetFullPath(request.OutDir)}");
-        return CliApp.Ok;
+        return StopSignals.Run(o.CheckpointEvery, control =>
+        {
+            var request = new FinetuneRunRequest(options, preset, o.Pretrained ?? "", o.Accelerator, o.Device, o.DataDir, o.Resume ?? o.Out, o.Resume is not null, o.Force,
+                Dataset: o.ParseDataset(), RandomStack: randomStack, Control: control);
+            var metrics = ConsoleTrainingObserver.Run(observer => Finetuning.Run(request, observer));
+            Console.WriteLine($"best validation error {100 * metrics.BestValidError:F2} % at epoch {metrics.BestEpoch} of {metrics.Epochs.Count}" +
+                $"{(metrics.StoppedEarly ? " (stopped early)" : "")}; {metrics.TotalSeconds:F0} s");
+            Console.WriteLine($"test accuracy {100 * metrics.TestAccuracy:F2} % ± {100 * metrics.TestHalfWidth95:F2} % (95 %), error {100 * metrics.TestError:F2} % " +
+                $"({metrics.TestErrors} of {metrics.TestExamples}); wrote {Path.GetFullPath(request.OutDir)}");
+            return CliApp.Ok;
+        });
     }
 }

@@ -84,11 +84,14 @@ public static class PretrainVerb
             options.Validate();
         else if (Path.Combine(o.Resume, StackFile.FileName) is var stack && File.Exists(stack))
             ResumeCheck.Check(o, options, StackFile.Read(stack).Options, []);
-        var request = new StackRunRequest(options, o.Accelerator, o.Device, o.DataDir, o.Resume ?? o.Out, o.Resume is not null, o.Force);
-        var metrics = ConsoleTrainingObserver.Run(observer => StackPretraining.Run(request, observer));
-        var top = metrics.Layers.LastOrDefault()?.Epochs.LastOrDefault();
-        Console.WriteLine($"done: {metrics.Layers.Count} layers ({string.Join("-", metrics.Layers.Select(l => l.Hidden).Prepend(metrics.Layers.FirstOrDefault()?.Visible ?? 0))})" +
-            $"{(top is null ? "" : $", top layer's test loss {top.TestLoss:F4}")}; wrote {Path.GetFullPath(request.OutDir)}");
-        return CliApp.Ok;
+        return StopSignals.Run(o.CheckpointEvery, control =>
+        {
+            var request = new StackRunRequest(options, o.Accelerator, o.Device, o.DataDir, o.Resume ?? o.Out, o.Resume is not null, o.Force, Control: control);
+            var metrics = ConsoleTrainingObserver.Run(observer => StackPretraining.Run(request, observer));
+            var top = metrics.Layers.LastOrDefault()?.Epochs.LastOrDefault();
+            Console.WriteLine($"done: {metrics.Layers.Count} layers ({string.Join("-", metrics.Layers.Select(l => l.Hidden).Prepend(metrics.Layers.FirstOrDefault()?.Visible ?? 0))})" +
+                $"{(top is null ? "" : $", top layer's test loss {top.TestLoss:F4}")}; wrote {Path.GetFullPath(request.OutDir)}");
+            return CliApp.Ok;
+        });
     }
 }

@@ -12,8 +12,8 @@ using ILGPUAE.Training;
 /// </summary>
 public static class ResumeCheck
 {
-    /// <summary>Where a run computes and reads its data: every verb lets a resumed run change these.</summary>
-    public static readonly IReadOnlyList<string> Changeable = ["--accelerator", "--device", "--data-dir"];
+    /// <summary>Where a run computes and reads its data, and how often it checkpoints: every verb lets a resumed run change these.</summary>
+    public static readonly IReadOnlyList<string> Changeable = ["--accelerator", "--device", "--data-dir", "--checkpoint-every"];
 
     /// <summary>A saved value the options' record does not hold (the stack a classifier was built on), and whether the given one matches it.</summary>
     public sealed record Saved(string Text, bool Same);

@@ -90,11 +90,14 @@ public static class TrainDaeVerb
             options.Validate();
         else if (Path.Combine(o.Resume, DaeCheckpoint.ModelFileName) is var model && File.Exists(model))
             ResumeCheck.Check(o, options, DaeCheckpoint.ReadModel(model).Options, ["--epochs"]);
-        var request = new DaeRunRequest(options, o.Accelerator, o.Device, o.DataDir, o.Resume ?? o.Out, o.Resume is not null, o.Force);
-        var metrics = ConsoleTrainingObserver.Run(observer => DaeTraining.Run(request, observer));
-        var last = metrics.Epochs.LastOrDefault();
-        if (last is not null)
-            Console.WriteLine($"done: test loss {last.TestLoss:F4} after {last.Epoch} epochs; wrote {Path.GetFullPath(request.OutDir)}");
-        return CliApp.Ok;
+        return StopSignals.Run(o.CheckpointEvery, control =>
+        {
+            var request = new DaeRunRequest(options, o.Accelerator, o.Device, o.DataDir, o.Resume ?? o.Out, o.Resume is not null, o.Force, control);
+            var metrics = ConsoleTrainingObserver.Run(observer => DaeTraining.Run(request, observer));
+            var last = metrics.Epochs.LastOrDefault();
+            if (last is not null)
+                Console.WriteLine($"done: test loss {last.TestLoss:F4} after {last.Epoch} epochs; wrote {Path.GetFullPath(request.OutDir)}");
+            return CliApp.Ok;
+        });
     }
 }

@@ -28,8 +28,12 @@ public abstract class TrainingVerbOptions : DatasetOptions
     public int? TestLimit { get; set; }
 
     [Option("resume", HelpText = "Continue the run in this directory. It keeps its saved options: an option given with another value is refused; " +
-        "only --accelerator, --device, --data-dir and (train dae) --epochs, the total to continue to, may change.")]
+        "only --accelerator, --device, --data-dir, --checkpoint-every and (train dae) --epochs, the total to continue to, may change. " +
+        "A run stopped mid-epoch (--checkpoint-every, SIGINT, SIGTERM) continues from the step it saved.")]
     public string? Resume { get; set; }
+
+    [Option("checkpoint-every", Default = 0, HelpText = "Also checkpoint every N steps inside an epoch (data order position, optimizer state, the epoch's losses so far), so a killed run loses at most N steps; 0 = at epoch ends only. Not with --hogwild. May change on --resume.")]
+    public int CheckpointEvery { get; set; }
 
     /// <summary>The options typed on the command line (flag → its text, "" for a switch), as against defaults; set by <see cref="CliApp"/>.</summary>
     public IReadOnlyDictionary<string, string> Given { get; set; } = new Dictionary<string, string>();

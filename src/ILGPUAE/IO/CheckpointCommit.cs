@@ -20,7 +20,8 @@ using System.Text.Json;
 /// Test hook: the environment variable <c>ILGPUAE_TEST_KILL_AT</c> = <c>staged-K</c> | <c>recorded</c> | <c>renamed-K</c>,
 /// optionally followed by <c>@C</c>, kills the process with SIGKILL after the K-th file is staged, after the record is written
 /// or after the K-th rename of the C-th commit this process makes (C = 1 if omitted). It exists for the kill-and-resume tests
-/// and is read once.
+/// and is read once. <c>step-K</c> kills it instead once K steps of the run (of a pretraining layer) are done, at the end of the
+/// trainer's call that reaches K, before that step's checkpoint, if any, is written (<see cref="KillAfterStep"/>).
 /// </para>
 /// </summary>
 public sealed class CheckpointCommit
@@ -33,6 +34,13 @@ public sealed class CheckpointCommit
 
     private static readonly Lazy<(string Point, int Commit)?> KillAt = new(ReadKillAt);
     private static int commitsMade;
+
+    /// <summary>The <c>step-K</c> test hook's K, read once; <see cref="long.MaxValue"/> when unset.</summary>
+    public static long KillAfterStep { get; } = KillAt.Value is { Point: var point } && point.StartsWith("step-", StringComparison.Ordinal)
+        ? long.Parse(point["step-".Length..], System.Globalization.CultureInfo.InvariantCulture) : long.MaxValue;
+
+    /// <summary>Ends the process with SIGKILL, as the test hooks do.</summary>
+    public static void KillNow() => Process.GetCurrentProcess().Kill();
 
     private readonly string runDirectory;
     private readonly Action<string> reached;
@@ -154,7 +162,7 @@ public sealed class CheckpointCommit
     private static Action<string> KillHook(int commit) => point =>
     {
         if (KillAt.Value is { } at && at.Commit == commit && at.Point == point)
-            Process.GetCurrentProcess().Kill();
+            KillNow();
     };
 
     private static (string Point, int Commit)? ReadKillAt()

@@ -25,6 +25,9 @@ public static class DaeCheckpoint
     public const string EpochsKey = "epochs";
     public const string StepsKey = "steps";
     public const string VelocityPrefix = "velocity.";
+    /// <summary>A mid-epoch checkpoint's examples of the unfinished epoch done (absent at an epoch's end) and their losses.</summary>
+    public const string PositionKey = "position";
+    public const string PartialLossesName = "epoch_losses";
 
     public static readonly JsonSerializerOptions Json = new()
     {
@@ -40,7 +43,7 @@ public static class DaeCheckpoint
     };
 
     /// <summary>Writes model.safetensors and train_state.safetensors as one checkpoint (see <see cref="CheckpointCommit"/>).</summary>
-    public static void Save(string directory, DaeSession trainer, DaeOptions options, EpochReport last)
+    public static void Save(string directory, DaeSession trainer, DaeOptions options, EpochReport? last)
     {
         var commit = new CheckpointCommit(directory);
         Stage(commit, directory, trainer, options, last);
@@ -49,10 +52,13 @@ public static class DaeCheckpoint
 
     /// <summary>
     /// Stages model.safetensors and train_state.safetensors in <paramref name="directory"/> as part of
-    /// <paramref name="commit"/>; both carry the epoch count, so a torn pair from an older version is still detected.
+    /// <paramref name="commit"/>; both carry the epoch count, so a torn pair from an older version is still detected. Mid-epoch
+    /// (<see cref="Trainer.Position"/> &gt; 0) the model is the current parameters, <paramref name="last"/> the last finished
+    /// epoch's report (null in the first), and the state adds the position and the epoch's losses so far.
     /// </summary>
-    public static void Stage(CheckpointCommit commit, string directory, DaeSession trainer, DaeOptions options, EpochReport last)
+    public static void Stage(CheckpointCommit commit, string directory, DaeSession trainer, DaeOptions options, EpochReport? last)
     {
+        var partial = trainer.Trainer.Position > 0 ? trainer.Trainer.PartialLosses() : null;
         trainer.Backend.Synchronize();
         var epochs = trainer.EpochsDone.ToString(CultureInfo.InvariantCulture);
         var modelMeta = new Dictionary<string, string>
@@ -63,9 +69,12 @@ public static class DaeCheckpoint
             [OptionsKey] = JsonSerializer.Serialize(options, Json),
             ["loss"] = options.Loss.ToString(),
             [EpochsKey] = epochs,
-            ["train_loss"] = last.TrainLoss.ToString("R", CultureInfo.InvariantCulture),
-            ["test_loss"] = last.TestLoss.ToString("R", CultureInfo.InvariantCulture),
         };
+        if (last is not null)
+        {
+            modelMeta["train_loss"] = last.TrainLoss.ToString("R", CultureInfo.InvariantCulture);
+            modelMeta["test_loss"] = last.TestLoss.ToString("R", CultureInfo.InvariantCulture);
+        }
         var parameters = trainer.Model.Parameters.Select(p => Named(p.Name, p.Tensor));
         commit.Stage(Path.Combine(directory, ModelFileName), new SafeTensorsFile(parameters, modelMeta).Write);
 
@@ -84,7 +93,30 @@ public static class DaeCheckpoint
         };
         if (trainer.Optimizer is { } rule)
             OptimizerCheckpoint.AddMetadata(rule, stateMeta);
+        if (partial is not null)
+        {
+            stateMeta[PositionKey] = partial.Length.ToString(CultureInfo.InvariantCulture);
+            velocities = velocities.Append(new NamedTensor(PartialLossesName, [partial.Length], partial));
+        }
         commit.Stage(Path.Combine(directory, StateFileName), new SafeTensorsFile(velocities, stateMeta).Write);
+    }
+
+    /// <summary>
+    /// A state file's mid-epoch position and the losses of its examples (0 and none when it was written at an epoch's end),
+    /// checked against each other and the batch.
+    /// </summary>
+    public static (int Position, float[] Losses) ReadPosition(string path, SafeTensorsFile file, int batch)
+    {
+        if (!file.Metadata.ContainsKey(PositionKey))
+            return (0, []);
+        var position = ReadInt32(path, file, PositionKey);
+        var losses = Tensor(path, file, PartialLossesName, position);
+        if (position == 0 || position % batch != 0)
+            throw new InputException($"{path}: __metadata__.{PositionKey} is {position}, expected a positive multiple of the batch {batch}");
+        foreach (var loss in losses)
+            if (!float.IsFinite(loss))
+                throw new InputException($"{path}: tensor '{PartialLossesName}' holds {loss}; expected finite losses");
+        return (position, losses);
     }
 
     /// <summary>Reads a model file and the options it was trained with (checked as a new run's are).</summary>

@@ -77,7 +77,7 @@ public sealed class DaeSession : IDisposable
             state.RestoreVelocities(Velocities);
             if (step.Optimizer is { } optimizer)
                 state.RestoreOptimizer(optimizer);
-            trainer.Restore(state.EpochsDone, state.StepsDone);
+            trainer.Restore(state.EpochsDone, state.StepsDone, state.Position, state.PartialLosses);
         }
     }
 
@@ -125,9 +125,14 @@ public sealed class DaeSession : IDisposable
     /// training loss, or when the test loss is not finite (weights that overflowed while every training loss stayed finite),
     /// before anything of the epoch is saved.
     /// </summary>
-    public EpochReport RunEpoch(Action<StepProgress>? progress = null)
+    public EpochReport RunEpoch(Action<StepProgress>? progress = null) => RunEpochOrStop(progress, null, null)!;
+
+    /// <summary><see cref="RunEpoch"/>, stopped or checkpointed between two steps as <paramref name="control"/> says.</summary>
+    /// <returns>The epoch's report, or null when <paramref name="control"/> stopped it between two steps (see <see cref="Trainer.RunEpoch"/>).</returns>
+    public EpochReport? RunEpochOrStop(Action<StepProgress>? progress, RunControl? control, Action? checkpoint)
     {
-        var epoch = trainer.RunEpoch(progress);
+        if (trainer.RunEpochOrStop(progress, control, checkpoint) is not { } epoch)
+            return null;
         var testLoss = TestLoss();
         if (!double.IsFinite(testLoss))
             throw new TrainingDivergedException(epoch.Epoch, trainer.StepsDone, testLoss, quantity: "test loss");
@@ -136,7 +141,7 @@ public sealed class DaeSession : IDisposable
 
     /// <summary>
     /// A host copy of everything a checkpoint holds — parameters, momentum buffers, the optimizer's state and step counts,
-    /// epochs and steps done — for <see cref="Restore(DaeSessionSnapshot)"/> (on_nan halve-lr returns to it).
+    /// epochs and steps done, and mid-epoch the position and losses so far — for <see cref="Restore(DaeSessionSnapshot)"/> (on_nan halve-lr returns to it).
     /// </summary>
     public DaeSessionSnapshot Snapshot()
     {
@@ -146,7 +151,7 @@ public sealed class DaeSession : IDisposable
             [.. Velocities.Select(v => v?.ToArray())],
             [.. Optimizer?.State.Select(s => s.Tensor.ToArray()) ?? []],
             Optimizer?.StepCounts.ToDictionary() ?? [],
-            trainer.EpochsDone, trainer.StepsDone);
+            trainer.EpochsDone, trainer.StepsDone, trainer.PartialLosses());
     }
 
     /// <summary>Puts this session back where <paramref name="snapshot"/> (one of its own) found it.</summary>
@@ -163,7 +168,7 @@ public sealed class DaeSession : IDisposable
             foreach (var (name, step) in snapshot.StepCounts)
                 optimizer.SetStepCount(name[..^(OptimizerStateNames.Step.Length + 1)], step);
         }
-        trainer.Restore(snapshot.EpochsDone, snapshot.StepsDone);
+        trainer.Restore(snapshot.EpochsDone, snapshot.StepsDone, snapshot.PartialLosses.Length, snapshot.PartialLosses);
     }
 
     /// <summary>Mean per-example loss on the clean test inputs.</summary>
@@ -181,5 +186,7 @@ public sealed class DaeSession : IDisposable
 }
 
 /// <summary>What <see cref="DaeSession.Snapshot"/> copies: each list in the session's own order.</summary>
+/// <param name="PartialLosses">The losses of the epoch's examples done when it was taken mid-epoch (a run resumed from a mid-epoch
+/// checkpoint starts there); empty at an epoch's end.</param>
 public sealed record DaeSessionSnapshot(float[][] Parameters, float[]?[] Velocities, float[][] OptimizerState,
-    IReadOnlyDictionary<string, long> StepCounts, int EpochsDone, long StepsDone);
+    IReadOnlyDictionary<string, long> StepCounts, int EpochsDone, long StepsDone, float[] PartialLosses);

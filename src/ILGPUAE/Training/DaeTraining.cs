@@ -6,7 +6,9 @@ using ILGPUAE.Evaluation;
 using ILGPUAE.IO;
 
 /// <summary>Where a run reads data, where it writes, and what it runs on.</summary>
-public sealed record DaeRunRequest(DaeOptions Options, AcceleratorKind Accelerator, int Device, string? DataDir, string OutDir, bool Resume, bool Force);
+/// <param name="Control">Mid-epoch checkpoints and a stop request (a signal); null: checkpoints at epoch ends only, never stopped.</param>
+public sealed record DaeRunRequest(DaeOptions Options, AcceleratorKind Accelerator, int Device, string? DataDir, string OutDir, bool Resume, bool Force,
+    RunControl? Control = null);
 
 /// <summary>
 /// `train dae` from start to end: check the output directory, load data, open the accelerator, create
@@ -25,6 +27,7 @@ public static class DaeTraining
         // A resumed run keeps the options it was trained with; --epochs sets the new total.
         var options = state is null ? request.Options : state.Options with { Epochs = request.Options.Epochs };
         options.Validate();
+        var control = Checked(request.Control, options);
         if (CurveFonts.Check(request.OutDir) is { } noFonts)
             observer.Note(noFonts);
 
@@ -38,6 +41,13 @@ public static class DaeTraining
             state is null ? [] : TrainingMetrics.ReadEpochs(outDir));
         observer.Started(new RunStart(backend.Name, options.Summary(train.Count, test.Count), trainer.EpochsDone + 1, options.Epochs));
         var onNan = new NanRestarts(trainer, options.OnNan);
+        // Model and state of the current step (metrics.json is unchanged mid-epoch): one commit point.
+        void MidEpoch()
+        {
+            var commit = new CheckpointCommit(outDir);
+            DaeCheckpoint.Stage(commit, outDir, trainer, options, metrics.Epochs.LastOrDefault());
+            commit.Commit();
+        }
 
         while (trainer.EpochsDone < options.Epochs)
         {
@@ -47,7 +57,12 @@ public static class DaeTraining
             var saved = trainer.EpochsDone;
             try
             {
-                report = trainer.RunEpoch(observer.Progress);
+                if (trainer.RunEpochOrStop(observer.Progress, control, MidEpoch) is not { } done)
+                {
+                    MidEpoch();
+                    throw new RunInterruptedException(RunInterruptedException.At(trainer.Trainer), outDir);
+                }
+                report = done;
             }
             catch (TrainingDivergedException e)
             {
@@ -66,8 +81,21 @@ public static class DaeTraining
             TrainingCurves.Write(outDir, TrainingCurves.Of(metrics));
             observer.EpochDone(report);
             onNan.Saved();
+            if (control.Stop.IsCancellationRequested && trainer.EpochsDone < options.Epochs)
+                throw new RunInterruptedException(RunInterruptedException.At(trainer.Trainer), outDir);
         }
         return metrics;
+    }
+
+    /// <summary><paramref name="control"/> (or none), refused for Hogwild when it asks for mid-epoch checkpoints (its epochs are not reproducible).</summary>
+    public static RunControl Checked(RunControl? control, DaeOptions options)
+    {
+        control ??= RunControl.None;
+        if (control.CheckpointEvery < 0)
+            throw InputException.AboutSetting("checkpoint_every", $"checkpoint_every {control.CheckpointEvery}: expected an integer ≥ 0 (0: at epoch ends only)");
+        if (control.CheckpointEvery > 0 && options.Hogwild >= 2)
+            throw InputException.AboutSetting("checkpoint_every", $"checkpoint_every {control.CheckpointEvery} with hogwild {options.Hogwild}: Hogwild epochs are not reproducible, so they are saved at their ends only; expected 0 (checkpoints at epoch ends)", "hogwild");
+        return control;
     }
 
     /// <summary>The options' dataset (every training example, validation included), cut to the train and test limits.</summary>

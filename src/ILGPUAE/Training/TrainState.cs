@@ -15,8 +15,11 @@ public sealed class TrainState
     private readonly string modelPath, statePath;
     private readonly SafeTensorsFile model, state;
 
-    private TrainState(string modelPath, SafeTensorsFile model, string statePath, SafeTensorsFile state, DaeOptions options, int epochsDone, long stepsDone)
+    private TrainState(string modelPath, SafeTensorsFile model, string statePath, SafeTensorsFile state, DaeOptions options, int epochsDone, long stepsDone,
+        int position, float[] partialLosses)
     {
+        Position = position;
+        PartialLosses = partialLosses;
         this.modelPath = modelPath;
         this.model = model;
         this.statePath = statePath;
@@ -29,6 +32,10 @@ public sealed class TrainState
     public DaeOptions Options { get; }
     public int EpochsDone { get; }
     public long StepsDone { get; }
+
+    /// <summary>Examples of the next epoch done when the checkpoint was written mid-epoch (0 at an epoch's end), and their losses.</summary>
+    public int Position { get; }
+    public float[] PartialLosses { get; }
 
     public static TrainState Load(string directory)
     {
@@ -44,7 +51,8 @@ public sealed class TrainState
         if (epochs != modelEpochs)
             throw new InputException($"{statePath}: epochs {epochs} does not match {modelPath}'s {modelEpochs}; expected files saved together");
         var steps = DaeCheckpoint.ReadInt(statePath, state, DaeCheckpoint.StepsKey);
-        return new TrainState(modelPath, model, statePath, state, options, epochs, steps);
+        var (position, losses) = DaeCheckpoint.ReadPosition(statePath, state, options.Batch);
+        return new TrainState(modelPath, model, statePath, state, options, epochs, steps, position, losses);
     }
 
     public TiedAutoencoder CreateModel(IBackend backend, int visible, int hidden, Activation hiddenActivation) =>

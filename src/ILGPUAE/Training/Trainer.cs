@@ -2,6 +2,7 @@ namespace ILGPUAE.Training;
 
 using System.Diagnostics;
 using ILGPUAE.Backend;
+using ILGPUAE.IO;
 using ILGPUAE.Modules;
 using ILGPUAE.Optimizers;
 
@@ -43,6 +44,16 @@ public interface ITrainingStep : IDisposable
     long SkippedExamples => 0;
 }
 
+/// <summary>
+/// What a run may do between two calls of an epoch: save a checkpoint every <paramref name="CheckpointEvery"/> steps (0: at epoch
+/// ends only), and stop when <paramref name="Stop"/> is cancelled (a signal): the epoch then ends early at the position it reached,
+/// which a checkpoint saves and <see cref="Trainer.Restore"/> continues from. Hogwild epochs (not reproducible) stop only at their end.
+/// </summary>
+public sealed record RunControl(int CheckpointEvery = 0, CancellationToken Stop = default)
+{
+    public static readonly RunControl None = new();
+}
+
 /// <summary>How the trainer walks the data: the seed of the epoch order and of every draw, and the batch size.</summary>
 public readonly record struct TrainerSettings(ulong Seed, int Batch, float LearningRate);
 
@@ -63,6 +74,9 @@ public readonly record struct TrainerEpoch(int Epoch, double TrainLoss, double S
 /// </summary>
 public sealed class Trainer : IDisposable
 {
+    // The kill-and-resume tests' hook (CheckpointCommit's step-K); long.MaxValue otherwise.
+    private static readonly long KillAfterStep = CheckpointCommit.KillAfterStep;
+
     private readonly IBackend backend;
     private readonly ITrainingStep step;
     private readonly TrainerSettings settings;
@@ -75,6 +89,8 @@ public sealed class Trainer : IDisposable
     private readonly (Tensor<int> Indices, Tensor<int>? Labels, Tensor<float> Losses)[] calls;
     private readonly int examplesPerCall;
     private long stepsDone;
+    // Examples of the current epoch done (a multiple of examplesPerCall): 0 between epochs, else where a stopped epoch resumes.
+    private int position;
 
     /// <param name="pixels">The training set, [<paramref name="count"/>, features] row-major.</param>
     /// <param name="labels">Each example's class, or null for a model trained on its input alone.</param>
@@ -134,24 +150,61 @@ public sealed class Trainer : IDisposable
     /// <summary>The rate the next step trains at: the settings' until a schedule sets it (between epochs).</summary>
     public float LearningRate { get; set; }
 
-    /// <summary>Where a resumed run stands (its parameters and optimizer state are restored by the model's owner).</summary>
-    public void Restore(int epochsDone, long stepsDone)
+    /// <summary>Examples of the current epoch already trained on (0 between epochs; more after an epoch stopped by <see cref="RunControl.Stop"/>).</summary>
+    public int Position => position;
+
+    /// <summary>
+    /// Where a resumed run stands (its parameters and optimizer state are restored by the model's owner): epochs and steps done,
+    /// and, mid-epoch, the examples of the next epoch done (<see cref="Position"/>) with their losses (<see cref="PartialLosses"/>),
+    /// so the epoch's mean loss comes out as if it had never stopped. The masks and draws are keyed by (seed, epoch, example):
+    /// there is no generator state besides these counts.
+    /// </summary>
+    public void Restore(int epochsDone, long stepsDone, int position = 0, ReadOnlySpan<float> losses = default)
     {
+        if (position < 0 || position >= TrainCount || position % examplesPerCall != 0 || losses.Length != position)
+            throw new ArgumentException($"position {position} with {losses.Length} losses: expected a multiple of {examplesPerCall} below {TrainCount}, one loss per example");
         EpochsDone = epochsDone;
         Interlocked.Exchange(ref this.stepsDone, stepsDone);
+        this.position = position;
+        if (position > 0)
+            epochLosses.Device.Slice(0, position).CopyFrom(losses);
     }
 
-    /// <summary>Runs the next epoch; throws <see cref="TrainingDivergedException"/> at the first non-finite loss.</summary>
-    public TrainerEpoch RunEpoch(Action<StepProgress>? progress = null)
+    /// <summary>
+    /// The losses of the current epoch's first <see cref="Position"/> examples, for a mid-epoch checkpoint; checked as a report
+    /// checks them (a non-finite loss or parameter throws <see cref="TrainingDivergedException"/>), so no such checkpoint holds one.
+    /// </summary>
+    public float[] PartialLosses()
+    {
+        epochLosses.Sum(0, position, EpochsDone, StepsDone - position / settings.Batch, settings.Batch);
+        var losses = new float[position];
+        epochLosses.Device.Slice(0, position).CopyTo(losses);
+        return losses;
+    }
+
+    /// <summary>Runs the next epoch (from <see cref="Position"/>) to its end; throws <see cref="TrainingDivergedException"/> at the first non-finite loss.</summary>
+    public TrainerEpoch RunEpoch(Action<StepProgress>? progress = null) => RunEpochOrStop(progress, null, null)!.Value;
+
+    /// <summary>
+    /// Runs the next epoch (from <see cref="Position"/>); throws <see cref="TrainingDivergedException"/> at the first non-finite
+    /// loss. Between two calls, <paramref name="control"/> may call <paramref name="checkpoint"/> or stop the epoch: then the
+    /// result is null and <see cref="Position"/> says where it stopped.
+    /// </summary>
+    public TrainerEpoch? RunEpochOrStop(Action<StepProgress>? progress, RunControl? control, Action? checkpoint)
     {
         var epoch = EpochsDone;
         var clock = Stopwatch.StartNew();
         Shuffle(epoch);
-        var epochStartStep = StepsDone;
+        var epochStartStep = StepsDone - position / settings.Batch;
         var (skippedBatches, skippedExamples) = (step.SkippedBatches, step.SkippedExamples);
-        var lossSum = step.Workers >= 2
-            ? RunWorkers(epoch, epochStartStep, clock, progress)
-            : RunSequential(epoch, epochStartStep, clock, progress);
+        double lossSum;
+        if (step.Workers >= 2)
+            lossSum = RunWorkers(epoch, epochStartStep, clock, progress);
+        else if (RunSequential(epoch, epochStartStep, clock, progress, control ?? RunControl.None, checkpoint) is { } sum)
+            lossSum = sum;
+        else
+            return null;
+        position = 0;
         var seconds = clock.Elapsed.TotalSeconds;
         (skippedBatches, skippedExamples) = (step.SkippedBatches - skippedBatches, step.SkippedExamples - skippedExamples);
         if (skippedExamples >= TrainCount)
@@ -175,20 +228,34 @@ public sealed class Trainer : IDisposable
     private TrainingBatch Call(int k, int epoch) =>
         new(train, new StepContext(calls[k].Indices, settings.Seed, (uint)epoch, Training: true), calls[k].Labels, calls[k].Losses, LearningRate);
 
-    /// <summary>Every call in order; returns the epoch's summed loss.</summary>
-    private double RunSequential(int epoch, long epochStartStep, Stopwatch clock, Action<StepProgress>? progress)
+    /// <summary>
+    /// Every call in order from <see cref="Position"/>; returns the epoch's summed loss, or null when <paramref name="control"/>
+    /// stopped it (between calls, read on the host: no device round-trip).
+    /// </summary>
+    private double? RunSequential(int epoch, long epochStartStep, Stopwatch clock, Action<StepProgress>? progress, RunControl control, Action? checkpoint)
     {
         var tracker = new EpochProgress(epochLosses, epoch, epochStartStep, settings.Batch, TrainCount, clock, progress);
         try
         {
-            for (var k = 0; k < calls.Length; k++)
+            for (var k = position / examplesPerCall; k < calls.Length; k++)
             {
                 Threads?.BeforeCall(k, calls.Length);
                 step.Run(0, Call(k, epoch));
                 Threads?.AfterCall(k);
                 var n = calls[k].Losses.Length;
+                var before = StepsDone;
                 Interlocked.Add(ref stepsDone, (n + settings.Batch - 1) / settings.Batch);
-                tracker.Done(k * examplesPerCall + n);
+                if (StepsDone >= KillAfterStep)
+                    CheckpointCommit.KillNow();
+                position = k * examplesPerCall + n;
+                tracker.Done(position);
+                if (k + 1 == calls.Length)
+                    break;
+                if (control.Stop.IsCancellationRequested)
+                    return null;
+                // Every N steps counted from the run's start, so a resumed run checkpoints where the uninterrupted one did.
+                if (control.CheckpointEvery > 0 && StepsDone / control.CheckpointEvery != before / control.CheckpointEvery)
+                    checkpoint?.Invoke();
             }
         }
         finally

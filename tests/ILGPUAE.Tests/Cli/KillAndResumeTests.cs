@@ -121,7 +121,7 @@ public sealed class KillAndResumeTests(ITestOutputHelper output)
         [Path.Combine($"layer{layer}", "model.safetensors"), Path.Combine($"layer{layer}", "train_state.safetensors")];
 
     /// <summary>metrics.json without the fields that measure time (they differ between any two runs).</summary>
-    private static string WithoutTimings(string path)
+    public static string WithoutTimings(string path)
     {
         var json = JsonNode.Parse(File.ReadAllText(path))!;
         Strip(json);

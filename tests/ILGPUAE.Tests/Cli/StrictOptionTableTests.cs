@@ -62,6 +62,7 @@ public sealed class StrictOptionTableTests(ResumableRuns runs) : IClassFixture<R
         [("*", "--batch")] = "0",
         [("*", "--epochs")] = "0",
         [("*", "--hogwild")] = "300",
+        [("*", "--checkpoint-every")] = "-1",
         [("*", "--train-limit")] = "0",
         [("*", "--test-limit")] = "0",
         [("*", "--seed")] = "-1",

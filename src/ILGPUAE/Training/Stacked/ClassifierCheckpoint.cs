@@ -69,6 +69,13 @@ public static class ClassifierCheckpoint
             tensors.AddRange(OptimizerCheckpoint.Tensors(optimizer));
             OptimizerCheckpoint.AddMetadata(optimizer, metadata);
         }
+        // Mid-epoch: where the epoch stands and its losses so far (the parameters above are the current ones, not the best).
+        if (trainer.Trainer.Position > 0)
+        {
+            var partial = trainer.Trainer.PartialLosses();
+            metadata[DaeCheckpoint.PositionKey] = partial.Length.ToString(CultureInfo.InvariantCulture);
+            tensors.Add(new NamedTensor(DaeCheckpoint.PartialLossesName, [partial.Length], partial));
+        }
         commit.Stage(Path.Combine(directory, DaeCheckpoint.StateFileName), new SafeTensorsFile(tensors, metadata).Write);
     }
 
@@ -76,7 +83,7 @@ public static class ClassifierCheckpoint
     /// Restores parameters, momentum buffers, epochs, steps, the early-stopping state and the learning-rate
     /// schedule saved by <see cref="SaveState"/> (a state saved before the schedule existed keeps the schedule's initial rate).
     /// </summary>
-    public static void RestoreState(string path, ClassifierSession trainer, EarlyStopping stopping, LearningRatePlateau plateau)
+    public static void RestoreState(string path, ClassifierSession trainer, EarlyStopping stopping, LearningRatePlateau plateau, int batch)
     {
         var file = SafeTensorsFile.Read(path);
         if (!file.Metadata.TryGetValue(DaeCheckpoint.FormatKey, out var format) || format != StateFormat)
@@ -87,7 +94,8 @@ public static class ClassifierCheckpoint
             velocity?.CopyFrom(DaeCheckpoint.Tensor(path, file, DaeCheckpoint.VelocityPrefix + names[parameter], [.. velocity.Shape.Dimensions]));
         if (trainer.Optimizer is { } optimizer)
             OptimizerCheckpoint.Restore(path, file, optimizer);
-        trainer.Restore(DaeCheckpoint.ReadInt32(path, file, DaeCheckpoint.EpochsKey), DaeCheckpoint.ReadInt(path, file, DaeCheckpoint.StepsKey));
+        var (position, losses) = DaeCheckpoint.ReadPosition(path, file, batch);
+        trainer.Restore(DaeCheckpoint.ReadInt32(path, file, DaeCheckpoint.EpochsKey), DaeCheckpoint.ReadInt(path, file, DaeCheckpoint.StepsKey), position, losses);
         // The best error is a fraction of examples, or infinity before the first validation.
         if (!file.Metadata.TryGetValue("best_error", out var best) || !double.TryParse(best, NumberStyles.Float, CultureInfo.InvariantCulture, out var bestError)
             || !(bestError >= 0))

@@ -84,13 +84,18 @@ public sealed class ClassifierSession : IDisposable
         pass.Trained.Select((p, i) => (p.Parameter, ((step as FusedClassifierStep)?.Velocities ?? noVelocities)[i]));
 
     /// <summary>Where a resumed run stands; the parameters and velocities are restored by the caller.</summary>
-    public void Restore(int epochsDone, long stepsDone) => trainer.Restore(epochsDone, stepsDone);
+    public void Restore(int epochsDone, long stepsDone, int position = 0, ReadOnlySpan<float> losses = default) =>
+        trainer.Restore(epochsDone, stepsDone, position, losses);
 
     /// <summary>The backend's per-sample SGD family when this run uses it; else null.</summary>
     public ISampleSgd? SampleSgd => Path == StepPath.SampleSgdKernel ? Backend.SampleSgd : null;
 
     /// <summary>Runs the next epoch; throws <see cref="TrainingDivergedException"/> at the first non-finite loss.</summary>
     public TrainerEpoch RunEpoch(Action<StepProgress>? progress = null) => trainer.RunEpoch(progress);
+
+    /// <summary><see cref="Trainer.RunEpochOrStop"/>: null when <paramref name="control"/> stopped the epoch between two steps.</summary>
+    public TrainerEpoch? RunEpochOrStop(Action<StepProgress>? progress, RunControl? control, Action? checkpoint) =>
+        trainer.RunEpochOrStop(progress, control, checkpoint);
 
     public void Dispose()
     {

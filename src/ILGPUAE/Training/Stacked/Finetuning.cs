@@ -15,8 +15,10 @@ using ILGPUAE.Models;
 /// initialised as the classifier initialises its own new sigmoid layers (the Glorot range, keyed by seed and layer) — the
 /// baseline every pretraining claim is measured against.
 /// </param>
+/// <param name="Control">Mid-epoch checkpoints and a stop request (a signal); null: checkpoints at epoch ends only, never stopped.</param>
 public sealed record FinetuneRunRequest(FinetuneOptions Options, string? Preset, string Pretrained, AcceleratorKind Accelerator, int Device,
-    string? DataDir, string OutDir, bool Resume, bool Force, ClassificationSplits? Data = null, DatasetKind? Dataset = null, int[]? RandomStack = null)
+    string? DataDir, string OutDir, bool Resume, bool Force, ClassificationSplits? Data = null, DatasetKind? Dataset = null, int[]? RandomStack = null,
+    RunControl? Control = null)
 {
     /// <summary>What metrics.json and the model file record as the stack of a random-init run.</summary>
     public const string RandomInit = "random";
@@ -71,6 +73,9 @@ public static class Finetuning
             }
         }
 
+        var control = request.Control ?? RunControl.None;
+        if (control.CheckpointEvery < 0)
+            throw InputException.AboutSetting("checkpoint_every", $"checkpoint_every {control.CheckpointEvery}: expected an integer ≥ 0 (0: at epoch ends only)");
         if (CurveFonts.Check(request.OutDir) is { } noFonts)
             observer.Note(noFonts);
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, observer.Note);
@@ -90,7 +95,7 @@ public static class Finetuning
         var best = new ParameterSnapshot(model);
         if (request.Resume)
         {
-            ClassifierCheckpoint.RestoreState(statePath, trainer, stopping, plateau);
+            ClassifierCheckpoint.RestoreState(statePath, trainer, stopping, plateau, options.Batch);
             best.Load(modelPath, SafeTensorsFile.Read(modelPath));
         }
 
@@ -108,12 +113,29 @@ public static class Finetuning
         }
         observer.Started(new RunStart(backend.Name, options.Summary(architecture, data.Train.Count, data.Valid.Count), trainer.EpochsDone + 1, options.MaxEpochs));
 
-        while (trainer.EpochsDone < options.MaxEpochs && !stopping.ShouldStop(trainer.StepsDone))
+        // The training state of the current step; model.safetensors (the best epoch's parameters) and metrics.json are unchanged
+        // mid-epoch. One commit point. Before the first epoch's end there is no model file yet: the starting parameters (best
+        // epoch 0) go in it, as the options and architecture a resumed run reads come from it.
+        void MidEpoch()
+        {
+            var commit = new CheckpointCommit(outDir);
+            if (!File.Exists(modelPath))
+                ClassifierCheckpoint.SaveModel(commit, outDir, architecture, options, pretrained, best, stopping, trainer.EpochsDone);
+            ClassifierCheckpoint.SaveState(commit, outDir, trainer, stopping, plateau);
+            commit.Commit();
+        }
+
+        // The patience rule is read at epoch starts: a run resumed mid-epoch finishes its epoch first.
+        while (trainer.EpochsDone < options.MaxEpochs && (trainer.Trainer.Position > 0 || !stopping.ShouldStop(trainer.StepsDone)))
         {
             // The schedule owns the rate; the trainer takes it at the start of every epoch (a resumed run's too).
             var rate = (float)plateau.Rate;
             trainer.LearningRate = rate;
-            var epoch = RunEpoch(trainer, observer, outDir);
+            if (RunEpoch(trainer, observer, outDir, control, MidEpoch) is not { } epoch)
+            {
+                MidEpoch();
+                throw new RunInterruptedException(RunInterruptedException.At(trainer.Trainer), outDir);
+            }
             var error = validScore.Score().Error;
             var improved = stopping.Observe(trainer.EpochsDone, trainer.StepsDone, error);
             if (improved)
@@ -135,6 +157,8 @@ public static class Finetuning
             commit.Commit();
             TrainingCurves.Write(outDir, TrainingCurves.Of(metrics));
             observer.EpochDone(report);
+            if (control.Stop.IsCancellationRequested && trainer.EpochsDone < options.MaxEpochs && !stopping.ShouldStop(trainer.StepsDone))
+                throw new RunInterruptedException(RunInterruptedException.At(trainer.Trainer), outDir);
         }
 
         metrics.StoppedEarly = stopping.ShouldStop(trainer.StepsDone) && trainer.EpochsDone < options.MaxEpochs;
@@ -160,11 +184,11 @@ public static class Finetuning
         return stack;
     }
 
-    private static TrainerEpoch RunEpoch(ClassifierSession trainer, ITrainingObserver observer, string outDir)
+    private static TrainerEpoch? RunEpoch(ClassifierSession trainer, ITrainingObserver observer, string outDir, RunControl control, Action midEpoch)
     {
         try
         {
-            return trainer.RunEpoch(observer.Progress);
+            return trainer.RunEpochOrStop(observer.Progress, control, midEpoch);
         }
         catch (TrainingDivergedException e)
         {

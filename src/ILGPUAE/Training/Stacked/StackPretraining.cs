@@ -7,8 +7,9 @@ using ILGPUAE.IO;
 
 /// <summary>Where a pretraining run reads data, where it writes, and what it runs on.</summary>
 /// <param name="Data">The splits already in memory (tests, in-process callers); null loads it from <paramref name="DataDir"/>.</param>
+/// <param name="Control">Mid-epoch checkpoints and a stop request (a signal); null: checkpoints at epoch ends only, never stopped.</param>
 public sealed record StackRunRequest(StackOptions Options, AcceleratorKind Accelerator, int Device, string? DataDir, string OutDir, bool Resume, bool Force,
-    ClassificationSplits? Data = null);
+    ClassificationSplits? Data = null, RunControl? Control = null);
 
 /// <summary>
 /// `pretrain` from start to end: layer by layer, a <see cref="DaeSession"/> on the previous layer's clean
@@ -32,6 +33,7 @@ public static class StackPretraining
         // A resumed run keeps the options it was started with.
         var options = resumed?.Options ?? request.Options;
         options.Validate();
+        var control = DaeTraining.Checked(request.Control, options.ForLayer(0));
         if (CurveFonts.Check(request.OutDir) is { } noFonts)
             observer.Note(noFonts);
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, observer.Note);
@@ -77,10 +79,23 @@ public static class StackPretraining
             using var trainer = new DaeSession(backend, layerOptions, visible, train, test, state);
             observer.Started(new RunStart(backend.Name, layerOptions.Summary(trainer.TrainCount, test.Length / visible), trainer.EpochsDone + 1, layerOptions.Epochs));
             var onNan = new NanRestarts(trainer, layerOptions.OnNan);
+            var where = $"layer {layer + 1}, ";
+            // The layer's model and state of the current step (metrics.json is unchanged mid-epoch): one commit point.
+            void MidEpoch()
+            {
+                var commit = new CheckpointCommit(outDir);
+                DaeCheckpoint.Stage(commit, layerDir, trainer, layerOptions, layerMetrics.Epochs.LastOrDefault());
+                commit.Commit();
+            }
             while (trainer.EpochsDone < layerOptions.Epochs)
             {
-                if (RunEpoch(trainer, observer, layer, layerDir, onNan, ref layerOptions) is not { } report)
-                    continue;
+                if (RunEpoch(trainer, observer, layer, layerDir, onNan, ref layerOptions, control, MidEpoch) is not { } report)
+                {
+                    if (trainer.Trainer.Position == 0)
+                        continue;
+                    MidEpoch();
+                    throw new RunInterruptedException(RunInterruptedException.At(trainer.Trainer, where), outDir);
+                }
                 // The layer's model and state and the run's metrics.json: one commit point.
                 var commit = new CheckpointCommit(outDir);
                 DaeCheckpoint.Stage(commit, layerDir, trainer, layerOptions, report);
@@ -91,6 +106,8 @@ public static class StackPretraining
                 TrainingCurves.Write(outDir, TrainingCurves.Of(metrics));
                 observer.EpochDone(report);
                 onNan.Saved();
+                if (control.Stop.IsCancellationRequested && trainer.EpochsDone < layerOptions.Epochs)
+                    throw new RunInterruptedException(RunInterruptedException.At(trainer.Trainer, where), outDir);
             }
             stack = stack.With(trainer.Model);
             var layerDone = new CheckpointCommit(outDir);
@@ -103,19 +120,27 @@ public static class StackPretraining
                 LayerPictures.WriteReconstructions(Path.Combine(outDir, LayerPictures.ReconstructionsFileName), trainer.Model, splits.Test, layerOptions);
             }
             if (layer + 1 < options.Layers)
+            {
+                if (control.Stop.IsCancellationRequested)
+                    throw new RunInterruptedException($"the end of layer {layer + 1}", outDir);
                 (train, test) = (CodeEncoder.Encode(trainer.Model, train), CodeEncoder.Encode(trainer.Model, test));
+            }
         }
         return metrics;
     }
 
-    /// <summary>The layer's next epoch, or null when on_nan halve-lr went back to the last good state to try again.</summary>
-    private static EpochReport? RunEpoch(DaeSession trainer, ITrainingObserver observer, int layer, string layerDir, NanRestarts onNan, ref DaeOptions layerOptions)
+    /// <summary>
+    /// The layer's next epoch, or null when on_nan halve-lr went back to the last good state to try again (position 0) or
+    /// <paramref name="control"/> stopped the epoch (its position).
+    /// </summary>
+    private static EpochReport? RunEpoch(DaeSession trainer, ITrainingObserver observer, int layer, string layerDir, NanRestarts onNan, ref DaeOptions layerOptions,
+        RunControl control, Action midEpoch)
     {
         // The epochs the layer's checkpoint holds (a non-finite test loss stops the run before its epoch is saved).
         var saved = trainer.EpochsDone;
         try
         {
-            return onNan.Record(trainer.RunEpoch(observer.Progress));
+            return trainer.RunEpochOrStop(observer.Progress, control, midEpoch) is { } report ? onNan.Record(report) : null;
         }
         catch (TrainingDivergedException e)
         {
