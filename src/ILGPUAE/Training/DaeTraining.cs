@@ -41,12 +41,15 @@ public static class DaeTraining
             state is null ? [] : TrainingMetrics.ReadEpochs(outDir));
         observer.Started(new RunStart(backend.Name, options.Summary(train.Count, test.Count), trainer.EpochsDone + 1, options.Epochs));
         var onNan = new NanRestarts(trainer, options.OnNan);
+        // The step of the last checkpoint when it was written inside an epoch (a resumed run may start from one), else null.
+        long? midEpochStep = trainer.Trainer.Position > 0 ? trainer.StepsDone : null;
         // Model and state of the current step (metrics.json is unchanged mid-epoch): one commit point.
         void MidEpoch()
         {
             var commit = new CheckpointCommit(outDir);
             DaeCheckpoint.Stage(commit, outDir, trainer, options, metrics.Epochs.LastOrDefault());
             commit.Commit();
+            midEpochStep = trainer.StepsDone;
         }
 
         while (trainer.EpochsDone < options.Epochs)
@@ -69,7 +72,7 @@ public static class DaeTraining
                 // on_nan halve-lr: back to the last good state at half the rate, a few times (after the epoch's own cleanup).
                 if (onNan.TryRestart(e, ref options, observer))
                     continue;
-                throw e.WithLastCheckpoint(saved, outDir);
+                throw e.WithLastCheckpoint(saved, outDir, midEpochStep: midEpochStep);
             }
             report = onNan.Record(report);
             // Model, state and metrics.json of one epoch: one commit point.
@@ -78,6 +81,7 @@ public static class DaeTraining
             metrics.Epochs.Add(report);
             metrics.Stage(commit, outDir);
             commit.Commit();
+            midEpochStep = null;
             TrainingCurves.Write(outDir, TrainingCurves.Of(metrics));
             observer.EpochDone(report);
             onNan.Saved();

@@ -161,8 +161,14 @@ public sealed class Trainer : IDisposable
     /// </summary>
     public void Restore(int epochsDone, long stepsDone, int position = 0, ReadOnlySpan<float> losses = default)
     {
-        if (position < 0 || position >= TrainCount || position % examplesPerCall != 0 || losses.Length != position)
-            throw new ArgumentException($"position {position} with {losses.Length} losses: expected a multiple of {examplesPerCall} below {TrainCount}, one loss per example");
+        if (position < 0 || position >= TrainCount || losses.Length != position)
+            throw new ArgumentException($"position {position} with {losses.Length} losses: expected a position below {TrainCount}, one loss per example");
+        // A checkpoint written mid-epoch by another step (e.g. host's per-sample step, resumed where the SampleSgd kernel takes
+        // chunks of examples) may stop where this step cannot start.
+        if (position % examplesPerCall != 0)
+            throw InputException.AboutSetting("resume",
+                $"resume: the checkpoint stopped after example {position} of epoch {epochsDone + 1}, but {backend.Name} trains {examplesPerCall} examples per call; expected the accelerator that wrote it (or a checkpoint from an epoch's end)",
+                "accelerator");
         EpochsDone = epochsDone;
         Interlocked.Exchange(ref this.stepsDone, stepsDone);
         this.position = position;

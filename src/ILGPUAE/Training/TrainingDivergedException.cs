@@ -39,11 +39,15 @@ public sealed class TrainingDivergedException(int epoch, long step, double loss,
     /// <paramref name="part"/> names what the checkpoint belongs to ("this layer"); <paramref name="alsoKept"/>
     /// says what survives when there is none ("earlier layers are kept").
     /// </summary>
-    public TrainingDivergedException WithLastCheckpoint(int epochsDone, string directory, string? part = null, string? alsoKept = null)
+    /// <param name="midEpochStep">The step of the last checkpoint when it was written inside the epoch (checkpoint_every, or the one
+    /// a resumed run started from); null when the last checkpoint is <paramref name="epochsDone"/>'s end.</param>
+    public TrainingDivergedException WithLastCheckpoint(int epochsDone, string directory, string? part = null, string? alsoKept = null,
+        long? midEpochStep = null)
     {
         var of = part is null ? "" : " of " + part;
-        return WithDetail(epochsDone > 0
-            ? $"the last good checkpoint{of} (epoch {epochsDone}) is kept in {directory}"
+        var kept = midEpochStep is { } step ? $"step {step}, in epoch {epochsDone + 1}" : epochsDone > 0 ? $"epoch {epochsDone}" : null;
+        return WithDetail(kept is not null
+            ? $"the last good checkpoint{of} ({kept}) is kept in {directory}"
             : $"no checkpoint{of} was written{(alsoKept is null ? "" : "; " + alsoKept)}");
     }
 

@@ -75,7 +75,7 @@ public sealed class StrictParsingTests
         Assert.Contains("--hidden 50 differs from the run's 3", line);
         Assert.Contains("--lr 5 differs from the run's 0.1", line);
         Assert.Contains($"--out {dir.File("other")} is not the run's directory", line);
-        Assert.Contains("only --epochs, --accelerator, --device, --data-dir may change", line);
+        Assert.Contains("only --epochs, --accelerator, --device, --data-dir, --checkpoint-every may change", line);
         Assert.Equal(saved, Files(run));
         Assert.False(Directory.Exists(dir.File("other")));
     }

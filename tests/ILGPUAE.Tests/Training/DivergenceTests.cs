@@ -12,6 +12,18 @@ using ILGPUAE.Training;
 [Collection(CpuAcceleratorCollection.Name)]
 public sealed class DivergenceTests(CpuAcceleratorFixture fixture)
 {
+    /// <summary>With checkpoint_every, the last good checkpoint may lie inside the epoch that diverged: the line names its step.</summary>
+    [Fact]
+    public void TheStopNamesAMidEpochCheckpointByItsStep()
+    {
+        var diverged = new TrainingDivergedException(3, 412, double.NaN);
+        Assert.EndsWith("the last good checkpoint (step 400, in epoch 3) is kept in /runs/x", diverged.WithLastCheckpoint(2, "/runs/x", midEpochStep: 400).Message);
+        Assert.EndsWith("the last good checkpoint (epoch 2) is kept in /runs/x", diverged.WithLastCheckpoint(2, "/runs/x").Message);
+        Assert.EndsWith("the last good checkpoint of this layer (step 7, in epoch 1) is kept in /runs/x",
+            diverged.WithLastCheckpoint(0, "/runs/x", part: "this layer", midEpochStep: 7).Message);
+        Assert.EndsWith("no checkpoint was written", diverged.WithLastCheckpoint(0, "/runs/x").Message);
+    }
+
     [Fact]
     public void CrossEntropyClampsLogZeroButKeepsNaN()
     {

@@ -74,4 +74,35 @@ public abstract class MidEpochResumeTests(IBackend backend)
 public sealed class HostMidEpochResumeTests(HostFixture fixture) : MidEpochResumeTests(fixture.Backend);
 
 [Collection(CpuAcceleratorCollection.Name)]
-public sealed class CpuAcceleratorMidEpochResumeTests(CpuAcceleratorFixture fixture) : MidEpochResumeTests(fixture.Backend);
+public sealed class CpuAcceleratorMidEpochResumeTests(CpuAcceleratorFixture fixture) : MidEpochResumeTests(fixture.Backend)
+{
+    /// <summary>
+    /// Per-sample SGD stopped 3 examples into an epoch on host (one example per call) cannot continue on ILGPU's CPU accelerator,
+    /// whose SampleSgd kernel takes the epoch in chunks: one line about resume, not an ArgumentException's trace.
+    /// </summary>
+    [Fact]
+    public void AMidEpochCheckpointThatAnotherStepCannotContinueIsRefusedAboutResume()
+    {
+        var options = new DaeOptions { Hidden = 6, Corruption = 0.25f, Loss = LossKind.SquaredError, LearningRate = 0.1f, Batch = 1, Epochs = 2, Seed = 3 };
+        var train = MnistSample.Train(40);
+        var test = MnistSample.Test(10);
+        using var dir = new TempDirectory();
+        using (var host = new ILGPUAE.Host.HostBackend(threads: 1))
+        using (var first = new DaeSession(host, options, MnistSample.Visible, train, test))
+        {
+            using var stop = new CancellationTokenSource();
+            Assert.Null(first.RunEpochOrStop(null, new RunControl(CheckpointEvery: 1, stop.Token), () =>
+            {
+                if (first.StepsDone >= 3)
+                    stop.Cancel();
+            }));
+            DaeCheckpoint.Save(dir.Path, first, options, new EpochReport(0, 0, 0, 0, 0));
+        }
+        var state = TrainState.Load(dir.Path);
+        Assert.NotEqual(0, state.Position);
+
+        var error = Assert.Throws<ILGPUAE.IO.InputException>(() => new DaeSession(fixture.Backend, state.Options, MnistSample.Visible, train, test, state));
+        Assert.Equal("resume", error.Setting);
+        Assert.Contains($"stopped after example {state.Position} of epoch 1", error.Message);
+    }
+}

@@ -186,13 +186,20 @@ public static class Finetuning
 
     private static TrainerEpoch? RunEpoch(ClassifierSession trainer, ITrainingObserver observer, string outDir, RunControl control, Action midEpoch)
     {
+        // The step of the last mid-epoch checkpoint, if the last checkpoint is one (see TrainingDivergedException.WithLastCheckpoint).
+        long? midEpochStep = trainer.Trainer.Position > 0 ? trainer.StepsDone : null;
+        void Save()
+        {
+            midEpoch();
+            midEpochStep = trainer.StepsDone;
+        }
         try
         {
-            return trainer.RunEpochOrStop(observer.Progress, control, midEpoch);
+            return trainer.RunEpochOrStop(observer.Progress, control, Save);
         }
         catch (TrainingDivergedException e)
         {
-            throw e.WithLastCheckpoint(trainer.EpochsDone, outDir);
+            throw e.WithLastCheckpoint(trainer.EpochsDone, outDir, midEpochStep: midEpochStep);
         }
     }
 

@@ -138,15 +138,21 @@ public static class StackPretraining
     {
         // The epochs the layer's checkpoint holds (a non-finite test loss stops the run before its epoch is saved).
         var saved = trainer.EpochsDone;
+        long? midEpochStep = trainer.Trainer.Position > 0 ? trainer.StepsDone : null;
+        void Save()
+        {
+            midEpoch();
+            midEpochStep = trainer.StepsDone;
+        }
         try
         {
-            return trainer.RunEpochOrStop(observer.Progress, control, midEpoch) is { } report ? onNan.Record(report) : null;
+            return trainer.RunEpochOrStop(observer.Progress, control, Save) is { } report ? onNan.Record(report) : null;
         }
         catch (TrainingDivergedException e)
         {
             if (onNan.TryRestart(e, ref layerOptions, observer))
                 return null;
-            throw e.WithLastCheckpoint(saved, layerDir, part: "this layer", alsoKept: layer > 0 ? "earlier layers are kept" : null);
+            throw e.WithLastCheckpoint(saved, layerDir, part: "this layer", alsoKept: layer > 0 ? "earlier layers are kept" : null, midEpochStep);
         }
     }
 }
