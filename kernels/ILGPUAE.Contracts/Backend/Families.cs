@@ -118,6 +118,17 @@ public interface IDelta
     /// </summary>
     void ActivityL1(Tensor<float> y, Tensor<float> delta, Activation inputActivation, float lambda, float scale, Tensor<float> inputDelta,
         Tensor<float> losses);
+
+    /// <summary>
+    /// The contractive penalty λ‖∂h/∂x‖²_F of a sigmoid layer h = σ(x·Wᵀ + b), for h and delta [M,N] (delta = ∂L/∂h from
+    /// above), weights W [N,K] (one row per unit), weightsGrad [N,K], rowNorms [N] (written) and losses [M]. With
+    /// s = h(1 − h) and a_j = ‖W_j,:‖²: rowNorms[j] = a_j; losses[m] += λ·Σ_j a_j·s[m,j]²;
+    /// preDelta[m,j] = delta[m,j]·s[m,j] + scale·2λ·a_j·s[m,j]²·(1 − 2h[m,j]) (the pre-activation δ, which the caller takes
+    /// to b, W and x as any other); and the direct term weightsGrad[j,k] += scale·2λ·(Σ_m s[m,j]²)·W[j,k].
+    /// preDelta may be delta (in place); h must be neither.
+    /// </summary>
+    void ContractiveSigmoid(Tensor<float> h, Tensor<float> delta, Tensor<float> weights, float lambda, float scale, Tensor<float> preDelta,
+        Tensor<float> weightsGrad, Tensor<float> rowNorms, Tensor<float> losses);
 }
 
 /// <summary>

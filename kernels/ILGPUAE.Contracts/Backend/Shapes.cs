@@ -69,6 +69,21 @@ public static partial class Shapes
             throw new ArgumentOutOfRangeException(nameof(inputActivation), inputActivation, "activity L1: no such activation");
     }
 
+    /// <summary>h, delta, preDelta [M,N]; weights, weightsGrad [N,K]; rowNorms [N]; losses [M].</summary>
+    public static void ContractiveSigmoid(Tensor<float> h, Tensor<float> delta, Tensor<float> weights, Tensor<float> preDelta,
+        Tensor<float> weightsGrad, Tensor<float> rowNorms, Tensor<float> losses)
+    {
+        RequireRank2(h, "h");
+        RequireSame(h, "h", delta, "delta");
+        RequireSame(h, "h", preDelta, "preDelta");
+        RequireRank2(weights, "weights");
+        RequireSame(weights, "weights", weightsGrad, "weightsGrad");
+        if (weights.Shape[0] != h.Shape[1])
+            throw new ArgumentException($"contractive: weights {weights.Shape} need one row per column of h {h.Shape}", nameof(weights));
+        RequireLength(rowNorms, "rowNorms", h.Shape[1], $"one per column of h {h.Shape}");
+        RequireLength(losses, "losses", h.Shape[0], $"one per row of h {h.Shape}");
+    }
+
     /// <summary>W [H,V], b_hidden [H], b_visible [V], data [rows, V], indices [n], losses [n].</summary>
     public static void SampleSgdDae(TiedDaeParameters model, Tensor<float> data, Tensor<int> indices, Tensor<float> losses)
     {

@@ -124,6 +124,9 @@ public sealed class KernelChecks
         // The non-finite guard's scan; last so the checks above keep their inputs.
         foreach (var s in sizes)
             yield return NonFiniteFlag(s);
+        // The contractive penalty of a sigmoid layer; last so the checks above keep their inputs.
+        foreach (var result in Contractives(sizes))
+            yield return result;
     }
 
     /// <summary>
@@ -196,6 +199,56 @@ public sealed class KernelChecks
         // δ: a sum of two terms of size ≤ 1 times a derivative ≤ 1, a few roundings. Losses: a float sum of n terms |y| ≤ 3.
         return Worst(Compare(name, size, Download(tin ?? td), expected, 1e-6),
             Compare(name, size, Download(tl), expectedLosses, 1e-6 * (n + 8)));
+    }
+
+    /// <summary>
+    /// <see cref="IDelta.ContractiveSigmoid"/> with s in each place: h [s, 33] under W [33, 31] into a separate δ, h [3, s] under
+    /// W [s, 17] in place, and h [7, 5] under W [5, s].
+    /// </summary>
+    public IEnumerable<CheckResult> Contractives(IReadOnlyList<int> sizes)
+    {
+        foreach (var s in sizes)
+        {
+            yield return ContractiveSigmoid(inPlace: false, s, 33, 31);
+            yield return ContractiveSigmoid(inPlace: true, 3, s, 17);
+            yield return ContractiveSigmoid(inPlace: false, 7, 5, s);
+        }
+    }
+
+    /// <summary>
+    /// The contractive penalty of h [m, n] in (0, 1) under W [n, k] in [−1, 1], δ in [−1, 1], old losses in [0, 2] and an old
+    /// W gradient in [−1, 1] that it adds onto; the pre-activation δ, W's gradient, the row norms and the losses checked, the
+    /// worse reported. <paramref name="inPlace"/> passes δ as preDelta.
+    /// </summary>
+    public CheckResult ContractiveSigmoid(bool inPlace, int m, int n, int k)
+    {
+        var h = Uniform(m * n, 0.001f, 0.999f);
+        var delta = Uniform(m * n, -1, 1);
+        var weights = Uniform(n * k, -1, 1);
+        var grad = Uniform(n * k, -1, 1);
+        var losses = Uniform(m, 0, 2);
+        const float lambda = 0.3f, scale = 0.25f;
+        using var th = Upload(h, m, n);
+        using var td = Upload(delta, m, n);
+        using var tw = Upload(weights, n, k);
+        using var tg = Upload(grad, n, k);
+        using var tpre = inPlace ? null : backend.Allocate<float>(m, n);
+        using var ta = backend.Allocate<float>(n);
+        using var tl = Upload(losses, m);
+        backend.Delta.ContractiveSigmoid(th, td, tw, lambda, scale, tpre ?? td, tg, ta, tl);
+        var expectedDelta = ToDouble(delta);
+        var expectedGrad = ToDouble(grad);
+        var expectedNorms = new double[n];
+        var expectedLosses = ToDouble(losses);
+        DeltaReference.ContractiveSigmoid(m, n, k, ToDouble(h), expectedDelta, ToDouble(weights), lambda, scale, expectedDelta, expectedGrad,
+            expectedNorms, expectedLosses);
+        var name = $"contractive sigmoid{(inPlace ? " in place" : "")}";
+        var size = $"h [{m}, {n}], W [{n}, {k}]";
+        // Norms: a float sum of k squares ≤ 1. Losses: n terms a·s² ≤ k/16. W's gradient: a float sum of m terms s² ≤ 1/16, times W.
+        return Worst(Compare(name, size, Download(tpre ?? td), expectedDelta, 1e-6 * (k + 8)),
+            Compare(name, size, Download(tg), expectedGrad, 1e-6 * (m + 8)),
+            Compare(name, size, Download(ta), expectedNorms, 1e-6 * (k + 8)),
+            Compare(name, size, Download(tl), expectedLosses, 1e-6 * (n + 8) * (k + 8)));
     }
 
     /// <summary>The kinds of corruption the checks run, at amounts where each replaces or moves a good share of the elements.</summary>

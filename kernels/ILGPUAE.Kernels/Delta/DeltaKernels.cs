@@ -81,4 +81,64 @@ public static class DeltaKernels
             losses[m] += lambda * sum;
         }
     }
+
+    /// <summary>
+    /// One thread per unit j of h [M,N] (barrier-free, as <see cref="RowLoss"/>): rowNorms[j] = a_j = Σ_k W[j,k]² for W [N,K],
+    /// and weightsGrad[j,k] += twoLambdaScale·(Σ_m s[m,j]²)·W[j,k], s = h(1 − h). Runs before the loss and δ kernels, which read a.
+    /// </summary>
+    public static void ContractiveRows(Index1D index, ArrayView<float> h, ArrayView<float> weights, ArrayView<float> weightsGrad,
+        ArrayView<float> rowNorms, int m, int n, int k, float twoLambdaScale, GridStride g)
+    {
+        for (int j = index; j < g.Items; j += g.Stride)
+        {
+            long row = (long)j * k;
+            var a = 0f;
+            for (var c = 0; c < k; c++)
+                a += weights[row + c] * weights[row + c];
+            var squares = 0f;
+            for (var i = 0; i < m; i++)
+            {
+                var hv = h[(long)i * n + j];
+                var sv = hv * (1f - hv);
+                squares += sv * sv;
+            }
+            rowNorms[j] = a;
+            var factor = twoLambdaScale * squares;
+            for (var c = 0; c < k; c++)
+                weightsGrad[row + c] += factor * weights[row + c];
+        }
+    }
+
+    /// <summary>losses[m] += lambda · Σ_j a_j·s[m,j]² for h [M,N], s = h(1 − h), a = rowNorms [N]; each row summed in order, in float.</summary>
+    public static void ContractiveLoss(Index1D index, ArrayView<float> h, ArrayView<float> rowNorms, ArrayView<float> losses, int n, float lambda,
+        GridStride g)
+    {
+        for (int m = index; m < g.Items; m += g.Stride)
+        {
+            long row = (long)m * n;
+            var sum = 0f;
+            for (var j = 0; j < n; j++)
+            {
+                var hv = h[row + j];
+                var sv = hv * (1f - hv);
+                sum += rowNorms[j] * sv * sv;
+            }
+            losses[m] += lambda * sum;
+        }
+    }
+
+    /// <summary>
+    /// preDelta[i] = delta[i]·s + twoLambdaScale·a_j·s²·(1 − 2h) for h [M,N], s = h(1 − h), j = i mod N. preDelta may be delta:
+    /// each element is read before it is written.
+    /// </summary>
+    public static void ContractiveDelta(Index1D index, ArrayView<float> h, ArrayView<float> delta, ArrayView<float> rowNorms, ArrayView<float> preDelta,
+        int n, float twoLambdaScale, GridStride g)
+    {
+        for (int i = index; i < g.Items; i += g.Stride)
+        {
+            var hv = h[i];
+            var sv = hv * (1f - hv);
+            preDelta[i] = delta[i] * sv + twoLambdaScale * rowNorms[i % n] * sv * sv * (1f - 2f * hv);
+        }
+    }
 }

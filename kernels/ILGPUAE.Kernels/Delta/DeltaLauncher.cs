@@ -16,6 +16,9 @@ public sealed class DeltaLauncher : IDelta
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, GridStride> crossEntropy;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, GridStride> rowLoss;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, GridStride> activityL1Loss;
+    private readonly Lazy<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, GridStride>> contractiveRows;
+    private readonly Lazy<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, GridStride>> contractiveLoss;
+    private readonly Lazy<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, GridStride>> contractiveDelta;
 
     // Indexed by Backend.Activation; each loaded on first use, as the GEMM's epilogue kernels are, so that a model without
     // the penalty compiles none of them.
@@ -29,6 +32,13 @@ public sealed class DeltaLauncher : IDelta
         crossEntropy = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, GridStride>(DeltaKernels.CrossEntropySigmoid);
         rowLoss = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, GridStride>(DeltaKernels.RowLoss);
         activityL1Loss = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float, GridStride>(DeltaKernels.ActivityL1Loss);
+        // Loaded on first use, so that a model without the contractive penalty compiles none of them.
+        contractiveRows = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int,
+            int, float, GridStride>(DeltaKernels.ContractiveRows));
+        contractiveLoss = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, GridStride>(
+            DeltaKernels.ContractiveLoss));
+        contractiveDelta = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int,
+            float, GridStride>(DeltaKernels.ContractiveDelta));
     }
 
     public void SigmoidOutputDelta(LossKind loss, Tensor<float> z, Tensor<float> x, float scale, Tensor<float> delta, Tensor<float> losses)
@@ -66,6 +76,32 @@ public sealed class DeltaLauncher : IDelta
         var kernel = activityL1Delta[(int)inputActivation] ??= Activations.Visit(inputActivation, new ActivityL1Loader(backend.Accelerator));
         var elements = backend.Stride(y.Length);
         kernel(elements.Stride, yv, dv, iv, scale * lambda, elements);
+    }
+
+    /// <summary>
+    /// Three launches: per unit the row norms and W's direct term (<see cref="DeltaKernels.ContractiveRows"/>), then per example
+    /// the losses, then the δ element by element; the last two read the norms the first wrote.
+    /// </summary>
+    public void ContractiveSigmoid(Tensor<float> h, Tensor<float> delta, Tensor<float> weights, float lambda, float scale, Tensor<float> preDelta,
+        Tensor<float> weightsGrad, Tensor<float> rowNorms, Tensor<float> losses)
+    {
+        Shapes.ContractiveSigmoid(h, delta, weights, preDelta, weightsGrad, rowNorms, losses);
+        var (m, n, k) = (h.Shape[0], h.Shape[1], weights.Shape[1]);
+        if (n == 0)
+            return;
+        var hv = backend.ViewOf(h, nameof(h)).AsContiguous();
+        var av = backend.ViewOf(rowNorms, nameof(rowNorms)).AsContiguous();
+        var twoLambdaScale = 2f * lambda * scale;
+        var units = backend.Stride(n);
+        contractiveRows.Value(units.Stride, hv, backend.ViewOf(weights, nameof(weights)).AsContiguous(),
+            backend.ViewOf(weightsGrad, nameof(weightsGrad)).AsContiguous(), av, m, n, k, twoLambdaScale, units);
+        if (m == 0)
+            return;
+        var rows = backend.Stride(m);
+        contractiveLoss.Value(rows.Stride, hv, av, backend.ViewOf(losses, nameof(losses)).AsContiguous(), n, lambda, rows);
+        var elements = backend.Stride(h.Length);
+        contractiveDelta.Value(elements.Stride, hv, backend.ViewOf(delta, nameof(delta)).AsContiguous(), av,
+            backend.ViewOf(preDelta, nameof(preDelta)).AsContiguous(), n, twoLambdaScale, elements);
     }
 
     /// <summary>Loads <see cref="DeltaKernels.ActivityL1Delta{TAct}"/> for the activation struct <see cref="Activations.Visit{TResult}"/> picks.</summary>

@@ -71,4 +71,41 @@ public static class DeltaReference
             losses[i] += lambda * sum;
         }
     }
+
+    /// <summary>
+    /// <see cref="IDelta.ContractiveSigmoid"/> for h, delta, preDelta [M,N], weights, weightsGrad [N,K], rowNorms [N], losses [M]:
+    /// s = h(1 − h), a_j = Σ_k W[j,k]²; losses[m] += λ·Σ_j a_j s²; preDelta = delta·s + scale·2λ·a_j·s²·(1 − 2h);
+    /// weightsGrad[j,k] += scale·2λ·(Σ_m s[m,j]²)·W[j,k]. preDelta may be delta.
+    /// </summary>
+    public static void ContractiveSigmoid(int m, int n, int k, ReadOnlySpan<double> h, ReadOnlySpan<double> delta, ReadOnlySpan<double> weights,
+        double lambda, double scale, Span<double> preDelta, Span<double> weightsGrad, Span<double> rowNorms, Span<double> losses)
+    {
+        for (var j = 0; j < n; j++)
+        {
+            double a = 0, squares = 0;
+            for (var c = 0; c < k; c++)
+                a += weights[j * k + c] * weights[j * k + c];
+            for (var i = 0; i < m; i++)
+            {
+                var hv = h[i * n + j];
+                var sv = hv * (1 - hv);
+                squares += sv * sv;
+            }
+            rowNorms[j] = a;
+            for (var c = 0; c < k; c++)
+                weightsGrad[j * k + c] += scale * 2 * lambda * squares * weights[j * k + c];
+        }
+        for (var i = 0; i < m; i++)
+        {
+            double sum = 0;
+            for (var j = 0; j < n; j++)
+            {
+                var e = i * n + j;
+                var sv = h[e] * (1 - h[e]);
+                sum += rowNorms[j] * sv * sv;
+                preDelta[e] = delta[e] * sv + scale * 2 * lambda * rowNorms[j] * sv * sv * (1 - 2 * h[e]);
+            }
+            losses[i] += lambda * sum;
+        }
+    }
 }

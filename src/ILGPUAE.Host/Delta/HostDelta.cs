@@ -18,6 +18,8 @@ internal sealed unsafe class HostDelta : IDelta
     private readonly HostBackend backend;
     private readonly WorkerPool pool;
     private readonly OutputDeltaJob job = new();
+    private readonly ContractiveUnitsJob contractiveUnits = new();
+    private readonly ContractiveRowsJob contractiveRows = new();
 
     // Indexed by Backend.Activation.
     private readonly ActivityL1Job[] activityL1;
@@ -49,6 +51,139 @@ internal sealed unsafe class HostDelta : IDelta
             backend.PointerOf(inputDelta, nameof(inputDelta)), backend.PointerOf(losses, nameof(losses)), y.Shape[0], y.RowLength);
         if (y.Length > 0)
             pool.Run(job, pool.PartsFor(y.Length, MinimumElementsPerPart));
+    }
+
+    /// <summary>Two passes: per unit the row norms and W's direct term, then per example the loss and the δ, which read the norms.</summary>
+    public void ContractiveSigmoid(Tensor<float> h, Tensor<float> delta, Tensor<float> weights, float lambda, float scale, Tensor<float> preDelta,
+        Tensor<float> weightsGrad, Tensor<float> rowNorms, Tensor<float> losses)
+    {
+        Shapes.ContractiveSigmoid(h, delta, weights, preDelta, weightsGrad, rowNorms, losses);
+        var (m, n, k) = (h.Shape[0], h.Shape[1], weights.Shape[1]);
+        var hp = backend.PointerOf(h, nameof(h));
+        var ap = backend.PointerOf(rowNorms, nameof(rowNorms));
+        var twoLambdaScale = 2f * lambda * scale;
+        contractiveUnits.Set(hp, backend.PointerOf(weights, nameof(weights)), backend.PointerOf(weightsGrad, nameof(weightsGrad)), ap, m, n, k,
+            twoLambdaScale);
+        if (n > 0)
+            pool.Run(contractiveUnits, pool.PartsFor((long)n * (m + 2L * k), MinimumElementsPerPart));
+        contractiveRows.Set(hp, backend.PointerOf(delta, nameof(delta)), ap, backend.PointerOf(preDelta, nameof(preDelta)),
+            backend.PointerOf(losses, nameof(losses)), m, n, lambda, twoLambdaScale);
+        if (h.Length > 0)
+            pool.Run(contractiveRows, pool.PartsFor(h.Length, MinimumElementsPerPart));
+    }
+
+    /// <summary>
+    /// For units [start, end) of h [M,N] and W [N,K]: a_j = Σ_k W[j,k]² into rowNorms, and W's direct term
+    /// weightsGrad[j,:] += twoLambdaScale·(Σ_m s[m,j]²)·W[j,:], s = h(1 − h). The column of h is strided: N is a layer's width, small.
+    /// </summary>
+    private sealed class ContractiveUnitsJob : RangeJob
+    {
+        private float* h, weights, weightsGrad, rowNorms;
+        private int m, n, k;
+        private float twoLambdaScale;
+
+        public void Set(float* h, float* weights, float* weightsGrad, float* rowNorms, int m, int n, int k, float twoLambdaScale)
+        {
+            this.h = h;
+            this.weights = weights;
+            this.weightsGrad = weightsGrad;
+            this.rowNorms = rowNorms;
+            (this.m, this.n, this.k, this.twoLambdaScale) = (m, n, k, twoLambdaScale);
+            Count = n;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        protected override void Run(int start, int end)
+        {
+            for (var j = start; j < end; j++)
+            {
+                var w = weights + (long)j * k;
+                var g = weightsGrad + (long)j * k;
+                var sum = Vector512<float>.Zero;
+                var c = 0;
+                for (; c + 16 <= k; c += 16)
+                {
+                    var wc = Vector512.Load(w + c);
+                    sum = Vector512.FusedMultiplyAdd(wc, wc, sum);
+                }
+                var a = Vector512.Sum(sum);
+                for (; c < k; c++)
+                    a += w[c] * w[c];
+                var squares = 0f;
+                for (var i = 0; i < m; i++)
+                {
+                    var hv = h[(long)i * n + j];
+                    var sv = hv * (1f - hv);
+                    squares += sv * sv;
+                }
+                rowNorms[j] = a;
+                var factor = twoLambdaScale * squares;
+                var vf = Vector512.Create(factor);
+                c = 0;
+                for (; c + 16 <= k; c += 16)
+                    Vector512.FusedMultiplyAdd(vf, Vector512.Load(w + c), Vector512.Load(g + c)).Store(g + c);
+                for (; c < k; c++)
+                    g[c] += factor * w[c];
+            }
+        }
+    }
+
+    /// <summary>
+    /// For rows [start, end) of h, delta, preDelta [M,N]: losses[m] += lambda·Σ_j a_j·s² and
+    /// preDelta = delta·s + twoLambdaScale·a·s²·(1 − 2h), s = h(1 − h), in one pass; delta is loaded before preDelta is stored.
+    /// </summary>
+    private sealed class ContractiveRowsJob : RangeJob
+    {
+        private float* h, delta, rowNorms, preDelta, losses;
+        private int n;
+        private float lambda, twoLambdaScale;
+
+        public void Set(float* h, float* delta, float* rowNorms, float* preDelta, float* losses, int m, int n, float lambda, float twoLambdaScale)
+        {
+            this.h = h;
+            this.delta = delta;
+            this.rowNorms = rowNorms;
+            this.preDelta = preDelta;
+            this.losses = losses;
+            (this.n, this.lambda, this.twoLambdaScale) = (n, lambda, twoLambdaScale);
+            Count = m;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        protected override void Run(int start, int end)
+        {
+            var one = Vector512<float>.One;
+            var two = Vector512.Create(2f);
+            var vt = Vector512.Create(twoLambdaScale);
+            for (var i = start; i < end; i++)
+            {
+                var offset = (long)i * n;
+                var hr = h + offset;
+                var dr = delta + offset;
+                var pr = preDelta + offset;
+                var sum = Vector512<float>.Zero;
+                var j = 0;
+                for (; j + 16 <= n; j += 16)
+                {
+                    var hv = Vector512.Load(hr + j);
+                    var sv = hv * (one - hv);
+                    var a = Vector512.Load(rowNorms + j);
+                    var as2 = a * sv * sv;
+                    sum += as2;
+                    (Vector512.Load(dr + j) * sv + vt * as2 * (one - two * hv)).Store(pr + j);
+                }
+                var total = Vector512.Sum(sum);
+                for (; j < n; j++)
+                {
+                    var hv = hr[j];
+                    var sv = hv * (1f - hv);
+                    var as2 = rowNorms[j] * sv * sv;
+                    total += as2;
+                    pr[j] = dr[j] * sv + twoLambdaScale * as2 * (1f - 2f * hv);
+                }
+                losses[i] += lambda * total;
+            }
+        }
     }
 
     /// <summary>
