@@ -124,11 +124,11 @@ public interface IDelta
     /// above), weights W [N,K] (one row per unit), weightsGrad [N,K], rowNorms [N] (written) and losses [M]. With
     /// s = h(1 − h) and a_j = ‖W_j,:‖²: rowNorms[j] = a_j; losses[m] += λ·Σ_j a_j·s[m,j]²;
     /// preDelta[m,j] = delta[m,j]·s[m,j] + scale·2λ·a_j·s[m,j]²·(1 − 2h[m,j]) (the pre-activation δ, which the caller takes
-    /// to b, W and x as any other); and the direct term weightsGrad[j,k] += scale·2λ·(Σ_m s[m,j]²)·W[j,k].
-    /// preDelta may be delta (in place); h must be neither.
+    /// to b, W and x as any other); and the direct term weightsGrad[j,k] = gradientBeta·weightsGrad[j,k] + scale·2λ·(Σ_m s[m,j]²)·W[j,k]
+    /// (gradientBeta 0: the old contents are ignored, as a product's beta 0). preDelta may be delta (in place); h must be neither.
     /// </summary>
     void ContractiveSigmoid(Tensor<float> h, Tensor<float> delta, Tensor<float> weights, float lambda, float scale, Tensor<float> preDelta,
-        Tensor<float> weightsGrad, Tensor<float> rowNorms, Tensor<float> losses);
+        Tensor<float> weightsGrad, float gradientBeta, Tensor<float> rowNorms, Tensor<float> losses);
 }
 
 /// <summary>

@@ -203,29 +203,31 @@ public sealed class KernelChecks
 
     /// <summary>
     /// <see cref="IDelta.ContractiveSigmoid"/> with s in each place: h [s, 33] under W [33, 31] into a separate δ, h [3, s] under
-    /// W [s, 17] in place, and h [7, 5] under W [5, s].
+    /// W [s, 17] in place, both adding onto W's gradient, and h [7, 5] under W [5, s] over a gradient of NaNs (beta 0 ignores it).
     /// </summary>
     public IEnumerable<CheckResult> Contractives(IReadOnlyList<int> sizes)
     {
         foreach (var s in sizes)
         {
-            yield return ContractiveSigmoid(inPlace: false, s, 33, 31);
-            yield return ContractiveSigmoid(inPlace: true, 3, s, 17);
-            yield return ContractiveSigmoid(inPlace: false, 7, 5, s);
+            yield return ContractiveSigmoid(inPlace: false, 1f, s, 33, 31);
+            yield return ContractiveSigmoid(inPlace: true, 1f, 3, s, 17);
+            yield return ContractiveSigmoid(inPlace: false, 0f, 7, 5, s);
         }
     }
 
     /// <summary>
     /// The contractive penalty of h [m, n] in (0, 1) under W [n, k] in [−1, 1], δ in [−1, 1], old losses in [0, 2] and an old
-    /// W gradient in [−1, 1] that it adds onto; the pre-activation δ, W's gradient, the row norms and the losses checked, the
+    /// W gradient in [−1, 1] that it adds onto (NaN at <paramref name="gradientBeta"/> 0, which must not read it); the pre-activation δ, W's gradient, the row norms and the losses checked, the
     /// worse reported. <paramref name="inPlace"/> passes δ as preDelta.
     /// </summary>
-    public CheckResult ContractiveSigmoid(bool inPlace, int m, int n, int k)
+    public CheckResult ContractiveSigmoid(bool inPlace, float gradientBeta, int m, int n, int k)
     {
         var h = Uniform(m * n, 0.001f, 0.999f);
         var delta = Uniform(m * n, -1, 1);
         var weights = Uniform(n * k, -1, 1);
         var grad = Uniform(n * k, -1, 1);
+        if (gradientBeta == 0f)
+            Array.Fill(grad, float.NaN);
         var losses = Uniform(m, 0, 2);
         const float lambda = 0.3f, scale = 0.25f;
         using var th = Upload(h, m, n);
@@ -235,14 +237,14 @@ public sealed class KernelChecks
         using var tpre = inPlace ? null : backend.Allocate<float>(m, n);
         using var ta = backend.Allocate<float>(n);
         using var tl = Upload(losses, m);
-        backend.Delta.ContractiveSigmoid(th, td, tw, lambda, scale, tpre ?? td, tg, ta, tl);
+        backend.Delta.ContractiveSigmoid(th, td, tw, lambda, scale, tpre ?? td, tg, gradientBeta, ta, tl);
         var expectedDelta = ToDouble(delta);
         var expectedGrad = ToDouble(grad);
         var expectedNorms = new double[n];
         var expectedLosses = ToDouble(losses);
         DeltaReference.ContractiveSigmoid(m, n, k, ToDouble(h), expectedDelta, ToDouble(weights), lambda, scale, expectedDelta, expectedGrad,
-            expectedNorms, expectedLosses);
-        var name = $"contractive sigmoid{(inPlace ? " in place" : "")}";
+            gradientBeta, expectedNorms, expectedLosses);
+        var name = $"contractive sigmoid{(inPlace ? " in place" : "")}{(gradientBeta == 0f ? " beta 0" : "")}";
         var size = $"h [{m}, {n}], W [{n}, {k}]";
         // Norms: a float sum of k squares ≤ 1. Losses: n terms a·s² ≤ k/16. W's gradient: a float sum of m terms s² ≤ 1/16, times W.
         return Worst(Compare(name, size, Download(tpre ?? td), expectedDelta, 1e-6 * (k + 8)),

@@ -84,10 +84,11 @@ public static class DeltaKernels
 
     /// <summary>
     /// One thread per unit j of h [M,N] (barrier-free, as <see cref="RowLoss"/>): rowNorms[j] = a_j = Σ_k W[j,k]² for W [N,K],
-    /// and weightsGrad[j,k] += twoLambdaScale·(Σ_m s[m,j]²)·W[j,k], s = h(1 − h). Runs before the loss and δ kernels, which read a.
+    /// and weightsGrad[j,k] = beta·weightsGrad[j,k] + twoLambdaScale·(Σ_m s[m,j]²)·W[j,k], s = h(1 − h) (the old value unread at
+    /// beta 0). Runs before the loss and δ kernels, which read a.
     /// </summary>
     public static void ContractiveRows(Index1D index, ArrayView<float> h, ArrayView<float> weights, ArrayView<float> weightsGrad,
-        ArrayView<float> rowNorms, int m, int n, int k, float twoLambdaScale, GridStride g)
+        ArrayView<float> rowNorms, int m, int n, int k, float twoLambdaScale, float beta, GridStride g)
     {
         for (int j = index; j < g.Items; j += g.Stride)
         {
@@ -105,7 +106,7 @@ public static class DeltaKernels
             rowNorms[j] = a;
             var factor = twoLambdaScale * squares;
             for (var c = 0; c < k; c++)
-                weightsGrad[row + c] += factor * weights[row + c];
+                weightsGrad[row + c] = (beta == 0f ? 0f : beta * weightsGrad[row + c]) + factor * weights[row + c];
         }
     }
 

@@ -16,7 +16,7 @@ public sealed class DeltaLauncher : IDelta
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, GridStride> crossEntropy;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, GridStride> rowLoss;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, GridStride> activityL1Loss;
-    private readonly Lazy<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, GridStride>> contractiveRows;
+    private readonly Lazy<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float, GridStride>> contractiveRows;
     private readonly Lazy<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, GridStride>> contractiveLoss;
     private readonly Lazy<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, GridStride>> contractiveDelta;
 
@@ -34,7 +34,7 @@ public sealed class DeltaLauncher : IDelta
         activityL1Loss = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float, GridStride>(DeltaKernels.ActivityL1Loss);
         // Loaded on first use, so that a model without the contractive penalty compiles none of them.
         contractiveRows = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int,
-            int, float, GridStride>(DeltaKernels.ContractiveRows));
+            int, float, float, GridStride>(DeltaKernels.ContractiveRows));
         contractiveLoss = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, GridStride>(
             DeltaKernels.ContractiveLoss));
         contractiveDelta = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int,
@@ -83,7 +83,7 @@ public sealed class DeltaLauncher : IDelta
     /// the losses, then the δ element by element; the last two read the norms the first wrote.
     /// </summary>
     public void ContractiveSigmoid(Tensor<float> h, Tensor<float> delta, Tensor<float> weights, float lambda, float scale, Tensor<float> preDelta,
-        Tensor<float> weightsGrad, Tensor<float> rowNorms, Tensor<float> losses)
+        Tensor<float> weightsGrad, float gradientBeta, Tensor<float> rowNorms, Tensor<float> losses)
     {
         Shapes.ContractiveSigmoid(h, delta, weights, preDelta, weightsGrad, rowNorms, losses);
         var (m, n, k) = (h.Shape[0], h.Shape[1], weights.Shape[1]);
@@ -94,7 +94,7 @@ public sealed class DeltaLauncher : IDelta
         var twoLambdaScale = 2f * lambda * scale;
         var units = backend.Stride(n);
         contractiveRows.Value(units.Stride, hv, backend.ViewOf(weights, nameof(weights)).AsContiguous(),
-            backend.ViewOf(weightsGrad, nameof(weightsGrad)).AsContiguous(), av, m, n, k, twoLambdaScale, units);
+            backend.ViewOf(weightsGrad, nameof(weightsGrad)).AsContiguous(), av, m, n, k, twoLambdaScale, gradientBeta, units);
         if (m == 0)
             return;
         var rows = backend.Stride(m);

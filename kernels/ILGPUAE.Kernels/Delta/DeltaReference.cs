@@ -75,10 +75,10 @@ public static class DeltaReference
     /// <summary>
     /// <see cref="IDelta.ContractiveSigmoid"/> for h, delta, preDelta [M,N], weights, weightsGrad [N,K], rowNorms [N], losses [M]:
     /// s = h(1 − h), a_j = Σ_k W[j,k]²; losses[m] += λ·Σ_j a_j s²; preDelta = delta·s + scale·2λ·a_j·s²·(1 − 2h);
-    /// weightsGrad[j,k] += scale·2λ·(Σ_m s[m,j]²)·W[j,k]. preDelta may be delta.
+    /// weightsGrad[j,k] = gradientBeta·weightsGrad[j,k] + scale·2λ·(Σ_m s[m,j]²)·W[j,k] (old contents ignored at beta 0). preDelta may be delta.
     /// </summary>
     public static void ContractiveSigmoid(int m, int n, int k, ReadOnlySpan<double> h, ReadOnlySpan<double> delta, ReadOnlySpan<double> weights,
-        double lambda, double scale, Span<double> preDelta, Span<double> weightsGrad, Span<double> rowNorms, Span<double> losses)
+        double lambda, double scale, Span<double> preDelta, Span<double> weightsGrad, double gradientBeta, Span<double> rowNorms, Span<double> losses)
     {
         for (var j = 0; j < n; j++)
         {
@@ -93,7 +93,7 @@ public static class DeltaReference
             }
             rowNorms[j] = a;
             for (var c = 0; c < k; c++)
-                weightsGrad[j * k + c] += scale * 2 * lambda * squares * weights[j * k + c];
+                weightsGrad[j * k + c] = (gradientBeta == 0 ? 0 : gradientBeta * weightsGrad[j * k + c]) + scale * 2 * lambda * squares * weights[j * k + c];
         }
         for (var i = 0; i < m; i++)
         {

@@ -55,7 +55,7 @@ internal sealed unsafe class HostDelta : IDelta
 
     /// <summary>Two passes: per unit the row norms and W's direct term, then per example the loss and the δ, which read the norms.</summary>
     public void ContractiveSigmoid(Tensor<float> h, Tensor<float> delta, Tensor<float> weights, float lambda, float scale, Tensor<float> preDelta,
-        Tensor<float> weightsGrad, Tensor<float> rowNorms, Tensor<float> losses)
+        Tensor<float> weightsGrad, float gradientBeta, Tensor<float> rowNorms, Tensor<float> losses)
     {
         Shapes.ContractiveSigmoid(h, delta, weights, preDelta, weightsGrad, rowNorms, losses);
         var (m, n, k) = (h.Shape[0], h.Shape[1], weights.Shape[1]);
@@ -63,7 +63,7 @@ internal sealed unsafe class HostDelta : IDelta
         var ap = backend.PointerOf(rowNorms, nameof(rowNorms));
         var twoLambdaScale = 2f * lambda * scale;
         contractiveUnits.Set(hp, backend.PointerOf(weights, nameof(weights)), backend.PointerOf(weightsGrad, nameof(weightsGrad)), ap, m, n, k,
-            twoLambdaScale);
+            twoLambdaScale, gradientBeta);
         if (n > 0)
             pool.Run(contractiveUnits, pool.PartsFor((long)n * (m + 2L * k), MinimumElementsPerPart));
         contractiveRows.Set(hp, backend.PointerOf(delta, nameof(delta)), ap, backend.PointerOf(preDelta, nameof(preDelta)),
@@ -74,16 +74,17 @@ internal sealed unsafe class HostDelta : IDelta
 
     /// <summary>
     /// For units [start, end) of h [M,N] and W [N,K]: a_j = Σ_k W[j,k]² into rowNorms, and W's direct term
-    /// weightsGrad[j,:] += twoLambdaScale·(Σ_m s[m,j]²)·W[j,:], s = h(1 − h). The column of h is strided: N is a layer's width, small.
+    /// weightsGrad[j,:] = beta·weightsGrad[j,:] + twoLambdaScale·(Σ_m s[m,j]²)·W[j,:], s = h(1 − h), the old row unread at beta 0. The column of h is strided: N is a layer's width, small.
     /// </summary>
     private sealed class ContractiveUnitsJob : RangeJob
     {
         private float* h, weights, weightsGrad, rowNorms;
         private int m, n, k;
-        private float twoLambdaScale;
+        private float twoLambdaScale, beta;
 
-        public void Set(float* h, float* weights, float* weightsGrad, float* rowNorms, int m, int n, int k, float twoLambdaScale)
+        public void Set(float* h, float* weights, float* weightsGrad, float* rowNorms, int m, int n, int k, float twoLambdaScale, float beta)
         {
+            this.beta = beta;
             this.h = h;
             this.weights = weights;
             this.weightsGrad = weightsGrad;
@@ -120,10 +121,19 @@ internal sealed unsafe class HostDelta : IDelta
                 var factor = twoLambdaScale * squares;
                 var vf = Vector512.Create(factor);
                 c = 0;
+                if (beta == 0f)
+                {
+                    for (; c + 16 <= k; c += 16)
+                        (vf * Vector512.Load(w + c)).Store(g + c);
+                    for (; c < k; c++)
+                        g[c] = factor * w[c];
+                    continue;
+                }
+                var vb = Vector512.Create(beta);
                 for (; c + 16 <= k; c += 16)
-                    Vector512.FusedMultiplyAdd(vf, Vector512.Load(w + c), Vector512.Load(g + c)).Store(g + c);
+                    Vector512.FusedMultiplyAdd(vf, Vector512.Load(w + c), vb * Vector512.Load(g + c)).Store(g + c);
                 for (; c < k; c++)
-                    g[c] += factor * w[c];
+                    g[c] = beta * g[c] + factor * w[c];
             }
         }
     }

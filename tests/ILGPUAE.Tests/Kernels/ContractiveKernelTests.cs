@@ -129,9 +129,9 @@ public abstract class ContractiveKernelTests(IBackend backend)
         var direct = new double[N * K];
         var norms = new double[N];
         var losses = new double[M];
-        DeltaReference.ContractiveSigmoid(M, N, K, h, p.C, p.W, curvature ? Lambda : 0, 1, preDelta, direct, norms, losses);
+        DeltaReference.ContractiveSigmoid(M, N, K, h, p.C, p.W, curvature ? Lambda : 0, 1, preDelta, direct, 0, norms, losses);
         if (!curvature)
-            DeltaReference.ContractiveSigmoid(M, N, K, h, p.C, p.W, Lambda, 1, new double[M * N], direct, norms, losses);
+            DeltaReference.ContractiveSigmoid(M, N, K, h, p.C, p.W, Lambda, 1, new double[M * N], direct, 0, norms, losses);
         return Chain(p, preDelta, [.. direct.Select(v => directSign * v)]);
     }
 
@@ -148,9 +148,9 @@ public abstract class ContractiveKernelTests(IBackend backend)
         h.CopyFrom(F(Hidden(p)));
         delta.CopyFrom(F(p.C));
         weights.CopyFrom(F(p.W));
-        grad.CopyFrom(new float[N * K]);
+        grad.CopyFrom([.. Enumerable.Repeat(float.NaN, N * K)]);
         losses.CopyFrom(new float[M]);
-        backend.Delta.ContractiveSigmoid(h, delta, weights, (float)Lambda, 1f, delta, grad, norms, losses);
+        backend.Delta.ContractiveSigmoid(h, delta, weights, (float)Lambda, 1f, delta, grad, 0f, norms, losses);
         backend.Synchronize();
         return Chain(p, [.. delta.ToArray().Select(v => (double)v)], [.. grad.ToArray().Select(v => (double)v)]);
     }

@@ -59,8 +59,8 @@ public static class KernelCheckFamilies
         new("activity l1", new(@"^activity l1 [a-z]+( in place)?$"), 3 * ActivationKinds),
         // NonFiniteFlag: five cases (finite, NaN last, +∞ first, −∞ middle, a flag already set) in one check.
         new("non-finite flag", new(@"^non-finite flag$"), 1),
-        // Contractives: h [s, 33] separate, h [3, s] in place, h [7, 5] under W [5, s] separate.
-        new("contractive sigmoid", new(@"^contractive sigmoid( in place)?$"), 3),
+        // Contractives: h [s, 33] separate, h [3, s] in place, h [7, 5] under W [5, s] separate at beta 0.
+        new("contractive sigmoid", new(@"^contractive sigmoid( in place)?( beta 0)?$"), 3),
     ];
 
     /// <summary>

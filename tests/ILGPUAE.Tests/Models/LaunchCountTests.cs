@@ -118,9 +118,9 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
             Record(nameof(IDelta.ActivityL1), () => inner.Delta.ActivityL1(y, delta, inputActivation, lambda, scale, inputDelta, losses));
 
         void IDelta.ContractiveSigmoid(Tensor<float> h, Tensor<float> delta, Tensor<float> weights, float lambda, float scale, Tensor<float> preDelta,
-            Tensor<float> weightsGrad, Tensor<float> rowNorms, Tensor<float> losses) =>
+            Tensor<float> weightsGrad, float gradientBeta, Tensor<float> rowNorms, Tensor<float> losses) =>
             Record(nameof(IDelta.ContractiveSigmoid),
-                () => inner.Delta.ContractiveSigmoid(h, delta, weights, lambda, scale, preDelta, weightsGrad, rowNorms, losses));
+                () => inner.Delta.ContractiveSigmoid(h, delta, weights, lambda, scale, preDelta, weightsGrad, gradientBeta, rowNorms, losses));
 
         void ISoftmax.BiasSoftmax(Tensor<float> x, Tensor<float> bias) =>
             Record(nameof(ISoftmax.BiasSoftmax), () => inner.Softmax.BiasSoftmax(x, bias));
