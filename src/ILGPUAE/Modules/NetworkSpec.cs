@@ -67,6 +67,7 @@ public sealed record NetworkSpec(IReadOnlyList<ModuleSpec> Modules, ObjectiveSpe
 [JsonDerivedType(typeof(TiedDenseSpec), "tied_dense")]
 [JsonDerivedType(typeof(CorruptSpec), "corrupt")]
 [JsonDerivedType(typeof(ActivityL1Spec), "activity_l1")]
+[JsonDerivedType(typeof(ContractiveSpec), "contractive")]
 public abstract record ModuleSpec
 {
     /// <param name="below">The modules built before this one, in order (a tied decoder finds its encoder there).</param>
@@ -109,6 +110,20 @@ public sealed record ActivityL1Spec(int Width, float Lambda) : ModuleSpec
 
     public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below, SharedValues? values = null) =>
         new ActivityL1(backend, maxBatch, Width, Lambda);
+}
+
+/// <summary>
+/// <see cref="Contractive"/>: a contractive penalty of weight <paramref name="Lambda"/> on the sigmoid dense module directly
+/// before it. Lambda must be finite and ≥ 0 (checked when the spec is made).
+/// </summary>
+public sealed record ContractiveSpec(float Lambda) : ModuleSpec
+{
+    public float Lambda { get; init; } = Contractive.ValidLambda(Lambda);
+
+    public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below, SharedValues? values = null) =>
+        below.Count > 0 && below[^1] is Dense layer
+            ? new Contractive(backend, maxBatch, layer, Lambda)
+            : throw new ArgumentException("a contractive penalty follows the dense module it penalises");
 }
 
 /// <summary>The objective of a <see cref="NetworkSpec"/>.</summary>
