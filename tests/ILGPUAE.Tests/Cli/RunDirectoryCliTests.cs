@@ -88,61 +88,29 @@ public sealed class RunDirectoryCliTests(ITestOutputHelper output)
     [Fact]
     public void AReadOnlyOutIsRefusedBeforeAnyWork()
     {
-        using var dir = new TempDirectory();
-        var mount = dir.File("ro");
-        Directory.CreateDirectory(mount);
-        if (!Mount(mount, "size=4m"))
+        using var fs = Tmpfs.TryMount("4m", output);
+        if (fs is null)
             return;
-        try
-        {
-            // A resumable run on a file system that then turns read-only: today it trained a whole epoch before failing.
-            var run = Path.Combine(mount, "run");
-            var first = CliProcess.Run(["train", "dae", "--hidden", "8", "--epochs", "1", .. Tiny, "--out", run]);
-            Assert.True(first.ExitCode == 0, first.ToString());
-            Assert.True(Mount(mount, "remount,ro"), "remount read-only failed");
+        var mount = fs.Path;
+        // A resumable run on a file system that then turns read-only: today it trained a whole epoch before failing.
+        var run = Path.Combine(mount, "run");
+        var first = CliProcess.Run(["train", "dae", "--hidden", "8", "--epochs", "1", .. Tiny, "--out", run]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        fs.RemountReadOnly();
 
-            foreach (var args in new[]
-            {
-                new[] { "train", "dae", "--resume", run, "--epochs", "2", "--accelerator", "host" },
-                ["train", "dae", "--hidden", "8", "--epochs", "1", .. Tiny, "--out", Path.Combine(mount, "new", "run")],
-                ["pretrain", "--hidden", "8", "--corruption", "0.2", "--epochs", "1", .. Tiny, "--out", Path.Combine(mount, "pretrain")],
-            })
-            {
-                var result = CliProcess.Run(args);
-                Assert.True(result.ExitCode == 2, result.ToString());
-                var line = Assert.Single(result.Stderr.TrimEnd().Split('\n'));
-                Assert.Matches($@"^error: {System.Text.RegularExpressions.Regex.Escape(mount)}\S*: read-only file system$", line);
-                // Before the data was loaded or the accelerator opened.
-                Assert.Equal("", result.Stdout);
-            }
-        }
-        finally
+        foreach (var args in new[]
         {
-            Assert.True(Run("umount", mount) == 0, $"umount {mount} failed");
-        }
-    }
-
-    /// <summary>Mounts a small tmpfs at <paramref name="path"/> (root only); false, with the reason printed, where that is not possible.</summary>
-    private bool Mount(string path, string options)
-    {
-        if (Environment.UserName != "root")
+            new[] { "train", "dae", "--resume", run, "--epochs", "2", "--accelerator", "host" },
+            ["train", "dae", "--hidden", "8", "--epochs", "1", .. Tiny, "--out", Path.Combine(mount, "new", "run")],
+            ["pretrain", "--hidden", "8", "--corruption", "0.2", "--epochs", "1", .. Tiny, "--out", Path.Combine(mount, "pretrain")],
+        })
         {
-            output.WriteLine($"skipped: mounting a tmpfs needs root (running as {Environment.UserName})");
-            return false;
+            var result = CliProcess.Run(args);
+            Assert.True(result.ExitCode == 2, result.ToString());
+            var line = Assert.Single(result.Stderr.TrimEnd().Split('\n'));
+            Assert.Matches($@"^error: {System.Text.RegularExpressions.Regex.Escape(mount)}\S*: read-only file system$", line);
+            // Before the data was loaded or the accelerator opened.
+            Assert.Equal("", result.Stdout);
         }
-        var rc = Run("mount", "-t", "tmpfs", "-o", options, "tmpfs", path);
-        if (rc != 0)
-            output.WriteLine($"skipped: mount -t tmpfs -o {options} exited {rc}");
-        return rc == 0;
-    }
-
-    private static int Run(string command, params string[] args)
-    {
-        var start = new ProcessStartInfo(command) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args)
-            start.ArgumentList.Add(a);
-        using var process = Process.Start(start)!;
-        process.WaitForExit();
-        return process.ExitCode;
     }
 }
