@@ -48,6 +48,32 @@ public sealed class NetworkEvaluator : IDisposable
         return sum / data.Rows;
     }
 
+    /// <summary>
+    /// The output of module <paramref name="throughModule"/> (e.g. <see cref="Networks.TopCodeModule"/>: an autoencoder's top
+    /// codes) for every row of <paramref name="data"/> [N, inputs], forward only, as a host array [N, that module's outputs].
+    /// </summary>
+    public float[] Codes(Tensor<float> data, int throughModule)
+    {
+        var modules = network.Body.Modules;
+        ArgumentOutOfRangeException.ThrowIfNegative(throughModule);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(throughModule, modules.Count);
+        var width = modules[throughModule].Outputs;
+        var codes = new float[(long)data.Rows * width];
+        for (var start = 0; start < data.Rows; start += network.MaxBatch)
+        {
+            var b = Math.Min(network.MaxBatch, data.Rows - start);
+            using var x = data.Slice(start, b);
+            using var rows = indices.Slice(0, b);
+            var context = new StepContext(rows, 0, 0, Training: false);
+            var y = x;
+            for (var m = 0; m <= throughModule; m++)
+                y = modules[m].Forward(y, context);
+            backend.Synchronize();
+            y.CopyTo(codes.AsSpan(start * width, b * width));
+        }
+        return codes;
+    }
+
     /// <summary>The share of rows of <paramref name="data"/> whose highest score is their label in <paramref name="labels"/> [N].</summary>
     public ClassificationScore Score(Tensor<float> data, Tensor<int> labels)
     {

@@ -18,9 +18,13 @@ public sealed class Corrupt : IModule
     private readonly Tensor<float> output, inputDelta;
     private readonly BatchViews views;
 
-    public Corrupt(IBackend backend, int maxBatch, int width, CorruptionNoise noise, RngStream stream = RngStream.Mask)
+    /// <param name="layer">0 for a model's input (the key is (seed, stream, epoch), as it always was); i &gt; 0 for the input of
+    /// layer i of a deep stack, whose draws are keyed by a hash of (seed, i) so that no two layers share a mask.</param>
+    public Corrupt(IBackend backend, int maxBatch, int width, CorruptionNoise noise, RngStream stream = RngStream.Mask, int layer = 0)
     {
         noise.ThrowIfInvalid();
+        ArgumentOutOfRangeException.ThrowIfNegative(layer);
+        Layer = layer;
         this.backend = backend;
         Inputs = Outputs = width;
         Noise = noise;
@@ -35,6 +39,9 @@ public sealed class Corrupt : IModule
     public CorruptionNoise Noise { get; }
     public RngStream Stream { get; }
 
+    /// <summary>Which layer's input this corrupts (0: the model's input).</summary>
+    public int Layer { get; }
+
     /// <summary>Corruption replaces values or adds noise to them: it applies no activation of its own.</summary>
     public Activation OutputActivation => Activation.Identity;
 
@@ -43,7 +50,8 @@ public sealed class Corrupt : IModule
     /// <summary>Whether the module changes anything: training, and a nonzero amount.</summary>
     private bool Active(in StepContext c) => c.Training && Noise.Amount != 0f;
 
-    private NoiseKey Key(in StepContext c) => new(c.Seed, Stream, c.Epoch);
+    private NoiseKey Key(in StepContext c) =>
+        new(Layer == 0 ? c.Seed : CounterRng.Hash64(c.Seed, (uint)Stream, (uint)Layer, 0, 0), Stream, c.Epoch);
 
     public Tensor<float> Forward(Tensor<float> x, in StepContext context)
     {

@@ -93,11 +93,14 @@ public sealed record TiedDenseSpec(int Encoder, Activation Activation, string Bi
     }
 }
 
-/// <summary><see cref="Corrupt"/>: <paramref name="Noise"/> with <paramref name="Amount"/> (a probability, or σ), drawn from <paramref name="Stream"/>.</summary>
-public sealed record CorruptSpec(int Width, CorruptionKind Noise, float Amount, RngStream Stream = RngStream.Mask) : ModuleSpec
+/// <summary>
+/// <see cref="Corrupt"/>: <paramref name="Noise"/> with <paramref name="Amount"/> (a probability, or σ), drawn from
+/// <paramref name="Stream"/>; <paramref name="Layer"/> &gt; 0 keys a deep stack's corruption of layer i's input apart from the others'.
+/// </summary>
+public sealed record CorruptSpec(int Width, CorruptionKind Noise, float Amount, RngStream Stream = RngStream.Mask, int Layer = 0) : ModuleSpec
 {
     public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below, SharedValues? values = null) =>
-        new Corrupt(backend, maxBatch, Width, new CorruptionNoise(Noise, Amount), Stream);
+        new Corrupt(backend, maxBatch, Width, new CorruptionNoise(Noise, Amount), Stream, Layer);
 }
 
 /// <summary>

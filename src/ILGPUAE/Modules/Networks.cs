@@ -47,4 +47,59 @@ public static class Networks
         // Module 0 is the corruption: layer l is module l + 1.
         return new NetworkSpec(modules, new SoftmaxCrossEntropySpec(), firstTrained + 1);
     }
+
+    /// <summary>The checkpoint names of deep layer <paramref name="layer"/>: layer{i}.W [out, in], layer{i}.b_hidden, layer{i}.b_visible (as a pretrained stack's).</summary>
+    public static (string Weight, string HiddenBias, string VisibleBias) DeepLayerNames(int layer)
+    {
+        var prefix = $"{ClassifierArchitecture.StackPrefix}{layer}";
+        return ($"{prefix}.{TiedAutoencoder.WeightName}", $"{prefix}.{TiedAutoencoder.HiddenBiasName}", $"{prefix}.{TiedAutoencoder.VisibleBiasName}");
+    }
+
+    /// <summary>
+    /// A deep autoencoder with tied weights per layer, logistic units and cross-entropy reconstruction of its input: layers
+    /// <paramref name="firstLayer"/> … firstLayer + N − 1 for <paramref name="widths"/> = [d_in, d_1, …, d_N], encoders in order,
+    /// then their tied decoders in reverse (decoder i reads layer i's W transposed; W is stored once). With
+    /// <paramref name="corruption"/>, the input of every layer is corrupted while training (the corrupted code of layer i is what
+    /// layer i + 1 encodes), each layer's draws keyed apart (<see cref="CorruptSpec.Layer"/>); with <paramref name="contraction"/>
+    /// λ &gt; 0, each encoder carries a <see cref="Contractive"/> penalty λ‖∂h_i/∂h_{i−1}‖²_F. N = 1 with firstLayer i is layer i's
+    /// own local autoencoder (greedy layer-wise training), named as in the whole stack so the two share tensors by name.
+    /// L2 weight decay is the optimizer's (the weights group), not a module.
+    /// </summary>
+    public static NetworkSpec DeepAutoencoder(IReadOnlyList<int> widths, CorruptionNoise? corruption = null, float contraction = 0f, int firstLayer = 0)
+    {
+        if (widths.Count < 2)
+            throw new ArgumentException($"a deep autoencoder needs an input width and at least one layer; got {widths.Count} widths", nameof(widths));
+        var layers = widths.Count - 1;
+        var modules = new List<ModuleSpec>();
+        var encoderIndex = new int[layers];
+        for (var k = 0; k < layers; k++)
+        {
+            var layer = firstLayer + k;
+            if (corruption is { } noise && noise.Amount != 0f)
+                modules.Add(new CorruptSpec(widths[k], noise.Kind, noise.Amount, RngStream.Mask, layer));
+            var (w, bh, _) = DeepLayerNames(layer);
+            encoderIndex[k] = modules.Count;
+            modules.Add(new DenseSpec(widths[k], widths[k + 1], Activation.Sigmoid, w, bh));
+            if (contraction > 0f)
+                modules.Add(new ContractiveSpec(contraction));
+        }
+        for (var k = layers - 1; k >= 0; k--)
+            modules.Add(new TiedDenseSpec(encoderIndex[k], Activation.Sigmoid, DeepLayerNames(firstLayer + k).VisibleBias));
+        return new NetworkSpec(modules, new ReconstructionSpec(LossKind.CrossEntropy));
+    }
+
+    /// <summary>
+    /// The index of the module whose output is an autoencoder's top code: the last <see cref="DenseSpec"/> before the first tied
+    /// decoder (what a probe on the codes reads). Throws when <paramref name="spec"/> has no tied decoder.
+    /// </summary>
+    public static int TopCodeModule(NetworkSpec spec)
+    {
+        var firstDecoder = spec.Modules.ToList().FindIndex(m => m is TiedDenseSpec);
+        if (firstDecoder < 1)
+            throw new ArgumentException("the network is not an autoencoder with tied decoders: it has no code layer");
+        for (var i = firstDecoder - 1; i >= 0; i--)
+            if (spec.Modules[i] is DenseSpec)
+                return i;
+        throw new ArgumentException("the network has no encoder before its first decoder");
+    }
 }
