@@ -192,6 +192,17 @@ public interface ICorruption
     /// Gaussian noise. delta and destination [M, …] of one shape, indices [M]; destination may be delta.
     /// </summary>
     void CorruptBackward(Tensor<float> delta, Tensor<int> indices, NoiseKey key, CorruptionNoise corruption, Tensor<float> destination);
+
+    /// <summary>
+    /// <see cref="CorruptBackward(Tensor{float}, Tensor{int}, NoiseKey, CorruptionNoise, Tensor{float})"/> and the derivative of the
+    /// activation that produced the corrupted input, in one pass: destination[m,j] = 0 where the corruption replaced element (m, j),
+    /// else delta[m,j]·act′ written through input[m,j] (<c>IActivation.Backward(delta, input)</c>: for the sigmoid
+    /// delta·h·(1 − h)), input [M, …] the clean values that were corrupted (the outputs of the layer below). The pre-activation δ
+    /// of a layer whose code is corrupted before the next layer encodes it. delta, input and destination of one shape, indices [M];
+    /// destination may be delta or input.
+    /// </summary>
+    void CorruptBackward(Tensor<float> delta, Tensor<float> input, Activation inputActivation, Tensor<int> indices, NoiseKey key,
+        CorruptionNoise corruption, Tensor<float> destination);
 }
 
 /// <summary>torch.optim.SGD's settings for one step. PyTorch's defaults: momentum 0, dampening 0, weight decay 0, no Nesterov.</summary>

@@ -160,6 +160,15 @@ public static partial class Shapes
         RequireLength(indices, "indices", delta.Shape[0], $"one per row of delta {delta.Shape}");
     }
 
+    /// <summary>delta, input and destination of one shape [M, …]; indices [M]; a defined activation.</summary>
+    public static void CorruptBackward(Tensor<float> delta, Tensor<float> input, Activation inputActivation, Tensor<int> indices, Tensor<float> destination)
+    {
+        CorruptBackward(delta, indices, destination);
+        RequireSame(delta, "delta", input, "input");
+        if (!Enum.IsDefined(inputActivation))
+            throw new ArgumentOutOfRangeException(nameof(inputActivation), inputActivation, "corruption backward: no such activation");
+    }
+
     /// <summary>param, grad, and (with momentum) velocity of one shape.</summary>
     public static void Sgd(Tensor<float> param, Tensor<float> grad, Tensor<float>? velocity, float momentum)
     {

@@ -271,6 +271,8 @@ public sealed class KernelChecks
                 yield return GatherCorrupt(corruption, s, 31, rows: 1000);
                 yield return CorruptBackward(corruption, s, 33);
                 yield return CorruptBackward(corruption, s, 2, 17);
+                foreach (var activation in Activations.All)
+                    yield return CorruptBackward(corruption, activation, s, 33);
             }
     }
 
@@ -329,6 +331,29 @@ public sealed class KernelChecks
         var expected = new double[m * n];
         CorruptionReference.CorruptBackward(m, n, ToDouble(delta), indices, key, corruption, expected);
         return Compare($"corrupt backward {Describe(corruption)}", $"[{string.Join(", ", shape)}]", Download(tdst), expected, 0);
+    }
+
+    /// <summary>
+    /// The gradient through a corruption of an <paramref name="inputActivation"/> layer's outputs (input [shape], the clean values, as
+    /// that activation gives them; delta in [−1, 1]): 0 exactly where replaced, else delta·act′ within the family's relative tolerance.
+    /// </summary>
+    public CheckResult CorruptBackward(CorruptionNoise corruption, Backend.Activation inputActivation, params int[] shape)
+    {
+        var (m, n) = (shape[0], shape[1..].Aggregate(1, (a, b) => a * b));
+        var delta = Uniform(m * n, -1, 1);
+        var activation = Activations.Of(inputActivation);
+        var input = Uniform(m * n, -3, 3).Select(a => (float)activation.ApplyReference(a)).ToArray();
+        var indices = DatasetIndices(m, 94);
+        var key = new NoiseKey(seed, RngStream.Noise, 14);
+        using var td = Upload(delta, shape);
+        using var tin = Upload(input, shape);
+        using var ti = UploadInts(indices);
+        using var tdst = backend.Allocate<float>(shape);
+        backend.Corruption.CorruptBackward(td, tin, inputActivation, ti, key, corruption, tdst);
+        var expected = new double[m * n];
+        CorruptionReference.CorruptBackward(m, n, ToDouble(delta), ToDouble(input), inputActivation, indices, key, corruption, expected);
+        return Compare($"corrupt backward {Describe(corruption)} after {inputActivation}", $"[{string.Join(", ", shape)}]", Download(tdst), expected,
+            1e-7, RelativeTolerance);
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 namespace ILGPUAE.Corruption;
 
 using ILGPU;
+using ILGPUAE.Activation;
 using ILGPUAE.Ilgpu;
 using ILGPUAE.Random;
 
@@ -75,6 +76,24 @@ public static class CorruptionKernels
             var v = data[(long)example * p.Columns + j];
             clean[i] = v;
             corrupted[i] = noise.Apply(v, CounterRng.Hash64(p.Seed, p.Stream, p.Epoch, (uint)example, (uint)j));
+        }
+    }
+
+    /// <summary>
+    /// destination[m,j] = 0 if Hash32(seed, stream, epoch, indices[m], j) &lt; threshold, else delta[m,j]·act′ through input[m,j]
+    /// (<see cref="IActivation.Backward(float, float)"/> of TAct): the gradient through a corruption and the activation below it.
+    /// Threshold 0 (Gaussian noise, which replaces nothing) draws no hash. destination may be delta or input.
+    /// </summary>
+    public static void CorruptActivationBackward<TAct>(Index1D index, ArrayView<float> delta, ArrayView<float> input, ArrayView<int> indices,
+        ArrayView<float> destination, MaskParameters p, GridStride g)
+        where TAct : struct, IActivation
+    {
+        for (int i = index; i < g.Items; i += g.Stride)
+        {
+            var m = i / p.Columns;
+            var j = i - m * p.Columns;
+            var replaced = p.Threshold != 0 && CounterRng.Hash32(p.Seed, p.Stream, p.Epoch, (uint)indices[m], (uint)j) < p.Threshold;
+            destination[i] = replaced ? 0f : default(TAct).Backward(delta[i], input[i]);
         }
     }
 

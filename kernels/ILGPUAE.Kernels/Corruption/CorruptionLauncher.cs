@@ -2,9 +2,14 @@ namespace ILGPUAE.Corruption;
 
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPUAE.Activation;
 using ILGPUAE.Backend;
 using ILGPUAE.Ilgpu;
 using ILGPUAE.Random;
+
+// The corruption-and-activation backward for one activation struct: (threads, delta, input, indices, destination, parameters, stride).
+using CorruptActivationBackwardKernel = System.Action<ILGPU.Index1D, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<int>,
+    ILGPU.ArrayView<float>, ILGPUAE.Corruption.MaskParameters, ILGPUAE.Ilgpu.GridStride>;
 
 public sealed class CorruptionLauncher : ICorruption
 {
@@ -18,6 +23,9 @@ public sealed class CorruptionLauncher : ICorruption
     private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, NoiseParameters, SaltAndPepperNoise, GridStride>
         gatherSaltAndPepper;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, GridStride> copy;
+
+    // Indexed by Backend.Activation; each loaded on first use, so that a model whose corruptions all sit on data compiles none.
+    private readonly CorruptActivationBackwardKernel?[] corruptActivationBackward = new CorruptActivationBackwardKernel?[Activations.All.Count];
 
     public CorruptionLauncher(IlgpuBackend backend)
     {
@@ -126,6 +134,30 @@ public sealed class CorruptionLauncher : ICorruption
             return;
         var g = backend.Stride(delta.Length);
         copy(g.Stride, backend.ViewOf(delta, nameof(delta)).AsContiguous(), backend.ViewOf(destination, nameof(destination)).AsContiguous(), g);
+    }
+
+    /// <summary>One launch: the mask's elements (none for Gaussian noise: threshold 0) zeroed, the others delta·act′(input).</summary>
+    public void CorruptBackward(Tensor<float> delta, Tensor<float> input, Backend.Activation inputActivation, Tensor<int> indices, NoiseKey key,
+        CorruptionNoise corruption, Tensor<float> destination)
+    {
+        corruption.ThrowIfInvalid();
+        Shapes.CorruptBackward(delta, input, inputActivation, indices, destination);
+        if (delta.Length == 0)
+            return;
+        var threshold = corruption.Replaces ? CounterRng.BernoulliThreshold(corruption.Amount) : 0UL;
+        var p = new MaskParameters(key.Seed, (uint)key.Stream, key.Epoch, threshold, delta.RowLength);
+        var kernel = corruptActivationBackward[(int)inputActivation] ??= Activations.Visit(inputActivation, new ActivationBackwardLoader(backend.Accelerator));
+        var g = backend.Stride(delta.Length);
+        kernel(g.Stride, backend.ViewOf(delta, nameof(delta)).AsContiguous(), backend.ViewOf(input, nameof(input)).AsContiguous(),
+            backend.ViewOf(indices, nameof(indices)).AsContiguous(), backend.ViewOf(destination, nameof(destination)).AsContiguous(), p, g);
+    }
+
+    /// <summary>Loads <see cref="CorruptionKernels.CorruptActivationBackward{TAct}"/> for the activation struct <see cref="Activations.Visit{TResult}"/> picks.</summary>
+    private sealed class ActivationBackwardLoader(Accelerator accelerator) : IActivationVisitor<CorruptActivationBackwardKernel>
+    {
+        public CorruptActivationBackwardKernel Visit<TAct>() where TAct : struct, IActivation =>
+            accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<int>, ArrayView<float>, MaskParameters, GridStride>(
+                CorruptionKernels.CorruptActivationBackward<TAct>);
     }
 
     private void Corrupt<TNoise>(Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, NoiseParameters, TNoise, GridStride> kernel,

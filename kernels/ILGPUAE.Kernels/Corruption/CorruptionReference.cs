@@ -1,5 +1,6 @@
 namespace ILGPUAE.Corruption;
 
+using ILGPUAE.Activation;
 using ILGPUAE.Backend;
 using ILGPUAE.Random;
 
@@ -68,5 +69,21 @@ public static class CorruptionReference
         for (var i = 0; i < m; i++)
             for (var j = 0; j < n; j++)
                 destination[i * n + j] = IsReplaced(key, corruption, indices[i], j) ? 0 : delta[i * n + j];
+    }
+
+    /// <summary>
+    /// The gradient through a corruption of the outputs of an <paramref name="inputActivation"/> layer: destination = 0 where the
+    /// forward replaced the element, else delta·act′ written through the clean input (<see cref="IActivation.DerivativeFromOutputReference"/>).
+    /// delta, input and destination [M,N]; indices [M].
+    /// </summary>
+    public static void CorruptBackward(int m, int n, ReadOnlySpan<double> delta, ReadOnlySpan<double> input, Backend.Activation inputActivation,
+        ReadOnlySpan<int> indices, NoiseKey key, CorruptionNoise corruption, Span<double> destination)
+    {
+        var activation = Activations.Of(inputActivation);
+        for (var i = 0; i < m; i++)
+            for (var j = 0; j < n; j++)
+                destination[i * n + j] = IsReplaced(key, corruption, indices[i], j)
+                    ? 0
+                    : delta[i * n + j] * activation.DerivativeFromOutputReference(input[i * n + j]);
     }
 }

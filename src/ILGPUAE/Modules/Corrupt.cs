@@ -10,13 +10,15 @@ using ILGPUAE.Random;
 /// family's kinds. Element (m, j) is drawn from the counter-based generator keyed by (seed, <see cref="Stream"/>, epoch, the
 /// dataset index of row m, j), so the noise does not depend on the batch size, the order or the backend. Evaluation passes
 /// the input through. No parameters. Backward zeroes δ where an element was replaced and passes it where noise was added
-/// (the same draws, recomputed).
+/// (the same draws, recomputed); above a layer with an activation (a deep stack's corrupted code) it also multiplies by that
+/// activation's derivative at the clean input, in the same launch, as every module's backward does for the module below.
 /// </summary>
 public sealed class Corrupt : IModule
 {
     private readonly IBackend backend;
     private readonly Tensor<float> output, inputDelta;
     private readonly BatchViews views;
+    private Tensor<float>? input;
 
     /// <param name="layer">0 for a model's input (the key is (seed, stream, epoch), as it always was); i &gt; 0 for the input of
     /// layer i of a deep stack, whose draws are keyed by a hash of (seed, i) so that no two layers share a mask.</param>
@@ -50,11 +52,18 @@ public sealed class Corrupt : IModule
     /// <summary>Whether the module changes anything: training, and a nonzero amount.</summary>
     private bool Active(in StepContext c) => c.Training && Noise.Amount != 0f;
 
-    private NoiseKey Key(in StepContext c) =>
-        new(Layer == 0 ? c.Seed : CounterRng.Hash64(c.Seed, (uint)Stream, (uint)Layer, 0, 0), Stream, c.Epoch);
+    private NoiseKey Key(in StepContext c) => KeyOf(c.Seed, Stream, c.Epoch, Layer);
+
+    /// <summary>
+    /// The key the corruption of <paramref name="layer"/>'s input draws from in epoch <paramref name="epoch"/> of a run seeded
+    /// <paramref name="seed"/>: (seed, stream, epoch) for the model's input, a hash of (seed, stream, layer) in place of the seed above it.
+    /// </summary>
+    public static NoiseKey KeyOf(ulong seed, RngStream stream, uint epoch, int layer) =>
+        new(layer == 0 ? seed : CounterRng.Hash64(seed, (uint)stream, (uint)layer, 0, 0), stream, epoch);
 
     public Tensor<float> Forward(Tensor<float> x, in StepContext context)
     {
+        input = x;
         if (!Active(context))
             return x;
         views.Resize(x.Rows);
@@ -70,14 +79,21 @@ public sealed class Corrupt : IModule
     {
         if (!needInputDelta)
             return null;
-        // δ_in = δ ⊙ ∂x̃/∂x, then ⊙ act′(x) of the layer below; the family has no element-wise activation derivative yet, so
-        // this module passes deltas only onto an input without activation (data, or another corruption).
-        if (inputActivation != Activation.Identity)
-            throw new NotSupportedException($"corruption after a {inputActivation} layer: its backward needs an element-wise {inputActivation} derivative");
-        if (!Active(context))
-            return delta;
+        if (inputActivation == Activation.Identity)
+        {
+            // δ_in = δ ⊙ ∂x̃/∂x onto data or a module without activation.
+            if (!Active(context))
+                return delta;
+            views.Resize(delta.Rows);
+            backend.Corruption.CorruptBackward(delta, context.Indices, Key(context), Noise, views[1]);
+            return views[1];
+        }
+        // δ_in = δ ⊙ ∂x̃/∂x ⊙ act′(h), h the clean outputs of the layer below (a deep stack's code), in one launch. Inactive, nothing
+        // was replaced: the same launch at amount 0 (threshold 0, no draw) is δ ⊙ act′(h) alone.
+        var h = input ?? throw new InvalidOperationException("Backward before Forward");
         views.Resize(delta.Rows);
-        backend.Corruption.CorruptBackward(delta, context.Indices, Key(context), Noise, views[1]);
+        var noise = Active(context) ? Noise : Noise with { Amount = 0f };
+        backend.Corruption.CorruptBackward(delta, h, inputActivation, context.Indices, Key(context), noise, views[1]);
         return views[1];
     }
 

@@ -26,8 +26,8 @@ public abstract class CorruptionNoiseTests(IBackend backend)
     public void EveryCorruptionMatchesItsReference(int size)
     {
         var results = new KernelChecks(backend).Corruptions([size]).ToList();
-        // Three kinds × (two forward shapes, the fused gather, two backward shapes).
-        Assert.Equal(15, results.Count);
+        // Three kinds × (two forward shapes, the fused gather, two backward shapes, the backward after each of the four activations).
+        Assert.Equal(27, results.Count);
         var failures = results.Where(r => !r.Passed).ToList();
         Assert.True(failures.Count == 0, string.Join("\n", failures));
     }
@@ -177,6 +177,40 @@ public abstract class CorruptionNoiseTests(IBackend backend)
 
         // In place (destination = delta), as a module's backward may run it.
         backend.Corruption.CorruptBackward(td, ti, key, corruption, td);
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), Bits(td));
+    }
+
+    /// <summary>
+    /// After a sigmoid layer (a deep stack's corrupted code): 0 exactly where the forward replaced the element, else δ·h·(1 − h) in
+    /// the sigmoid's own float order (bit for bit on every backend); in place on δ too. Identity below is the plain backward, bit for bit.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public void BackwardAfterASigmoidZeroesTheReplacedAndTakesTheDerivative(CorruptionKind kind)
+    {
+        const int m = 33, n = 127;
+        var corruption = Noise(kind);
+        var h = Values(m * n, tag: 8);
+        var indices = Indices(m);
+        var key = new NoiseKey(9, RngStream.Noise, 6);
+        var forward = Corrupt(h, m, n, corruption, indices, key);
+        var replaced = forward.Select((v, i) => corruption.Replaces && v != h[i]).ToArray();
+        var delta = Enumerable.Range(0, m * n).Select(i => (i % 2 == 0 ? -1f : 1f) * (0.5f + i)).ToArray();
+        using var td = Upload(delta, m, n);
+        using var th = Upload(h, m, n);
+        using var ti = UploadInts(indices);
+        using var tgrad = backend.Allocate<float>(m, n);
+        using var plain = backend.Allocate<float>(m, n);
+        using var identity = backend.Allocate<float>(m, n);
+
+        backend.Corruption.CorruptBackward(td, th, Activation.Sigmoid, ti, key, corruption, tgrad);
+        backend.Corruption.CorruptBackward(td, ti, key, corruption, plain);
+        backend.Corruption.CorruptBackward(td, th, Activation.Identity, ti, key, corruption, identity);
+
+        var expected = delta.Select((d, i) => replaced[i] ? 0f : new ILGPUAE.Activation.Sigmoid().Backward(d, h[i])).ToArray();
+        Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), Bits(tgrad));
+        Assert.Equal(Bits(plain), Bits(identity));
+        backend.Corruption.CorruptBackward(td, th, Activation.Sigmoid, ti, key, corruption, td);
         Assert.Equal(expected.Select(BitConverter.SingleToInt32Bits), Bits(td));
     }
 
@@ -337,6 +371,7 @@ public sealed class HostCorruptionAllocationTests
                 backend.Corruption.GatherCorrupt(data, indices, key, corruption, clean, corrupted);
                 backend.Corruption.Corrupt(clean, indices, key, corruption, corrupted);
                 backend.Corruption.CorruptBackward(corrupted, indices, key, corruption, clean);
+                backend.Corruption.CorruptBackward(corrupted, clean, Activation.Sigmoid, indices, key, corruption, clean);
             }
         }
 

@@ -150,6 +150,11 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
         void ICorruption.CorruptBackward(Tensor<float> delta, Tensor<int> indices, NoiseKey key, CorruptionNoise corruption, Tensor<float> destination) =>
             Record(nameof(ICorruption.CorruptBackward), () => inner.Corruption.CorruptBackward(delta, indices, key, corruption, destination));
 
+        void ICorruption.CorruptBackward(Tensor<float> delta, Tensor<float> input, Activation inputActivation, Tensor<int> indices, NoiseKey key,
+            CorruptionNoise corruption, Tensor<float> destination) =>
+            Record(nameof(ICorruption.CorruptBackward),
+                () => inner.Corruption.CorruptBackward(delta, input, inputActivation, indices, key, corruption, destination));
+
         void IOptimizer.Sgd(Tensor<float> param, Tensor<float> grad, Tensor<float>? velocity, float learningRate, float momentum) =>
             Record(nameof(IOptimizer.Sgd), () => inner.Optimizer.Sgd(param, grad, velocity, learningRate, momentum));
 
