@@ -31,14 +31,22 @@ public sealed record CheckResult(
     string Name, string Backend, int Steps, int Batch, string Loss, int Hidden, double OurLoss, double PeerLoss,
     double MaxWeightDiff, double MaxWeightUpdate, double MaxBiasDiff, bool Passed, string Detail);
 
-/// <summary>W5 on one backend: device bytes by purpose and managed bytes per training step.</summary>
+/// <summary>
+/// W5 (or another workload's memory figure, <see cref="Workload"/>; null in runs from before W6: W5) on one backend: device
+/// bytes by purpose and managed bytes per training step.
+/// </summary>
 public sealed record MemoryResult(
     string Backend, long TotalBytes, long DataBytes, long BookkeepingBytes, long EvaluationBytes, long TrainingBytes,
-    long BudgetBytes, double? ManagedBytesPerStepAllThreads, double? ManagedBytesPerStepThisThread, int StepsMeasured, string? Note)
+    long BudgetBytes, double? ManagedBytesPerStepAllThreads, double? ManagedBytesPerStepThisThread, int StepsMeasured, string? Note,
+    Workload? Workload = null)
 {
     /// <summary>What the target compares with the budget: everything but the data set and its per-example bookkeeping.</summary>
     [JsonIgnore]
     public double BudgetRatio => (double)(TrainingBytes + EvaluationBytes) / BudgetBytes;
+
+    /// <summary>Which workload measured it: W5 unless said.</summary>
+    [JsonIgnore]
+    public Workload Of => Workload ?? Workloads.Workload.W5;
 }
 
 public sealed record MachineInfo(

@@ -85,6 +85,8 @@ public static class ResultsReport
             withReference: true);
         KernelSweeps(md, run);
         Memory(md, run);
+        FigureTable(md, run, Workload.W6, $"W6: {DeepDaeWorkload.Description}, samples/s (torch: its own noise draws)");
+        DeepMemory(md, run);
         Checks(md, run);
         if (run.Notes.Count > 0)
         {
@@ -106,16 +108,16 @@ public static class ResultsReport
         md.AppendLine();
         md.AppendLine("| workload | backend | ILGPUAE | PyTorch | speed-up | vs in-process reference | target | check |");
         md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | --- | --- |");
-        foreach (var f in run.Figures.Where(f => f.Workload is Workload.W1 or Workload.W2 or Workload.W4))
+        foreach (var f in run.Figures.Where(f => f.Workload is Workload.W1 or Workload.W2 or Workload.W4 or Workload.W6))
         {
             var (target, met) = Target(f);
             var reference = f.ReferenceRatio is { } r ? $"{r:F2}× {f.ReferenceName}" : f.Workload == Workload.W4 ? "—" : "";
             md.AppendLine($"| {f.Workload} {f.Case} | {f.Backend} | {Num(f.Ours)} {f.Unit} | {Num(f.Peer)} | {Speedup(f)} | {reference} | {target}{met} | {f.Check} |");
         }
         foreach (var mem in run.Memory)
-            md.AppendLine($"| W5 device bytes ÷ budget | {mem.Backend} | {mem.BudgetRatio:F2}× | | | | ≤ 1.25×{(mem.BudgetRatio <= 1.25 ? " ✓" : " ✗")} | |");
+            md.AppendLine($"| {mem.Of} device bytes ÷ budget | {mem.Backend} | {mem.BudgetRatio:F2}× | | | | ≤ 1.25×{(mem.BudgetRatio <= 1.25 ? " ✓" : " ✗")} | |");
         foreach (var mem in run.Memory.Where(x => x.ManagedBytesPerStepAllThreads is not null))
-            md.AppendLine($"| W5 managed bytes per step | {mem.Backend} | {mem.ManagedBytesPerStepAllThreads:F0} B | | | | " +
+            md.AppendLine($"| {mem.Of} managed bytes per step | {mem.Backend} | {mem.ManagedBytesPerStepAllThreads:F0} B | | | | " +
                           (mem.Backend is "host" or "cuda" ? $"0{(mem.ManagedBytesPerStepAllThreads <= 0.5 ? " ✓" : " ✗")}" : "— (ILGPU's CPU launcher allocates per launch)") + " | |");
         md.AppendLine();
     }
@@ -130,6 +132,8 @@ public static class ResultsReport
             (Workload.W2, "cuda") when !f.Case.Contains("Hogwild") => 20,
             (Workload.W4, "host") when !f.Case.StartsWith("square") => 0.5,
             (Workload.W4, "cuda") => f.Case.StartsWith("square") ? 0.5 : 1,
+            (Workload.W6, "host") => 3,
+            (Workload.W6, "cuda") => 2,
             _ => null,
         };
         if (ratio is { } r)
@@ -280,7 +284,7 @@ public static class ResultsReport
 
     private static void Memory(StringBuilder md, BenchRun run)
     {
-        if (run.Memory.Count == 0)
+        if (!run.Memory.Any(x => x.Of == Workload.W5))
             return;
         md.AppendLine("### W5: memory");
         md.AppendLine();
@@ -296,10 +300,32 @@ public static class ResultsReport
         md.AppendLine();
         md.AppendLine("| backend | device total | data set | bookkeeping | evaluation chunk | training (params, grads, batch buffers) | budget | (training + evaluation) ÷ budget | managed B/step, all threads | managed B/step, training thread | note |");
         md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
-        foreach (var x in run.Memory)
+        foreach (var x in run.Memory.Where(x => x.Of == Workload.W5))
             md.AppendLine($"| {x.Backend} | {MiB(x.TotalBytes)} | {MiB(x.DataBytes)} | {MiB(x.BookkeepingBytes)} | {MiB(x.EvaluationBytes)} | " +
                           $"{MiB(x.TrainingBytes)} | {MiB(x.BudgetBytes)} | {x.BudgetRatio:F2}× | {Num(x.ManagedBytesPerStepAllThreads)} | " +
                           $"{Num(x.ManagedBytesPerStepThisThread)} | {x.Note} |");
+        md.AppendLine();
+    }
+
+    /// <summary>W6's memory figure: the joint trainer's device bytes against its budget, and managed bytes per step.</summary>
+    private static void DeepMemory(StringBuilder md, BenchRun run)
+    {
+        var rows = run.Memory.Where(x => x.Of == Workload.W6).ToList();
+        if (rows.Count == 0)
+            return;
+        md.AppendLine("### W6: memory");
+        md.AppendLine();
+        md.AppendLine("Device bytes: what joint training of 784→1000→1000 (batch 100, σ 0.3, RMSprop) holds in tensors of its backend after a " +
+                      "training epoch, less what the trainer holds for the data set (the images, the epoch order, the per-example losses). " +
+                      "Budget = parameters + gradients + RMSprop's square averages + two batches of every module's output (each layer's " +
+                      "corrupted input and code, each decoder's reconstruction: 2·(784 + 1000) + 2·1000 values per example). Managed bytes per " +
+                      "step as W5 takes them.");
+        md.AppendLine();
+        md.AppendLine("| backend | device total | data set | bookkeeping | training | budget | training ÷ budget | managed B/step, all threads | managed B/step, training thread | note |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        foreach (var x in rows)
+            md.AppendLine($"| {x.Backend} | {MiB(x.TotalBytes)} | {MiB(x.DataBytes)} | {MiB(x.BookkeepingBytes)} | {MiB(x.TrainingBytes)} | {MiB(x.BudgetBytes)} | " +
+                          $"{x.BudgetRatio:F2}× | {Num(x.ManagedBytesPerStepAllThreads)} | {Num(x.ManagedBytesPerStepThisThread)} | {x.Note} |");
         md.AppendLine();
     }
 
@@ -314,12 +340,14 @@ public static class ResultsReport
                       $"|W_ours − W_torch| ≤ {EquivalenceCheck.AbsoluteTolerance.ToString(Inv)} + {EquivalenceCheck.RelativeTolerance.ToString(Inv)}·|W_torch|, " +
                       $"the largest difference under {EquivalenceCheck.UpdateFraction:P0} of the largest change training made to W, biases within " +
                       $"{(EquivalenceCheck.AbsoluteTolerance * 10).ToString(Inv)}, mean loss within a relative {EquivalenceCheck.LossTolerance.ToString(Inv)}. " +
-                      "W4's products are compared element-wise on the same operands (|Δ| ≤ 1e-4 + 1e-3·|torch|).");
+                      "W4's products are compared element-wise on the same operands (|Δ| ≤ 1e-4 + 1e-3·|torch|). " +
+                      "W6's check trains the deep stack without noise (the peer cannot draw ours) from the same initial weights on our clean images " +
+                      "in our order, with RMSprop on both sides, and compares every layer's W and biases and the mean loss on the same terms.");
         md.AppendLine();
         md.AppendLine("| configuration | backend | steps × batch | loss | ours | torch | max abs ΔW | largest update | passed |");
         md.AppendLine("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- |");
         foreach (var c in run.Checks)
-            md.AppendLine($"| {c.Name} (784→{c.Hidden}) | {c.Backend} | {c.Steps} × {c.Batch} | {c.Loss} | {c.OurLoss:F4} | {Num(c.PeerLoss, "F4")} | " +
+            md.AppendLine($"| {c.Name}{(c.Name.Contains('→') ? "" : $" (784→{c.Hidden})")} | {c.Backend} | {c.Steps} × {c.Batch} | {c.Loss} | {c.OurLoss:F4} | {Num(c.PeerLoss, "F4")} | " +
                           $"{Num(c.MaxWeightDiff, "g2")} | {Num(c.MaxWeightUpdate, "g2")} | {(c.Passed ? "yes" : $"**no**: {c.Detail}")} |");
         md.AppendLine();
     }
