@@ -259,7 +259,8 @@ public sealed class KernelChecks
 
     /// <summary>
     /// <see cref="ICorruption.Corrupt"/>, <see cref="ICorruption.GatherCorrupt"/> and <see cref="ICorruption.CorruptBackward"/> of each
-    /// kind in <see cref="CheckedCorruptions"/>, with s rows of 784 (MNIST), of [3, 5, 7] (an image batch, rank 4), of 31 and of 33.
+    /// kind in <see cref="CheckedCorruptions"/>, with s rows of 784 (MNIST), of [3, 5, 7] (an image batch, rank 4), of 31 and of 33; then
+    /// the backward through each activation's derivative (a deep stack's corrupted code), s rows of 33.
     /// </summary>
     public IEnumerable<CheckResult> Corruptions(IReadOnlyList<int> sizes)
     {
@@ -352,7 +353,7 @@ public sealed class KernelChecks
         backend.Corruption.CorruptBackward(td, tin, inputActivation, ti, key, corruption, tdst);
         var expected = new double[m * n];
         CorruptionReference.CorruptBackward(m, n, ToDouble(delta), ToDouble(input), inputActivation, indices, key, corruption, expected);
-        return Compare($"corrupt backward {Describe(corruption)} after {inputActivation}", $"[{string.Join(", ", shape)}]", Download(tdst), expected,
+        return Compare($"corrupt+activation backward {Describe(corruption)} after {inputActivation}", $"[{string.Join(", ", shape)}]", Download(tdst), expected,
             1e-7, RelativeTolerance);
     }
 

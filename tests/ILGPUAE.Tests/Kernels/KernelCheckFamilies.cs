@@ -55,6 +55,8 @@ public static class KernelCheckFamilies
         new("corrupt", new(@"^corrupt (masking|gaussian|salt-and-pepper)"), 2 * CorruptionKinds),
         new("gather+corrupt", new(@"^gather\+corrupt "), CorruptionKinds),
         new("corrupt backward", new(@"^corrupt backward "), 2 * CorruptionKinds),
+        // Each kind's backward through each activation's derivative, [s, 33].
+        new("corrupt+activation backward", new(@"^corrupt\+activation backward "), CorruptionKinds * ActivationKinds),
         // ActivityL1s: for each activation, [s, 33] into a separate δ, and [3, s] and [s, 2, 17] in place.
         new("activity l1", new(@"^activity l1 [a-z]+( in place)?$"), 3 * ActivationKinds),
         // NonFiniteFlag: five cases (finite, NaN last, +∞ first, −∞ middle, a flag already set) in one check.
