@@ -15,7 +15,8 @@ using ILGPUAE.Tests.Kernels;
 /// with both; and a single layer's local autoencoder (firstLayer 1: the layer-wise scheme's objective), with noise and with the
 /// penalty. Every trained parameter's gradient from <see cref="Network.ForwardBackward"/> (batch 4, mean cross-entropy plus the
 /// penalties) and each example's loss are compared; the noise is a fixed function of (seed, layer, epoch, example, element), so
-/// the differences see the same draws. A network whose corruption above layer 0 drops the sigmoid's derivative must fail.
+/// the differences see the same draws. A network whose corruption above layer 0 drops the sigmoid's derivative must fail, and an
+/// idle corruption (amount 0) between two sigmoid layers must still pass the lower one's derivative.
 /// </summary>
 public abstract class DeepAutoencoderGradientTests(IBackend backend)
 {
@@ -75,6 +76,51 @@ public abstract class DeepAutoencoderGradientTests(IBackend backend)
         var worst = WorstError(network, objective);
 
         Assert.True(worst > 10, $"without the sigmoid's derivative the worst error ratio is only {worst:G3}");
+    }
+
+    /// <summary>
+    /// A corruption that changes nothing (amount 0) between two sigmoid layers still takes the lower layer's derivative on the way
+    /// down: the gradients equal those of the same stack without it (the derivative then fused into the upper layer's product).
+    /// </summary>
+    [Theory]
+    [InlineData(CorruptionKind.Gaussian)]
+    [InlineData(CorruptionKind.Masking)]
+    public void AnIdleCorruptionAboveASigmoidStillTakesItsDerivative(CorruptionKind kind)
+    {
+        var (w0, b0, c0) = Networks.DeepLayerNames(0);
+        var (w1, b1, c1) = Networks.DeepLayerNames(1);
+        NetworkSpec Stack(bool idle) => new(
+            [
+                new DenseSpec(7, 5, Activation.Sigmoid, w0, b0),
+                .. idle ? new ModuleSpec[] { new CorruptSpec(5, kind, 0f, RngStream.Mask, 1) } : [],
+                new DenseSpec(5, 3, Activation.Sigmoid, w1, b1),
+                new TiedDenseSpec(idle ? 2 : 1, Activation.Sigmoid, c1),
+                new TiedDenseSpec(0, Activation.Sigmoid, c0),
+            ],
+            new ReconstructionSpec(LossKind.CrossEntropy));
+        using var with = Stack(idle: true).Build(backend, Batch);
+        using var without = Stack(idle: false).Build(backend, Batch);
+        var data = Enumerable.Range(0, Rows * 7).Select(i => (float)CounterRng.Uniform(9, 2, (uint)i, 0, 0)).ToArray();
+        using var dataTensor = backend.Allocate<float>(Rows, 7);
+        dataTensor.CopyFrom(data);
+        using var indices = backend.Allocate<int>(Batch);
+        indices.CopyFrom(BatchIndices);
+        using var losses = backend.Allocate<float>(Batch);
+        foreach (var network in new[] { with, without })
+        {
+            uint draw = 0;
+            foreach (var p in network.Body.Parameters)
+                p.Value.CopyFrom([.. Enumerable.Range(0, p.Value.Length).Select(_ => (float)(3 * CounterRng.Uniform(9, 1, draw++, 0, 0) - 1.5))]);
+            network.ForwardBackward(dataTensor, new StepContext(indices, Seed, Epoch, Training: true), losses);
+        }
+
+        foreach (var p in without.TrainedParameters)
+        {
+            var expected = p.Grad.ToArray();
+            var actual = with.TrainedParameters.Single(q => q.Name == p.Name).Grad.ToArray();
+            for (var i = 0; i < expected.Length; i++)
+                Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-6f + 1e-5f * Math.Abs(expected[i]), $"{p.Name}[{i}]: {actual[i]} with the idle corruption, {expected[i]} without");
+        }
     }
 
     /// <summary>Passes everything to the module inside but tells it that the module below has no activation.</summary>
