@@ -56,7 +56,7 @@ public class RectanglesImageGeneratorTests
         var tall = 0;
         foreach (var split in Enum.GetValues<VariationSplit>())
         {
-            var (pixels, labels) = GeneratedExamples.Make(Generator, seed: 11, split, count: 300, Sources);
+            var (pixels, labels) = GeneratedExamples.Make(Generator, seed: 11, split, count: 200, Sources);
             for (var i = 0; i < labels.Length; i++)
             {
                 // Each output pixel's patch: its source image and the patch's top-left corner there.
@@ -89,7 +89,7 @@ public class RectanglesImageGeneratorTests
                 tall += labels[i];
             }
         }
-        Assert.InRange(tall / 900.0, 0.44, 0.56);
+        Assert.InRange(tall / 600.0, 0.43, 0.57);
     }
 
     [Fact]

@@ -19,7 +19,8 @@ namespace ILGPUAE.Data.Variations;
 /// pattern in the order (a slice of any stride is balanced too).</item>
 /// <item>Pixel (r, c) is white when its centre (c + ½, r + ½) lies in the shape. A half-plane is {q : (q − p)·v ≥ 0}, p uniform
 /// in [0, 28)², v uniform on the unit disc (drawn by rejection from the square, not normalised: only its direction counts), so
-/// the angle is uniform and every step is IEEE arithmetic without sin or cos: the bytes are the same on every platform.
+/// the angle is uniform and the drawing is IEEE arithmetic without sin or cos, so it gives the same bytes on every platform
+/// (the one library call is the Math.Log inside <see cref="ExampleRng.Geometric"/>, whose result only matters through a ceiling).
 /// Half-planes are drawn one at a time and a set is drawn again as soon as it falls below its minimum.</item>
 /// <item>"The segment between a and b has a black pixel" means a black pixel centre exactly on the segment (a lattice point):
 /// a white set is digitally convex (its convex hull holds no black pixel centre) only if it passes, and a digitised convex set
