@@ -140,22 +140,37 @@ public sealed class ConvexGenerator : IVariationGenerator
                 count = 0;
                 for (var r = 0; r < Side; r++)
                 {
-                    var dy = (r + 0.5 - py) * vy;
-                    var row = rows[r];
-                    // Only white pixels can turn black.
-                    for (var bits = row; bits != 0; bits &= bits - 1)
-                    {
-                        var c = BitOperations.TrailingZeroCount(bits);
-                        if ((c + 0.5 - px) * vx + dy < 0)
-                            row &= ~(1u << c);
-                    }
-                    rows[r] = row;
-                    count += BitOperations.PopCount(row);
+                    if (rows[r] == 0)
+                        continue;
+                    rows[r] &= HalfPlaneRow(px, vx, (r + 0.5 - py) * vy);
+                    count += BitOperations.PopCount(rows[r]);
                 }
             }
             if (count >= minPixels)
                 return count;
         }
+    }
+
+    /// <summary>
+    /// The columns c of one row whose centre keeps (c + ½ − px)·vx + dy ≥ 0, as a bit mask. Each rounded operation is monotone,
+    /// so the computed test is monotone in c too, and a binary search for where it changes gives exactly the pixels that
+    /// testing every column would.
+    /// </summary>
+    private static uint HalfPlaneRow(double px, double vx, double dy)
+    {
+        var increasing = vx >= 0; // then the test holds from some column on, else up to some column
+        int low = 0, high = Side;
+        while (low < high)
+        {
+            var mid = (low + high) >> 1;
+            if (((mid + 0.5 - px) * vx + dy >= 0) == increasing)
+                high = mid;
+            else
+                low = mid + 1;
+        }
+        // low: the first column where the test holds (increasing) or fails (decreasing); Side if none.
+        var below = (1u << low) - 1;
+        return increasing ? FullRow & ~below : below;
     }
 
     private static int Count(ReadOnlySpan<uint> rows)
