@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes one reader with AFL++ and SharpFuzz for a bounded session (tools/fuzz/README.md).
-# usage: tools/fuzz/run.sh idx|fashion|safetensors [SECONDS=600]
+# usage: tools/fuzz/run.sh idx|fashion|safetensors|amat [SECONDS=600]
 # Needs: afl-fuzz (apt-get install afl++) and sharpfuzz (dotnet tool install -g SharpFuzz.CommandLine --version 2.3.0).
 set -euo pipefail
 reader=$1

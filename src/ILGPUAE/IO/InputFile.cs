@@ -1,7 +1,7 @@
 namespace ILGPUAE.IO;
 
 /// <summary>
-/// Reads a whole user-supplied file, turning every way it can fail to be read (not there, a directory, permission
+/// Reads a user-supplied file, whole or as a stream, turning every way it can fail to be read (not there, a directory, permission
 /// denied, too large, any other I/O error) into an <see cref="InputException"/> naming the path and the cause.
 /// </summary>
 public static class InputFile
@@ -25,19 +25,30 @@ public static class InputFile
     /// Returns the file's bytes; <paramref name="fullPath"/> should already be absolute so the message names it. A file longer than
     /// <paramref name="maxBytes"/> is refused before it is read.
     /// </summary>
-    public static byte[] ReadAllBytes(string fullPath, long maxBytes = int.MaxValue)
-    {
-        try
+    public static byte[] ReadAllBytes(string fullPath, long maxBytes = int.MaxValue) =>
+        Read(fullPath, stream =>
         {
-            if (Directory.Exists(fullPath))
-                throw new InputException($"{fullPath}: is a directory, expected a file");
-            using var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
             var length = stream.Length;
             if (length > Math.Min(maxBytes, Array.MaxLength))
                 throw new InputException($"{fullPath}: is {length} bytes, expected at most {Math.Min(maxBytes, Array.MaxLength)}");
             var bytes = new byte[length];
             stream.ReadExactly(bytes);
             return bytes;
+        });
+
+    /// <summary>
+    /// Opens the file and returns what <paramref name="read"/> makes of its stream (unbuffered: read in large blocks), for a file
+    /// too large to hold whole; failing to open or read it is an <see cref="InputException"/> naming <paramref name="fullPath"/>
+    /// and the cause, as in <see cref="ReadAllBytes"/>.
+    /// </summary>
+    public static T Read<T>(string fullPath, Func<FileStream, T> read)
+    {
+        try
+        {
+            if (Directory.Exists(fullPath))
+                throw new InputException($"{fullPath}: is a directory, expected a file");
+            using var stream = new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+            return read(stream);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

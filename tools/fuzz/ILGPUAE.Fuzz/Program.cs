@@ -1,7 +1,7 @@
 using ILGPUAE.Fuzz;
 using SharpFuzz;
 
-// One reader per run: `idx`, `fashion` or `safetensors` (see tools/fuzz/README.md and Targets.cs). An exception other than
+// One reader per run: `idx`, `fashion`, `safetensors` or `amat` (see tools/fuzz/README.md and Targets.cs). An exception other than
 // InputException escapes to SharpFuzz, which reports it to AFL as a crash. `seeds <reader> <dir>` writes small valid inputs.
 if (args.Length == 3 && args[0] == "seeds")
 {
@@ -12,7 +12,7 @@ if (args.Length == 3 && args[0] == "seeds")
 }
 if (args.Length != 1)
 {
-    Console.Error.WriteLine("usage: ILGPUAE.Fuzz idx|fashion|safetensors   (under afl-fuzz)\n       ILGPUAE.Fuzz seeds idx|fashion|safetensors DIR");
+    Console.Error.WriteLine("usage: ILGPUAE.Fuzz idx|fashion|safetensors|amat   (under afl-fuzz)\n       ILGPUAE.Fuzz seeds idx|fashion|safetensors|amat DIR");
     Environment.Exit(2);
 }
 var work = Directory.CreateTempSubdirectory("ilgpuae-fuzz-").FullName;

@@ -13,7 +13,7 @@ using ILGPUAE.Training.Stacked;
 /// </summary>
 public static class Targets
 {
-    public static readonly string[] Names = ["idx", "fashion", "safetensors"];
+    public static readonly string[] Names = ["idx", "fashion", "safetensors", "amat"];
 
     /// <summary>The reader <paramref name="name"/>, reading each input from a file in <paramref name="work"/>.</summary>
     public static Action<byte[]> Reader(string name, string work)
@@ -56,8 +56,19 @@ public static class Targets
                     Accept(() => ClassifierCheckpoint.ReadModel(path));
                 };
             }
+            case "amat":
+            {
+                var path = Path.Combine(work, "input.amat");
+                return input =>
+                {
+                    File.WriteAllBytes(path, input);
+                    // Any row count, ten classes; then the published layout of rect (1000 + 200 rows, two classes).
+                    Accept(() => AmatReader.Read(path, "fuzz", classes: 10));
+                    Accept(() => AmatReader.ReadTrainFile(path, new Data.Variations.RectanglesGenerator()));
+                };
+            }
             default:
-                throw new ArgumentException($"unknown reader '{name}'; expected idx, fashion or safetensors");
+                throw new ArgumentException($"unknown reader '{name}'; expected idx, fashion, safetensors or amat");
         }
     }
 
@@ -109,6 +120,10 @@ public static class Targets
                     yield return ("stack", File.ReadAllBytes(Path.Combine(dir.Path, StackFile.FileName)));
                 }
                 break;
+            case "amat":
+                yield return ("two-rows", System.Text.Encoding.ASCII.GetBytes(ValidAmat(2, "\n")));
+                yield return ("crlf-scientific", System.Text.Encoding.ASCII.GetBytes(ValidAmat(1, "\r\n", scientific: true)));
+                break;
             default:
                 throw new ArgumentException($"unknown reader '{reader}'");
         }
@@ -116,6 +131,14 @@ public static class Targets
 
     public static string ValidFashion(int entries) =>
         "{\"data\":[" + string.Join(',', Enumerable.Range(0, entries).Select(e => "[" + string.Join(',', Enumerable.Range(0, 784).Select(i => (i * 7 + e) % 256)) + "]")) + "]}";
+
+    /// <summary>An .amat file of <paramref name="rows"/> lines: 784 pixels then a label, in "0.5" or "5.000000e-01" style.</summary>
+    public static string ValidAmat(int rows, string lineEnd, bool scientific = false) =>
+        string.Concat(Enumerable.Range(0, rows).Select(r => string.Join(' ', Enumerable.Range(0, 785).Select(i =>
+        {
+            var value = i == 784 ? r % 2 : (i * 3 + r) % 5 / 4.0;
+            return value.ToString(scientific ? "0.000000e+00" : "0.##", System.Globalization.CultureInfo.InvariantCulture);
+        })) + lineEnd));
 
     private static byte[] Idx(uint magic, int[] sizes, int dataBytes)
     {
