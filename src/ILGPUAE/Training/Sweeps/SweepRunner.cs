@@ -88,7 +88,8 @@ public static class SweepRunner
         {
             foreach (var config in mine.Where(c => !done.Contains(c.Ordinal)))
             {
-                stop.ThrowIfCancellationRequested();
+                if (stop.IsCancellationRequested)
+                    throw new RunInterruptedException($"{ran + skipped} of the {mine.Count} configurations of shard {plan.Shard} done", full);
                 var context = new SweepTrialContext(plan.Cell, plan.Settings, config, Path.Combine(full, TrialsDirectoryName, config.Key));
                 var clock = Stopwatch.StartNew();
                 SweepStatus status;
@@ -98,6 +99,12 @@ public static class SweepRunner
                     outcome = trial.Run(context, stop);
                     outcome.Validate();
                     status = SweepStatus.Done;
+                }
+                catch (Exception e) when (e is RunInterruptedException or OperationCanceledException && stop.IsCancellationRequested)
+                {
+                    // Nothing is recorded for it: a rerun runs it again (resuming its directory if the trial can).
+                    var inside = e is RunInterruptedException r ? $", stopped at {r.Where}" : "";
+                    throw new RunInterruptedException($"{config}{inside}, {ran + skipped} of the {mine.Count} configurations of shard {plan.Shard} done", full);
                 }
                 catch (TrainingDivergedException e)
                 {
