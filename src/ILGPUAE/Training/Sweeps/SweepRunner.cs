@@ -94,6 +94,7 @@ public static class SweepRunner
                 var clock = Stopwatch.StartNew();
                 SweepStatus status;
                 SweepOutcome? outcome;
+                string? diverged = null;
                 try
                 {
                     outcome = trial.Run(context, stop);
@@ -108,15 +109,14 @@ public static class SweepRunner
                 }
                 catch (TrainingDivergedException e)
                 {
-                    log($"{config}: diverged ({e.Message})");
-                    (status, outcome) = (SweepStatus.Diverged, null);
+                    (status, outcome, diverged) = (SweepStatus.Diverged, null, e.What);
                 }
                 var row = new SweepRow(plan.Cell, plan.Settings, plan.Grid.Configs.Count, config, status, outcome, clock.Elapsed.TotalSeconds);
                 appender.Append(row);
                 rows.Add(row);
                 ran++;
                 log(outcome is null
-                    ? $"{config}: diverged ({ran + skipped}/{mine.Count} of shard {plan.Shard})"
+                    ? $"{config}: diverged, {diverged} ({ran + skipped}/{mine.Count} of shard {plan.Shard})"
                     : $"{config}: valid error {100 * outcome.ValidError:F2} %, test error {100 * outcome.Test.Error:F2} % ± {100 * outcome.Test.HalfWidth95:F2} % ({ran + skipped}/{mine.Count} of shard {plan.Shard})");
             }
         }
