@@ -183,7 +183,9 @@ public readonly record struct SweepShard(int Index, int Count)
         var parts = text.Split('/');
         if (parts.Length == 2 && Integer(parts[0]) is { } i && Integer(parts[1]) is { } n && n >= 1 && i >= 1 && i <= n)
             return new SweepShard(i, n);
-        throw InputException.ForSetting("shard", text.Length == 0 ? "\"\"" : text, "i/n with integers 1 ≤ i ≤ n, e.g. 2/4 (the second of four shards)");
+        // Control characters escaped, so that the message stays one line.
+        var shown = text.Length == 0 ? "\"\"" : string.Concat(text.Select(c => char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString()));
+        throw InputException.ForSetting("shard", shown, "i/n with integers 1 ≤ i ≤ n, e.g. 2/4 (the second of four shards)");
     }
 
     private static int? Integer(string text) =>

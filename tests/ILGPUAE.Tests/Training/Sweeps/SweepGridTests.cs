@@ -82,6 +82,7 @@ public sealed class SweepGridTests
     [InlineData("2")]
     [InlineData("1 /2")]
     [InlineData("")]
+    [InlineData("1\n/2")]
     public void AShardOutsideOneToNIsRefusedInOneLine(string text)
     {
         var e = Assert.Throws<InputException>(() => SweepShard.Parse(text));
