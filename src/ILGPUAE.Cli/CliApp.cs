@@ -29,10 +29,12 @@ public static class CliApp
     {
         ["train"] = [typeof(TrainDaeOptions)],
         ["data"] = [typeof(DataFetchOptions)],
+        // `sweep deep` (SweepDeepOptions) joins once its trial trains for real: see SweepDeepVerb.
+        ["sweep"] = [typeof(SweepTableOptions)],
     };
 
     private static readonly Type[] TopLevel =
-        [typeof(TrainGroup), typeof(DataGroup), typeof(PretrainOptions), typeof(FinetuneVerbOptions), typeof(EvalOptions), typeof(PlotOptions), typeof(CheckOptions), typeof(DevicesOptions)];
+        [typeof(TrainGroup), typeof(DataGroup), typeof(SweepGroup), typeof(PretrainOptions), typeof(FinetuneVerbOptions), typeof(EvalOptions), typeof(PlotOptions), typeof(CheckOptions), typeof(DevicesOptions)];
 
     public static int Run(string[] args)
     {
@@ -45,6 +47,7 @@ public static class CliApp
             {
                 TrainDaeOptions o => TrainDaeVerb.Run(o),
                 DataFetchOptions o => DataFetchVerb.Run(o),
+                SweepTableOptions o => SweepTableVerb.Run(o),
                 PretrainOptions o => PretrainVerb.Run(o),
                 FinetuneVerbOptions o => FinetuneVerb.Run(o),
                 EvalOptions o => EvalVerb.Run(o),
@@ -115,6 +118,9 @@ public sealed record ParsedCommand(object? Value, int Exit);
 
 [Verb("train", HelpText = "Train a model: `ilgpuae train dae --help`.")]
 public sealed class TrainGroup;
+
+[Verb("sweep", HelpText = "Results of hyper-parameter sweeps: `ilgpuae sweep table --rows DIR --out DIR`.")]
+public sealed class SweepGroup;
 
 [Verb("data", HelpText = "Fetch and verify datasets: `ilgpuae data fetch mnist`.")]
 public sealed class DataGroup;

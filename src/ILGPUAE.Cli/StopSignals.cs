@@ -15,8 +15,11 @@ public static class StopSignals
     public const int InterruptExit = 130;
     public const int TerminateExit = 143;
 
-    /// <summary>Runs <paramref name="run"/> with a <see cref="RunControl"/> that a signal stops; returns its exit code, or 130/143 once it stopped.</summary>
-    public static int Run(int checkpointEvery, Func<RunControl, int> run)
+    /// <summary>
+    /// Runs <paramref name="run"/> with a <see cref="RunControl"/> that a signal stops; returns its exit code, or 130/143 once it
+    /// stopped. <paramref name="continueWith"/>: what the stop line tells the user to run to continue (default --resume DIR).
+    /// </summary>
+    public static int Run(int checkpointEvery, Func<RunControl, int> run, string? continueWith = null)
     {
         using var stop = new CancellationTokenSource();
         // The first signal's name; later ones change nothing.
@@ -36,7 +39,7 @@ public static class StopSignals
         catch (RunInterruptedException e)
         {
             Console.Out.Flush();
-            Console.Error.WriteLine($"interrupted ({received}) at {e.Where}: checkpoint written to {e.Directory}; continue with --resume {e.Directory}");
+            Console.Error.WriteLine($"interrupted ({received}) at {e.Where}: checkpoint written to {e.Directory}; continue with {continueWith ?? $"--resume {e.Directory}"}");
             return received == "SIGINT" ? InterruptExit : TerminateExit;
         }
     }

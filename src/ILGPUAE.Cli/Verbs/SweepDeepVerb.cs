@@ -1,0 +1,99 @@
+namespace ILGPUAE.Cli.Verbs;
+
+using global::CommandLine;
+using ILGPUAE.Data;
+using ILGPUAE.Training.Sweeps;
+
+/// <summary>
+/// `ilgpuae sweep deep`: one cell of the study's tables (dataset, scheme, regularizer, layers) over a grid of learning rates ×
+/// regularizer strengths. Not in <see cref="CliApp"/>'s verb table until a trial trains for real: the seam is
+/// <see cref="SweepDeepVerb.Run"/>'s <see cref="ISweepTrial"/> (train deep into the trial's directory, then the SVM probe on its
+/// top codes), and the options `train deep` passes on to each trial join this class with it.
+/// </summary>
+[Verb("deep", HelpText = "Sweep a deep autoencoder cell over learning rate × noise, contraction or weight decay; one row per configuration in OUT/rows.csv as it finishes; rerun the same command to resume.")]
+public sealed class SweepDeepOptions : DatasetOptions
+{
+    [Option("layers", Default = "1000,1000", HelpText = "Hidden layer widths, comma-separated.")]
+    public string Layers { get; set; } = "1000,1000";
+
+    [Option("scheme", Required = true, HelpText = "L (layer-wise), U (layer-wise, then joint without regularizers), J (joint) or UJ (layer-wise, then joint with them).")]
+    public SweepScheme Scheme { get; set; }
+
+    [Option("regularizer", Required = true, HelpText = "denoise, contract or l2.")]
+    public SweepRegularizer Regularizer { get; set; }
+
+    [Option("lr", HelpText = "Learning rates to sweep, comma-separated (default the study's 0.001,0.005,0.01,0.02).")]
+    public string? LearningRates { get; set; }
+
+    [Option("noise", HelpText = "denoise: noise levels to sweep (default the study's 0.1,0.3,0.5,0.7,0.9).")]
+    public string? Noise { get; set; }
+
+    [Option("contraction", HelpText = "contract: contraction weights λ to sweep (default the study's 0.01,0.05,0.15,0.3,0.6).")]
+    public string? Contraction { get; set; }
+
+    [Option("weight-decay", HelpText = "l2: weight decays to sweep (default ours, as the study gives none: 0,0.00001,0.0001,0.001,0.01).")]
+    public string? WeightDecay { get; set; }
+
+    [Option("epochs", Default = 300, HelpText = "Epochs per configuration (per layer for L).")]
+    public int Epochs { get; set; }
+
+    [Option("shard", HelpText = "i/n: run only the configurations whose ordinal % n = i − 1, so that n machines share the grid (merge their rows with `sweep table`).")]
+    public string? Shard { get; set; }
+
+    [Option("out", Required = true, HelpText = "Sweep directory: rows.csv and trials/KEY per configuration. Rerunning the same command into it resumes the sweep.")]
+    public string Out { get; set; } = "";
+
+    /// <summary>
+    /// The settings every configuration shares besides the grid's, as each row records them: rows of a cell with other settings
+    /// are refused on resume and on merge.
+    /// </summary>
+    public string Settings() => $"epochs={Epochs}";
+
+    /// <summary>
+    /// The plan the options describe; bad values are an <see cref="IO.InputException"/> naming the option.
+    /// <paramref name="generated"/>: the dataset comes from our generator rather than the original files.
+    /// </summary>
+    public SweepPlan ToPlan(bool generated)
+    {
+        var dataset = Parse(Dataset ?? "mnist", Option)!.Value;
+        var widths = ListOption.Ints(Layers, "--layers");
+        if (widths.Length == 0 || widths.Any(w => w <= 0))
+            throw new IO.InputException($"--layers {Layers}: expected one or more widths > 0, e.g. 1000,1000");
+        if (Epochs <= 0)
+            throw IO.InputException.ForSetting("epochs", Epochs, "an integer > 0");
+        (string Flag, string? Text)[] strengths = [("--noise", Noise), ("--contraction", Contraction), ("--weight-decay", WeightDecay)];
+        var own = $"--{SweepNames.StrengthSetting(Regularizer).Replace('_', '-')}";
+        foreach (var (flag, text) in strengths)
+            if (text is not null && flag != own)
+                throw new IO.InputException($"{flag} {text}: not swept with --regularizer {SweepNames.Of(Regularizer)}; expected {own} instead");
+        var strengthText = strengths.Single(s => s.Flag == own).Text;
+        var grid = SweepGrid.Create(Regularizer,
+            LearningRates is null ? null : ListOption.Floats(LearningRates, "--lr"),
+            strengthText is null ? null : ListOption.Floats(strengthText, own));
+        var shard = Shard is null ? SweepShard.Whole : SweepShard.Parse(Shard);
+        var cell = SweepCell.Of(Datasets.Info(dataset).Name, Scheme, Regularizer, widths, generated);
+        return new SweepPlan(cell, Settings(), grid, shard);
+    }
+}
+
+public static class SweepDeepVerb
+{
+    /// <summary>
+    /// Runs the sweep <paramref name="o"/> describes, each configuration through <paramref name="trial"/>; SIGINT or SIGTERM stops it
+    /// after the configuration in progress has checkpointed (exit 130/143), and rerunning the same command resumes it.
+    /// </summary>
+    public static int Run(SweepDeepOptions o, ISweepTrial trial, bool generated)
+    {
+        var plan = o.ToPlan(generated);
+        return StopSignals.Run(0, control =>
+        {
+            Console.WriteLine($"sweep {plan.Cell}, {plan.Grid}, shard {plan.Shard}: {plan.Mine.Count()} configurations{(plan.Cell.Generated ? $"; {plan.Cell.Dataset} is generated (our generator, not the original files)" : "")}");
+            var result = SweepRunner.Run(plan, o.Out, trial, control.Stop, Console.WriteLine);
+            Console.WriteLine($"shard {plan.Shard}: ran {result.Ran}, {result.Skipped} already done; {result.Rows.Count} of {plan.Grid.Configs.Count} configurations in {Path.Combine(o.Out, SweepRowsFile.FileName)}");
+            if (result.Best?.Outcome is { } best)
+                Console.WriteLine($"best by validation so far: {result.Best.Config} (valid error {100 * best.ValidError:F2} %, test error {100 * best.Test.Error:F2} % ± {100 * best.Test.HalfWidth95:F2} %)");
+            Console.WriteLine($"table: ilgpuae sweep table --rows {o.Out} --out DIR");
+            return CliApp.Ok;
+        }, continueWith: "the same command");
+    }
+}

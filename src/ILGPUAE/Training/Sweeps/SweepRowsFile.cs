@@ -1,0 +1,180 @@
+namespace ILGPUAE.Training.Sweeps;
+
+using System.Text;
+using ILGPUAE.IO;
+
+/// <summary>A row read from a rows file, with where it stands (for messages).</summary>
+public sealed record SourcedRow(SweepRow Row, string File, int Line)
+{
+    public string Where => $"{File} line {Line}";
+}
+
+/// <summary>
+/// A sweep's rows.csv: a header line, then one line per finished configuration, each appended and flushed to disk as the
+/// configuration finishes, so a killed sweep loses at most the configuration it was running. Every line ends with '\n'; a last
+/// line without it is what a kill during the append left, and is dropped (and cut off the file before the next append).
+/// </summary>
+public static class SweepRowsFile
+{
+    public const string FileName = "rows.csv";
+
+    public static readonly string HeaderLine = CsvLine.Format(SweepRow.Header);
+
+    /// <summary>
+    /// The complete rows of <paramref name="path"/> (absolute) and the byte length of its complete lines; a torn last line is
+    /// reported to <paramref name="note"/> and left out. A missing file, a wrong header or a line that is not a row is an
+    /// <see cref="InputException"/> naming the file and the line.
+    /// </summary>
+    public static (List<SourcedRow> Rows, long CompleteBytes) Read(string path, Action<string> note)
+    {
+        var bytes = InputFile.ReadAllBytes(path);
+        var complete = Array.LastIndexOf(bytes, (byte)'\n') + 1;
+        if (complete < bytes.Length)
+            note($"{path}: dropped a torn last line ({bytes.Length - complete} bytes without a line ending, left by a killed run)");
+        string text;
+        try
+        {
+            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes, 0, complete);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new InputException($"{path}: not UTF-8 text; expected the {FileName} a sweep writes", e);
+        }
+        var rows = new List<SourcedRow>();
+        var lines = text.Split('\n');
+        // The split leaves "" after the last '\n'.
+        for (var i = 0; i < lines.Length - 1; i++)
+        {
+            var line = lines[i].TrimEnd('\r');
+            if (i == 0)
+            {
+                if (line != HeaderLine)
+                    throw new InputException($"{path} line 1: header '{Shorten(line)}'; expected '{HeaderLine}'");
+                continue;
+            }
+            var fields = CsvLine.Parse(line);
+            string? problem = fields is null ? "unpaired quotes" : null;
+            var row = fields is null ? null : SweepRow.TryParse(fields, out problem);
+            if (row is null)
+                throw new InputException($"{path} line {i + 1}: {problem}; expected a row as a sweep writes it ({string.Join(",", SweepRow.Header)})");
+            rows.Add(new SourcedRow(row, path, i + 1));
+        }
+        return (rows, complete);
+    }
+
+    private static string Shorten(string line) => line.Length <= 80 ? line : line[..80] + "…";
+
+    /// <summary>
+    /// The rows of every rows file among <paramref name="paths"/> (a rows file, or a directory searched for rows.csv at any depth),
+    /// as one list without repeats: a configuration found twice with the same results is kept once; found with different results,
+    /// or a cell found with different settings or grids, is an <see cref="InputException"/> naming both places.
+    /// </summary>
+    public static List<SweepRow> Merge(IEnumerable<string> paths, Action<string> note)
+    {
+        var all = new List<SourcedRow>();
+        foreach (var given in paths)
+        {
+            var full = InputFile.FullPath(given);
+            if (Directory.Exists(full))
+            {
+                var files = Directory.EnumerateFiles(full, FileName, SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+                if (files.Count == 0)
+                    throw InputException.AboutSetting("rows", $"rows {given}: holds no {FileName}; expected a sweep's out directory, a directory of them, or a {FileName}");
+                foreach (var file in files)
+                    all.AddRange(Read(file, note).Rows);
+            }
+            else if (File.Exists(full))
+                all.AddRange(Read(full, note).Rows);
+            else
+                throw InputException.AboutSetting("rows", $"rows {given}: not found; expected a sweep's out directory, a directory of them, or a {FileName}");
+        }
+        return [.. Distinct(all).Select(r => r.Row)];
+    }
+
+    /// <summary>
+    /// <paramref name="rows"/> without repeats of a configuration, in their first order. Within a cell, every row must share the
+    /// settings and the grid size, an ordinal must always name the same configuration, and a configuration must have one result.
+    /// </summary>
+    public static List<SourcedRow> Distinct(IEnumerable<SourcedRow> rows)
+    {
+        var kept = new List<SourcedRow>();
+        var byConfig = new Dictionary<(SweepCell, int), SourcedRow>();
+        var firstOfCell = new Dictionary<SweepCell, SourcedRow>();
+        foreach (var sourced in rows)
+        {
+            var row = sourced.Row;
+            if (firstOfCell.TryGetValue(row.Cell, out var first))
+            {
+                if (first.Row.Settings != row.Settings)
+                    throw Conflict(first, sourced, $"settings '{first.Row.Settings}' and '{row.Settings}'");
+                if (first.Row.GridSize != row.GridSize)
+                    throw Conflict(first, sourced, $"grids of {first.Row.GridSize} and {row.GridSize} configurations");
+            }
+            else
+                firstOfCell[row.Cell] = sourced;
+            if (byConfig.TryGetValue((row.Cell, row.Config.Ordinal), out var earlier))
+            {
+                if (earlier.Row.Config != row.Config)
+                    throw Conflict(earlier, sourced, $"configuration #{row.Config.Ordinal} as {earlier.Row.Config.Key} and {row.Config.Key}");
+                if (!earlier.Row.SameAs(row))
+                    throw Conflict(earlier, sourced, $"{row.Config.Key} with different results");
+                continue;
+            }
+            byConfig[(row.Cell, row.Config.Ordinal)] = sourced;
+            kept.Add(sourced);
+        }
+        return kept;
+    }
+
+    private static InputException Conflict(SourcedRow a, SourcedRow b, string what) =>
+        new($"{b.Where}: {b.Row.Cell} has {what} ({a.Where}); expected the rows of one sweep per cell, each configuration once");
+
+    /// <summary>
+    /// Appends rows to a rows file, each line flushed to disk before <see cref="Append"/> returns. Opening creates the file with
+    /// its header, or cuts a torn last line off an existing one.
+    /// </summary>
+    public sealed class Appender : IDisposable
+    {
+        private readonly FileStream stream;
+
+        /// <param name="completeBytes">The length of the file's complete lines (from <see cref="Read"/>; 0 for a new file).</param>
+        public Appender(string path, long completeBytes)
+        {
+            Path = path;
+            try
+            {
+                stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
+                if (stream.Length != completeBytes)
+                    stream.SetLength(completeBytes);
+                stream.Seek(0, SeekOrigin.End);
+                if (completeBytes == 0)
+                    WriteLine(HeaderLine);
+            }
+            catch (Exception e) when (FileFaultException.Of(e, path) is { } fault)
+            {
+                stream?.Dispose();
+                throw fault;
+            }
+        }
+
+        public string Path { get; }
+
+        public void Append(SweepRow row) => WriteLine(CsvLine.Format(row.Fields()));
+
+        private void WriteLine(string line)
+        {
+            try
+            {
+                // One write per line, so a kill leaves at most one line without its '\n'.
+                stream.Write(AtomicFile.Utf8.GetBytes(line + "\n"));
+                stream.Flush(flushToDisk: true);
+            }
+            catch (Exception e) when (FileFaultException.Of(e, Path) is { } fault)
+            {
+                throw fault;
+            }
+        }
+
+        public void Dispose() => stream.Dispose();
+    }
+}
