@@ -8,7 +8,7 @@ using ILGPUAE.Training;
 
 /// <summary>
 /// Entry point. CommandLineParser has no nested verbs, so the first word picks a group from a table
-/// (`train`, `data`) and the parser reads the group's verb and options from the rest; other verbs are
+/// (`train`, `data`, `probe`) and the parser reads the group's verb and options from the rest; other verbs are
 /// top-level. <see cref="ArgumentCheck"/> reads the words strictly before the parser binds them. Every error is one line on stderr, "error: …", naming the option or the path and the cause. Exit codes:
 /// <list type="bullet">
 /// <item>0: done.</item>
@@ -29,10 +29,11 @@ public static class CliApp
     {
         ["train"] = [typeof(TrainDaeOptions)],
         ["data"] = [typeof(DataFetchOptions)],
+        ["probe"] = [typeof(ProbeSvmOptions)],
     };
 
     private static readonly Type[] TopLevel =
-        [typeof(TrainGroup), typeof(DataGroup), typeof(PretrainOptions), typeof(FinetuneVerbOptions), typeof(EvalOptions), typeof(PlotOptions), typeof(CheckOptions), typeof(DevicesOptions)];
+        [typeof(TrainGroup), typeof(DataGroup), typeof(ProbeGroup), typeof(PretrainOptions), typeof(FinetuneVerbOptions), typeof(EvalOptions), typeof(PlotOptions), typeof(CheckOptions), typeof(DevicesOptions)];
 
     public static int Run(string[] args)
     {
@@ -45,6 +46,7 @@ public static class CliApp
             {
                 TrainDaeOptions o => TrainDaeVerb.Run(o),
                 DataFetchOptions o => DataFetchVerb.Run(o),
+                ProbeSvmOptions o => ProbeSvmVerb.Run(o),
                 PretrainOptions o => PretrainVerb.Run(o),
                 FinetuneVerbOptions o => FinetuneVerb.Run(o),
                 EvalOptions o => EvalVerb.Run(o),
@@ -118,3 +120,6 @@ public sealed class TrainGroup;
 
 [Verb("data", HelpText = "Fetch and verify datasets: `ilgpuae data fetch mnist`.")]
 public sealed class DataGroup;
+
+[Verb("probe", HelpText = "Probe a trained model's codes: `ilgpuae probe svm --model DIR`.")]
+public sealed class ProbeGroup;

@@ -1,5 +1,6 @@
 namespace ILGPUAE.Bench.Workloads;
 
+using ILGPUAE.IO;
 using ILGPUAE.Data;
 using ILGPUAE.Models;
 

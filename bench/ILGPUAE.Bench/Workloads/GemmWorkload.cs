@@ -1,5 +1,6 @@
 namespace ILGPUAE.Bench.Workloads;
 
+using ILGPUAE.IO;
 using ILGPUAE.Backend;
 using ILGPUAE.Backends;
 using ILGPUAE.Bench.Baselines;
