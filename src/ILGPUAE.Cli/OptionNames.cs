@@ -51,7 +51,7 @@ public static class OptionNames
         ["epsilon"] = "--eps",
         ["rms_prop_alpha"] = "--rmsprop-alpha",
         ["clip_grad_norm"] = "--clip-grad-norm",
-        ["c"] = "--c",
+        ["svm_c"] = "--svm-c",
         ["codes_out"] = "--codes-out",
         ["tolerance"] = "--tolerance",
     };

@@ -16,7 +16,8 @@ public sealed class ProbeSvmOptions : DatasetOptions
     [Option("test-limit", HelpText = "Report on the first N test examples.")]
     public int? TestLimit { get; set; }
 
-    [Option("c", HelpText = "Train at this C and skip the selection on the validation set.")]
+    // CommandLineParser takes no one-letter long name ("--c"), hence the prefix.
+    [Option("svm-c", HelpText = "Train at this C and skip the selection on the validation set.")]
     public double? C { get; set; }
 
     [Option("codes-out", HelpText = "Also write the codes and labels of the three sets as .npy, and the chosen C (c.json), to this folder: bench/peers/svm_sklearn.py trains scikit-learn's LinearSVC on them.")]

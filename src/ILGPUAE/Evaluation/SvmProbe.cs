@@ -57,7 +57,7 @@ public static class SvmProbe
     {
         InputPath.NotEmpty(request.Model, "model");
         if (request.C is { } fixedC && !(fixedC > 0 && double.IsFinite(fixedC)))
-            throw InputException.AboutSetting("c", $"c {fixedC.ToString(CultureInfo.InvariantCulture)}: expected a positive number");
+            throw InputException.AboutSetting("svm_c", $"svm_c {fixedC.ToString(CultureInfo.InvariantCulture)}: expected a positive number");
         if (!(request.Tolerance > 0 && request.Tolerance < 1))
             throw InputException.AboutSetting("tolerance", $"tolerance {request.Tolerance.ToString(CultureInfo.InvariantCulture)}: expected a number in (0, 1)");
         if (request.CodesOut is { } codesOut)
