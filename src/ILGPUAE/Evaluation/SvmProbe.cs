@@ -10,9 +10,10 @@ using ILGPUAE.Data;
 using ILGPUAE.IO;
 using ILGPUAE.Modules;
 using ILGPUAE.Training;
+using ILGPUAE.Training.Stacked;
 
 /// <summary>What `probe svm` runs: a model file (or its run directory) and how to probe its top-layer codes.</summary>
-/// <param name="Dataset">null: the model file's __metadata__ "dataset" (a `train dae` file: its options'), else MNIST.</param>
+/// <param name="Dataset">null: the model file's __metadata__ "dataset" (a `train dae` or `pretrain` file: its options'), else MNIST.</param>
 /// <param name="C">A fixed C (no selection); null: chosen from <see cref="SvmProbe.Grid"/> on the validation set.</param>
 /// <param name="CodesOut">A folder for the codes and labels of the three sets as .npy and the chosen C, for a peer to train on; null: none.</param>
 public sealed record SvmProbeRequest(string Model, AcceleratorKind Accelerator = AcceleratorKind.Auto, int Device = 0, string? DataDir = null,
@@ -133,7 +134,7 @@ public static class SvmProbe
     private static SvmFit Describe(LinearSvmModel model, bool final, ClassificationScore? validation) =>
         new(model.C, final, validation, model.NewtonIterations, model.ConjugateGradientIterations, model.Converged, model.RelativeGradientNorms.Max());
 
-    /// <summary>The dataset a model file names: __metadata__ "dataset" (`train deep`), a `train dae` file's options, else MNIST.</summary>
+    /// <summary>The dataset a model file names: __metadata__ "dataset" (`train deep`), a `train dae` or `pretrain` file's options, else MNIST.</summary>
     private static DatasetKind DatasetOf(string path)
     {
         var file = SafeTensorsFile.Read(path);
@@ -141,15 +142,45 @@ public static class SvmProbe
             return Datasets.TryParse(name, out var kind)
                 ? kind
                 : throw new InputException($"{path}: __metadata__.dataset is '{name}'; expected {Datasets.ExpectedNames}");
-        if (file.Metadata.TryGetValue(DaeCheckpoint.FormatKey, out var format) && format == DaeCheckpoint.Format)
-            return DaeCheckpoint.ReadModel(path).Options.Dataset;
-        return DatasetKind.Mnist;
+        file.Metadata.TryGetValue(DaeCheckpoint.FormatKey, out var format);
+        return format switch
+        {
+            DaeCheckpoint.Format => DaeCheckpoint.ReadModel(path).Options.Dataset,
+            StackFile.Format => StackFile.Read(path).Options.Dataset,
+            _ => DatasetKind.Mnist,
+        };
+    }
+
+    /// <summary>
+    /// The network in a model file (<see cref="Checkpoint.Load"/>); a `pretrain` stack, which saves no architecture, is its completed
+    /// layers as one deep autoencoder: its tensors are named as <see cref="Networks.DeepAutoencoder"/>'s.
+    /// </summary>
+    private static Network Load(string path, IBackend backend)
+    {
+        var file = SafeTensorsFile.Read(path);
+        if (file.Metadata.ContainsKey(Checkpoint.NetworkKey)
+            || !file.Metadata.TryGetValue(DaeCheckpoint.FormatKey, out var format) || format != StackFile.Format)
+            return Checkpoint.Load(path, backend, ClassifierEvaluator.ChunkRows);
+        var stack = StackFile.Read(path);
+        if (stack.LayersDone == 0)
+            throw new InputException($"{path}: the stack has no completed layer yet; expected at least one");
+        var network = Networks.DeepAutoencoder([stack.Visible, .. stack.Options.Hidden[..stack.LayersDone]]).Build(backend, ClassifierEvaluator.ChunkRows);
+        try
+        {
+            Checkpoint.LoadParameters(path, file, network);
+            return network;
+        }
+        catch (InputException)
+        {
+            network.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The top-layer codes of the three sets (<see cref="Networks.TopCodeModule"/>), forward only.</summary>
     private static SvmCodeSets Codes(string path, IBackend backend, ClassificationSplits sets, int classes)
     {
-        using var network = Checkpoint.Load(path, backend, ClassifierEvaluator.ChunkRows);
+        using var network = Load(path, backend);
         if (network.Spec is null)
             throw new InputException($"{path}: the file holds no network architecture; expected an autoencoder's model");
         int top;

@@ -170,6 +170,38 @@ public sealed class SvmProbeTests(HostFixture fixture)
         Assert.Equal("error: --svm-c 0: expected a positive number", bad.Stderr.Trim());
     }
 
+    /// <summary>
+    /// A `pretrain` stack (784-20-10, one epoch on 50 images) is probed as the deep autoencoder of its layers: the first test code
+    /// written is σ(W1·σ(W0·x + b0) + b1) of the first test image, computed here in double from the stack's tensors.
+    /// </summary>
+    [Fact]
+    public void APretrainedStackIsProbedThroughAllItsLayers()
+    {
+        using var dir = new TempDirectory();
+        var run = Path.Combine(dir.Path, "stack");
+        var codesOut = Path.Combine(dir.Path, "codes");
+        var pretrain = CliProcess.Run("pretrain", "--hidden", "20,10", "--epochs", "1", "--train-limit", "50", "--test-limit", "20", "--accelerator", "host",
+            "--out", run);
+        Assert.True(pretrain.ExitCode == 0, pretrain.ToString());
+
+        var result = SvmProbe.Run(new SvmProbeRequest(run, AcceleratorKind.Host, TrainLimit: 100, TestLimit: 50, C: 1, CodesOut: codesOut));
+
+        Assert.Equal(10, result.CodeWidth);
+        var stack = ILGPUAE.Training.Stacked.StackFile.Read(Path.Combine(run, "model.safetensors"));
+        var x = Datasets.Load(DatasetKind.Mnist, null, null).Test.Pixels.AsSpan(0, 784).ToArray().Select(v => (double)v).ToArray();
+        var h = x;
+        for (var layer = 0; layer < 2; layer++)
+        {
+            var (outputs, inputs) = (stack.Options.Hidden[layer], stack.InputsOf(layer));
+            var w = stack.Find($"layer{layer}.W", [outputs, inputs])!;
+            var b = stack.Find($"layer{layer}.b_hidden", [outputs])!;
+            h = [.. Enumerable.Range(0, outputs).Select(j => 1 / (1 + Math.Exp(-(b[j] + Enumerable.Range(0, inputs).Sum(i => (double)w[j * inputs + i] * h[i])))))];
+        }
+        var (codes, _) = NpyFile.Read(Path.Combine(codesOut, "test_codes.npy"));
+        for (var j = 0; j < 10; j++)
+            Assert.True(Math.Abs(codes[j] - h[j]) < 1e-5, $"code {j}: {codes[j]}, expected {h[j]}");
+    }
+
     /// <summary>A run directory holding a random-init 784-50-30 deep autoencoder (seed 5) saved with <paramref name="metadata"/>.</summary>
     private string ModelDirectory(TempDirectory dir, string name, Dictionary<string, string>? metadata)
     {
