@@ -7,7 +7,7 @@ using ILGPUAE.Evaluation;
 [Verb("svm", HelpText = "Linear SVM on a model's top-layer codes (one-vs-rest, L2-regularised squared hinge, as LIBLINEAR -s 2 and scikit-learn's LinearSVC): C chosen from 1e-3 … 1e3 on the validation set, retrained on train + valid, test error with its 95 % interval; writes svm.json next to the model.")]
 public sealed class ProbeSvmOptions : DatasetOptions
 {
-    [Option("model", Required = true, HelpText = "A run directory (or its model.safetensors) holding an autoencoder (train deep, train dae).")]
+    [Option("model", Required = true, HelpText = "A run directory (or its model.safetensors) holding an autoencoder (train deep, train dae, pretrain: its completed layers).")]
     public string Model { get; set; } = "";
 
     [Option("train-limit", HelpText = "Use the first N examples of the training split (validation is kept whole).")]
