@@ -1,7 +1,7 @@
 namespace ILGPUAE.Bench.Workloads;
 
-using ILGPUAE.IO;
 using ILGPUAE.Data;
+using ILGPUAE.IO;
 using ILGPUAE.Models;
 
 /// <summary>

@@ -1,8 +1,8 @@
 namespace ILGPUAE.Bench.Workloads;
 
-using ILGPUAE.IO;
 using ILGPUAE.Backend;
 using ILGPUAE.Corruption;
+using ILGPUAE.IO;
 using ILGPUAE.Models;
 using ILGPUAE.Random;
 using ILGPUAE.Training;

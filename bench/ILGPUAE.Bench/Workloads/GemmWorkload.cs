@@ -1,9 +1,9 @@
 namespace ILGPUAE.Bench.Workloads;
 
-using ILGPUAE.IO;
 using ILGPUAE.Backend;
 using ILGPUAE.Backends;
 using ILGPUAE.Bench.Baselines;
+using ILGPUAE.IO;
 using ILGPUAE.Ilgpu;
 using ILGPUAE.Random;
 
