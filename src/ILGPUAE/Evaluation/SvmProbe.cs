@@ -1,6 +1,7 @@
 namespace ILGPUAE.Evaluation;
 
 using System.Globalization;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using ILGPUAE.Backend;
@@ -52,6 +53,8 @@ public static class SvmProbe
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         WriteIndented = true,
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        // The objective's formula and device names as written, not as \uXXXX escapes.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     public static SvmProbeResult Run(SvmProbeRequest request, Action<string>? log = null)
