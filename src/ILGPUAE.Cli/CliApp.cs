@@ -8,7 +8,7 @@ using ILGPUAE.Training;
 
 /// <summary>
 /// Entry point. CommandLineParser has no nested verbs, so the first word picks a group from a table
-/// (`train`, `data`) and the parser reads the group's verb and options from the rest; other verbs are
+/// (`train`, `data`, `probe`) and the parser reads the group's verb and options from the rest; other verbs are
 /// top-level. <see cref="ArgumentCheck"/> reads the words strictly before the parser binds them. Every error is one line on stderr, "error: …", naming the option or the path and the cause. Exit codes:
 /// <list type="bullet">
 /// <item>0: done.</item>
@@ -29,12 +29,20 @@ public static class CliApp
     {
         ["train"] = [typeof(TrainDaeOptions)],
         ["data"] = [typeof(DataFetchOptions)],
+<<<<<<< HEAD
         // `sweep deep` (SweepDeepOptions) joins once its trial trains for real: see SweepDeepVerb.
         ["sweep"] = [typeof(SweepTableOptions)],
     };
 
     private static readonly Type[] TopLevel =
         [typeof(TrainGroup), typeof(DataGroup), typeof(SweepGroup), typeof(PretrainOptions), typeof(FinetuneVerbOptions), typeof(EvalOptions), typeof(PlotOptions), typeof(CheckOptions), typeof(DevicesOptions)];
+=======
+        ["probe"] = [typeof(ProbeSvmOptions)],
+    };
+
+    private static readonly Type[] TopLevel =
+        [typeof(TrainGroup), typeof(DataGroup), typeof(ProbeGroup), typeof(PretrainOptions), typeof(FinetuneVerbOptions), typeof(EvalOptions), typeof(PlotOptions), typeof(CheckOptions), typeof(DevicesOptions)];
+>>>>>>> h14-svm
 
     public static int Run(string[] args)
     {
@@ -47,7 +55,11 @@ public static class CliApp
             {
                 TrainDaeOptions o => TrainDaeVerb.Run(o),
                 DataFetchOptions o => DataFetchVerb.Run(o),
+<<<<<<< HEAD
                 SweepTableOptions o => SweepTableVerb.Run(o),
+=======
+                ProbeSvmOptions o => ProbeSvmVerb.Run(o),
+>>>>>>> h14-svm
                 PretrainOptions o => PretrainVerb.Run(o),
                 FinetuneVerbOptions o => FinetuneVerb.Run(o),
                 EvalOptions o => EvalVerb.Run(o),
@@ -124,3 +136,6 @@ public sealed class SweepGroup;
 
 [Verb("data", HelpText = "Fetch and verify datasets: `ilgpuae data fetch mnist`.")]
 public sealed class DataGroup;
+
+[Verb("probe", HelpText = "Probe a trained model's codes: `ilgpuae probe svm --model DIR`.")]
+public sealed class ProbeGroup;

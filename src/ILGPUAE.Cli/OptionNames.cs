@@ -55,6 +55,9 @@ public static class OptionNames
         ["contraction"] = "--contraction",
         ["shard"] = "--shard",
         ["rows"] = "--rows",
+        ["svm_c"] = "--svm-c",
+        ["codes_out"] = "--codes-out",
+        ["tolerance"] = "--tolerance",
     };
 
     /// <summary>The flag the CLI reads <paramref name="setting"/> from, or null when no flag sets it.</summary>

@@ -8,6 +8,7 @@ using ILGPUAE.Host.MatVec;
 using ILGPUAE.Host.NonFinite;
 using ILGPUAE.Host.Optimizer;
 using ILGPUAE.Host.Softmax;
+using ILGPUAE.Host.Svm;
 using ILGPUAE.Host.Threading;
 
 /// <summary>Which register tile the host GEMM runs.</summary>
@@ -70,6 +71,7 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider, IHostThreads
         Corruption = new HostCorruption(this, pool);
         Optimizer = new HostOptimizer(this, pool);
         NonFinite = new HostNonFinite(this);
+        Svm = new HostSvm(this);
     }
 
     /// <summary>E.g. "host: 2 cores, AVX-512 (Vector512&lt;float&gt;)".</summary>
@@ -99,6 +101,8 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider, IHostThreads
     public ICorruption Corruption { get; }
     public IOptimizer Optimizer { get; }
     public INonFinite NonFinite { get; }
+
+    public ISvm Svm { get; }
 
     /// <summary>None: a host step launches nothing, so per-sample SGD runs as ordinary batch-1 steps.</summary>
     public ISampleSgd? SampleSgd => null;

@@ -1,6 +1,7 @@
 namespace ILGPUAE.Bench.Workloads;
 
 using ILGPUAE.Data;
+using ILGPUAE.IO;
 using ILGPUAE.Models;
 
 /// <summary>

@@ -2,6 +2,7 @@ namespace ILGPUAE.Bench.Workloads;
 
 using ILGPUAE.Backend;
 using ILGPUAE.Corruption;
+using ILGPUAE.IO;
 using ILGPUAE.Models;
 using ILGPUAE.Random;
 using ILGPUAE.Training;

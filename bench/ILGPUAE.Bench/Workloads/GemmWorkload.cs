@@ -3,6 +3,7 @@ namespace ILGPUAE.Bench.Workloads;
 using ILGPUAE.Backend;
 using ILGPUAE.Backends;
 using ILGPUAE.Bench.Baselines;
+using ILGPUAE.IO;
 using ILGPUAE.Ilgpu;
 using ILGPUAE.Random;
 

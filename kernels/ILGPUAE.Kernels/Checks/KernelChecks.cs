@@ -11,6 +11,7 @@ using ILGPUAE.Optimizer;
 using ILGPUAE.Random;
 using ILGPUAE.SampleSgd;
 using ILGPUAE.Softmax;
+using ILGPUAE.Svm;
 
 /// <summary>One kernel run compared with its double-precision reference.</summary>
 /// <param name="Kernel">Family and variant, e.g. "gemm NT" (an ILGPU backend's GEMM adds its kernel: "gemm NT tiled64x64").</param>
@@ -127,6 +128,118 @@ public sealed class KernelChecks
         // The contractive penalty of a sigmoid layer; last so the checks above keep their inputs.
         foreach (var result in Contractives(sizes))
             yield return result;
+        // The linear SVM's squared hinge and per-class steps; last so the checks above keep their inputs.
+        foreach (var result in Svms(sizes))
+            yield return result;
+    }
+
+    /// <summary>
+    /// The Svm family with s in each place: the squared hinge of scores [s, 10] alone and of [3, s] along a direction, the active
+    /// set of [s, 10], per-class dots of [10, s] and [s, 31], and per-class steps on [10, s] and [s, 33].
+    /// </summary>
+    public IEnumerable<CheckResult> Svms(IReadOnlyList<int> sizes)
+    {
+        foreach (var s in sizes)
+        {
+            yield return SvmSquaredHinge(s, 10, alongDirection: false);
+            yield return SvmSquaredHinge(3, s, alongDirection: true);
+            yield return SvmActiveSet(s, 10);
+            yield return SvmRowDots(10, s);
+            yield return SvmRowDots(s, 31);
+            yield return SvmRowAxpby(10, s);
+            yield return SvmRowAxpby(s, 33);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="ISvm.SquaredHinge"/> of scores [m, k] in [−2, 2] (so both sides of every margin are hit) with labels in [0, k), over
+    /// residuals and losses of NaN (every element must be written); with <paramref name="alongDirection"/>, along a direction in
+    /// [−1, 1] by per-class steps in [−1, 1]. The residual is continuous where an example enters the active set, so a float z
+    /// that lands on the other side of a margin than the double one still agrees within rounding.
+    /// </summary>
+    public CheckResult SvmSquaredHinge(int m, int k, bool alongDirection)
+    {
+        var scores = Uniform(m * k, -2, 2);
+        var direction = Uniform(m * k, -1, 1);
+        var steps = Uniform(k, -1, 1);
+        var labels = Labels(m, k);
+        using var ts = Upload(scores, m, k);
+        using var td = alongDirection ? Upload(direction, m, k) : null;
+        using var tt = alongDirection ? Upload(steps, k) : null;
+        using var tl = UploadInts(labels);
+        using var tr = Upload(Nans(m * k), m, k);
+        using var tloss = Upload(Nans(m * k), m, k);
+        backend.Svm.SquaredHinge(ts, td, tt, tl, tr, tloss);
+        var residual = new double[m * k];
+        var losses = new double[m * k];
+        SvmReference.SquaredHinge(m, k, ToDouble(scores), alongDirection ? ToDouble(direction) : default, alongDirection ? ToDouble(steps) : default,
+            labels, residual, losses);
+        var name = alongDirection ? "svm squared hinge step" : "svm squared hinge";
+        var size = $"M={m} K={k}";
+        return Worst(Compare(name, size, Download(tr), residual, 1e-6), Compare(name, size, Download(tloss), losses, 1e-5));
+    }
+
+    /// <summary><see cref="ISvm.ActiveSet"/> of x [m, k] under residuals of which about a third are exactly 0, into a NaN-filled tensor. Exact.</summary>
+    public CheckResult SvmActiveSet(int m, int k)
+    {
+        var residual = Uniform(m * k, -1, 2);
+        for (var i = 0; i < residual.Length; i++)
+            residual[i] = MathF.Max(residual[i], 0);
+        var x = Uniform(m * k, -1, 1);
+        using var tr = Upload(residual, m, k);
+        using var tx = Upload(x, m, k);
+        using var tdst = Upload(Nans(m * k), m, k);
+        backend.Svm.ActiveSet(tr, tx, tdst);
+        var expected = new double[m * k];
+        SvmReference.ActiveSet(ToDouble(residual), ToDouble(x), expected);
+        return Compare("svm active set", $"M={m} K={k}", Download(tdst), expected, 0);
+    }
+
+    /// <summary><see cref="ISvm.RowDots"/> of a, b [k, width] in [−1, 1], into NaNs.</summary>
+    public CheckResult SvmRowDots(int k, int width)
+    {
+        var a = Uniform(k * width, -1, 1);
+        var b = Uniform(k * width, -1, 1);
+        using var ta = Upload(a, k, width);
+        using var tb = Upload(b, k, width);
+        using var td = Upload(Nans(k), k);
+        backend.Svm.RowDots(ta, tb, td);
+        var expected = new double[k];
+        SvmReference.RowDots(k, width, ToDouble(a), ToDouble(b), expected);
+        // A float sum of width products, each ≤ 1.
+        return Compare("svm row dots", $"K={k} D={width}", Download(td), expected, 1e-6 * (width + 8));
+    }
+
+    /// <summary>
+    /// <see cref="ISvm.RowAxpby"/> on x, y [k, width] in [−1, 1] with per-row alpha and beta in [−2, 2]; every third row has beta 0
+    /// over a y of NaNs, which it must not read.
+    /// </summary>
+    public CheckResult SvmRowAxpby(int k, int width)
+    {
+        var alpha = Uniform(k, -2, 2);
+        var beta = Uniform(k, -2, 2);
+        var x = Uniform(k * width, -1, 1);
+        var y = Uniform(k * width, -1, 1);
+        for (var r = 0; r < k; r += 3)
+        {
+            beta[r] = 0;
+            Array.Fill(y, float.NaN, r * width, width);
+        }
+        using var ta = Upload(alpha, k);
+        using var tb = Upload(beta, k);
+        using var tx = Upload(x, k, width);
+        using var ty = Upload(y, k, width);
+        backend.Svm.RowAxpby(ta, tx, tb, ty);
+        var expected = ToDouble(y);
+        SvmReference.RowAxpby(k, width, ToDouble(alpha), ToDouble(x), ToDouble(beta), expected);
+        return Compare("svm row axpby", $"K={k} D={width}", Download(ty), expected, 1e-6);
+    }
+
+    private static float[] Nans(int count)
+    {
+        var values = new float[count];
+        Array.Fill(values, float.NaN);
+        return values;
     }
 
     /// <summary>

@@ -14,6 +14,7 @@ using ILGPUAE.NonFinite;
 using ILGPUAE.Optimizer;
 using ILGPUAE.SampleSgd;
 using ILGPUAE.Softmax;
+using ILGPUAE.Svm;
 
 /// <summary>
 /// Runs the hand-written ILGPU kernels on one accelerator (CUDA, OpenCL or ILGPU's CPU accelerator).
@@ -36,6 +37,7 @@ public sealed class IlgpuBackend : IBackend
         Corruption = new CorruptionLauncher(this);
         Optimizer = new OptimizerLauncher(this);
         NonFinite = new NonFiniteLauncher(this);
+        Svm = new SvmLauncher(this);
         sampleSgd = new SampleSgdLauncher(this);
     }
 
@@ -54,6 +56,7 @@ public sealed class IlgpuBackend : IBackend
     public ICorruption Corruption { get; }
     public IOptimizer Optimizer { get; }
     public INonFinite NonFinite { get; }
+    public ISvm Svm { get; }
 
     private readonly SampleSgdLauncher sampleSgd;
 

@@ -17,7 +17,7 @@ public static class OutputDirectory
     /// </summary>
     public static RunDirectory Open(string path, bool resume, bool force, Action<string> note)
     {
-        var full = CheckPath(path);
+        var full = CheckPath(path, "out");
         var run = new RunDirectory(path, full, resume, force, note);
         try
         {
@@ -39,7 +39,7 @@ public static class OutputDirectory
     /// </summary>
     public static string Check(string path, bool resume, bool force)
     {
-        var full = CheckPath(path);
+        var full = CheckPath(path, "out");
         if (!resume && !force && HoldsFiles(full))
             throw InputException.AboutSetting("out",
                 $"out {path}: directory is not empty; expected a new or empty directory (force to overwrite, resume {path} to continue)", "force", "resume");
@@ -50,13 +50,14 @@ public static class OutputDirectory
     internal static bool HoldsFiles(string full) =>
         Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any(e => Path.GetFileName(e) != RunDirectory.LockFileName);
 
-    private static string CheckPath(string path)
+    /// <summary>The full path of <paramref name="path"/>; refuses one under a regular file, naming <paramref name="setting"/>.</summary>
+    internal static string CheckPath(string path, string setting)
     {
         var full = Path.GetFullPath(path);
         for (var dir = full; dir is not null; dir = Path.GetDirectoryName(dir))
         {
             if (File.Exists(dir))
-                throw InputException.AboutSetting("out", $"out {path}: {dir} is a regular file; expected a directory (or a path that does not exist yet)");
+                throw InputException.AboutSetting(setting, $"{setting} {path}: {dir} is a regular file; expected a directory (or a path that does not exist yet)");
         }
         return full;
     }

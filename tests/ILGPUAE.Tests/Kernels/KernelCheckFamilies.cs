@@ -63,6 +63,11 @@ public static class KernelCheckFamilies
         new("non-finite flag", new(@"^non-finite flag$"), 1),
         // Contractives: h [s, 33] separate, h [3, s] in place, h [7, 5] under W [5, s] separate at beta 0.
         new("contractive sigmoid", new(@"^contractive sigmoid( in place)?( beta 0)?$"), 3),
+        // Svms: the squared hinge alone and along a direction, the active set, row dots and row steps at two shapes each.
+        new("svm squared hinge", new(@"^svm squared hinge( step)?$"), 2),
+        new("svm active set", new(@"^svm active set$"), 1),
+        new("svm row dots", new(@"^svm row dots$"), 2),
+        new("svm row axpby", new(@"^svm row axpby$"), 2),
     ];
 
     /// <summary>

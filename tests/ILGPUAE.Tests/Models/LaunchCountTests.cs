@@ -91,6 +91,7 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
         public ICorruption Corruption => this;
         public IOptimizer Optimizer => this;
         public INonFinite NonFinite => inner.NonFinite;
+        public ISvm Svm => inner.Svm;
         public ISampleSgd? SampleSgd => null;
 
         // The fixture owns the wrapped backend.

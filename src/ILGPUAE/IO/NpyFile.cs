@@ -1,4 +1,4 @@
-namespace ILGPUAE.Bench.Workloads;
+namespace ILGPUAE.IO;
 
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
@@ -6,34 +6,39 @@ using System.Text;
 using System.Text.RegularExpressions;
 
 /// <summary>
-/// NumPy's .npy format (version 1.0, little-endian, C order) for float32 arrays: how the harness hands the
-/// equivalence check's inputs to a peer script and reads its results back.
+/// NumPy's .npy format (version 1.0, little-endian, C order) for float32 and int32 arrays: how the bench harness hands the
+/// equivalence check's inputs to a peer script and reads its results back, and how `probe svm` hands its codes to the
+/// scikit-learn peer.
 /// </summary>
 public static partial class NpyFile
 {
     private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
-    public static void Write(string path, ReadOnlySpan<float> values, params int[] shape)
+    /// <summary>A float32 array ('&lt;f4'), written atomically (<see cref="AtomicFile"/>).</summary>
+    public static void Write(string path, ReadOnlySpan<float> values, params int[] shape) => Write(path, "<f4", MemoryMarshal.AsBytes(values), values.Length, shape);
+
+    /// <summary>An int32 array ('&lt;i4'), written atomically.</summary>
+    public static void Write(string path, ReadOnlySpan<int> values, params int[] shape) => Write(path, "<i4", MemoryMarshal.AsBytes(values), values.Length, shape);
+
+    private static void Write(string path, string descr, ReadOnlySpan<byte> data, int count, int[] shape)
     {
-        var count = shape.Aggregate(1L, (a, d) => a * d);
-        if (count != values.Length)
-            throw new ArgumentException($"{path}: {values.Length} values for shape ({string.Join(", ", shape)})");
+        if (shape.Aggregate(1L, (a, d) => a * d) != count)
+            throw new ArgumentException($"{path}: {count} values for shape ({string.Join(", ", shape)})");
         var dims = shape.Length == 1 ? $"{shape[0]}," : string.Join(", ", shape);
-        var header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({dims}), }}";
+        var header = $"{{'descr': '{descr}', 'fortran_order': False, 'shape': ({dims}), }}";
         // Magic (6) + version (2) + length (2) + header + '\n', padded with spaces to a multiple of 64.
         var total = (10 + header.Length + 1 + 63) / 64 * 64;
         header = header.PadRight(total - 10 - 1) + "\n";
-        using var file = File.Create(path);
-        file.Write(Magic);
-        file.Write([1, 0]);
-        Span<byte> length = stackalloc byte[2];
-        BinaryPrimitives.WriteUInt16LittleEndian(length, (ushort)header.Length);
-        file.Write(length);
-        file.Write(Encoding.ASCII.GetBytes(header));
-        file.Write(MemoryMarshal.AsBytes(values));
+        var bytes = new byte[total + data.Length];
+        Magic.CopyTo(bytes, 0);
+        bytes[6] = 1;
+        BinaryPrimitives.WriteUInt16LittleEndian(bytes.AsSpan(8), (ushort)header.Length);
+        Encoding.ASCII.GetBytes(header, bytes.AsSpan(10));
+        data.CopyTo(bytes.AsSpan(total));
+        AtomicFile.WriteAllBytes(path, bytes);
     }
 
-    /// <summary>A float32 or float64 array (converted to float64) and its shape.</summary>
+    /// <summary>A float32, float64 or int32 array (converted to float64) and its shape.</summary>
     public static (double[] Values, int[] Shape) Read(string path)
     {
         var bytes = File.ReadAllBytes(path);
@@ -53,7 +58,8 @@ public static partial class NpyFile
         {
             "<f4" => MemoryMarshal.Cast<byte, float>(data).ToArray().Select(v => (double)v).ToArray(),
             "<f8" => MemoryMarshal.Cast<byte, double>(data).ToArray(),
-            _ => throw new InvalidDataException($"{path}: dtype {descr}, expected <f4 or <f8"),
+            "<i4" => MemoryMarshal.Cast<byte, int>(data).ToArray().Select(v => (double)v).ToArray(),
+            _ => throw new InvalidDataException($"{path}: dtype {descr}, expected <f4, <f8 or <i4"),
         };
         return (values, shape);
     }
