@@ -32,7 +32,7 @@ public static class CliApp
     };
 
     private static readonly Type[] TopLevel =
-        [typeof(TrainGroup), typeof(DataGroup), typeof(PretrainOptions), typeof(FinetuneVerbOptions), typeof(EvalOptions), typeof(PlotOptions), typeof(CheckOptions), typeof(DevicesOptions)];
+        [typeof(TrainGroup), typeof(DataGroup), typeof(PretrainOptions), typeof(FinetuneVerbOptions), typeof(EvalOptions), typeof(SampleOptions), typeof(PlotOptions), typeof(CheckOptions), typeof(DevicesOptions)];
 
     public static int Run(string[] args)
     {
@@ -48,6 +48,7 @@ public static class CliApp
                 PretrainOptions o => PretrainVerb.Run(o),
                 FinetuneVerbOptions o => FinetuneVerb.Run(o),
                 EvalOptions o => EvalVerb.Run(o),
+                SampleOptions o => SampleVerb.Run(o),
                 PlotOptions o => PlotVerb.Run(o),
                 CheckOptions o => CheckVerb.Run(o),
                 DevicesOptions => DevicesVerb.Run(),

@@ -51,6 +51,8 @@ public static class OptionNames
         ["epsilon"] = "--eps",
         ["rms_prop_alpha"] = "--rmsprop-alpha",
         ["clip_grad_norm"] = "--clip-grad-norm",
+        ["samples"] = "--samples",
+        ["chains"] = "--chains",
     };
 
     /// <summary>The flag the CLI reads <paramref name="setting"/> from, or null when no flag sets it.</summary>

@@ -7,6 +7,7 @@ using ILGPUAE.Host.Delta;
 using ILGPUAE.Host.MatVec;
 using ILGPUAE.Host.NonFinite;
 using ILGPUAE.Host.Optimizer;
+using ILGPUAE.Host.Parzen;
 using ILGPUAE.Host.Softmax;
 using ILGPUAE.Host.Threading;
 
@@ -70,6 +71,7 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider, IHostThreads
         Corruption = new HostCorruption(this, pool);
         Optimizer = new HostOptimizer(this, pool);
         NonFinite = new HostNonFinite(this);
+        Parzen = new HostParzen(this, pool);
     }
 
     /// <summary>E.g. "host: 2 cores, AVX-512 (Vector512&lt;float&gt;)".</summary>
@@ -99,6 +101,7 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider, IHostThreads
     public ICorruption Corruption { get; }
     public IOptimizer Optimizer { get; }
     public INonFinite NonFinite { get; }
+    public IParzen Parzen { get; }
 
     /// <summary>None: a host step launches nothing, so per-sample SGD runs as ordinary batch-1 steps.</summary>
     public ISampleSgd? SampleSgd => null;

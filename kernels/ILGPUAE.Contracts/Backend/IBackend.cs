@@ -25,6 +25,7 @@ public interface IBackend : IDisposable
     ICorruption Corruption { get; }
     IOptimizer Optimizer { get; }
     INonFinite NonFinite { get; }
+    IParzen Parzen { get; }
 
     /// <summary>
     /// Per-sample SGD in a few launches per range of examples, where launch latency would otherwise bound

@@ -27,7 +27,7 @@ public sealed record CheckResult(string Kernel, string Size, double MaxAbsoluteE
 /// Runs each kernel family of a backend on seeded random inputs and compares it with the reference.
 /// The `check` verb and the test suite both use it, so CUDA is verified by the same code as CI's CPU runs.
 /// </summary>
-public sealed class KernelChecks
+public sealed partial class KernelChecks
 {
     /// <summary>The sizes around the warp width at which every kernel is checked.</summary>
     public static readonly int[] AwkwardSizes = [1, 31, 32, 33, 127, 1000];
@@ -126,6 +126,9 @@ public sealed class KernelChecks
             yield return NonFiniteFlag(s);
         // The contractive penalty of a sigmoid layer; last so the checks above keep their inputs.
         foreach (var result in Contractives(sizes))
+            yield return result;
+        // Bernoulli sampling and the Parzen window's norms and log-densities; last so the checks above keep their inputs.
+        foreach (var result in Sampling(sizes))
             yield return result;
     }
 

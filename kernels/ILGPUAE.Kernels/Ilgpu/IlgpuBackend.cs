@@ -12,6 +12,7 @@ using ILGPUAE.Delta;
 using ILGPUAE.MatVec;
 using ILGPUAE.NonFinite;
 using ILGPUAE.Optimizer;
+using ILGPUAE.Parzen;
 using ILGPUAE.SampleSgd;
 using ILGPUAE.Softmax;
 
@@ -36,6 +37,7 @@ public sealed class IlgpuBackend : IBackend
         Corruption = new CorruptionLauncher(this);
         Optimizer = new OptimizerLauncher(this);
         NonFinite = new NonFiniteLauncher(this);
+        Parzen = new ParzenLauncher(this);
         sampleSgd = new SampleSgdLauncher(this);
     }
 
@@ -54,6 +56,7 @@ public sealed class IlgpuBackend : IBackend
     public ICorruption Corruption { get; }
     public IOptimizer Optimizer { get; }
     public INonFinite NonFinite { get; }
+    public IParzen Parzen { get; }
 
     private readonly SampleSgdLauncher sampleSgd;
 

@@ -22,6 +22,7 @@ internal sealed unsafe class HostCorruption : ICorruption
     private readonly NoiseJob<ElementRows<SaltAndPepperNoise>> saltAndPepper = new();
     private readonly GatherNoiseJob<ElementRows<GaussianNoise>> gatherGaussian = new();
     private readonly GatherNoiseJob<ElementRows<SaltAndPepperNoise>> gatherSaltAndPepper = new();
+    private readonly NoiseJob<ElementRows<BernoulliDraw>> bernoulli = new();
 
     public HostCorruption(HostBackend backend, WorkerPool pool)
     {
@@ -97,6 +98,10 @@ internal sealed unsafe class HostCorruption : ICorruption
                 throw new ArgumentOutOfRangeException(nameof(corruption), corruption.Kind, "unknown corruption kind");
         }
     }
+
+    /// <summary>The element-wise draw of <see cref="BernoulliDraw"/>, as the ILGPU kernel makes it (the probability is the element itself).</summary>
+    public void Bernoulli(Tensor<float> probabilities, Tensor<int> indices, NoiseKey key, Tensor<float> destination) =>
+        Corrupt(bernoulli, probabilities, indices, new ElementRows<BernoulliDraw>(key, default), destination);
 
     /// <summary>
     /// Masking and salt-and-pepper replace the elements that <see cref="Mask"/> hides at the same key and probability, so their

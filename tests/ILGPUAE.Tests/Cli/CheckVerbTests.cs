@@ -52,6 +52,7 @@ public sealed class CheckVerbTests(HostFixture fixture)
         public ICorruption Corruption => inner.Corruption;
         public IOptimizer Optimizer => inner.Optimizer;
         public INonFinite NonFinite => inner.NonFinite;
+        public IParzen Parzen => inner.Parzen;
         public ISampleSgd? SampleSgd => inner.SampleSgd;
 
         /// <summary>The fixture owns the wrapped backend.</summary>
