@@ -61,6 +61,10 @@ public static class KernelCheckFamilies
         new("non-finite flag", new(@"^non-finite flag$"), 1),
         // Contractives: h [s, 33] separate, h [3, s] in place, h [7, 5] under W [5, s] separate at beta 0.
         new("contractive sigmoid", new(@"^contractive sigmoid( in place)?( beta 0)?$"), 3),
+        // Sampling: Bernoulli draws at [s, 784] and [s, 3, 5]; norms of [s, 33]; log-densities s × 33 and 3 × s.
+        new("bernoulli", new(@"^bernoulli$"), 2),
+        new("parzen squared norms", new(@"^parzen squared norms$"), 1),
+        new("parzen log-densities", new(@"^parzen log-densities$"), 2),
     ];
 
     /// <summary>
