@@ -54,19 +54,21 @@ public static class Sampling
         if (File.Exists(outDir))
             throw InputException.AboutSetting("out", $"out {outDir}: is a file; expected a directory");
 
+        // The model is checked against the dataset's shape before the data is read.
+        using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, log);
+        using var network = Checkpoint.Load(path, backend, request.Chains);
+        var info = Datasets.Info(dataset);
+        var d = info.Shape.Features;
+        if (network.Body.Inputs != d || network.Body.Outputs != d)
+            throw InputException.AboutSetting("model",
+                $"model {path}: takes {network.Body.Inputs} values and gives {network.Body.Outputs}; sampling needs an autoencoder of the dataset's {d} ({info.DisplayName}), with dataset {info.Name}",
+                "dataset");
+
         var splits = Datasets.Load(dataset, request.DataDir, log);
         var test = splits.Test.Limit(request.TestLimit, "test_limit");
         if (request.Chains > test.Count)
-            throw InputException.AboutSetting("chains", $"chains {request.Chains}: each chain starts from its own test image and there are {test.Count}; expected at most {test.Count}");
+            throw TooManyChains(request.Chains, test.Count);
         var validation = splits.Validation.Take(Math.Min(ValidationExamples, splits.Validation.Count));
-
-        using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, log);
-        using var network = Checkpoint.Load(path, backend, request.Chains);
-        var d = test.Features;
-        if (network.Body.Inputs != d || network.Body.Outputs != d)
-            throw InputException.AboutSetting("model",
-                $"model {path}: takes {network.Body.Inputs} values and gives {network.Body.Outputs}; sampling needs an autoencoder of the dataset's {d} ({test.Name}), with dataset {Datasets.Info(dataset).Name}",
-                "dataset");
 
         var settings = new ChainSettings(request.Samples, request.Chains, request.Seed, ChainSettings.DefaultCorruption);
         var clock = Stopwatch.StartNew();
@@ -105,7 +107,15 @@ public static class Sampling
         if (request.Samples % request.Chains != 0)
             throw InputException.AboutSetting("samples",
                 $"samples {request.Samples}: does not split into chains {request.Chains} of equal length; expected a multiple of {request.Chains}", "chains");
+        // What can be refused without the data is refused before it is read; the test set's own size is checked once it is.
+        if (request.TestLimit is < 1)
+            throw InputException.ForSetting("test_limit", request.TestLimit, "a whole number ≥ 1");
+        if (request.TestLimit is { } limit && request.Chains > limit)
+            throw TooManyChains(request.Chains, limit);
     }
+
+    private static InputException TooManyChains(int chains, int testImages) =>
+        InputException.AboutSetting("chains", $"chains {chains}: each chain starts from its own test image and there are {testImages}; expected at most {testImages}");
 
     /// <summary>A run directory's model.safetensors, or the file itself.</summary>
     private static string ModelPath(string model)

@@ -51,16 +51,33 @@ public sealed class SampleCliTests
         Assert.Equal(10 + headerLength + 400 * 784 * 4, npy.Length);
     }
 
+    /// <summary>A 784-50-30 deep autoencoder, as `train deep` writes it: model.safetensors with its spec and __metadata__ "dataset".</summary>
+    internal static void SaveDeepAutoencoder(string directory, int[]? widths = null, string dataset = "mnist")
+    {
+        using var backend = new HostBackend(threads: 1);
+        using var network = Networks.DeepAutoencoder(widths ?? [784, 50, 30]).Build(backend, 100);
+        network.Initialize(3);
+        Checkpoint.Save(Path.Combine(directory, "model.safetensors"), network, new Dictionary<string, string> { [Sampling.DatasetKey] = dataset });
+    }
+}
+
+/// <summary>
+/// `sample` in process (no process start, no second JIT): on a `train dae` run, and its refusals — one line naming the option, exit 2,
+/// no output directory made.
+/// </summary>
+[Collection(InProcessCliCollection.Name)]
+public sealed class SampleInProcessCliTests
+{
     /// <summary>A `train dae` run directory loads through the same checkpoint reader, its dataset read from the run's options.</summary>
     [Fact]
     public void SampleReadsATrainDaeRun()
     {
         using var dir = new TempDirectory();
-        var train = CliProcess.Run("train", "dae", "--hidden", "20", "--epochs", "1", "--train-limit", "100", "--test-limit", "20", "--accelerator", "host",
+        var train = InProcessCli.Run("train", "dae", "--hidden", "20", "--epochs", "1", "--train-limit", "100", "--test-limit", "20", "--accelerator", "host",
             "--out", dir.Path, "--force");
         Assert.True(train.ExitCode == 0, train.ToString());
 
-        var run = CliProcess.Run("sample", "--model", dir.Path, "--accelerator", "host", "--samples", "40", "--test-limit", "20");
+        var run = InProcessCli.Run("sample", "--model", dir.Path, "--accelerator", "host", "--samples", "40", "--test-limit", "20");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("Parzen log-likelihood on MNIST test (20 images, 40 samples", run.Stdout);
@@ -82,10 +99,10 @@ public sealed class SampleCliTests
     public void BadOptionsAreOneLineExitTwoAndWriteNothing(string[] options, string named)
     {
         using var dir = new TempDirectory();
-        SaveDeepAutoencoder(dir.Path);
+        SampleCliTests.SaveDeepAutoencoder(dir.Path);
         var outDir = dir.File("out");
 
-        var run = CliProcess.Run(["sample", "--model", dir.Path, "--accelerator", "host", "--out", outDir, .. options]);
+        var run = InProcessCli.Run(["sample", "--model", dir.Path, "--accelerator", "host", "--out", outDir, .. options]);
 
         Assert.True(run.ExitCode == 2, run.ToString());
         var lines = run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -98,19 +115,39 @@ public sealed class SampleCliTests
     {
         using var dir = new TempDirectory();
 
-        var run = CliProcess.Run("sample", "--model", dir.File("nothing"), "--accelerator", "host");
+        var run = InProcessCli.Run("sample", "--model", dir.File("nothing"), "--accelerator", "host");
 
         Assert.True(run.ExitCode == 2, run.ToString());
         Assert.StartsWith("error: --model ", run.Stderr);
         Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
-    /// <summary>A 784-50-30 deep autoencoder, as `train deep` writes it: model.safetensors with its spec and __metadata__ "dataset".</summary>
-    private static void SaveDeepAutoencoder(string directory)
+    /// <summary>A model that does not reconstruct the dataset's images (here 100 values in and out, MNIST has 784) is refused by name.</summary>
+    [Fact]
+    public void AModelOfAnotherWidthIsOneLineExitTwo()
     {
-        using var backend = new HostBackend(threads: 1);
-        using var network = Networks.DeepAutoencoder([784, 50, 30]).Build(backend, 100);
-        network.Initialize(3);
-        Checkpoint.Save(Path.Combine(directory, "model.safetensors"), network, new Dictionary<string, string> { [Sampling.DatasetKey] = "mnist" });
+        using var dir = new TempDirectory();
+        SampleCliTests.SaveDeepAutoencoder(dir.Path, [100, 20], "mnist");
+
+        var run = InProcessCli.Run("sample", "--model", dir.Path, "--accelerator", "host", "--samples", "10", "--test-limit", "10");
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.StartsWith("error: --model ", run.Stderr);
+        Assert.Contains("784", run.Stderr);
+        Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    /// <summary>The dataset a model names in its metadata is read, so an unknown one is refused naming the file and the key.</summary>
+    [Fact]
+    public void AModelNamingAnUnknownDatasetIsOneLineExitTwo()
+    {
+        using var dir = new TempDirectory();
+        SampleCliTests.SaveDeepAutoencoder(dir.Path, [784, 20], "bogus");
+
+        var run = InProcessCli.Run("sample", "--model", dir.Path, "--accelerator", "host");
+
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Contains("__metadata__.dataset is 'bogus'", run.Stderr);
+        Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 }
