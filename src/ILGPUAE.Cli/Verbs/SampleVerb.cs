@@ -41,7 +41,7 @@ public static class SampleVerb
         foreach (var w in r.Estimate.Widths)
             Console.WriteLine(string.Format(inv, "  σ {0,-8:G4} validation log-likelihood {1:F2}", w.Sigma, w.ValidationLogLikelihood));
         Console.WriteLine(string.Format(inv, "Parzen log-likelihood on {0} ({1} images, {2} samples, σ {3:G4} chosen on {4} validation images): {5:F2} ± {6:F2} nats",
-            r.Dataset, r.Estimate.Test.Examples, r.Samples, r.Estimate.Sigma, r.ValidationExamples, r.Estimate.Test.Mean, r.Estimate.Test.StandardError));
+            r.TestSet, r.Estimate.Test.Examples, r.Samples, r.Estimate.Sigma, r.ValidationExamples, r.Estimate.Test.Mean, r.Estimate.Test.StandardError));
         Console.WriteLine(string.Format(inv, "seconds: chain {0:F2}, parzen {1:F2}", r.ChainSeconds, r.ParzenSeconds));
         Console.WriteLine($"wrote {r.Picture}, {r.EstimateFile}{(r.SamplesFile is null ? "" : ", " + r.SamplesFile)}");
         return CliApp.Ok;

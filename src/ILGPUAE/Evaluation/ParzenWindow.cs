@@ -96,10 +96,10 @@ public readonly record struct LogLikelihood(double Mean, double StandardError, i
 }
 
 /// <summary>One window width and the mean validation log-likelihood it gives.</summary>
-public sealed record WidthScore(double Sigma, double ValidationLogLikelihood);
+public sealed record WidthScore(float Sigma, double ValidationLogLikelihood);
 
 /// <summary>A Parzen estimate: the widths tried on validation, the one kept, and the test log-likelihood under it.</summary>
-public sealed record ParzenEstimate(IReadOnlyList<WidthScore> Widths, double Sigma, LogLikelihood Test);
+public sealed record ParzenEstimate(IReadOnlyList<WidthScore> Widths, float Sigma, LogLikelihood Test);
 
 /// <summary>
 /// The Parzen-window protocol of the GSN and GAN papers: σ from logspace(−1, 0, 10) chosen by the mean log-likelihood of the validation

@@ -1,7 +1,7 @@
 namespace ILGPUAE.Evaluation;
 
 using System.Diagnostics;
-using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using ILGPUAE.Backend;
 using ILGPUAE.Backends;
@@ -20,7 +20,9 @@ public sealed record SampleRequest(string Model, AcceleratorKind Accelerator = A
     DatasetKind? Dataset = null, int Samples = 10000, int Chains = 1, ulong Seed = 1, int? TestLimit = null, string? Out = null, bool WriteSamples = false);
 
 /// <summary>What `sample` found and wrote.</summary>
-public sealed record SampleResult(string Accelerator, string Dataset, int Samples, int Chains, ParzenEstimate Estimate, int ValidationExamples,
+/// <param name="Dataset">The dataset's name (as --dataset takes it).</param>
+/// <param name="TestSet">The test images scored, e.g. "MNIST test".</param>
+public sealed record SampleResult(string Accelerator, string Dataset, string TestSet, int Samples, int Chains, ParzenEstimate Estimate, int ValidationExamples,
     double ChainSeconds, double ParzenSeconds, string Picture, string EstimateFile, string? SamplesFile);
 
 /// <summary>
@@ -92,7 +94,7 @@ public static class Sampling
             npy = Path.Combine(outDir, SamplesFile);
             NpyFile.WriteFloat32(npy, samples, request.Samples, d);
         }
-        var result = new SampleResult(backend.Name, test.Name, request.Samples, request.Chains, estimate, validation.Count, chainSeconds, parzenSeconds,
+        var result = new SampleResult(backend.Name, info.Name, test.Name, request.Samples, request.Chains, estimate, validation.Count, chainSeconds, parzenSeconds,
             picture, Path.Combine(outDir, EstimateFile), npy);
         AtomicFile.WriteAllText(result.EstimateFile, EstimateJson(result, path, request, settings));
         return result;
@@ -173,6 +175,7 @@ public static class Sampling
         {
             model = Path.GetFullPath(model),
             dataset = r.Dataset,
+            test_set = r.TestSet,
             accelerator = r.Accelerator,
             samples = r.Samples,
             chains = r.Chains,
@@ -186,30 +189,6 @@ public static class Sampling
             units = "nats",
             seconds = new { chain = r.ChainSeconds, parzen = r.ParzenSeconds },
         };
-        return JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true }) + "\n";
-    }
-}
-
-/// <summary>NumPy's .npy format, version 1.0, for a float32 matrix.</summary>
-public static class NpyFile
-{
-    /// <summary>Writes values as a C-order [rows, columns] little-endian float32 array, atomically.</summary>
-    public static void WriteFloat32(string path, ReadOnlySpan<float> values, int rows, int columns)
-    {
-        if (values.Length != (long)rows * columns)
-            throw new ArgumentException($"{values.Length} values are not [{rows}, {columns}]", nameof(values));
-        var header = $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({rows}, {columns}), }}";
-        // Magic (6) + version (2) + header length (2) + header, padded with spaces so the data starts on a multiple of 64, ending in \n.
-        var total = (10 + header.Length + 1 + 63) / 64 * 64;
-        header = header.PadRight(total - 10 - 1) + "\n";
-        var bytes = new byte[total + values.Length * sizeof(float)];
-        bytes[0] = 0x93;
-        Encoding.ASCII.GetBytes("NUMPY").CopyTo(bytes, 1);
-        bytes[6] = 1;
-        bytes[7] = 0;
-        BitConverter.TryWriteBytes(bytes.AsSpan(8), (ushort)header.Length);
-        Encoding.ASCII.GetBytes(header).CopyTo(bytes, 10);
-        System.Runtime.InteropServices.MemoryMarshal.AsBytes(values).CopyTo(bytes.AsSpan(total));
-        AtomicFile.WriteAllBytes(path, bytes);
+        return JsonSerializer.Serialize(json, new JsonSerializerOptions { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }) + "\n";
     }
 }

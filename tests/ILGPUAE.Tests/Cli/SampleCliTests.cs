@@ -29,6 +29,7 @@ public sealed class SampleCliTests
         Assert.True(run.ExitCode == 0, run.ToString());
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, Sampling.EstimateFile)));
         var root = json.RootElement;
+        Assert.Equal("mnist", root.GetProperty("dataset").GetString());
         Assert.Equal(400, root.GetProperty("samples").GetInt32());
         Assert.Equal(200, root.GetProperty("steps_per_chain").GetInt32());
         Assert.Equal(1000, root.GetProperty("validation_examples").GetInt32());

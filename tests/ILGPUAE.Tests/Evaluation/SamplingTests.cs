@@ -129,7 +129,7 @@ public abstract class SamplingTests(IBackend backend)
         var validationMeans = Enumerable.Range(0, 3).Select(s => Mean(window.LogDensities(validation, [sigmas[s]]))).ToArray();
         var testMeans = Enumerable.Range(0, 3).Select(s => Mean(window.LogDensities(test, [sigmas[s]]))).ToArray();
         Assert.Equal(1, reads);
-        Assert.Equal(0.1f, (float)estimate.Sigma);
+        Assert.Equal(0.1f, estimate.Sigma);
         Assert.Equal(0, Array.IndexOf(validationMeans, validationMeans.Max()));
         Assert.NotEqual(0, Array.IndexOf(testMeans, testMeans.Max()));
         Assert.Equal(validationMeans, estimate.Widths.Select(w => w.ValidationLogLikelihood), new Tolerance(1e-9));
