@@ -13,7 +13,7 @@ public sealed class SampleOptions : DatasetOptions
     [Option("samples", Default = 10000, HelpText = "Samples kept: the means of that many consecutive chain steps (over all chains).")]
     public int Samples { get; set; }
 
-    [Option("chains", Default = 1, HelpText = "Chains run side by side as one batch, chain k starting from test image k; --samples must be a multiple.")]
+    [Option("chains", Default = 1, HelpText = "Chains run side by side as one batch, chain k starting from test image k; --samples must be a multiple. The study's protocol is 1: short chains stay near the test images they start from, which flatters the test log-likelihood.")]
     public int Chains { get; set; }
 
     [Option("seed", Default = 1UL, HelpText = "Seed of the chain's corruption and Bernoulli draws.")]

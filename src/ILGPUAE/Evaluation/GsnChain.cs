@@ -8,7 +8,8 @@ using ILGPUAE.Random;
 /// How a denoising autoencoder is run as the Markov chain of a generative stochastic network.
 /// </summary>
 /// <param name="Samples">Samples kept in all (μ of that many steps, over all chains); a multiple of <paramref name="Chains"/>.</param>
-/// <param name="Chains">Chains run side by side, one row each; chain k starts from start image k.</param>
+/// <param name="Chains">Chains run side by side, one row each; chain k starts from start image k. Short chains stay near their starts:
+/// when those are test images, a Parzen estimate of the test set is flattered (the study's protocol is one chain of 10000 steps).</param>
 /// <param name="Seed">Keys every draw: a chain is the same whatever the number of chains beside it or the backend.</param>
 /// <param name="Corruption">C, applied to each state; the GSN setup's salt-and-pepper with p = 0.4 by default.</param>
 public sealed record ChainSettings(int Samples, int Chains, ulong Seed, CorruptionNoise Corruption)
