@@ -29,20 +29,13 @@ public static class CliApp
     {
         ["train"] = [typeof(TrainDaeOptions)],
         ["data"] = [typeof(DataFetchOptions)],
-<<<<<<< HEAD
         // `sweep deep` (SweepDeepOptions) joins once its trial trains for real: see SweepDeepVerb.
         ["sweep"] = [typeof(SweepTableOptions)],
-    };
-
-    private static readonly Type[] TopLevel =
-        [typeof(TrainGroup), typeof(DataGroup), typeof(SweepGroup), typeof(PretrainOptions), typeof(FinetuneVerbOptions), typeof(EvalOptions), typeof(PlotOptions), typeof(CheckOptions), typeof(DevicesOptions)];
-=======
         ["probe"] = [typeof(ProbeSvmOptions)],
     };
 
     private static readonly Type[] TopLevel =
-        [typeof(TrainGroup), typeof(DataGroup), typeof(ProbeGroup), typeof(PretrainOptions), typeof(FinetuneVerbOptions), typeof(EvalOptions), typeof(PlotOptions), typeof(CheckOptions), typeof(DevicesOptions)];
->>>>>>> h14-svm
+        [typeof(TrainGroup), typeof(DataGroup), typeof(SweepGroup), typeof(ProbeGroup), typeof(PretrainOptions), typeof(FinetuneVerbOptions), typeof(EvalOptions), typeof(SampleOptions), typeof(PlotOptions), typeof(CheckOptions), typeof(DevicesOptions)];
 
     public static int Run(string[] args)
     {
@@ -55,14 +48,12 @@ public static class CliApp
             {
                 TrainDaeOptions o => TrainDaeVerb.Run(o),
                 DataFetchOptions o => DataFetchVerb.Run(o),
-<<<<<<< HEAD
                 SweepTableOptions o => SweepTableVerb.Run(o),
-=======
                 ProbeSvmOptions o => ProbeSvmVerb.Run(o),
->>>>>>> h14-svm
                 PretrainOptions o => PretrainVerb.Run(o),
                 FinetuneVerbOptions o => FinetuneVerb.Run(o),
                 EvalOptions o => EvalVerb.Run(o),
+                SampleOptions o => SampleVerb.Run(o),
                 PlotOptions o => PlotVerb.Run(o),
                 CheckOptions o => CheckVerb.Run(o),
                 DevicesOptions => DevicesVerb.Run(),

@@ -58,6 +58,8 @@ public static class OptionNames
         ["svm_c"] = "--svm-c",
         ["codes_out"] = "--codes-out",
         ["tolerance"] = "--tolerance",
+        ["samples"] = "--samples",
+        ["chains"] = "--chains",
     };
 
     /// <summary>The flag the CLI reads <paramref name="setting"/> from, or null when no flag sets it.</summary>

@@ -7,6 +7,7 @@ using ILGPUAE.Host.Delta;
 using ILGPUAE.Host.MatVec;
 using ILGPUAE.Host.NonFinite;
 using ILGPUAE.Host.Optimizer;
+using ILGPUAE.Host.Parzen;
 using ILGPUAE.Host.Softmax;
 using ILGPUAE.Host.Svm;
 using ILGPUAE.Host.Threading;
@@ -72,6 +73,7 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider, IHostThreads
         Optimizer = new HostOptimizer(this, pool);
         NonFinite = new HostNonFinite(this);
         Svm = new HostSvm(this);
+        Parzen = new HostParzen(this, pool);
     }
 
     /// <summary>E.g. "host: 2 cores, AVX-512 (Vector512&lt;float&gt;)".</summary>
@@ -101,6 +103,7 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider, IHostThreads
     public ICorruption Corruption { get; }
     public IOptimizer Optimizer { get; }
     public INonFinite NonFinite { get; }
+    public IParzen Parzen { get; }
 
     public ISvm Svm { get; }
 

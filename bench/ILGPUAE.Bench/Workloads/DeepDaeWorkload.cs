@@ -1,5 +1,6 @@
 namespace ILGPUAE.Bench.Workloads;
 
+using ILGPUAE.IO;
 using System.Globalization;
 using System.Text.Json;
 using ILGPUAE.Backend;

@@ -187,6 +187,14 @@ public interface ICorruption
     void GatherCorrupt(Tensor<float> data, Tensor<int> indices, NoiseKey key, CorruptionNoise corruption, Tensor<float> clean, Tensor<float> corrupted);
 
     /// <summary>
+    /// Bernoulli sampling: destination[m,j] = 1 with probability probabilities[m,j], else 0, decided by
+    /// <c>CounterRng.Hash32(key.Seed, key.Stream, key.Epoch, indices[m], j) &lt; CounterRng.BernoulliThreshold(probabilities[m,j])</c>
+    /// (<see cref="ILGPUAE.Corruption.BernoulliDraw"/>); probabilities and destination [M, …] of one shape, indices [M] the rows' counters.
+    /// destination may be probabilities.
+    /// </summary>
+    void Bernoulli(Tensor<float> probabilities, Tensor<int> indices, NoiseKey key, Tensor<float> destination);
+
+    /// <summary>
     /// The gradient through <see cref="Corrupt"/> with respect to its input, from the same draws (no mask is stored):
     /// destination[m,j] = 0 where masking or salt-and-pepper replaced element (m, j), else delta[m,j]; destination = delta for
     /// Gaussian noise. delta and destination [M, …] of one shape, indices [M]; destination may be delta.
@@ -312,4 +320,23 @@ public interface ISampleSgd
     /// </summary>
     void Classifier(IReadOnlyList<DenseParameters> layers, int firstTrained, Tensor<float> data, Tensor<int> indices, Tensor<int> labels,
         NoiseKey noise, float corruption, float learningRate, Tensor<float> losses);
+}
+
+/// <summary>
+/// Gaussian Parzen-window log-densities (Parzen family): the squared distances between query rows x and centres μ come from one
+/// product x·μᵀ (the Gemm family) and the rows' squared norms, ‖x − μ‖² = ‖x‖² + ‖μ‖² − 2 x·μ.
+/// </summary>
+public interface IParzen
+{
+    /// <summary>norms[m] = Σ_k x[m,k]² for x [M,K] and norms [M].</summary>
+    void SquaredNorms(Tensor<float> x, Tensor<float> norms);
+
+    /// <summary>
+    /// For products [M,N] = x·μᵀ of M queries and N centres of <paramref name="dimension"/> values each, queryNorms [M] = ‖x_m‖²,
+    /// centreNorms [N] = ‖μ_n‖², sigmas [S] and logDensities [M,S]: with d²[m,n] = max(0, queryNorms[m] + centreNorms[n] − 2·products[m,n]),
+    /// logDensities[m,s] = log((1/N) Σ_n exp(−d²[m,n] / (2σ_s²))) − dimension·log(σ_s·√(2π)), in nats, the sum taken after
+    /// subtracting the row's largest exponent (the smallest d²), so no term underflows to a zero sum.
+    /// </summary>
+    void LogDensities(Tensor<float> products, Tensor<float> queryNorms, Tensor<float> centreNorms, Tensor<float> sigmas, int dimension,
+        Tensor<float> logDensities);
 }

@@ -26,6 +26,7 @@ public interface IBackend : IDisposable
     IOptimizer Optimizer { get; }
     INonFinite NonFinite { get; }
     ISvm Svm { get; }
+    IParzen Parzen { get; }
 
     /// <summary>
     /// Per-sample SGD in a few launches per range of examples, where launch latency would otherwise bound

@@ -37,3 +37,12 @@ public readonly struct SaltAndPepperNoise : IElementNoise
 
     public float Apply(float x, ulong draw) => draw >> 32 < Threshold ? (float)((uint)draw & 1u) : x;
 }
+
+/// <summary>
+/// A Bernoulli draw with x as its probability: 1 where the draw's high half is below <c>CounterRng.BernoulliThreshold(x)</c>, else 0
+/// (x ≤ 0 or NaN gives 0, x ≥ 1 gives 1). Integers are compared, as for masks, so every backend and the reference draw the same bits.
+/// </summary>
+public readonly struct BernoulliDraw : IElementNoise
+{
+    public float Apply(float x, ulong draw) => draw >> 32 < CounterRng.BernoulliThreshold(x) ? 1f : 0f;
+}

@@ -9,6 +9,12 @@ public enum RngStream : uint
     Noise = 4,
     Data = 5,
     FinetuneMask = 6,
+
+    /// <summary>The corruption of a generative chain's states (sampling a denoising autoencoder as a Markov chain), keyed by step.</summary>
+    ChainCorruption = 7,
+
+    /// <summary>The Bernoulli draws of a generative chain's samples, keyed by step.</summary>
+    Sample = 8,
 }
 
 /// <summary>

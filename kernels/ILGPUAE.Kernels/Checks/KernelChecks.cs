@@ -28,7 +28,7 @@ public sealed record CheckResult(string Kernel, string Size, double MaxAbsoluteE
 /// Runs each kernel family of a backend on seeded random inputs and compares it with the reference.
 /// The `check` verb and the test suite both use it, so CUDA is verified by the same code as CI's CPU runs.
 /// </summary>
-public sealed class KernelChecks
+public sealed partial class KernelChecks
 {
     /// <summary>The sizes around the warp width at which every kernel is checked.</summary>
     public static readonly int[] AwkwardSizes = [1, 31, 32, 33, 127, 1000];
@@ -130,6 +130,9 @@ public sealed class KernelChecks
             yield return result;
         // The linear SVM's squared hinge and per-class steps; last so the checks above keep their inputs.
         foreach (var result in Svms(sizes))
+            yield return result;
+        // Bernoulli sampling and the Parzen window's norms and log-densities; last so the checks above keep their inputs.
+        foreach (var result in Sampling(sizes))
             yield return result;
     }
 

@@ -23,6 +23,7 @@ public sealed class CorruptionLauncher : ICorruption
     private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, NoiseParameters, SaltAndPepperNoise, GridStride>
         gatherSaltAndPepper;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, GridStride> copy;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, NoiseParameters, BernoulliDraw, GridStride> bernoulli;
 
     // Indexed by Backend.Activation; each loaded on first use, so that a model whose corruptions all sit on data compiles none.
     private readonly CorruptActivationBackwardKernel?[] corruptActivationBackward = new CorruptActivationBackwardKernel?[Activations.All.Count];
@@ -44,6 +45,8 @@ public sealed class CorruptionLauncher : ICorruption
         gatherSaltAndPepper = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, NoiseParameters,
             SaltAndPepperNoise, GridStride>(CorruptionKernels.GatherCorrupt<SaltAndPepperNoise>);
         copy = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, GridStride>(CorruptionKernels.Copy);
+        bernoulli = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, NoiseParameters, BernoulliDraw, GridStride>(
+            CorruptionKernels.Corrupt<BernoulliDraw>);
     }
 
     public void Gather(Tensor<float> data, Tensor<int> indices, Tensor<float> destination)
@@ -116,6 +119,10 @@ public sealed class CorruptionLauncher : ICorruption
                 throw new ArgumentOutOfRangeException(nameof(corruption), corruption.Kind, "unknown corruption kind");
         }
     }
+
+    /// <summary>The element-wise draw of <see cref="BernoulliDraw"/>, through the corruption kernel (the probability is the element itself).</summary>
+    public void Bernoulli(Tensor<float> probabilities, Tensor<int> indices, NoiseKey key, Tensor<float> destination) =>
+        Corrupt(bernoulli, probabilities, indices, key, default(BernoulliDraw), destination);
 
     /// <summary>
     /// Masking and salt-and-pepper replace the elements that <see cref="Mask"/> hides at the same key and probability, so their

@@ -86,4 +86,19 @@ public static class CorruptionReference
                     ? 0
                     : delta[i * n + j] * activation.DerivativeFromOutputReference(input[i * n + j]);
     }
+
+    /// <summary>
+    /// Bernoulli sampling of probabilities [M,N]: 1 where Hash32(key, indices[m], j) &lt; ⌊clamp(p, 0, 1)·2³²⌋, else 0 (the threshold
+    /// computed here in double, not by CounterRng.BernoulliThreshold).
+    /// </summary>
+    public static void Bernoulli(int m, int n, ReadOnlySpan<double> probabilities, ReadOnlySpan<int> indices, NoiseKey key, Span<double> destination)
+    {
+        for (var i = 0; i < m; i++)
+            for (var j = 0; j < n; j++)
+            {
+                var p = probabilities[i * n + j];
+                var threshold = double.IsNaN(p) ? 0 : Math.Floor(Math.Clamp(p, 0, 1) * 4294967296.0);
+                destination[i * n + j] = CounterRng.Hash32(key.Seed, (uint)key.Stream, key.Epoch, (uint)indices[i], (uint)j) < threshold ? 1 : 0;
+            }
+    }
 }

@@ -12,6 +12,7 @@ using ILGPUAE.Delta;
 using ILGPUAE.MatVec;
 using ILGPUAE.NonFinite;
 using ILGPUAE.Optimizer;
+using ILGPUAE.Parzen;
 using ILGPUAE.SampleSgd;
 using ILGPUAE.Softmax;
 using ILGPUAE.Svm;
@@ -38,6 +39,7 @@ public sealed class IlgpuBackend : IBackend
         Optimizer = new OptimizerLauncher(this);
         NonFinite = new NonFiniteLauncher(this);
         Svm = new SvmLauncher(this);
+        Parzen = new ParzenLauncher(this);
         sampleSgd = new SampleSgdLauncher(this);
     }
 
@@ -57,6 +59,7 @@ public sealed class IlgpuBackend : IBackend
     public IOptimizer Optimizer { get; }
     public INonFinite NonFinite { get; }
     public ISvm Svm { get; }
+    public IParzen Parzen { get; }
 
     private readonly SampleSgdLauncher sampleSgd;
 

@@ -27,6 +27,7 @@ internal sealed unsafe class HostCorruption : ICorruption
     // Indexed by Backend.Activation, one job per activation made up front, so a call allocates nothing.
     private readonly ActivationBackwardJob[] activationBackward =
         [.. Activations.All.Select(a => Activations.Visit(a, new ActivationBackwardJobMaker()))];
+    private readonly NoiseJob<ElementRows<BernoulliDraw>> bernoulli = new();
 
     public HostCorruption(HostBackend backend, WorkerPool pool)
     {
@@ -102,6 +103,10 @@ internal sealed unsafe class HostCorruption : ICorruption
                 throw new ArgumentOutOfRangeException(nameof(corruption), corruption.Kind, "unknown corruption kind");
         }
     }
+
+    /// <summary>The element-wise draw of <see cref="BernoulliDraw"/>, as the ILGPU kernel makes it (the probability is the element itself).</summary>
+    public void Bernoulli(Tensor<float> probabilities, Tensor<int> indices, NoiseKey key, Tensor<float> destination) =>
+        Corrupt(bernoulli, probabilities, indices, new ElementRows<BernoulliDraw>(key, default), destination);
 
     /// <summary>
     /// Masking and salt-and-pepper replace the elements that <see cref="Mask"/> hides at the same key and probability, so their

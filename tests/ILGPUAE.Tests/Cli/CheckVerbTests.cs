@@ -53,6 +53,7 @@ public sealed class CheckVerbTests(HostFixture fixture)
         public IOptimizer Optimizer => inner.Optimizer;
         public INonFinite NonFinite => inner.NonFinite;
         public ISvm Svm => inner.Svm;
+        public IParzen Parzen => inner.Parzen;
         public ISampleSgd? SampleSgd => inner.SampleSgd;
 
         /// <summary>The fixture owns the wrapped backend.</summary>

@@ -68,6 +68,10 @@ public static class KernelCheckFamilies
         new("svm active set", new(@"^svm active set$"), 1),
         new("svm row dots", new(@"^svm row dots$"), 2),
         new("svm row axpby", new(@"^svm row axpby$"), 2),
+        // Sampling: Bernoulli draws at [s, 784] and [s, 3, 5]; norms of [s, 33]; log-densities s × 33 and 3 × s.
+        new("bernoulli", new(@"^bernoulli$"), 2),
+        new("parzen squared norms", new(@"^parzen squared norms$"), 1),
+        new("parzen log-densities", new(@"^parzen log-densities$"), 2),
     ];
 
     /// <summary>

@@ -92,6 +92,7 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
         public IOptimizer Optimizer => this;
         public INonFinite NonFinite => inner.NonFinite;
         public ISvm Svm => inner.Svm;
+        public IParzen Parzen => inner.Parzen;
         public ISampleSgd? SampleSgd => null;
 
         // The fixture owns the wrapped backend.
@@ -137,6 +138,9 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
 
         void ICorruption.Mask(Tensor<float> x, Tensor<int> indices, NoiseKey key, float probability, Tensor<float> destination) =>
             Record(nameof(ICorruption.Mask), () => inner.Corruption.Mask(x, indices, key, probability, destination));
+
+        void ICorruption.Bernoulli(Tensor<float> probabilities, Tensor<int> indices, NoiseKey key, Tensor<float> destination) =>
+            Record(nameof(ICorruption.Bernoulli), () => inner.Corruption.Bernoulli(probabilities, indices, key, destination));
 
         void ICorruption.GatherMask(Tensor<float> data, Tensor<int> indices, NoiseKey key, float probability, Tensor<float> clean, Tensor<float> masked) =>
             Record(nameof(ICorruption.GatherMask), () => inner.Corruption.GatherMask(data, indices, key, probability, clean, masked));

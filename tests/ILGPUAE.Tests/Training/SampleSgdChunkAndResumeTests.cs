@@ -123,6 +123,7 @@ internal sealed class ReferenceSampleSgdBackend(IBackend inner) : IBackend, ISam
     public IOptimizer Optimizer => inner.Optimizer;
     public INonFinite NonFinite => inner.NonFinite;
     public ISvm Svm => inner.Svm;
+    public IParzen Parzen => inner.Parzen;
     public ISampleSgd SampleSgd => this;
 
     public void TiedDae(TiedDaeParameters model, Tensor<float> data, Tensor<int> indices, NoiseKey noise, float corruption, LossKind loss,
