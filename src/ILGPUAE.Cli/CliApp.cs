@@ -28,7 +28,7 @@ public static class CliApp
     private static readonly Dictionary<string, Type[]> Groups = new()
     {
         ["train"] = [typeof(TrainDaeOptions)],
-        ["data"] = [typeof(DataFetchOptions)],
+        ["data"] = [typeof(DataFetchOptions), typeof(DataMakeOptions)],
     };
 
     private static readonly Type[] TopLevel =
@@ -45,6 +45,7 @@ public static class CliApp
             {
                 TrainDaeOptions o => TrainDaeVerb.Run(o),
                 DataFetchOptions o => DataFetchVerb.Run(o),
+                DataMakeOptions o => DataMakeVerb.Run(o),
                 PretrainOptions o => PretrainVerb.Run(o),
                 FinetuneVerbOptions o => FinetuneVerb.Run(o),
                 EvalOptions o => EvalVerb.Run(o),
@@ -116,5 +117,5 @@ public sealed record ParsedCommand(object? Value, int Exit);
 [Verb("train", HelpText = "Train a model: `ilgpuae train dae --help`.")]
 public sealed class TrainGroup;
 
-[Verb("data", HelpText = "Fetch and verify datasets: `ilgpuae data fetch mnist`.")]
+[Verb("data", HelpText = "Fetch and verify datasets, or generate the benchmark sets: `ilgpuae data fetch mnist`, `ilgpuae data make bg-rand`.")]
 public sealed class DataGroup;
