@@ -130,13 +130,14 @@ public static class GeneratedSets
     /// </summary>
     public static GeneratedSetManifest Make(IVariationGenerator generator, string directory, MakeRequest request, Action<string>? log)
     {
+        // Backgrounds first: a source that is missing fails before MNIST is read.
+        var (images, backgrounds) = generator.NeedsBackgrounds ? Backgrounds.Load(request.Backgrounds, log) : (null, null);
         Func<VariationSplit, Dataset>? digits = null;
         if (generator.NeedsDigits)
         {
             var (train, test) = Mnist.Load(null, log);
             digits = MnistDigits(train, test);
         }
-        var (images, backgrounds) = generator.NeedsBackgrounds ? Backgrounds.Load(request.Backgrounds, log) : (null, null);
         return Make(generator, directory, request, new VariationSources(digits, images), generator.NeedsDigits ? DigitsSource : null, backgrounds, log);
     }
 
