@@ -130,6 +130,7 @@ public static class GeneratedSets
     /// </summary>
     public static GeneratedSetManifest Make(IVariationGenerator generator, string directory, MakeRequest request, Action<string>? log)
     {
+        CheckLimit(request);
         // Backgrounds first: a source that is missing fails before MNIST is read.
         var (images, backgrounds) = generator.NeedsBackgrounds ? Backgrounds.Load(request.Backgrounds, log) : (null, null);
         Func<VariationSplit, Dataset>? digits = null;
@@ -149,8 +150,7 @@ public static class GeneratedSets
     public static GeneratedSetManifest Make(IVariationGenerator generator, string directory, MakeRequest request, VariationSources sources,
         string? digits, BackgroundSet? backgrounds, Action<string>? log)
     {
-        if (request.Limit is < 1)
-            throw InputException.ForSetting("limit", request.Limit, "an example count ≥ 1 per split (or none, for the full sets)");
+        CheckLimit(request);
         var counts = Counts(generator, request.Limit);
         var started = Stopwatch.StartNew();
         log?.Invoke($"{DisplayName(generator)}: making {counts.Train} train / {counts.Valid} valid / {counts.Test} test examples, seed {request.Seed}, into {directory}");
@@ -175,6 +175,12 @@ public static class GeneratedSets
         AtomicFile.WriteAllText(manifestPath, JsonSerializer.Serialize(manifest, Json) + "\n");
         log?.Invoke($"{DisplayName(generator)}: made in {started.Elapsed.TotalSeconds:F1} s ({Note})");
         return manifest;
+    }
+
+    private static void CheckLimit(MakeRequest request)
+    {
+        if (request.Limit is < 1)
+            throw InputException.ForSetting("limit", request.Limit, "an example count ≥ 1 per split (or none, for the full sets)");
     }
 
     /// <summary>
