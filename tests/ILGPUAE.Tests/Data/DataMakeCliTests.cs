@@ -45,6 +45,20 @@ public class DataMakeCliTests
         Assert.Contains("bg-img (generated)", trained.Stdout);
     }
 
+    [Fact]
+    public void BackgroundsWithoutContrastAreOneLineWithExitCode2()
+    {
+        using var dir = new TempDirectory();
+        var images = Directory.CreateDirectory(dir.File("flat")).FullName;
+        BackgroundsTests.WritePng(Path.Combine(images, "gray.png"), 30, 30, Enumerable.Repeat((byte)90, 900).ToArray(), ColorComponents.Grey);
+
+        var result = CliProcess.Run("data", "make", "bg-img", "--limit", "3", "--backgrounds", images, "--data-dir", dir.File("set"));
+
+        Assert.True(result.ExitCode == 2, result.ToString());
+        Assert.Equal("error: --backgrounds: no 28×28 patch with a standard deviation of at least 20/255 in 1000 draws from gray.png; " +
+            "expected natural images with texture, not flat ones", result.Stderr.TrimEnd('\n'));
+    }
+
     [Theory]
     [InlineData("mnist", "data make mnist: MNIST is fetched, not generated (data fetch mnist); expected basic, rot, bg-rand, bg-img, bg-img-rot")]
     [InlineData("bg-rand --backgrounds /x", "--backgrounds /x: bg-rand has no image backgrounds; expected no backgrounds option for it")]

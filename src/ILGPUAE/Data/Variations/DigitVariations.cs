@@ -80,7 +80,7 @@ public static class DigitVariations
             if (StandardDeviation(patch) >= MinPatchStd)
                 return;
         }
-        throw new IO.InputException(
+        throw IO.InputException.AboutSetting("backgrounds",
             $"backgrounds: no {Side}×{Side} patch with a standard deviation of at least 20/255 in {MaxPatchTries} draws from " +
             $"{string.Join(", ", backgrounds.Select(b => b.Name))}; expected natural images with texture, not flat ones");
     }

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using ILGPUAE.IO;
@@ -83,14 +84,24 @@ public static class GeneratedSets
         var images = new byte[count * DigitVariations.Pixels];
         var labels = new byte[count];
         var options = new ParallelOptions { MaxDegreeOfParallelism = parallel ? -1 : 1 };
-        Parallel.For(0, count, options, () => new float[DigitVariations.Pixels], (index, _, pixels) =>
+        try
         {
-            labels[index] = generator.Example(seed, split, index, sources, pixels);
-            if (labels[index] >= generator.Classes)
-                throw new InvalidOperationException($"{generator.Name} made label {labels[index]} for {split} {index}, expected below {generator.Classes}");
-            Quantize(pixels, images.AsSpan(index * DigitVariations.Pixels, DigitVariations.Pixels));
-            return pixels;
-        }, _ => { });
+            Parallel.For(0, count, options, () => new float[DigitVariations.Pixels], (index, _, pixels) =>
+            {
+                labels[index] = generator.Example(seed, split, index, sources, pixels);
+                if (labels[index] >= generator.Classes)
+                    throw new InvalidOperationException($"{generator.Name} made label {labels[index]} for {split} {index}, expected below {generator.Classes}");
+                Quantize(pixels, images.AsSpan(index * DigitVariations.Pixels, DigitVariations.Pixels));
+                return pixels;
+            }, _ => { });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count > 0)
+        {
+            // Every example fails alike (a background source without contrast): the first says it in one line, as a
+            // sequential loop would have.
+            ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            throw;
+        }
         return (images, labels);
     }
 
