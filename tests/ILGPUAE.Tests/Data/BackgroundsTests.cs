@@ -74,6 +74,13 @@ public sealed class BackgroundsTests(ITestOutputHelper output)
         error = Assert.Throws<InputException>(() => Backgrounds.LoadDirectory(dir.Path, log: null));
         Assert.Equal($"{dir.File("small.png")}: is 20×40, expected at least 28×28 to cut patches from", error.Message);
 
+        // A PNG cut short: StbImageSharp's reason is NUL characters, which must not reach the line.
+        var png = WriteStripes(dir.File("cut.png"));
+        File.WriteAllBytes(dir.File("cut.png"), png[..(png.Length / 2)]);
+        error = Assert.Throws<InputException>(() => Backgrounds.LoadDirectory(dir.Path, log: null));
+        Assert.Equal($"{dir.File("cut.png")}: not an image StbImageSharp can decode (corrupt or truncated); expected PNG, JPEG, BMP, GIF or TGA", error.Message);
+        File.Delete(dir.File("cut.png"));
+
         File.WriteAllText(dir.File("broken.jpg"), "no JPEG here");
         error = Assert.Throws<InputException>(() => Backgrounds.LoadDirectory(dir.Path, log: null));
         Assert.StartsWith($"{dir.File("broken.jpg")}: not an image StbImageSharp can decode (", error.Message);

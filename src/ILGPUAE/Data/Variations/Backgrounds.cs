@@ -135,7 +135,10 @@ public static class Backgrounds
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or IndexOutOfRangeException or NotSupportedException)
         {
             // StbImageSharp reports a file it cannot read as InvalidOperationException(stbi's reason); broken files can surface as the others.
-            throw new InputException($"{path}: not an image StbImageSharp can decode ({e.Message}); expected PNG, JPEG, BMP, GIF or TGA", e);
+            // stbi's reason can be a buffer of NUL characters (a truncated PNG): keep the printable part, or say what it means.
+            var printable = new string(e.Message.Where(c => !char.IsControl(c)).ToArray()).Trim();
+            var reason = printable.Length == 0 ? "corrupt or truncated" : printable;
+            throw new InputException($"{path}: not an image StbImageSharp can decode ({reason}); expected PNG, JPEG, BMP, GIF or TGA", e);
         }
         if (decoded.Width < DigitVariations.Side || decoded.Height < DigitVariations.Side)
             throw new InputException(
