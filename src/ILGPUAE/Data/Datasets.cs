@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using ILGPUAE.Data.Variations;
 using ILGPUAE.IO;
 
 namespace ILGPUAE.Data;
@@ -11,11 +12,22 @@ public enum DatasetKind
     /// <summary>The default: runs saved before datasets had names read back as MNIST.</summary>
     Mnist,
     FashionMnist,
+
+    // The generated MNIST variations and shape sets (Larochelle et al. 2007); one of them is a dataset once its generator is listed in
+    // Variations.VariationGenerators.All.
+    Basic,
+    Rot,
+    BgRand,
+    BgImg,
+    BgImgRot,
+    Rect,
+    RectImg,
+    Convex,
 }
 
 /// <summary>What is known about a dataset before it is loaded.</summary>
 /// <param name="Name">The name runs and `data fetch` use: <c>mnist</c>, <c>fashion-mnist</c>.</param>
-/// <param name="DisplayName">How every output names it: <c>MNIST</c>, <c>Fashion-MNIST v2</c>.</param>
+/// <param name="DisplayName">How every output names it: <c>MNIST</c>, <c>Fashion-MNIST v2</c>, <c>bg-rand (generated)</c>.</param>
 /// <param name="Shape">The shape of one example.</param>
 /// <param name="Classes">Labels run from 0 to Classes − 1.</param>
 public sealed record DatasetInfo(DatasetKind Kind, string Name, string DisplayName, ImageShape Shape, int Classes);
@@ -27,6 +39,8 @@ public static class Datasets
     [
         new(DatasetKind.Mnist, "mnist", "MNIST", new ImageShape(1, Mnist.Side, Mnist.Side), 10),
         new(DatasetKind.FashionMnist, "fashion-mnist", FashionMnist.DisplayName, new ImageShape(1, FashionMnist.Side, FashionMnist.Side), FashionMnist.Classes),
+        .. VariationGenerators.All.Select(g => new DatasetInfo(g.Kind, g.Generator.Name, GeneratedSets.DisplayName(g.Generator),
+            new ImageShape(1, DigitVariations.Side, DigitVariations.Side), g.Generator.Classes)),
     ];
 
     public static IReadOnlyList<DatasetInfo> All => Known;
@@ -67,7 +81,8 @@ public static class Datasets
 
     /// <summary>
     /// Loads <paramref name="kind"/> from <paramref name="dataDir"/> (null: <see cref="DefaultDataDir"/>), fetching
-    /// missing files first and verifying every file; bad files throw <see cref="IO.InputException"/> naming the file.
+    /// missing files first (a generated set: making it, <see cref="GeneratedSets.Load"/>) and verifying every file; bad files
+    /// throw <see cref="IO.InputException"/> naming the file.
     /// </summary>
     public static DatasetSplits Load(DatasetKind kind, string? dataDir, Action<string>? log)
     {
@@ -75,6 +90,7 @@ public static class Datasets
         {
             DatasetKind.Mnist => Mnist.LoadSplits(dataDir, log),
             DatasetKind.FashionMnist => FashionMnist.Load(dataDir, log),
+            _ when VariationGenerators.Of(kind) is { } generator => GeneratedSets.Load(kind, generator, dataDir, log),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a known dataset"),
         };
     }

