@@ -27,7 +27,7 @@ public static class CliApp
 
     private static readonly Dictionary<string, Type[]> Groups = new()
     {
-        ["train"] = [typeof(TrainDaeOptions)],
+        ["train"] = [typeof(TrainDaeOptions), typeof(TrainDeepOptions)],
         ["data"] = [typeof(DataFetchOptions)],
     };
 
@@ -44,6 +44,7 @@ public static class CliApp
             return parsed.Value switch
             {
                 TrainDaeOptions o => TrainDaeVerb.Run(o),
+                TrainDeepOptions o => TrainDeepVerb.Run(o),
                 DataFetchOptions o => DataFetchVerb.Run(o),
                 PretrainOptions o => PretrainVerb.Run(o),
                 FinetuneVerbOptions o => FinetuneVerb.Run(o),
@@ -113,7 +114,7 @@ public static class CliApp
 /// <summary>A verb's options read from the command line, or null and the exit code when they were refused or help was printed.</summary>
 public sealed record ParsedCommand(object? Value, int Exit);
 
-[Verb("train", HelpText = "Train a model: `ilgpuae train dae --help`.")]
+[Verb("train", HelpText = "Train a model: `ilgpuae train dae --help`, `ilgpuae train deep --help`.")]
 public sealed class TrainGroup;
 
 [Verb("data", HelpText = "Fetch and verify datasets: `ilgpuae data fetch mnist`.")]

@@ -51,6 +51,14 @@ public static class OptionNames
         ["epsilon"] = "--eps",
         ["rms_prop_alpha"] = "--rmsprop-alpha",
         ["clip_grad_norm"] = "--clip-grad-norm",
+        ["layers"] = "--layers",
+        ["scheme"] = "--scheme",
+        ["regularizer"] = "--regularizer",
+        ["noise"] = "--noise",
+        ["noise_kind"] = "--noise-kind",
+        ["contraction"] = "--contraction",
+        ["joint_epochs"] = "--joint-epochs",
+        ["valid_limit"] = "--valid-limit",
     };
 
     /// <summary>The flag the CLI reads <paramref name="setting"/> from, or null when no flag sets it.</summary>
