@@ -93,12 +93,15 @@ public sealed record DeepOptions
     public NanPolicy OnNan { get; init; }
 
     /// <summary>The joint phase's epochs (U, UJ).</summary>
+    [JsonIgnore]
     public int JointEpochsOrDefault => JointEpochs ?? Epochs;
 
     /// <summary>The per-layer corruption while a regularized phase trains; null for the other regularizers.</summary>
+    [JsonIgnore]
     public CorruptionNoise? Corruption => Regularizer == DeepRegularizer.Denoise ? new CorruptionNoise(NoiseKind, Noise) : null;
 
     /// <summary>The contractive λ of a regularized phase (0 for the other regularizers).</summary>
+    [JsonIgnore]
     public float ContractionOrZero => Regularizer == DeepRegularizer.Contract ? Contraction : 0f;
 
     /// <summary>The widths [d_0, d_1, …, d_N] of the deep autoencoder on <paramref name="visible"/> inputs.</summary>
@@ -157,6 +160,7 @@ public sealed record DeepOptions
         (OnNan != NanPolicy.Stop ? $", on NaN {NanPolicies.Name(OnNan)}" : "");
 
     /// <summary>"denoise (gaussian σ 0.5)", "contract (λ 0.15)", "l2 (weight decay 0.0001)".</summary>
+    [JsonIgnore]
     public string RegularizerText => Regularizer switch
     {
         DeepRegularizer.Denoise => NoiseKind == CorruptionKind.Gaussian ? $"denoise (gaussian σ {Noise})" : $"denoise (masking {Noise})",
