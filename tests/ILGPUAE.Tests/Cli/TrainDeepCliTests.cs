@@ -54,6 +54,8 @@ public sealed class TrainDeepCliTests
         { ["--joint-epochs", "0"], "--joint-epochs" },
         { ["--valid-limit", "0"], "--valid-limit" },
         { ["--on-nan", "halve-lr"], "--on-nan halve-lr" },
+        // Refused by the memory check before any data is read or anything written.
+        { ["--layers", "70000,70000"], "--layers 70000,70000" },
     };
 
     [Theory]

@@ -71,11 +71,12 @@ public sealed class DeepTrainingTests
     public void KeepsTheModelWithTheBestValidationLoss()
     {
         using var dir = new TempDirectory();
-        var options = DeepRuns.Tiny(DeepScheme.UJ, DeepRegularizer.Contract, 8, 6) with { Epochs = 2, JointEpochs = 4, LearningRate = 0.05f };
+        var options = DeepRuns.Tiny(DeepScheme.UJ, DeepRegularizer.Contract, 8, 6) with { Epochs = 2, JointEpochs = 4, LearningRate = 0.2f };
         var metrics = DeepRuns.Run(options, dir.File("run"));
 
         var whole = metrics.Phases.Where(p => p.FirstLayer + p.Layers == 2).SelectMany(p => p.Epochs).ToList();
         var best = whole.MinBy(e => e.ValidLoss)!;
+        Assert.NotEqual(metrics.AllEpochs.Last(), best);
         Assert.Equal((best.Phase, best.Epoch, best.ValidLoss), (metrics.BestPhase, metrics.BestEpoch, metrics.BestValidLoss));
         var path = Path.Combine(dir.File("run"), DaeCheckpoint.ModelFileName);
         var file = SafeTensorsFile.Read(path);
