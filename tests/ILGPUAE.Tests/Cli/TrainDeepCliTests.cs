@@ -63,8 +63,20 @@ public sealed class TrainDeepCliTests
     public void BadOptionIsRefusedInOneLine(string[] bad, string named)
     {
         using var dir = new TempDirectory();
-        var result = InProcessCli.Run(["train", "deep", "--accelerator", "host", "--layers", "8", "--epochs", "1", "--train-limit", "20", "--out", dir.File("out"), .. bad]);
+        var result = InProcessCli.Run(["train", "deep", "--accelerator", "host", "--epochs", "1", "--train-limit", "20", "--out", dir.File("out"), .. bad]);
         InProcessCli.AssertRefused(result, named);
         Assert.False(Directory.Exists(dir.File("out")), result.ToString());
+    }
+
+    /// <summary>A diverging run stops at the first non-finite loss in one line naming the step, the phase and what is kept (on_nan stop).</summary>
+    [Fact]
+    public void DivergingRunStopsInOneLine()
+    {
+        using var dir = new TempDirectory();
+        var result = InProcessCli.Run("train", "deep", "--accelerator", "host", "--layers", "8,6", "--scheme", "L", "--regularizer", "contract", "--optimizer", "sgd",
+            "--lr", "1e30", "--epochs", "1", "--train-limit", "200", "--valid-limit", "100", "--test-limit", "100", "--out", dir.File("out"));
+        var line = InProcessCli.AssertRefused(result, "became NaN at epoch 1, step ");
+        Assert.Contains("try a lower --lr", line);
+        Assert.Contains("no checkpoint of layer 1 was written", line);
     }
 }
