@@ -53,7 +53,6 @@ public sealed class TrainDeepCliTests
         { ["--contraction", "-0.5"], "--contraction" },
         { ["--joint-epochs", "0"], "--joint-epochs" },
         { ["--valid-limit", "0"], "--valid-limit" },
-        { ["--on-nan", "halve-lr"], "--on-nan halve-lr" },
         // Refused by the memory check before any data is read or anything written.
         { ["--layers", "70000,70000"], "--layers 70000,70000" },
     };

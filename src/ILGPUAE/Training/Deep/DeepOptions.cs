@@ -88,7 +88,11 @@ public sealed record DeepOptions
 
     public int? TestLimit { get; init; }
 
-    /// <summary>What a non-finite loss or weight does: stop, or skip the batch (halve-lr is train dae's and pretrain's).</summary>
+    /// <summary>
+    /// What a non-finite loss, score or weight does: stop, skip the batch, or go back to the last good state (the phase's start or its
+    /// last epoch) at half the learning rate, at most <see cref="NanPolicies.MaxHalvings"/> times in a session; the halved rate is
+    /// saved with these options, so a resumed run keeps it and later phases train at it.
+    /// </summary>
     [JsonConverter(typeof(NanPolicyJsonConverter))]
     public NanPolicy OnNan { get; init; }
 
@@ -132,8 +136,7 @@ public sealed record DeepOptions
         Require(TrainLimit is null or >= 1, "train_limit", TrainLimit, "an integer ≥ 1");
         Require(ValidLimit is null or >= 1, "valid_limit", ValidLimit, "an integer ≥ 1");
         Require(TestLimit is null or >= 1, "test_limit", TestLimit, "an integer ≥ 1");
-        Require(OnNan is NanPolicy.Stop or NanPolicy.SkipBatch, "on_nan", OnNan is NanPolicy.HalveLearningRate ? NanPolicies.Name(OnNan) : OnNan,
-            "stop or skip-batch (train deep restarts no epochs)");
+        Require(Enum.IsDefined(OnNan), "on_nan", OnNan, "stop, skip-batch or halve-lr");
         Optimizer.ValidateSettings();
         if (Regularizer == DeepRegularizer.L2)
             Require(Optimizer.WeightDecay > 0f, "weight_decay", Optimizer.WeightDecay, "a number > 0 with regularizer l2 (its λ)", "regularizer");

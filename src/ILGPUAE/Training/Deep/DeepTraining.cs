@@ -126,6 +126,9 @@ public static class DeepTraining
             metrics.Phases.Find(m => m.Phase == saved.Phase)?.Epochs.RemoveAll(e => e.Epoch > saved.EpochsDone);
         }
 
+        // on_nan halve-lr: restarts in this session (at most NanPolicies.MaxHalvings over all phases), and those not yet in a report.
+        var halvings = 0;
+        var pendingRestarts = new List<NanRestart>();
         for (var index = saved?.Phase ?? 0; index < phases.Count; index++)
         {
             var phase = phases[index];
@@ -169,6 +172,22 @@ public static class DeepTraining
                 options.Summary(visible, splits.Train.Count, valid.Count, splits.Test.Count), trainer.EpochsDone + 1, phase.Epochs));
 
             var where = $"{phase.Name}, ";
+            // The last good state in memory (the phase's start, then every committed epoch), for on_nan halve-lr.
+            var good = options.OnNan == NanPolicy.HalveLearningRate ? GoodState.Take(model, step.Optimizer, trainer, best) : null;
+            // Back to the good state at half the rate, if the policy and the count allow: the run goes on from there.
+            bool TryRestart(TrainingDivergedException e)
+            {
+                if (good is null || halvings >= NanPolicies.MaxHalvings)
+                    return false;
+                halvings++;
+                good.Restore(model, step.Optimizer, trainer, best);
+                options = options with { LearningRate = options.LearningRate / 2 };
+                trainer.LearningRate = options.LearningRate;
+                pendingRestarts.Add(new NanRestart(e.What, good.EpochsDone, options.LearningRate));
+                observer.Note($"{e.What}: back to the state after epoch {good.EpochsDone} of {phase.Name}, learning rate halved to {options.LearningRate:G6} " +
+                    $"({halvings} of {NanPolicies.MaxHalvings} halvings)");
+                return true;
+            }
             long? midEpochStep = trainer.Position > 0 ? trainer.StepsDone : null;
             // Model (the kept one) and state of the current step; metrics.json is unchanged mid-epoch. One commit point.
             void MidEpoch()
@@ -190,6 +209,8 @@ public static class DeepTraining
                 }
                 catch (TrainingDivergedException e)
                 {
+                    if (TryRestart(e))
+                        continue;
                     throw e.WithLastCheckpoint(savedEpochs, outDir, part: phase.Name, alsoKept: index > 0 ? "earlier phases are kept" : null, midEpochStep);
                 }
                 if (done is not { } epoch)
@@ -200,10 +221,14 @@ public static class DeepTraining
                 var trainLoss = evaluator.MeanReconstructionLoss(scoredImages);
                 var validLoss = evaluator.MeanReconstructionLoss(validImages);
                 var testLoss = evaluator.MeanReconstructionLoss(testImages);
-                foreach (var (loss, what) in new[] { (trainLoss, "training reconstruction"), (validLoss, "validation loss"), (testLoss, "test loss") })
-                    if (!double.IsFinite(loss))
-                        throw new TrainingDivergedException(trainer.EpochsDone, trainer.StepsDone, loss, quantity: what)
-                            .WithLastCheckpoint(savedEpochs, outDir, part: phase.Name, alsoKept: index > 0 ? "earlier phases are kept" : null, midEpochStep);
+                if (new[] { (trainLoss, "training reconstruction"), (validLoss, "validation loss"), (testLoss, "test loss") }
+                    .FirstOrDefault(l => !double.IsFinite(l.Item1)) is (var bad, { } what))
+                {
+                    var diverged = new TrainingDivergedException(trainer.EpochsDone, trainer.StepsDone, bad, quantity: what);
+                    if (TryRestart(diverged))
+                        continue;
+                    throw diverged.WithLastCheckpoint(savedEpochs, outDir, part: phase.Name, alsoKept: index > 0 ? "earlier phases are kept" : null, midEpochStep);
+                }
                 var improved = validLoss < best.Loss;
                 if (improved)
                 {
@@ -216,7 +241,9 @@ public static class DeepTraining
                     RunEpoch = epochsBefore + trainer.EpochsDone,
                     Best = improved,
                     SkippedBatches = epoch.SkippedBatches,
+                    NanRestarts = pendingRestarts.Count > 0 ? [.. pendingRestarts] : null,
                 };
+                pendingRestarts.Clear();
                 phaseMetrics.Epochs.RemoveAll(e => e.Epoch >= report.Epoch);
                 phaseMetrics.Epochs.Add(report);
                 (metrics.BestPhase, metrics.BestEpoch, metrics.BestValidLoss) = (best.Phase, best.Epoch, best.Loss);
@@ -229,6 +256,7 @@ public static class DeepTraining
                 midEpochStep = null;
                 TrainingCurves.Write(outDir, TrainingCurves.Of(metrics));
                 observer.EpochDone(report);
+                good = good is null ? null : GoodState.Take(model, step.Optimizer, trainer, best);
                 var finished = trainer.EpochsDone == phase.Epochs && index == phases.Count - 1;
                 if (control.Stop.IsCancellationRequested && !finished)
                     throw new RunInterruptedException(RunInterruptedException.At(trainer, where), outDir);
@@ -349,6 +377,55 @@ public static class DeepTraining
         {
             (Loss, Phase, Epoch, Depth) = (double.PositiveInfinity, "", 0, depth);
             Snapshot = new ParameterSnapshot(backend, scoring.Body.Parameters.Select(p => (p.Name, p.Value)));
+        }
+    }
+
+    /// <summary>
+    /// A copy in host memory of everything a checkpoint holds (every parameter, the phase's optimizer state and step counts, the
+    /// trainer's counts, the kept model), for on_nan halve-lr to go back to without reading the disk.
+    /// </summary>
+    private sealed class GoodState
+    {
+        private float[][] parameters = [], state = [], kept = [];
+        private (string Parameter, long Steps)[] stepCounts = [];
+        private long stepsDone;
+        private int position;
+        private float[] losses = [];
+        private (double Loss, string Phase, int Epoch) best;
+
+        public int EpochsDone { get; private set; }
+
+        public static GoodState Take(Network model, Optimizer optimizer, Trainer trainer, KeptModel kept)
+        {
+            var losses = trainer.Position > 0 ? trainer.PartialLosses() : [];
+            model.Backend.Synchronize();
+            return new GoodState
+            {
+                parameters = [.. model.Body.Parameters.Select(p => p.Value.ToArray())],
+                state = [.. optimizer.State.Select(t => t.Tensor.ToArray())],
+                stepCounts = [.. optimizer.StepCounts.Select(c => (c.Key[..^(OptimizerStateNames.Step.Length + 1)], c.Value))],
+                kept = kept.Snapshot is null ? [] : [.. kept.Snapshot.Tensors.Select(t => (float[])t.Data.Clone())],
+                best = (kept.Loss, kept.Phase, kept.Epoch),
+                EpochsDone = trainer.EpochsDone,
+                stepsDone = trainer.StepsDone,
+                position = trainer.Position,
+                losses = losses,
+            };
+        }
+
+        public void Restore(Network model, Optimizer optimizer, Trainer trainer, KeptModel kept)
+        {
+            foreach (var (p, values) in model.Body.Parameters.Zip(parameters))
+                p.Value.CopyFrom(values);
+            foreach (var (t, values) in optimizer.State.Zip(state))
+                t.Tensor.CopyFrom(values);
+            foreach (var (parameter, steps) in stepCounts)
+                optimizer.SetStepCount(parameter, steps);
+            if (kept.Snapshot is not null)
+                foreach (var (t, values) in kept.Snapshot.Tensors.Zip(this.kept))
+                    values.CopyTo(t.Data, 0);
+            (kept.Loss, kept.Phase, kept.Epoch) = best;
+            trainer.Restore(EpochsDone, stepsDone, position, losses);
         }
     }
 

@@ -123,6 +123,37 @@ public sealed class DeepTrainingTests
         Assert.Equal(6, last.AllEpochs.Count());
     }
 
+    /// <summary>
+    /// on_nan halve-lr: a rate at which the first epoch diverges goes back to the phase's start at half the rate until it trains, the
+    /// restarts are recorded with the epoch that followed them, the halved rate is saved with the options, and the run ends where a run
+    /// started at that rate ends, byte for byte.
+    /// </summary>
+    [Fact]
+    public void HalveLrRestartsFromTheLastGoodStateAtHalfTheRate()
+    {
+        using var dir = new TempDirectory();
+        var options = DeepRuns.Tiny(DeepScheme.L, DeepRegularizer.Contract, 8) with
+        {
+            Optimizer = new ILGPUAE.Optimizers.OptimizerChoice(), LearningRate = 1e19f, Epochs = 2, OnNan = NanPolicy.HalveLearningRate,
+        };
+        var observer = new DeepObserver();
+        var metrics = DeepRuns.Run(options, dir.File("halved"), observer: observer);
+
+        var restarts = metrics.AllEpochs.First().NanRestarts;
+        Assert.NotNull(restarts);
+        Assert.InRange(restarts.Count, 1, NanPolicies.MaxHalvings);
+        Assert.Equal(restarts.Select((_, i) => 1e19 / (2 << i)), restarts.Select(r => r.LearningRate), (a, b) => Math.Abs(a - b) <= 1e-6 * a);
+        Assert.All(restarts, r => Assert.Equal(0, r.FromEpoch));
+        Assert.Equal(restarts.Count, observer.Notes.Count(n => n.Contains("learning rate halved", StringComparison.Ordinal)));
+        var rate = (float)restarts[^1].LearningRate;
+        Assert.Equal(rate, DeepTraining.SavedOptions(dir.File("halved"))!.LearningRate);
+
+        DeepRuns.Run(options with { LearningRate = rate }, dir.File("fresh"));
+        foreach (var name in new[] { DaeCheckpoint.ModelFileName, DaeCheckpoint.StateFileName })
+            Assert.True(File.ReadAllBytes(Path.Combine(dir.File("halved"), name)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(dir.File("fresh"), name))),
+                $"{name} differs from the run started at {rate}");
+    }
+
     private static void Stop(DeepOptions options, string run, bool resume, Func<CancellationTokenSource, DeepObserver> observer)
     {
         using var stop = new CancellationTokenSource();
