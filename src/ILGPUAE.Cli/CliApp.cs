@@ -27,7 +27,7 @@ public static class CliApp
 
     private static readonly Dictionary<string, Type[]> Groups = new()
     {
-        ["train"] = [typeof(TrainDaeOptions)],
+        ["train"] = [typeof(TrainDaeOptions), typeof(TrainDeepOptions)],
         ["data"] = [typeof(DataFetchOptions), typeof(DataMakeOptions)],
         // `sweep deep` (SweepDeepOptions) joins once its trial trains for real: see SweepDeepVerb.
         ["sweep"] = [typeof(SweepTableOptions)],
@@ -47,6 +47,7 @@ public static class CliApp
             return parsed.Value switch
             {
                 TrainDaeOptions o => TrainDaeVerb.Run(o),
+                TrainDeepOptions o => TrainDeepVerb.Run(o),
                 DataFetchOptions o => DataFetchVerb.Run(o),
                 SweepTableOptions o => SweepTableVerb.Run(o),
                 ProbeSvmOptions o => ProbeSvmVerb.Run(o),
@@ -120,7 +121,7 @@ public static class CliApp
 /// <summary>A verb's options read from the command line, or null and the exit code when they were refused or help was printed.</summary>
 public sealed record ParsedCommand(object? Value, int Exit);
 
-[Verb("train", HelpText = "Train a model: `ilgpuae train dae --help`.")]
+[Verb("train", HelpText = "Train a model: `ilgpuae train dae --help`, `ilgpuae train deep --help`.")]
 public sealed class TrainGroup;
 
 [Verb("sweep", HelpText = "Results of hyper-parameter sweeps: `ilgpuae sweep table --rows DIR --out DIR`.")]

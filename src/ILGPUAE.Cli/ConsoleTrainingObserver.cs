@@ -41,6 +41,8 @@ public sealed class ConsoleTrainingObserver : ITrainingObserver
         console.Line(epoch switch
         {
             EpochReport r => $"epoch {r.Epoch}/{epochs}  train loss {r.TrainLoss:F4}  test loss {r.TestLoss:F4}  {r.Seconds:F1} s  {r.SamplesPerSecond:F0} samples/s",
+            Training.Deep.DeepEpochReport r => $"{r.Phase} epoch {r.Epoch}/{epochs}  train loss {r.TrainLoss:F4}  input-space reconstruction: train {r.TrainReconstruction:F4}  " +
+                $"validation {r.ValidLoss:F4}{(r.Best ? " (best)" : "")}  test {r.TestLoss:F4}  {r.Seconds:F1} s  {r.SamplesPerSecond:F0} samples/s",
             FinetuneEpochReport r => $"epoch {r.Epoch}/{epochs}  train loss {r.TrainLoss:F4}  validation error {100 * r.ValidError:F2} %{(r.Best ? " (best)" : "")}  " +
                 $"lr {r.LearningRate:G4}  {r.Seconds:F1} s  {r.SamplesPerSecond:F0} samples/s" +
                 (r.Patience == long.MaxValue ? "" : $"  patience {r.Patience} steps"),

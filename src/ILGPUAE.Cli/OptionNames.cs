@@ -62,6 +62,12 @@ public static class OptionNames
         ["tolerance"] = "--tolerance",
         ["samples"] = "--samples",
         ["chains"] = "--chains",
+        ["layers"] = "--layers",
+        ["scheme"] = "--scheme",
+        ["regularizer"] = "--regularizer",
+        ["noise_kind"] = "--noise-kind",
+        ["joint_epochs"] = "--joint-epochs",
+        ["valid_limit"] = "--valid-limit",
     };
 
     /// <summary>The flag the CLI reads <paramref name="setting"/> from, or null when no flag sets it.</summary>

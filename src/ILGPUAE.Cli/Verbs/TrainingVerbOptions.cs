@@ -41,7 +41,7 @@ public abstract class TrainingVerbOptions : DatasetOptions
     [Option("force", Default = false, HelpText = "Write into a non-empty --out directory.")]
     public bool Force { get; set; }
 
-    [Option("on-nan", HelpText = "What a NaN or infinite loss or weight does: stop (default: the run stops naming the epoch, the step and the last good checkpoint); skip-batch (a batch whose loss or gradient is not finite is not applied, and each epoch says how many were; this takes the generic step, slower than the fused SGD paths, and reads one flag from the device per step); halve-lr (train dae and pretrain: back to the last checkpoint's state at half the learning rate, at most 5 times, each said in one line and recorded in metrics.json). Saved with the run: --resume keeps it.")]
+    [Option("on-nan", HelpText = "What a NaN or infinite loss or weight does: stop (default: the run stops naming the epoch, the step and the last good checkpoint); skip-batch (a batch whose loss or gradient is not finite is not applied, and each epoch says how many were; this takes the generic step, slower than the fused SGD paths, and reads one flag from the device per step); halve-lr (train dae, pretrain and train deep: back to the last checkpoint's state at half the learning rate, at most 5 times, each said in one line and recorded in metrics.json). Saved with the run: --resume keeps it.")]
     public string? OnNan { get; set; }
 
     /// <summary>The policy --on-nan names, else <paramref name="basis"/> (a preset's or the defaults').</summary>

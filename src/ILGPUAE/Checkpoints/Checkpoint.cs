@@ -24,8 +24,17 @@ public static class Checkpoint
     public static void Save(string path, Network network, IReadOnlyDictionary<string, string>? metadata = null)
     {
         var spec = network.Spec ?? throw new ArgumentException("a network built without a spec cannot be rebuilt from its file", nameof(network));
+        ModelFile(spec, Tensors(network), metadata).Write(path);
+    }
+
+    /// <summary>
+    /// What <see cref="Save"/> writes, for values held elsewhere than in a network (a best-validation copy on the host):
+    /// <paramref name="tensors"/> named as <paramref name="spec"/>'s parameters, and the architecture beside <paramref name="metadata"/>.
+    /// </summary>
+    public static SafeTensorsFile ModelFile(NetworkSpec spec, IEnumerable<NamedTensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
         var all = new Dictionary<string, string>(metadata ?? new Dictionary<string, string>()) { [NetworkKey] = spec.ToJson() };
-        new SafeTensorsFile(Tensors(network), all).Write(path);
+        return new SafeTensorsFile(tensors, all);
     }
 
     /// <summary>Each parameter, named as in the model, in forward order.</summary>

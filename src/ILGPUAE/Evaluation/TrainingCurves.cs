@@ -79,6 +79,36 @@ public static class TrainingCurves
     }
 
     /// <summary>
+    /// `train deep`: the clean reconstruction cross-entropy in input space per epoch of the run (every phase on one axis, so the
+    /// curves of schemes compare as in Zhou et al.'s Fig. 3) on the training subset, validation and test, with the kept model
+    /// marked; a second panel has each phase's training objective (its own model's loss on corrupted input, penalties included).
+    /// </summary>
+    public static IReadOnlyList<CurvePanel> Of(Training.Deep.DeepMetrics metrics)
+    {
+        var epochs = metrics.AllEpochs.ToList();
+        var x = epochs.Select(e => e.RunEpoch).ToArray();
+        var o = metrics.Options;
+        var phases = metrics.Phases.OrderBy(p => p.Phase).ToList();
+        var best = phases.Where(p => p.Name == metrics.BestPhase).SelectMany(p => p.Epochs).FirstOrDefault(e => e.Epoch == metrics.BestEpoch);
+        var title = $"deep autoencoder {string.Join("-", o.Layers)} on {Datasets.Info(o.Dataset).DisplayName}: scheme {o.Scheme}, {o.RegularizerText}, lr {Number(o.LearningRate)}, batch {o.Batch}";
+        List<CurveSeries> input =
+        [
+            new($"train (first {metrics.TrainScored})", x, epochs.Select(e => e.TrainReconstruction).ToArray(), CurveStyle.Line, 0),
+            new("validation", x, epochs.Select(e => e.ValidLoss).ToArray(), CurveStyle.Line, 3),
+            new("test", x, epochs.Select(e => e.TestLoss).ToArray(), CurveStyle.DashedLine, 1),
+        ];
+        if (best is not null)
+            input.Add(new($"kept: {best.Phase}, epoch {best.Epoch}", [best.RunEpoch], [best.ValidLoss], CurveStyle.Points, 3));
+        var objective = phases.Select((p, i) => new CurveSeries($"{p.Name}{(p.Regularized ? "" : " (no regularizer)")}",
+            p.Epochs.OrderBy(e => e.Epoch).Select(e => e.RunEpoch).ToArray(), p.Epochs.OrderBy(e => e.Epoch).Select(e => e.TrainLoss).ToArray(), CurveStyle.Line, 4 + i % 6)).ToList();
+        return
+        [
+            new CurvePanel(title, "reconstruction cross-entropy in input space", input, best?.RunEpoch),
+            new CurvePanel("each phase's training objective (its corrupted input, penalties included)", "training loss per example", objective, best?.RunEpoch),
+        ];
+    }
+
+    /// <summary>
     /// The panels of whichever run wrote <paramref name="directory"/>, from its metrics.json (`ilgpuae plot`).
     /// Throws <see cref="InputException"/> naming the file when it is missing, malformed, of no known run, or has nothing to draw.
     /// </summary>
@@ -89,6 +119,7 @@ public static class TrainingCurves
             TrainingMetrics m => Of(m),
             StackMetrics m => Of(m),
             FinetuneMetrics m => Of(m),
+            Training.Deep.DeepMetrics m => Of(m),
             var other => throw new InvalidOperationException($"no curves for {other.GetType().Name}"),
         };
         if (panels.Count == 0)

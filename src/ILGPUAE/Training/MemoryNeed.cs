@@ -7,6 +7,7 @@ using ILGPUAE.Ilgpu;
 using ILGPUAE.IO;
 using ILGPUAE.Models;
 using ILGPUAE.Optimizers;
+using ILGPUAE.Training.Deep;
 using ILGPUAE.Training.Stacked;
 
 /// <summary>
@@ -74,6 +75,39 @@ public sealed record MemoryNeed(long DeviceBytes, long HostBytes, string Setting
         }).ToList();
         var largest = layers.MaxBy(l => l.LargestTensor)!;
         return largest with { DeviceBytes = layers.Max(l => l.DeviceBytes), HostBytes = layers.Max(l => l.HostBytes) };
+    }
+
+    /// <summary>
+    /// A deep autoencoder's run (`train deep`, <see cref="DeepTraining"/>), an upper estimate over its phases: the parameters of
+    /// the whole stack, the largest phase's gradients and rule state (and a contractive penalty's scratch W gradient per layer), each
+    /// module's batch buffers of the training network and of the scoring network (chunks of <see cref="DeepTraining.ScoringBatch"/>),
+    /// the training images, the phase's training inputs (the images, or a layer's codes), and the validation and test images.
+    /// </summary>
+    public static MemoryNeed Deep(DeepOptions options, int visible, int train, int valid, int test)
+    {
+        var widths = Array.ConvertAll(options.Widths(visible), w => (long)w);
+        long n = train, v = valid, t = test, b = Math.Min(options.Batch, train), s = DeepTraining.ScoringBatch;
+        long parameters = 0, largestLayer = 0, buffers = 0, scoring = 0, widestInput = widths[0];
+        for (var i = 0; i + 1 < widths.Length; i++)
+        {
+            long layer = widths[i] * widths[i + 1] + widths[i] + widths[i + 1];
+            parameters += layer;
+            largestLayer = Math.Max(largestLayer, layer);
+            widestInput = Math.Max(widestInput, widths[i]);
+            // Corrupt (output, input δ), Dense (output, input δ), Contractive (δ), TiedDense (output, input δ); the scoring pass forward only.
+            buffers += b * (4 * widths[i] + 3 * widths[i + 1]);
+            scoring += s * (widths[i] + widths[i + 1]);
+        }
+        var trained = options.Scheme == DeepScheme.L ? largestLayer : parameters;
+        var rule = StateTensors(options.Optimizer.With(options.LearningRate, 0f));
+        var contractive = options.Regularizer == DeepRegularizer.Contract ? trained : 0;
+        var flags = options.OnNan == NanPolicy.SkipBatch ? 2 : 1;
+        var data = (n + v + t) * widths[0] + n * widestInput + 2 * n + v + t;
+        var device = 4 * (parameters + (1 + rule) * trained + contractive + buffers + 2 * b * widths[0] + scoring + data + flags);
+        var host = 4 * ((n + v + t) * widths[0] + n * widestInput + parameters);
+        var largest = Math.Max(largestLayer, Math.Max(n, Math.Max(v, t)) * widestInput);
+        return new MemoryNeed(device, host, "layers", string.Join(",", options.Layers), largest,
+            largest == largestLayer ? "a layer's weights" : $"the data [{Math.Max(n, Math.Max(v, t))}, {widestInput}]");
     }
 
     /// <summary>Fine-tuning <paramref name="architecture"/>: its parameters, gradients, best snapshot and optimizer state, and the three splits on the device.</summary>

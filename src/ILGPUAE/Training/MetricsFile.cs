@@ -15,6 +15,9 @@ public enum RunKind
 
     /// <summary><see cref="FinetuneMetrics"/>.</summary>
     Finetune,
+
+    /// <summary><see cref="Deep.DeepMetrics"/>.</summary>
+    TrainDeep,
 }
 
 /// <summary>
@@ -23,7 +26,7 @@ public enum RunKind
 /// </summary>
 public static class MetricsFile
 {
-    private const string AnyRun = "the metrics.json that `train dae`, `pretrain` or `finetune` writes";
+    private const string AnyRun = "the metrics.json that `train dae`, `train deep`, `pretrain` or `finetune` writes";
 
     public static string PathIn(string directory) => Path.Combine(directory, DaeCheckpoint.MetricsFileName);
 
@@ -47,7 +50,7 @@ public static class MetricsFile
     }
 
     /// <summary>The arrays of records every run writes; JSON null in their place would deserialize to a null list.</summary>
-    private static readonly string[] RecordLists = ["epochs", "layers"];
+    private static readonly string[] RecordLists = ["epochs", "layers", "phases"];
 
     /// <summary>
     /// Refuses a null where the file holds records — an array element, or an <see cref="RecordLists"/> array itself — naming
@@ -97,6 +100,7 @@ public static class MetricsFile
             RunKind.TrainDae => Read<TrainingMetrics>(directory, kind),
             RunKind.Pretrain => Read<StackMetrics>(directory, kind),
             RunKind.Finetune => Read<FinetuneMetrics>(directory, kind),
+            RunKind.TrainDeep => Read<Deep.DeepMetrics>(directory, kind),
             _ => null,
         };
         return metrics ?? throw new InvalidOperationException($"{path}: read as {kind} but deserialized to null");
@@ -108,11 +112,12 @@ public static class MetricsFile
         RunKind.TrainDae => "train dae",
         RunKind.Pretrain => "pretrain",
         RunKind.Finetune => "finetune",
+        RunKind.TrainDeep => "train deep",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
     /// <summary>
-    /// Pretraining alone writes <c>layers</c>, fine-tuning alone <c>architecture</c>; `train dae` writes neither
+    /// `train deep` alone writes <c>phases</c>, pretraining alone <c>layers</c>, fine-tuning alone <c>architecture</c>; `train dae` writes neither
     /// but has <c>epochs</c>. Every kind also writes <c>options</c>.
     /// </summary>
     private static RunKind KindOf(string path)
@@ -132,7 +137,8 @@ public static class MetricsFile
             if (root.ValueKind != JsonValueKind.Object)
                 throw new InputException($"{path}: is a JSON {root.ValueKind}; expected {AnyRun} (an object)");
             bool Has(string name, JsonValueKind valueKind) => root.TryGetProperty(name, out var v) && v.ValueKind == valueKind;
-            RunKind? kind = Has("layers", JsonValueKind.Array) ? RunKind.Pretrain
+            RunKind? kind = Has("phases", JsonValueKind.Array) ? RunKind.TrainDeep
+                : Has("layers", JsonValueKind.Array) ? RunKind.Pretrain
                 : Has("architecture", JsonValueKind.String) && Has("epochs", JsonValueKind.Array) ? RunKind.Finetune
                 : Has("epochs", JsonValueKind.Array) ? RunKind.TrainDae
                 : null;

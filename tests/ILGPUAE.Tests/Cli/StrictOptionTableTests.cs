@@ -45,6 +45,7 @@ public sealed class StrictOptionTableTests(ResumableRuns runs) : IClassFixture<R
     public static readonly Verb[] Verbs =
     [
         new("train dae", typeof(TrainDaeOptions), [], [("--accelerator", "host"), ("--epochs", "1"), ("--train-limit", "20"), ("--test-limit", "10"), ("--hidden", "3"), ("--out", $"{Temp}/out")], Resumable: true),
+        new("train deep", typeof(TrainDeepOptions), [], [("--accelerator", "host"), ("--epochs", "1"), ("--train-limit", "20"), ("--valid-limit", "10"), ("--test-limit", "10"), ("--layers", "3"), ("--out", $"{Temp}/out")], Resumable: true),
         new("pretrain", typeof(PretrainOptions), [], [("--accelerator", "host"), ("--epochs", "1"), ("--train-limit", "20"), ("--test-limit", "10"), ("--hidden", "3,2"), ("--out", $"{Temp}/out")], Resumable: true),
         new("finetune", typeof(FinetuneVerbOptions), [], [("--init", "random"), ("--hidden", "3"), ("--accelerator", "host"), ("--max-epochs", "1"), ("--train-limit", "20"), ("--test-limit", "10"), ("--out", $"{Temp}/out")], Resumable: true),
         new("eval", typeof(EvalOptions), [], [("--model", $"{Temp}/no-model"), ("--accelerator", "host")]),
@@ -79,6 +80,11 @@ public sealed class StrictOptionTableTests(ResumableRuns runs) : IClassFixture<R
         [("train dae", "--hidden")] = "0",
         [("train dae", "--corruption")] = "1.5",
         [("train dae", "--activity-l1")] = "-1",
+        [("train deep", "--layers")] = "0,3",
+        [("train deep", "--noise")] = "-1",
+        [("train deep", "--contraction")] = "-1",
+        [("train deep", "--joint-epochs")] = "0",
+        [("train deep", "--valid-limit")] = "0",
         [("pretrain", "--hidden")] = "0,3",
         [("pretrain", "--corruption")] = "1.5",
         [("finetune", "--hidden")] = "0",
@@ -94,7 +100,7 @@ public sealed class StrictOptionTableTests(ResumableRuns runs) : IClassFixture<R
 
     // String options that are comma-separated lists of numbers.
     private static bool IsList(Verb verb, string flag) =>
-        flag is "--mlp" or "--betas" || (flag is "--hidden" or "--corruption" && verb.Name is "pretrain" or "finetune" && !(verb.Name == "finetune" && flag == "--corruption"));
+        flag is "--mlp" or "--betas" || (flag == "--layers" && verb.Name == "train deep") || (flag is "--hidden" or "--corruption" && verb.Name is "pretrain" or "finetune" && !(verb.Name == "finetune" && flag == "--corruption"));
 
     public static IEnumerable<object[]> Cases()
     {
@@ -122,6 +128,8 @@ public sealed class StrictOptionTableTests(ResumableRuns runs) : IClassFixture<R
         yield return ["train dae", "--hidden", "conflicting (--resume)", new[] { "<resume>", "--hidden", "4" }, "--hidden 4 differs from the run's 3"];
         yield return ["train dae", "--lr", "conflicting (--resume)", new[] { "<resume>", "--lr", "5" }, "--lr 5 differs from the run's 0.1"];
         yield return ["train dae", "--out", "conflicting (--resume)", new[] { "<resume>", "--out", $"{Temp}/other" }, "is not the run's directory"];
+        yield return ["train deep", "--layers", "conflicting (--resume)", new[] { "<resume>", "--layers", "4" }, "--layers 4 differs from the run's 3"];
+        yield return ["train deep", "--scheme", "conflicting (--resume)", new[] { "<resume>", "--scheme", "J" }, "--scheme J differs from the run's UJ"];
         yield return ["pretrain", "--hidden", "conflicting (--resume)", new[] { "<resume>", "--hidden", "4,2" }, "--hidden 4,2 differs from the run's 3,2"];
         yield return ["pretrain", "--corruption", "conflicting (--resume)", new[] { "<resume>", "--corruption", "0.5" }, "--corruption 0.5 differs from the run's 0.1,0.2"];
         yield return ["finetune", "--batch", "conflicting (--resume)", new[] { "<resume>", "--batch", "5" }, "--batch 5 differs from the run's 1"];

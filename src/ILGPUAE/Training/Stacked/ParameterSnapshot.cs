@@ -4,17 +4,42 @@ using ILGPUAE.IO;
 using ILGPUAE.Models;
 
 /// <summary>
-/// A host copy of every parameter of a classifier (the best-validation model while fine-tuning), with
+/// A host copy of every parameter of a model (the best-validation model while fine-tuning or training a deep autoencoder), with
 /// its arrays allocated once; <see cref="Capture"/> and <see cref="Restore"/> copy without allocating.
 /// </summary>
 public sealed class ParameterSnapshot
 {
     private readonly NamedTensor[] tensors;
+    private readonly (string Name, Backend.Tensor<float> Tensor)[] sources;
+    private readonly Backend.IBackend backend;
 
     public ParameterSnapshot(FeedForwardClassifier model)
+        : this(model.Backend, model.Parameters)
     {
-        tensors = model.Parameters.Select(p => new NamedTensor(p.Name, [.. p.Tensor.Shape.Dimensions], new float[p.Tensor.Length])).ToArray();
-        Capture(model);
+    }
+
+    /// <summary>A copy of <paramref name="parameters"/> (named as the checkpoint names them), taken now.</summary>
+    public ParameterSnapshot(Backend.IBackend backend, IEnumerable<(string Name, Backend.Tensor<float> Tensor)> parameters)
+    {
+        this.backend = backend;
+        sources = [.. parameters];
+        tensors = sources.Select(p => new NamedTensor(p.Name, [.. p.Tensor.Shape.Dimensions], new float[p.Tensor.Length])).ToArray();
+        Capture();
+    }
+
+    /// <summary>Copies the parameters it was made from.</summary>
+    public void Capture()
+    {
+        backend.Synchronize();
+        foreach (var (tensor, (_, parameter)) in tensors.Zip(sources))
+            parameter.CopyTo(tensor.Data);
+    }
+
+    /// <summary>Puts the copy back into the parameters it was made from.</summary>
+    public void Restore()
+    {
+        foreach (var (tensor, (_, parameter)) in tensors.Zip(sources))
+            parameter.CopyFrom(tensor.Data);
     }
 
     /// <summary>Tensors named as the checkpoint names them.</summary>
