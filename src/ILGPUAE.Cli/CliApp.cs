@@ -29,8 +29,7 @@ public static class CliApp
     {
         ["train"] = [typeof(TrainDaeOptions), typeof(TrainDeepOptions)],
         ["data"] = [typeof(DataFetchOptions), typeof(DataMakeOptions)],
-        // `sweep deep` (SweepDeepOptions) joins once its trial trains for real: see SweepDeepVerb.
-        ["sweep"] = [typeof(SweepTableOptions)],
+        ["sweep"] = [typeof(SweepDeepOptions), typeof(SweepTableOptions)],
         ["probe"] = [typeof(ProbeSvmOptions)],
     };
 
@@ -49,6 +48,7 @@ public static class CliApp
                 TrainDaeOptions o => TrainDaeVerb.Run(o),
                 TrainDeepOptions o => TrainDeepVerb.Run(o),
                 DataFetchOptions o => DataFetchVerb.Run(o),
+                SweepDeepOptions o => SweepDeepVerb.Run(o),
                 SweepTableOptions o => SweepTableVerb.Run(o),
                 ProbeSvmOptions o => ProbeSvmVerb.Run(o),
                 DataMakeOptions o => DataMakeVerb.Run(o),
@@ -124,7 +124,7 @@ public sealed record ParsedCommand(object? Value, int Exit);
 [Verb("train", HelpText = "Train a model: `ilgpuae train dae --help`, `ilgpuae train deep --help`.")]
 public sealed class TrainGroup;
 
-[Verb("sweep", HelpText = "Results of hyper-parameter sweeps: `ilgpuae sweep table --rows DIR --out DIR`.")]
+[Verb("sweep", HelpText = "Hyper-parameter sweeps of the study's tables and their results: `ilgpuae sweep deep --help`, `ilgpuae sweep table --rows DIR --out DIR`.")]
 public sealed class SweepGroup;
 
 [Verb("data", HelpText = "Fetch and verify datasets, or generate the benchmark sets: `ilgpuae data fetch mnist`, `ilgpuae data make bg-rand`.")]

@@ -1,14 +1,16 @@
 namespace ILGPUAE.Cli.Verbs;
 
+using ILGPUAE.Training.Deep;
 using global::CommandLine;
 using ILGPUAE.Data;
+using ILGPUAE.Data.Variations;
+using ILGPUAE.Training.Deep;
 using ILGPUAE.Training.Sweeps;
 
 /// <summary>
 /// `ilgpuae sweep deep`: one cell of the study's tables (dataset, scheme, regularizer, layers) over a grid of learning rates ×
-/// regularizer strengths. Not in <see cref="CliApp"/>'s verb table until a trial trains for real: the seam is
-/// <see cref="SweepDeepVerb.Run"/>'s <see cref="ISweepTrial"/> (train deep into the trial's directory, then the SVM probe on its
-/// top codes), and the options `train deep` passes on to each trial join this class with it.
+/// regularizer strengths, each configuration a <see cref="DeepSweepTrial"/> (train deep into OUT/trials/KEY, then the SVM probe on
+/// its top codes). The options below the grid's are shared by every configuration and recorded in each row.
 /// </summary>
 [Verb("deep", HelpText = "Sweep a deep autoencoder cell over learning rate × noise, contraction or weight decay; one row per configuration in OUT/rows.csv as it finishes; rerun the same command to resume.")]
 public sealed class SweepDeepOptions : DatasetOptions
@@ -17,10 +19,10 @@ public sealed class SweepDeepOptions : DatasetOptions
     public string Layers { get; set; } = "1000,1000";
 
     [Option("scheme", Required = true, HelpText = "L (layer-wise), U (layer-wise, then joint without regularizers), J (joint) or UJ (layer-wise, then joint with them).")]
-    public SweepScheme Scheme { get; set; }
+    public DeepScheme Scheme { get; set; }
 
     [Option("regularizer", Required = true, HelpText = "denoise, contract or l2.")]
-    public SweepRegularizer Regularizer { get; set; }
+    public DeepRegularizer Regularizer { get; set; }
 
     [Option("lr", HelpText = "Learning rates to sweep, comma-separated (default the study's 0.001,0.005,0.01,0.02).")]
     public string? LearningRates { get; set; }
@@ -31,11 +33,32 @@ public sealed class SweepDeepOptions : DatasetOptions
     [Option("contraction", HelpText = "contract: contraction weights λ to sweep (default the study's 0.01,0.05,0.15,0.3,0.6).")]
     public string? Contraction { get; set; }
 
-    [Option("weight-decay", HelpText = "l2: weight decays to sweep (default ours, as the study gives none: 0,0.00001,0.0001,0.001,0.01).")]
+    [Option("weight-decay", HelpText = "l2: weight decays to sweep (default ours, as the study gives none: 0.00001,0.0001,0.001,0.01,0.1).")]
     public string? WeightDecay { get; set; }
 
     [Option("epochs", Default = 300, HelpText = "Epochs per configuration (per layer for L).")]
     public int Epochs { get; set; }
+
+    [Option("joint-epochs", HelpText = "Epochs of U's and UJ's joint phase (default --epochs).")]
+    public int? JointEpochs { get; set; }
+
+    [Option("noise-kind", Default = NoiseKindOption.Gaussian, HelpText = "denoise: gaussian (additive, the study's) or masking noise.")]
+    public NoiseKindOption NoiseKind { get; set; }
+
+    [Option("batch", Default = 100, HelpText = "Minibatch size.")]
+    public int Batch { get; set; } = 100;
+
+    [Option("seed", Default = 1UL, HelpText = "Seed of every configuration's random streams.")]
+    public ulong Seed { get; set; } = 1;
+
+    [Option("train-limit", HelpText = "Train every configuration (and its SVM) on the first N training examples (default all).")]
+    public int? TrainLimit { get; set; }
+
+    [Option("valid-limit", HelpText = "Pick each configuration's kept model on the first N validation examples (default all).")]
+    public int? ValidLimit { get; set; }
+
+    [Option("test-limit", HelpText = "Score on the first N test examples (default all).")]
+    public int? TestLimit { get; set; }
 
     [Option("shard", HelpText = "i/n: run only the configurations whose ordinal % n = i − 1, so that n machines share the grid (merge their rows with `sweep table`).")]
     public string? Shard { get; set; }
@@ -47,7 +70,32 @@ public sealed class SweepDeepOptions : DatasetOptions
     /// The settings every configuration shares besides the grid's, as each row records them: rows of a cell with other settings
     /// are refused on resume and on merge.
     /// </summary>
-    public string Settings() => $"epochs={Epochs}";
+    public string Settings() =>
+        $"epochs={Epochs} joint_epochs={JointEpochs?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "epochs"} noise_kind={NoiseKind.ToString().ToLowerInvariant()} batch={Batch} seed={Seed}" +
+        $" train_limit={Limit(TrainLimit)} valid_limit={Limit(ValidLimit)} test_limit={Limit(TestLimit)}";
+
+    private static string Limit(int? limit) => limit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "all";
+
+    /// <summary>
+    /// The `train deep` options every configuration shares (the grid sets each one's learning rate and strength); an L2 cell's
+    /// weight decay is the grid's, so the cell's own is the study's optimizer as it is.
+    /// </summary>
+    public DeepOptions CellOptions() => new()
+    {
+        Dataset = Parse(Dataset ?? "mnist", Option)!.Value,
+        Layers = ListOption.Ints(Layers, "--layers"),
+        Scheme = Scheme,
+        Regularizer = Regularizer,
+        NoiseKind = NoiseKind.ToCorruptionKind(),
+        Optimizer = DeepOptions.StudyOptimizer,
+        Batch = Batch,
+        Epochs = Epochs,
+        JointEpochs = JointEpochs,
+        Seed = Seed,
+        TrainLimit = TrainLimit,
+        ValidLimit = ValidLimit,
+        TestLimit = TestLimit,
+    };
 
     /// <summary>
     /// The plan the options describe; bad values are an <see cref="IO.InputException"/> naming the option.
@@ -78,6 +126,23 @@ public sealed class SweepDeepOptions : DatasetOptions
 
 public static class SweepDeepVerb
 {
+    /// <summary>The sweep with every configuration trained and probed for real (<see cref="DeepSweepTrial"/>), its progress on the console.</summary>
+    public static int Run(SweepDeepOptions o)
+    {
+        var cell = o.CellOptions();
+        var generated = VariationGenerators.Of(cell.Dataset) is not null;
+        var plan = o.ToPlan(generated);
+        return ConsoleTrainingObserver.Run(observer =>
+        {
+            var trial = new DeepSweepTrial(cell, o.Accelerator, o.Device, o.DataDir, observer);
+            // Every configuration's options (the grid's values in them) are checked before the first trains or the data is read.
+            foreach (var config in plan.Mine)
+                trial.OptionsOf(config).Validate();
+            var splits = ClassificationSplits.Load(cell.Dataset, o.DataDir, observer.Note);
+            return Run(o, new DeepSweepTrial(cell, o.Accelerator, o.Device, o.DataDir, observer, splits), generated);
+        });
+    }
+
     /// <summary>
     /// Runs the sweep <paramref name="o"/> describes, each configuration through <paramref name="trial"/>; SIGINT or SIGTERM stops it
     /// after the configuration in progress has checkpointed (exit 130/143), and rerunning the same command resumes it.

@@ -12,6 +12,12 @@ public enum NoiseKindOption
     Masking,
 }
 
+public static class NoiseKindOptions
+{
+    public static CorruptionKind ToCorruptionKind(this NoiseKindOption option) =>
+        option == NoiseKindOption.Masking ? CorruptionKind.Masking : CorruptionKind.Gaussian;
+}
+
 [Verb("deep", HelpText = "Train a deep autoencoder (tied weights per layer, logistic units, cross-entropy) by scheme L, J, U or UJ with per-layer denoising, contractive or L2 regularizers (Zhou et al.), on a dataset (MNIST unless --dataset).")]
 public sealed class TrainDeepOptions : TrainingVerbOptions
 {
@@ -67,7 +73,7 @@ public sealed class TrainDeepOptions : TrainingVerbOptions
             Scheme = Scheme,
             Regularizer = Regularizer,
             Noise = Noise ?? DeepOptions.DefaultNoise,
-            NoiseKind = NoiseKind == NoiseKindOption.Masking ? CorruptionKind.Masking : CorruptionKind.Gaussian,
+            NoiseKind = NoiseKind.ToCorruptionKind(),
             Contraction = Contraction ?? DeepOptions.DefaultContraction,
             LearningRate = LearningRate ?? DeepOptions.DefaultLearningRate,
             Optimizer = optimizer,

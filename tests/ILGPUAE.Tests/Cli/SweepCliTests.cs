@@ -1,5 +1,6 @@
 namespace ILGPUAE.Tests.Cli;
 
+using ILGPUAE.Training.Deep;
 using ILGPUAE.Cli;
 using ILGPUAE.Cli.Verbs;
 using ILGPUAE.IO;
@@ -7,14 +8,14 @@ using ILGPUAE.Tests.IO;
 using ILGPUAE.Tests.Training.Sweeps;
 using ILGPUAE.Training.Sweeps;
 
-/// <summary>`sweep table` through the CLI, and `sweep deep`'s options and run over a fake trial (the verb is not registered yet).</summary>
+/// <summary>`sweep table` through the CLI, `sweep deep`'s options and run over a fake trial, and one real sweep of train deep + probe svm.</summary>
 [Collection(InProcessCliCollection.Name)]
 public sealed class SweepCliTests
 {
     private static SweepDeepOptions Deep(string outDir, string? shard = null) => new()
     {
-        Scheme = SweepScheme.J,
-        Regularizer = SweepRegularizer.Denoise,
+        Scheme = DeepScheme.J,
+        Regularizer = DeepRegularizer.Denoise,
         Layers = "3,2",
         LearningRates = "0.01,0.02",
         Noise = "0.1,0.3,0.5",
@@ -110,5 +111,38 @@ public sealed class SweepCliTests
 
         InProcessCli.AssertRefused(conflict, "with different results");
         Assert.Equal(table, File.ReadAllText(Path.Combine(temp.File("table"), SweepTableFiles.MarkdownName)));
+    }
+
+    /// <summary>
+    /// `sweep deep` for real on a tiny generated set: every configuration trains a deep autoencoder and probes its codes with the
+    /// SVM, each row's figures are the trial directory's svm.json, and the same command again runs nothing.
+    /// </summary>
+    [Fact]
+    public void ARealSweepTrainsAndProbesEachConfigurationAndTheSameCommandResumesWithNothingToDo()
+    {
+        using var temp = new TempDirectory();
+        string[] args = ["sweep", "deep", "--dataset", "rect", "--scheme", "J", "--regularizer", "contract", "--contraction", "0.1", "--lr", "0.005,0.02",
+            "--layers", "20,10", "--epochs", "1", "--accelerator", "host", "--train-limit", "300", "--valid-limit", "100", "--test-limit", "500",
+            "--data-dir", temp.File("rect"), "--out", temp.File("sweep")];
+        var first = CliProcess.Run(args);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var rows = SweepRowsFile.Merge([temp.File("sweep")], _ => { });
+        Assert.Equal(2, rows.Count);
+        foreach (var row in rows)
+        {
+            using var svm = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(temp.File("sweep"), "trials", row.Config.Key, "svm.json")));
+            Assert.Equal(500, row.Outcome!.TestExamples);
+            Assert.Equal(svm.RootElement.GetProperty("test_errors").GetInt32(), row.Outcome.TestErrors);
+            var chosen = svm.RootElement.GetProperty("chosen_c").GetDouble();
+            var chosenFit = svm.RootElement.GetProperty("grid").EnumerateArray().Single(f => f.GetProperty("c").GetDouble() == chosen);
+            Assert.Equal(chosenFit.GetProperty("valid_error").GetDouble(), row.Outcome.ValidError, 12);
+        }
+        var rowsText = File.ReadAllText(Path.Combine(temp.File("sweep"), SweepRowsFile.FileName));
+
+        var again = CliProcess.Run(args);
+
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Contains("ran 0, 2 already done", again.Stdout);
+        Assert.Equal(rowsText, File.ReadAllText(Path.Combine(temp.File("sweep"), SweepRowsFile.FileName)));
     }
 }

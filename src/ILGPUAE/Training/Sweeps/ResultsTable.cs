@@ -1,5 +1,6 @@
 namespace ILGPUAE.Training.Sweeps;
 
+using ILGPUAE.Training.Deep;
 using System.Globalization;
 using System.Text;
 using ILGPUAE.IO;
@@ -17,10 +18,13 @@ public static class StudyTableII
     public static readonly string[] Datasets = ["mnist", "basic", "rot", "bg-rand", "bg-img", "bg-img-rot", "rect", "rect-img", "convex"];
 
     /// <summary>The table's columns.</summary>
-    public static readonly (SweepRegularizer Regularizer, int Layers, SweepScheme Scheme)[] Columns =
+    /// <summary>The study's order of schemes within a model: layer-wise, its unregularised joint refinement, joint, both.</summary>
+    public static readonly DeepScheme[] SchemeOrder = [DeepScheme.L, DeepScheme.U, DeepScheme.J, DeepScheme.UJ];
+
+    public static readonly (DeepRegularizer Regularizer, int Layers, DeepScheme Scheme)[] Columns =
     [
-        (SweepRegularizer.Denoise, 2, SweepScheme.L), (SweepRegularizer.Denoise, 2, SweepScheme.J),
-        (SweepRegularizer.Contract, 2, SweepScheme.L), (SweepRegularizer.Contract, 2, SweepScheme.J),
+        (DeepRegularizer.Denoise, 2, DeepScheme.L), (DeepRegularizer.Denoise, 2, DeepScheme.J),
+        (DeepRegularizer.Contract, 2, DeepScheme.L), (DeepRegularizer.Contract, 2, DeepScheme.J),
     ];
 
     private static readonly Dictionary<(string Dataset, string Column), string> Figures = new()
@@ -88,7 +92,7 @@ public sealed class ResultsTable
         var cells = byPlace.ToDictionary(p => p.Key, p => new ResultsCell(SweepBest.Of(p.Value), p.Value.Count, p.Value[0].GridSize));
         var datasets = StudyTableII.Datasets.Concat(rows.Select(r => r.Cell.Dataset).Distinct().Where(d => !StudyTableII.Datasets.Contains(d)).Order(StringComparer.Ordinal)).ToList();
         var columnKeys = StudyTableII.Columns.Concat(rows.Select(r => (r.Cell.Regularizer, r.Cell.LayerCount, r.Cell.Scheme))).Distinct()
-            .OrderBy(c => c.Item1).ThenBy(c => c.Item2).ThenBy(c => c.Item3).ToList();
+            .OrderBy(c => c.Item1).ThenBy(c => c.Item2).ThenBy(c => Array.IndexOf(StudyTableII.SchemeOrder, c.Item3)).ToList();
         var columns = columnKeys.Select(c => $"{SweepNames.ModelPrefix(c.Item1)}-{c.Item2}{SweepNames.Of(c.Item3)}").ToList();
         var generated = rows.GroupBy(r => r.Cell.Dataset).ToDictionary(g => g.Key, g => g.Any(r => r.Cell.Generated));
         var settings = rows.GroupBy(r => r.Settings)

@@ -1,59 +1,43 @@
 namespace ILGPUAE.Training.Sweeps;
 
+using ILGPUAE.Training.Deep;
 using System.Globalization;
 using ILGPUAE.IO;
-
-/// <summary>The deep autoencoder's per-layer regularizer, as `train deep` names it (denoise, contract, l2).</summary>
-public enum SweepRegularizer
-{
-    Denoise,
-    Contract,
-    L2,
-}
-
-/// <summary>The deep autoencoder's training scheme, as `train deep` names it (the study's L, U, J, UJ).</summary>
-public enum SweepScheme
-{
-    L,
-    U,
-    J,
-    UJ,
-}
 
 /// <summary>The names a sweep's files and messages use for its enums and settings.</summary>
 public static class SweepNames
 {
-    public static string Of(SweepRegularizer regularizer) => regularizer switch
+    public static string Of(DeepRegularizer regularizer) => regularizer switch
     {
-        SweepRegularizer.Denoise => "denoise",
-        SweepRegularizer.Contract => "contract",
-        SweepRegularizer.L2 => "l2",
+        DeepRegularizer.Denoise => "denoise",
+        DeepRegularizer.Contract => "contract",
+        DeepRegularizer.L2 => "l2",
         _ => throw new ArgumentOutOfRangeException(nameof(regularizer), regularizer, null),
     };
 
-    public static string Of(SweepScheme scheme) => scheme.ToString();
+    public static string Of(DeepScheme scheme) => scheme.ToString();
 
     /// <summary>The setting a regularizer's strength is: noise (σ of the corruption), contraction (λ), weight_decay.</summary>
-    public static string StrengthSetting(SweepRegularizer regularizer) => regularizer switch
+    public static string StrengthSetting(DeepRegularizer regularizer) => regularizer switch
     {
-        SweepRegularizer.Denoise => "noise",
-        SweepRegularizer.Contract => "contraction",
-        SweepRegularizer.L2 => "weight_decay",
+        DeepRegularizer.Denoise => "noise",
+        DeepRegularizer.Contract => "contraction",
+        DeepRegularizer.L2 => "weight_decay",
         _ => throw new ArgumentOutOfRangeException(nameof(regularizer), regularizer, null),
     };
 
     /// <summary>The study's prefix of a column: DAE (denoising), CAE (contractive), AE (plain, L2 weight decay).</summary>
-    public static string ModelPrefix(SweepRegularizer regularizer) => regularizer switch
+    public static string ModelPrefix(DeepRegularizer regularizer) => regularizer switch
     {
-        SweepRegularizer.Denoise => "DAE",
-        SweepRegularizer.Contract => "CAE",
-        SweepRegularizer.L2 => "AE",
+        DeepRegularizer.Denoise => "DAE",
+        DeepRegularizer.Contract => "CAE",
+        DeepRegularizer.L2 => "AE",
         _ => throw new ArgumentOutOfRangeException(nameof(regularizer), regularizer, null),
     };
 
-    public static bool TryParse(string text, out SweepRegularizer regularizer)
+    public static bool TryParse(string text, out DeepRegularizer regularizer)
     {
-        foreach (var r in Enum.GetValues<SweepRegularizer>())
+        foreach (var r in Enum.GetValues<DeepRegularizer>())
             if (Of(r) == text)
             {
                 regularizer = r;
@@ -63,9 +47,9 @@ public static class SweepNames
         return false;
     }
 
-    public static bool TryParse(string text, out SweepScheme scheme)
+    public static bool TryParse(string text, out DeepScheme scheme)
     {
-        foreach (var s in Enum.GetValues<SweepScheme>())
+        foreach (var s in Enum.GetValues<DeepScheme>())
             if (Of(s) == text)
             {
                 scheme = s;
@@ -88,7 +72,7 @@ public static class SweepNames
 /// <see cref="Ordinal"/> is its place in the grid (learning rate major), which sharding and ties go by; <see cref="Key"/> names it
 /// in files and directories ("lr0.001-noise0.1") and is the same on every machine for the same values.
 /// </summary>
-public sealed record SweepConfig(int Ordinal, SweepRegularizer Regularizer, float LearningRate, float Strength)
+public sealed record SweepConfig(int Ordinal, DeepRegularizer Regularizer, float LearningRate, float Strength)
 {
     public string Key => $"lr{SweepNames.Number(LearningRate)}-{SweepNames.StrengthSetting(Regularizer).Replace("_", "", StringComparison.Ordinal)}{SweepNames.Number(Strength)}";
 
@@ -99,17 +83,17 @@ public sealed record SweepConfig(int Ordinal, SweepRegularizer Regularizer, floa
 /// <summary>
 /// Learning rates × strengths of one regularizer, every pair a <see cref="SweepConfig"/>. The defaults are the study's grid:
 /// learning rate {0.001, 0.005, 0.01, 0.02} × noise {0.1, 0.3, 0.5, 0.7, 0.9} or contraction {0.01, 0.05, 0.15, 0.3, 0.6}.
-/// The study gives no grid for L2; ours is weight decay {0, 1e-5, 1e-4, 1e-3, 1e-2}: none, then four decades up to a penalty that
-/// dominates a 784-pixel cross-entropy, five values like the other two.
+/// The study gives no grid for L2; ours is weight decay {1e-5, 1e-4, 1e-3, 1e-2, 0.1}: five decades, five values like the other two
+/// (no 0: an L2 run's weight decay is its regularizer, and without it the run is U's unregularised joint phase, not the study's AE).
 /// </summary>
 public sealed class SweepGrid
 {
     public static readonly float[] StudyLearningRates = [0.001f, 0.005f, 0.01f, 0.02f];
     public static readonly float[] StudyNoise = [0.1f, 0.3f, 0.5f, 0.7f, 0.9f];
     public static readonly float[] StudyContraction = [0.01f, 0.05f, 0.15f, 0.3f, 0.6f];
-    public static readonly float[] OurWeightDecay = [0f, 1e-5f, 1e-4f, 1e-3f, 1e-2f];
+    public static readonly float[] OurWeightDecay = [1e-5f, 1e-4f, 1e-3f, 1e-2f, 0.1f];
 
-    private SweepGrid(SweepRegularizer regularizer, float[] learningRates, float[] strengths)
+    private SweepGrid(DeepRegularizer regularizer, float[] learningRates, float[] strengths)
     {
         Regularizer = regularizer;
         LearningRates = learningRates;
@@ -121,7 +105,7 @@ public sealed class SweepGrid
         Configs = configs;
     }
 
-    public SweepRegularizer Regularizer { get; }
+    public DeepRegularizer Regularizer { get; }
     public IReadOnlyList<float> LearningRates { get; }
     public IReadOnlyList<float> Strengths { get; }
 
@@ -129,11 +113,11 @@ public sealed class SweepGrid
     public IReadOnlyList<SweepConfig> Configs { get; }
 
     /// <summary>The study's grid for <paramref name="regularizer"/> (ours for L2).</summary>
-    public static float[] DefaultStrengths(SweepRegularizer regularizer) => regularizer switch
+    public static float[] DefaultStrengths(DeepRegularizer regularizer) => regularizer switch
     {
-        SweepRegularizer.Denoise => StudyNoise,
-        SweepRegularizer.Contract => StudyContraction,
-        SweepRegularizer.L2 => OurWeightDecay,
+        DeepRegularizer.Denoise => StudyNoise,
+        DeepRegularizer.Contract => StudyContraction,
+        DeepRegularizer.L2 => OurWeightDecay,
         _ => throw new ArgumentOutOfRangeException(nameof(regularizer), regularizer, null),
     };
 
@@ -142,7 +126,7 @@ public sealed class SweepGrid
     /// and hold distinct values (two equal ones would be one configuration under one key); learning rates finite and &gt; 0,
     /// strengths finite and ≥ 0. A bad list is an <see cref="InputException"/> naming its setting.
     /// </summary>
-    public static SweepGrid Create(SweepRegularizer regularizer, IReadOnlyList<float>? learningRates = null, IReadOnlyList<float>? strengths = null)
+    public static SweepGrid Create(DeepRegularizer regularizer, IReadOnlyList<float>? learningRates = null, IReadOnlyList<float>? strengths = null)
     {
         var lrs = Checked("learning_rate", learningRates ?? StudyLearningRates, v => float.IsFinite(v) && v > 0, "finite numbers > 0");
         var ss = Checked(SweepNames.StrengthSetting(regularizer), strengths ?? DefaultStrengths(regularizer), v => float.IsFinite(v) && v >= 0, "finite numbers ≥ 0");

@@ -1,5 +1,6 @@
 namespace ILGPUAE.Training.Sweeps;
 
+using ILGPUAE.Training.Deep;
 using System.Globalization;
 using ILGPUAE.Evaluation;
 
@@ -7,10 +8,10 @@ using ILGPUAE.Evaluation;
 /// What a sweep trains: one cell of the study's tables — a dataset, a scheme, a regularizer and the hidden layers' widths.
 /// <see cref="Generated"/>: the dataset came from our generator, not the original files (every table says so).
 /// </summary>
-public sealed record SweepCell(string Dataset, SweepScheme Scheme, SweepRegularizer Regularizer, string Layers, bool Generated)
+public sealed record SweepCell(string Dataset, DeepScheme Scheme, DeepRegularizer Regularizer, string Layers, bool Generated)
 {
     /// <summary>A cell with <paramref name="widths"/> written as <see cref="Layers"/> does: "1000-1000".</summary>
-    public static SweepCell Of(string dataset, SweepScheme scheme, SweepRegularizer regularizer, IReadOnlyList<int> widths, bool generated)
+    public static SweepCell Of(string dataset, DeepScheme scheme, DeepRegularizer regularizer, IReadOnlyList<int> widths, bool generated)
     {
         if (string.IsNullOrWhiteSpace(dataset) || dataset.Any(char.IsControl))
             throw new ArgumentException($"'{dataset}' is not a dataset name", nameof(dataset));
@@ -88,9 +89,9 @@ public sealed record SweepRow(SweepCell Cell, string Settings, int GridSize, Swe
         if (fields.Count != Header.Length)
             return Fail(out problem, $"{fields.Count} fields; expected {Header.Length}");
         string F(string name) => fields[Array.IndexOf(Header, name)];
-        if (!SweepNames.TryParse(F("scheme"), out SweepScheme scheme))
+        if (!SweepNames.TryParse(F("scheme"), out DeepScheme scheme))
             return Fail(out problem, $"scheme '{F("scheme")}'; expected L, U, J or UJ");
-        if (!SweepNames.TryParse(F("regularizer"), out SweepRegularizer regularizer))
+        if (!SweepNames.TryParse(F("regularizer"), out DeepRegularizer regularizer))
             return Fail(out problem, $"regularizer '{F("regularizer")}'; expected denoise, contract or l2");
         var widths = F("layers").Split('-');
         if (widths.Any(w => Int(w) is not > 0))

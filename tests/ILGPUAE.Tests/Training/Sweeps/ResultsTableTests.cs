@@ -1,11 +1,12 @@
 namespace ILGPUAE.Tests.Training.Sweeps;
 
+using ILGPUAE.Training.Deep;
 using ILGPUAE.IO;
 using ILGPUAE.Training.Sweeps;
 
 public sealed class ResultsTableTests
 {
-    private static readonly SweepGrid Denoise = SweepGrid.Create(SweepRegularizer.Denoise);
+    private static readonly SweepGrid Denoise = SweepGrid.Create(DeepRegularizer.Denoise);
 
     /// <summary><paramref name="count"/> rows of a cell; row #<paramref name="bestOrdinal"/> has the lowest validation error and the given test result, the others a lower test error (never to be picked).</summary>
     private static IEnumerable<SweepRow> CellRows(SweepCell cell, int count, int bestOrdinal, int testErrors, int testExamples, int epochs = 300) =>
@@ -14,11 +15,11 @@ public sealed class ResultsTableTests
 
     private static List<SweepRow> KnownRows() =>
     [
-        .. CellRows(SweepCell.Of("mnist", SweepScheme.L, SweepRegularizer.Denoise, [1000, 1000], false), 20, 13, 148, 10000),
-        .. CellRows(SweepCell.Of("bg-rand", SweepScheme.J, SweepRegularizer.Denoise, [1000, 1000], true), 12, 4, 4260, 50000),
-        .. CellRows(SweepCell.Of("convex", SweepScheme.L, SweepRegularizer.Denoise, [1000, 1000], true), 20, 0, 570, 2000, epochs: 30),
-        .. CellRows(SweepCell.Of("rect", SweepScheme.UJ, SweepRegularizer.Denoise, [500, 500], true), 20, 19, 250, 50000),
-        .. CellRows(SweepCell.Of("mnist", SweepScheme.L, SweepRegularizer.L2, [1000, 1000, 1000], false), 20, 2, 200, 10000),
+        .. CellRows(SweepCell.Of("mnist", DeepScheme.L, DeepRegularizer.Denoise, [1000, 1000], false), 20, 13, 148, 10000),
+        .. CellRows(SweepCell.Of("bg-rand", DeepScheme.J, DeepRegularizer.Denoise, [1000, 1000], true), 12, 4, 4260, 50000),
+        .. CellRows(SweepCell.Of("convex", DeepScheme.L, DeepRegularizer.Denoise, [1000, 1000], true), 20, 0, 570, 2000, epochs: 30),
+        .. CellRows(SweepCell.Of("rect", DeepScheme.UJ, DeepRegularizer.Denoise, [500, 500], true), 20, 19, 250, 50000),
+        .. CellRows(SweepCell.Of("mnist", DeepScheme.L, DeepRegularizer.L2, [1000, 1000, 1000], false), 20, 2, 200, 10000),
     ];
 
     [Fact]
@@ -60,8 +61,8 @@ public sealed class ResultsTableTests
     [Fact]
     public void ACellWhoseConfigurationsAllDivergedSaysSo()
     {
-        var grid = SweepGrid.Create(SweepRegularizer.Contract, [0.5f], [0.1f, 0.2f, 0.3f]);
-        var cell = SweepCell.Of("rot", SweepScheme.J, SweepRegularizer.Contract, [10, 10], true);
+        var grid = SweepGrid.Create(DeepRegularizer.Contract, [0.5f], [0.1f, 0.2f, 0.3f]);
+        var cell = SweepCell.Of("rot", DeepScheme.J, DeepRegularizer.Contract, [10, 10], true);
         var rows = grid.Configs.Select(c => new SweepRow(cell, "", 3, c, SweepStatus.Diverged, null, 1)).ToList();
 
         var table = ResultsTable.Of(rows);
@@ -74,7 +75,7 @@ public sealed class ResultsTableTests
     public void TwoCellsForOnePlaceOfTheTableAreRefused()
     {
         var rows = KnownRows();
-        rows.AddRange(CellRows(SweepCell.Of("mnist", SweepScheme.L, SweepRegularizer.Denoise, [500, 500], false), 2, 0, 100, 10000));
+        rows.AddRange(CellRows(SweepCell.Of("mnist", DeepScheme.L, DeepRegularizer.Denoise, [500, 500], false), 2, 0, 100, 10000));
 
         var e = Assert.Throws<InputException>(() => ResultsTable.Of(rows));
 

@@ -1,5 +1,6 @@
 namespace ILGPUAE.Tests.Training.Sweeps;
 
+using ILGPUAE.Training.Deep;
 using ILGPUAE.IO;
 using ILGPUAE.Training.Sweeps;
 
@@ -8,7 +9,7 @@ public sealed class SweepGridTests
     [Fact]
     public void TheStudysDenoisingGridIsFourLearningRatesByFiveNoiseLevelsLearningRateMajor()
     {
-        var grid = SweepGrid.Create(SweepRegularizer.Denoise);
+        var grid = SweepGrid.Create(DeepRegularizer.Denoise);
 
         Assert.Equal(20, grid.Configs.Count);
         Assert.Equal(Enumerable.Range(0, 20), grid.Configs.Select(c => c.Ordinal));
@@ -23,20 +24,20 @@ public sealed class SweepGridTests
     [Fact]
     public void ContractiveAndL2GridsNameTheirStrength()
     {
-        var contract = SweepGrid.Create(SweepRegularizer.Contract);
-        var l2 = SweepGrid.Create(SweepRegularizer.L2);
+        var contract = SweepGrid.Create(DeepRegularizer.Contract);
+        var l2 = SweepGrid.Create(DeepRegularizer.L2);
 
         Assert.Equal([0.01f, 0.05f, 0.15f, 0.3f, 0.6f], contract.Strengths);
         Assert.Equal("lr0.02-contraction0.6", contract.Configs[19].Key);
-        Assert.Equal([0f, 1e-5f, 1e-4f, 1e-3f, 1e-2f], l2.Strengths);
-        Assert.Equal("lr0.001-weightdecay0", l2.Configs[0].Key);
-        Assert.Equal("lr0.001-weightdecay1E-05", l2.Configs[1].Key);
+        Assert.Equal([1e-5f, 1e-4f, 1e-3f, 1e-2f, 0.1f], l2.Strengths);
+        Assert.Equal("lr0.001-weightdecay1E-05", l2.Configs[0].Key);
+        Assert.Equal("lr0.001-weightdecay0.1", l2.Configs[4].Key);
     }
 
     [Fact]
     public void AGivenGridKeepsItsOrderAndKeys()
     {
-        var grid = SweepGrid.Create(SweepRegularizer.Denoise, [0.02f, 0.001f], [0.25f]);
+        var grid = SweepGrid.Create(DeepRegularizer.Denoise, [0.02f, 0.001f], [0.25f]);
 
         Assert.Equal(["lr0.02-noise0.25", "lr0.001-noise0.25"], grid.Configs.Select(c => c.Key));
     }
@@ -48,7 +49,7 @@ public sealed class SweepGridTests
     [InlineData("noise", new[] { 0.01f }, new[] { 0.1f, -0.5f }, "noise 0.1,-0.5: -0.5 is out of range; expected finite numbers ≥ 0")]
     public void ABadListIsRefusedNamingItsSetting(string setting, float[] learningRates, float[] strengths, string message)
     {
-        var e = Assert.Throws<InputException>(() => SweepGrid.Create(SweepRegularizer.Denoise, learningRates, strengths));
+        var e = Assert.Throws<InputException>(() => SweepGrid.Create(DeepRegularizer.Denoise, learningRates, strengths));
 
         Assert.Equal(setting, e.Setting);
         Assert.Equal(message, e.Message);
@@ -63,7 +64,7 @@ public sealed class SweepGridTests
     [InlineData(25)]
     public void TheShardsOfAGridRunEachConfigurationExactlyOnce(int n)
     {
-        var grid = SweepGrid.Create(SweepRegularizer.Contract);
+        var grid = SweepGrid.Create(DeepRegularizer.Contract);
 
         var run = Enumerable.Range(1, n).SelectMany(i => grid.Configs.Where(SweepShard.Parse($"{i}/{n}").Contains)).Select(c => c.Ordinal).ToList();
 

@@ -1,12 +1,13 @@
 namespace ILGPUAE.Tests.Training.Sweeps;
 
+using ILGPUAE.Training.Deep;
 using ILGPUAE.IO;
 using ILGPUAE.Tests.IO;
 using ILGPUAE.Training.Sweeps;
 
 public sealed class SweepRowsFileTests
 {
-    private static readonly SweepGrid Grid = SweepGrid.Create(SweepRegularizer.Denoise);
+    private static readonly SweepGrid Grid = SweepGrid.Create(DeepRegularizer.Denoise);
 
     private static SweepRow Row(int ordinal, double valid, string settings = "epochs=5") =>
         new(SweepRunnerTests.Cell, settings, 20, Grid.Configs[ordinal], SweepStatus.Done, new SweepOutcome(valid, 10, 100, 5), 2.5);

@@ -1,5 +1,6 @@
 namespace ILGPUAE.Tests.Training.Sweeps;
 
+using ILGPUAE.Training.Deep;
 using ILGPUAE.IO;
 using ILGPUAE.Tests.IO;
 using ILGPUAE.Training;
@@ -7,10 +8,10 @@ using ILGPUAE.Training.Sweeps;
 
 public sealed class SweepRunnerTests
 {
-    public static readonly SweepCell Cell = SweepCell.Of("mnist", SweepScheme.J, SweepRegularizer.Denoise, [3, 2], generated: false);
+    public static readonly SweepCell Cell = SweepCell.Of("mnist", DeepScheme.J, DeepRegularizer.Denoise, [3, 2], generated: false);
 
     public static SweepPlan Plan(SweepShard? shard = null, string settings = "epochs=5") =>
-        new(Cell, settings, SweepGrid.Create(SweepRegularizer.Denoise), shard ?? SweepShard.Whole);
+        new(Cell, settings, SweepGrid.Create(DeepRegularizer.Denoise), shard ?? SweepShard.Whole);
 
     private readonly List<string> notes = [];
 
@@ -32,7 +33,7 @@ public sealed class SweepRunnerTests
         // Call k (0-based) sees the k rows of the calls before it.
         Assert.Equal(Enumerable.Range(0, 20), seen);
         Assert.Equal(20, result.Ran);
-        Assert.Equal(SweepGrid.Create(SweepRegularizer.Denoise).Configs.Select(c => c.Key), DataLines(dir).Select(l => l.Split(',')[8]));
+        Assert.Equal(SweepGrid.Create(DeepRegularizer.Denoise).Configs.Select(c => c.Key), DataLines(dir).Select(l => l.Split(',')[8]));
         Assert.Equal(SweepRowsFile.HeaderLine, File.ReadLines(Path.Combine(dir, SweepRowsFile.FileName)).First());
     }
 
@@ -49,7 +50,7 @@ public sealed class SweepRunnerTests
         var second = new FakeTrial();
         var result = Run(Plan(), dir, second);
 
-        var keys = SweepGrid.Create(SweepRegularizer.Denoise).Configs.Select(c => c.Key).ToList();
+        var keys = SweepGrid.Create(DeepRegularizer.Denoise).Configs.Select(c => c.Key).ToList();
         Assert.Equal(keys[7..], second.Calls);
         Assert.Equal((13, 7, 0), (result.Ran, result.Skipped, result.Missing));
         Assert.Equal(keys, DataLines(dir).Select(l => l.Split(',')[8]));
@@ -70,8 +71,8 @@ public sealed class SweepRunnerTests
         var dir = temp.File("sweep");
         Assert.Throws<SimulatedKill>(() => Run(Plan(), dir, new FakeTrial { KillAtCall = 4 }));
         var rowsPath = Path.Combine(dir, SweepRowsFile.FileName);
-        var fourth = CsvLine.Format(new SweepRow(Cell, "epochs=5", 20, SweepGrid.Create(SweepRegularizer.Denoise).Configs[3], SweepStatus.Done,
-            FakeTrial.OutcomeOf(SweepGrid.Create(SweepRegularizer.Denoise).Configs[3]), 1.5).Fields());
+        var fourth = CsvLine.Format(new SweepRow(Cell, "epochs=5", 20, SweepGrid.Create(DeepRegularizer.Denoise).Configs[3], SweepStatus.Done,
+            FakeTrial.OutcomeOf(SweepGrid.Create(DeepRegularizer.Denoise).Configs[3]), 1.5).Fields());
         // What a kill during the append of the fourth row leaves: a prefix of its line, without the line ending.
         File.AppendAllText(rowsPath, wholeRowWithoutLineEnd ? fourth : fourth[..25]);
 
@@ -137,7 +138,7 @@ public sealed class SweepRunnerTests
     {
         using var temp = new TempDirectory();
         var dir = temp.File("sweep");
-        var best = SweepGrid.Create(SweepRegularizer.Denoise).Configs[7].Key;
+        var best = SweepGrid.Create(DeepRegularizer.Denoise).Configs[7].Key;
 
         var result = Run(Plan(), dir, new FakeTrial { Diverging = [best] });
 
@@ -153,7 +154,7 @@ public sealed class SweepRunnerTests
     [Fact]
     public void TheBestIsPickedByValidationErrorNeverByTest()
     {
-        var configs = SweepGrid.Create(SweepRegularizer.Denoise).Configs;
+        var configs = SweepGrid.Create(DeepRegularizer.Denoise).Configs;
         SweepRow Row(int ordinal, double valid, int testErrors) =>
             new(Cell, "s", 20, configs[ordinal], SweepStatus.Done, new SweepOutcome(valid, testErrors, 1000, 3), 0);
 
@@ -176,7 +177,7 @@ public sealed class SweepRunnerTests
         var trial = new FakeTrial();
         var e = Assert.Throws<InputException>(() => Run(Plan(settings: "epochs=6"), dir, trial));
         var grid = Assert.Throws<InputException>(() =>
-            Run(new SweepPlan(Cell, "epochs=5", SweepGrid.Create(SweepRegularizer.Denoise, [0.1f], [0.1f, 0.3f])), dir, trial));
+            Run(new SweepPlan(Cell, "epochs=5", SweepGrid.Create(DeepRegularizer.Denoise, [0.1f], [0.1f, 0.3f])), dir, trial));
 
         Assert.Equal("out", e.Setting);
         Assert.Contains($"{rowsPath} line 2 has the settings 'epochs=5'; expected rows of this sweep only", e.Message);
