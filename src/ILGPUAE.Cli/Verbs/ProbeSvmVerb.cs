@@ -23,7 +23,7 @@ public sealed class ProbeSvmOptions : DatasetOptions
     [Option("codes-out", HelpText = "Also write the codes and labels of the three sets as .npy, and the chosen C (c.json), to this folder: bench/peers/svm_sklearn.py trains scikit-learn's LinearSVC on them.")]
     public string? CodesOut { get; set; }
 
-    [Option("tolerance", Default = 1e-3, HelpText = "Stop a class when its gradient norm is below this fraction of its norm at w = 0.")]
+    [Option("tolerance", Default = 1e-4, HelpText = "Stop a class when its gradient norm is below this fraction of its norm at w = 0 (at C 10 on 12000 codes of width 1000, 1e-3 stopped 0.9 points of test error away from scikit-learn's optimum at tol 1e-6; 1e-4 came within 0.03).")]
     public double Tolerance { get; set; }
 }
 

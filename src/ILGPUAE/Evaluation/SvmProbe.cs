@@ -18,7 +18,7 @@ using ILGPUAE.Training.Stacked;
 /// <param name="C">A fixed C (no selection); null: chosen from <see cref="SvmProbe.Grid"/> on the validation set.</param>
 /// <param name="CodesOut">A folder for the codes and labels of the three sets as .npy and the chosen C, for a peer to train on; null: none.</param>
 public sealed record SvmProbeRequest(string Model, AcceleratorKind Accelerator = AcceleratorKind.Auto, int Device = 0, string? DataDir = null,
-    DatasetKind? Dataset = null, int? TrainLimit = null, int? TestLimit = null, double? C = null, string? CodesOut = null, double Tolerance = 1e-3);
+    DatasetKind? Dataset = null, int? TrainLimit = null, int? TestLimit = null, double? C = null, string? CodesOut = null, double Tolerance = 1e-4);
 
 /// <summary>One trained SVM: its C, its validation score (null for the final one, retrained on train + valid), how its solver ended.</summary>
 public sealed record SvmFit(double C, bool Final, ClassificationScore? Validation, int NewtonIterations, int ConjugateGradientIterations, bool Converged,

@@ -109,7 +109,7 @@ public sealed class ResultsTable
     {
         if (cell is null || cell.Runs == 0)
             return Missing;
-        var runs = cell.Runs == cell.GridSize ? $"{cell.Runs} runs" : $"{cell.Runs}/{cell.GridSize} runs";
+        var runs = cell.Runs == cell.GridSize ? $"{cell.Runs} run{(cell.Runs == 1 ? "" : "s")}" : $"{cell.Runs}/{cell.GridSize} runs";
         if (cell.Best?.Outcome is not { } best)
             return $"diverged ({runs})";
         var test = best.Test;
