@@ -1,9 +1,8 @@
 namespace ILGPUAE.Cli.Verbs;
 
-using ILGPUAE.Training.Deep;
 using global::CommandLine;
-using ILGPUAE.Data;
 using ILGPUAE.Data.Variations;
+using ILGPUAE.Data;
 using ILGPUAE.Training.Deep;
 using ILGPUAE.Training.Sweeps;
 

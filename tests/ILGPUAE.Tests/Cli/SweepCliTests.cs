@@ -1,11 +1,11 @@
 namespace ILGPUAE.Tests.Cli;
 
-using ILGPUAE.Training.Deep;
-using ILGPUAE.Cli;
 using ILGPUAE.Cli.Verbs;
+using ILGPUAE.Cli;
 using ILGPUAE.IO;
 using ILGPUAE.Tests.IO;
 using ILGPUAE.Tests.Training.Sweeps;
+using ILGPUAE.Training.Deep;
 using ILGPUAE.Training.Sweeps;
 
 /// <summary>`sweep table` through the CLI, `sweep deep`'s options and run over a fake trial, and one real sweep of train deep + probe svm.</summary>

@@ -3,8 +3,8 @@ namespace ILGPUAE.Tests.Cli;
 using System.Text.Json;
 using ILGPUAE.IO;
 using ILGPUAE.Tests.IO;
-using ILGPUAE.Training;
 using ILGPUAE.Training.Deep;
+using ILGPUAE.Training;
 
 /// <summary>`ilgpuae train deep` as a user runs it: a short run on host end to end, and bad options refused in one line.</summary>
 [Collection(InProcessCliCollection.Name)]

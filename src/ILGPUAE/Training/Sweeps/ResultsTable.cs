@@ -1,9 +1,9 @@
 namespace ILGPUAE.Training.Sweeps;
 
-using ILGPUAE.Training.Deep;
 using System.Globalization;
 using System.Text;
 using ILGPUAE.IO;
+using ILGPUAE.Training.Deep;
 
 /// <summary>
 /// The figures of Zhou, Arpit, Nwogu and Govindaraju, "Is Joint Training Better for Deep Auto-Encoders?", Table II: test error (%)

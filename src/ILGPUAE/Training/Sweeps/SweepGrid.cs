@@ -1,8 +1,8 @@
 namespace ILGPUAE.Training.Sweeps;
 
-using ILGPUAE.Training.Deep;
 using System.Globalization;
 using ILGPUAE.IO;
+using ILGPUAE.Training.Deep;
 
 /// <summary>The names a sweep's files and messages use for its enums and settings.</summary>
 public static class SweepNames

@@ -1,8 +1,8 @@
 namespace ILGPUAE.Training.Sweeps;
 
-using ILGPUAE.Training.Deep;
 using System.Globalization;
 using ILGPUAE.Evaluation;
+using ILGPUAE.Training.Deep;
 
 /// <summary>
 /// What a sweep trains: one cell of the study's tables — a dataset, a scheme, a regularizer and the hidden layers' widths.

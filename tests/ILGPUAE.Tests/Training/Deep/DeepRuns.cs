@@ -3,8 +3,8 @@ namespace ILGPUAE.Tests.Training.Deep;
 using ILGPUAE.Backends;
 using ILGPUAE.Data;
 using ILGPUAE.IO;
-using ILGPUAE.Training;
 using ILGPUAE.Training.Deep;
+using ILGPUAE.Training;
 
 /// <summary>Tiny `train deep` runs in this process, on MNIST's first images (loaded once), for the deep-autoencoder tests.</summary>
 internal static class DeepRuns

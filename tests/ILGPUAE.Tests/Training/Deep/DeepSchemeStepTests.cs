@@ -7,8 +7,8 @@ using ILGPUAE.Evaluation;
 using ILGPUAE.Modules;
 using ILGPUAE.Optimizers;
 using ILGPUAE.Tests.IO;
-using ILGPUAE.Training;
 using ILGPUAE.Training.Deep;
+using ILGPUAE.Training;
 
 /// <summary>
 /// The first step of each kind of phase, as `train deep` takes it, against the objective the issue documents, rebuilt here from

@@ -7,8 +7,8 @@ using ILGPUAE.Evaluation;
 using ILGPUAE.IO;
 using ILGPUAE.Modules;
 using ILGPUAE.Tests.IO;
-using ILGPUAE.Training;
 using ILGPUAE.Training.Deep;
+using ILGPUAE.Training;
 
 /// <summary>`train deep` runs end to end in the engine: every scheme with every regularizer, the kept model, and resuming.</summary>
 public sealed class DeepTrainingTests

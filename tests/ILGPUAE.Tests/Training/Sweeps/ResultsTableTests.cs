@@ -1,7 +1,7 @@
 namespace ILGPUAE.Tests.Training.Sweeps;
 
-using ILGPUAE.Training.Deep;
 using ILGPUAE.IO;
+using ILGPUAE.Training.Deep;
 using ILGPUAE.Training.Sweeps;
 
 public sealed class ResultsTableTests

@@ -1,8 +1,8 @@
 namespace ILGPUAE.Tests.Training.Sweeps;
 
-using ILGPUAE.Training.Deep;
 using ILGPUAE.IO;
 using ILGPUAE.Tests.IO;
+using ILGPUAE.Training.Deep;
 using ILGPUAE.Training.Sweeps;
 
 public sealed class SweepRowsFileTests

@@ -1,10 +1,10 @@
 namespace ILGPUAE.Tests.Training.Sweeps;
 
-using ILGPUAE.Training.Deep;
 using ILGPUAE.IO;
 using ILGPUAE.Tests.IO;
-using ILGPUAE.Training;
+using ILGPUAE.Training.Deep;
 using ILGPUAE.Training.Sweeps;
+using ILGPUAE.Training;
 
 public sealed class SweepRunnerTests
 {
