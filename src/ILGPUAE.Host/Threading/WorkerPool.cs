@@ -68,6 +68,11 @@ internal sealed class WorkerPool : IDisposable
                 job.Execute(part, parts);
             return;
         }
+        // Close the finished generation first: a worker that read its ticket may still compare that ticket's part index with
+        // `parts`; were `parts` raised for the new job while the old ticket stood, its claim would succeed, run a part of the new
+        // job twice and push `completed` past `parts`, and the wait below would spin for ever. A closed ticket's index is
+        // int.MaxValue, never below `parts`, and the claim's compare-exchange on any ticket read before it fails.
+        Volatile.Write(ref ticket, (Volatile.Read(ref ticket) >> 32 << 32) | int.MaxValue);
         this.job = job;
         this.parts = parts;
         failure = null;
