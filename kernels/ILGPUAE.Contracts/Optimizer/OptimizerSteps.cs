@@ -1,5 +1,6 @@
 namespace ILGPUAE.Optimizer;
 
+using System.Runtime.Intrinsics;
 using ILGPUAE.Backend;
 
 /// <summary>The scalars of one torch.optim.SGD launch (OptimizerKernels.SgdRule, the host job); flags are ints, as kernels take them.</summary>
@@ -42,6 +43,24 @@ public readonly struct SgdStep
             d = Nesterov != 0 ? d + Momentum * b : b;
         }
         return p - LearningRate * d;
+    }
+
+    /// <summary>
+    /// <see cref="Update(float, float, ref float)"/> on 16 elements, operation for operation in the same order (IEEE
+    /// +, −, ×, ÷ and √ round each lane as the scalar does), so the host's lanes give the kernel's bits.
+    /// </summary>
+    public Vector512<float> Update(Vector512<float> p, Vector512<float> g, ref Vector512<float> buf)
+    {
+        var d = g;
+        if (WeightDecay != 0f)
+            d += Vector512.Create(WeightDecay) * p;
+        if (Momentum != 0f)
+        {
+            var b = FirstStep != 0 ? d : Vector512.Create(Momentum) * buf + Vector512.Create(OneMinusDampening) * d;
+            buf = b;
+            d = Nesterov != 0 ? d + Vector512.Create(Momentum) * b : b;
+        }
+        return p - Vector512.Create(LearningRate) * d;
     }
 }
 
@@ -97,6 +116,36 @@ public readonly struct RmsPropStep
         }
         return p - LearningRate * (d / avg);
     }
+
+    /// <summary><see cref="Update(float, float, ref float, ref float, ref float)"/> on 16 elements, operation for operation (the same bits).</summary>
+    public Vector512<float> Update(Vector512<float> p, Vector512<float> g, ref Vector512<float> squareAvg, ref Vector512<float> gradAvg, ref Vector512<float> buf)
+    {
+        var d = g;
+        if (WeightDecay != 0f)
+            d += Vector512.Create(WeightDecay) * p;
+        var alpha = Vector512.Create(Alpha);
+        var oneMinusAlpha = Vector512.Create(OneMinusAlpha);
+        var v = alpha * squareAvg + oneMinusAlpha * d * d;
+        squareAvg = v;
+        Vector512<float> avg;
+        if (Centered != 0)
+        {
+            var m = alpha * gradAvg + oneMinusAlpha * d;
+            gradAvg = m;
+            avg = Vector512.Sqrt(v - m * m) + Vector512.Create(Epsilon);
+        }
+        else
+        {
+            avg = Vector512.Sqrt(v) + Vector512.Create(Epsilon);
+        }
+        if (Momentum > 0f)
+        {
+            var b = Vector512.Create(Momentum) * buf + d / avg;
+            buf = b;
+            return p - Vector512.Create(LearningRate) * b;
+        }
+        return p - Vector512.Create(LearningRate) * (d / avg);
+    }
 }
 
 /// <summary>The scalars of one Adam launch, bias corrections computed on the host for step t.</summary>
@@ -144,5 +193,19 @@ public readonly struct AdamStep
         expAvg = m;
         expAvgSq = v;
         return p - StepSize * (m / (MathF.Sqrt(v) / Bc2Sqrt + Epsilon));
+    }
+
+    /// <summary><see cref="Update(float, float, ref float, ref float)"/> on 16 elements, operation for operation (the same bits).</summary>
+    public Vector512<float> Update(Vector512<float> param, Vector512<float> g, ref Vector512<float> expAvg, ref Vector512<float> expAvgSq)
+    {
+        var p = param * Vector512.Create(DecayFactor);
+        var d = g;
+        if (L2 != 0f)
+            d += Vector512.Create(L2) * p;
+        var m = Vector512.Create(Beta1) * expAvg + Vector512.Create(OneMinusBeta1) * d;
+        var v = Vector512.Create(Beta2) * expAvgSq + Vector512.Create(OneMinusBeta2) * d * d;
+        expAvg = m;
+        expAvgSq = v;
+        return p - Vector512.Create(StepSize) * (m / (Vector512.Sqrt(v) / Vector512.Create(Bc2Sqrt) + Vector512.Create(Epsilon)));
     }
 }

@@ -4,15 +4,17 @@ using ILGPUAE.Backend;
 using ILGPUAE.Optimizer;
 
 /// <summary>
-/// One optimizer rule with fixed settings, three ways: the backend's kernel, the double reference (both stepping param and
-/// <see cref="StateCount"/> state tensors in place at step t) and PyTorch's documented algorithm (a whole trajectory).
+/// One optimizer rule with fixed settings, four ways: the backend's kernel, the double reference (both stepping param and
+/// <see cref="StateCount"/> state tensors in place at step t), PyTorch's documented algorithm (a whole trajectory) and the
+/// scalar float arithmetic of Contracts that the ILGPU kernel runs per element (in place at step t, as the first two).
 /// </summary>
 public sealed record RuleCase(
     string Name,
     int StateCount,
     Action<IBackend, Tensor<float>, Tensor<float>, Tensor<float>[], long> Kernel,
     Action<double[], double[], double[][], long> Reference,
-    Func<double[], double[][], double[][]> Documented)
+    Func<double[], double[][], double[][]> Documented,
+    Action<float[], float[], float[][], long> Scalar)
 {
     public override string ToString() => Name;
 }
@@ -58,15 +60,33 @@ public static class RuleCases
     private static RuleCase Sgd(string name, SgdSettings s) => new(name, 1,
         (backend, p, g, state, t) => backend.Optimizer.Sgd(p, g, state[0], s, t),
         (p, g, state, t) => OptimizerReference.Sgd(p, g, state[0], s, t),
-        (theta0, grads) => TorchDocumented.Sgd(theta0, grads, s.LearningRate, s.Momentum, s.Dampening, s.WeightDecay, s.Nesterov));
+        (theta0, grads) => TorchDocumented.Sgd(theta0, grads, s.LearningRate, s.Momentum, s.Dampening, s.WeightDecay, s.Nesterov),
+        (p, g, state, t) =>
+        {
+            var step = new SgdStep(s, t);
+            for (var i = 0; i < p.Length; i++)
+                p[i] = step.Update(p[i], g[i], ref state[0][i]);
+        });
 
     private static RuleCase RmsProp(string name, RmsPropSettings s) => new(name, 3,
         (backend, p, g, state, t) => backend.Optimizer.RmsProp(p, g, state[0], state[1], state[2], s),
         (p, g, state, t) => OptimizerReference.RmsProp(p, g, state[0], state[1], state[2], s),
-        (theta0, grads) => TorchDocumented.RmsProp(theta0, grads, s.LearningRate, s.Alpha, s.Epsilon, s.WeightDecay, s.Momentum, s.Centered));
+        (theta0, grads) => TorchDocumented.RmsProp(theta0, grads, s.LearningRate, s.Alpha, s.Epsilon, s.WeightDecay, s.Momentum, s.Centered),
+        (p, g, state, t) =>
+        {
+            var step = new RmsPropStep(s);
+            for (var i = 0; i < p.Length; i++)
+                p[i] = step.Update(p[i], g[i], ref state[0][i], ref state[1][i], ref state[2][i]);
+        });
 
     private static RuleCase Adam(string name, AdamSettings s) => new(name, 2,
         (backend, p, g, state, t) => backend.Optimizer.Adam(p, g, state[0], state[1], s, t),
         (p, g, state, t) => OptimizerReference.Adam(p, g, state[0], state[1], s, t),
-        (theta0, grads) => TorchDocumented.Adam(theta0, grads, s.LearningRate, s.Beta1, s.Beta2, s.Epsilon, s.WeightDecay, s.Decoupled));
+        (theta0, grads) => TorchDocumented.Adam(theta0, grads, s.LearningRate, s.Beta1, s.Beta2, s.Epsilon, s.WeightDecay, s.Decoupled),
+        (p, g, state, t) =>
+        {
+            var step = new AdamStep(s, t);
+            for (var i = 0; i < p.Length; i++)
+                p[i] = step.Update(p[i], g[i], ref state[0][i], ref state[1][i]);
+        });
 }
