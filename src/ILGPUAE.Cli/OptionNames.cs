@@ -68,6 +68,7 @@ public static class OptionNames
         ["noise_kind"] = "--noise-kind",
         ["joint_epochs"] = "--joint-epochs",
         ["valid_limit"] = "--valid-limit",
+        ["binarize"] = "--binarize",
     };
 
     /// <summary>The flag the CLI reads <paramref name="setting"/> from, or null when no flag sets it.</summary>

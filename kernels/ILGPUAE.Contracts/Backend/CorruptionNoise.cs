@@ -27,6 +27,31 @@ public enum CorruptionKind
     SaltAndPepper,
 }
 
+/// <summary>The corruption kinds as the CLI, the model files' metadata and the checks name them: masking, gaussian, salt-and-pepper.</summary>
+public static class CorruptionKinds
+{
+    public static string Name(CorruptionKind kind) => kind switch
+    {
+        CorruptionKind.Masking => "masking",
+        CorruptionKind.Gaussian => "gaussian",
+        CorruptionKind.SaltAndPepper => "salt-and-pepper",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown corruption kind"),
+    };
+
+    /// <summary>The kind <see cref="Name"/> spells <paramref name="name"/> (exactly); false for any other text.</summary>
+    public static bool TryParse(string? name, out CorruptionKind kind)
+    {
+        foreach (var k in Enum.GetValues<CorruptionKind>())
+            if (Name(k) == name)
+            {
+                kind = k;
+                return true;
+            }
+        kind = default;
+        return false;
+    }
+}
+
 /// <summary>One corruption process: its kind and its amount (a probability, or σ for <see cref="CorruptionKind.Gaussian"/>).</summary>
 /// <remarks>Not named Corruption: that is already a namespace (the kernel family's folder) and the family's property on <see cref="IBackend"/>.</remarks>
 public readonly record struct CorruptionNoise(CorruptionKind Kind, float Amount)

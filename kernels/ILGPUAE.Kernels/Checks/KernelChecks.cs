@@ -481,12 +481,8 @@ public sealed partial class KernelChecks
     public static (double Absolute, double Relative) CorruptionTolerance(CorruptionNoise corruption) =>
         corruption.Kind == CorruptionKind.Gaussian ? (2e-5 * corruption.Amount, 2.5e-7) : (0, RelativeTolerance);
 
-    private static string Describe(CorruptionNoise corruption) => corruption.Kind switch
-    {
-        CorruptionKind.Masking => $"masking p={corruption.Amount}",
-        CorruptionKind.Gaussian => $"gaussian σ={corruption.Amount}",
-        _ => $"salt-and-pepper p={corruption.Amount}",
-    };
+    private static string Describe(CorruptionNoise corruption) =>
+        $"{CorruptionKinds.Name(corruption.Kind)} {(corruption.Kind == CorruptionKind.Gaussian ? "σ" : "p")}={corruption.Amount}";
 
     /// <summary>m dataset indices spread over [0, 2³¹), so the example counter takes large values as well as small.</summary>
     private int[] DatasetIndices(int m, uint stream) =>

@@ -1,6 +1,7 @@
 namespace ILGPUAE.Cli.Verbs;
 
 using global::CommandLine;
+using ILGPUAE.Backend;
 using ILGPUAE.Data.Variations;
 using ILGPUAE.Data;
 using ILGPUAE.Training.Deep;
@@ -41,8 +42,11 @@ public sealed class SweepDeepOptions : DatasetOptions
     [Option("joint-epochs", HelpText = "Epochs of U's and UJ's joint phase (default --epochs).")]
     public int? JointEpochs { get; set; }
 
-    [Option("noise-kind", Default = NoiseKindOption.Gaussian, HelpText = "denoise: gaussian (additive, the study's) or masking noise.")]
-    public NoiseKindOption NoiseKind { get; set; }
+    [Option("noise-kind", HelpText = DeepHelp.NoiseKind)]
+    public string? NoiseKind { get; set; }
+
+    [Option("binarize", Default = false, HelpText = DeepHelp.Binarize)]
+    public bool Binarize { get; set; }
 
     [Option("batch", Default = 100, HelpText = "Minibatch size.")]
     public int Batch { get; set; } = 100;
@@ -67,11 +71,12 @@ public sealed class SweepDeepOptions : DatasetOptions
 
     /// <summary>
     /// The settings every configuration shares besides the grid's, as each row records them: rows of a cell with other settings
-    /// are refused on resume and on merge.
+    /// are refused on resume and on merge. binarize=true is written only when set, so the rows of sweeps made before the option
+    /// still match their command.
     /// </summary>
     public string Settings() =>
-        $"epochs={Epochs} joint_epochs={JointEpochs?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "epochs"} noise_kind={NoiseKind.ToString().ToLowerInvariant()} batch={Batch} seed={Seed}" +
-        $" train_limit={Limit(TrainLimit)} valid_limit={Limit(ValidLimit)} test_limit={Limit(TestLimit)}";
+        $"epochs={Epochs} joint_epochs={JointEpochs?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "epochs"} noise_kind={CorruptionKinds.Name(DeepHelp.NoiseKindOf(NoiseKind))} batch={Batch} seed={Seed}" +
+        $" train_limit={Limit(TrainLimit)} valid_limit={Limit(ValidLimit)} test_limit={Limit(TestLimit)}" + (Binarize ? " binarize=true" : "");
 
     private static string Limit(int? limit) => limit?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "all";
 
@@ -85,7 +90,8 @@ public sealed class SweepDeepOptions : DatasetOptions
         Layers = ListOption.Ints(Layers, "--layers"),
         Scheme = Scheme,
         Regularizer = Regularizer,
-        NoiseKind = NoiseKind.ToCorruptionKind(),
+        NoiseKind = DeepHelp.NoiseKindOf(NoiseKind),
+        Binarize = Binarize,
         Optimizer = DeepOptions.StudyOptimizer,
         Batch = Batch,
         Epochs = Epochs,

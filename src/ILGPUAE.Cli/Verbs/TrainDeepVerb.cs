@@ -5,17 +5,15 @@ using ILGPUAE.Backend;
 using ILGPUAE.Data;
 using ILGPUAE.Training.Deep;
 
-/// <summary>The denoising corruptions `train deep` offers.</summary>
-public enum NoiseKindOption
+/// <summary>The help texts `train deep` and `sweep deep` share for the GSN setup's options.</summary>
+internal static class DeepHelp
 {
-    Gaussian,
-    Masking,
-}
+    public const string NoiseKind = "denoise: gaussian (additive; the study's, Zhou et al.), masking, or salt-and-pepper (each pixel replaced by a fair coin; the GSN setup's, with --noise 0.4 --binarize) (default gaussian).";
 
-public static class NoiseKindOptions
-{
-    public static CorruptionKind ToCorruptionKind(this NoiseKindOption option) =>
-        option == NoiseKindOption.Masking ? CorruptionKind.Masking : CorruptionKind.Gaussian;
+    public const string Binarize = "Train, validate and test on the data thresholded x > 0.5 → {0, 1}, as the GSN setup (Table I's sampling) does; recorded in the model, so that sample and probe svm feed it the same.";
+
+    /// <summary>The corruption kind --noise-kind names (null: the study's Gaussian noise).</summary>
+    public static CorruptionKind NoiseKindOf(string? text) => text is null ? CorruptionKind.Gaussian : DeepOptions.ParseNoiseKind(text);
 }
 
 [Verb("deep", HelpText = "Train a deep autoencoder (tied weights per layer, logistic units, cross-entropy) by scheme L, J, U or UJ with per-layer denoising, contractive or L2 regularizers (Zhou et al.), on a dataset (MNIST unless --dataset).")]
@@ -30,11 +28,14 @@ public sealed class TrainDeepOptions : TrainingVerbOptions
     [Option("regularizer", Default = DeepRegularizer.Denoise, HelpText = "denoise (every layer's input corrupted while training), contract (λ‖∂h_i/∂h_{i−1}‖²_F per layer) or l2 (weight decay on the weights).")]
     public DeepRegularizer Regularizer { get; set; }
 
-    [Option("noise", HelpText = "denoise: the corruption's σ (gaussian) or probability (masking) (default 0.5).")]
+    [Option("noise", HelpText = "denoise: the corruption's σ (gaussian) or probability in [0, 1] (masking, salt-and-pepper) (default 0.5).")]
     public float? Noise { get; set; }
 
-    [Option("noise-kind", Default = NoiseKindOption.Gaussian, HelpText = "denoise: gaussian (additive, the study's) or masking noise.")]
-    public NoiseKindOption NoiseKind { get; set; }
+    [Option("noise-kind", HelpText = DeepHelp.NoiseKind)]
+    public string? NoiseKind { get; set; }
+
+    [Option("binarize", Default = false, HelpText = DeepHelp.Binarize)]
+    public bool Binarize { get; set; }
 
     [Option("contraction", HelpText = "contract: λ of each layer's penalty (default 0.15).")]
     public float? Contraction { get; set; }
@@ -73,7 +74,8 @@ public sealed class TrainDeepOptions : TrainingVerbOptions
             Scheme = Scheme,
             Regularizer = Regularizer,
             Noise = Noise ?? DeepOptions.DefaultNoise,
-            NoiseKind = NoiseKind.ToCorruptionKind(),
+            NoiseKind = DeepHelp.NoiseKindOf(NoiseKind),
+            Binarize = Binarize,
             Contraction = Contraction ?? DeepOptions.DefaultContraction,
             LearningRate = LearningRate ?? DeepOptions.DefaultLearningRate,
             Optimizer = optimizer,

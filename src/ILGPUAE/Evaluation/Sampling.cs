@@ -22,13 +22,18 @@ public sealed record SampleRequest(string Model, AcceleratorKind Accelerator = A
 /// <summary>What `sample` found and wrote.</summary>
 /// <param name="Dataset">The dataset's name (as --dataset takes it).</param>
 /// <param name="TestSet">The test images scored, e.g. "MNIST test".</param>
+/// <param name="Binarized">The model was trained on binarised data (<see cref="Binarization"/>): the chains started from binarised test
+/// images and the picture's nearest images are binarised training images; the Parzen estimate is on the real-valued images all the same.</param>
 public sealed record SampleResult(string Accelerator, string Dataset, string TestSet, int Samples, int Chains, ParzenEstimate Estimate, int ValidationExamples,
-    double ChainSeconds, double ParzenSeconds, string Picture, string EstimateFile, string? SamplesFile);
+    double ChainSeconds, double ParzenSeconds, string Picture, string EstimateFile, string? SamplesFile, bool Binarized = false);
 
 /// <summary>
 /// The one entry point of sampling and its log-likelihood: loads the model, runs it as a GSN chain (<see cref="GsnChain"/>) from the first
 /// test image(s), draws consecutive samples with the nearest training image at the end of each row (samples.png), and fits a Parzen window
 /// on the samples (<see cref="ParzenProtocol"/>: σ on the first 1000 validation images, then the test images), written to parzen.json.
+/// A model trained on binarised data (its __metadata__ <see cref="Binarization.MetadataKey"/>) starts from the binarised test image(s) and
+/// is pictured beside the nearest binarised training image, as the GSN setup has it; the Parzen window still scores the real-valued images
+/// (pixels in [0, 1]), the protocol's log-likelihood.
 /// </summary>
 public static class Sampling
 {
@@ -51,6 +56,7 @@ public static class Sampling
         var path = ModelPath(request.Model);
         var file = SafeTensorsFile.Read(path);
         var dataset = request.Dataset ?? DatasetOf(path, file) ?? DatasetKind.Mnist;
+        var binarized = Binarization.Of(path, file.Metadata);
         var outDir = request.Out ?? Path.GetDirectoryName(Path.GetFullPath(path))!;
         InputPath.NotEmpty(outDir, "out");
         if (File.Exists(outDir))
@@ -74,9 +80,10 @@ public static class Sampling
 
         var settings = new ChainSettings(request.Samples, request.Chains, request.Seed, ChainSettings.DefaultCorruption);
         var clock = Stopwatch.StartNew();
-        var samples = GsnChain.Run(network, test.Pixels.AsSpan(0, request.Chains * d), settings);
+        var starts = binarized ? test.Take(request.Chains).Binarized() : test;
+        var samples = GsnChain.Run(network, starts.Pixels.AsSpan(0, request.Chains * d), settings);
         var chainSeconds = clock.Elapsed.TotalSeconds;
-        log?.Invoke($"chain: {request.Samples} samples ({request.Chains} chain{(request.Chains == 1 ? "" : "s")} × {settings.Steps} steps) in {chainSeconds:F1} s");
+        log?.Invoke($"chain{(binarized ? " (the model was trained on binarised data: from the binarised test image)" : "")}: {request.Samples} samples ({request.Chains} chain{(request.Chains == 1 ? "" : "s")} × {settings.Steps} steps) in {chainSeconds:F1} s");
 
         clock.Restart();
         ParzenEstimate estimate;
@@ -87,7 +94,7 @@ public static class Sampling
 
         Directory.CreateDirectory(outDir);
         var picture = Path.Combine(outDir, PictureFile);
-        DrawPicture(backend, samples, settings, splits.Train, picture);
+        DrawPicture(backend, samples, settings, binarized ? splits.Train.Binarized() : splits.Train, picture);
         string? npy = null;
         if (request.WriteSamples)
         {
@@ -95,7 +102,7 @@ public static class Sampling
             NpyFile.Write(npy, samples, request.Samples, d);
         }
         var result = new SampleResult(backend.Name, info.Name, test.Name, request.Samples, request.Chains, estimate, validation.Count, chainSeconds, parzenSeconds,
-            picture, Path.Combine(outDir, EstimateFile), npy);
+            picture, Path.Combine(outDir, EstimateFile), npy, binarized);
         AtomicFile.WriteAllText(result.EstimateFile, EstimateJson(result, path, request, settings));
         return result;
     }
@@ -182,6 +189,8 @@ public static class Sampling
             steps_per_chain = settings.Steps,
             seed = request.Seed,
             corruption = new { kind = "salt_and_pepper", probability = settings.Corruption.Amount },
+            // Trained on binarised data: the chains' starts and the picture's nearest training images were binarised (the estimate's images never are).
+            binarize = r.Binarized,
             validation_examples = r.ValidationExamples,
             sigmas = r.Estimate.Widths.Select(w => new { sigma = w.Sigma, validation_log_likelihood = w.ValidationLogLikelihood }),
             sigma = r.Estimate.Sigma,

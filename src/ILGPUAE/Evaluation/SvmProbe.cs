@@ -72,6 +72,12 @@ public static class SvmProbe
         var kind = request.Dataset ?? DatasetOf(path);
         var splits = Datasets.Load(kind, request.DataDir, log);
         var sets = splits.ForClassification().Limit(request.TrainLimit, request.TestLimit);
+        // A model trained on binarised data (`train deep --binarize`) is probed on the same.
+        if (Binarization.Of(path, SafeTensorsFile.Read(path).Metadata))
+        {
+            sets = sets.Binarized();
+            log?.Invoke($"{path} was trained on binarised data (x > {Binarization.Threshold}): its codes are of the binarised sets");
+        }
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, log);
         var codes = Codes(path, backend, sets, splits.Info.Classes);
         var outcome = Fit(backend, codes, () => Array.ConvertAll(sets.Test.Labels, l => (int)l), request.C, new LinearSvmSettings(request.Tolerance), log);

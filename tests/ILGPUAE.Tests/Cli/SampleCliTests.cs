@@ -53,12 +53,16 @@ public sealed class SampleCliTests
     }
 
     /// <summary>A 784-50-30 deep autoencoder, as `train deep` writes it: model.safetensors with its spec and __metadata__ "dataset".</summary>
-    internal static void SaveDeepAutoencoder(string directory, int[]? widths = null, string dataset = "mnist")
+    /// <param name="binarize">Also say in __metadata__ that it was trained on binarised data (as `train deep --binarize` does).</param>
+    internal static void SaveDeepAutoencoder(string directory, int[]? widths = null, string dataset = "mnist", bool binarize = false)
     {
         using var backend = new HostBackend(threads: 1);
         using var network = Networks.DeepAutoencoder(widths ?? [784, 50, 30]).Build(backend, 100);
         network.Initialize(3);
-        Checkpoint.Save(Path.Combine(directory, "model.safetensors"), network, new Dictionary<string, string> { [Sampling.DatasetKey] = dataset });
+        var metadata = new Dictionary<string, string> { [Sampling.DatasetKey] = dataset };
+        if (binarize)
+            metadata[ILGPUAE.Data.Binarization.MetadataKey] = ILGPUAE.Data.Binarization.Text(true);
+        Checkpoint.Save(Path.Combine(directory, "model.safetensors"), network, metadata);
     }
 }
 

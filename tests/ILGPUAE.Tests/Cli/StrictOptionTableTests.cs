@@ -82,6 +82,7 @@ public sealed class StrictOptionTableTests(ResumableRuns runs) : IClassFixture<R
         [("train dae", "--activity-l1")] = "-1",
         [("train deep", "--layers")] = "0,3",
         [("train deep", "--noise")] = "-1",
+        [("train deep", "--noise-kind")] = "salt_and_pepper",
         [("train deep", "--contraction")] = "-1",
         [("train deep", "--joint-epochs")] = "0",
         [("train deep", "--valid-limit")] = "0",
@@ -130,6 +131,8 @@ public sealed class StrictOptionTableTests(ResumableRuns runs) : IClassFixture<R
         yield return ["train dae", "--out", "conflicting (--resume)", new[] { "<resume>", "--out", $"{Temp}/other" }, "is not the run's directory"];
         yield return ["train deep", "--layers", "conflicting (--resume)", new[] { "<resume>", "--layers", "4" }, "--layers 4 differs from the run's 3"];
         yield return ["train deep", "--scheme", "conflicting (--resume)", new[] { "<resume>", "--scheme", "J" }, "--scheme J differs from the run's UJ"];
+        yield return ["train deep", "--noise-kind", "conflicting (--resume)", new[] { "<resume>", "--noise-kind", "salt-and-pepper" }, "--noise-kind salt-and-pepper differs from the run's Gaussian"];
+        yield return ["train deep", "--binarize", "conflicting (--resume)", new[] { "<resume>", "--binarize" }, "--binarize differs from the run's false"];
         yield return ["pretrain", "--hidden", "conflicting (--resume)", new[] { "<resume>", "--hidden", "4,2" }, "--hidden 4,2 differs from the run's 3,2"];
         yield return ["pretrain", "--corruption", "conflicting (--resume)", new[] { "<resume>", "--corruption", "0.5" }, "--corruption 0.5 differs from the run's 0.1,0.2"];
         yield return ["finetune", "--batch", "conflicting (--resume)", new[] { "<resume>", "--batch", "5" }, "--batch 5 differs from the run's 1"];

@@ -88,6 +88,34 @@ public sealed class SweepCliTests
         Assert.Equal("--lr 0.01,0.01: 0.01 is given twice; expected distinct values", OptionNames.Message(twice));
     }
 
+    /// <summary>
+    /// Table I's GSN setup in a sweep: every configuration trains with salt-and-pepper noise on binarised data, each row's settings say
+    /// so, and the same sweep directory refuses a rerun without --binarize or with the study's Gaussian noise; a bad kind is one line.
+    /// </summary>
+    [Fact]
+    public void TheGsnSetupIsInEveryConfigurationAndInTheRowsSettings()
+    {
+        using var temp = new TempDirectory();
+        SweepDeepOptions Gsn(bool binarize, string? kind) { var o = Deep(temp.File("sweep")); o.NoiseKind = kind; o.Binarize = binarize; return o; }
+        var gsn = Gsn(true, "salt-and-pepper");
+        var trial = new DeepSweepTrial(gsn.CellOptions(), ILGPUAE.Backends.AcceleratorKind.Host, 0, null, new ILGPUAE.Tests.Training.QuietObserver());
+        var first = trial.OptionsOf(gsn.ToPlan(false).Grid.Configs[0]);
+        Assert.Equal((ILGPUAE.Backend.CorruptionKind.SaltAndPepper, true, 0.1f), (first.NoiseKind, first.Binarize, first.Noise));
+
+        Assert.Equal(0, SweepDeepVerb.Run(gsn, new FakeTrial(), generated: false));
+
+        var rows = SweepRowsFile.Merge([temp.File("sweep")], _ => { });
+        Assert.All(rows, r => Assert.Equal(
+            "epochs=5 joint_epochs=epochs noise_kind=salt-and-pepper batch=100 seed=1 train_limit=all valid_limit=all test_limit=all binarize=true", r.Settings));
+        foreach (var other in new[] { Gsn(false, "salt-and-pepper"), Gsn(true, null) })
+        {
+            var e = Assert.Throws<InputException>(() => SweepDeepVerb.Run(other, new FakeTrial(), generated: false));
+            Assert.Contains("has the settings 'epochs=5 joint_epochs=epochs noise_kind=salt-and-pepper", e.Message);
+        }
+        var bad = Assert.Throws<InputException>(() => Gsn(true, "pepper").ToPlan(false));
+        Assert.Equal("--noise-kind pepper: expected gaussian, masking or salt-and-pepper", OptionNames.Message(bad));
+    }
+
     [Fact]
     public void TableRefusesMissingRowsAndConflictingShardsInOneLineLeavingTheLastTable()
     {

@@ -11,7 +11,8 @@ using ILGPUAE.Tests.Kernels;
 /// <summary>
 /// The deep autoencoder's objectives (<see cref="Networks.DeepAutoencoder"/>) against central differences of the objective written
 /// out in double: a 7→5→3 tied stack trained jointly with Gaussian noise on every layer's input (the corrupted sigmoid code of layer
-/// 0 is what layer 1 encodes, so δ crosses a corruption onto a sigmoid), with masking, with the contractive penalty per encoder,
+/// 0 is what layer 1 encodes, so δ crosses a corruption onto a sigmoid), with masking, with salt-and-pepper (the GSN setup's: a
+/// replaced element is a constant coin, so its δ must be 0 like a masked one's), with the contractive penalty per encoder,
 /// with both; and a single layer's local autoencoder (firstLayer 1: the layer-wise scheme's objective), with noise and with the
 /// penalty. Every trained parameter's gradient from <see cref="Network.ForwardBackward"/> (batch 4, mean cross-entropy plus the
 /// penalties) and each example's loss are compared; the noise is a fixed function of (seed, layer, epoch, example, element), so
@@ -36,9 +37,11 @@ public abstract class DeepAutoencoderGradientTests(IBackend backend)
     public static TheoryData<Case> Cases => new(
         new Case("joint, Gaussian σ 0.3", Stack, CorruptionNoise.Gaussian(0.3f), 0f, 0),
         new Case("joint, masking 0.3", Stack, CorruptionNoise.Masking(0.3f), 0f, 0),
+        new Case("joint, salt-and-pepper 0.4", Stack, CorruptionNoise.SaltAndPepper(0.4f), 0f, 0),
         new Case("joint, contraction", Stack, null, Lambda, 0),
         new Case("joint, Gaussian and contraction", Stack, CorruptionNoise.Gaussian(0.3f), Lambda, 0),
         new Case("layer 1's local AE, Gaussian", [5, 3], CorruptionNoise.Gaussian(0.3f), 0f, 1),
+        new Case("layer 1's local AE, salt-and-pepper", [5, 3], CorruptionNoise.SaltAndPepper(0.4f), 0f, 1),
         new Case("layer 1's local AE, contraction", [5, 3], null, Lambda, 1));
 
     [Theory]
@@ -57,6 +60,7 @@ public abstract class DeepAutoencoderGradientTests(IBackend backend)
     [Theory]
     [InlineData(CorruptionKind.Gaussian)]
     [InlineData(CorruptionKind.Masking)]
+    [InlineData(CorruptionKind.SaltAndPepper)]
     public void DroppingTheCodesSigmoidDerivativeFailsTheCheck(CorruptionKind kind)
     {
         var noise = new CorruptionNoise(kind, 0.3f);

@@ -55,12 +55,18 @@ public sealed record DeepOptions
     [JsonConverter(typeof(NamedEnumConverter<DeepRegularizer>))]
     public DeepRegularizer Regularizer { get; init; } = DeepRegularizer.Denoise;
 
-    /// <summary>Denoise: the corruption's amount, σ for Gaussian noise or a probability for masking.</summary>
+    /// <summary>Denoise: the corruption's amount, σ for Gaussian noise or a probability for masking and salt-and-pepper.</summary>
     public float Noise { get; init; } = DefaultNoise;
 
-    /// <summary>Denoise: additive Gaussian noise (the study's) or masking noise.</summary>
+    /// <summary>
+    /// Denoise: additive Gaussian noise (the study's), masking noise, or salt-and-pepper (the GSN setup's, p 0.4 on
+    /// <see cref="Binarize"/>d data).
+    /// </summary>
     [JsonConverter(typeof(NamedEnumConverter<CorruptionKind>))]
     public CorruptionKind NoiseKind { get; init; } = CorruptionKind.Gaussian;
+
+    /// <summary>Train, validate and test on the dataset thresholded x &gt; 0.5 → {0, 1} (<see cref="Binarization"/>), as the GSN setup does.</summary>
+    public bool Binarize { get; init; }
 
     /// <summary>Contract: λ of each layer's λ‖∂h_i/∂h_{i−1}‖²_F.</summary>
     public float Contraction { get; init; } = DefaultContraction;
@@ -123,11 +129,11 @@ public sealed record DeepOptions
             Require(Layers[i] >= 1, "layers", string.Join(",", Layers), "widths that are integers ≥ 1");
         Require(Enum.IsDefined(Scheme), "scheme", Scheme, "L, J, U or UJ");
         Require(Enum.IsDefined(Regularizer), "regularizer", Regularizer, "denoise, contract or l2");
-        Require(NoiseKind is CorruptionKind.Gaussian or CorruptionKind.Masking, "noise_kind", NoiseKind, "gaussian or masking");
+        Require(Enum.IsDefined(NoiseKind), "noise_kind", NoiseKind, NoiseKinds);
         if (NoiseKind == CorruptionKind.Gaussian)
             Require(float.IsFinite(Noise) && Noise >= 0f, "noise", Noise, "a Gaussian σ, finite and ≥ 0");
         else
-            Require(Noise is >= 0f and <= 1f, "noise", Noise, "a masking probability in [0, 1]");
+            Require(Noise is >= 0f and <= 1f, "noise", Noise, $"a {CorruptionKinds.Name(NoiseKind)} probability in [0, 1]");
         Require(float.IsFinite(Contraction) && Contraction >= 0f, "contraction", Contraction, "a finite number ≥ 0");
         Require(float.IsFinite(LearningRate) && LearningRate > 0f, "learning_rate", LearningRate, "a finite number > 0");
         Require(Batch >= 1, "batch", Batch, "an integer ≥ 1");
@@ -150,6 +156,12 @@ public sealed record DeepOptions
         }
     }
 
+    /// <summary>The noise kind <paramref name="name"/> spells (<see cref="CorruptionKinds.Name"/>); throws <see cref="InputException"/> about noise_kind otherwise.</summary>
+    public static CorruptionKind ParseNoiseKind(string name) =>
+        CorruptionKinds.TryParse(name, out var kind) ? kind : throw InputException.ForSetting("noise_kind", name, NoiseKinds);
+
+    private const string NoiseKinds = "gaussian, masking or salt-and-pepper";
+
     private static void Require(bool ok, string setting, object? value, string expected, params string[] mentioned)
     {
         if (!ok)
@@ -158,15 +170,15 @@ public sealed record DeepOptions
 
     /// <summary>The run in one line: data and split sizes, the stack, scheme, regularizer, optimizer, batch, seed.</summary>
     public string Summary(int visible, int train, int valid, int test) =>
-        $"data: {Datasets.Info(Dataset).DisplayName}, {train} train / {valid} validation / {test} test; deep autoencoder {string.Join("-", Widths(visible))}, " +
+        $"data: {Datasets.Info(Dataset).DisplayName}{(Binarize ? $" binarised (x > {Binarization.Threshold})" : "")}, {train} train / {valid} validation / {test} test; deep autoencoder {string.Join("-", Widths(visible))}, " +
         $"scheme {Scheme}, {RegularizerText}, {Optimizer.Describe(LearningRate, 0f)}, batch {Batch}, seed {Seed}" +
         (OnNan != NanPolicy.Stop ? $", on NaN {NanPolicies.Name(OnNan)}" : "");
 
-    /// <summary>"denoise (gaussian σ 0.5)", "contract (λ 0.15)", "l2 (weight decay 0.0001)".</summary>
+    /// <summary>"denoise (gaussian σ 0.5)", "denoise (salt-and-pepper 0.4)", "contract (λ 0.15)", "l2 (weight decay 0.0001)".</summary>
     [JsonIgnore]
     public string RegularizerText => Regularizer switch
     {
-        DeepRegularizer.Denoise => NoiseKind == CorruptionKind.Gaussian ? $"denoise (gaussian σ {Noise})" : $"denoise (masking {Noise})",
+        DeepRegularizer.Denoise => $"denoise ({CorruptionKinds.Name(NoiseKind)} {(NoiseKind == CorruptionKind.Gaussian ? "σ " : "")}{Noise})",
         DeepRegularizer.Contract => $"contract (λ {Contraction})",
         _ => $"l2 (weight decay {Optimizer.WeightDecay})",
     };

@@ -47,7 +47,7 @@ public static class DeepTraining
     public const string RegularizerKey = "regularizer";
     public const string SeedKey = "seed";
 
-    /// <summary>The denoising corruption (σ or probability, and "gaussian"/"masking"); present on every model file, used by a denoise run.</summary>
+    /// <summary>The denoising corruption (σ or probability, and its kind as <see cref="CorruptionKinds.Name"/> spells it); present on every model file, used by a denoise run.</summary>
     public const string NoiseKey = "noise";
     public const string NoiseKindKey = "noise_kind";
     public const string ContractionKey = "contraction";
@@ -95,8 +95,12 @@ public static class DeepTraining
                 Math.Min(given.Test.Count, options.TestLimit ?? int.MaxValue))
             : Examples(options);
         MemoryNeed.Deep(options, visible, trainCount, validCount, testCount).Check(backend);
-        var splits = (request.Data ?? ClassificationSplits.Load(options.Dataset, request.DataDir, observer.Note)).Limit(options.TrainLimit, options.TestLimit);
-        var valid = splits.Valid.Limit(options.ValidLimit, "valid_limit");
+        var limited = (request.Data ?? ClassificationSplits.Load(options.Dataset, request.DataDir, observer.Note)).Limit(options.TrainLimit, options.TestLimit);
+        var splits = limited with { Valid = limited.Valid.Limit(options.ValidLimit, "valid_limit") };
+        // Thresholded once, here, after the limits (so only what trains and scores is copied): every phase reads these splits.
+        if (options.Binarize)
+            splits = splits.Binarized();
+        var valid = splits.Valid;
         if (splits.Train.Features != visible)
             throw new InputException($"{splits.Train.Name} has {splits.Train.Features} values per example; {Datasets.Info(options.Dataset).DisplayName} has {visible}");
         run.Create();
@@ -312,7 +316,8 @@ public static class DeepTraining
             [RegularizerKey] = DeepOptions.Name(options.Regularizer),
             [SeedKey] = options.Seed.ToString(CultureInfo.InvariantCulture),
             [NoiseKey] = options.Noise.ToString("R", CultureInfo.InvariantCulture),
-            [NoiseKindKey] = options.NoiseKind.ToString().ToLowerInvariant(),
+            [NoiseKindKey] = CorruptionKinds.Name(options.NoiseKind),
+            [Binarization.MetadataKey] = Binarization.Text(options.Binarize),
             [ContractionKey] = options.Contraction.ToString("R", CultureInfo.InvariantCulture),
             [DaeCheckpoint.OptionsKey] = System.Text.Json.JsonSerializer.Serialize(options, DaeCheckpoint.Json),
             [PhaseKey] = kept ? best.Phase : phase.Name,

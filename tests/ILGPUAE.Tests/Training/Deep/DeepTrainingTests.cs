@@ -1,8 +1,10 @@
 namespace ILGPUAE.Tests.Training.Deep;
 
 using System.Text.Json;
+using ILGPUAE.Backend;
 using ILGPUAE.Backends;
 using ILGPUAE.Checkpoints;
+using ILGPUAE.Data;
 using ILGPUAE.Evaluation;
 using ILGPUAE.IO;
 using ILGPUAE.Modules;
@@ -60,6 +62,41 @@ public sealed class DeepTrainingTests
         Assert.Equal(Networks.DeepAutoencoder([DeepRuns.Visible, 8, 6]), model.Spec, SpecComparer.Instance);
         Assert.Equal(6, model.Body.Modules[Networks.TopCodeModule(model.Spec!)].Outputs);
         Assert.True(File.Exists(Path.Combine(dir.File("run"), TrainingCurves.FileName)));
+    }
+
+    /// <summary>
+    /// The GSN setup (binarize, salt-and-pepper 0.4): a run on MNIST with binarize trains, keeps and scores exactly what a run without it
+    /// does on MNIST already thresholded x &gt; 0.5 (every loss and every weight equal), and not what it does on the real-valued images;
+    /// the option and the noise kind are in the model's metadata and come back from the saved state.
+    /// </summary>
+    [Fact]
+    public void BinarizeTrainsAndScoresOnTheThresholdedData()
+    {
+        using var dir = new TempDirectory();
+        var options = DeepRuns.Tiny(DeepScheme.J, DeepRegularizer.Denoise, 8) with { NoiseKind = CorruptionKind.SaltAndPepper, Noise = 0.4f, Binarize = true };
+        var mnist = MnistSplits.Value;
+        var thresholded = new ClassificationSplits(mnist.Train.Take(DeepRuns.Train), mnist.Valid.Take(DeepRuns.Valid), mnist.Test.Take(DeepRuns.Test)).Binarized();
+        var observer = new DeepObserver();
+
+        var binarized = DeepRuns.Run(options, dir.File("binarize"));
+        DeepTraining.Run(new DeepRunRequest(options with { Binarize = false }, AcceleratorKind.Host, 0, null, dir.File("given"), false, false, thresholded), observer);
+        var real = DeepRuns.Run(options with { Binarize = false }, dir.File("real"));
+
+        static double[] Losses(IEnumerable<DeepEpochReport> epochs) =>
+            [.. epochs.SelectMany(e => new[] { e.TrainLoss, e.TrainReconstruction, e.ValidLoss, e.TestLoss })];
+        Assert.Equal(Losses(observer.Epochs), Losses(binarized.AllEpochs));
+        Assert.NotEqual(Losses(real.AllEpochs), Losses(binarized.AllEpochs));
+        var model = DeepRuns.Tensors(Path.Combine(dir.File("binarize"), DaeCheckpoint.ModelFileName));
+        Assert.All(DeepRuns.Tensors(Path.Combine(dir.File("given"), DaeCheckpoint.ModelFileName)), t => Assert.Equal(t.Value, model[t.Key]));
+
+        var metadata = SafeTensorsFile.Read(Path.Combine(dir.File("binarize"), DaeCheckpoint.ModelFileName)).Metadata;
+        Assert.Equal("true", metadata[Binarization.MetadataKey]);
+        Assert.Equal("salt-and-pepper", metadata[DeepTraining.NoiseKindKey]);
+        Assert.Equal("false", SafeTensorsFile.Read(Path.Combine(dir.File("real"), DaeCheckpoint.ModelFileName)).Metadata[Binarization.MetadataKey]);
+        var saved = DeepTraining.SavedOptions(dir.File("binarize"))!;
+        Assert.Equal((true, CorruptionKind.SaltAndPepper, 0.4f), (saved.Binarize, saved.NoiseKind, saved.Noise));
+        Assert.Contains(" binarised (x > 0.5)", options.Summary(DeepRuns.Visible, 1, 1, 1));
+        Assert.Contains("denoise (salt-and-pepper 0.4)", options.Summary(DeepRuns.Visible, 1, 1, 1));
     }
 
     /// <summary>
