@@ -4,10 +4,10 @@ using global::CommandLine;
 using ILGPUAE.Optimizers;
 using ILGPUAE.Training.Stacked;
 
-[Verb("finetune", HelpText = "Fine-tune a classifier built on a pretrained stack (`pretrain`) on a dataset's labels (the stack's unless --dataset); reports test accuracy.")]
+[Verb("finetune", HelpText = "Fine-tune a classifier built on a pretrained stack (`pretrain`, or the encoders of `train deep`) on a dataset's labels (the stack's unless --dataset); reports test accuracy.")]
 public sealed class FinetuneVerbOptions : TrainingVerbOptions
 {
-    [Option("pretrained", HelpText = "A directory written by `pretrain` (required unless --init random or --resume).")]
+    [Option("pretrained", HelpText = "A directory written by `pretrain` or `train deep` (its encoders, decoders dropped) (required unless --init random or --resume).")]
     public string? Pretrained { get; set; }
 
     [Option("init", HelpText = "pretrained (default: the stack in --pretrained) or random: the same classifier from random weights, the baseline of every pretraining claim (stack widths from --hidden).")]
@@ -103,7 +103,7 @@ public static class FinetuneVerb
             if (random && o.Pretrained is not null)
                 throw new IO.InputException($"--init random with --pretrained {o.Pretrained}: expected one of them");
             if (!random && o.Pretrained is null)
-                throw new IO.InputException("--pretrained: missing; expected a directory written by `pretrain` (or --init random, or --resume DIR)");
+                throw new IO.InputException("--pretrained: missing; expected a directory written by `pretrain` or `train deep` (or --init random, or --resume DIR)");
             if (!random && o.Hidden is not null)
                 throw new IO.InputException($"--hidden {o.Hidden}: a pretrained stack has its own widths; expected --hidden only with --init random");
             options.Validate();

@@ -55,6 +55,6 @@ public sealed record FinetuneMetrics(string Model, string Architecture, string? 
     public void Stage(CheckpointCommit commit, string directory) =>
         commit.StageText(Path.Combine(directory, DaeCheckpoint.MetricsFileName), JsonSerializer.Serialize(this, DaeCheckpoint.Json));
 
-    /// <summary>The epochs a previous run recorded, or none if it left no metrics.json.</summary>
-    public static List<FinetuneEpochReport> ReadEpochs(string directory) => MetricsFile.Read<FinetuneMetrics>(directory, RunKind.Finetune)?.Epochs ?? [];
+    /// <summary>What a previous run recorded, or null if it left no metrics.json.</summary>
+    public static FinetuneMetrics? Read(string directory) => MetricsFile.Read<FinetuneMetrics>(directory, RunKind.Finetune);
 }

@@ -9,7 +9,8 @@ using ILGPUAE.Models;
 /// <summary>Where a fine-tuning run reads its stack and data, where it writes, and what it runs on.</summary>
 /// <param name="Preset">The preset name the options started from, for metrics.json; null for none.</param>
 /// <param name="Data">The splits already in memory (tests, in-process callers); null loads them from <paramref name="DataDir"/>.</param>
-/// <param name="Dataset">The dataset of a new run; null: the one the stack was pretrained on (MNIST for a random stack). A resumed run keeps its own.</param>
+/// <param name="Pretrained">A directory written by `pretrain` or `train deep` (<see cref="EncoderStack"/>); unused with <paramref name="RandomStack"/> or on resume.</param>
+/// <param name="Dataset">The dataset of a new run; null: the one the stack was trained on (MNIST for a random stack). A resumed run keeps its own.</param>
 /// <param name="RandomStack">
 /// The widths of a stack drawn at random instead of read from <paramref name="Pretrained"/>: the same classifier, its stack
 /// initialised as the classifier initialises its own new sigmoid layers (the Glorot range, keyed by seed and layer) — the
@@ -25,7 +26,8 @@ public sealed record FinetuneRunRequest(FinetuneOptions Options, string? Preset,
 }
 
 /// <summary>
-/// `finetune` from start to end: build the classifier on a pretrained stack, train epoch by epoch,
+/// `finetune` from start to end: build the classifier on a pretrained stack (a `pretrain` stack or a `train deep` model's
+/// encoders, <see cref="EncoderStack"/>), softmax on top, train all of it (or what is above a frozen stack) epoch by epoch,
 /// validate after each, keep the best-validation model, stop by the patience rule, checkpoint after every
 /// epoch (metrics.json and curves.png too), and finally score the best model on the test set.
 /// </summary>
@@ -42,7 +44,7 @@ public static class Finetuning
         ClassifierArchitecture architecture;
         FinetuneOptions options;
         string pretrained;
-        StackFile? stack = null;
+        EncoderStack? stack = null;
         if (request.Resume)
         {
             foreach (var path in new[] { modelPath, statePath })
@@ -67,9 +69,9 @@ public static class Finetuning
             else
             {
                 pretrained = Path.GetFullPath(InputPath.NotEmpty(request.Pretrained, "pretrained"));
-                stack = ReadStack(request.Pretrained);
-                options = options with { Dataset = request.Dataset ?? stack.Options.Dataset };
-                architecture = new ClassifierArchitecture(stack.Visible, stack.Options.Hidden, options.Mlp, Datasets.Info(options.Dataset).Classes);
+                stack = EncoderStack.Read(request.Pretrained);
+                options = options with { Dataset = request.Dataset ?? stack.Dataset };
+                architecture = new ClassifierArchitecture(stack.Visible, stack.Hidden, options.Mlp, Datasets.Info(options.Dataset).Classes);
             }
         }
 
@@ -101,9 +103,11 @@ public static class Finetuning
 
         using var valid = Upload(backend, data.Valid);
         using var validScore = new ClassifierEvaluator(model, valid.Pixels, valid.Labels);
-        var metrics = new FinetuneMetrics($"classifier on stacked denoising autoencoders{(options.Freeze ? " (stack frozen)" : "")}",
-            architecture.ToString(), request.Preset, pretrained, data.Train.Name, backend.Name, options, data.Train.Count, data.Valid.Count,
-            request.Resume ? FinetuneMetrics.ReadEpochs(outDir) : []);
+        // A resumed run describes its model as the run it continues did (the stack is not read again).
+        var saved = request.Resume ? FinetuneMetrics.Read(outDir) : null;
+        var description = saved?.Model ?? $"classifier on {stack?.Description ?? "stacked denoising autoencoders"}{(options.Freeze ? " (stack frozen)" : "")}";
+        var metrics = new FinetuneMetrics(description, architecture.ToString(), request.Preset, pretrained, data.Train.Name, backend.Name, options,
+            data.Train.Count, data.Valid.Count, saved?.Epochs ?? []);
         metrics.Epochs.RemoveAll(e => e.Epoch > trainer.EpochsDone);
         if (stopping.BestEpoch > 0)
         {
@@ -171,17 +175,6 @@ public static class Finetuning
         scored.Commit();
         TrainingCurves.Write(outDir, TrainingCurves.Of(metrics));
         return metrics;
-    }
-
-    private static StackFile ReadStack(string directory)
-    {
-        var path = Path.Combine(directory, StackFile.FileName);
-        if (!File.Exists(path))
-            throw InputException.AboutSetting("pretrained", $"pretrained {directory}: {path} does not exist; expected a directory written by `pretrain`");
-        var stack = StackFile.Read(path);
-        if (stack.LayersDone < stack.Options.Layers)
-            throw InputException.AboutSetting("pretrained", $"pretrained {directory}: {stack.LayersDone} of {stack.Options.Layers} layers are pretrained; expected a finished stack (its pretraining run continues with resume {directory})", "resume");
-        return stack;
     }
 
     private static TrainerEpoch? RunEpoch(ClassifierSession trainer, ITrainingObserver observer, string outDir, RunControl control, Action midEpoch)
