@@ -11,12 +11,13 @@ public static partial class Shapes
         RequireActivation(activation, "conv2d forward");
     }
 
-    /// <summary>dy [b, Outputs], weights [OutChannels, InChannels, 3, 3], input and dx [b, Inputs], a defined activation.</summary>
+    /// <summary>dy [b, Outputs], weights [OutChannels, InChannels, 3, 3], input and dx [b, Inputs] (any rank ≥ 2), a defined activation.</summary>
     public static void Conv2dInputGradient(Conv2dGeometry g, Tensor<float> dy, Tensor<float> weights, Tensor<float> input, Activation inputActivation,
         Tensor<float> dx)
     {
         Conv2dImages(g, dy, "dy", g.Outputs, dx, "dx", g.Inputs);
-        RequireSame(input, "input", dx, "dx");
+        if (input.Rows != dx.Rows || input.RowLength != dx.RowLength)
+            throw new ArgumentException($"conv2d {g}: input {input.Shape} must hold dx's {dx.Shape} images, one per row", nameof(input));
         Conv2dWeights(g, weights, "weights");
         RequireActivation(inputActivation, "conv2d input gradient");
     }
