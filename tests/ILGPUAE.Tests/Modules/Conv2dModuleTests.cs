@@ -2,10 +2,13 @@ namespace ILGPUAE.Tests.Modules;
 
 using System.Text.Json;
 using ILGPUAE.Backend;
+using ILGPUAE.Checkpoints;
+using ILGPUAE.IO;
 using ILGPUAE.Modules;
 using ILGPUAE.Objectives;
 using ILGPUAE.Random;
 using ILGPUAE.Tests.Host;
+using ILGPUAE.Tests.IO;
 using ILGPUAE.Tests.Kernels;
 
 /// <summary>
@@ -137,6 +140,26 @@ public abstract class Conv2dModuleTests(IBackend backend)
         Assert.Equal(784, net.Body.Outputs);
         Assert.Equal(["conv0.W [8, 1, 3, 3] (weights)", "conv0.b [8] (biases)", "conv1.W [1, 8, 3, 3] (weights)", "conv1.b [1] (biases)"],
             net.Body.Modules.SelectMany(m => m.Parameters).Select(p => p.ToString()));
+    }
+
+    /// <summary>A model file keeps W in PyTorch's [out, in, 3, 3] and rebuilds the convolutions from its architecture alone.</summary>
+    [Fact]
+    public void ACheckpointWithConvolutionsRoundTrips()
+    {
+        using var dir = new TempDirectory();
+        var spec = new NetworkSpec([new Conv2dSpec(3, 5, 4, 6, Activation.Relu, "conv0.W", "conv0.b"), new Conv2dSpec(5, 1, 4, 6, Activation.Sigmoid, "conv1.W", "conv1.b")],
+            new ReconstructionSpec(LossKind.CrossEntropy));
+        using var saved = spec.Build(backend, 2);
+        saved.Initialize(5);
+        Checkpoint.Save(dir.File("cae.safetensors"), saved);
+
+        using var loaded = Checkpoint.Load(dir.File("cae.safetensors"), backend, 3);
+        Assert.Equal(spec.Modules, loaded.Spec!.Modules);
+        foreach (var (a, b) in saved.Body.Parameters.Zip(loaded.Body.Parameters))
+            Assert.Equal(a.Value.ToArray(), b.Value.ToArray());
+        var shapes = SafeTensorsFile.Read(dir.File("cae.safetensors")).Tensors.ToDictionary(t => t.Name, t => t.Shape);
+        Assert.Equal([5, 3, 3, 3], shapes["conv0.W"]);
+        Assert.Equal([1, 5, 3, 3], shapes["conv1.W"]);
     }
 
     [Fact]
