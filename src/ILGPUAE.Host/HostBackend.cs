@@ -2,6 +2,7 @@ namespace ILGPUAE.Host;
 
 using ILGPUAE.Backend;
 using ILGPUAE.Host.Activation;
+using ILGPUAE.Host.Convolution;
 using ILGPUAE.Host.Corruption;
 using ILGPUAE.Host.Delta;
 using ILGPUAE.Host.MatVec;
@@ -74,6 +75,7 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider, IHostThreads
         NonFinite = new HostNonFinite(this);
         Svm = new HostSvm(this);
         Parzen = new HostParzen(this, pool);
+        Conv2d = new HostConv2d(this, pool);
     }
 
     /// <summary>E.g. "host: 2 cores, AVX-512 (Vector512&lt;float&gt;)".</summary>
@@ -104,6 +106,8 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider, IHostThreads
     public IOptimizer Optimizer { get; }
     public INonFinite NonFinite { get; }
     public IParzen Parzen { get; }
+
+    public IConv2d Conv2d { get; }
 
     public ISvm Svm { get; }
 

@@ -28,6 +28,9 @@ public interface IBackend : IDisposable
     ISvm Svm { get; }
     IParzen Parzen { get; }
 
+    /// <summary>3×3 convolutions, stride 1, zero padding 1 (Convolution family).</summary>
+    IConv2d Conv2d { get; }
+
     /// <summary>
     /// Per-sample SGD in a few launches per range of examples, where launch latency would otherwise bound
     /// batch-1 training (ILGPU accelerators); null where a step costs no launch (the host provider).

@@ -134,6 +134,9 @@ public sealed partial class KernelChecks
         // Bernoulli sampling and the Parzen window's norms and log-densities; last so the checks above keep their inputs.
         foreach (var result in Sampling(sizes))
             yield return result;
+        // The 3×3 convolution's forward, input gradient and parameter gradients; last so the checks above keep their inputs.
+        foreach (var result in Convolutions(sizes))
+            yield return result;
     }
 
     /// <summary>

@@ -7,6 +7,7 @@ using ILGPU.Runtime.Cuda;
 using ILGPU.Runtime.OpenCL;
 using ILGPUAE.Activation;
 using ILGPUAE.Backend;
+using ILGPUAE.Convolution;
 using ILGPUAE.Corruption;
 using ILGPUAE.Delta;
 using ILGPUAE.MatVec;
@@ -41,6 +42,7 @@ public sealed class IlgpuBackend : IBackend
         Svm = new SvmLauncher(this);
         Parzen = new ParzenLauncher(this);
         sampleSgd = new SampleSgdLauncher(this);
+        conv2d = new Conv2dLauncher(this);
     }
 
     public Accelerator Accelerator { get; }
@@ -62,6 +64,10 @@ public sealed class IlgpuBackend : IBackend
     public IParzen Parzen { get; }
 
     private readonly SampleSgdLauncher sampleSgd;
+
+    private readonly Conv2dLauncher conv2d;
+
+    public IConv2d Conv2d => conv2d;
 
     public ISampleSgd SampleSgd => sampleSgd;
 
@@ -120,6 +126,7 @@ public sealed class IlgpuBackend : IBackend
     public void Dispose()
     {
         sampleSgd.Dispose();
+        conv2d.Dispose();
         ((GemmLauncher)Gemm).Dispose();
         ((OptimizerLauncher)Optimizer).Dispose();
         Accelerator.Dispose();

@@ -42,8 +42,8 @@ public sealed class Network : IDisposable
     public IBackend Backend => backend;
 
     /// <summary>
-    /// Gives every parameter its initial value from <paramref name="seed"/>: dense layer k (counting dense modules from 0) by
-    /// <see cref="Dense.Initialize"/> with layer k, biases zero. A tied DAE and a classifier so start exactly where
+    /// Gives every parameter its initial value from <paramref name="seed"/>: dense or convolution layer k (counting those modules
+    /// from 0) by <see cref="Dense.Initialize"/> or <see cref="Conv2d.Initialize"/> (PyTorch's default) with layer k, others zero. A tied DAE and a classifier so start exactly where
     /// <see cref="TiedAutoencoder.Create"/> and <see cref="FeedForwardClassifier.Create"/> start them.
     /// </summary>
     public void Initialize(ulong seed)
@@ -53,6 +53,8 @@ public sealed class Network : IDisposable
         {
             if (module is Dense dense)
                 dense.Initialize(seed, layer++);
+            else if (module is Conv2d conv)
+                conv.Initialize(seed, layer++);
             else
                 foreach (var p in module.Parameters)
                     p.Value.CopyFrom(new float[p.Value.Length]);

@@ -68,6 +68,7 @@ public sealed record NetworkSpec(IReadOnlyList<ModuleSpec> Modules, ObjectiveSpe
 [JsonDerivedType(typeof(CorruptSpec), "corrupt")]
 [JsonDerivedType(typeof(ActivityL1Spec), "activity_l1")]
 [JsonDerivedType(typeof(ContractiveSpec), "contractive")]
+[JsonDerivedType(typeof(Conv2dSpec), "conv2d")]
 public abstract record ModuleSpec
 {
     /// <param name="below">The modules built before this one, in order (a tied decoder finds its encoder there).</param>
@@ -127,6 +128,30 @@ public sealed record ContractiveSpec(float Lambda) : ModuleSpec
         below.Count > 0 && below[^1] is Dense layer
             ? new Contractive(backend, maxBatch, layer, Lambda)
             : throw new ArgumentException("a contractive penalty follows the dense module it penalises");
+}
+
+/// <summary>
+/// <see cref="Conv2d"/>: a 3×3 convolution (stride 1, zero padding 1) from <paramref name="InChannels"/> to <paramref name="OutChannels"/>
+/// channels of <paramref name="Height"/>×<paramref name="Width"/> images, W [out, in, 3, 3] named <paramref name="Weight"/>, bias [out]
+/// named <paramref name="Bias"/>; it takes Cin·H·W values per row and gives Cout·H·W. Every size must be at least 1 (checked when the
+/// spec is made, so a bad architecture file is refused on load).
+/// </summary>
+public sealed record Conv2dSpec(int InChannels, int OutChannels, int Height, int Width, Activation Activation, string Weight, string Bias) : ModuleSpec
+{
+    public int InChannels { get; init; } = AtLeastOne(InChannels, "in_channels");
+    public int OutChannels { get; init; } = AtLeastOne(OutChannels, "out_channels");
+    public int Height { get; init; } = AtLeastOne(Height, "height");
+    public int Width { get; init; } = AtLeastOne(Width, "width");
+
+    /// <summary>The four sizes together; not written to JSON, which holds them one by one.</summary>
+    [JsonIgnore]
+    public Conv2dGeometry Geometry => new(InChannels, OutChannels, Height, Width);
+
+    public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below, SharedValues? values = null) =>
+        new Conv2d(backend, maxBatch, Geometry, Activation, Weight, Bias, values);
+
+    private static int AtLeastOne(int value, string name) =>
+        value >= 1 ? value : throw new ArgumentOutOfRangeException(name, value, $"a convolution's {name} must be at least 1");
 }
 
 /// <summary>The objective of a <see cref="NetworkSpec"/>.</summary>

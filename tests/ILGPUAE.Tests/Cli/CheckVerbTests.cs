@@ -54,6 +54,7 @@ public sealed class CheckVerbTests(HostFixture fixture)
         public INonFinite NonFinite => inner.NonFinite;
         public ISvm Svm => inner.Svm;
         public IParzen Parzen => inner.Parzen;
+        public IConv2d Conv2d => inner.Conv2d;
         public ISampleSgd? SampleSgd => inner.SampleSgd;
 
         /// <summary>The fixture owns the wrapped backend.</summary>

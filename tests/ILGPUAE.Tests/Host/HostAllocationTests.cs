@@ -70,7 +70,7 @@ public sealed class HostAllocationTests
     }
 
     /// <summary>After three warm-up calls, ten calls of <paramref name="step"/> allocate 0 managed bytes on the calling thread.</summary>
-    private static void AssertStepsAllocateNothing(Action step)
+    internal static void AssertStepsAllocateNothing(Action step)
     {
         for (var i = 0; i < 3; i++)
             step();

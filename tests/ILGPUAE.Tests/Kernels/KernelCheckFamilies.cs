@@ -17,6 +17,7 @@ public static class KernelCheckFamilies
     private static readonly int NewerActivations = KernelChecks.NewerActivations.Count();
     private static readonly int CorruptionKinds = KernelChecks.CheckedCorruptions.Length;
     private static readonly int ActivationKinds = ILGPUAE.Activation.Activations.All.Count;
+    private static readonly int ConvolutionCases = KernelChecks.CheckedConvolutions.Length + 1;
 
     /// <param name="Name">For messages.</param>
     /// <param name="Kernel">Matches the family's <see cref="CheckResult.Kernel"/> names and no other family's.</param>
@@ -72,6 +73,11 @@ public static class KernelCheckFamilies
         new("bernoulli", new(@"^bernoulli$"), 2),
         new("parzen squared norms", new(@"^parzen squared norms$"), 1),
         new("parzen log-densities", new(@"^parzen log-densities$"), 2),
+        // Convolutions: the fixed awkward convolutions once per call, then the 3-row, s-column one per size; each forward, input
+        // gradient and parameter gradients (forward and input gradient named by the activation they fuse).
+        new("conv2d forward", new(@"^conv2d forward [a-z]+$"), ConvolutionCases),
+        new("conv2d input gradient", new(@"^conv2d input gradient [a-z]+$"), ConvolutionCases),
+        new("conv2d parameter gradients", new(@"^conv2d parameter gradients$"), ConvolutionCases),
     ];
 
     /// <summary>

@@ -93,6 +93,7 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
         public INonFinite NonFinite => inner.NonFinite;
         public ISvm Svm => inner.Svm;
         public IParzen Parzen => inner.Parzen;
+        public IConv2d Conv2d => inner.Conv2d;
         public ISampleSgd? SampleSgd => null;
 
         // The fixture owns the wrapped backend.

@@ -124,6 +124,7 @@ internal sealed class ReferenceSampleSgdBackend(IBackend inner) : IBackend, ISam
     public INonFinite NonFinite => inner.NonFinite;
     public ISvm Svm => inner.Svm;
     public IParzen Parzen => inner.Parzen;
+    public IConv2d Conv2d => inner.Conv2d;
     public ISampleSgd SampleSgd => this;
 
     public void TiedDae(TiedDaeParameters model, Tensor<float> data, Tensor<int> indices, NoiseKey noise, float corruption, LossKind loss,
