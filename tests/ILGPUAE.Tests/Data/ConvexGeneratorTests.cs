@@ -2,24 +2,13 @@ namespace ILGPUAE.Tests.Data;
 
 using ILGPUAE.Data.Variations;
 
-public class ConvexGeneratorTests : ShapeGeneratorTests
+public class ConvexGeneratorTests() : ShapeGeneratorTests(TheGenerator, "convex", (6000, 2000, 50000),
+    ["28592b73c4e02b58fad12a279c310ba466c384abfda2e243ea80fb1eb0f9380f",
+     "b579120fbf3f5db145b92c98d626ec0acbde10f0baa5174096075a324bff4477",
+     "96b2ba7aa79949713e41511f3ae9a92551f3d488b68218936a2e77db594430dc"],
+    (VariationSplit.Train, 200))
 {
     private static readonly ConvexGenerator TheGenerator = new();
-
-    protected override IVariationGenerator Generator => TheGenerator;
-
-    protected override string ExpectedName => "convex";
-
-    protected override (int Train, int Valid, int Test) ExpectedSizes => (6000, 2000, 50000);
-
-    protected override string[] PinnedHashes =>
-    [
-        "28592b73c4e02b58fad12a279c310ba466c384abfda2e243ea80fb1eb0f9380f",
-        "b579120fbf3f5db145b92c98d626ec0acbde10f0baa5174096075a324bff4477",
-        "96b2ba7aa79949713e41511f3ae9a92551f3d488b68218936a2e77db594430dc",
-    ];
-
-    protected override (VariationSplit Split, int Count) ParallelCheck => (VariationSplit.Train, 200);
 
     [Fact]
     public void LabelIsWhetherTheImageIsDigitallyConvex()

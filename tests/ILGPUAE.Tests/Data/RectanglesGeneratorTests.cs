@@ -2,24 +2,13 @@ namespace ILGPUAE.Tests.Data;
 
 using ILGPUAE.Data.Variations;
 
-public class RectanglesGeneratorTests : ShapeGeneratorTests
+public class RectanglesGeneratorTests() : ShapeGeneratorTests(TheGenerator, "rect", (1000, 200, 50000),
+    ["b33c274f75444a85e1fa1f70b6d1b3b156dc9598b761a1890f2285c48924697b",
+     "de422591808cef8622c0b3984e57b75f4ff139360a542151caf347ac0f206ee7",
+     "092d2f802cfc608fac2805e51bd995f299f79173e4f32e9c4444062cf9d69a48"],
+    (VariationSplit.Test, 500))
 {
     private static readonly RectanglesGenerator TheGenerator = new();
-
-    protected override IVariationGenerator Generator => TheGenerator;
-
-    protected override string ExpectedName => "rect";
-
-    protected override (int Train, int Valid, int Test) ExpectedSizes => (1000, 200, 50000);
-
-    protected override string[] PinnedHashes =>
-    [
-        "b33c274f75444a85e1fa1f70b6d1b3b156dc9598b761a1890f2285c48924697b",
-        "de422591808cef8622c0b3984e57b75f4ff139360a542151caf347ac0f206ee7",
-        "092d2f802cfc608fac2805e51bd995f299f79173e4f32e9c4444062cf9d69a48",
-    ];
-
-    protected override (VariationSplit Split, int Count) ParallelCheck => (VariationSplit.Test, 500);
 
     [Fact]
     public void EveryExampleIsAOnePixelOutlineAndItsLabelIsWhetherItIsTall()

@@ -2,7 +2,11 @@ namespace ILGPUAE.Tests.Data;
 
 using ILGPUAE.Data.Variations;
 
-public class RectanglesImageGeneratorTests : ShapeGeneratorTests
+public class RectanglesImageGeneratorTests() : ShapeGeneratorTests(TheGenerator, "rect-img", (10000, 2000, 50000),
+    ["1e414c081ae8ebf8821a441667422304b5a8c17aa70e5cf79aad2c456a93fe73",
+     "5dd8e614d89f9dce3c638eb1a190c8921d26aecc10413d9d1cc946bc867cb291",
+     "3a5e110f044f9b761bd3fffd8b4eb153c2b7206c918ed037799528c24d99fff0"],
+    (VariationSplit.Valid, 400), Sources)
 {
     private static readonly RectanglesImageGenerator TheGenerator = new();
 
@@ -27,23 +31,6 @@ public class RectanglesImageGeneratorTests : ShapeGeneratorTests
         var within = code - Offset(image);
         return (image, within / Shapes[image].Width, within % Shapes[image].Width);
     }
-
-    protected override IVariationGenerator Generator => TheGenerator;
-
-    protected override VariationSources ExampleSources => Sources;
-
-    protected override string ExpectedName => "rect-img";
-
-    protected override (int Train, int Valid, int Test) ExpectedSizes => (10000, 2000, 50000);
-
-    protected override string[] PinnedHashes =>
-    [
-        "1e414c081ae8ebf8821a441667422304b5a8c17aa70e5cf79aad2c456a93fe73",
-        "5dd8e614d89f9dce3c638eb1a190c8921d26aecc10413d9d1cc946bc867cb291",
-        "3a5e110f044f9b761bd3fffd8b4eb153c2b7206c918ed037799528c24d99fff0",
-    ];
-
-    protected override (VariationSplit Split, int Count) ParallelCheck => (VariationSplit.Valid, 400);
 
     [Fact]
     public void EveryExampleIsTwoPatchesSplitByARectangleOfTheStandardSizesAndItsLabelIsWhetherItIsTall()

@@ -6,46 +6,35 @@ using ILGPUAE.Data.Variations;
 /// What every shape set's tests check the same way (rect, rect-img, convex: two classes, no digits): the standard name, sizes
 /// and classes, the pinned bytes of examples 0–15 of each split at seed 42, and the same bytes made in parallel.
 /// </summary>
-public abstract class ShapeGeneratorTests
+/// <param name="pinnedHashes">
+/// SHA-256 of examples 0–15 of train, valid and test at seed 42, pinned once from the generator: a change to any draw, the order of
+/// draws or the drawing changes them.
+/// </param>
+/// <param name="parallelCheck">The split and how many of its examples the parallel check makes.</param>
+/// <param name="sources">The sources the examples are made from (none for the sets that draw everything).</param>
+public abstract class ShapeGeneratorTests(IVariationGenerator generator, string expectedName, (int Train, int Valid, int Test) expectedSizes,
+    string[] pinnedHashes, (VariationSplit Split, int Count) parallelCheck, VariationSources? sources = null)
 {
-    protected abstract IVariationGenerator Generator { get; }
-
-    /// <summary>The sources the examples are made from (none for the sets that draw everything).</summary>
-    protected virtual VariationSources? ExampleSources => null;
-
-    protected abstract string ExpectedName { get; }
-
-    protected abstract (int Train, int Valid, int Test) ExpectedSizes { get; }
-
-    /// <summary>
-    /// SHA-256 of examples 0–15 of train, valid and test at seed 42, pinned once from the generator: a change to any draw, the
-    /// order of draws or the drawing changes them.
-    /// </summary>
-    protected abstract string[] PinnedHashes { get; }
-
-    /// <summary>The split and how many of its examples the parallel check makes.</summary>
-    protected abstract (VariationSplit Split, int Count) ParallelCheck { get; }
-
     [Fact]
     public void NameSizesAndClassesAreTheStandardOnes()
     {
-        Assert.Equal(ExpectedName, Generator.Name);
-        Assert.Equal(ExpectedSizes, Generator.Sizes);
-        Assert.Equal(2, Generator.Classes);
-        Assert.False(Generator.NeedsDigits);
-        Assert.Equal(ExampleSources?.Backgrounds is not null, Generator.NeedsBackgrounds);
+        Assert.Equal(expectedName, generator.Name);
+        Assert.Equal(expectedSizes, generator.Sizes);
+        Assert.Equal(2, generator.Classes);
+        Assert.False(generator.NeedsDigits);
+        Assert.Equal(sources?.Backgrounds is not null, generator.NeedsBackgrounds);
     }
 
     [Fact]
     public void FirstExamplesOfEachSplitAreTheSameBytesForASeed() =>
-        Assert.Equal(PinnedHashes, GeneratedExamples.SplitHashes(Generator, seed: 42, count: 16, ExampleSources));
+        Assert.Equal(pinnedHashes, GeneratedExamples.SplitHashes(generator, seed: 42, count: 16, sources));
 
     [Fact]
     public void ParallelGenerationGivesTheSameBytesAsSequential()
     {
-        var (split, count) = ParallelCheck;
-        var sequential = GeneratedExamples.Make(Generator, seed: 3, split, count, ExampleSources);
-        var parallel = GeneratedExamples.Make(Generator, seed: 3, split, count, ExampleSources, parallel: true);
+        var (split, count) = parallelCheck;
+        var sequential = GeneratedExamples.Make(generator, seed: 3, split, count, sources);
+        var parallel = GeneratedExamples.Make(generator, seed: 3, split, count, sources, parallel: true);
         Assert.Equal(sequential.Pixels, parallel.Pixels);
         Assert.Equal(sequential.Labels, parallel.Labels);
     }
