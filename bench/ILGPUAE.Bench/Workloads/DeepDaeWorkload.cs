@@ -22,9 +22,6 @@ public sealed class DeepDaeWorkload(HarnessOptions options, WorkloadSizes sizes,
 {
     public const int Batch = 100;
     public const float Sigma = 0.3f;
-    public const double AbsoluteTolerance = 1e-5;
-    public const double RelativeTolerance = 1e-3;
-    public const double LossTolerance = 1e-4;
     private const int Float = sizeof(float);
     private static readonly int[] Widths = [BenchData.Visible, 1000, 1000];
 
@@ -133,9 +130,8 @@ public sealed class DeepDaeWorkload(HarnessOptions options, WorkloadSizes sizes,
 
     /// <summary>
     /// K steps without noise (the one difference from the timed runs: the peer cannot draw our noise), ours on the trainer over the
-    /// first K·B images and the peer on the same images in our epoch-0 order; the mean loss within a relative
-    /// <see cref="LossTolerance"/>, every W within <see cref="AbsoluteTolerance"/> + <see cref="RelativeTolerance"/>·|W_torch|, the largest
-    /// difference under 1 % of the largest change training made, biases within 10·<see cref="AbsoluteTolerance"/>.
+    /// first K·B images and the peer on the same images in our epoch-0 order; compared as W1's checks are
+    /// (<see cref="EquivalenceCheck.Compare"/>).
     /// </summary>
     private CheckResult Check(AcceleratorKind kind)
     {
@@ -145,6 +141,7 @@ public sealed class DeepDaeWorkload(HarnessOptions options, WorkloadSizes sizes,
         using var backend = Backends.Open(kind);
         using var joint = new JointRun(backend, 0f, data.TrainPixels(images), images);
         var initial = joint.Network.Body.Parameters.ToDictionary(p => p.Name, p => p.Value.ToArray());
+        var side = new EquivalenceCheck.CheckSide(name, Backends.Label(kind), steps, Batch, "xent", 1000);
         PeerCheck theirs;
         try
         {
@@ -152,51 +149,14 @@ public sealed class DeepDaeWorkload(HarnessOptions options, WorkloadSizes sizes,
         }
         catch (PeerUnavailableException e)
         {
-            var ourLoss = joint.Trainer.RunEpoch().TrainLoss;
-            var skipped = new CheckResult(name, Backends.Label(kind), steps, Batch, "xent", 1000, ourLoss, double.NaN, double.NaN, double.NaN, double.NaN,
-                false, $"no peer: {e.Message}");
+            var skipped = EquivalenceCheck.NoPeer(side, joint.Trainer.RunEpoch().TrainLoss, e.Message);
             run.Checks.Add(skipped);
             return skipped;
         }
         var report = joint.Trainer.RunEpoch();
-        double maxDiff = 0, maxUpdate = 0, maxBiasDiff = 0;
-        var outside = 0;
-        foreach (var p in joint.Network.Body.Parameters)
-        {
-            var ours = p.Value.ToArray();
-            var peerValues = theirs.Values[p.Name];
-            var isWeight = p.Group == ParameterGroups.Weights;
-            for (var i = 0; i < ours.Length; i++)
-            {
-                var d = Math.Abs(ours[i] - peerValues[i]);
-                if (!isWeight)
-                {
-                    maxBiasDiff = Math.Max(maxBiasDiff, d);
-                    continue;
-                }
-                maxDiff = Math.Max(maxDiff, d);
-                maxUpdate = Math.Max(maxUpdate, Math.Abs(peerValues[i] - initial[p.Name][i]));
-                if (!(d <= AbsoluteTolerance + RelativeTolerance * Math.Abs(peerValues[i])))
-                    outside++;
-            }
-        }
-        var lossDiff = Math.Abs(report.TrainLoss - theirs.MeanLoss) / Math.Max(1e-12, Math.Abs(theirs.MeanLoss));
-        var failures = new List<string>();
-        if (outside > 0)
-            failures.Add($"{outside} weights outside {AbsoluteTolerance:g} + {RelativeTolerance:g}·|W|");
-        if (!(maxDiff <= 0.01 * maxUpdate))
-            failures.Add($"max |ΔW| {maxDiff:g3} is not under 1 % of the largest update {maxUpdate:g3}");
-        if (!(maxBiasDiff <= AbsoluteTolerance * 10))
-            failures.Add($"max bias difference {maxBiasDiff:g3}");
-        if (!(lossDiff <= LossTolerance))
-            failures.Add($"mean loss {report.TrainLoss:g7} vs {theirs.MeanLoss:g7} (relative {lossDiff:g3})");
-        var passed = failures.Count == 0;
-        var detail = passed
-            ? $"{steps} steps: loss {report.TrainLoss:F4} vs {theirs.MeanLoss:F4}, max |ΔW| {maxDiff:g2} (largest update {maxUpdate:g2})"
-            : string.Join("; ", failures);
-        log($"check {name} on {Backends.Label(kind)}: {(passed ? "passed" : "FAILED")}: {detail}");
-        var result = new CheckResult(name, Backends.Label(kind), steps, Batch, "xent", 1000, report.TrainLoss, theirs.MeanLoss, maxDiff, maxUpdate,
-            maxBiasDiff, passed, detail);
+        var result = EquivalenceCheck.Compare(side, report.TrainLoss, theirs.MeanLoss, [.. joint.Network.Body.Parameters.Select(p =>
+            new EquivalenceCheck.ParameterPair(p.Value.ToArray(), theirs.Values[p.Name], p.Group == ParameterGroups.Weights ? initial[p.Name] : null))],
+            log);
         run.Checks.Add(result);
         return result;
     }

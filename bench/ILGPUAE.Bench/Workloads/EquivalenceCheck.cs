@@ -52,26 +52,49 @@ public sealed class EquivalenceCheck(BenchData data, PeerRunner peer, Action<str
         var bh = trainer.Model.HiddenBias.ToArray();
         var bv = trainer.Model.VisibleBias.ToArray();
 
+        var side = new CheckSide(name, backendLabel, steps, options.Batch, lossName, options.Hidden);
         if (theirs is null)
-            return new CheckResult(name, backendLabel, steps, options.Batch, lossName, options.Hidden, report.TrainLoss, double.NaN,
-                double.NaN, double.NaN, double.NaN, false, $"no peer: {peerProblem}");
-
+            return NoPeer(side, report.TrainLoss, peerProblem!);
         var w0 = TiedAutoencoder.InitialWeights(BenchData.Visible, options.Hidden, options.Seed);
+        return Compare(side, report.TrainLoss, theirs.MeanLoss,
+            [new(w, theirs.W, w0), new(bh, theirs.BHidden, null), new(bv, theirs.BVisible, null)], log);
+    }
+
+    /// <summary>What a check ran: its name, the backend, K steps of batches of B, the loss and the (first) hidden width.</summary>
+    public sealed record CheckSide(string Name, string Backend, int Steps, int Batch, string Loss, int Hidden);
+
+    /// <summary>One parameter's final values, ours and the peer's; a weight carries its initial values (null for a bias).</summary>
+    public sealed record ParameterPair(float[] Ours, double[] Theirs, float[]? Initial);
+
+    /// <summary>The check that could not run: the peer is missing (<paramref name="problem"/> says why).</summary>
+    public static CheckResult NoPeer(CheckSide side, double ourLoss, string problem) =>
+        new(side.Name, side.Backend, side.Steps, side.Batch, side.Loss, side.Hidden, ourLoss, double.NaN, double.NaN, double.NaN, double.NaN,
+            false, $"no peer: {problem}");
+
+    /// <summary>
+    /// Every weight within <see cref="AbsoluteTolerance"/> + <see cref="RelativeTolerance"/>·|W_peer|, the largest weight difference
+    /// under <see cref="UpdateFraction"/> of the largest change training made to a weight, biases within 10·<see cref="AbsoluteTolerance"/>,
+    /// the mean loss within a relative <see cref="LossTolerance"/>; logged and returned.
+    /// </summary>
+    public static CheckResult Compare(CheckSide side, double ourLoss, double theirLoss, IEnumerable<ParameterPair> parameters, Action<string> log)
+    {
         double maxDiff = 0, maxUpdate = 0, maxBiasDiff = 0;
         var outside = 0;
-        for (var i = 0; i < w.Length; i++)
-        {
-            var d = Math.Abs(w[i] - theirs.W[i]);
-            maxDiff = Math.Max(maxDiff, d);
-            maxUpdate = Math.Max(maxUpdate, Math.Abs(theirs.W[i] - w0[i]));
-            if (!(d <= AbsoluteTolerance + RelativeTolerance * Math.Abs(theirs.W[i])))
-                outside++;
-        }
-        for (var i = 0; i < bh.Length; i++)
-            maxBiasDiff = Math.Max(maxBiasDiff, Math.Abs(bh[i] - theirs.BHidden[i]));
-        for (var i = 0; i < bv.Length; i++)
-            maxBiasDiff = Math.Max(maxBiasDiff, Math.Abs(bv[i] - theirs.BVisible[i]));
-        var lossDiff = Math.Abs(report.TrainLoss - theirs.MeanLoss) / Math.Max(1e-12, Math.Abs(theirs.MeanLoss));
+        foreach (var (ours, theirs, initial) in parameters)
+            for (var i = 0; i < ours.Length; i++)
+            {
+                var d = Math.Abs(ours[i] - theirs[i]);
+                if (initial is null)
+                {
+                    maxBiasDiff = Math.Max(maxBiasDiff, d);
+                    continue;
+                }
+                maxDiff = Math.Max(maxDiff, d);
+                maxUpdate = Math.Max(maxUpdate, Math.Abs(theirs[i] - initial[i]));
+                if (!(d <= AbsoluteTolerance + RelativeTolerance * Math.Abs(theirs[i])))
+                    outside++;
+            }
+        var lossDiff = Math.Abs(ourLoss - theirLoss) / Math.Max(1e-12, Math.Abs(theirLoss));
         var failures = new List<string>();
         if (outside > 0)
             failures.Add($"{outside} weights outside {AbsoluteTolerance:g} + {RelativeTolerance:g}·|W|");
@@ -80,13 +103,13 @@ public sealed class EquivalenceCheck(BenchData data, PeerRunner peer, Action<str
         if (!(maxBiasDiff <= AbsoluteTolerance * 10))
             failures.Add($"max bias difference {maxBiasDiff:g3}");
         if (!(lossDiff <= LossTolerance))
-            failures.Add($"mean loss {report.TrainLoss:g7} vs {theirs.MeanLoss:g7} (relative {lossDiff:g3})");
+            failures.Add($"mean loss {ourLoss:g7} vs {theirLoss:g7} (relative {lossDiff:g3})");
         var passed = failures.Count == 0;
         var detail = passed
-            ? $"{steps} steps: loss {report.TrainLoss:F4} vs {theirs.MeanLoss:F4}, max |ΔW| {maxDiff:g2} (largest update {maxUpdate:g2})"
+            ? $"{side.Steps} steps: loss {ourLoss:F4} vs {theirLoss:F4}, max |ΔW| {maxDiff:g2} (largest update {maxUpdate:g2})"
             : string.Join("; ", failures);
-        log($"check {name} on {backendLabel}: {(passed ? "passed" : "FAILED")}: {detail}");
-        return new CheckResult(name, backendLabel, steps, options.Batch, lossName, options.Hidden, report.TrainLoss, theirs.MeanLoss,
+        log($"check {side.Name} on {side.Backend}: {(passed ? "passed" : "FAILED")}: {detail}");
+        return new CheckResult(side.Name, side.Backend, side.Steps, side.Batch, side.Loss, side.Hidden, ourLoss, theirLoss,
             maxDiff, maxUpdate, maxBiasDiff, passed, detail);
     }
 

@@ -118,7 +118,7 @@ public sealed class SweepDeepOptions : DatasetOptions
         var own = $"--{SweepNames.StrengthSetting(Regularizer).Replace('_', '-')}";
         foreach (var (flag, text) in strengths)
             if (text is not null && flag != own)
-                throw new IO.InputException($"{flag} {text}: not swept with --regularizer {SweepNames.Of(Regularizer)}; expected {own} instead");
+                throw new IO.InputException($"{flag} {text}: not swept with --regularizer {DeepOptions.Name(Regularizer)}; expected {own} instead");
         var strengthText = strengths.Single(s => s.Flag == own).Text;
         var grid = SweepGrid.Create(Regularizer,
             LearningRates is null ? null : ListOption.Floats(LearningRates, "--lr"),

@@ -17,17 +17,17 @@ internal sealed unsafe class HostCorruption : ICorruption
 
     private readonly HostBackend backend;
     private readonly WorkerPool pool;
-    private readonly GatherJob gather = new();
-    private readonly NoiseJob<MaskRows> mask = new();
-    private readonly GatherNoiseJob<MaskRows> gatherMask = new();
-    private readonly NoiseJob<ElementRows<GaussianNoise>> gaussian = new();
-    private readonly NoiseJob<ElementRows<SaltAndPepperNoise>> saltAndPepper = new();
-    private readonly GatherNoiseJob<ElementRows<GaussianNoise>> gatherGaussian = new();
-    private readonly GatherNoiseJob<ElementRows<SaltAndPepperNoise>> gatherSaltAndPepper = new();
+    private readonly RowsJob<GatheredRows, NoNoise> gather = new();
+    private readonly RowsJob<InputRows, MaskRows> mask = new();
+    private readonly RowsJob<GatheredRows, MaskRows> gatherMask = new();
+    private readonly RowsJob<InputRows, ElementRows<GaussianNoise>> gaussian = new();
+    private readonly RowsJob<InputRows, ElementRows<SaltAndPepperNoise>> saltAndPepper = new();
+    private readonly RowsJob<GatheredRows, ElementRows<GaussianNoise>> gatherGaussian = new();
+    private readonly RowsJob<GatheredRows, ElementRows<SaltAndPepperNoise>> gatherSaltAndPepper = new();
     // Indexed by Backend.Activation, one job per activation made up front, so a call allocates nothing.
-    private readonly ActivationBackwardJob[] activationBackward =
+    private readonly RangeJob<ActivationBackwardArgs>[] activationBackward =
         [.. Activations.All.Select(a => Activations.Visit(a, new ActivationBackwardJobMaker()))];
-    private readonly NoiseJob<ElementRows<BernoulliDraw>> bernoulli = new();
+    private readonly RowsJob<InputRows, ElementRows<BernoulliDraw>> bernoulli = new();
 
     public HostCorruption(HostBackend backend, WorkerPool pool)
     {
@@ -42,9 +42,8 @@ internal sealed unsafe class HostCorruption : ICorruption
         var pi = backend.PointerOf(indices, nameof(indices));
         var pdst = backend.PointerOf(destination, nameof(destination));
         CheckIndices(pi, indices.Length, data.Shape[0]);
-        gather.Set(pd, pi, pdst, destination.Shape[0], destination.RowLength);
-        if (destination.Length > 0)
-            pool.Run(gather, pool.PartsFor(destination.Length, MinimumCopiedPerPart));
+        gather.Set(new GatheredRows(pd, pdst), pi, pdst, default, destination.Shape[0], destination.RowLength);
+        pool.Run(gather, destination.Length, MinimumCopiedPerPart);
     }
 
     public void Mask(Tensor<float> x, Tensor<int> indices, NoiseKey key, float probability, Tensor<float> destination)
@@ -54,7 +53,7 @@ internal sealed unsafe class HostCorruption : ICorruption
 
     /// <summary>
     /// Both at once: each row is gathered into clean, then masked from clean (still in L1) into masked: the very
-    /// <see cref="MaskJob"/> arithmetic, so the result is bit for bit that of <see cref="Gather"/> then <see cref="Mask"/>.
+    /// <see cref="MaskRows"/> arithmetic, so the result is bit for bit that of <see cref="Gather"/> then <see cref="Mask"/>.
     /// </summary>
     public void GatherMask(Tensor<float> data, Tensor<int> indices, NoiseKey key, float probability, Tensor<float> clean, Tensor<float> masked)
     {
@@ -135,10 +134,10 @@ internal sealed unsafe class HostCorruption : ICorruption
         Shapes.CorruptBackward(delta, input, inputActivation, indices, destination);
         var threshold = corruption.Replaces ? CounterRng.BernoulliThreshold(corruption.Amount) : 0UL;
         var job = activationBackward[(int)inputActivation];
-        job.Set(backend.PointerOf(delta, nameof(delta)), backend.PointerOf(input, nameof(input)), backend.PointerOf(indices, nameof(indices)),
-            backend.PointerOf(destination, nameof(destination)), key, threshold, delta.Shape[0], delta.RowLength);
-        if (delta.Length > 0)
-            pool.Run(job, pool.PartsFor(delta.Length, MinimumMaskedPerPart));
+        job.Set(new ActivationBackwardArgs(backend.PointerOf(delta, nameof(delta)), backend.PointerOf(input, nameof(input)),
+            backend.PointerOf(indices, nameof(indices)), backend.PointerOf(destination, nameof(destination)), key, threshold, delta.RowLength),
+            delta.Shape[0]);
+        pool.Run(job, delta.Length, MinimumMaskedPerPart);
     }
 
     /// <summary>
@@ -149,18 +148,17 @@ internal sealed unsafe class HostCorruption : ICorruption
     private static int KeepBits(uint hash, ulong threshold) => (int)~(((long)hash - (long)threshold) >> 63);
 
     /// <summary>Rows of <paramref name="x"/> corrupted by <paramref name="rows"/> into <paramref name="destination"/> (which may be x).</summary>
-    private void Corrupt<TRows>(NoiseJob<TRows> job, Tensor<float> x, Tensor<int> indices, TRows rows, Tensor<float> destination)
+    private void Corrupt<TRows>(RowsJob<InputRows, TRows> job, Tensor<float> x, Tensor<int> indices, TRows rows, Tensor<float> destination)
         where TRows : struct, IRowNoise
     {
         Shapes.Mask(x, indices, destination);
-        job.Set(backend.PointerOf(x, nameof(x)), backend.PointerOf(indices, nameof(indices)), backend.PointerOf(destination, nameof(destination)),
-            rows, x.Shape[0], x.RowLength);
-        if (x.Length > 0)
-            pool.Run(job, pool.PartsFor(x.Length, MinimumMaskedPerPart));
+        job.Set(new InputRows(backend.PointerOf(x, nameof(x))), backend.PointerOf(indices, nameof(indices)),
+            backend.PointerOf(destination, nameof(destination)), rows, x.Shape[0], x.RowLength);
+        pool.Run(job, x.Length, MinimumMaskedPerPart);
     }
 
     /// <summary>The gathered rows into <paramref name="clean"/> and, corrupted by <paramref name="rows"/>, into <paramref name="corrupted"/> (shapes checked by the caller).</summary>
-    private void GatherCorrupt<TRows>(GatherNoiseJob<TRows> job, Tensor<float> data, Tensor<int> indices, TRows rows, Tensor<float> clean,
+    private void GatherCorrupt<TRows>(RowsJob<GatheredRows, TRows> job, Tensor<float> data, Tensor<int> indices, TRows rows, Tensor<float> clean,
         Tensor<float> corrupted)
         where TRows : struct, IRowNoise
     {
@@ -169,9 +167,8 @@ internal sealed unsafe class HostCorruption : ICorruption
         var pc = backend.PointerOf(clean, nameof(clean));
         var pn = backend.PointerOf(corrupted, nameof(corrupted));
         CheckIndices(pi, indices.Length, data.Shape[0]);
-        job.Set(pd, pi, pc, pn, rows, clean.Shape[0], clean.RowLength);
-        if (clean.Length > 0)
-            pool.Run(job, pool.PartsFor(clean.Length, MinimumMaskedPerPart));
+        job.Set(new GatheredRows(pd, pc), pi, pn, rows, clean.Shape[0], clean.RowLength);
+        pool.Run(job, clean.Length, MinimumMaskedPerPart);
     }
 
     private static void CheckIndices(int* indices, int count, int rows)
@@ -181,35 +178,19 @@ internal sealed unsafe class HostCorruption : ICorruption
                 throw new ArgumentOutOfRangeException(nameof(indices), indices[m], $"index {m} is outside data's {rows} rows");
     }
 
-    /// <summary>destination[m, :] = data[indices[m], :] for rows [start, end).</summary>
-    private sealed class GatherJob : RangeJob
-    {
-        private float* data, destination;
-        private int* indices;
-        private int n;
-
-        public void Set(float* data, int* indices, float* destination, int m, int n)
-        {
-            this.data = data;
-            this.indices = indices;
-            this.destination = destination;
-            this.n = n;
-            Count = m;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        protected override void Run(int start, int end)
-        {
-            for (var m = start; m < end; m++)
-                new ReadOnlySpan<float>(data + (long)indices[m] * n, n).CopyTo(new Span<float>(destination + (long)m * n, n));
-        }
-    }
-
     /// <summary>How one row is corrupted: the draw of (key, the row's dataset example, j) applied to each element j.</summary>
     private interface IRowNoise
     {
         /// <summary>destination[j] = the corruption of x[j]; destination may be x.</summary>
         void Row(float* x, float* destination, int n, uint example);
+    }
+
+    /// <summary>No corruption: <see cref="Gather"/>'s rows as they are copied.</summary>
+    private readonly struct NoNoise : IRowNoise
+    {
+        public void Row(float* x, float* destination, int n, uint example)
+        {
+        }
     }
 
     /// <summary>
@@ -248,41 +229,29 @@ internal sealed unsafe class HostCorruption : ICorruption
     /// Rows [start, end) of destination [M,N] = delta·act′(input) (<see cref="IActivation.Backward(Vector512{float}, Vector512{float})"/>, the
     /// kernel's order of operations), and 0 where the mask of (key, indices[m], j) at threshold hits; threshold 0 draws nothing.
     /// </summary>
-    private abstract class ActivationBackwardJob : RangeJob
+    private readonly struct ActivationBackwardArgs(float* delta, float* input, int* indices, float* destination, NoiseKey key, ulong threshold, int n)
     {
-        protected float* Delta, Input, Destination;
-        protected int* Indices;
-        protected NoiseKey Key;
-        protected ulong Threshold;
-        protected int N;
-
-        public void Set(float* delta, float* input, int* indices, float* destination, NoiseKey key, ulong threshold, int m, int n)
-        {
-            Delta = delta;
-            Input = input;
-            Indices = indices;
-            Destination = destination;
-            Key = key;
-            Threshold = threshold;
-            N = n;
-            Count = m;
-        }
+        public readonly float* Delta = delta, Input = input, Destination = destination;
+        public readonly int* Indices = indices;
+        public readonly NoiseKey Key = key;
+        public readonly ulong Threshold = threshold;
+        public readonly int N = n;
     }
 
-    private sealed class ActivationBackwardJob<TAct> : ActivationBackwardJob where TAct : struct, IActivation
+    private sealed class ActivationBackwardJob<TAct> : RangeJob<ActivationBackwardArgs> where TAct : struct, IActivation
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override void Run(int start, int end)
         {
-            var (n, key, threshold) = (N, Key, Threshold);
+            var (n, key, threshold) = (Args.N, Args.Key, Args.Threshold);
             var keep = stackalloc int[16];
             for (var m = start; m < end; m++)
             {
                 var offset = (long)m * n;
-                var delta = Delta + offset;
-                var input = Input + offset;
-                var destination = Destination + offset;
-                var example = (uint)Indices[m];
+                var delta = Args.Delta + offset;
+                var input = Args.Input + offset;
+                var destination = Args.Destination + offset;
+                var example = (uint)Args.Indices[m];
                 var j = 0;
                 for (; j + 16 <= n; j += 16)
                 {
@@ -307,22 +276,52 @@ internal sealed unsafe class HostCorruption : ICorruption
         }
     }
 
-    private sealed class ActivationBackwardJobMaker : IActivationVisitor<ActivationBackwardJob>
+    private sealed class ActivationBackwardJobMaker : IActivationVisitor<RangeJob<ActivationBackwardArgs>>
     {
-        public ActivationBackwardJob Visit<TAct>() where TAct : struct, IActivation => new ActivationBackwardJob<TAct>();
+        public RangeJob<ActivationBackwardArgs> Visit<TAct>() where TAct : struct, IActivation => new ActivationBackwardJob<TAct>();
     }
 
-    /// <summary>Rows [start, end) of destination = <typeparamref name="TRows"/>' corruption of x's row m, keyed by example indices[m].</summary>
-    private sealed class NoiseJob<TRows> : RangeJob where TRows : struct, IRowNoise
+    /// <summary>Where a <see cref="RowsJob{TSource, TRows}"/>'s row m comes from.</summary>
+    private interface IRowSource
     {
-        private float* x, destination;
-        private int* indices;
+        /// <summary>Row <paramref name="m"/> [n], whose dataset example is <paramref name="example"/>.</summary>
+        float* Row(int m, int n, int example);
+    }
+
+    /// <summary>x's row m, read in place.</summary>
+    private readonly struct InputRows(float* x) : IRowSource
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float* Row(int m, int n, int example) => x + (long)m * n;
+    }
+
+    /// <summary>data's row indices[m], first copied into clean's row m (then still in L1 for the noise).</summary>
+    private readonly struct GatheredRows(float* data, float* clean) : IRowSource
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public float* Row(int m, int n, int example)
+        {
+            var row = clean + (long)m * n;
+            new ReadOnlySpan<float>(data + (long)example * n, n).CopyTo(new Span<float>(row, n));
+            return row;
+        }
+    }
+
+    /// <summary>
+    /// Rows [start, end) of destination = <typeparamref name="TRows"/>' corruption of <typeparamref name="TSource"/>'s row m,
+    /// keyed by example indices[m]: Gather (gathered rows, no noise), the corruptions in place, and gathered then corrupted.
+    /// </summary>
+    private sealed class RowsJob<TSource, TRows> : RangeJob where TSource : struct, IRowSource where TRows : struct, IRowNoise
+    {
+        private TSource source;
         private TRows rows;
+        private int* indices;
+        private float* destination;
         private int n;
 
-        public void Set(float* x, int* indices, float* destination, TRows rows, int m, int n)
+        public void Set(TSource source, int* indices, float* destination, TRows rows, int m, int n)
         {
-            this.x = x;
+            this.source = source;
             this.indices = indices;
             this.destination = destination;
             this.rows = rows;
@@ -334,37 +333,9 @@ internal sealed unsafe class HostCorruption : ICorruption
         protected override void Run(int start, int end)
         {
             for (var m = start; m < end; m++)
-                rows.Row(x + (long)m * n, destination + (long)m * n, n, (uint)indices[m]);
-        }
-    }
-
-    /// <summary>Rows [start, end): clean[m,:] = data[indices[m],:], then corrupted[m,:] = <typeparamref name="TRows"/>' corruption of it.</summary>
-    private sealed class GatherNoiseJob<TRows> : RangeJob where TRows : struct, IRowNoise
-    {
-        private float* data, clean, corrupted;
-        private int* indices;
-        private TRows rows;
-        private int n;
-
-        public void Set(float* data, int* indices, float* clean, float* corrupted, TRows rows, int m, int n)
-        {
-            this.data = data;
-            this.indices = indices;
-            this.clean = clean;
-            this.corrupted = corrupted;
-            this.rows = rows;
-            this.n = n;
-            Count = m;
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        protected override void Run(int start, int end)
-        {
-            for (var m = start; m < end; m++)
             {
-                var row = clean + (long)m * n;
-                new ReadOnlySpan<float>(data + (long)indices[m] * n, n).CopyTo(new Span<float>(row, n));
-                rows.Row(row, corrupted + (long)m * n, n, (uint)indices[m]);
+                var example = indices[m];
+                rows.Row(source.Row(m, n, example), destination + (long)m * n, n, (uint)example);
             }
         }
     }

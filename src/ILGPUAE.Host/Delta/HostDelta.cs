@@ -22,7 +22,7 @@ internal sealed unsafe class HostDelta : IDelta
     private readonly ContractiveRowsJob contractiveRows = new();
 
     // Indexed by Backend.Activation.
-    private readonly ActivityL1Job[] activityL1;
+    private readonly RangeJob<ActivityL1Args>[] activityL1;
 
     public HostDelta(HostBackend backend, WorkerPool pool)
     {
@@ -36,10 +36,9 @@ internal sealed unsafe class HostDelta : IDelta
         Shapes.OutputDelta(z, x, delta, losses);
         if (loss is not (LossKind.SquaredError or LossKind.CrossEntropy))
             throw new ArgumentOutOfRangeException(nameof(loss), loss, null);
-        job.Set(loss, backend.PointerOf(z, nameof(z)), backend.PointerOf(x, nameof(x)), scale,
-            backend.PointerOf(delta, nameof(delta)), backend.PointerOf(losses, nameof(losses)), z.Shape[0], z.RowLength);
-        if (z.Length > 0)
-            pool.Run(job, pool.PartsFor(z.Length, MinimumElementsPerPart));
+        job.Set(new OutputDeltaArgs(loss, backend.PointerOf(z, nameof(z)), backend.PointerOf(x, nameof(x)), scale,
+            backend.PointerOf(delta, nameof(delta)), backend.PointerOf(losses, nameof(losses)), z.RowLength), z.Shape[0]);
+        pool.Run(job, z.Length, MinimumElementsPerPart);
     }
 
     public void ActivityL1(Tensor<float> y, Tensor<float> delta, Backend.Activation inputActivation, float lambda, float scale,
@@ -47,10 +46,9 @@ internal sealed unsafe class HostDelta : IDelta
     {
         Shapes.ActivityL1(y, delta, inputActivation, inputDelta, losses);
         var job = activityL1[(int)inputActivation];
-        job.Set(backend.PointerOf(y, nameof(y)), backend.PointerOf(delta, nameof(delta)), lambda, scale * lambda,
-            backend.PointerOf(inputDelta, nameof(inputDelta)), backend.PointerOf(losses, nameof(losses)), y.Shape[0], y.RowLength);
-        if (y.Length > 0)
-            pool.Run(job, pool.PartsFor(y.Length, MinimumElementsPerPart));
+        job.Set(new ActivityL1Args(backend.PointerOf(y, nameof(y)), backend.PointerOf(delta, nameof(delta)), lambda, scale * lambda,
+            backend.PointerOf(inputDelta, nameof(inputDelta)), backend.PointerOf(losses, nameof(losses)), y.RowLength), y.Shape[0]);
+        pool.Run(job, y.Length, MinimumElementsPerPart);
     }
 
     /// <summary>Two passes: per unit the row norms and W's direct term, then per example the loss and the δ, which read the norms.</summary>
@@ -62,40 +60,35 @@ internal sealed unsafe class HostDelta : IDelta
         var hp = backend.PointerOf(h, nameof(h));
         var ap = backend.PointerOf(rowNorms, nameof(rowNorms));
         var twoLambdaScale = 2f * lambda * scale;
-        contractiveUnits.Set(hp, backend.PointerOf(weights, nameof(weights)), backend.PointerOf(weightsGrad, nameof(weightsGrad)), ap, m, n, k,
-            twoLambdaScale, gradientBeta);
+        contractiveUnits.Set(new ContractiveUnitsArgs(hp, backend.PointerOf(weights, nameof(weights)),
+            backend.PointerOf(weightsGrad, nameof(weightsGrad)), ap, m, n, k, twoLambdaScale, gradientBeta), n);
+        // Not Run(job, work, …): a layer of no inputs (k = 0) still has its norms, 0, written.
         if (n > 0)
             pool.Run(contractiveUnits, pool.PartsFor((long)n * (m + 2L * k), MinimumElementsPerPart));
-        contractiveRows.Set(hp, backend.PointerOf(delta, nameof(delta)), ap, backend.PointerOf(preDelta, nameof(preDelta)),
-            backend.PointerOf(losses, nameof(losses)), m, n, lambda, twoLambdaScale);
-        if (h.Length > 0)
-            pool.Run(contractiveRows, pool.PartsFor(h.Length, MinimumElementsPerPart));
+        contractiveRows.Set(new ContractiveRowsArgs(hp, backend.PointerOf(delta, nameof(delta)), ap, backend.PointerOf(preDelta, nameof(preDelta)),
+            backend.PointerOf(losses, nameof(losses)), n, lambda, twoLambdaScale), m);
+        pool.Run(contractiveRows, h.Length, MinimumElementsPerPart);
     }
 
     /// <summary>
     /// For units [start, end) of h [M,N] and W [N,K]: a_j = Σ_k W[j,k]² into rowNorms, and W's direct term
     /// weightsGrad[j,:] = beta·weightsGrad[j,:] + twoLambdaScale·(Σ_m s[m,j]²)·W[j,:], s = h(1 − h), the old row unread at beta 0. The column of h is strided: N is a layer's width, small.
     /// </summary>
-    private sealed class ContractiveUnitsJob : RangeJob
+    private readonly struct ContractiveUnitsArgs(float* h, float* weights, float* weightsGrad, float* rowNorms, int m, int n, int k,
+        float twoLambdaScale, float beta)
     {
-        private float* h, weights, weightsGrad, rowNorms;
-        private int m, n, k;
-        private float twoLambdaScale, beta;
+        public readonly float* H = h, Weights = weights, WeightsGrad = weightsGrad, RowNorms = rowNorms;
+        public readonly int M = m, N = n, K = k;
+        public readonly float TwoLambdaScale = twoLambdaScale, Beta = beta;
+    }
 
-        public void Set(float* h, float* weights, float* weightsGrad, float* rowNorms, int m, int n, int k, float twoLambdaScale, float beta)
-        {
-            this.beta = beta;
-            this.h = h;
-            this.weights = weights;
-            this.weightsGrad = weightsGrad;
-            this.rowNorms = rowNorms;
-            (this.m, this.n, this.k, this.twoLambdaScale) = (m, n, k, twoLambdaScale);
-            Count = n;
-        }
-
+    private sealed class ContractiveUnitsJob : RangeJob<ContractiveUnitsArgs>
+    {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override void Run(int start, int end)
         {
+            float* h = Args.H, weights = Args.Weights, weightsGrad = Args.WeightsGrad, rowNorms = Args.RowNorms;
+            var (m, n, k, twoLambdaScale, beta) = (Args.M, Args.N, Args.K, Args.TwoLambdaScale, Args.Beta);
             for (var j = start; j < end; j++)
             {
                 var w = weights + (long)j * k;
@@ -142,26 +135,21 @@ internal sealed unsafe class HostDelta : IDelta
     /// For rows [start, end) of h, delta, preDelta [M,N]: losses[m] += lambda·Σ_j a_j·s² and
     /// preDelta = delta·s + twoLambdaScale·a·s²·(1 − 2h), s = h(1 − h), in one pass; delta is loaded before preDelta is stored.
     /// </summary>
-    private sealed class ContractiveRowsJob : RangeJob
+    private readonly struct ContractiveRowsArgs(float* h, float* delta, float* rowNorms, float* preDelta, float* losses, int n, float lambda,
+        float twoLambdaScale)
     {
-        private float* h, delta, rowNorms, preDelta, losses;
-        private int n;
-        private float lambda, twoLambdaScale;
+        public readonly float* H = h, Delta = delta, RowNorms = rowNorms, PreDelta = preDelta, Losses = losses;
+        public readonly int N = n;
+        public readonly float Lambda = lambda, TwoLambdaScale = twoLambdaScale;
+    }
 
-        public void Set(float* h, float* delta, float* rowNorms, float* preDelta, float* losses, int m, int n, float lambda, float twoLambdaScale)
-        {
-            this.h = h;
-            this.delta = delta;
-            this.rowNorms = rowNorms;
-            this.preDelta = preDelta;
-            this.losses = losses;
-            (this.n, this.lambda, this.twoLambdaScale) = (n, lambda, twoLambdaScale);
-            Count = m;
-        }
-
+    private sealed class ContractiveRowsJob : RangeJob<ContractiveRowsArgs>
+    {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override void Run(int start, int end)
         {
+            float* h = Args.H, delta = Args.Delta, rowNorms = Args.RowNorms, preDelta = Args.PreDelta, losses = Args.Losses;
+            var (n, lambda, twoLambdaScale) = (Args.N, Args.Lambda, Args.TwoLambdaScale);
             var one = Vector512<float>.One;
             var two = Vector512.Create(2f);
             var vt = Vector512.Create(twoLambdaScale);
@@ -200,39 +188,27 @@ internal sealed unsafe class HostDelta : IDelta
     /// For rows [start, end) of y, delta, inputDelta [M,N]: losses[m] += lambda·Σ_j |y[m,j]| and inputDelta = act′ through y of
     /// (delta + penalty·sign(y)), in one pass. Each element of delta is loaded before inputDelta's is stored, so they may be one tensor.
     /// </summary>
-    private abstract class ActivityL1Job : RangeJob
+    private readonly struct ActivityL1Args(float* y, float* delta, float lambda, float penalty, float* inputDelta, float* losses, int n)
     {
-        protected float* Y, Delta, InputDelta, Losses;
-        protected float Lambda, Penalty;
-        protected int N;
-
-        public void Set(float* y, float* delta, float lambda, float penalty, float* inputDelta, float* losses, int m, int n)
-        {
-            Y = y;
-            Delta = delta;
-            Lambda = lambda;
-            Penalty = penalty;
-            InputDelta = inputDelta;
-            Losses = losses;
-            N = n;
-            Count = m;
-        }
+        public readonly float* Y = y, Delta = delta, InputDelta = inputDelta, Losses = losses;
+        public readonly float Lambda = lambda, Penalty = penalty;
+        public readonly int N = n;
     }
 
-    private sealed class ActivityL1Job<TAct> : ActivityL1Job where TAct : struct, IActivation
+    private sealed class ActivityL1Job<TAct> : RangeJob<ActivityL1Args> where TAct : struct, IActivation
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override void Run(int start, int end)
         {
-            var n = N;
-            var penalty = Penalty;
+            var n = Args.N;
+            var penalty = Args.Penalty;
             var vp = Vector512.Create(penalty);
             for (var i = start; i < end; i++)
             {
                 var offset = (long)i * n;
-                var y = Y + offset;
-                var delta = Delta + offset;
-                var inputDelta = InputDelta + offset;
+                var y = Args.Y + offset;
+                var delta = Args.Delta + offset;
+                var inputDelta = Args.InputDelta + offset;
                 var sum = Vector512<float>.Zero;
                 var j = 0;
                 for (; j + 16 <= n; j += 16)
@@ -247,7 +223,7 @@ internal sealed unsafe class HostDelta : IDelta
                     total += MathF.Abs(y[j]);
                     inputDelta[j] = default(TAct).Backward(LossMath.L1Gradient(delta[j], penalty, y[j]), y[j]);
                 }
-                Losses[i] += Lambda * total;
+                Args.Losses[i] += Args.Lambda * total;
             }
         }
 
@@ -258,33 +234,26 @@ internal sealed unsafe class HostDelta : IDelta
                 Vector512.ConditionalSelect(Vector512.LessThan(v, Vector512<float>.Zero), Vector512.Create(-1f), v));
     }
 
-    private sealed class ActivityL1JobMaker : IActivationVisitor<ActivityL1Job>
+    private sealed class ActivityL1JobMaker : IActivationVisitor<RangeJob<ActivityL1Args>>
     {
-        public ActivityL1Job Visit<TAct>() where TAct : struct, IActivation => new ActivityL1Job<TAct>();
+        public RangeJob<ActivityL1Args> Visit<TAct>() where TAct : struct, IActivation => new ActivityL1Job<TAct>();
     }
 
     /// <summary>For rows [start, end) of z, x, delta [M,N]: delta = scale·∂loss/∂a and losses[m] = loss of row m.</summary>
-    private sealed class OutputDeltaJob : RangeJob
+    private readonly struct OutputDeltaArgs(LossKind loss, float* z, float* x, float scale, float* delta, float* losses, int n)
     {
-        private LossKind loss;
-        private float* z, x, delta, losses;
-        private float scale;
-        private int n;
+        public readonly LossKind Loss = loss;
+        public readonly float* Z = z, X = x, Delta = delta, Losses = losses;
+        public readonly float Scale = scale;
+        public readonly int N = n;
+    }
 
-        public void Set(LossKind loss, float* z, float* x, float scale, float* delta, float* losses, int m, int n)
-        {
-            this.loss = loss;
-            this.z = z;
-            this.x = x;
-            this.scale = scale;
-            this.delta = delta;
-            this.losses = losses;
-            this.n = n;
-            Count = m;
-        }
-
+    private sealed class OutputDeltaJob : RangeJob<OutputDeltaArgs>
+    {
         protected override void Run(int start, int end)
         {
+            var (loss, n) = (Args.Loss, Args.N);
+            float* z = Args.Z, x = Args.X, delta = Args.Delta, losses = Args.Losses;
             for (var i = start; i < end; i++)
             {
                 var offset = (long)i * n;
@@ -298,10 +267,10 @@ internal sealed unsafe class HostDelta : IDelta
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private float SquaredErrorRow(float* z, float* x, float* delta)
         {
-            var vs = Vector512.Create(scale);
+            var vs = Vector512.Create(Args.Scale);
             var sum = Vector512<float>.Zero;
             var j = 0;
-            for (; j + 16 <= n; j += 16)
+            for (; j + 16 <= Args.N; j += 16)
             {
                 var zj = Vector512.Load(z + j);
                 var d = zj - Vector512.Load(x + j);
@@ -309,10 +278,10 @@ internal sealed unsafe class HostDelta : IDelta
                 sum = Vector512.FusedMultiplyAdd(d, d, sum);
             }
             var total = Vector512.Sum(sum);
-            for (; j < n; j++)
+            for (; j < Args.N; j++)
             {
                 var d = z[j] - x[j];
-                delta[j] = scale * d * z[j] * (1f - z[j]);
+                delta[j] = Args.Scale * d * z[j] * (1f - z[j]);
                 total += d * d;
             }
             return 0.5f * total;
@@ -322,10 +291,10 @@ internal sealed unsafe class HostDelta : IDelta
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private float CrossEntropyRow(float* z, float* x, float* delta)
         {
-            var vs = Vector512.Create(scale);
+            var vs = Vector512.Create(Args.Scale);
             var sum = Vector512<float>.Zero;
             var j = 0;
-            for (; j + 16 <= n; j += 16)
+            for (; j + 16 <= Args.N; j += 16)
             {
                 var zj = Vector512.Load(z + j);
                 var xj = Vector512.Load(x + j);
@@ -333,9 +302,9 @@ internal sealed unsafe class HostDelta : IDelta
                 sum += xj * ClampedLog(zj) + (Vector512<float>.One - xj) * ClampedLog(Vector512<float>.One - zj);
             }
             var total = Vector512.Sum(sum);
-            for (; j < n; j++)
+            for (; j < Args.N; j++)
             {
-                delta[j] = scale * (z[j] - x[j]);
+                delta[j] = Args.Scale * (z[j] - x[j]);
                 total += x[j] * LossMath.ClampedLog(z[j]) + (1f - x[j]) * LossMath.ClampedLog(1f - z[j]);
             }
             return -total;

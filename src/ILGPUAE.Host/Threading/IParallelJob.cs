@@ -31,6 +31,22 @@ internal abstract class RangeJob : IParallelJob
     protected abstract void Run(int start, int end);
 }
 
+/// <summary>
+/// A <see cref="RangeJob"/> whose launch arguments (pointers, sizes, scalars) are one struct, set before each run, so a job
+/// declares its arguments once and its kernel reads them from <see cref="Args"/>.
+/// </summary>
+internal abstract class RangeJob<TArgs> : RangeJob where TArgs : struct
+{
+    protected TArgs Args;
+
+    /// <summary>Sets the arguments of the next run over [0, <paramref name="count"/>).</summary>
+    public void Set(in TArgs args, int count)
+    {
+        Args = args;
+        Count = count;
+    }
+}
+
 internal static class Partition
 {
     /// <summary>Part <paramref name="part"/> of <paramref name="count"/> items split into <paramref name="parts"/> runs of whole grains.</summary>

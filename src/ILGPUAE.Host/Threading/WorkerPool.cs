@@ -58,6 +58,15 @@ internal sealed class WorkerPool : IDisposable
 
     private bool callerOnly;
 
+    /// <summary>
+    /// Runs <paramref name="job"/> over <paramref name="work"/> units in <see cref="PartsFor"/> parts; nothing when there is no work.
+    /// </summary>
+    public void Run(IParallelJob job, long work, long minimumPerPart)
+    {
+        if (work > 0)
+            Run(job, PartsFor(work, minimumPerPart));
+    }
+
     /// <summary>Runs parts 0 … <paramref name="parts"/>−1 of <paramref name="job"/> and returns when all are done.</summary>
     public void Run(IParallelJob job, int parts)
     {

@@ -2,38 +2,20 @@ namespace ILGPUAE.Tests.Data;
 
 using ILGPUAE.Data.Variations;
 
-public class ConvexGeneratorTests
+public class ConvexGeneratorTests() : ShapeGeneratorTests(TheGenerator, "convex", (6000, 2000, 50000),
+    ["28592b73c4e02b58fad12a279c310ba466c384abfda2e243ea80fb1eb0f9380f",
+     "b579120fbf3f5db145b92c98d626ec0acbde10f0baa5174096075a324bff4477",
+     "96b2ba7aa79949713e41511f3ae9a92551f3d488b68218936a2e77db594430dc"],
+    (VariationSplit.Train, 200))
 {
-    private static readonly ConvexGenerator Generator = new();
-
-    [Fact]
-    public void NameSizesAndClassesAreTheStandardOnes()
-    {
-        Assert.Equal("convex", Generator.Name);
-        Assert.Equal((6000, 2000, 50000), Generator.Sizes);
-        Assert.Equal(2, Generator.Classes);
-        Assert.False(Generator.NeedsDigits);
-        Assert.False(Generator.NeedsBackgrounds);
-    }
-
-    [Fact]
-    public void FirstExamplesOfEachSplitAreTheSameBytesForASeed()
-    {
-        Assert.Equal(
-            [
-                "28592b73c4e02b58fad12a279c310ba466c384abfda2e243ea80fb1eb0f9380f",
-                "b579120fbf3f5db145b92c98d626ec0acbde10f0baa5174096075a324bff4477",
-                "96b2ba7aa79949713e41511f3ae9a92551f3d488b68218936a2e77db594430dc",
-            ],
-            GeneratedExamples.SplitHashes(Generator, seed: 42, count: 16));
-    }
+    private static readonly ConvexGenerator TheGenerator = new();
 
     [Fact]
     public void LabelIsWhetherTheImageIsDigitallyConvex()
     {
         foreach (var split in Enum.GetValues<VariationSplit>())
         {
-            var (pixels, labels) = GeneratedExamples.Make(Generator, seed: 5, split, count: 300);
+            var (pixels, labels) = GeneratedExamples.Make(TheGenerator, seed: 5, split, count: 300);
             for (var i = 0; i < labels.Length; i++)
             {
                 var image = pixels.AsSpan(i * 784, 784);
@@ -48,7 +30,7 @@ public class ConvexGeneratorTests
     [Fact]
     public void ClassesAreBalancedInCountAndInMeanWhitePixels()
     {
-        var (pixels, labels) = GeneratedExamples.Make(Generator, seed: 9, VariationSplit.Test, count: 3000, parallel: true);
+        var (pixels, labels) = GeneratedExamples.Make(TheGenerator, seed: 9, VariationSplit.Test, count: 3000, parallel: true);
         var ones = labels.Count(l => l == 1);
         // 3000 fair coins: ±0.03 is more than 3 standard deviations (0.009).
         Assert.InRange(ones / 3000.0, 0.47, 0.53);
@@ -67,15 +49,6 @@ public class ConvexGeneratorTests
             $"pilot means: non-convex {PilotMean(balance.NonConvexCounts):F1}, convex {PilotMean(balance.ConvexCounts):F1}");
         Assert.Equal(ConvexGenerator.PilotSize, balance.ConvexCounts.Sum());
         Assert.Equal(ConvexGenerator.PilotSize, balance.NonConvexCounts.Sum());
-    }
-
-    [Fact]
-    public void ParallelGenerationGivesTheSameBytesAsSequential()
-    {
-        var sequential = GeneratedExamples.Make(Generator, seed: 3, VariationSplit.Train, count: 200);
-        var parallel = GeneratedExamples.Make(Generator, seed: 3, VariationSplit.Train, count: 200, parallel: true);
-        Assert.Equal(sequential.Pixels, parallel.Pixels);
-        Assert.Equal(sequential.Labels, parallel.Labels);
     }
 
     [Theory]

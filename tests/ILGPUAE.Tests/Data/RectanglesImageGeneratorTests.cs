@@ -2,9 +2,13 @@ namespace ILGPUAE.Tests.Data;
 
 using ILGPUAE.Data.Variations;
 
-public class RectanglesImageGeneratorTests
+public class RectanglesImageGeneratorTests() : ShapeGeneratorTests(TheGenerator, "rect-img", (10000, 2000, 50000),
+    ["1e414c081ae8ebf8821a441667422304b5a8c17aa70e5cf79aad2c456a93fe73",
+     "5dd8e614d89f9dce3c638eb1a190c8921d26aecc10413d9d1cc946bc867cb291",
+     "3a5e110f044f9b761bd3fffd8b4eb153c2b7206c918ed037799528c24d99fff0"],
+    (VariationSplit.Valid, 400), Sources)
 {
-    private static readonly RectanglesImageGenerator Generator = new();
+    private static readonly RectanglesImageGenerator TheGenerator = new();
 
     // Three images of different shapes whose every pixel holds a distinct multiple of 2⁻¹³ (exact in float), so each output
     // pixel tells which image and which pixel of it it came from.
@@ -29,34 +33,12 @@ public class RectanglesImageGeneratorTests
     }
 
     [Fact]
-    public void NameSizesAndClassesAreTheStandardOnes()
-    {
-        Assert.Equal("rect-img", Generator.Name);
-        Assert.Equal((10000, 2000, 50000), Generator.Sizes);
-        Assert.Equal(2, Generator.Classes);
-        Assert.False(Generator.NeedsDigits);
-        Assert.True(Generator.NeedsBackgrounds);
-    }
-
-    [Fact]
-    public void FirstExamplesOfEachSplitAreTheSameBytesForASeed()
-    {
-        Assert.Equal(
-            [
-                "1e414c081ae8ebf8821a441667422304b5a8c17aa70e5cf79aad2c456a93fe73",
-                "5dd8e614d89f9dce3c638eb1a190c8921d26aecc10413d9d1cc946bc867cb291",
-                "3a5e110f044f9b761bd3fffd8b4eb153c2b7206c918ed037799528c24d99fff0",
-            ],
-            GeneratedExamples.SplitHashes(Generator, seed: 42, count: 16, Sources));
-    }
-
-    [Fact]
     public void EveryExampleIsTwoPatchesSplitByARectangleOfTheStandardSizesAndItsLabelIsWhetherItIsTall()
     {
         var tall = 0;
         foreach (var split in Enum.GetValues<VariationSplit>())
         {
-            var (pixels, labels) = GeneratedExamples.Make(Generator, seed: 11, split, count: 200, Sources);
+            var (pixels, labels) = GeneratedExamples.Make(TheGenerator, seed: 11, split, count: 200, Sources);
             for (var i = 0; i < labels.Length; i++)
             {
                 // Each output pixel's patch: its source image and the patch's top-left corner there.
@@ -93,18 +75,9 @@ public class RectanglesImageGeneratorTests
     }
 
     [Fact]
-    public void ParallelGenerationGivesTheSameBytesAsSequential()
-    {
-        var sequential = GeneratedExamples.Make(Generator, seed: 3, VariationSplit.Valid, count: 400, Sources);
-        var parallel = GeneratedExamples.Make(Generator, seed: 3, VariationSplit.Valid, count: 400, Sources, parallel: true);
-        Assert.Equal(sequential.Pixels, parallel.Pixels);
-        Assert.Equal(sequential.Labels, parallel.Labels);
-    }
-
-    [Fact]
     public void ClassesAreBalanced()
     {
-        var (_, labels) = GeneratedExamples.Make(Generator, seed: 1, VariationSplit.Train, count: 2000, Sources);
+        var (_, labels) = GeneratedExamples.Make(TheGenerator, seed: 1, VariationSplit.Train, count: 2000, Sources);
         // 2000 fair coins: ±0.04 is more than 3.5 standard deviations (0.011).
         Assert.InRange(labels.Count(l => l == 1) / 2000.0, 0.46, 0.54);
     }
@@ -113,10 +86,10 @@ public class RectanglesImageGeneratorTests
     public void MissingOrTooSmallBackgroundsAreRefused()
     {
         var pixels = new float[784];
-        var none = Assert.Throws<ArgumentException>(() => Generator.Example(1, VariationSplit.Train, 0, new VariationSources(), pixels));
+        var none = Assert.Throws<ArgumentException>(() => TheGenerator.Example(1, VariationSplit.Train, 0, new VariationSources(), pixels));
         Assert.Contains("at least one background image", none.Message);
         var small = new VariationSources(Backgrounds: [new GrayImage("tiny", 27, 40, new float[27 * 40])]);
-        var tooSmall = Assert.Throws<ArgumentException>(() => Generator.Example(1, VariationSplit.Train, 0, small, pixels));
+        var tooSmall = Assert.Throws<ArgumentException>(() => TheGenerator.Example(1, VariationSplit.Train, 0, small, pixels));
         Assert.Contains("tiny is 27×40, expected at least 28×28", tooSmall.Message);
     }
 }

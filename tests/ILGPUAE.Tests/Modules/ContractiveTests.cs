@@ -3,7 +3,6 @@ namespace ILGPUAE.Tests.Modules;
 using ILGPUAE.Backend;
 using ILGPUAE.Modules;
 using ILGPUAE.Objectives;
-using ILGPUAE.Random;
 using ILGPUAE.Tests.Host;
 using ILGPUAE.Tests.Kernels;
 
@@ -79,47 +78,23 @@ public abstract class ContractiveTests(IBackend backend)
     private void Check(IModule[] modules, Layer[] layers)
     {
         using var net = new Network(backend, new Sequential(modules), new Reconstruction(backend, LossKind.SquaredError), Batch);
-        var values = new Dictionary<string, double[]>();
-        uint draw = 0;
-        foreach (var p in net.Body.Parameters)
-        {
-            var v = Enumerable.Range(0, p.Value.Length).Select(_ => (double)(float)(3 * CounterRng.Uniform(9, 1, draw++, 0, 0) - 1.5)).ToArray();
-            p.Value.CopyFrom([.. v.Select(d => (float)d)]);
-            values[p.Name] = v;
-        }
-        var data = Enumerable.Range(0, Rows * Visible).Select(i => (float)CounterRng.Uniform(9, 2, (uint)i, 0, 0)).ToArray();
-        using var dataTensor = backend.Allocate<float>(Rows, Visible);
-        dataTensor.CopyFrom(data);
-        using var indices = backend.Allocate<int>(Batch);
-        indices.CopyFrom(BatchIndices);
-        using var losses = backend.Allocate<float>(Batch);
+        var values = GradientCheck.DrawParameters(net);
+        var data = GradientCheck.Data(Rows, Visible);
 
-        net.ForwardBackward(dataTensor, new StepContext(indices, 1, 0, Training: true), losses);
+        var lossValues = GradientCheck.ForwardBackward(backend, net, data, Visible, BatchIndices, seed: 1, epoch: 0);
 
-        var x = BatchIndices.Select(i => data.AsSpan(i * Visible, Visible).ToArray().Select(f => (double)f).ToArray()).ToArray();
-        var lossValues = losses.ToArray();
+        var x = GradientCheck.Rows(data, Visible, BatchIndices);
         for (var m = 0; m < Batch; m++)
         {
             var expected = ExampleLoss(layers, values, x[m]);
             Assert.True(Math.Abs(lossValues[m] - expected) <= 1e-4 * Math.Max(1, expected), $"loss[{m}] = {lossValues[m]}, double {expected}");
         }
-        const double h = 1e-5;
         var worst = 0.0;
         foreach (var p in net.TrainedParameters)
         {
             var gradient = p.Grad.ToArray();
             var v = values[p.Name];
-            var numeric = new double[v.Length];
-            for (var i = 0; i < v.Length; i++)
-            {
-                var saved = v[i];
-                v[i] = saved + h;
-                var plus = x.Average(row => ExampleLoss(layers, values, row));
-                v[i] = saved - h;
-                var minus = x.Average(row => ExampleLoss(layers, values, row));
-                v[i] = saved;
-                numeric[i] = (plus - minus) / (2 * h);
-            }
+            var numeric = GradientCheck.CentralDifferences(v, () => x.Average(row => ExampleLoss(layers, values, row)));
             var scale = Math.Max(1e-3, numeric.Max(Math.Abs));
             for (var i = 0; i < v.Length; i++)
             {

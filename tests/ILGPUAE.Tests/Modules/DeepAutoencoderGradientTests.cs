@@ -104,18 +104,11 @@ public abstract class DeepAutoencoderGradientTests(IBackend backend)
             new ReconstructionSpec(LossKind.CrossEntropy));
         using var with = Stack(idle: true).Build(backend, Batch);
         using var without = Stack(idle: false).Build(backend, Batch);
-        var data = Enumerable.Range(0, Rows * 7).Select(i => (float)CounterRng.Uniform(9, 2, (uint)i, 0, 0)).ToArray();
-        using var dataTensor = backend.Allocate<float>(Rows, 7);
-        dataTensor.CopyFrom(data);
-        using var indices = backend.Allocate<int>(Batch);
-        indices.CopyFrom(BatchIndices);
-        using var losses = backend.Allocate<float>(Batch);
+        var data = GradientCheck.Data(Rows, 7);
         foreach (var network in new[] { with, without })
         {
-            uint draw = 0;
-            foreach (var p in network.Body.Parameters)
-                p.Value.CopyFrom([.. Enumerable.Range(0, p.Value.Length).Select(_ => (float)(3 * CounterRng.Uniform(9, 1, draw++, 0, 0) - 1.5))]);
-            network.ForwardBackward(dataTensor, new StepContext(indices, Seed, Epoch, Training: true), losses);
+            GradientCheck.DrawParameters(network);
+            GradientCheck.ForwardBackward(backend, network, data, 7, BatchIndices, Seed, Epoch);
         }
 
         foreach (var p in without.TrainedParameters)
@@ -150,51 +143,26 @@ public abstract class DeepAutoencoderGradientTests(IBackend backend)
     private double WorstError(Network network, Case objective)
     {
         var visible = objective.Widths[0];
-        var values = new Dictionary<string, double[]>();
-        uint draw = 0;
-        foreach (var p in network.Body.Parameters)
-        {
-            var v = Enumerable.Range(0, p.Value.Length).Select(_ => (double)(float)(3 * CounterRng.Uniform(9, 1, draw++, 0, 0) - 1.5)).ToArray();
-            p.Value.CopyFrom([.. v.Select(d => (float)d)]);
-            values[p.Name] = v;
-        }
-        var data = Enumerable.Range(0, Rows * visible).Select(i => (float)CounterRng.Uniform(9, 2, (uint)i, 0, 0)).ToArray();
-        using var dataTensor = backend.Allocate<float>(Rows, visible);
-        dataTensor.CopyFrom(data);
-        using var indices = backend.Allocate<int>(Batch);
-        indices.CopyFrom(BatchIndices);
-        using var losses = backend.Allocate<float>(Batch);
+        var values = GradientCheck.DrawParameters(network);
+        var data = GradientCheck.Data(Rows, visible);
 
-        network.ForwardBackward(dataTensor, new StepContext(indices, Seed, Epoch, Training: true), losses);
+        var lossValues = GradientCheck.ForwardBackward(backend, network, data, visible, BatchIndices, Seed, Epoch);
 
-        var examples = BatchIndices.Select(i => (Index: i, X: data.AsSpan(i * visible, visible).ToArray().Select(f => (double)f).ToArray())).ToArray();
-        var lossValues = losses.ToArray();
+        var examples = BatchIndices.Zip(GradientCheck.Rows(data, visible, BatchIndices), (i, x) => (Index: i, X: x)).ToArray();
         for (var m = 0; m < Batch; m++)
         {
             var expected = ExampleLoss(objective, values, examples[m].X, examples[m].Index);
             Assert.True(Math.Abs(lossValues[m] - expected) <= 1e-4 * Math.Max(1, expected), $"{objective}: loss[{m}] = {lossValues[m]}, double {expected}");
         }
         double Mean() => examples.Average(e => ExampleLoss(objective, values, e.X, e.Index));
-        const double h = 1e-5;
         var worst = 0.0;
         var checkedParameters = 0;
         foreach (var p in network.TrainedParameters)
         {
             var gradient = p.Grad.ToArray();
-            var v = values[p.Name];
-            var numeric = new double[v.Length];
-            for (var i = 0; i < v.Length; i++)
-            {
-                var saved = v[i];
-                v[i] = saved + h;
-                var plus = Mean();
-                v[i] = saved - h;
-                var minus = Mean();
-                v[i] = saved;
-                numeric[i] = (plus - minus) / (2 * h);
-            }
+            var numeric = GradientCheck.CentralDifferences(values[p.Name], Mean);
             var scale = Math.Max(1e-3, numeric.Max(Math.Abs));
-            for (var i = 0; i < v.Length; i++)
+            for (var i = 0; i < numeric.Length; i++)
                 worst = Math.Max(worst, Math.Abs(gradient[i] - numeric[i]) / (1e-4 * scale + 1e-3 * Math.Abs(numeric[i])));
             checkedParameters++;
         }

@@ -225,24 +225,12 @@ public abstract class ModuleGradientTests(IBackend backend)
             Assert.True(Math.Abs(lossValues[m] - expectedLosses[m]) <= 1e-4 * Math.Max(1, Math.Abs(expectedLosses[m])),
                 $"loss[{m}] = {lossValues[m]}, reference {expectedLosses[m]}");
 
-        const double h = 1e-5;
         foreach (var p in net.TrainedParameters)
         {
             var gradient = p.Grad.ToArray();
-            var v = values[p.Name];
-            var numeric = new double[v.Length];
-            for (var i = 0; i < v.Length; i++)
-            {
-                var saved = v[i];
-                v[i] = saved + h;
-                var plus = reference.MeanLoss(values, x, BatchIndices, labels, Seed, Epoch);
-                v[i] = saved - h;
-                var minus = reference.MeanLoss(values, x, BatchIndices, labels, Seed, Epoch);
-                v[i] = saved;
-                numeric[i] = (plus - minus) / (2 * h);
-            }
+            var numeric = GradientCheck.CentralDifferences(values[p.Name], () => reference.MeanLoss(values, x, BatchIndices, labels, Seed, Epoch));
             var scale = Math.Max(1e-3, numeric.Max(Math.Abs));
-            for (var i = 0; i < v.Length; i++)
+            for (var i = 0; i < numeric.Length; i++)
                 Assert.True(Math.Abs(gradient[i] - numeric[i]) <= 1e-4 * scale + 1e-3 * Math.Abs(numeric[i]),
                     $"{p.Name}[{i}]: module gradient {gradient[i]}, central difference {numeric[i]} (scale {scale})");
             Assert.True(numeric.Any(g => Math.Abs(g) > 1e-6), $"{p.Name}: every derivative is zero, the check would prove nothing");

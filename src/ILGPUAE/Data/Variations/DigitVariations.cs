@@ -61,8 +61,8 @@ public static class DigitVariations
 
     /// <summary>
     /// Draws a 28×28 patch of one of <paramref name="backgrounds"/> into <paramref name="patch"/>: an image uniformly, then a
-    /// top-left corner uniformly among those that fit, drawn again while the patch's standard deviation is below
-    /// <see cref="MinPatchStd"/>. A source with no such patch in <see cref="MaxPatchTries"/> draws is an <see cref="IO.InputException"/>.
+    /// top-left corner uniformly among those that fit (<see cref="ImagePatch.Draw"/>), drawn again while the patch's standard
+    /// deviation is below <see cref="MinPatchStd"/>. A source with no such patch in <see cref="MaxPatchTries"/> draws is an <see cref="IO.InputException"/>.
     /// </summary>
     public static void Patch(ref ExampleRng rng, IReadOnlyList<GrayImage>? backgrounds, Span<float> patch)
     {
@@ -72,11 +72,7 @@ public static class DigitVariations
             throw new ArgumentException($"patch has {patch.Length} values, expected {Pixels}", nameof(patch));
         for (var attempt = 0; attempt < MaxPatchTries; attempt++)
         {
-            var image = backgrounds[rng.NextInt(backgrounds.Count)];
-            var top = rng.NextInt(image.Height - Side + 1);
-            var left = rng.NextInt(image.Width - Side + 1);
-            for (var row = 0; row < Side; row++)
-                image.Pixels.AsSpan((top + row) * image.Width + left, Side).CopyTo(patch.Slice(row * Side, Side));
+            ImagePatch.Draw(ref rng, backgrounds).CopyTo(backgrounds, patch);
             if (StandardDeviation(patch) >= MinPatchStd)
                 return;
         }
@@ -106,102 +102,89 @@ public static class DigitVariations
     }
 }
 
-/// <summary><c>basic</c>: the digits unchanged (their split and order as <see cref="VariationSources.Digits"/> gives them).</summary>
-public sealed class BasicGenerator : IVariationGenerator
+/// <summary>What a digit variation does to the digit before its background: nothing, or <see cref="DigitVariations.Rotate"/>.</summary>
+public enum DigitTransform
 {
-    public string Name => "basic";
-    public uint Id => 1;
-    public (int Train, int Valid, int Test) Sizes => DigitVariations.Sizes;
-    public int Classes => 10;
-    public bool NeedsDigits => true;
-    public bool NeedsBackgrounds => false;
+    None,
 
-    public byte Example(ulong seed, VariationSplit split, int index, VariationSources sources, Span<float> pixels)
-    {
-        var (digit, label) = DigitVariations.Digit(sources, split, index);
-        digit.Span.CopyTo(pixels);
-        return label;
-    }
+    /// <summary>Rotated by θ ~ U[0, 2π) about the centre, bilinear, zero fill; θ is the example's first draw.</summary>
+    Rotate,
 }
 
-/// <summary><c>rot</c>: the digit rotated by θ ~ U[0, 2π) about the centre, bilinear, zero fill (<see cref="DigitVariations.Rotate"/>).</summary>
-public sealed class RotatedGenerator : IVariationGenerator
+/// <summary>What a digit variation puts behind the (transformed) digit.</summary>
+public enum DigitBackground
 {
-    public string Name => "rot";
-    public uint Id => 2;
-    public (int Train, int Valid, int Test) Sizes => DigitVariations.Sizes;
-    public int Classes => 10;
-    public bool NeedsDigits => true;
-    public bool NeedsBackgrounds => false;
+    /// <summary>Nothing: the digit as it is.</summary>
+    None,
 
-    public byte Example(ulong seed, VariationSplit split, int index, VariationSources sources, Span<float> pixels)
-    {
-        var rng = new ExampleRng(seed, Id, split, index);
-        var (digit, label) = DigitVariations.Digit(sources, split, index);
-        DigitVariations.Rotate(digit.Span, rng.Uniform(0, 2 * Math.PI), pixels);
-        return label;
-    }
+    /// <summary>Every pixel max(digit, u) with u ~ U[0, 1] drawn per pixel in row-major order (our choice of max).</summary>
+    UniformNoise,
+
+    /// <summary>max(digit, a natural-image patch) (<see cref="DigitVariations.Patch"/>).</summary>
+    ImagePatch,
 }
 
-/// <summary><c>bg-rand</c>: every pixel max(digit, u) with u ~ U[0, 1] drawn per pixel in row-major order (our choice of max).</summary>
-public sealed class RandomBackgroundGenerator : IVariationGenerator
+/// <summary>
+/// A digit variation: example i is split's source digit i (its split and order as <see cref="VariationSources.Digits"/> gives
+/// them) with its label, put through <see cref="Transform"/> then over <see cref="Background"/>, all drawn from one
+/// <see cref="ExampleRng"/> in that order. The five sets of Larochelle et al. (2007) are the static members.
+/// </summary>
+public sealed class DigitVariationGenerator(string name, uint id, DigitTransform transform, DigitBackground background) : IVariationGenerator
 {
-    public string Name => "bg-rand";
-    public uint Id => 3;
+    /// <summary><c>basic</c>: the digits unchanged.</summary>
+    public static readonly DigitVariationGenerator Basic = new("basic", 1, DigitTransform.None, DigitBackground.None);
+
+    /// <summary><c>rot</c>: the digit rotated.</summary>
+    public static readonly DigitVariationGenerator Rotated = new("rot", 2, DigitTransform.Rotate, DigitBackground.None);
+
+    /// <summary><c>bg-rand</c>: the digit over uniform noise.</summary>
+    public static readonly DigitVariationGenerator RandomBackground = new("bg-rand", 3, DigitTransform.None, DigitBackground.UniformNoise);
+
+    /// <summary><c>bg-img</c>: the digit over a natural-image patch.</summary>
+    public static readonly DigitVariationGenerator ImageBackground = new("bg-img", 4, DigitTransform.None, DigitBackground.ImagePatch);
+
+    /// <summary><c>bg-img-rot</c>: the digit rotated as in <c>rot</c>, then over a patch as in <c>bg-img</c>.</summary>
+    public static readonly DigitVariationGenerator RotatedImageBackground =
+        new("bg-img-rot", 5, DigitTransform.Rotate, DigitBackground.ImagePatch);
+
+    public string Name => name;
+    public uint Id => id;
+    public DigitTransform Transform => transform;
+    public DigitBackground Background => background;
     public (int Train, int Valid, int Test) Sizes => DigitVariations.Sizes;
     public int Classes => 10;
     public bool NeedsDigits => true;
-    public bool NeedsBackgrounds => false;
+    public bool NeedsBackgrounds => background == DigitBackground.ImagePatch;
 
     public byte Example(ulong seed, VariationSplit split, int index, VariationSources sources, Span<float> pixels)
     {
+        if (pixels.Length != DigitVariations.Pixels)
+            throw new ArgumentException($"pixels has {pixels.Length} elements, expected {DigitVariations.Pixels}", nameof(pixels));
         var rng = new ExampleRng(seed, Id, split, index);
-        var (digit, label) = DigitVariations.Digit(sources, split, index);
-        var source = digit.Span;
-        for (var i = 0; i < DigitVariations.Pixels; i++)
-            pixels[i] = Math.Max(source[i], (float)rng.NextDouble());
-        return label;
-    }
-}
-
-/// <summary><c>bg-img</c>: max(digit, a natural-image patch) (<see cref="DigitVariations.Patch"/>).</summary>
-public sealed class ImageBackgroundGenerator : IVariationGenerator
-{
-    public string Name => "bg-img";
-    public uint Id => 4;
-    public (int Train, int Valid, int Test) Sizes => DigitVariations.Sizes;
-    public int Classes => 10;
-    public bool NeedsDigits => true;
-    public bool NeedsBackgrounds => true;
-
-    public byte Example(ulong seed, VariationSplit split, int index, VariationSources sources, Span<float> pixels)
-    {
-        var rng = new ExampleRng(seed, Id, split, index);
-        var (digit, label) = DigitVariations.Digit(sources, split, index);
-        DigitVariations.Patch(ref rng, sources.Backgrounds, pixels);
-        DigitVariations.MaxInto(pixels, digit.Span);
-        return label;
-    }
-}
-
-/// <summary><c>bg-img-rot</c>: the digit rotated as in <c>rot</c> (θ is the example's first draw), then over a patch as in <c>bg-img</c>.</summary>
-public sealed class RotatedImageBackgroundGenerator : IVariationGenerator
-{
-    public string Name => "bg-img-rot";
-    public uint Id => 5;
-    public (int Train, int Valid, int Test) Sizes => DigitVariations.Sizes;
-    public int Classes => 10;
-    public bool NeedsDigits => true;
-    public bool NeedsBackgrounds => true;
-
-    public byte Example(ulong seed, VariationSplit split, int index, VariationSources sources, Span<float> pixels)
-    {
-        var rng = new ExampleRng(seed, Id, split, index);
-        var (digit, label) = DigitVariations.Digit(sources, split, index);
-        Span<float> rotated = stackalloc float[DigitVariations.Pixels];
-        DigitVariations.Rotate(digit.Span, rng.Uniform(0, 2 * Math.PI), rotated);
-        DigitVariations.Patch(ref rng, sources.Backgrounds, pixels);
-        DigitVariations.MaxInto(pixels, rotated);
+        var (source, label) = DigitVariations.Digit(sources, split, index);
+        scoped ReadOnlySpan<float> digit = source.Span;
+        Span<float> rotated = stackalloc float[transform == DigitTransform.Rotate ? DigitVariations.Pixels : 0];
+        if (transform == DigitTransform.Rotate)
+        {
+            DigitVariations.Rotate(digit, rng.Uniform(0, 2 * Math.PI), rotated);
+            digit = rotated;
+        }
+        switch (background)
+        {
+            case DigitBackground.None:
+                digit.CopyTo(pixels);
+                break;
+            case DigitBackground.UniformNoise:
+                for (var i = 0; i < DigitVariations.Pixels; i++)
+                    pixels[i] = Math.Max(digit[i], (float)rng.NextDouble());
+                break;
+            case DigitBackground.ImagePatch:
+                DigitVariations.Patch(ref rng, sources.Backgrounds, pixels);
+                DigitVariations.MaxInto(pixels, digit);
+                break;
+            default:
+                throw new InvalidOperationException($"background {background} has no drawing");
+        }
         return label;
     }
 }

@@ -10,8 +10,9 @@ namespace ILGPUAE.Data.Variations;
 /// 196 ≤ h·w ≤ 588 (25 % and 75 % of 784, both included); the classes are balanced in expectation by symmetry.</item>
 /// <item>Then the top row, uniform in 0 … 28 − h, then the left column, uniform in 0 … 28 − w.</item>
 /// <item>A patch is an image drawn uniformly from the list, then its top-left corner uniform over the positions where 28 × 28
-/// fits; no contrast threshold. The inside patch is drawn first; the outside patch is redrawn while it is the very same
-/// (image, corner), since the rectangle would then be invisible. The two may come from the same image elsewhere.</item>
+/// fits (<see cref="ImagePatch.Draw"/>, as bg-img draws them); no contrast threshold. The inside patch is drawn first; the
+/// outside patch is redrawn while it is the very same (image, corner), since the rectangle would then be invisible. The two
+/// may come from the same image elsewhere.</item>
 /// <item>Pixels are the images' values as they are (the contract keeps them in [0, 1]); nothing is drawn at the border.</item>
 /// </list>
 /// </summary>
@@ -61,10 +62,10 @@ public sealed class RectanglesImageGenerator : IVariationGenerator
         while (Math.Abs(h - w) < MinSideDifference || h * w < MinArea || h * w > MaxArea);
         var top = rng.NextInt(0, Side - h);
         var left = rng.NextInt(0, Side - w);
-        var inside = Patch.Draw(ref rng, images);
-        Patch outside;
+        var inside = ImagePatch.Draw(ref rng, images);
+        ImagePatch outside;
         do
-            outside = Patch.Draw(ref rng, images);
+            outside = ImagePatch.Draw(ref rng, images);
         while (outside == inside);
 
         for (var r = 0; r < Side; r++)
@@ -77,17 +78,5 @@ public sealed class RectanglesImageGenerator : IVariationGenerator
             }
         }
         return h > w ? (byte)1 : (byte)0;
-    }
-
-    /// <summary>A 28 × 28 window of image <see cref="Image"/> whose top-left pixel is (<see cref="Top"/>, <see cref="Left"/>).</summary>
-    private readonly record struct Patch(int Image, int Top, int Left)
-    {
-        public static Patch Draw(ref ExampleRng rng, IReadOnlyList<GrayImage> images)
-        {
-            var image = rng.NextInt(images.Count);
-            var top = rng.NextInt(0, images[image].Height - Side);
-            var left = rng.NextInt(0, images[image].Width - Side);
-            return new Patch(image, top, left);
-        }
     }
 }

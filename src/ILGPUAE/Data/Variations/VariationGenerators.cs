@@ -12,11 +12,11 @@ public static class VariationGenerators
 {
     public static readonly IReadOnlyList<GeneratedDataset> All =
     [
-        new(DatasetKind.Basic, new BasicGenerator()),
-        new(DatasetKind.Rot, new RotatedGenerator()),
-        new(DatasetKind.BgRand, new RandomBackgroundGenerator()),
-        new(DatasetKind.BgImg, new ImageBackgroundGenerator()),
-        new(DatasetKind.BgImgRot, new RotatedImageBackgroundGenerator()),
+        new(DatasetKind.Basic, DigitVariationGenerator.Basic),
+        new(DatasetKind.Rot, DigitVariationGenerator.Rotated),
+        new(DatasetKind.BgRand, DigitVariationGenerator.RandomBackground),
+        new(DatasetKind.BgImg, DigitVariationGenerator.ImageBackground),
+        new(DatasetKind.BgImgRot, DigitVariationGenerator.RotatedImageBackground),
         new(DatasetKind.Rect, new RectanglesGenerator()),
         new(DatasetKind.RectImg, new RectanglesImageGenerator()),
         new(DatasetKind.Convex, new ConvexGenerator()),

@@ -4,17 +4,12 @@ using System.Globalization;
 using ILGPUAE.IO;
 using ILGPUAE.Training.Deep;
 
-/// <summary>The names a sweep's files and messages use for its enums and settings.</summary>
+/// <summary>
+/// The names a sweep's files and messages use for its enums and settings; a regularizer is named as everywhere else,
+/// <see cref="DeepOptions.Name"/>.
+/// </summary>
 public static class SweepNames
 {
-    public static string Of(DeepRegularizer regularizer) => regularizer switch
-    {
-        DeepRegularizer.Denoise => "denoise",
-        DeepRegularizer.Contract => "contract",
-        DeepRegularizer.L2 => "l2",
-        _ => throw new ArgumentOutOfRangeException(nameof(regularizer), regularizer, null),
-    };
-
     public static string Of(DeepScheme scheme) => scheme.ToString();
 
     /// <summary>The setting a regularizer's strength is: noise (σ of the corruption), contraction (λ), weight_decay.</summary>
@@ -38,7 +33,7 @@ public static class SweepNames
     public static bool TryParse(string text, out DeepRegularizer regularizer)
     {
         foreach (var r in Enum.GetValues<DeepRegularizer>())
-            if (Of(r) == text)
+            if (DeepOptions.Name(r) == text)
             {
                 regularizer = r;
                 return true;

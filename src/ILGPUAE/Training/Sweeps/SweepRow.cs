@@ -72,7 +72,7 @@ public sealed record SweepRow(SweepCell Cell, string Settings, int GridSize, Swe
 
     public IEnumerable<string> Fields() =>
     [
-        Cell.Dataset, SweepNames.Of(Cell.Scheme), SweepNames.Of(Cell.Regularizer), Cell.Layers, Cell.Generated ? "true" : "false", Settings,
+        Cell.Dataset, SweepNames.Of(Cell.Scheme), DeepOptions.Name(Cell.Regularizer), Cell.Layers, Cell.Generated ? "true" : "false", Settings,
         SweepNames.Number(GridSize), SweepNames.Number(Config.Ordinal), Config.Key, SweepNames.Number(Config.LearningRate), SweepNames.Number(Config.Strength),
         Status == SweepStatus.Done ? "done" : "diverged",
         Outcome is null ? "" : SweepNames.Number(Outcome.ValidError),
