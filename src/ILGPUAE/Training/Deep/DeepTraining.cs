@@ -59,7 +59,8 @@ public static class DeepTraining
     public const string ValidLossKey = "valid_loss";
 
     private const string ParameterPrefix = "param.";
-    private const string PhaseIndexKey = "phase_index";
+    // Internal: the kill-and-resume tests read where a running process stands from it.
+    internal const string PhaseIndexKey = "phase_index";
     private const string BestLossKey = "best_valid_loss";
     private const string BestDepthKey = "best_layers";
     private const string BestPhaseKey = "best_phase";
