@@ -24,10 +24,12 @@ public sealed class DeepKillAndResumeTests(ITestOutputHelper output)
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(2);
 
     // UJ on 784-8-6: layer 1 (1 epoch), layer 2 on its codes (1 epoch), then joint (2 epochs), each epoch 100 steps; with a
-    // mid-epoch checkpoint every 7 steps.
+    // mid-epoch checkpoint every 30 steps (each commit fsyncs its files: few enough to keep the test short).
+    private const string Every = "30";
+
     private static readonly string[] Deep = ["train", "deep", "--accelerator", "host", "--layers", "8,6", "--scheme", "UJ", "--regularizer", "denoise",
         "--noise", "0.3", "--epochs", "1", "--joint-epochs", "2", "--batch", "10", "--train-limit", "1000", "--valid-limit", "100", "--test-limit", "100",
-        "--checkpoint-every", "7"];
+        "--checkpoint-every", Every];
 
     private const int JointPhase = 2;
     private const int JointEpochs = 2;
@@ -37,26 +39,34 @@ public sealed class DeepKillAndResumeTests(ITestOutputHelper output)
     private static readonly string[] Sweep = ["sweep", "deep", "--accelerator", "host", "--layers", "8,6", "--scheme", "UJ", "--regularizer", "denoise",
         "--lr", "0.005,0.02", "--noise", "0.1,0.5", "--epochs", "1", "--batch", "10", "--train-limit", "500", "--valid-limit", "100", "--test-limit", "100"];
 
+    // The sweep's trial directories in the order it runs them (ordinal order: learning rate, then noise), checked against the
+    // uninterrupted sweep's rows.
+    private static readonly string[] SweepKeys = ["lr0.005-noise0.1", "lr0.005-noise0.5", "lr0.02-noise0.1", "lr0.02-noise0.5"];
+
     private static readonly string[] Compared = [DaeCheckpoint.ModelFileName, DaeCheckpoint.StateFileName, DaeCheckpoint.MetricsFileName];
 
     [Fact]
-    public void TrainDeepKilledInItsLaterPhasesResumesToTheBytesOfAnUninterruptedRun()
+    public async Task TrainDeepKilledInItsLaterPhasesResumesToTheBytesOfAnUninterruptedRun()
     {
         using var dir = new TempDirectory();
-        string[] Resume(string run) => ["train", "deep", "--resume", run, "--accelerator", "host", "--checkpoint-every", "7"];
+        string[] Resume(string run) => ["train", "deep", "--resume", run, "--accelerator", "host", "--checkpoint-every", Every];
 
-        // Killed at the last instant before its first commit point (both files of the first checkpoint staged, not yet recorded):
-        // --resume has nothing to resume, in one line, and the same command then starts the run afresh in that directory.
+        // Beside the kills below (each process is mostly single-threaded start-up and loading): a run killed at the last instant
+        // before its first commit point (both files of the first checkpoint staged, not yet recorded) has nothing to resume, in
+        // one line, and the same command then starts it afresh in that directory and runs it to the end uninterrupted.
         var reference = dir.File("reference");
-        var early = CliProcess.Run(new Dictionary<string, string?> { [CheckpointCommit.KillVariable] = "staged-2" }, [.. Deep, "--out", reference]);
-        Assert.True(early.ExitCode == 137, early.ToString());
-        Assert.False(File.Exists(Path.Combine(reference, DaeCheckpoint.ModelFileName)), early.ToString());
-        var nothing = CliProcess.Run(Resume(reference));
-        Assert.True(nothing.ExitCode == 2, nothing.ToString());
-        Assert.Equal($"error: --resume {reference}: {Path.Combine(reference, DaeCheckpoint.ModelFileName)} does not exist; expected a directory written by `train deep`",
-            nothing.Stderr.Trim());
-        var uninterrupted = CliProcess.Run([.. Deep, "--out", reference]);
-        Assert.True(uninterrupted.ExitCode == 0, uninterrupted.ToString());
+        var referenceRun = Task.Run(() =>
+        {
+            var early = CliProcess.Run(new Dictionary<string, string?> { [CheckpointCommit.KillVariable] = "staged-2" }, [.. Deep, "--out", reference]);
+            Assert.True(early.ExitCode == 137, early.ToString());
+            Assert.False(File.Exists(Path.Combine(reference, DaeCheckpoint.ModelFileName)), early.ToString());
+            var nothing = CliProcess.Run(Resume(reference));
+            Assert.True(nothing.ExitCode == 2, nothing.ToString());
+            Assert.Equal($"error: --resume {reference}: {Path.Combine(reference, DaeCheckpoint.ModelFileName)} does not exist; expected a directory written by `train deep`",
+                nothing.Stderr.Trim());
+            var uninterrupted = CliProcess.Run([.. Deep, "--out", reference]);
+            Assert.True(uninterrupted.ExitCode == 0, uninterrupted.ToString());
+        });
 
         // Killed once a checkpoint of layer 2 or of the joint phase is on disk; resumed and killed again once it has checkpointed
         // further in the joint phase; resumed to the end.
@@ -65,6 +75,7 @@ public sealed class DeepKillAndResumeTests(ITestOutputHelper output)
         var second = KillOnceCheckpointed(Resume(run), run, s => s.Phase == JointPhase && s.CompareTo(first) > 0);
         var finished = CliProcess.Run(Resume(run));
         Assert.True(finished.ExitCode == 0, finished.ToString());
+        await referenceRun;
 
         foreach (var file in Compared)
             AssertSame(Path.Combine(reference, file), Path.Combine(run, file));
@@ -74,26 +85,22 @@ public sealed class DeepKillAndResumeTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void SweepDeepKilledInsideItsSecondTrialResumesItAndRedoesNoFinishedRow()
+    public async Task SweepDeepKilledInsideItsSecondTrialResumesItAndRedoesNoFinishedRow()
     {
         using var dir = new TempDirectory();
         var reference = dir.File("reference");
-        var uninterrupted = CliProcess.Run([.. Sweep, "--out", reference]);
-        Assert.True(uninterrupted.ExitCode == 0, uninterrupted.ToString());
-        // The configurations in the order the sweep runs them.
-        var keys = Column(reference, "key");
-        Assert.Equal(4, keys.Length);
+        var referenceRun = Task.Run(() => CliProcess.Run([.. Sweep, "--out", reference]));
 
         var sweep = dir.File("sweep");
         string[] args = [.. Sweep, "--out", sweep];
-        var (finishedTrial, killedTrial) = (Trial(sweep, keys[0]), Trial(sweep, keys[1]));
+        var (finishedTrial, killedTrial) = (Trial(sweep, SweepKeys[0]), Trial(sweep, SweepKeys[1]));
         using (var cli = new RunningCli(args))
         {
             // The second trial starts once the first one's row is in rows.csv; its first checkpoint is at layer 1's end.
             WaitFor(cli, () => State(killedTrial) is not null, $"{killedTrial} holds a checkpoint");
             Assert.True(cli.Kill(), $"the sweep ended before it was killed: {cli.Wait()}");
         }
-        Assert.Equal([keys[0]], Column(sweep, "key"));
+        Assert.Equal([SweepKeys[0]], Column(sweep, "key"));
         var atKill = State(killedTrial)!.Value;
         var finishedFiles = Written(finishedTrial);
         var epochsAtKill = Epochs(killedTrial);
@@ -102,21 +109,24 @@ public sealed class DeepKillAndResumeTests(ITestOutputHelper output)
         var rerun = CliProcess.Run(args);
 
         Assert.True(rerun.ExitCode == 0, rerun.ToString());
-        Assert.Contains($"{Path.Combine(sweep, SweepRowsFile.FileName)}: 1 of this shard's 4 configurations already done; running the other 3", rerun.Stdout);
-        Assert.Contains("ran 3, 1 already done", rerun.Stdout);
         // The finished trial was not run again: its model and probe files are the ones written before the kill.
         Assert.Equal(finishedFiles, Written(finishedTrial));
+        Assert.Contains($"{Path.Combine(sweep, SweepRowsFile.FileName)}: 1 of this shard's 4 configurations already done; running the other 3", rerun.Stdout);
+        Assert.Contains("ran 3, 1 already done", rerun.Stdout);
         // The killed trial went on from its checkpoint: the epochs it had recorded are kept, timings and all (an epoch trained again
         // would have its own), and its phases after them were trained now.
         var epochs = Epochs(killedTrial);
         Assert.Subset(epochs.ToHashSet(), epochsAtKill.ToHashSet());
         Assert.Equal(3, epochs.Count);
         // Every trial's model, and every row but its time, are the uninterrupted sweep's.
-        foreach (var key in keys)
+        var uninterrupted = await referenceRun;
+        Assert.True(uninterrupted.ExitCode == 0, uninterrupted.ToString());
+        Assert.Equal(SweepKeys, Column(reference, "key"));
+        foreach (var key in SweepKeys)
             AssertSame(Path.Combine(Trial(reference, key), DaeCheckpoint.ModelFileName), Path.Combine(Trial(sweep, key), DaeCheckpoint.ModelFileName));
         Assert.Equal(RowsWithoutTimes(reference), RowsWithoutTimes(sweep));
         Assert.Empty(Directory.EnumerateFiles(sweep, ".*", SearchOption.AllDirectories));
-        output.WriteLine($"sweep deep: killed in {keys[1]} with its checkpoint at {atKill} ({epochsAtKill.Count} of 3 epochs recorded); the rerun resumed it, " +
+        output.WriteLine($"sweep deep: killed in {SweepKeys[1]} with its checkpoint at {atKill} ({epochsAtKill.Count} of 3 epochs recorded); the rerun resumed it, " +
             "left the finished trial untouched and ended with the uninterrupted sweep's rows and models");
     }
 
