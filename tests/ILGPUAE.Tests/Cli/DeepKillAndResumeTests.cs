@@ -3,6 +3,7 @@ namespace ILGPUAE.Tests.Cli;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using ILGPUAE.Evaluation;
 using ILGPUAE.IO;
 using ILGPUAE.Tests.IO;
@@ -118,6 +119,9 @@ public sealed class DeepKillAndResumeTests(ITestOutputHelper output)
         var epochs = Epochs(killedTrial);
         Assert.Subset(epochs.ToHashSet(), epochsAtKill.ToHashSet());
         Assert.Equal(3, epochs.Count);
+        // The rerun announced the phases the killed trial had left (none its checkpoint had finished), then the two other trials' three.
+        var phasesLeft = 3 - atKill.Phase - (atKill.Epochs == 1 ? 1 : 0);
+        Assert.True(Regex.Matches(rerun.Stdout, @"^(layer \d|joint) of 3 phases \(", RegexOptions.Multiline).Count == phasesLeft + (2 * 3), rerun.ToString());
         // Every trial's model, and every row but its time, are the uninterrupted sweep's.
         var uninterrupted = await referenceRun;
         Assert.True(uninterrupted.ExitCode == 0, uninterrupted.ToString());

@@ -169,8 +169,11 @@ public static class DeepTraining
                 OptimizerCheckpoint.Restore(statePath, resumed.File, step.Optimizer);
                 trainer.Restore(resumed.EpochsDone, resumed.StepsDone, resumed.Position, resumed.Losses);
             }
-            observer.Started(new RunStart(backend.Name, $"{phase.Name} of {phases.Count} phases ({PhaseText(phase)}); " +
-                options.Summary(visible, splits.Train.Count, valid.Count, splits.Test.Count), trainer.EpochsDone + 1, phase.Epochs));
+            // A phase the checkpoint had already finished (a run stopped after its last epoch's commit) has nothing left to run: it
+            // is not announced, or it would read "resuming at epoch 2 of 1".
+            if (trainer.EpochsDone < phase.Epochs)
+                observer.Started(new RunStart(backend.Name, $"{phase.Name} of {phases.Count} phases ({PhaseText(phase)}); " +
+                    options.Summary(visible, splits.Train.Count, valid.Count, splits.Test.Count), trainer.EpochsDone + 1, phase.Epochs));
 
             var where = $"{phase.Name}, ";
             // The last good state in memory (the phase's start, then every committed epoch), for on_nan halve-lr.
