@@ -59,7 +59,8 @@ public static class DeepTraining
     public const string ValidLossKey = "valid_loss";
 
     private const string ParameterPrefix = "param.";
-    private const string PhaseIndexKey = "phase_index";
+    // Internal: the kill-and-resume tests read where a running process stands from it.
+    internal const string PhaseIndexKey = "phase_index";
     private const string BestLossKey = "best_valid_loss";
     private const string BestDepthKey = "best_layers";
     private const string BestPhaseKey = "best_phase";
@@ -172,8 +173,11 @@ public static class DeepTraining
                 OptimizerCheckpoint.Restore(statePath, resumed.File, step.Optimizer);
                 trainer.Restore(resumed.EpochsDone, resumed.StepsDone, resumed.Position, resumed.Losses);
             }
-            observer.Started(new RunStart(backend.Name, $"{phase.Name} of {phases.Count} phases ({PhaseText(phase)}); " +
-                options.Summary(visible, splits.Train.Count, valid.Count, splits.Test.Count), trainer.EpochsDone + 1, phase.Epochs));
+            // A phase the checkpoint had already finished (a run stopped after its last epoch's commit) has nothing left to run: it
+            // is not announced, or it would read "resuming at epoch 2 of 1".
+            if (trainer.EpochsDone < phase.Epochs)
+                observer.Started(new RunStart(backend.Name, $"{phase.Name} of {phases.Count} phases ({PhaseText(phase)}); " +
+                    options.Summary(visible, splits.Train.Count, valid.Count, splits.Test.Count), trainer.EpochsDone + 1, phase.Epochs));
 
             var where = $"{phase.Name}, ";
             // The last good state in memory (the phase's start, then every committed epoch), for on_nan halve-lr.
