@@ -142,8 +142,7 @@ public sealed class CheckpointCommit
         foreach (var directory in Directory.EnumerateDirectories(runDirectory).Prepend(runDirectory))
             foreach (var file in Directory.EnumerateFiles(directory, ".*"))
             {
-                var name = Path.GetFileName(file);
-                if (name.EndsWith(PendingSuffix, StringComparison.Ordinal) || name.Contains(TempMarker, StringComparison.Ordinal))
+                if (IsUnfinishedWrite(file))
                 {
                     File.Delete(file);
                     leftovers++;
@@ -151,6 +150,16 @@ public sealed class CheckpointCommit
             }
         if (leftovers > 0)
             note($"{runDirectory}: removed {leftovers} unfinished file(s) of an interrupted write");
+    }
+
+    /// <summary>
+    /// Whether <paramref name="file"/> (a path in a run directory) is what <see cref="Recover"/> deletes when no commit record
+    /// stands: a pending file of an uncommitted checkpoint or an AtomicFile temporary — never a result.
+    /// </summary>
+    internal static bool IsUnfinishedWrite(string file)
+    {
+        var name = Path.GetFileName(file);
+        return name.StartsWith('.') && (name.EndsWith(PendingSuffix, StringComparison.Ordinal) || name.Contains(TempMarker, StringComparison.Ordinal));
     }
 
     private static bool Inside(string directory, string path) =>

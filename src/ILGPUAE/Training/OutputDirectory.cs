@@ -46,9 +46,14 @@ public static class OutputDirectory
         return full;
     }
 
-    /// <summary>Whether <paramref name="full"/> exists and holds anything besides its lock file.</summary>
+    /// <summary>
+    /// Whether <paramref name="full"/> exists and holds anything besides its lock file and the unfinished writes of a run killed
+    /// before its first commit point (<see cref="CheckpointCommit.IsUnfinishedWrite"/>, which the run's start deletes): such a
+    /// directory has nothing to resume, so the same command starts it again rather than being told to resume.
+    /// </summary>
     internal static bool HoldsFiles(string full) =>
-        Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any(e => Path.GetFileName(e) != RunDirectory.LockFileName);
+        Directory.Exists(full) && Directory.EnumerateFileSystemEntries(full).Any(e =>
+            Path.GetFileName(e) != RunDirectory.LockFileName && !(File.Exists(e) && CheckpointCommit.IsUnfinishedWrite(e)));
 
     /// <summary>The full path of <paramref name="path"/>; refuses one under a regular file, naming <paramref name="setting"/>.</summary>
     internal static string CheckPath(string path, string setting)

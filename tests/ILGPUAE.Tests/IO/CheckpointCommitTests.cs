@@ -79,6 +79,30 @@ public sealed class CheckpointCommitTests
     }
 
     [Fact]
+    public void ARunKilledBeforeItsFirstCommitLeavesADirectoryANewRunMayStartIn()
+    {
+        // What a kill before the first commit point leaves: the dead run's lock and its pending files. A new run (no --force,
+        // no --resume) may start there: nothing in it is a result. Once a record or any other file is there, it may not.
+        using var dir = new TempDirectory();
+        var run = dir.File("run");
+        Directory.CreateDirectory(run);
+        Assert.Throws<SimulatedKill>(() => Commit(run, "first", reached: p => throw new SimulatedKill()));
+        File.WriteAllText(Path.Combine(run, ILGPUAE.Training.RunDirectory.LockFileName), "4242 0123");
+        File.WriteAllText(Path.Combine(run, ".metrics.json.tmp-0123abcd"), "{");
+        Assert.NotEmpty(Directory.GetFiles(run, ".*.pending"));
+
+        Assert.Equal(Path.GetFullPath(run), ILGPUAE.Training.OutputDirectory.Check(run, resume: false, force: false));
+
+        foreach (var name in new[] { CheckpointCommit.RecordFileName, "model.safetensors", "notes.pending" })
+        {
+            File.WriteAllText(Path.Combine(run, name), "x");
+            var e = Assert.Throws<InputException>(() => ILGPUAE.Training.OutputDirectory.Check(run, resume: false, force: false));
+            Assert.Contains("directory is not empty", e.Message);
+            File.Delete(Path.Combine(run, name));
+        }
+    }
+
+    [Fact]
     public void AFileOutsideTheRunDirectoryIsRefused()
     {
         using var dir = new TempDirectory();
