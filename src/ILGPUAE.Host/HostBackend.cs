@@ -4,10 +4,12 @@ using ILGPUAE.Backend;
 using ILGPUAE.Host.Activation;
 using ILGPUAE.Host.Corruption;
 using ILGPUAE.Host.Delta;
+using ILGPUAE.Host.Dropout;
 using ILGPUAE.Host.MatVec;
 using ILGPUAE.Host.NonFinite;
 using ILGPUAE.Host.Optimizer;
 using ILGPUAE.Host.Parzen;
+using ILGPUAE.Host.Pooling;
 using ILGPUAE.Host.Softmax;
 using ILGPUAE.Host.Svm;
 using ILGPUAE.Host.Threading;
@@ -74,6 +76,8 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider, IHostThreads
         NonFinite = new HostNonFinite(this);
         Svm = new HostSvm(this);
         Parzen = new HostParzen(this, pool);
+        Pooling = new HostPooling(this, pool);
+        Dropout = new HostDropout(this, pool);
     }
 
     /// <summary>E.g. "host: 2 cores, AVX-512 (Vector512&lt;float&gt;)".</summary>
@@ -104,6 +108,8 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider, IHostThreads
     public IOptimizer Optimizer { get; }
     public INonFinite NonFinite { get; }
     public IParzen Parzen { get; }
+    public IPooling Pooling { get; }
+    public IDropout Dropout { get; }
 
     public ISvm Svm { get; }
 

@@ -28,6 +28,12 @@ public interface IBackend : IDisposable
     ISvm Svm { get; }
     IParzen Parzen { get; }
 
+    /// <summary>2×2 max-pool and nearest-neighbour upsampling of NCHW image batches, forward and backward.</summary>
+    IPooling Pooling { get; }
+
+    /// <summary>Inverted dropout with a counter-based mask.</summary>
+    IDropout Dropout { get; }
+
     /// <summary>
     /// Per-sample SGD in a few launches per range of examples, where launch latency would otherwise bound
     /// batch-1 training (ILGPU accelerators); null where a step costs no launch (the host provider).

@@ -134,6 +134,12 @@ public sealed partial class KernelChecks
         // Bernoulli sampling and the Parzen window's norms and log-densities; last so the checks above keep their inputs.
         foreach (var result in Sampling(sizes))
             yield return result;
+        // Max-pool and upsampling, forward and backward; last so the checks above keep their inputs.
+        foreach (var result in Pooling(sizes))
+            yield return result;
+        // Inverted dropout, forward and backward; last so the checks above keep their inputs.
+        foreach (var result in Dropouts(sizes))
+            yield return result;
     }
 
     /// <summary>

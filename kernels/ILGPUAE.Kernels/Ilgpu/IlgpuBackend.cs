@@ -9,10 +9,12 @@ using ILGPUAE.Activation;
 using ILGPUAE.Backend;
 using ILGPUAE.Corruption;
 using ILGPUAE.Delta;
+using ILGPUAE.Dropout;
 using ILGPUAE.MatVec;
 using ILGPUAE.NonFinite;
 using ILGPUAE.Optimizer;
 using ILGPUAE.Parzen;
+using ILGPUAE.Pooling;
 using ILGPUAE.SampleSgd;
 using ILGPUAE.Softmax;
 using ILGPUAE.Svm;
@@ -40,6 +42,8 @@ public sealed class IlgpuBackend : IBackend
         NonFinite = new NonFiniteLauncher(this);
         Svm = new SvmLauncher(this);
         Parzen = new ParzenLauncher(this);
+        Pooling = new PoolingLauncher(this);
+        Dropout = new DropoutLauncher(this);
         sampleSgd = new SampleSgdLauncher(this);
     }
 
@@ -60,6 +64,8 @@ public sealed class IlgpuBackend : IBackend
     public INonFinite NonFinite { get; }
     public ISvm Svm { get; }
     public IParzen Parzen { get; }
+    public IPooling Pooling { get; }
+    public IDropout Dropout { get; }
 
     private readonly SampleSgdLauncher sampleSgd;
 

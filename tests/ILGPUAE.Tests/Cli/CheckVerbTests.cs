@@ -54,6 +54,8 @@ public sealed class CheckVerbTests(HostFixture fixture)
         public INonFinite NonFinite => inner.NonFinite;
         public ISvm Svm => inner.Svm;
         public IParzen Parzen => inner.Parzen;
+        public IPooling Pooling => inner.Pooling;
+        public IDropout Dropout => inner.Dropout;
         public ISampleSgd? SampleSgd => inner.SampleSgd;
 
         /// <summary>The fixture owns the wrapped backend.</summary>

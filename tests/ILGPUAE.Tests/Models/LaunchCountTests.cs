@@ -93,6 +93,8 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
         public INonFinite NonFinite => inner.NonFinite;
         public ISvm Svm => inner.Svm;
         public IParzen Parzen => inner.Parzen;
+        public IPooling Pooling => inner.Pooling;
+        public IDropout Dropout => inner.Dropout;
         public ISampleSgd? SampleSgd => null;
 
         // The fixture owns the wrapped backend.

@@ -124,6 +124,8 @@ internal sealed class ReferenceSampleSgdBackend(IBackend inner) : IBackend, ISam
     public INonFinite NonFinite => inner.NonFinite;
     public ISvm Svm => inner.Svm;
     public IParzen Parzen => inner.Parzen;
+    public IPooling Pooling => inner.Pooling;
+    public IDropout Dropout => inner.Dropout;
     public ISampleSgd SampleSgd => this;
 
     public void TiedDae(TiedDaeParameters model, Tensor<float> data, Tensor<int> indices, NoiseKey noise, float corruption, LossKind loss,
