@@ -68,6 +68,9 @@ public sealed record NetworkSpec(IReadOnlyList<ModuleSpec> Modules, ObjectiveSpe
 [JsonDerivedType(typeof(CorruptSpec), "corrupt")]
 [JsonDerivedType(typeof(ActivityL1Spec), "activity_l1")]
 [JsonDerivedType(typeof(ContractiveSpec), "contractive")]
+[JsonDerivedType(typeof(MaxPool2dSpec), "max_pool2d")]
+[JsonDerivedType(typeof(Upsample2dSpec), "upsample2d")]
+[JsonDerivedType(typeof(DropoutSpec), "dropout")]
 public abstract record ModuleSpec
 {
     /// <param name="below">The modules built before this one, in order (a tied decoder finds its encoder there).</param>
@@ -127,6 +130,32 @@ public sealed record ContractiveSpec(float Lambda) : ModuleSpec
         below.Count > 0 && below[^1] is Dense layer
             ? new Contractive(backend, maxBatch, layer, Lambda)
             : throw new ArgumentException("a contractive penalty follows the dense module it penalises");
+}
+
+/// <summary><see cref="MaxPool2d"/> of images of <paramref name="Channels"/> × <paramref name="Height"/> × <paramref name="Width"/> (the input's geometry).</summary>
+public sealed record MaxPool2dSpec(int Channels, int Height, int Width) : ModuleSpec
+{
+    public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below, SharedValues? values = null) =>
+        new MaxPool2d(backend, maxBatch, Channels, Height, Width);
+}
+
+/// <summary><see cref="Upsample2d"/> of images of <paramref name="Channels"/> × <paramref name="Height"/> × <paramref name="Width"/> (the input's geometry).</summary>
+public sealed record Upsample2dSpec(int Channels, int Height, int Width) : ModuleSpec
+{
+    public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below, SharedValues? values = null) =>
+        new Upsample2d(backend, maxBatch, Channels, Height, Width);
+}
+
+/// <summary>
+/// <see cref="Dropout"/> of <paramref name="Width"/> values with probability <paramref name="Probability"/>, in [0, 1) (checked when the
+/// spec is made, so a bad architecture file is refused on load); <paramref name="Layer"/> keys a second dropout's masks apart.
+/// </summary>
+public sealed record DropoutSpec(int Width, float Probability, int Layer = 0) : ModuleSpec
+{
+    public float Probability { get; init; } = Dropout.ValidProbability(Probability);
+
+    public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below, SharedValues? values = null) =>
+        new Dropout(backend, maxBatch, Width, Probability, Layer);
 }
 
 /// <summary>The objective of a <see cref="NetworkSpec"/>.</summary>
