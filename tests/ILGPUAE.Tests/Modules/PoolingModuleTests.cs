@@ -16,9 +16,10 @@ using Activation = ILGPUAE.Backend.Activation;
 /// own Forward, with respect to the pre-activations a of the module below (so the input activation's derivative, which the module's
 /// Backward applies, is part of what is checked); then dropout's statistics and keying, and the specs' JSON.
 /// </summary>
-public abstract class PoolingModuleTests(IBackend backend)
+public abstract class PoolingModuleTests(IBackend backend) : IDisposable
 {
     private const ulong Seed = 31;
+    private readonly List<Tensor<int>> contexts = [];
     private const uint Epoch = 4;
 
     /// <summary>
@@ -202,8 +203,17 @@ public abstract class PoolingModuleTests(IBackend backend)
     {
         // Dataset indices that are not the rows' positions, so a mask keyed by position would differ.
         var indices = backend.Allocate<int>(b);
+        contexts.Add(indices);
         indices.CopyFrom([.. Enumerable.Range(0, b).Select(m => 7 * m + 3)]);
         return new StepContext(indices, Seed, Epoch, training);
+    }
+
+    /// <summary>The contexts' index tensors belong to the fixture's backend, which outlives this test.</summary>
+    public void Dispose()
+    {
+        foreach (var t in contexts)
+            t.Dispose();
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>
