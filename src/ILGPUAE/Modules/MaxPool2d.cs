@@ -25,7 +25,7 @@ public sealed class MaxPool2d : IModule
 
     public MaxPool2d(IBackend backend, int maxBatch, int channels, int height, int width)
     {
-        ValidGeometry(channels, height, width, minimumSide: 2, "a 2×2 max-pool");
+        ValidGeometry(channels, height, width, MinimumSide, Name);
         this.backend = backend;
         (Channels, Height, Width) = (channels, height, width);
         Inputs = channels * height * width;
@@ -36,6 +36,12 @@ public sealed class MaxPool2d : IModule
         views = new BatchViews([output, inputDelta]);
     }
 
+    /// <summary>What messages call this module.</summary>
+    internal const string Name = "a 2×2 max-pool";
+
+    /// <summary>A side of fewer pixels would pool to nothing.</summary>
+    internal const int MinimumSide = 2;
+
     public int Channels { get; }
     public int Height { get; }
     public int Width { get; }
@@ -45,17 +51,21 @@ public sealed class MaxPool2d : IModule
     public IReadOnlyList<Parameter> Parameters => [];
 
     /// <summary>
-    /// Throws an <see cref="ArgumentException"/> naming <paramref name="what"/> unless there is at least one channel and both sides are at
-    /// least <paramref name="minimumSide"/> pixels (and C·H·W fits an int).
+    /// Throws an <see cref="ArgumentException"/> naming <paramref name="what"/> unless there is at least one channel, both sides are at
+    /// least <paramref name="minimumSide"/> pixels, and four times C·H·W (an upsampled image) fits an int.
     /// </summary>
     internal static void ValidGeometry(int channels, int height, int width, int minimumSide, string what)
     {
-        if (channels < 1 || height < minimumSide || width < minimumSide)
-            throw new ArgumentException(
-                $"{what} needs at least 1 channel and sides of at least {minimumSide} pixels; got {channels} × {height} × {width} (channels × height × width)");
+        AtLeast(channels, 1, "channels", what);
+        AtLeast(height, minimumSide, "height", what);
+        AtLeast(width, minimumSide, "width", what);
         if ((long)channels * height * width * 4 > int.MaxValue)
-            throw new ArgumentException($"{what}: an image of {channels} × {height} × {width} is too large");
+            throw new ArgumentException($"{what}: an image of {channels} × {height} × {width} (channels × height × width) is too large");
     }
+
+    /// <summary><paramref name="value"/> when it is at least <paramref name="minimum"/>; else an <see cref="ArgumentException"/> that names it.</summary>
+    internal static int AtLeast(int value, int minimum, string name, string what) =>
+        value >= minimum ? value : throw new ArgumentException($"{what}'s {name} must be at least {minimum}; got {value}", name);
 
     public Tensor<float> Forward(Tensor<float> x, in StepContext context)
     {

@@ -132,16 +132,30 @@ public sealed record ContractiveSpec(float Lambda) : ModuleSpec
             : throw new ArgumentException("a contractive penalty follows the dense module it penalises");
 }
 
-/// <summary><see cref="MaxPool2d"/> of images of <paramref name="Channels"/> × <paramref name="Height"/> × <paramref name="Width"/> (the input's geometry).</summary>
+/// <summary>
+/// <see cref="MaxPool2d"/> of images of <paramref name="Channels"/> × <paramref name="Height"/> × <paramref name="Width"/> (the input's
+/// geometry): at least 1 channel and sides of at least 2 pixels, checked when the spec is made.
+/// </summary>
 public sealed record MaxPool2dSpec(int Channels, int Height, int Width) : ModuleSpec
 {
+    public int Channels { get; init; } = MaxPool2d.AtLeast(Channels, 1, "channels", MaxPool2d.Name);
+    public int Height { get; init; } = MaxPool2d.AtLeast(Height, MaxPool2d.MinimumSide, "height", MaxPool2d.Name);
+    public int Width { get; init; } = MaxPool2d.AtLeast(Width, MaxPool2d.MinimumSide, "width", MaxPool2d.Name);
+
     public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below, SharedValues? values = null) =>
         new MaxPool2d(backend, maxBatch, Channels, Height, Width);
 }
 
-/// <summary><see cref="Upsample2d"/> of images of <paramref name="Channels"/> × <paramref name="Height"/> × <paramref name="Width"/> (the input's geometry).</summary>
+/// <summary>
+/// <see cref="Upsample2d"/> of images of <paramref name="Channels"/> × <paramref name="Height"/> × <paramref name="Width"/> (the input's
+/// geometry), each at least 1, checked when the spec is made.
+/// </summary>
 public sealed record Upsample2dSpec(int Channels, int Height, int Width) : ModuleSpec
 {
+    public int Channels { get; init; } = MaxPool2d.AtLeast(Channels, 1, "channels", Upsample2d.Name);
+    public int Height { get; init; } = MaxPool2d.AtLeast(Height, 1, "height", Upsample2d.Name);
+    public int Width { get; init; } = MaxPool2d.AtLeast(Width, 1, "width", Upsample2d.Name);
+
     public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below, SharedValues? values = null) =>
         new Upsample2d(backend, maxBatch, Channels, Height, Width);
 }

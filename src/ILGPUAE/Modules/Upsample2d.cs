@@ -17,7 +17,7 @@ public sealed class Upsample2d : IModule
 
     public Upsample2d(IBackend backend, int maxBatch, int channels, int height, int width)
     {
-        MaxPool2d.ValidGeometry(channels, height, width, minimumSide: 1, "a 2× upsampling");
+        MaxPool2d.ValidGeometry(channels, height, width, minimumSide: 1, Name);
         this.backend = backend;
         (Channels, Height, Width) = (channels, height, width);
         Inputs = channels * height * width;
@@ -26,6 +26,9 @@ public sealed class Upsample2d : IModule
         inputDelta = backend.Allocate<float>(maxBatch, Inputs);
         views = new BatchViews([output, inputDelta]);
     }
+
+    /// <summary>What messages call this module.</summary>
+    internal const string Name = "a 2× upsampling";
 
     public int Channels { get; }
     public int Height { get; }

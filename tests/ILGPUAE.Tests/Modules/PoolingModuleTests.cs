@@ -192,11 +192,18 @@ public abstract class PoolingModuleTests(IBackend backend) : IDisposable
         Assert.Throws<ArgumentException>(() => new Dropout(backend, 1, 4, float.NaN));
     }
 
+    /// <summary>A geometry with nothing to pool or no channel is refused by the module and, on load, by its spec.</summary>
     [Fact]
     public void APoolOfASidelessImageIsRefused()
     {
-        Assert.Contains("at least 2 pixels", Assert.Throws<ArgumentException>(() => new MaxPool2d(backend, 1, 3, 1, 4)).Message);
-        Assert.Contains("at least 1 channel", Assert.Throws<ArgumentException>(() => new Upsample2d(backend, 1, 0, 2, 2)).Message);
+        Assert.Contains("height must be at least 2; got 1", Assert.Throws<ArgumentException>(() => new MaxPool2d(backend, 1, 3, 1, 4)).Message);
+        Assert.Contains("channels must be at least 1; got 0", Assert.Throws<ArgumentException>(() => new Upsample2d(backend, 1, 0, 2, 2)).Message);
+        var json = new NetworkSpec([new MaxPool2dSpec(3, 4, 4), new Upsample2dSpec(3, 2, 2)], new ReconstructionSpec(LossKind.SquaredError)).ToJson();
+
+        Assert.Contains("max-pool's width must be at least 2; got 1",
+            Assert.Throws<JsonException>(() => NetworkSpec.FromJson(json.Replace("\"width\":4", "\"width\":1", StringComparison.Ordinal))).Message);
+        Assert.Contains("upsampling's height must be at least 1; got 0",
+            Assert.Throws<JsonException>(() => NetworkSpec.FromJson(json.Replace("\"height\":2", "\"height\":0", StringComparison.Ordinal))).Message);
     }
 
     private StepContext Context(int b, bool training)
