@@ -5,10 +5,12 @@ using ILGPUAE.Host.Activation;
 using ILGPUAE.Host.Convolution;
 using ILGPUAE.Host.Corruption;
 using ILGPUAE.Host.Delta;
+using ILGPUAE.Host.Dropout;
 using ILGPUAE.Host.MatVec;
 using ILGPUAE.Host.NonFinite;
 using ILGPUAE.Host.Optimizer;
 using ILGPUAE.Host.Parzen;
+using ILGPUAE.Host.Pooling;
 using ILGPUAE.Host.Softmax;
 using ILGPUAE.Host.Svm;
 using ILGPUAE.Host.Threading;
@@ -76,6 +78,8 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider, IHostThreads
         Svm = new HostSvm(this);
         Parzen = new HostParzen(this, pool);
         Conv2d = new HostConv2d(this, pool);
+        Pooling = new HostPooling(this, pool);
+        Dropout = new HostDropout(this, pool);
     }
 
     /// <summary>E.g. "host: 2 cores, AVX-512 (Vector512&lt;float&gt;)".</summary>
@@ -106,6 +110,8 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider, IHostThreads
     public IOptimizer Optimizer { get; }
     public INonFinite NonFinite { get; }
     public IParzen Parzen { get; }
+    public IPooling Pooling { get; }
+    public IDropout Dropout { get; }
 
     public IConv2d Conv2d { get; }
 

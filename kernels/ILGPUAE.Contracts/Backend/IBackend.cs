@@ -30,6 +30,11 @@ public interface IBackend : IDisposable
 
     /// <summary>3×3 convolutions, stride 1, zero padding 1 (Convolution family).</summary>
     IConv2d Conv2d { get; }
+    /// <summary>2×2 max-pool and nearest-neighbour upsampling of NCHW image batches, forward and backward.</summary>
+    IPooling Pooling { get; }
+
+    /// <summary>Inverted dropout with a counter-based mask.</summary>
+    IDropout Dropout { get; }
 
     /// <summary>
     /// Per-sample SGD in a few launches per range of examples, where launch latency would otherwise bound

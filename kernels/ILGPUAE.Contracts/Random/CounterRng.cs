@@ -15,6 +15,9 @@ public enum RngStream : uint
 
     /// <summary>The Bernoulli draws of a generative chain's samples, keyed by step.</summary>
     Sample = 8,
+
+    /// <summary>The masks of dropout modules (inverted dropout), keyed by epoch, example and element; a layer other than 0 hashes into the seed.</summary>
+    Dropout = 9,
 }
 
 /// <summary>

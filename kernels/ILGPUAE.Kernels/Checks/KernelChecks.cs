@@ -137,6 +137,12 @@ public sealed partial class KernelChecks
         // The 3×3 convolution's forward, input gradient and parameter gradients; last so the checks above keep their inputs.
         foreach (var result in Convolutions(sizes))
             yield return result;
+        // Max-pool and upsampling, forward and backward; last so the checks above keep their inputs.
+        foreach (var result in Pooling(sizes))
+            yield return result;
+        // Inverted dropout, forward and backward; last so the checks above keep their inputs.
+        foreach (var result in Dropouts(sizes))
+            yield return result;
     }
 
     /// <summary>

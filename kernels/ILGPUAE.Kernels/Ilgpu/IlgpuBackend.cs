@@ -10,10 +10,12 @@ using ILGPUAE.Backend;
 using ILGPUAE.Convolution;
 using ILGPUAE.Corruption;
 using ILGPUAE.Delta;
+using ILGPUAE.Dropout;
 using ILGPUAE.MatVec;
 using ILGPUAE.NonFinite;
 using ILGPUAE.Optimizer;
 using ILGPUAE.Parzen;
+using ILGPUAE.Pooling;
 using ILGPUAE.SampleSgd;
 using ILGPUAE.Softmax;
 using ILGPUAE.Svm;
@@ -41,6 +43,8 @@ public sealed class IlgpuBackend : IBackend
         NonFinite = new NonFiniteLauncher(this);
         Svm = new SvmLauncher(this);
         Parzen = new ParzenLauncher(this);
+        Pooling = new PoolingLauncher(this);
+        Dropout = new DropoutLauncher(this);
         sampleSgd = new SampleSgdLauncher(this);
         conv2d = new Conv2dLauncher(this);
     }
@@ -62,6 +66,8 @@ public sealed class IlgpuBackend : IBackend
     public INonFinite NonFinite { get; }
     public ISvm Svm { get; }
     public IParzen Parzen { get; }
+    public IPooling Pooling { get; }
+    public IDropout Dropout { get; }
 
     private readonly SampleSgdLauncher sampleSgd;
 

@@ -145,7 +145,7 @@ internal sealed unsafe class HostCorruption : ICorruption
     /// without a branch (a coin-flip branch mispredicts a quarter of the time and each miss throws away the hashes in flight; measured 2× slower).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int KeepBits(uint hash, ulong threshold) => (int)~(((long)hash - (long)threshold) >> 63);
+    internal static int KeepBits(uint hash, ulong threshold) => (int)~(((long)hash - (long)threshold) >> 63);
 
     /// <summary>Rows of <paramref name="x"/> corrupted by <paramref name="rows"/> into <paramref name="destination"/> (which may be x).</summary>
     private void Corrupt<TRows>(RowsJob<InputRows, TRows> job, Tensor<float> x, Tensor<int> indices, TRows rows, Tensor<float> destination)

@@ -69,6 +69,9 @@ public sealed record NetworkSpec(IReadOnlyList<ModuleSpec> Modules, ObjectiveSpe
 [JsonDerivedType(typeof(ActivityL1Spec), "activity_l1")]
 [JsonDerivedType(typeof(ContractiveSpec), "contractive")]
 [JsonDerivedType(typeof(Conv2dSpec), "conv2d")]
+[JsonDerivedType(typeof(MaxPool2dSpec), "max_pool2d")]
+[JsonDerivedType(typeof(Upsample2dSpec), "upsample2d")]
+[JsonDerivedType(typeof(DropoutSpec), "dropout")]
 public abstract record ModuleSpec
 {
     /// <param name="below">The modules built before this one, in order (a tied decoder finds its encoder there).</param>
@@ -152,6 +155,46 @@ public sealed record Conv2dSpec(int InChannels, int OutChannels, int Height, int
 
     private static int AtLeastOne(int value, string name) =>
         value >= 1 ? value : throw new ArgumentOutOfRangeException(name, value, $"a convolution's {name} must be at least 1");
+}
+
+/// <summary>
+/// <see cref="MaxPool2d"/> of images of <paramref name="Channels"/> × <paramref name="Height"/> × <paramref name="Width"/> (the input's
+/// geometry): at least 1 channel and sides of at least 2 pixels, checked when the spec is made.
+/// </summary>
+public sealed record MaxPool2dSpec(int Channels, int Height, int Width) : ModuleSpec
+{
+    public int Channels { get; init; } = MaxPool2d.AtLeast(Channels, 1, "channels", MaxPool2d.Name);
+    public int Height { get; init; } = MaxPool2d.AtLeast(Height, MaxPool2d.MinimumSide, "height", MaxPool2d.Name);
+    public int Width { get; init; } = MaxPool2d.AtLeast(Width, MaxPool2d.MinimumSide, "width", MaxPool2d.Name);
+
+    public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below, SharedValues? values = null) =>
+        new MaxPool2d(backend, maxBatch, Channels, Height, Width);
+}
+
+/// <summary>
+/// <see cref="Upsample2d"/> of images of <paramref name="Channels"/> × <paramref name="Height"/> × <paramref name="Width"/> (the input's
+/// geometry), each at least 1, checked when the spec is made.
+/// </summary>
+public sealed record Upsample2dSpec(int Channels, int Height, int Width) : ModuleSpec
+{
+    public int Channels { get; init; } = MaxPool2d.AtLeast(Channels, 1, "channels", Upsample2d.Name);
+    public int Height { get; init; } = MaxPool2d.AtLeast(Height, 1, "height", Upsample2d.Name);
+    public int Width { get; init; } = MaxPool2d.AtLeast(Width, 1, "width", Upsample2d.Name);
+
+    public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below, SharedValues? values = null) =>
+        new Upsample2d(backend, maxBatch, Channels, Height, Width);
+}
+
+/// <summary>
+/// <see cref="Dropout"/> of <paramref name="Width"/> values with probability <paramref name="Probability"/>, in [0, 1) (checked when the
+/// spec is made, so a bad architecture file is refused on load); <paramref name="Layer"/> keys a second dropout's masks apart.
+/// </summary>
+public sealed record DropoutSpec(int Width, float Probability, int Layer = 0) : ModuleSpec
+{
+    public float Probability { get; init; } = Dropout.ValidProbability(Probability);
+
+    public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below, SharedValues? values = null) =>
+        new Dropout(backend, maxBatch, Width, Probability, Layer);
 }
 
 /// <summary>The objective of a <see cref="NetworkSpec"/>.</summary>

@@ -55,6 +55,8 @@ public sealed class CheckVerbTests(HostFixture fixture)
         public ISvm Svm => inner.Svm;
         public IParzen Parzen => inner.Parzen;
         public IConv2d Conv2d => inner.Conv2d;
+        public IPooling Pooling => inner.Pooling;
+        public IDropout Dropout => inner.Dropout;
         public ISampleSgd? SampleSgd => inner.SampleSgd;
 
         /// <summary>The fixture owns the wrapped backend.</summary>

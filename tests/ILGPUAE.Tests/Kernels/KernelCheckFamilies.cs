@@ -18,6 +18,7 @@ public static class KernelCheckFamilies
     private static readonly int CorruptionKinds = KernelChecks.CheckedCorruptions.Length;
     private static readonly int ActivationKinds = ILGPUAE.Activation.Activations.All.Count;
     private static readonly int ConvolutionCases = KernelChecks.CheckedConvolutions.Length + 1;
+    private static readonly int PoolingPerSize = 2 + KernelChecks.PoolingGeometries.Length;
 
     /// <param name="Name">For messages.</param>
     /// <param name="Kernel">Matches the family's <see cref="CheckResult.Kernel"/> names and no other family's.</param>
@@ -78,6 +79,14 @@ public static class KernelCheckFamilies
         new("conv2d forward", new(@"^conv2d forward [a-z]+$"), ConvolutionCases),
         new("conv2d input gradient", new(@"^conv2d input gradient [a-z]+$"), ConvolutionCases),
         new("conv2d parameter gradients", new(@"^conv2d parameter gradients$"), ConvolutionCases),
+        // Pooling: [3, 3·5·s] and [1, 8·s·7], then every one of the fixed geometries, each kernel once.
+        new("max pool2d", new(@"^max pool2d$"), PoolingPerSize),
+        new("max pool2d backward", new(@"^max pool2d backward after "), PoolingPerSize),
+        new("upsample2d", new(@"^upsample2d$"), PoolingPerSize),
+        new("upsample2d backward", new(@"^upsample2d backward after "), PoolingPerSize),
+        // Dropouts: forward [s, 784] and [3, 2, s]; backward [s, 33] through each activation.
+        new("dropout", new(@"^dropout p="), 2),
+        new("dropout backward", new(@"^dropout backward p="), ActivationKinds),
     ];
 
     /// <summary>

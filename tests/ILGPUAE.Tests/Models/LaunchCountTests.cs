@@ -94,6 +94,8 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
         public ISvm Svm => inner.Svm;
         public IParzen Parzen => inner.Parzen;
         public IConv2d Conv2d => inner.Conv2d;
+        public IPooling Pooling => inner.Pooling;
+        public IDropout Dropout => inner.Dropout;
         public ISampleSgd? SampleSgd => null;
 
         // The fixture owns the wrapped backend.

@@ -125,6 +125,8 @@ internal sealed class ReferenceSampleSgdBackend(IBackend inner) : IBackend, ISam
     public ISvm Svm => inner.Svm;
     public IParzen Parzen => inner.Parzen;
     public IConv2d Conv2d => inner.Conv2d;
+    public IPooling Pooling => inner.Pooling;
+    public IDropout Dropout => inner.Dropout;
     public ISampleSgd SampleSgd => this;
 
     public void TiedDae(TiedDaeParameters model, Tensor<float> data, Tensor<int> indices, NoiseKey noise, float corruption, LossKind loss,
