@@ -72,12 +72,6 @@ public static partial class Shapes
                 $"{name} {t.Shape} must have rows of C·H·W = {channels}·{height}·{width} = {(long)channels * height * width} values", name);
     }
 
-    private static void RequireActivation(Activation activation, string what)
-    {
-        if (!Enum.IsDefined(activation))
-            throw new ArgumentOutOfRangeException(nameof(activation), activation, $"{what}: no such activation");
-    }
-
     private static void RequireDropoutProbability(float probability)
     {
         if (!(probability is >= 0f and < 1f))
