@@ -88,6 +88,30 @@ public static class Networks
         return new NetworkSpec(modules, new ReconstructionSpec(LossKind.CrossEntropy));
     }
 
+    /// <summary>The checkpoint names of the convolutional encoder's two convolutions: enc{k}.W [out, in, 3, 3] and enc{k}.b [out], k = 1, 2.</summary>
+    public static (string Weight, string Bias) ConvEncoderNames(int convolution) => ($"enc{convolution}.W", $"enc{convolution}.b");
+
+    /// <summary>Values of the convolutional encoder's code: 4 channels of 7×7 (<see cref="ConvEncoder"/>).</summary>
+    public const int ConvCodeWidth = 4 * 7 * 7;
+
+    /// <summary>
+    /// The convolutional encoder of Barletta and De Benedetti's autoencoder on 28×28 single-channel images (issue 15): conv 1→8 (ReLU) →
+    /// 2×2 max-pool → conv 8→4 (ReLU) → 2×2 max-pool, a 7×7×4 code (<see cref="ConvCodeWidth"/> values per row, NCHW). The modules a
+    /// convolutional autoencoder starts with and a classifier on its frozen (or randomly initialised) encoder reuses, names and all.
+    /// </summary>
+    public static IReadOnlyList<ModuleSpec> ConvEncoder()
+    {
+        var (w1, b1) = ConvEncoderNames(1);
+        var (w2, b2) = ConvEncoderNames(2);
+        return
+        [
+            new Conv2dSpec(1, 8, 28, 28, Activation.Relu, w1, b1),
+            new MaxPool2dSpec(8, 28, 28),
+            new Conv2dSpec(8, 4, 14, 14, Activation.Relu, w2, b2),
+            new MaxPool2dSpec(4, 14, 14),
+        ];
+    }
+
     /// <summary>
     /// The index of the module whose output is an autoencoder's top code: the last <see cref="DenseSpec"/> before the first tied
     /// decoder (what a probe on the codes reads). Throws when <paramref name="spec"/> has no tied decoder.

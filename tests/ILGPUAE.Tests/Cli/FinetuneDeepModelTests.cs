@@ -59,6 +59,21 @@ public sealed class FinetuneDeepModelTests(TinyDeepModelFixture tiny) : IClassFi
     private static readonly string[] EncoderTensors = ["layer0.W", "layer0.b_hidden", "layer1.W", "layer1.b_hidden"];
 
     [Fact]
+    public void AModelTrainedOnBinarisedDataIsFinetunedOnBinarisedData()
+    {
+        var deep = tiny.NewDirectory("deep binarised");
+        var training = CliProcess.Run("train", "deep", "--dataset", "rect", "--data-dir", tiny.Data, "--layers", "12,6", "--scheme", "J", "--epochs", "1",
+            "--binarize", "--accelerator", "host", "--out", deep, "--force");
+        Assert.True(training.ExitCode == 0, training.ToString());
+        var ft = tiny.NewDirectory("ft binarised");
+        var run = CliProcess.Run("finetune", "--pretrained", deep, "--data-dir", tiny.Data, "--max-epochs", "1", "--accelerator", "host", "--out", ft, "--force");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("trained on binarised data", run.Stdout + run.Stderr);
+        using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(ft, DaeCheckpoint.MetricsFileName)));
+        Assert.True(metrics.RootElement.GetProperty("options").GetProperty("binarize").GetBoolean());
+    }
+
+    [Fact]
     public void FinetunesATinyDeepModelEndToEnd()
     {
         Assert.True(tiny.Training.ExitCode == 0, tiny.Training.ToString());
@@ -72,6 +87,7 @@ public sealed class FinetuneDeepModelTests(TinyDeepModelFixture tiny) : IClassFi
         Assert.Equal("784-12-6-2", root.GetProperty("architecture").GetString());
         Assert.Equal(Path.GetFullPath(tiny.Deep), root.GetProperty("pretrained").GetString());
         Assert.Equal("rect", root.GetProperty("options").GetProperty("dataset").GetString());
+        Assert.False(root.GetProperty("options").GetProperty("binarize").GetBoolean());
         Assert.Equal(400, root.GetProperty("train_examples").GetInt32());
         Assert.Equal(200, root.GetProperty("valid_examples").GetInt32());
         Assert.Equal(400, root.GetProperty("test_examples").GetInt32());

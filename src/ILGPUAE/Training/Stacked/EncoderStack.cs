@@ -19,8 +19,9 @@ public sealed class EncoderStack
 {
     private readonly Dictionary<string, float[]> tensors;
 
-    private EncoderStack(string description, DatasetKind dataset, int visible, int[] hidden, Dictionary<string, float[]> tensors)
+    private EncoderStack(string description, DatasetKind dataset, int visible, int[] hidden, Dictionary<string, float[]> tensors, bool binarized = false)
     {
+        Binarized = binarized;
         Description = description;
         Dataset = dataset;
         Visible = visible;
@@ -30,6 +31,9 @@ public sealed class EncoderStack
 
     /// <summary>What the encoders were trained as, for metrics.json: "stacked denoising autoencoders", "deep autoencoder (scheme UJ, denoise)".</summary>
     public string Description { get; }
+
+    /// <summary>Whether the encoders were trained on binarised data (`train deep --binarize`; never a `pretrain` stack).</summary>
+    public bool Binarized { get; }
 
     /// <summary>The dataset the encoders were trained on.</summary>
     public DatasetKind Dataset { get; }
@@ -116,6 +120,6 @@ public sealed class EncoderStack
         if (encoders.Count < options.Layers.Length)
             throw InputException.AboutSetting("pretrained", $"pretrained {directory}: the model has {encoders.Count} of its {options.Layers.Length} layers (its layer-wise training stopped early); expected a finished model (its run continues with resume {directory})", "resume");
         var description = $"deep autoencoder (scheme {options.Scheme}, {DeepOptions.Name(options.Regularizer)})";
-        return new EncoderStack(description, options.Dataset, encoders[0].Inputs, [.. encoders.Select(e => e.Outputs)], tensors);
+        return new EncoderStack(description, options.Dataset, encoders[0].Inputs, [.. encoders.Select(e => e.Outputs)], tensors, options.Binarize);
     }
 }

@@ -13,6 +13,12 @@ public sealed record FinetuneOptions
     /// <summary>What it trains, validates and is tested on (a new run takes the pretrained stack's unless told otherwise).</summary>
     public DatasetKind Dataset { get; init; }
 
+    /// <summary>
+    /// Train, validate and test on the data thresholded x &gt; 0.5 (<see cref="Binarization"/>): set from a `train deep --binarize`
+    /// model, which was trained on such data, so that its encoders see what they were trained on.
+    /// </summary>
+    public bool Binarize { get; init; }
+
     /// <summary>Widths of the sigmoid layers between the stack and the softmax (e.g. [500]).</summary>
     public int[] Mlp { get; init; } = [];
 

@@ -70,7 +70,7 @@ public static class Finetuning
             {
                 pretrained = Path.GetFullPath(InputPath.NotEmpty(request.Pretrained, "pretrained"));
                 stack = EncoderStack.Read(request.Pretrained);
-                options = options with { Dataset = request.Dataset ?? stack.Dataset };
+                options = options with { Dataset = request.Dataset ?? stack.Dataset, Binarize = stack.Binarized };
                 architecture = new ClassifierArchitecture(stack.Visible, stack.Hidden, options.Mlp, Datasets.Info(options.Dataset).Classes);
             }
         }
@@ -84,6 +84,11 @@ public static class Finetuning
         var (trainCount, testCount) = MemoryNeed.Examples(options.Dataset, options.TrainLimit, options.TestLimit);
         MemoryNeed.Classifier(architecture, options, trainCount, 0, testCount).Check(backend);
         var data = (request.Data ?? ClassificationSplits.Load(options.Dataset, request.DataDir, observer.Note)).Limit(options.TrainLimit, options.TestLimit);
+        if (options.Binarize)
+        {
+            data = data.Binarized();
+            observer.Note($"the encoders were trained on binarised data (x > {Binarization.Threshold}): training, validating and testing on the same");
+        }
         if (data.Train.Features != architecture.Inputs)
             throw new InputException($"{data.Train.Name} has {data.Train.Features} values per example; the classifier takes {architecture.Inputs}");
         run.Create();
