@@ -5,6 +5,7 @@ using ILGPUAE.Checks;
 using ILGPUAE.Delta;
 using ILGPUAE.Random;
 using ILGPUAE.Tests.Host;
+using ILGPUAE.Tests.Modules;
 
 /// <summary>
 /// The contractive penalty of a sigmoid layer (<see cref="IDelta.ContractiveSigmoid"/>), λ‖∂h/∂x‖²_F = λ·Σ_j (h_j(1 − h_j))²·‖W_j,:‖²
@@ -157,23 +158,7 @@ public abstract class ContractiveKernelTests(IBackend backend)
 
     /// <summary>The largest |analytic − central difference| / max(|difference|, 1e-3) over every entry of W, b and x.</summary>
     private static double MaxRelativeError(Layer p, (double[] W, double[] B, double[] X) gradient)
-    {
-        const double step = 1e-5;
-        var worst = 0.0;
-        foreach (var (values, analytic) in new[] { (p.W, gradient.W), (p.B, gradient.B), (p.X, gradient.X) })
-            for (var i = 0; i < values.Length; i++)
-            {
-                var saved = values[i];
-                values[i] = saved + step;
-                var plus = Objective(p);
-                values[i] = saved - step;
-                var minus = Objective(p);
-                values[i] = saved;
-                var numeric = (plus - minus) / (2 * step);
-                worst = Math.Max(worst, Math.Abs(analytic[i] - numeric) / Math.Max(Math.Abs(numeric), 1e-3));
-            }
-        return worst;
-    }
+        => GradientCheck.MaxRelativeError([(p.W, gradient.W), (p.B, gradient.B), (p.X, gradient.X)], () => Objective(p));
 }
 
 [Collection(CpuAcceleratorCollection.Name)]

@@ -5,6 +5,7 @@ using ILGPUAE.Checks;
 using ILGPUAE.Convolution;
 using ILGPUAE.Random;
 using ILGPUAE.Tests.Host;
+using ILGPUAE.Tests.Modules;
 
 /// <summary>
 /// The 3×3 convolution (<see cref="IConv2d"/>): the reference's input and parameter gradients against central finite differences in
@@ -96,23 +97,7 @@ public abstract class ConvolutionKernelTests(IBackend backend)
 
     /// <summary>The largest |analytic − central difference| / max(|difference|, 1e-3) over every entry of u, W and bias.</summary>
     private static double MaxRelativeError(Layer p, (double[] U, double[] W, double[] Bias) gradient)
-    {
-        const double step = 1e-5;
-        var worst = 0.0;
-        foreach (var (values, analytic) in new[] { (p.U, gradient.U), (p.W, gradient.W), (p.Bias, gradient.Bias) })
-            for (var i = 0; i < values.Length; i++)
-            {
-                var saved = values[i];
-                values[i] = saved + step;
-                var plus = Objective(p);
-                values[i] = saved - step;
-                var minus = Objective(p);
-                values[i] = saved;
-                var numeric = (plus - minus) / (2 * step);
-                worst = Math.Max(worst, Math.Abs(analytic[i] - numeric) / Math.Max(Math.Abs(numeric), 1e-3));
-            }
-        return worst;
-    }
+        => GradientCheck.MaxRelativeError([(p.U, gradient.U), (p.W, gradient.W), (p.Bias, gradient.Bias)], () => Objective(p));
 }
 
 [Collection(CpuAcceleratorCollection.Name)]

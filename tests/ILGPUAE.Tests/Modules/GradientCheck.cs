@@ -54,6 +54,22 @@ internal static class GradientCheck
     /// (f(v + h·e_i) − f(v − h·e_i)) / 2h for every element i of <paramref name="v"/>, h = <see cref="Step"/>: v is changed in place
     /// while <paramref name="objective"/> is evaluated (it reads v) and restored.
     /// </summary>
+    /// <summary>
+    /// The largest |analytic − central difference| / max(|difference|, <paramref name="floor"/>) over every element of every
+    /// (values, analytic) pair, the differences taken of <paramref name="objective"/> (which reads the values) by <see cref="CentralDifferences"/>.
+    /// </summary>
+    public static double MaxRelativeError(IEnumerable<(double[] Values, double[] Analytic)> pairs, Func<double> objective, double floor = 1e-3)
+    {
+        var worst = 0.0;
+        foreach (var (values, analytic) in pairs)
+        {
+            var numeric = CentralDifferences(values, objective);
+            for (var i = 0; i < values.Length; i++)
+                worst = Math.Max(worst, Math.Abs(analytic[i] - numeric[i]) / Math.Max(Math.Abs(numeric[i]), floor));
+        }
+        return worst;
+    }
+
     public static double[] CentralDifferences(double[] v, Func<double> objective)
     {
         var numeric = new double[v.Length];
