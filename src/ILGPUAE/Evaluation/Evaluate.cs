@@ -7,6 +7,7 @@ using ILGPUAE.IO;
 using ILGPUAE.Models;
 using ILGPUAE.Modules;
 using ILGPUAE.Training;
+using ILGPUAE.Training.Deep;
 using ILGPUAE.Training.Stacked;
 
 /// <summary>What to score: a model file (or its run directory), on which accelerator, against which dataset's test set.</summary>
@@ -26,8 +27,8 @@ public sealed record ClassificationResult(string Accelerator, string TestSet, in
     : EvaluationResult(Accelerator, TestSet, Examples);
 
 /// <summary>
-/// The one entry point that scores a trained model: it reads the file's kind (a `train dae` autoencoder or a `finetune`
-/// classifier), loads the run's test set (cut to the run's test limit), opens the accelerator and scores the model on it.
+/// The one entry point that scores a trained model: it reads the file's kind (a `train dae` or `train deep` autoencoder, or a
+/// `finetune` classifier), loads the run's test set (cut to the run's test limit), opens the accelerator and scores the model on it.
 /// </summary>
 public static class Evaluate
 {
@@ -42,6 +43,7 @@ public static class Evaluate
         return format switch
         {
             ClassifierCheckpoint.Format => Classifier(path, request, log),
+            DeepTraining.Format => DeepAutoencoder(path, request, log),
             StackFile.Format => throw InputException.AboutSetting("model",
                 $"model {request.Model}: a pretrained stack has no test score of its own; evaluate its layers (layer0/ …) or fine-tune it"),
             _ => Autoencoder(path, request, log),
@@ -53,6 +55,12 @@ public static class Evaluate
     {
         var (options, _) = DaeCheckpoint.ReadModel(path);
         var test = TestSet(request.Dataset ?? options.Dataset, request.DataDir, options.TestLimit, log);
+        return Reconstruction(path, test, options.Loss, request, log);
+    }
+
+    /// <summary>The mean clean reconstruction loss on <paramref name="test"/> of the autoencoder in <paramref name="path"/>.</summary>
+    private static ReconstructionResult Reconstruction(string path, Dataset test, Backend.LossKind loss, EvaluationRequest request, Action<string>? log)
+    {
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, log);
         // The model is rebuilt from its file alone (its saved architecture, or the one its options imply).
         using var network = Checkpoint.Load(path, backend, ReconstructionEvaluator.ChunkRows);
@@ -60,7 +68,20 @@ public static class Evaluate
         using var data = backend.Allocate<float>(test.Count, test.Features);
         data.CopyFrom(test.Pixels);
         using var evaluator = new NetworkEvaluator(backend, network);
-        return new ReconstructionResult(backend.Name, test.Name, test.Count, options.Loss, evaluator.MeanReconstructionLoss(data));
+        return new ReconstructionResult(backend.Name, test.Name, test.Count, loss, evaluator.MeanReconstructionLoss(data));
+    }
+
+    /// <summary>
+    /// The test loss of a deep autoencoder (`train deep`): the clean cross-entropy reconstruction in input space through every
+    /// layer, the kept model's architecture rebuilt from its file; on the binarised test set when it was trained on one.
+    /// </summary>
+    private static ReconstructionResult DeepAutoencoder(string path, EvaluationRequest request, Action<string>? log)
+    {
+        var options = DaeCheckpoint.ReadJson<DeepOptions>(path, SafeTensorsFile.Read(path), DaeCheckpoint.OptionsKey, o => o.Validate());
+        var test = TestSet(request.Dataset ?? options.Dataset, request.DataDir, options.TestLimit, log);
+        if (options.Binarize)
+            test = test.Binarized();
+        return Reconstruction(path, test, Backend.LossKind.CrossEntropy, request, log);
     }
 
     /// <summary>The test accuracy of a fine-tuned classifier (`finetune`).</summary>

@@ -4,6 +4,7 @@ using ILGPUAE.Backends;
 using ILGPUAE.Evaluation;
 using ILGPUAE.IO;
 using ILGPUAE.Tests.Cli;
+using ILGPUAE.Tests.IO;
 
 /// <summary>
 /// <see cref="Evaluate.Run"/>, the one entry point `eval` calls, on the golden checkpoints recorded at 627d4a0 (a `train dae`
@@ -59,6 +60,36 @@ public sealed class EvaluateTests
         using var net = ILGPUAE.Checkpoints.Checkpoint.Load(ft, backend, ClassifierEvaluator.ChunkRows);
         using var genericScore = new NetworkEvaluator(backend, net);
         Assert.Equal(oldScore.Score(), genericScore.Score(pixels, labels));
+    }
+
+    /// <summary>
+    /// A `train deep` model is scored by its clean cross-entropy reconstruction in input space on the run's test set — binarised
+    /// when it was trained binarised — which is the test loss its run recorded for the kept epoch.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ADeepAutoencoderIsScoredAsItsRunScoredItsKeptEpoch(bool binarize)
+    {
+        using var dir = new TempDirectory();
+        var run = dir.File("deep");
+        string[] train = ["train", "deep", "--layers", "12,6", "--scheme", "J", "--epochs", "2", "--train-limit", "300", "--valid-limit", "100",
+            "--test-limit", "50", "--accelerator", "host", "--out", run];
+        var trained = CliProcess.Run(binarize ? [.. train, "--binarize"] : train);
+        Assert.True(trained.ExitCode == 0, trained.ToString());
+
+        var result = Assert.IsType<ReconstructionResult>(Evaluate.Run(new EvaluationRequest(run, AcceleratorKind.Host)));
+
+        using var metrics = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "metrics.json")));
+        var root = metrics.RootElement;
+        var (phase, epoch) = (root.GetProperty("best_phase").GetString(), root.GetProperty("best_epoch").GetInt32());
+        var kept = root.GetProperty("phases").EnumerateArray().Single(p => p.GetProperty("name").GetString() == phase)
+            .GetProperty("epochs").EnumerateArray().Single(e => e.GetProperty("epoch").GetInt32() == epoch);
+        Assert.Equal(50, result.Examples);
+        Assert.Equal(ILGPUAE.Backend.LossKind.CrossEntropy, result.Loss);
+        Assert.Equal(kept.GetProperty("test_loss").GetDouble(), result.MeanLoss, 1e-3);
+        var cli = CliProcess.Run("eval", "--model", run, "--accelerator", "host");
+        Assert.True(cli.ExitCode == 0, cli.ToString());
     }
 
     [Fact]
