@@ -48,6 +48,8 @@ public sealed class TrainCaeCliTests
         Assert.Equal(64, root.GetProperty("train_examples").GetInt32());
         Assert.Equal(32, root.GetProperty("valid_examples").GetInt32());
         Assert.Equal(2, root.GetProperty("epochs").GetArrayLength());
+        // `plot` tells the run's metrics.json apart from the other runs' and draws its two panels.
+        Assert.Equal(2, ILGPUAE.Evaluation.TrainingCurves.OfRun(run).Count);
     }
 
     [Fact]
