@@ -10,10 +10,10 @@ public sealed class TrainCaeOptions : TrainingVerbOptions
     [Option("sparse", Default = false, HelpText = "The study's sparse autoencoder: an L1 penalty λ‖w‖₁ on the convolutions' weights, λ = 0.001 as the study writes it (unless --l1-weights). This is a penalty on the WEIGHTS; a penalty on the code activations is --l1-codes.")]
     public bool Sparse { get; set; }
 
-    [Option("l1-weights", HelpText = "λ of the L1 penalty λ‖w‖₁ on the weights (not the biases), added to the per-image loss ½‖x − z‖² (default 0; 0.001 with --sparse).")]
+    [Option("l1-weights", HelpText = "λ of the L1 penalty λ‖w‖₁ on the weights (not the biases), beside the mean squared error per pixel as the study writes it (default 0; 0.001 with --sparse).")]
     public float? WeightL1 { get; set; }
 
-    [Option("l1-codes", HelpText = "λ of an L1 penalty λ·Σ|code| on each image's 4×7×7 code: the sparse code most sparse-autoencoder work means (default 0).")]
+    [Option("l1-codes", HelpText = "λ of an L1 penalty λ·Σ|code| on each image's 4×7×7 code, beside the image's ½‖x − z‖²: the sparse code most sparse-autoencoder work means (default 0).")]
     public float? CodeL1 { get; set; }
 
     [Option("holdout", Default = CaeOptions.DefaultHoldout, HelpText = "Validate on the last N training images (the study's 1000: 59000 train / 1000 held out).")]

@@ -91,6 +91,8 @@ public abstract class ConvAutoencoderGradientTests(IBackend backend)
         var last = Assert.IsType<Conv2dSpec>(spec.Modules[^1]);
         Assert.Equal((8, 1, 28, 28, Activation.Sigmoid), (last.InChannels, last.OutChannels, last.Height, last.Width, last.Activation));
         Assert.Throws<ArgumentOutOfRangeException>(() => Networks.ConvAutoencoder(height: 6));
+        // The study's λ‖w‖₁ sits beside a mean over 784 pixels; the engine's loss is ½Σ over them, 392 times that: so is the optimizer's λ.
+        Assert.Equal(0.392f, new ILGPUAE.Training.Cae.CaeOptions { WeightL1 = 0.001f }.OptimizerOptions().WeightL1, 6);
     }
 }
 

@@ -28,10 +28,22 @@ public sealed record CaeOptions
     /// <summary>The last N training images, held out to pick the kept model (the study's 1000; the dataset's own split when null).</summary>
     public int? Holdout { get; init; } = DefaultHoldout;
 
-    /// <summary>λ of the L1 penalty λ‖w‖₁ on the convolutions' weights (not their biases), as the study writes it for its sparse variant.</summary>
+    /// <summary>
+    /// λ of the L1 penalty λ‖w‖₁ on the convolutions' weights (not their biases), as the study writes it for its sparse variant: beside
+    /// PyTorch's MSELoss, the mean of (x − z)² over an image's pixels (and the batch). The engine's reconstruction loss is ½‖x − z‖² per
+    /// image, <see cref="Pixels"/>/2 times that mean, so the optimizer adds λ·<see cref="Pixels"/>/2·sign(w) (<see cref="OptimizerOptions"/>):
+    /// the objective is then the study's times a constant, which Adam's steps do not see (up to its ε), and the penalty weighs what it
+    /// weighs there.
+    /// </summary>
     public float WeightL1 { get; init; }
 
-    /// <summary>λ of an L1 penalty λ·Σ|code| on the encoder's 4×7×7 code per image (the sparse code most sparse-autoencoder work means).</summary>
+    /// <summary>Pixels of an image (28×28): the factor between the study's mean squared error and the engine's ½‖x − z‖² is Pixels/2.</summary>
+    public const int Pixels = 28 * 28;
+
+    /// <summary>
+    /// λ of an L1 penalty λ·Σ|code| on the encoder's 4×7×7 code, added to each image's ½‖x − z‖² as it stands (the sparse code most
+    /// sparse-autoencoder work means; the study has none, so no conversion).
+    /// </summary>
     public float CodeL1 { get; init; }
 
     public float LearningRate { get; init; } = DefaultLearningRate;
@@ -57,8 +69,8 @@ public sealed record CaeOptions
     [JsonIgnore]
     public bool Sparse => WeightL1 > 0f || CodeL1 > 0f;
 
-    /// <summary>The optimizer's settings: the rule at the run's learning rate, with the weights' L1 subgradient.</summary>
-    public OptimizerOptions OptimizerOptions() => Optimizer.With(LearningRate, 0f) with { WeightL1 = WeightL1 };
+    /// <summary>The optimizer's settings: the rule at the run's learning rate, with the weights' L1 subgradient in the engine's loss units (<see cref="WeightL1"/>).</summary>
+    public OptimizerOptions OptimizerOptions() => Optimizer.With(LearningRate, 0f) with { WeightL1 = WeightL1 * (Pixels / 2) };
 
     /// <summary>Throws <see cref="InputException"/> naming the first setting out of range.</summary>
     public void Validate()
