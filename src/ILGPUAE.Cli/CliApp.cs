@@ -27,7 +27,7 @@ public static class CliApp
 
     private static readonly Dictionary<string, Type[]> Groups = new()
     {
-        ["train"] = [typeof(TrainDaeOptions), typeof(TrainDeepOptions)],
+        ["train"] = [typeof(TrainDaeOptions), typeof(TrainDeepOptions), typeof(TrainCaeOptions)],
         ["data"] = [typeof(DataFetchOptions), typeof(DataMakeOptions)],
         ["sweep"] = [typeof(SweepDeepOptions), typeof(SweepTableOptions)],
         ["probe"] = [typeof(ProbeSvmOptions)],
@@ -47,6 +47,7 @@ public static class CliApp
             {
                 TrainDaeOptions o => TrainDaeVerb.Run(o),
                 TrainDeepOptions o => TrainDeepVerb.Run(o),
+                TrainCaeOptions o => TrainCaeVerb.Run(o),
                 DataFetchOptions o => DataFetchVerb.Run(o),
                 SweepDeepOptions o => SweepDeepVerb.Run(o),
                 SweepTableOptions o => SweepTableVerb.Run(o),

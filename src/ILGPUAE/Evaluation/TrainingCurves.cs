@@ -109,6 +109,30 @@ public static class TrainingCurves
     }
 
     /// <summary>
+    /// `train cae`: the reconstruction loss (½‖x − z‖² per image, eval mode) on the scored training images, the holdout and the test set,
+    /// the kept epoch marked; and the training objective (penalties included).
+    /// </summary>
+    public static IReadOnlyList<CurvePanel> Of(Training.Cae.CaeMetrics metrics)
+    {
+        var epochs = metrics.Epochs.OrderBy(e => e.Epoch).ToList();
+        var x = epochs.Select(e => e.Epoch).ToArray();
+        var o = metrics.Options;
+        var title = $"{metrics.Model} on {Datasets.Info(o.Dataset).DisplayName}: {o.Optimizer.Describe(o.LearningRate, 0f)}, batch {o.Batch}";
+        int? kept = metrics.BestValidLoss is null ? null : metrics.BestEpoch;
+        List<CurveSeries> reconstruction =
+        [
+            new($"train (first {metrics.TrainScored})", x, epochs.Select(e => e.TrainReconstruction).ToArray(), CurveStyle.Line, 0),
+            new("validation", x, epochs.Select(e => e.ValidLoss).ToArray(), CurveStyle.Line, 3),
+            new("test", x, epochs.Select(e => e.TestLoss).ToArray(), CurveStyle.DashedLine, 1),
+        ];
+        return
+        [
+            new CurvePanel(title, "squared error per image", reconstruction, kept),
+            new CurvePanel("training objective (penalties included)", "training loss per image", [new("train", x, epochs.Select(e => e.TrainLoss).ToArray(), CurveStyle.Line, 4)], kept),
+        ];
+    }
+
+    /// <summary>
     /// The panels of whichever run wrote <paramref name="directory"/>, from its metrics.json (`ilgpuae plot`).
     /// Throws <see cref="InputException"/> naming the file when it is missing, malformed, of no known run, or has nothing to draw.
     /// </summary>
@@ -120,6 +144,7 @@ public static class TrainingCurves
             StackMetrics m => Of(m),
             FinetuneMetrics m => Of(m),
             Training.Deep.DeepMetrics m => Of(m),
+            Training.Cae.CaeMetrics m => Of(m),
             var other => throw new InvalidOperationException($"no curves for {other.GetType().Name}"),
         };
         if (panels.Count == 0)

@@ -98,18 +98,60 @@ public static class Networks
     /// The convolutional encoder of Barletta and De Benedetti's autoencoder on 28×28 single-channel images (issue 15): conv 1→8 (ReLU) →
     /// 2×2 max-pool → conv 8→4 (ReLU) → 2×2 max-pool, a 7×7×4 code (<see cref="ConvCodeWidth"/> values per row, NCHW). The modules a
     /// convolutional autoencoder starts with and a classifier on its frozen (or randomly initialised) encoder reuses, names and all.
+    /// Other image sides (<paramref name="height"/>, <paramref name="width"/>, multiples of 4) give a code of 4 × height/4 × width/4
+    /// (small networks for gradient checks).
     /// </summary>
-    public static IReadOnlyList<ModuleSpec> ConvEncoder()
+    public static IReadOnlyList<ModuleSpec> ConvEncoder(int height = 28, int width = 28)
     {
+        RequireMultipleOfFour(height, nameof(height));
+        RequireMultipleOfFour(width, nameof(width));
         var (w1, b1) = ConvEncoderNames(1);
         var (w2, b2) = ConvEncoderNames(2);
         return
         [
-            new Conv2dSpec(1, 8, 28, 28, Activation.Relu, w1, b1),
-            new MaxPool2dSpec(8, 28, 28),
-            new Conv2dSpec(8, 4, 14, 14, Activation.Relu, w2, b2),
-            new MaxPool2dSpec(4, 14, 14),
+            new Conv2dSpec(1, 8, height, width, Activation.Relu, w1, b1),
+            new MaxPool2dSpec(8, height, width),
+            new Conv2dSpec(8, 4, height / 2, width / 2, Activation.Relu, w2, b2),
+            new MaxPool2dSpec(4, height / 2, width / 2),
         ];
+    }
+
+    /// <summary>The checkpoint names of the convolutional decoder's three convolutions: dec{k}.W [out, in, 3, 3] and dec{k}.b [out], k = 1 … 3.</summary>
+    public static (string Weight, string Bias) ConvDecoderNames(int convolution) => ($"dec{convolution}.W", $"dec{convolution}.b");
+
+    /// <summary>
+    /// Barletta and De Benedetti's convolutional autoencoder (issue 15): <see cref="ConvEncoder"/>, then the decoder conv 4→4 (ReLU) →
+    /// nearest 2× upsample → conv 4→8 (ReLU) → nearest 2× upsample → conv 8→1 (sigmoid), and squared-error reconstruction of the input,
+    /// ½‖x − z‖² per image (<see cref="LossKind.SquaredError"/>; PyTorch's MSELoss is this ÷ (pixels/2), a constant Adam's steps do not
+    /// see). The study's layer list leaves the last activation open; a sigmoid keeps the outputs in the pixels' [0, 1] and is what
+    /// <see cref="Reconstruction"/> is defined on. With <paramref name="codeL1"/> λ &gt; 0, an <see cref="ActivityL1"/> penalty
+    /// λ·Σ|code| sits between the encoder and the decoder (the sparse code most sparse-autoencoder work means); the study's λ‖w‖₁ on
+    /// the weights is the optimizer's (<see cref="Optimizers.OptimizerOptions.L1"/>), not a module.
+    /// </summary>
+    public static NetworkSpec ConvAutoencoder(float codeL1 = 0f, int height = 28, int width = 28)
+    {
+        var modules = new List<ModuleSpec>(ConvEncoder(height, width));
+        var (h, w) = (height / 4, width / 4);
+        if (codeL1 > 0f)
+            modules.Add(new ActivityL1Spec(4 * h * w, codeL1));
+        var (w1, b1) = ConvDecoderNames(1);
+        var (w2, b2) = ConvDecoderNames(2);
+        var (w3, b3) = ConvDecoderNames(3);
+        modules.AddRange(
+        [
+            new Conv2dSpec(4, 4, h, w, Activation.Relu, w1, b1),
+            new Upsample2dSpec(4, h, w),
+            new Conv2dSpec(4, 8, 2 * h, 2 * w, Activation.Relu, w2, b2),
+            new Upsample2dSpec(8, 2 * h, 2 * w),
+            new Conv2dSpec(8, 1, height, width, Activation.Sigmoid, w3, b3),
+        ]);
+        return new NetworkSpec(modules, new ReconstructionSpec(LossKind.SquaredError));
+    }
+
+    private static void RequireMultipleOfFour(int side, string name)
+    {
+        if (side < 4 || side % 4 != 0)
+            throw new ArgumentOutOfRangeException(name, side, "the convolutional autoencoder pools twice and upsamples twice: sides must be multiples of 4");
     }
 
     /// <summary>

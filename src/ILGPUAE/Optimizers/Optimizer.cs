@@ -24,6 +24,14 @@ public sealed class Optimizer : IDisposable
     /// <summary>Gradients of the parameters that are not frozen: what clipping scales.</summary>
     private readonly Tensor<float>[] trainedGradients;
 
+    /// <summary>
+    /// With <see cref="OptimizerOptions.WeightL1"/>: the trained weights and their gradients as matrices (a vector as one column), and
+    /// a view of <see cref="l1Losses"/>: the [rows] losses the Delta family's L1 kernel adds λ·Σ|w| of each row to, which nothing
+    /// reads (the penalty is not reported). Views made once, so that a step allocates nothing.
+    /// </summary>
+    private readonly (Tensor<float> Value, Tensor<float> Grad, Tensor<float> Losses)[] l1Penalised = [];
+    private readonly Tensor<float>? l1Losses;
+
     /// <param name="groups">Settings of named groups; a group without an entry takes <paramref name="options"/>' learning rate and weight
     /// decay (0 for <see cref="ParameterGroups.Biases"/>, which modules mean to be free of decay), and is trained.</param>
     public Optimizer(IBackend backend, IReadOnlyList<Parameter> parameters, OptimizerOptions options, IReadOnlyList<ParameterGroupOptions>? groups = null)
@@ -80,6 +88,18 @@ public sealed class Optimizer : IDisposable
         }
         State = stateTensors;
         trainedGradients = [.. Enumerable.Range(0, n).Where(i => !frozen[i]).Select(i => this.parameters[i].Grad)];
+        if (options.WeightL1 > 0f)
+        {
+            static Tensor<float> Matrix(Tensor<float> t) => t.Shape.Rank == 1 ? t.Reshape(t.Length, 1) : t;
+            var weights = Enumerable.Range(0, n).Where(i => !frozen[i] && this.parameters[i].Group != ParameterGroups.Biases)
+                .Select(i => (Value: Matrix(this.parameters[i].Value), Grad: Matrix(this.parameters[i].Grad))).ToList();
+            if (weights.Count > 0)
+            {
+                var losses = backend.Allocate<float>(weights.Max(p => p.Value.Rows));
+                l1Losses = losses;
+                l1Penalised = [.. weights.Select(p => (p.Value, p.Grad, losses.Slice(0, p.Value.Rows)))];
+            }
+        }
     }
 
     public OptimizerOptions Options { get; }
@@ -122,11 +142,15 @@ public sealed class Optimizer : IDisposable
     }
 
     /// <summary>
-    /// One update of every trained parameter from its gradient: clipping first (when configured, over all trained gradients at
-    /// once), then the rule on each parameter at its own step count.
+    /// One update of every trained parameter from its gradient: the L1 penalty's subgradient λ·sign(w) added to the weights' gradients
+    /// (when configured), then clipping (when configured, over all trained gradients at once), then the rule on each parameter at its
+    /// own step count.
     /// </summary>
     public void Step()
     {
+        // grad ← grad + λ·sign(w): the activity-L1 kernel with the identity below it, in place on the gradient.
+        foreach (var (value, grad, losses) in l1Penalised)
+            backend.Delta.ActivityL1(value, grad, Activation.Identity, Options.WeightL1, 1f, grad, losses);
         if (GradNorm is not null && trainedGradients.Length > 0)
             backend.Optimizer.ClipGradNorm(trainedGradients, Options.MaxGradNorm!.Value, GradNorm);
         for (var i = 0; i < parameters.Length; i++)
@@ -162,5 +186,6 @@ public sealed class Optimizer : IDisposable
         foreach (var t in State)
             t.Tensor.Dispose();
         GradNorm?.Dispose();
+        l1Losses?.Dispose();
     }
 }

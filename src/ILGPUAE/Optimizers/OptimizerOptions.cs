@@ -54,6 +54,13 @@ public sealed record OptimizerOptions
     /// <summary>RMSprop divides by the root of the gradient's variance estimate instead of its second moment.</summary>
     public bool Centered { get; init; }
 
+    /// <summary>
+    /// λ of an L1 penalty λ‖w‖₁ on the weights (the groups weight decay applies to by default: not <see cref="Modules.ParameterGroups.Biases"/>),
+    /// added to the loss the gradients are of: each step adds its subgradient λ·sign(w) (sign(0) = 0, as torch.sign) to the trained
+    /// weights' gradients before clipping and the rule, as loss.backward() on loss + λ·Σ|w| would in PyTorch. 0: none.
+    /// </summary>
+    public float WeightL1 { get; init; }
+
     /// <summary>Clip the gradients of every trained parameter to this global L2 norm before each step (null: no clipping).</summary>
     public float? MaxGradNorm { get; init; }
 
@@ -78,6 +85,7 @@ public sealed record OptimizerOptions
         RequireAtLeastZero("momentum", Momentum);
         RequireInRange("dampening", Dampening, closedAbove: true);
         RequireAtLeastZero("weight decay", WeightDecay);
+        RequireAtLeastZero("weight L1", WeightL1);
         RequireInRange("beta1", Beta1, closedAbove: false);
         RequireInRange("beta2", Beta2, closedAbove: false);
         RequireAtLeastZero("eps", Epsilon);

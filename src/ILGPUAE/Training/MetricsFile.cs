@@ -18,6 +18,9 @@ public enum RunKind
 
     /// <summary><see cref="Deep.DeepMetrics"/>.</summary>
     TrainDeep,
+
+    /// <summary><see cref="Cae.CaeMetrics"/>.</summary>
+    TrainCae,
 }
 
 /// <summary>
@@ -26,7 +29,7 @@ public enum RunKind
 /// </summary>
 public static class MetricsFile
 {
-    private const string AnyRun = "the metrics.json that `train dae`, `train deep`, `pretrain` or `finetune` writes";
+    private const string AnyRun = "the metrics.json that `train dae`, `train deep`, `train cae`, `pretrain` or `finetune` writes";
 
     public static string PathIn(string directory) => Path.Combine(directory, DaeCheckpoint.MetricsFileName);
 
@@ -101,6 +104,7 @@ public static class MetricsFile
             RunKind.Pretrain => Read<StackMetrics>(directory, kind),
             RunKind.Finetune => Read<FinetuneMetrics>(directory, kind),
             RunKind.TrainDeep => Read<Deep.DeepMetrics>(directory, kind),
+            RunKind.TrainCae => Read<Cae.CaeMetrics>(directory, kind),
             _ => null,
         };
         return metrics ?? throw new InvalidOperationException($"{path}: read as {kind} but deserialized to null");
@@ -113,6 +117,7 @@ public static class MetricsFile
         RunKind.Pretrain => "pretrain",
         RunKind.Finetune => "finetune",
         RunKind.TrainDeep => "train deep",
+        RunKind.TrainCae => "train cae",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -140,6 +145,7 @@ public static class MetricsFile
             RunKind? kind = Has("phases", JsonValueKind.Array) ? RunKind.TrainDeep
                 : Has("layers", JsonValueKind.Array) ? RunKind.Pretrain
                 : Has("architecture", JsonValueKind.String) && Has("epochs", JsonValueKind.Array) ? RunKind.Finetune
+                : Has("train_scored", JsonValueKind.Number) && Has("epochs", JsonValueKind.Array) ? RunKind.TrainCae
                 : Has("epochs", JsonValueKind.Array) ? RunKind.TrainDae
                 : null;
             if (kind is null || !Has("options", JsonValueKind.Object))

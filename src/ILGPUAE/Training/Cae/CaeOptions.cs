@@ -1,0 +1,112 @@
+namespace ILGPUAE.Training.Cae;
+
+using System.Text.Json.Serialization;
+using ILGPUAE.Data;
+using ILGPUAE.IO;
+using ILGPUAE.Optimizers;
+
+/// <summary>
+/// Everything that defines a `train cae` run (Barletta and De Benedetti's convolutional autoencoder, issue 15); saved with the run, so a
+/// resumed run keeps it. Defaults follow the study where it says: Adam at lr 0.001, squared-error reconstruction, 59000 training images
+/// with the last 1000 held out (<see cref="Holdout"/>), and for the sparse variant λ‖w‖₁ with λ = 0.001 (<see cref="SparseWeightL1"/>).
+/// The batch (128) and the epochs (10) are this engine's choices: the study's text gives neither.
+/// </summary>
+public sealed record CaeOptions
+{
+    public const float DefaultLearningRate = 1e-3f;
+    public const int DefaultHoldout = 1000;
+
+    /// <summary>The study's λ of its sparse autoencoder's λ‖w‖₁.</summary>
+    public const float SparseWeightL1 = 1e-3f;
+
+    /// <summary>The study's update rule: Adam with PyTorch's defaults.</summary>
+    public static readonly OptimizerChoice StudyOptimizer = new() { Kind = OptimizerKind.Adam };
+
+    /// <summary>A 28×28 single-channel dataset: trains on its training images less the holdout, validates on the holdout, reports on its test split.</summary>
+    public DatasetKind Dataset { get; init; }
+
+    /// <summary>The last N training images, held out to pick the kept model (the study's 1000; the dataset's own split when null).</summary>
+    public int? Holdout { get; init; } = DefaultHoldout;
+
+    /// <summary>
+    /// λ of the L1 penalty λ‖w‖₁ on the convolutions' weights (not their biases), as the study writes it for its sparse variant: beside
+    /// PyTorch's MSELoss, the mean of (x − z)² over an image's pixels (and the batch). The engine's reconstruction loss is ½‖x − z‖² per
+    /// image, <see cref="Pixels"/>/2 times that mean, so the optimizer adds λ·<see cref="Pixels"/>/2·sign(w) (<see cref="OptimizerOptions"/>):
+    /// the objective is then the study's times a constant, which Adam's steps do not see (up to its ε), and the penalty weighs what it
+    /// weighs there.
+    /// </summary>
+    public float WeightL1 { get; init; }
+
+    /// <summary>Pixels of an image (28×28): the factor between the study's mean squared error and the engine's ½‖x − z‖² is Pixels/2.</summary>
+    public const int Pixels = 28 * 28;
+
+    /// <summary>
+    /// λ of an L1 penalty λ·Σ|code| on the encoder's 4×7×7 code, added to each image's ½‖x − z‖² as it stands (the sparse code most
+    /// sparse-autoencoder work means; the study has none, so no conversion).
+    /// </summary>
+    public float CodeL1 { get; init; }
+
+    public float LearningRate { get; init; } = DefaultLearningRate;
+
+    public OptimizerChoice Optimizer { get; init; } = StudyOptimizer;
+
+    public int Batch { get; init; } = 128;
+
+    public int Epochs { get; init; } = 10;
+
+    public ulong Seed { get; init; } = 1;
+
+    public int? TrainLimit { get; init; }
+
+    public int? ValidLimit { get; init; }
+
+    public int? TestLimit { get; init; }
+
+    [JsonConverter(typeof(NanPolicyJsonConverter))]
+    public NanPolicy OnNan { get; init; }
+
+    /// <summary>Whether either L1 penalty is on (the model file's "sparse").</summary>
+    [JsonIgnore]
+    public bool Sparse => WeightL1 > 0f || CodeL1 > 0f;
+
+    /// <summary>The optimizer's settings: the rule at the run's learning rate, with the weights' L1 subgradient in the engine's loss units (<see cref="WeightL1"/>).</summary>
+    public OptimizerOptions OptimizerOptions() => Optimizer.With(LearningRate, 0f) with { WeightL1 = WeightL1 * (Pixels / 2) };
+
+    /// <summary>Throws <see cref="InputException"/> naming the first setting out of range.</summary>
+    public void Validate()
+    {
+        var info = Enum.IsDefined(Dataset) ? Datasets.Info(Dataset) : null;
+        Require(info is { Shape: { Channels: 1, Height: 28, Width: 28 } }, "dataset", Dataset, "a dataset of 28×28 single-channel images, e.g. mnist or fashion-mnist");
+        Require(Holdout is null or >= 1, "holdout", Holdout, "an integer ≥ 1 (the last N training images validate)");
+        Require(float.IsFinite(WeightL1) && WeightL1 >= 0f, "l1_weights", WeightL1, "a finite number ≥ 0");
+        Require(float.IsFinite(CodeL1) && CodeL1 >= 0f, "l1_codes", CodeL1, "a finite number ≥ 0");
+        Require(float.IsFinite(LearningRate) && LearningRate > 0f, "learning_rate", LearningRate, "a finite number > 0");
+        Require(Batch >= 1, "batch", Batch, "an integer ≥ 1");
+        Require(Epochs >= 1, "epochs", Epochs, "an integer ≥ 1");
+        Require(TrainLimit is null or >= 1, "train_limit", TrainLimit, "an integer ≥ 1");
+        Require(ValidLimit is null or >= 1, "valid_limit", ValidLimit, "an integer ≥ 1");
+        Require(TestLimit is null or >= 1, "test_limit", TestLimit, "an integer ≥ 1");
+        Require(Enum.IsDefined(OnNan) && OnNan != NanPolicy.HalveLearningRate, "on_nan", OnNan, "stop or skip-batch");
+        Optimizer.ValidateSettings();
+        try
+        {
+            OptimizerOptions().Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw InputException.AboutSetting("optimizer", $"optimizer {Optimizer.Kind}: {e.Message}");
+        }
+    }
+
+    /// <summary>The run in one line: data and split sizes, the network, its penalties, optimizer, batch, seed.</summary>
+    public string Summary(int train, int valid, int test) =>
+        $"data: {Datasets.Info(Dataset).DisplayName}, {train} train / {valid} validation / {test} test; convolutional autoencoder (code 4×7×7), " +
+        $"squared error{(WeightL1 > 0f ? $", λ‖w‖₁ {WeightL1}" : "")}{(CodeL1 > 0f ? $", λ‖code‖₁ {CodeL1}" : "")}, {Optimizer.Describe(LearningRate, 0f)}, " +
+        $"batch {Batch}, seed {Seed}" + (OnNan != NanPolicy.Stop ? $", on NaN {NanPolicies.Name(OnNan)}" : "");
+
+    private static void Require(bool ok, string setting, object? value, string expected)
+    {
+        if (!ok)
+            throw InputException.ForSetting(setting, value, expected);
+    }
+}
