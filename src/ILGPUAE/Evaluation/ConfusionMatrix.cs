@@ -21,8 +21,9 @@ public static class ConfusionMatrix
                 values[t, p] = counts[t][p];
         var heatmap = plot.Add.Heatmap(values);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
-        // Cell (t, p) spans x ∈ [p, p + 1], y ∈ [k − 1 − t, k − t]: row 0 (true class 0) on top.
-        heatmap.Extent = new CoordinateRect(0, k, 0, k);
+        // Cell (t, p) centred at (p + ½, k − t − ½), row 0 (true class 0) on top. Position spans the cell centres: the drawn
+        // area is one cell larger, [0, k] on both axes.
+        heatmap.Position = new CoordinateRect(0.5, k - 0.5, 0.5, k - 0.5);
         var max = values.Cast<double>().DefaultIfEmpty(0).Max();
         for (var t = 0; t < k; t++)
             for (var p = 0; p < k; p++)

@@ -188,7 +188,7 @@ public static class LabelTraining
         return metrics;
     }
 
-    private static readonly JsonSerializerOptions MetricsJson = new(NetworkSpec.Json) { WriteIndented = true };
+    private static readonly JsonSerializerOptions MetricsJson = new(NetworkSpec.Json) { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>counts[true class][predicted class] of <paramref name="network"/> on <paramref name="test"/> (the highest probability; ties to the lower class).</summary>
     public static int[][] Confusion(Network network, Dataset test, int classes)
