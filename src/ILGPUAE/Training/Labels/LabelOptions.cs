@@ -67,8 +67,8 @@ public sealed record LabelOptions
         if (Model == LabelModel.Frozen && string.IsNullOrWhiteSpace(Encoder))
             throw InputException.AboutSetting("encoder", "encoder: expected the directory of a trained convolutional autoencoder (its model.safetensors) for the frozen model");
         if (Model != LabelModel.Frozen && Encoder is not null)
-            throw InputException.AboutSetting("encoder", $"encoder {Encoder}: only the frozen model reads an encoder; {Model.ToString().ToLowerInvariant()} has none", "model");
+            throw InputException.AboutSetting("encoder", $"encoder {Encoder}: read only with model frozen; expected none with model {Model.ToString().ToLowerInvariant()}", "model");
         if (Model != LabelModel.Cnn && SecondPool)
-            throw InputException.AboutSetting("second_pool", "second_pool: only the cnn model has the option of a second pool", "model");
+            throw InputException.AboutSetting("second_pool", $"second_pool: only with model cnn; expected none with model {Model.ToString().ToLowerInvariant()}", "model");
     }
 }
