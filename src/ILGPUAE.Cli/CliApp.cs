@@ -27,7 +27,7 @@ public static class CliApp
 
     private static readonly Dictionary<string, Type[]> Groups = new()
     {
-        ["train"] = [typeof(TrainDaeOptions), typeof(TrainDeepOptions), typeof(TrainCaeOptions)],
+        ["train"] = [typeof(TrainDaeOptions), typeof(TrainDeepOptions), typeof(TrainCaeOptions), typeof(TrainClassifierOptions)],
         ["data"] = [typeof(DataFetchOptions), typeof(DataMakeOptions)],
         ["sweep"] = [typeof(SweepDeepOptions), typeof(SweepTableOptions)],
         ["probe"] = [typeof(ProbeSvmOptions)],
@@ -48,6 +48,7 @@ public static class CliApp
                 TrainDaeOptions o => TrainDaeVerb.Run(o),
                 TrainDeepOptions o => TrainDeepVerb.Run(o),
                 TrainCaeOptions o => TrainCaeVerb.Run(o),
+                TrainClassifierOptions o => TrainClassifierVerb.Run(o),
                 DataFetchOptions o => DataFetchVerb.Run(o),
                 SweepDeepOptions o => SweepDeepVerb.Run(o),
                 SweepTableOptions o => SweepTableVerb.Run(o),
@@ -122,7 +123,7 @@ public static class CliApp
 /// <summary>A verb's options read from the command line, or null and the exit code when they were refused or help was printed.</summary>
 public sealed record ParsedCommand(object? Value, int Exit);
 
-[Verb("train", HelpText = "Train a model: `ilgpuae train dae --help`, `ilgpuae train deep --help`.")]
+[Verb("train", HelpText = "Train a model: `ilgpuae train dae --help`, `ilgpuae train deep --help`, `ilgpuae train classifier --help`.")]
 public sealed class TrainGroup;
 
 [Verb("sweep", HelpText = "Hyper-parameter sweeps of the study's tables and their results: `ilgpuae sweep deep --help`, `ilgpuae sweep table --rows DIR --out DIR`.")]

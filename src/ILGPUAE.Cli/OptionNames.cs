@@ -72,6 +72,9 @@ public static class OptionNames
         ["joint_epochs"] = "--joint-epochs",
         ["valid_limit"] = "--valid-limit",
         ["binarize"] = "--binarize",
+        ["labels"] = "--labels",
+        ["encoder"] = "--encoder",
+        ["second_pool"] = "--second-pool",
     };
 
     /// <summary>The flag the CLI reads <paramref name="setting"/> from, or null when no flag sets it.</summary>

@@ -18,6 +18,9 @@ public enum RngStream : uint
 
     /// <summary>The masks of dropout modules (inverted dropout), keyed by epoch, example and element; a layer other than 0 hashes into the seed.</summary>
     Dropout = 9,
+
+    /// <summary>Which training examples a labelled subset holds (`train classifier --labels N`).</summary>
+    LabelSubset = 10,
 }
 
 /// <summary>

@@ -4,6 +4,16 @@ using ILGPUAE.Backend;
 using ILGPUAE.Models;
 using ILGPUAE.Random;
 
+/// <summary>How <see cref="Conv2d.Initialize"/> draws a convolution's weights.</summary>
+public enum ConvInit
+{
+    /// <summary>torch.nn.Conv2d's reset_parameters: W uniform in ±1/√fan_in (kaiming_uniform_ with a = √5).</summary>
+    PyTorchDefault,
+
+    /// <summary>W uniform in ±√(6/fan_in) (kaiming_uniform_ with ReLU's gain √2): issue 15's random-encoder baseline.</summary>
+    HeUniform,
+}
+
 /// <summary>
 /// A 3×3 convolution layer, stride 1, zero padding 1 (so images keep their size): y = act(x ⊛ W + bias) for x [b, Cin·H·W] and
 /// y [b, Cout·H·W], each row one image in NCHW order as PyTorch flattens it; W [Cout, Cin, 3, 3] and bias [Cout] as torch.nn.Conv2d
@@ -61,18 +71,23 @@ public sealed class Conv2d : IModule
     /// the bias rule of reset_parameters), drawn from the counter-based generator keyed by (<paramref name="seed"/>, Init,
     /// <paramref name="layer"/>, output channel, column): W[o, c, i, j] at column c·9 + 3i + j, bias[o] at column fan_in.
     /// </summary>
-    public void Initialize(ulong seed, uint layer)
+    /// <param name="init">
+    /// <see cref="ConvInit.HeUniform"/> draws W in ±√(6/fan_in) instead (issue 15's "as PyTorch initialises", which PyTorch's
+    /// default is not: that is ±1/√fan_in, √6 times narrower); the bias keeps ±1/√fan_in either way.
+    /// </param>
+    public void Initialize(ulong seed, uint layer, ConvInit init = ConvInit.PyTorchDefault)
     {
         var fanIn = Geometry.InChannels * Conv2dGeometry.Taps;
-        var bound = 1.0 / Math.Sqrt(fanIn);
-        float Draw(int o, int column) => (float)(bound * (2 * CounterRng.Uniform(seed, (uint)RngStream.Init, layer, (uint)o, (uint)column) - 1));
+        var biasBound = 1.0 / Math.Sqrt(fanIn);
+        var weightBound = init == ConvInit.HeUniform ? Math.Sqrt(6.0 / fanIn) : biasBound;
+        float Uniform(double bound, int o, int column) => (float)(bound * (2 * CounterRng.Uniform(seed, (uint)RngStream.Init, layer, (uint)o, (uint)column) - 1));
         var w = new float[Geometry.WeightLength];
         var b = new float[Geometry.OutChannels];
         for (var o = 0; o < Geometry.OutChannels; o++)
         {
             for (var k = 0; k < fanIn; k++)
-                w[o * fanIn + k] = Draw(o, k);
-            b[o] = Draw(o, fanIn);
+                w[o * fanIn + k] = Uniform(weightBound, o, k);
+            b[o] = Uniform(biasBound, o, fanIn);
         }
         Weights.Value.CopyFrom(w);
         Bias.Value.CopyFrom(b);

@@ -46,7 +46,8 @@ public sealed class Network : IDisposable
     /// from 0) by <see cref="Dense.Initialize"/> or <see cref="Conv2d.Initialize"/> (PyTorch's default) with layer k, others zero. A tied DAE and a classifier so start exactly where
     /// <see cref="TiedAutoencoder.Create"/> and <see cref="FeedForwardClassifier.Create"/> start them.
     /// </summary>
-    public void Initialize(ulong seed)
+    /// <param name="convInit">How convolutions draw their weights (<see cref="Conv2d.Initialize"/>).</param>
+    public void Initialize(ulong seed, ConvInit convInit = ConvInit.PyTorchDefault)
     {
         uint layer = 0;
         foreach (var module in Body.Modules)
@@ -54,7 +55,7 @@ public sealed class Network : IDisposable
             if (module is Dense dense)
                 dense.Initialize(seed, layer++);
             else if (module is Conv2d conv)
-                conv.Initialize(seed, layer++);
+                conv.Initialize(seed, layer++, convInit);
             else
                 foreach (var p in module.Parameters)
                     p.Value.CopyFrom(new float[p.Value.Length]);

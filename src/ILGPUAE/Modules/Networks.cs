@@ -154,6 +154,58 @@ public static class Networks
             throw new ArgumentOutOfRangeException(name, side, "the convolutional autoencoder pools twice and upsamples twice: sides must be multiples of 4");
     }
 
+    /// <summary>The checkpoint names of a label classifier's softmax layer: fc.W [classes, inputs] and fc.b [classes].</summary>
+    public static (string Weight, string Bias) SoftmaxHeadNames => ("fc.W", "fc.b");
+
+    /// <summary>The softmax layer on top of a code of <paramref name="codeWidth"/> values: what a frozen encoder's classifier trains.</summary>
+    public static DenseSpec SoftmaxHead(int codeWidth, int classes) =>
+        new(codeWidth, classes, Activation.Identity, SoftmaxHeadNames.Weight, SoftmaxHeadNames.Bias, Softmax: true);
+
+    /// <summary>
+    /// <paramref name="encoder"/>'s modules (frozen: <see cref="NetworkSpec.FirstTrained"/> is their count), then one fully connected
+    /// softmax layer from its <paramref name="codeWidth"/> outputs to <paramref name="classes"/>, softmax cross-entropy (issue 15's
+    /// pretrained- and random-encoder classifiers, on <see cref="ConvEncoder"/> and <see cref="ConvCodeWidth"/>).
+    /// </summary>
+    public static NetworkSpec EncoderClassifier(IReadOnlyList<ModuleSpec> encoder, int codeWidth, int classes)
+    {
+        if (encoder.Count == 0)
+            throw new ArgumentException("an encoder classifier needs at least one encoder module", nameof(encoder));
+        return new NetworkSpec([.. encoder, SoftmaxHead(codeWidth, classes)], new SoftmaxCrossEntropySpec(), encoder.Count);
+    }
+
+    /// <summary>The checkpoint names of the small CNN's convolutions: conv{k}.W [5, in, 3, 3] and conv{k}.b [5], k = 1, 2.</summary>
+    public static (string Weight, string Bias) SmallCnnNames(int convolution) => ($"conv{convolution}.W", $"conv{convolution}.b");
+
+    /// <summary>The small CNN's dropout probability before its linear layer.</summary>
+    public const float SmallCnnDropout = 0.2f;
+
+    /// <summary>
+    /// Barletta and De Benedetti's small CNN trained from scratch on 28×28 single-channel images: conv 1→5 (ReLU) → 2×2 max-pool →
+    /// conv 5→5 (ReLU) → flatten → dropout 0.2 → linear → softmax (its layer list: one pool, 5·14·14 = 980 features). Its text
+    /// speaks of a second pool after the second convolution; <paramref name="secondPool"/> adds it (5·7·7 = 245 features).
+    /// </summary>
+    public static NetworkSpec SmallCnn(int classes, bool secondPool = false)
+    {
+        var (w1, b1) = SmallCnnNames(1);
+        var (w2, b2) = SmallCnnNames(2);
+        List<ModuleSpec> modules =
+        [
+            new Conv2dSpec(1, 5, 28, 28, Activation.Relu, w1, b1),
+            new MaxPool2dSpec(5, 28, 28),
+            new Conv2dSpec(5, 5, 14, 14, Activation.Relu, w2, b2),
+        ];
+        var side = 14;
+        if (secondPool)
+        {
+            modules.Add(new MaxPool2dSpec(5, 14, 14));
+            side = 7;
+        }
+        var features = 5 * side * side;
+        modules.Add(new DropoutSpec(features, SmallCnnDropout));
+        modules.Add(SoftmaxHead(features, classes));
+        return new NetworkSpec(modules, new SoftmaxCrossEntropySpec());
+    }
+
     /// <summary>
     /// The index of the module whose output is an autoencoder's top code: the last <see cref="DenseSpec"/> before the first tied
     /// decoder (what a probe on the codes reads). Throws when <paramref name="spec"/> has no tied decoder.
