@@ -50,10 +50,20 @@ public sealed class HostAllocationTests
                 new DenseSpec(17, 31, Activation.Sigmoid, "dec.W", "dec.b"),
             ],
             new ReconstructionSpec(LossKind.CrossEntropy));
+        AssertNetworkStepsAllocateNothing(backend, spec);
+    }
+
+    /// <summary>
+    /// The generic step of <paramref name="spec"/> (built for batches of 5, inputs drawn for 9 examples): gather, forward, objective
+    /// and backward, an SGD update of every trained parameter — allocating nothing once warm (<see cref="AssertStepsAllocateNothing"/>).
+    /// </summary>
+    internal static void AssertNetworkStepsAllocateNothing(IBackend backend, NetworkSpec spec)
+    {
         using var network = spec.Build(backend, 5);
         network.Initialize(3);
-        using var data = backend.Allocate<float>(9, 31);
-        data.CopyFrom([.. Enumerable.Range(0, 9 * 31).Select(i => (float)CounterRng.Uniform(3, 1, (uint)i, 0, 0))]);
+        var features = network.Body.Inputs;
+        using var data = backend.Allocate<float>(9, features);
+        data.CopyFrom([.. Enumerable.Range(0, 9 * features).Select(i => (float)CounterRng.Uniform(3, 1, (uint)i, 0, 0))]);
         using var indices = backend.Allocate<int>(5);
         using var losses = backend.Allocate<float>(5);
         indices.CopyFrom([8, 0, 3, 3, 6]);

@@ -76,17 +76,7 @@ public abstract class Conv2dModuleTests(IBackend backend)
             var values = tensor.ToArray();
             for (var i = 0; i < values.Length; i++)
             {
-                var saved = values[i];
-                values[i] = saved + h;
-                tensor.CopyFrom(values);
-                var plus = Loss();
-                values[i] = saved - h;
-                tensor.CopyFrom(values);
-                var minus = Loss();
-                values[i] = saved;
-                tensor.CopyFrom(values);
-                // The step the float values really took.
-                var numeric = (plus - minus) / ((double)(saved + h) - (saved - h));
+                var numeric = GradientCheck.TensorCentralDifference(tensor, values, i, h, Loss);
                 if (Math.Abs(gradient[i] - numeric) > 2e-3 + 1e-2 * Math.Abs(numeric))
                     failures.Add($"{name}[{i}]: backward {gradient[i]:G6}, differences {numeric:G6}");
             }

@@ -44,20 +44,7 @@ public abstract class ConvAutoencoderGradientTests(IBackend backend)
         foreach (var (name, tensor, gradient) in analytic)
         {
             var values = tensor.ToArray();
-            double Difference(int i, float h)
-            {
-                var saved = values[i];
-                values[i] = saved + h;
-                tensor.CopyFrom(values);
-                var plus = Loss();
-                values[i] = saved - h;
-                tensor.CopyFrom(values);
-                var minus = Loss();
-                values[i] = saved;
-                tensor.CopyFrom(values);
-                // The step the float values really took.
-                return (plus - minus) / ((double)(saved + h) - (saved - h));
-            }
+            double Difference(int i, float h) => GradientCheck.TensorCentralDifference(tensor, values, i, h, Loss);
 
             for (var i = 0; i < values.Length; i++)
             {

@@ -70,6 +70,25 @@ internal static class GradientCheck
         return worst;
     }
 
+    /// <summary>
+    /// The central difference of <paramref name="loss"/> in element <paramref name="i"/> of a float tensor whose values
+    /// <paramref name="values"/> holds: the element set to v ± h in turn (uploaded each time), then restored; divided by the step the
+    /// float values really took, not by 2h.
+    /// </summary>
+    public static double TensorCentralDifference(Tensor<float> tensor, float[] values, int i, float h, Func<double> loss)
+    {
+        var saved = values[i];
+        values[i] = saved + h;
+        tensor.CopyFrom(values);
+        var plus = loss();
+        values[i] = saved - h;
+        tensor.CopyFrom(values);
+        var minus = loss();
+        values[i] = saved;
+        tensor.CopyFrom(values);
+        return (plus - minus) / ((double)(saved + h) - (saved - h));
+    }
+
     public static double[] CentralDifferences(double[] v, Func<double> objective)
     {
         var numeric = new double[v.Length];
