@@ -201,7 +201,7 @@ public sealed class DaeWorkloads(HarnessOptions options, WorkloadSizes sizes, Be
     }
 
     private static string Validity(Dictionary<AcceleratorKind, CheckResult> checks, AcceleratorKind kind) =>
-        checks.TryGetValue(kind, out var c) ? c.Passed ? "valid" : c.Detail.StartsWith("no peer") ? "no peer" : "INVALID" : "unchecked";
+        checks.TryGetValue(kind, out var c) ? c.Validity : "unchecked";
 
     private static string? PeerImagesNote(int ours, int peers) =>
         ours == peers ? null : $"ours on the first {ours} images, the peer's on {peers}; both per image";

@@ -69,7 +69,7 @@ public sealed class DeepDaeWorkload(HarnessOptions options, WorkloadSizes sizes,
             log($"W6 {Backends.Label(kind)}: {rate:F0} samples/s over {images} images");
             var note = peerNote ?? (images == peerImages ? $"torch {options.PeerThreads} threads" : $"ours on the first {images} images, torch's on {peerImages}; both per image");
             run.Figures.Add(new Figure(Workload.W6, $"{Description}, {images} images", Backends.Label(kind), "samples/s", rate, peerRate,
-                HigherIsBetter: true, Validity(checks[kind]), note));
+                HigherIsBetter: true, checks[kind].Validity, note));
         }
         foreach (var kind in options.Backends)
             run.Memory.Add(Memory(kind));
@@ -251,6 +251,4 @@ public sealed class DeepDaeWorkload(HarnessOptions options, WorkloadSizes sizes,
         var order = (long)images * sizeof(int);   // EpochOrder.Shuffle's int[images], once per epoch
         return (GC.GetTotalAllocatedBytes(precise: true) - all - order, GC.GetAllocatedBytesForCurrentThread() - mine - order);
     }
-
-    private static string Validity(CheckResult c) => c.Passed ? "valid" : c.Detail.StartsWith("no peer") ? "no peer" : "INVALID";
 }

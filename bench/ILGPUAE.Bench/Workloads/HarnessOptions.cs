@@ -9,7 +9,7 @@ public enum BenchMode
     Full,
 }
 
-/// <summary>Which workloads to run: W1 … W6 of bench/RESULTS.md.</summary>
+/// <summary>Which workloads to run: W1 … W7 of bench/RESULTS.md.</summary>
 public enum Workload
 {
     W1,
@@ -20,6 +20,9 @@ public enum Workload
 
     /// <summary>Joint training of the deep denoising autoencoder 784→1000→1000 (<see cref="DeepDaeWorkload"/>).</summary>
     W6,
+
+    /// <summary>An epoch of `train cae`'s convolutional autoencoder at batch 16 and 128 (<see cref="CaeWorkload"/>).</summary>
+    W7,
 }
 
 /// <summary>

@@ -29,16 +29,21 @@ public sealed record GridPoint(string Backend, int Parallelism, int Hidden, int 
 /// </summary>
 public sealed record CheckResult(
     string Name, string Backend, int Steps, int Batch, string Loss, int Hidden, double OurLoss, double PeerLoss,
-    double MaxWeightDiff, double MaxWeightUpdate, double MaxBiasDiff, bool Passed, string Detail);
+    double MaxWeightDiff, double MaxWeightUpdate, double MaxBiasDiff, bool Passed, string Detail)
+{
+    /// <summary>What the figures resting on this check say in their check column: "valid", "no peer" or "INVALID".</summary>
+    [JsonIgnore]
+    public string Validity => Passed ? "valid" : Detail.StartsWith("no peer") ? "no peer" : "INVALID";
+}
 
 /// <summary>
 /// W5 (or another workload's memory figure, <see cref="Workload"/>; null in runs from before W6: W5) on one backend: device
-/// bytes by purpose and managed bytes per training step.
+/// bytes by purpose and managed bytes per training step; <see cref="Batch"/> where a workload measures several batch sizes (W7).
 /// </summary>
 public sealed record MemoryResult(
     string Backend, long TotalBytes, long DataBytes, long BookkeepingBytes, long EvaluationBytes, long TrainingBytes,
     long BudgetBytes, double? ManagedBytesPerStepAllThreads, double? ManagedBytesPerStepThisThread, int StepsMeasured, string? Note,
-    Workload? Workload = null)
+    Workload? Workload = null, int? Batch = null)
 {
     /// <summary>What the target compares with the budget: everything but the data set and its per-example bookkeeping.</summary>
     [JsonIgnore]

@@ -87,6 +87,8 @@ public static class ResultsReport
         Memory(md, run);
         FigureTable(md, run, Workload.W6, $"W6: {DeepDaeWorkload.Description}, samples/s (torch: its own noise draws)");
         DeepMemory(md, run);
+        FigureTable(md, run, Workload.W7, "W7: convolutional autoencoder (`train cae`'s default model and Adam), one epoch, samples/s (torch: its own shuffle)");
+        CaeMemory(md, run);
         Checks(md, run);
         if (run.Notes.Count > 0)
         {
@@ -108,19 +110,22 @@ public static class ResultsReport
         md.AppendLine();
         md.AppendLine("| workload | backend | ILGPUAE | PyTorch | speed-up | vs in-process reference | target | check |");
         md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | --- | --- |");
-        foreach (var f in run.Figures.Where(f => f.Workload is Workload.W1 or Workload.W2 or Workload.W4 or Workload.W6))
+        foreach (var f in run.Figures.Where(f => f.Workload is Workload.W1 or Workload.W2 or Workload.W4 or Workload.W6 or Workload.W7))
         {
             var (target, met) = Target(f);
             var reference = f.ReferenceRatio is { } r ? $"{r:F2}× {f.ReferenceName}" : f.Workload == Workload.W4 ? "—" : "";
             md.AppendLine($"| {f.Workload} {f.Case} | {f.Backend} | {Num(f.Ours)} {f.Unit} | {Num(f.Peer)} | {Speedup(f)} | {reference} | {target}{met} | {f.Check} |");
         }
         foreach (var mem in run.Memory)
-            md.AppendLine($"| {mem.Of} device bytes ÷ budget | {mem.Backend} | {mem.BudgetRatio:F2}× | | | | ≤ 1.25×{(mem.BudgetRatio <= 1.25 ? " ✓" : " ✗")} | |");
+            md.AppendLine($"| {MemoryCase(mem)} device bytes ÷ budget | {mem.Backend} | {mem.BudgetRatio:F2}× | | | | ≤ 1.25×{(mem.BudgetRatio <= 1.25 ? " ✓" : " ✗")} | |");
         foreach (var mem in run.Memory.Where(x => x.ManagedBytesPerStepAllThreads is not null))
-            md.AppendLine($"| {mem.Of} managed bytes per step | {mem.Backend} | {mem.ManagedBytesPerStepAllThreads:F0} B | | | | " +
+            md.AppendLine($"| {MemoryCase(mem)} managed bytes per step | {mem.Backend} | {mem.ManagedBytesPerStepAllThreads:F0} B | | | | " +
                           (mem.Backend is "host" or "cuda" ? $"0{(mem.ManagedBytesPerStepAllThreads <= 0.5 ? " ✓" : " ✗")}" : "— (ILGPU's CPU launcher allocates per launch)") + " | |");
         md.AppendLine();
     }
+
+    /// <summary>"W5", or "W7 batch 16" where a workload measures memory at several batch sizes.</summary>
+    private static string MemoryCase(MemoryResult m) => m.Batch is { } b ? $"{m.Of} batch {b}" : $"{m.Of}";
 
     private static (string Target, string Met) Target(Figure f)
     {
@@ -134,6 +139,8 @@ public static class ResultsReport
             (Workload.W4, "cuda") => f.Case.StartsWith("square") ? 0.5 : 1,
             (Workload.W6, "host") => 3,
             (Workload.W6, "cuda") => 2,
+            (Workload.W7, "host") => 2,
+            (Workload.W7, "cuda") => 2,
             _ => null,
         };
         if (ratio is { } r)
@@ -329,6 +336,27 @@ public static class ResultsReport
         md.AppendLine();
     }
 
+    /// <summary>W7's memory figure: `train cae`'s trainer at each batch size against its budget, and managed bytes per step.</summary>
+    private static void CaeMemory(StringBuilder md, BenchRun run)
+    {
+        var rows = run.Memory.Where(x => x.Of == Workload.W7).ToList();
+        if (rows.Count == 0)
+            return;
+        md.AppendLine("### W7: memory");
+        md.AppendLine();
+        md.AppendLine("Device bytes: what training the convolutional autoencoder (Adam) holds in tensors of its backend after a training epoch, " +
+                      "less what the trainer holds for the data set (the images, the epoch order, the per-example losses). Budget = parameters + " +
+                      "gradients + Adam's two moments (4 floats per parameter) + two batches of every module's output (Σ of the modules' output " +
+                      "widths per example). Managed bytes per step as W5 takes them, at the same batch.");
+        md.AppendLine();
+        md.AppendLine("| backend | batch | device total | data set | bookkeeping | training | budget | training ÷ budget | managed B/step, all threads | managed B/step, training thread | note |");
+        md.AppendLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        foreach (var x in rows)
+            md.AppendLine($"| {x.Backend} | {x.Batch} | {MiB(x.TotalBytes)} | {MiB(x.DataBytes)} | {MiB(x.BookkeepingBytes)} | {MiB(x.TrainingBytes)} | {MiB(x.BudgetBytes)} | " +
+                          $"{x.BudgetRatio:F2}× | {Num(x.ManagedBytesPerStepAllThreads)} | {Num(x.ManagedBytesPerStepThisThread)} | {x.Note} |");
+        md.AppendLine();
+    }
+
     private static void Checks(StringBuilder md, BenchRun run)
     {
         if (run.Checks.Count == 0)
@@ -342,7 +370,10 @@ public static class ResultsReport
                       $"{(EquivalenceCheck.AbsoluteTolerance * 10).ToString(Inv)}, mean loss within a relative {EquivalenceCheck.LossTolerance.ToString(Inv)}. " +
                       "W4's products are compared element-wise on the same operands (|Δ| ≤ 1e-4 + 1e-3·|torch|). " +
                       "W6's check trains the deep stack without noise (the peer cannot draw ours) from the same initial weights on our clean images " +
-                      "in our order, with RMSprop on both sides, and compares every layer's W and biases and the mean loss on the same terms.");
+                      "in our order, with RMSprop on both sides, and compares every layer's W and biases and the mean loss on the same terms. " +
+                      "W7's check trains the convolutional autoencoder from the same initial parameters on our images in our order, with Adam on " +
+                      "both sides (the peer's layers built from our spec's JSON), and compares every convolution's W and bias and the mean loss on " +
+                      "the same terms.");
         md.AppendLine();
         md.AppendLine("| configuration | backend | steps × batch | loss | ours | torch | max abs ΔW | largest update | passed |");
         md.AppendLine("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | --- |");

@@ -6,7 +6,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 
 /// <summary>
-/// `workloads`: runs W1–W6 on our backends and the peers in one invocation, writes bench/results/NAME.json,
+/// `workloads`: runs W1–W7 on our backends and the peers in one invocation, writes bench/results/NAME.json,
 /// then renders bench/RESULTS.md and the charts from every results file present (so a GPU run adds its rows
 /// beside the CPU ones). `report` only renders.
 /// </summary>
@@ -57,6 +57,7 @@ public static class WorkloadHarness
         RunWorkload(Workload.W4, new GemmWorkload(options, sizes, data, peer, run, Log).Run);
         RunWorkload(Workload.W5, new MemoryWorkload(options, sizes, data, run, Log).Run);
         RunWorkload(Workload.W6, new DeepDaeWorkload(options, sizes, data, peer, run, Log).Run);
+        RunWorkload(Workload.W7, new CaeWorkload(options, sizes, data, peer, run, Log).Run);
 
         run.WallSeconds = clock.Elapsed.TotalSeconds;
         var finished = run with { Machine = run.Machine with { LoadAfter = LoadAverage() } };
