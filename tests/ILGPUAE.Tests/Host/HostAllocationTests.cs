@@ -4,6 +4,7 @@ using ILGPUAE.Backend;
 using ILGPUAE.Host;
 using ILGPUAE.Models;
 using ILGPUAE.Modules;
+using ILGPUAE.Optimizers;
 using ILGPUAE.Random;
 
 /// <summary>
@@ -55,9 +56,10 @@ public sealed class HostAllocationTests
 
     /// <summary>
     /// The generic step of <paramref name="spec"/> (built for batches of 5, inputs drawn for 9 examples): gather, forward, objective
-    /// and backward, an SGD update of every trained parameter — allocating nothing once warm (<see cref="AssertStepsAllocateNothing"/>).
+    /// and backward, an SGD update of every trained parameter — or, with <paramref name="optimizer"/>, that rule's step through
+    /// <see cref="Optimizer"/> (its state included) — allocating nothing once warm (<see cref="AssertStepsAllocateNothing"/>).
     /// </summary>
-    internal static void AssertNetworkStepsAllocateNothing(IBackend backend, NetworkSpec spec)
+    internal static void AssertNetworkStepsAllocateNothing(IBackend backend, NetworkSpec spec, OptimizerOptions? optimizer = null)
     {
         using var network = spec.Build(backend, 5);
         network.Initialize(3);
@@ -69,11 +71,15 @@ public sealed class HostAllocationTests
         indices.CopyFrom([8, 0, 3, 3, 6]);
         var context = new StepContext(indices, 3, 0, Training: true);
         var parameters = network.TrainedParameters;
+        using var rule = optimizer is null ? null : new Optimizer(backend, parameters, optimizer);
         void Step()
         {
             network.ForwardBackward(data, context, losses);
-            for (var i = 0; i < parameters.Count; i++)
-                backend.Optimizer.Sgd(parameters[i].Value, parameters[i].Grad, null, 0.1f, 0f);
+            if (rule is not null)
+                rule.Step();
+            else
+                for (var i = 0; i < parameters.Count; i++)
+                    backend.Optimizer.Sgd(parameters[i].Value, parameters[i].Grad, null, 0.1f, 0f);
         }
 
         AssertStepsAllocateNothing(Step);

@@ -4,6 +4,7 @@ using ILGPUAE.Backend;
 using ILGPUAE.Host;
 using ILGPUAE.Modules;
 using ILGPUAE.Objectives;
+using ILGPUAE.Training.Cae;
 
 /// <summary>
 /// A training step through convolutions on the host provider allocates no managed memory once warm: the packed filters and the
@@ -22,5 +23,16 @@ public sealed class HostConv2dAllocationTests
             ],
             new ReconstructionSpec(LossKind.SquaredError));
         HostAllocationTests.AssertNetworkStepsAllocateNothing(backend, spec);
+    }
+
+    /// <summary>
+    /// `train cae`'s model (<see cref="Networks.ConvAutoencoder"/> on 8×8 images: both pools and both upsamplings) with its default
+    /// update, Adam (<see cref="CaeOptions.OptimizerOptions"/>): the step the benchmark's W7 counts managed bytes of.
+    /// </summary>
+    [Fact]
+    public void TheConvolutionalAutoencodersAdamStepAllocatesNothingOnTheCallingThread()
+    {
+        using var backend = new HostBackend(threads: 2);
+        HostAllocationTests.AssertNetworkStepsAllocateNothing(backend, Networks.ConvAutoencoder(height: 8, width: 8), new CaeOptions().OptimizerOptions());
     }
 }
