@@ -50,7 +50,7 @@ public sealed class CaeWorkload(HarnessOptions options, WorkloadSizes sizes, Ben
     {
         var checks = options.Backends.SelectMany(k => Batches.Select(b => (k, b))).ToDictionary(kb => kb, kb => Check(kb.k, kb.b));
         var w0 = InitialParametersFolder();
-        var peerImages = sizes.W7Images;
+        var peerImages = sizes.W7PeerImages;
         foreach (var batch in Batches)
         {
             double? peerRate = null;
