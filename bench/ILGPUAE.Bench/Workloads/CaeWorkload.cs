@@ -249,26 +249,16 @@ public sealed class CaeWorkload(HarnessOptions options, WorkloadSizes sizes, Ben
         return result;
     }
 
-    /// <summary>Managed bytes per step on all threads and on the training thread (as W5 and W6 take them).</summary>
+    /// <summary>Managed bytes per step on all threads and on the training thread, as W5 and W6 take them.</summary>
     private (double AllThreads, double ThisThread, int Steps, string? Note) ManagedBytesPerStep(AcceleratorKind kind, int batch)
     {
         var steps = WorkloadSizes.IsSlow(kind) ? sizes.W5SlowSteps : sizes.W5Steps;
         using var backend = Backends.Open(kind);
-        var (all1, this1) = EpochAllocations(backend, batch, steps);
-        var (all2, this2) = EpochAllocations(backend, batch, 3 * steps);
-        return ((all2 - all1) / (2.0 * steps), (this2 - this1) / (2.0 * steps), 2 * steps, null);
-    }
-
-    /// <summary>Bytes allocated during the second epoch of a fresh trainer of <paramref name="steps"/> steps, less its shuffled order.</summary>
-    private (long AllThreads, long ThisThread) EpochAllocations(IBackend backend, int batch, int steps)
-    {
-        var images = steps * batch;
-        using var cae = new CaeRun(backend, data.TrainPixels(images), images, batch);
-        cae.Trainer.RunEpoch();
-        var all = GC.GetTotalAllocatedBytes(precise: true);
-        var mine = GC.GetAllocatedBytesForCurrentThread();
-        cae.Trainer.RunEpoch();
-        var order = (long)images * sizeof(int);   // EpochOrder.Shuffle's int[images], once per epoch
-        return (GC.GetTotalAllocatedBytes(precise: true) - all - order, GC.GetAllocatedBytesForCurrentThread() - mine - order);
+        var (allThreads, thisThread) = MemoryWorkload.PerStepAllocations(steps, n =>
+        {
+            var cae = new CaeRun(backend, data.TrainPixels(n * batch), n * batch, batch);
+            return (() => cae.Trainer.RunEpoch(), n * batch, cae);
+        });
+        return (allThreads, thisThread, 2 * steps, null);
     }
 }

@@ -233,22 +233,12 @@ public sealed class DeepDaeWorkload(HarnessOptions options, WorkloadSizes sizes,
         var batch = slow ? 10 : Batch;
         var steps = slow ? sizes.W5SlowSteps : sizes.W5Steps;
         using var backend = Backends.Open(kind);
-        var (all1, this1) = EpochAllocations(backend, widths, batch, steps);
-        var (all2, this2) = EpochAllocations(backend, widths, batch, 3 * steps);
+        var (allThreads, thisThread) = MemoryWorkload.PerStepAllocations(steps, n =>
+        {
+            var joint = new JointRun(backend, Sigma, data.TrainPixels(n * batch), n * batch, widths, batch);
+            return (() => joint.Trainer.RunEpoch(), n * batch, joint);
+        });
         var note = slow ? "784→100→100, batch 10 (bytes per step do not depend on the sizes)" : null;
-        return ((all2 - all1) / (2.0 * steps), (this2 - this1) / (2.0 * steps), 2 * steps, note);
-    }
-
-    /// <summary>Bytes allocated during the second epoch of a fresh trainer of <paramref name="steps"/> steps, less its shuffled order.</summary>
-    private (long AllThreads, long ThisThread) EpochAllocations(IBackend backend, int[] widths, int batch, int steps)
-    {
-        var images = steps * batch;
-        using var joint = new JointRun(backend, Sigma, data.TrainPixels(images), images, widths, batch);
-        joint.Trainer.RunEpoch();
-        var all = GC.GetTotalAllocatedBytes(precise: true);
-        var mine = GC.GetAllocatedBytesForCurrentThread();
-        joint.Trainer.RunEpoch();
-        var order = (long)images * sizeof(int);   // EpochOrder.Shuffle's int[images], once per epoch
-        return (GC.GetTotalAllocatedBytes(precise: true) - all - order, GC.GetAllocatedBytesForCurrentThread() - mine - order);
+        return (allThreads, thisThread, 2 * steps, note);
     }
 }

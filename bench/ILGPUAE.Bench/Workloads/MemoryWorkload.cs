@@ -53,22 +53,39 @@ public sealed class MemoryWorkload(HarnessOptions options, WorkloadSizes sizes, 
         var o = slow ? DaeWorkloads.W1Options with { Hidden = 100, Batch = 10 } : DaeWorkloads.W1Options;
         var steps = slow ? sizes.W5SlowSteps : sizes.W5Steps;
         using var backend = Backends.Open(kind);
-        var (all1, this1) = EpochAllocations(backend, o, steps);
-        var (all2, this2) = EpochAllocations(backend, o, 3 * steps);
+        var (allThreads, thisThread) = PerStepAllocations(steps, n =>
+        {
+            var trainer = new DaeSession(backend, o, BenchData.Visible, data.TrainPixels(n * o.Batch), data.Test.Pixels);
+            return (() => trainer.RunEpoch(), n * o.Batch, trainer);
+        });
         var note = slow ? $"784→100, batch 10 (bytes per step do not depend on the sizes)" : null;
-        return ((all2 - all1) / (2.0 * steps), (this2 - this1) / (2.0 * steps), 2 * steps, note);
+        return (allThreads, thisThread, 2 * steps, note);
     }
 
-    /// <summary>Bytes allocated during the second epoch of a fresh trainer of <paramref name="steps"/> steps, less its shuffled order.</summary>
-    private (long AllThreads, long ThisThread) EpochAllocations(Backend.IBackend backend, DaeOptions o, int steps)
+    /// <summary>
+    /// Managed bytes per training step on all threads and on the training thread, from two fresh trainers of
+    /// <paramref name="steps"/> and 3·steps steps (W5's, W6's and W7's figure): the bytes allocated during each one's second
+    /// epoch, less the epoch's shuffled order, and the difference divided by the 2·steps more steps.
+    /// </summary>
+    /// <param name="trainer">Makes a fresh trainer of the given number of steps: how to run an epoch, its images, and what to dispose.</param>
+    public static (double AllThreads, double ThisThread) PerStepAllocations(int steps, Func<int, (Action RunEpoch, int Images, IDisposable Owner)> trainer)
     {
-        var images = steps * o.Batch;
-        using var trainer = new DaeSession(backend, o, BenchData.Visible, data.TrainPixels(images), data.Test.Pixels);
-        trainer.RunEpoch();
-        var all = GC.GetTotalAllocatedBytes(precise: true);
-        var mine = GC.GetAllocatedBytesForCurrentThread();
-        trainer.RunEpoch();
-        var order = (long)images * sizeof(int);   // EpochOrder.Shuffle's int[images], once per epoch
-        return (GC.GetTotalAllocatedBytes(precise: true) - all - order, GC.GetAllocatedBytesForCurrentThread() - mine - order);
+        var (all1, this1) = SecondEpoch(steps);
+        var (all2, this2) = SecondEpoch(3 * steps);
+        return ((all2 - all1) / (2.0 * steps), (this2 - this1) / (2.0 * steps));
+
+        (long AllThreads, long ThisThread) SecondEpoch(int n)
+        {
+            var (runEpoch, images, owner) = trainer(n);
+            using (owner)
+            {
+                runEpoch();
+                var all = GC.GetTotalAllocatedBytes(precise: true);
+                var mine = GC.GetAllocatedBytesForCurrentThread();
+                runEpoch();
+                var order = (long)images * sizeof(int);   // EpochOrder.Shuffle's int[images], once per epoch
+                return (GC.GetTotalAllocatedBytes(precise: true) - all - order, GC.GetAllocatedBytesForCurrentThread() - mine - order);
+            }
+        }
     }
 }
