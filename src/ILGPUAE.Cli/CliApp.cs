@@ -29,7 +29,7 @@ public static class CliApp
     {
         ["train"] = [typeof(TrainDaeOptions), typeof(TrainDeepOptions), typeof(TrainCaeOptions), typeof(TrainClassifierOptions)],
         ["data"] = [typeof(DataFetchOptions), typeof(DataMakeOptions)],
-        ["sweep"] = [typeof(SweepDeepOptions), typeof(SweepTableOptions)],
+        ["sweep"] = [typeof(SweepDeepOptions), typeof(SweepTableOptions), typeof(SweepLabelsOptions)],
         ["probe"] = [typeof(ProbeSvmOptions)],
     };
 
@@ -52,6 +52,7 @@ public static class CliApp
                 DataFetchOptions o => DataFetchVerb.Run(o),
                 SweepDeepOptions o => SweepDeepVerb.Run(o),
                 SweepTableOptions o => SweepTableVerb.Run(o),
+                SweepLabelsOptions o => SweepLabelsVerb.Run(o),
                 ProbeSvmOptions o => ProbeSvmVerb.Run(o),
                 DataMakeOptions o => DataMakeVerb.Run(o),
                 PretrainOptions o => PretrainVerb.Run(o),
@@ -123,10 +124,10 @@ public static class CliApp
 /// <summary>A verb's options read from the command line, or null and the exit code when they were refused or help was printed.</summary>
 public sealed record ParsedCommand(object? Value, int Exit);
 
-[Verb("train", HelpText = "Train a model: `ilgpuae train dae --help`, `ilgpuae train deep --help`, `ilgpuae train classifier --help`.")]
+[Verb("train", HelpText = "Train a model: `ilgpuae train dae --help`, `ilgpuae train deep --help`, `ilgpuae train cae --help`, `ilgpuae train classifier --help`.")]
 public sealed class TrainGroup;
 
-[Verb("sweep", HelpText = "Hyper-parameter sweeps of the study's tables and their results: `ilgpuae sweep deep --help`, `ilgpuae sweep table --rows DIR --out DIR`.")]
+[Verb("sweep", HelpText = "Hyper-parameter sweeps of the study's tables and their results: `ilgpuae sweep deep --help`, `ilgpuae sweep table --rows DIR --out DIR`, `ilgpuae sweep labels --help`.")]
 public sealed class SweepGroup;
 
 [Verb("data", HelpText = "Fetch and verify datasets, or generate the benchmark sets: `ilgpuae data fetch mnist`, `ilgpuae data make bg-rand`.")]

@@ -75,6 +75,17 @@ public static class OptionNames
         ["labels"] = "--labels",
         ["encoder"] = "--encoder",
         ["second_pool"] = "--second-pool",
+        ["min_labels"] = "--min-labels",
+        ["max_labels"] = "--max-labels",
+        ["sizes"] = "--sizes",
+        ["repeats"] = "--repeats",
+        ["models"] = "--models",
+        ["pretrain_epochs"] = "--pretrain-epochs",
+        ["pretrain_limit"] = "--pretrain-limit",
+        ["fixed_test"] = "--fixed-test",
+        ["confusion_labels"] = "--confusion",
+        ["confusion_model"] = "--confusion",
+        ["import"] = "--import",
     };
 
     /// <summary>The flag the CLI reads <paramref name="setting"/> from, or null when no flag sets it.</summary>

@@ -30,23 +30,35 @@ public enum RngStream : uint
 /// </summary>
 public static class CounterRng
 {
-    private const ulong Golden = 0x9E3779B97F4A7C15UL;
+    /// <summary>SplitMix64's increment, 2⁶⁴/φ: counter k enters a round as Golden·(k + 1).</summary>
+    public const ulong Golden = 0x9E3779B97F4A7C15UL;
+
+    /// <summary>The two multipliers of <see cref="Mix"/>.</summary>
+    public const ulong MixMultiplier1 = 0xBF58476D1CE4E5B9UL, MixMultiplier2 = 0x94D049BB133111EBUL;
 
     /// <summary>SplitMix64's output function: a bijective 64-bit mix.</summary>
     public static ulong Mix(ulong z)
     {
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
+        z = (z ^ (z >> 30)) * MixMultiplier1;
+        z = (z ^ (z >> 27)) * MixMultiplier2;
         return z ^ (z >> 31);
     }
 
-    public static ulong Hash64(ulong seed, uint stream, uint a, uint b, uint c)
+    public static ulong Hash64(ulong seed, uint stream, uint a, uint b, uint c) => Last(Prefix(seed, stream, a, b), c);
+
+    /// <summary>
+    /// The three rounds of <see cref="Hash64"/> that do not depend on <c>c</c>: Hash64(seed, stream, a, b, c) = Last(Prefix(seed, stream, a, b), c),
+    /// so a loop over the elements c of one row (one example b) mixes its prefix once.
+    /// </summary>
+    public static ulong Prefix(ulong seed, uint stream, uint a, uint b)
     {
         var h = Mix(seed + Golden * (stream + 1UL));
         h = Mix(h + Golden * (a + 1UL));
-        h = Mix(h + Golden * (b + 1UL));
-        return Mix(h + Golden * (c + 1UL));
+        return Mix(h + Golden * (b + 1UL));
     }
+
+    /// <summary><see cref="Hash64"/>'s last round, of element <paramref name="c"/> after <paramref name="prefix"/> (<see cref="Prefix"/>).</summary>
+    public static ulong Last(ulong prefix, uint c) => Mix(prefix + Golden * (c + 1UL));
 
     public static uint Hash32(ulong seed, uint stream, uint a, uint b, uint c) => (uint)(Hash64(seed, stream, a, b, c) >> 32);
 

@@ -147,6 +147,31 @@ internal sealed unsafe class HostCorruption : ICorruption
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static int KeepBits(uint hash, ulong threshold) => (int)~(((long)hash - (long)threshold) >> 63);
 
+    private static readonly Vector512<ulong> LaneCounters = Vector512.Create(1UL, 2, 3, 4, 5, 6, 7, 8);
+
+    /// <summary>
+    /// The keep bits of elements <paramref name="j"/> … j + 15 of a row, lane k = KeepBits(Hash32(key, example, j + k), threshold), from the
+    /// row's <see cref="CounterRng.Prefix"/>: <see cref="CounterRng.Last"/> in 8 lanes of 64 bits twice, the same integer arithmetic.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<int> KeepBits16(ulong prefix, int j, ulong threshold)
+    {
+        var start = Vector512.Create(prefix) + Vector512.Create(CounterRng.Golden) * (Vector512.Create((ulong)(uint)j) + LaneCounters);
+        var step = Vector512.Create(unchecked(CounterRng.Golden * 8));
+        var bound = Vector512.Create(threshold);
+        var low = Vector512.GreaterThanOrEqual(Vector512.ShiftRightLogical(Mix(start), 32), bound);
+        var high = Vector512.GreaterThanOrEqual(Vector512.ShiftRightLogical(Mix(start + step), 32), bound);
+        return Vector512.Narrow(low, high).AsInt32();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<ulong> Mix(Vector512<ulong> z)
+    {
+        z = (z ^ Vector512.ShiftRightLogical(z, 30)) * Vector512.Create(CounterRng.MixMultiplier1);
+        z = (z ^ Vector512.ShiftRightLogical(z, 27)) * Vector512.Create(CounterRng.MixMultiplier2);
+        return z ^ Vector512.ShiftRightLogical(z, 31);
+    }
+
     /// <summary>Rows of <paramref name="x"/> corrupted by <paramref name="rows"/> into <paramref name="destination"/> (which may be x).</summary>
     private void Corrupt<TRows>(RowsJob<InputRows, TRows> job, Tensor<float> x, Tensor<int> indices, TRows rows, Tensor<float> destination)
         where TRows : struct, IRowNoise
@@ -203,9 +228,13 @@ internal sealed unsafe class HostCorruption : ICorruption
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Row(float* x, float* destination, int n, uint example)
         {
-            for (var j = 0; j < n; j++)
+            var prefix = CounterRng.Prefix(key.Seed, (uint)key.Stream, key.Epoch, example);
+            var j = 0;
+            for (; j + 16 <= n; j += 16)
+                (Vector512.Load(x + j).AsInt32() & KeepBits16(prefix, j, threshold)).AsSingle().Store(destination + j);
+            for (; j < n; j++)
             {
-                var keep = KeepBits(CounterRng.Hash32(key.Seed, (uint)key.Stream, key.Epoch, example, (uint)j), threshold);
+                var keep = KeepBits((uint)(CounterRng.Last(prefix, (uint)j) >> 32), threshold);
                 destination[j] = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(x[j]) & keep);
             }
         }
@@ -220,8 +249,9 @@ internal sealed unsafe class HostCorruption : ICorruption
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Row(float* x, float* destination, int n, uint example)
         {
+            var prefix = CounterRng.Prefix(key.Seed, (uint)key.Stream, key.Epoch, example);
             for (var j = 0; j < n; j++)
-                destination[j] = noise.Apply(x[j], CounterRng.Hash64(key.Seed, (uint)key.Stream, key.Epoch, example, (uint)j));
+                destination[j] = noise.Apply(x[j], CounterRng.Last(prefix, (uint)j));
         }
     }
 
@@ -244,32 +274,26 @@ internal sealed unsafe class HostCorruption : ICorruption
         protected override void Run(int start, int end)
         {
             var (n, key, threshold) = (Args.N, Args.Key, Args.Threshold);
-            var keep = stackalloc int[16];
             for (var m = start; m < end; m++)
             {
                 var offset = (long)m * n;
                 var delta = Args.Delta + offset;
                 var input = Args.Input + offset;
                 var destination = Args.Destination + offset;
-                var example = (uint)Args.Indices[m];
+                var prefix = CounterRng.Prefix(key.Seed, (uint)key.Stream, key.Epoch, (uint)Args.Indices[m]);
                 var j = 0;
                 for (; j + 16 <= n; j += 16)
                 {
                     var v = default(TAct).Backward(Vector512.Load(delta + j), Vector512.Load(input + j));
                     if (threshold != 0)
-                    {
-                        for (var k = 0; k < 16; k++)
-                            keep[k] = KeepBits(CounterRng.Hash32(key.Seed, (uint)key.Stream, key.Epoch, example, (uint)(j + k)), threshold);
-                        v = (v.AsInt32() & Vector512.Load(keep)).AsSingle();
-                    }
+                        v = (v.AsInt32() & KeepBits16(prefix, j, threshold)).AsSingle();
                     v.Store(destination + j);
                 }
                 for (; j < n; j++)
                 {
                     var v = default(TAct).Backward(delta[j], input[j]);
                     if (threshold != 0)
-                        v = BitConverter.Int32BitsToSingle(
-                            BitConverter.SingleToInt32Bits(v) & KeepBits(CounterRng.Hash32(key.Seed, (uint)key.Stream, key.Epoch, example, (uint)j), threshold));
+                        v = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(v) & KeepBits((uint)(CounterRng.Last(prefix, (uint)j) >> 32), threshold));
                     destination[j] = v;
                 }
             }

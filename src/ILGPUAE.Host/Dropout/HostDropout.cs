@@ -11,7 +11,7 @@ using ILGPUAE.Random;
 
 /// <summary>
 /// <see cref="IDropout"/> on the host: rows split across the pool; 16 elements at a time, the mask's keep bits (the same
-/// <see cref="CounterRng.Hash32"/> calls as the ILGPU kernels, compared without a branch) ANDed onto Vector512 products that round as
+/// <see cref="CounterRng.Hash32"/> values as the ILGPU kernels, 16 at a time from the row's prefix: <see cref="HostCorruption.KeepBits16"/>) ANDed onto Vector512 products that round as
 /// the kernels' scalar ones do.
 /// </summary>
 internal sealed unsafe class HostDropout : IDropout
@@ -105,7 +105,6 @@ internal sealed unsafe class HostDropout : IDropout
         {
             var (n, key, threshold, scale) = (N, Key, Threshold, Scale);
             var vScale = Vector512.Create(scale);
-            var keep = stackalloc int[16];
             // Forward has no second operand: it reads its values again, which the kept value ignores.
             var input = Input == null ? Values : Input;
             for (var m = start; m < end; m++)
@@ -114,19 +113,17 @@ internal sealed unsafe class HostDropout : IDropout
                 var values = Values + offset;
                 var inputs = input + offset;
                 var destination = Destination + offset;
-                var example = (uint)Indices[m];
+                var prefix = CounterRng.Prefix(key.Seed, (uint)key.Stream, key.Epoch, (uint)Indices[m]);
                 var j = 0;
                 for (; j + 16 <= n; j += 16)
                 {
-                    for (var k = 0; k < 16; k++)
-                        keep[k] = HostCorruption.KeepBits(CounterRng.Hash32(key.Seed, (uint)key.Stream, key.Epoch, example, (uint)(j + k)), threshold);
                     var v = default(TKept).Apply(Vector512.Load(values + j), Vector512.Load(inputs + j), vScale);
-                    (v.AsInt32() & Vector512.Load(keep)).AsSingle().Store(destination + j);
+                    (v.AsInt32() & HostCorruption.KeepBits16(prefix, j, threshold)).AsSingle().Store(destination + j);
                 }
                 for (; j < n; j++)
                 {
                     var v = default(TKept).Apply(values[j], inputs[j], scale);
-                    var bits = HostCorruption.KeepBits(CounterRng.Hash32(key.Seed, (uint)key.Stream, key.Epoch, example, (uint)j), threshold);
+                    var bits = HostCorruption.KeepBits((uint)(CounterRng.Last(prefix, (uint)j) >> 32), threshold);
                     destination[j] = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(v) & bits);
                 }
             }

@@ -42,7 +42,7 @@ public static class Sampling
     public const string SamplesFile = "samples.npy";
 
     /// <summary>The metadata key of the dataset a model was trained on (its name, as --dataset takes it).</summary>
-    public const string DatasetKey = "dataset";
+    public const string DatasetKey = ModelDataset.Key;
 
     /// <summary>Validation images σ is chosen on: MNIST's train[50000:51000], as in the GSN and GAN papers.</summary>
     public const int ValidationExamples = 1000;
@@ -55,7 +55,7 @@ public static class Sampling
         Validate(request);
         var path = ModelPath(request.Model);
         var file = SafeTensorsFile.Read(path);
-        var dataset = request.Dataset ?? DatasetOf(path, file) ?? DatasetKind.Mnist;
+        var dataset = request.Dataset ?? ModelDataset.Of(path, file) ?? DatasetKind.Mnist;
         var binarized = Binarization.Of(path, file.Metadata);
         var outDir = request.Out ?? Path.GetDirectoryName(Path.GetFullPath(path))!;
         InputPath.NotEmpty(outDir, "out");
@@ -134,18 +134,6 @@ public static class Sampling
         if (!File.Exists(path))
             throw InputException.AboutSetting("model", $"model {model}: {path} does not exist; expected a run directory or a model.safetensors file");
         return path;
-    }
-
-    /// <summary>The dataset a model file names: its "dataset" metadata, or a `train dae` run's options; null when it names none.</summary>
-    private static DatasetKind? DatasetOf(string path, SafeTensorsFile file)
-    {
-        if (file.Metadata.TryGetValue(DatasetKey, out var name))
-            return Datasets.TryParse(name, out var kind)
-                ? kind
-                : throw new InputException($"{path}: __metadata__.{DatasetKey} is '{name}'; expected {Datasets.ExpectedNames}");
-        if (file.Metadata.TryGetValue(DaeCheckpoint.FormatKey, out var format) && format == DaeCheckpoint.Format)
-            return DaeCheckpoint.ReadModel(path).Options.Dataset;
-        return null;
     }
 
     /// <summary>

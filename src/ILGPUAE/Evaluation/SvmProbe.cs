@@ -69,7 +69,7 @@ public static class SvmProbe
         var path = Directory.Exists(request.Model) ? Path.Combine(request.Model, DaeCheckpoint.ModelFileName) : request.Model;
         if (!File.Exists(path))
             throw InputException.AboutSetting("model", $"model {request.Model}: {path} does not exist; expected a run directory or a model.safetensors file");
-        var kind = request.Dataset ?? DatasetOf(path);
+        var kind = request.Dataset ?? ModelDataset.Of(path, SafeTensorsFile.Read(path)) ?? DatasetKind.Mnist;
         var splits = Datasets.Load(kind, request.DataDir, log);
         var sets = splits.ForClassification().Limit(request.TrainLimit, request.TestLimit);
         // A model trained on binarised data (`train deep --binarize`) is probed on the same.
@@ -142,23 +142,6 @@ public static class SvmProbe
 
     private static SvmFit Describe(LinearSvmModel model, bool final, ClassificationScore? validation) =>
         new(model.C, final, validation, model.NewtonIterations, model.ConjugateGradientIterations, model.Converged, model.RelativeGradientNorms.Max());
-
-    /// <summary>The dataset a model file names: __metadata__ "dataset" (`train deep`), a `train dae` or `pretrain` file's options, else MNIST.</summary>
-    private static DatasetKind DatasetOf(string path)
-    {
-        var file = SafeTensorsFile.Read(path);
-        if (file.Metadata.TryGetValue("dataset", out var name))
-            return Datasets.TryParse(name, out var kind)
-                ? kind
-                : throw new InputException($"{path}: __metadata__.dataset is '{name}'; expected {Datasets.ExpectedNames}");
-        file.Metadata.TryGetValue(DaeCheckpoint.FormatKey, out var format);
-        return format switch
-        {
-            DaeCheckpoint.Format => DaeCheckpoint.ReadModel(path).Options.Dataset,
-            StackFile.Format => StackFile.Read(path).Options.Dataset,
-            _ => DatasetKind.Mnist,
-        };
-    }
 
     /// <summary>
     /// The network in a model file (<see cref="Checkpoint.Load"/>); a `pretrain` stack, which saves no architecture, is its completed

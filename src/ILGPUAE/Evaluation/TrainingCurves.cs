@@ -156,7 +156,10 @@ public static class TrainingCurves
     /// Draws <paramref name="panels"/> into <c>directory/curves.png</c>, written atomically, with the font
     /// <see cref="CurveFonts.Apply"/> picks (the text is missing when it finds none).
     /// </summary>
-    public static void Write(string directory, IReadOnlyList<CurvePanel> panels)
+    public static void Write(string directory, IReadOnlyList<CurvePanel> panels) => WriteFile(Path.Combine(directory, FileName), panels);
+
+    /// <summary>Draws <paramref name="panels"/> into the PNG <paramref name="path"/>, written atomically (as <see cref="Write"/>).</summary>
+    public static void WriteFile(string path, IReadOnlyList<CurvePanel> panels)
     {
         if (panels.Count == 0)
             throw new ArgumentException("a chart needs at least one panel", nameof(panels));
@@ -172,7 +175,7 @@ public static class TrainingCurves
             foreach (var plot in plots.Skip(1))
                 multiplot.AddPlot(plot);
             using var image = multiplot.Render(width, height);
-            AtomicFile.WriteAllBytes(Path.Combine(directory, FileName), image.GetImageBytes(ImageFormat.Png));
+            AtomicFile.WriteAllBytes(path, image.GetImageBytes(ImageFormat.Png));
         }
         finally
         {

@@ -2,6 +2,7 @@ namespace ILGPUAE.Tests.Host;
 
 using ILGPUAE.Backend;
 using ILGPUAE.Host;
+using ILGPUAE.Host.Corruption;
 using ILGPUAE.Random;
 using ILGPUAE.Tests.Kernels;
 
@@ -29,6 +30,43 @@ public sealed class HostMaskTests(CpuAcceleratorFixture fixture)
         Assert.InRange(hidden, probability / 2, Math.Min(1, probability * 1.5));
         var otherEpoch = Mask(host, x, indices, key with { Epoch = 8 }, probability, m, n);
         Assert.NotEqual(onHost, otherEpoch);
+    }
+
+    /// <summary>
+    /// The host's 16-lane keep bits (the last SplitMix round of each element in 64-bit vector lanes, from the row's prefix) equal the
+    /// scalar <see cref="CounterRng.Hash32"/> comparison lane for lane, at thresholds from "keep all" to "drop all" and at element
+    /// offsets up to int.MaxValue − 15.
+    /// </summary>
+    [Theory]
+    [InlineData(0UL)]
+    [InlineData(1UL)]
+    [InlineData(1UL << 31)]
+    [InlineData(3_000_000_000UL)]
+    [InlineData((1UL << 32) - 1)]
+    [InlineData(1UL << 32)]
+    public void SixteenLaneKeepBitsAreTheScalarOnes(ulong threshold)
+    {
+        var lanes = new int[16];
+        var kept = 0;
+        foreach (var (seed, example) in new[] { (0UL, 0u), (0xC0FFEEUL, 59_999u), (ulong.MaxValue, uint.MaxValue) })
+            foreach (var j in new[] { 0, 16, 784, 123_456, int.MaxValue - 15 })
+            {
+                var prefix = CounterRng.Prefix(seed, (uint)RngStream.Dropout, 3, example);
+                System.Runtime.Intrinsics.Vector512.CopyTo(HostCorruption.KeepBits16(prefix, j, threshold), lanes);
+                for (var k = 0; k < 16; k++)
+                {
+                    var scalar = HostCorruption.KeepBits(CounterRng.Hash32(seed, (uint)RngStream.Dropout, 3, example, (uint)(j + k)), threshold);
+                    Assert.True(scalar == lanes[k], $"seed {seed}, example {example}, j {j}, lane {k}: {lanes[k]} vs {scalar}");
+                    kept += scalar == -1 ? 1 : 0;
+                }
+            }
+        // Both outcomes occur where they should (the comparison above would pass trivially on a constant).
+        if (threshold == 0)
+            Assert.Equal(240, kept);
+        else if (threshold == 1UL << 32)
+            Assert.Equal(0, kept);
+        else if (threshold is 1UL << 31 or 3_000_000_000UL)
+            Assert.InRange(kept, 24, 216);
     }
 
     [Theory]

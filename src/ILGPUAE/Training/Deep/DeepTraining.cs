@@ -42,7 +42,7 @@ public static class DeepTraining
     public const string StateFormat = Format + ".state";
 
     /// <summary>The model file's metadata: the dataset's name (<see cref="DatasetInfo.Name"/>), as probes and the sampler read it.</summary>
-    public const string DatasetKey = "dataset";
+    public const string DatasetKey = Evaluation.ModelDataset.Key;
     public const string SchemeKey = "scheme";
     public const string RegularizerKey = "regularizer";
     public const string SeedKey = "seed";

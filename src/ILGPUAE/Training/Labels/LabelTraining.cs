@@ -127,58 +127,26 @@ public static class LabelTraining
         var clock = Stopwatch.StartNew();
         // Every input is checked before the directory is created, so a refused run leaves nothing behind.
         using var run = OutputDirectory.Open(InputPath.NotEmpty(request.OutDir, "out"), resume: false, request.Force, note);
-        string? encoderPath = null;
-        SafeTensorsFile? encoderFile = null;
-        if (o.Model == LabelModel.Frozen)
-        {
-            encoderPath = Path.GetFullPath(Path.Combine(o.Encoder!, DaeCheckpoint.ModelFileName));
-            if (!File.Exists(encoderPath))
-                throw InputException.AboutSetting("encoder", $"encoder {o.Encoder}: {encoderPath} does not exist; expected a directory written by `train cae`");
-            encoderFile = SafeTensorsFile.Read(encoderPath);
-        }
+        var encoder = o.Model == LabelModel.Frozen ? PretrainedEncoder.Read(o.Encoder!) : null;
         var data = (request.Data ?? ClassificationSplits.Load(o.Dataset, request.DataDir, note)).Limit(null, o.TestLimit);
         var info = Datasets.Info(o.Dataset);
         if (data.Train.Features != 28 * 28)
             throw InputException.AboutSetting("dataset", $"dataset {info.Name}: has {data.Train.Features} values per example; the classifiers take 28×28 images");
         var subset = Subset(data.Train, o.Labels, o.Seed);
-        var spec = Spec(o, info.Classes);
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, note);
-        using var network = spec.Build(backend, Math.Max(o.Batch, EvaluationChunk));
-        network.Initialize(o.Seed, o.Model == LabelModel.Random ? ConvInit.HeUniform : ConvInit.PyTorchDefault);
-        if (encoderFile is not null)
-            foreach (var p in network.Body.Modules.Take(spec.FirstTrained).SelectMany(m => m.Parameters))
-                p.Value.CopyFrom(DaeCheckpoint.Tensor(encoderPath!, encoderFile, p.Name, [.. p.Shape.Dimensions]));
+        using var network = Build(backend, o, info.Classes, encoder);
         run.Create();
 
-        var labels = Array.ConvertAll(subset.Labels, l => (int)l);
-        var rule = Optimizer(o.Model);
-        void Report(LabelEpoch e) => note($"epoch {e.Epoch}/{o.Epochs}: train loss {e.TrainLoss:F4} ({e.Seconds:F2} s)");
-        List<LabelEpoch> epochs;
-        if (o.Model == LabelModel.Cnn)
-        {
-            epochs = Fit(network, rule, subset.Pixels, labels, o.Seed, o.Batch, o.Epochs, Report);
-        }
-        else
-        {
-            using var pixels = backend.Allocate<float>(subset.Count, subset.Features);
-            pixels.CopyFrom(subset.Pixels);
-            epochs = FitOnCodes(network, rule, pixels, labels, o.Seed, o.Batch, o.Epochs, Report);
-        }
-
-        var confusion = Confusion(network, data.Test, info.Classes);
+        var epochs = Train(network, o, subset, e => note($"epoch {e.Epoch}/{o.Epochs}: train loss {e.TrainLoss:F4} ({e.Seconds:F2} s)"));
+        var confusion = Confusion(Predict(network, data.Test), data.Test.Labels, info.Classes);
         var correct = Enumerable.Range(0, info.Classes).Sum(c => confusion[c][c]);
         var n = data.Test.Count;
         var accuracy = (double)correct / n;
         var counts = new int[info.Classes];
-        foreach (var l in labels)
+        foreach (var l in subset.Labels)
             counts[l]++;
-        var describe = o.Model switch
-        {
-            LabelModel.Cnn => $"small CNN ({(o.SecondPool ? "two pools" : "one pool")})",
-            LabelModel.Frozen => "frozen pretrained encoder + softmax",
-            _ => "frozen random encoder + softmax",
-        };
-        var metrics = new LabelMetrics(describe, info.DisplayName, backend.Name, o, encoderPath, counts, epochs, n, accuracy,
+        var describe = Describe(o);
+        var metrics = new LabelMetrics(describe, info.DisplayName, backend.Name, o, encoder?.Path, counts, epochs, n, accuracy,
             1.96 * Math.Sqrt(accuracy * (1 - accuracy) / n), confusion, clock.Elapsed.TotalSeconds);
         var outDir = run.Path;
         Checkpoint.Save(Path.Combine(outDir, DaeCheckpoint.ModelFileName), network, new Dictionary<string, string> { ["format"] = "ilgpuae.label-classifier" });
@@ -188,19 +156,65 @@ public static class LabelTraining
         return metrics;
     }
 
+    /// <summary>The model in words, as metrics.json and the pictures name it.</summary>
+    public static string Describe(LabelOptions o) => o.Model switch
+    {
+        LabelModel.Cnn => $"small CNN ({(o.SecondPool ? "two pools" : "one pool")})",
+        LabelModel.Frozen => "frozen pretrained encoder + softmax",
+        _ => "frozen random encoder + softmax",
+    };
+
+    /// <summary>
+    /// The classifier <paramref name="o"/> names, built on <paramref name="backend"/> and initialised by its seed (the random encoder
+    /// He-uniform, the rest as PyTorch initialises), with a frozen model's encoder copied from <paramref name="encoder"/>.
+    /// </summary>
+    public static Network Build(IBackend backend, LabelOptions o, int classes, PretrainedEncoder? encoder)
+    {
+        if (o.Model == LabelModel.Frozen && encoder is null)
+            throw new ArgumentException("a frozen model needs its pretrained encoder", nameof(encoder));
+        var spec = Spec(o, classes);
+        var network = spec.Build(backend, Math.Max(o.Batch, EvaluationChunk));
+        try
+        {
+            network.Initialize(o.Seed, o.Model == LabelModel.Random ? ConvInit.HeUniform : ConvInit.PyTorchDefault);
+            if (o.Model == LabelModel.Frozen)
+                encoder!.CopyInto(network.Body.Modules.Take(spec.FirstTrained).SelectMany(m => m.Parameters));
+            return network;
+        }
+        catch
+        {
+            network.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Trains <paramref name="network"/> (from <see cref="Build"/>) on <paramref name="subset"/> as <paramref name="o"/> says: the CNN
+    /// whole on the images, a frozen encoder's softmax on the codes computed once (<see cref="FitOnCodes"/>).
+    /// </summary>
+    public static List<LabelEpoch> Train(Network network, LabelOptions o, Dataset subset, Action<LabelEpoch>? epochDone)
+    {
+        var labels = Array.ConvertAll(subset.Labels, l => (int)l);
+        var rule = Optimizer(o.Model);
+        if (o.Model == LabelModel.Cnn)
+            return Fit(network, rule, subset.Pixels, labels, o.Seed, o.Batch, o.Epochs, epochDone);
+        using var pixels = network.Backend.Allocate<float>(subset.Count, subset.Features);
+        pixels.CopyFrom(subset.Pixels);
+        return FitOnCodes(network, rule, pixels, labels, o.Seed, o.Batch, o.Epochs, epochDone);
+    }
+
     private static readonly JsonSerializerOptions MetricsJson = new(NetworkSpec.Json) { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    /// <summary>counts[true class][predicted class] of <paramref name="network"/> on <paramref name="test"/> (the highest probability; ties to the lower class).</summary>
-    public static int[][] Confusion(Network network, Dataset test, int classes)
+    /// <summary>The class <paramref name="network"/> gives each example of <paramref name="test"/>: the highest probability, ties to the lower class.</summary>
+    public static int[] Predict(Network network, Dataset test)
     {
         using var pixels = network.Backend.Allocate<float>(test.Count, test.Features);
         pixels.CopyFrom(test.Pixels);
         float[] probabilities;
         using (var evaluator = new NetworkEvaluator(network.Backend, network))
             probabilities = evaluator.Codes(pixels, network.Body.Modules.Count - 1);
-        var counts = new int[classes][];
-        for (var c = 0; c < classes; c++)
-            counts[c] = new int[classes];
+        var classes = probabilities.Length / test.Count;
+        var predicted = new int[test.Count];
         for (var i = 0; i < test.Count; i++)
         {
             var row = probabilities.AsSpan(i * classes, classes);
@@ -208,8 +222,46 @@ public static class LabelTraining
             for (var c = 1; c < classes; c++)
                 if (row[c] > row[best])
                     best = c;
-            counts[test.Labels[i]][best]++;
+            predicted[i] = best;
         }
+        return predicted;
+    }
+
+    /// <summary>counts[true class][predicted class] of the first <paramref name="predicted"/>.Length examples labelled <paramref name="labels"/>.</summary>
+    public static int[][] Confusion(ReadOnlySpan<int> predicted, ReadOnlySpan<byte> labels, int classes)
+    {
+        var counts = new int[classes][];
+        for (var c = 0; c < classes; c++)
+            counts[c] = new int[classes];
+        for (var i = 0; i < predicted.Length; i++)
+            counts[labels[i]][predicted[i]]++;
         return counts;
+    }
+}
+
+/// <summary>A `train cae` run's encoder tensors (enc1.W, enc1.b, enc2.W, enc2.b), read from its model.safetensors.</summary>
+public sealed class PretrainedEncoder
+{
+    private readonly SafeTensorsFile file;
+
+    private PretrainedEncoder(string path, SafeTensorsFile file) => (Path, this.file) = (path, file);
+
+    /// <summary>The model file's full path.</summary>
+    public string Path { get; }
+
+    /// <summary>The encoder in <paramref name="directory"/>/model.safetensors; a missing or unreadable file is an <see cref="InputException"/> about the setting "encoder".</summary>
+    public static PretrainedEncoder Read(string directory)
+    {
+        var path = System.IO.Path.GetFullPath(System.IO.Path.Combine(directory, DaeCheckpoint.ModelFileName));
+        if (!File.Exists(path))
+            throw InputException.AboutSetting("encoder", $"encoder {directory}: {path} does not exist; expected a directory written by `train cae`");
+        return new PretrainedEncoder(path, SafeTensorsFile.Read(path));
+    }
+
+    /// <summary>Copies each of <paramref name="parameters"/> from the tensor of its name (its shape checked).</summary>
+    public void CopyInto(IEnumerable<Parameter> parameters)
+    {
+        foreach (var p in parameters)
+            p.Value.CopyFrom(DaeCheckpoint.Tensor(Path, file, p.Name, [.. p.Shape.Dimensions]));
     }
 }

@@ -154,7 +154,10 @@ public readonly record struct SweepShard(int Index, int Count)
 {
     public static readonly SweepShard Whole = new(1, 1);
 
-    public bool Contains(SweepConfig config) => config.Ordinal % Count == Index - 1;
+    public bool Contains(SweepConfig config) => Contains(config.Ordinal);
+
+    /// <summary>Whether the run of <paramref name="ordinal"/> (0-based, in the sweep's order) is this shard's.</summary>
+    public bool Contains(int ordinal) => ordinal % Count == Index - 1;
 
     /// <summary>"i/n" with integers 1 ≤ i ≤ n; anything else is an <see cref="InputException"/> about the setting "shard".</summary>
     public static SweepShard Parse(string text)

@@ -1,6 +1,5 @@
 namespace ILGPUAE.Training.Sweeps;
 
-using System.Text;
 using ILGPUAE.IO;
 
 /// <summary>A row read from a rows file, with where it stands (for messages).</summary>
@@ -21,48 +20,23 @@ public static class SweepRowsFile
     public static readonly string HeaderLine = CsvLine.Format(SweepRow.Header);
 
     /// <summary>
-    /// The complete rows of <paramref name="path"/> (absolute) and the byte length of its complete lines; a torn last line is
-    /// reported to <paramref name="note"/> and left out. A missing file, a wrong header or a line that is not a row is an
-    /// <see cref="InputException"/> naming the file and the line.
+    /// The complete rows of <paramref name="path"/> (absolute) and the byte length of its complete lines (<see cref="CsvRowsFile.Read"/>:
+    /// a torn last line is reported to <paramref name="note"/> and left out). A missing file, a wrong header or a line that is not a
+    /// row is an <see cref="InputException"/> naming the file and the line.
     /// </summary>
     public static (List<SourcedRow> Rows, long CompleteBytes) Read(string path, Action<string> note)
     {
-        var bytes = InputFile.ReadAllBytes(path);
-        var complete = Array.LastIndexOf(bytes, (byte)'\n') + 1;
-        if (complete < bytes.Length)
-            note($"{path}: dropped a torn last line ({bytes.Length - complete} bytes without a line ending, left by a killed run)");
-        string text;
-        try
+        var expected = $"a row as a sweep writes it ({string.Join(",", SweepRow.Header)})";
+        var (lines, complete) = CsvRowsFile.Read(path, HeaderLine, expected, note);
+        var rows = new List<SourcedRow>(lines.Count);
+        foreach (var line in lines)
         {
-            text = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(bytes, 0, complete);
-        }
-        catch (DecoderFallbackException e)
-        {
-            throw new InputException($"{path}: not UTF-8 text; expected the {FileName} a sweep writes", e);
-        }
-        var rows = new List<SourcedRow>();
-        var lines = text.Split('\n');
-        // The split leaves "" after the last '\n'.
-        for (var i = 0; i < lines.Length - 1; i++)
-        {
-            var line = lines[i].TrimEnd('\r');
-            if (i == 0)
-            {
-                if (line != HeaderLine)
-                    throw new InputException($"{path} line 1: header '{Shorten(line)}'; expected '{HeaderLine}'");
-                continue;
-            }
-            var fields = CsvLine.Parse(line);
-            string? problem = fields is null ? "unpaired quotes" : null;
-            var row = fields is null ? null : SweepRow.TryParse(fields, out problem);
-            if (row is null)
-                throw new InputException($"{path} line {i + 1}: {problem}; expected a row as a sweep writes it ({string.Join(",", SweepRow.Header)})");
-            rows.Add(new SourcedRow(row, path, i + 1));
+            var row = SweepRow.TryParse(line.Fields, out var problem)
+                ?? throw new InputException($"{path} line {line.Line}: {problem}; expected {expected}");
+            rows.Add(new SourcedRow(row, path, line.Line));
         }
         return (rows, complete);
     }
-
-    private static string Shorten(string line) => line.Length <= 80 ? line : line[..80] + "…";
 
     /// <summary>
     /// The rows of every rows file among <paramref name="paths"/> (a rows file, or a directory searched for rows.csv at any depth),
@@ -129,52 +103,13 @@ public static class SweepRowsFile
     private static InputException Conflict(SourcedRow a, SourcedRow b, string what) =>
         new($"{b.Where}: {b.Row.Cell} has {what} ({a.Where}); expected the rows of one sweep per cell, each configuration once");
 
-    /// <summary>
-    /// Appends rows to a rows file, each line flushed to disk before <see cref="Append"/> returns. Opening creates the file with
-    /// its header, or cuts a torn last line off an existing one.
-    /// </summary>
-    public sealed class Appender : IDisposable
+    /// <summary>Appends <see cref="SweepRow"/>s to a rows file (<see cref="CsvRowsFile.Appender"/>), each flushed to disk as it is written.</summary>
+    public sealed class Appender(string path, long completeBytes) : IDisposable
     {
-        private readonly FileStream stream;
+        private readonly CsvRowsFile.Appender file = new(path, completeBytes, HeaderLine);
 
-        /// <param name="completeBytes">The length of the file's complete lines (from <see cref="Read"/>; 0 for a new file).</param>
-        public Appender(string path, long completeBytes)
-        {
-            Path = path;
-            try
-            {
-                stream = new FileStream(path, FileMode.OpenOrCreate, FileAccess.Write, FileShare.Read);
-                if (stream.Length != completeBytes)
-                    stream.SetLength(completeBytes);
-                stream.Seek(0, SeekOrigin.End);
-                if (completeBytes == 0)
-                    WriteLine(HeaderLine);
-            }
-            catch (Exception e) when (FileFaultException.Of(e, path) is { } fault)
-            {
-                stream?.Dispose();
-                throw fault;
-            }
-        }
+        public void Append(SweepRow row) => file.Append(row.Fields());
 
-        public string Path { get; }
-
-        public void Append(SweepRow row) => WriteLine(CsvLine.Format(row.Fields()));
-
-        private void WriteLine(string line)
-        {
-            try
-            {
-                // One write per line, so a kill leaves at most one line without its '\n'.
-                stream.Write(AtomicFile.Utf8.GetBytes(line + "\n"));
-                stream.Flush(flushToDisk: true);
-            }
-            catch (Exception e) when (FileFaultException.Of(e, Path) is { } fault)
-            {
-                throw fault;
-            }
-        }
-
-        public void Dispose() => stream.Dispose();
+        public void Dispose() => file.Dispose();
     }
 }
