@@ -66,7 +66,8 @@ public static class Charts
         return path;
     }
 
-    private static string ShortCase(string c) => c.StartsWith("tied DAE") ? "" : c.Contains("Hogwild") ? "hogwild" : c.StartsWith("per-sample") ? "" : c.Contains("(NT)") ? "NT"
+    private static string ShortCase(string c) => c.StartsWith("tied DAE") ? "" :
+        c.StartsWith("conv AE") ? $"batch {System.Text.RegularExpressions.Regex.Match(c, @"batch (\d+)").Groups[1].Value}" : c.Contains("Hogwild") ? "hogwild" : c.StartsWith("per-sample") ? "" : c.Contains("(NT)") ? "NT"
         : c.Contains("(NN)") && c.StartsWith("square") ? "4096³" : c.Contains("(NN)") ? "NN" : c.Contains("(TN)") ? "TN" : c.Split(' ')[0];
 
     /// <summary>The left axis shows 10^y for the log10 values plotted, with log-spaced minor ticks.</summary>
