@@ -24,8 +24,8 @@ public static class ResultsReport
         md.AppendLine("- The 2-core machine is shared with other work; the load average row says how busy it was. Ours and the peer's " +
                       "figures are taken one after the other, so a burst of load can fall on either side: compare ratios across runs, " +
                       "not single rows.");
-        md.AppendLine("- The peer is Debian's `python3-torch` 1.13 with `libopenblas0-pthread`, 2 threads (W2: the faster of 1 and 2), " +
-                      "eager autograd and `torch.optim.SGD`, with our initial weights; its shuffles and masks are its own when timed. " +
+        md.AppendLine("- The peer is Debian's `python3-torch` 1.13 with `libopenblas0-pthread`, 2 threads (W2 and W7: the faster of 1 and 2), " +
+                      "eager autograd and `torch.optim.SGD` (W6: RMSprop, W7: Adam), with our initial weights; its shuffles and masks are its own when timed. " +
                       "LibTorch 2.10 (≈14 000 samples/s on W1, ≈145 GFLOP/s GEMM on this machine, per the host-provider issue) " +
                       "cannot run on Debian 12's glibc and stays a reference, not a same-run peer.");
         md.AppendLine("- `cpu` is ILGPU's CPU accelerator: it emulates GPU threads with OS threads, so it runs on small subsets; " +
