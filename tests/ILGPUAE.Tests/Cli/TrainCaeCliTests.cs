@@ -101,6 +101,31 @@ public sealed class TrainCaeCliTests
             KillAndResumeTests.WithoutTimings(Path.Combine(run, DaeCheckpoint.MetricsFileName)));
     }
 
+    /// <summary>
+    /// A run saved before the loss was a setting (its options JSON has no "loss") trained on squared error: resumed, it goes on with
+    /// squared error, not today's default. The old file is today's with the key taken out of its options.
+    /// </summary>
+    [Fact]
+    public void ARunSavedBeforeTheLossSettingResumesOnSquaredError()
+    {
+        using var dir = new TempDirectory();
+        var run = dir.File("run");
+        var killed = CliProcess.Run(new Dictionary<string, string?> { [CheckpointCommit.KillVariable] = "step-3" },
+            [.. Short, "--loss", "mse", "--out", run]);
+        Assert.True(killed.ExitCode == 137, killed.ToString());
+        var statePath = Path.Combine(run, DaeCheckpoint.StateFileName);
+        var state = SafeTensorsFile.Read(statePath);
+        var options = System.Text.Json.Nodes.JsonNode.Parse(state.Metadata[DaeCheckpoint.OptionsKey])!.AsObject();
+        Assert.True(options.Remove(CaeTraining.LossKey));
+        var metadata = state.Metadata.ToDictionary(kv => kv.Key, kv => kv.Value);
+        metadata[DaeCheckpoint.OptionsKey] = options.ToJsonString();
+        new SafeTensorsFile(state.Tensors, metadata).Write(statePath);
+
+        var resumed = InProcessCli.Run("train", "cae", "--resume", run, "--accelerator", "host", "--checkpoint-every", "2");
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        Assert.Equal(nameof(LossKind.SquaredError), SafeTensorsFile.Read(Path.Combine(run, DaeCheckpoint.ModelFileName)).Metadata[CaeTraining.LossKey]);
+    }
+
     public static TheoryData<string[], string> BadOptions => new()
     {
         { ["--l1-weights", "-1"], "--l1-weights -1" },
