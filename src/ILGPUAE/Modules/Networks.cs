@@ -124,7 +124,7 @@ public static class Networks
     /// nearest 2× upsample → conv 4→8 (ReLU) → nearest 2× upsample → conv 8→1 (sigmoid), and reconstruction of the input by
     /// <paramref name="loss"/>: per image −Σ[x log z + (1 − x) log(1 − z)] (<see cref="LossKind.CrossEntropy"/>, the default; PyTorch's
     /// BCELoss is this ÷ pixels) or the study's ½‖x − z‖² (<see cref="LossKind.SquaredError"/>; MSELoss is this ÷ (pixels/2)), constants
-    /// Adam's steps do not see. With squared error, this network collapses to an all-black output on MNIST (Training.Cae.CaeOptions.Loss
+    /// Adam's steps do not see. With squared error, this network can collapse to an all-black output on MNIST (Training.Cae.CaeOptions.Loss
     /// says why). The study's layer list leaves the last activation open; a sigmoid keeps the outputs in the pixels' [0, 1] and is what
     /// <see cref="Reconstruction"/> is defined on. With <paramref name="codeL1"/> λ &gt; 0, an <see cref="ActivityL1"/> penalty
     /// λ·Σ|code| sits between the encoder and the decoder (the sparse code most sparse-autoencoder work means); the study's λ‖w‖₁ on

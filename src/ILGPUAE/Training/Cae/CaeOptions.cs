@@ -27,11 +27,11 @@ public sealed record CaeOptions
     /// The loss the network trains on: per image −Σ[x log z + (1 − x) log(1 − z)] (<see cref="LossKind.CrossEntropy"/>, the default: the
     /// Keras convolutional-autoencoder tutorial's binary cross-entropy) or ½‖x − z‖² (<see cref="LossKind.SquaredError"/>, the study's).
     /// With squared error this architecture (ReLU decoder convolutions under a sigmoid output, PyTorch's initialisation, Adam 0.001)
-    /// collapses in its first epoch to an all-black output on full MNIST, in PyTorch as in this engine: the outputs are pushed towards
-    /// the mostly-black pixels until the sigmoid saturates (an output mean of 0.0001), where the squared error's delta
-    /// (z − x)·z(1 − z) vanishes and the run never recovers. Cross-entropy's delta through the sigmoid is z − x, without that factor,
-    /// and the same layers learn (README, issue 15). Validation and test are scored by ½‖x − z‖² per image whatever the training loss,
-    /// so runs compare.
+    /// collapses, for some seeds, in its first epoch to an all-black output on full MNIST, in PyTorch as in this engine: the outputs
+    /// are pushed towards the mostly-black pixels until the sigmoid saturates (an output mean of 0.0001), where the squared error's
+    /// delta (z − x)·z(1 − z) vanishes and the run never recovers. Cross-entropy's delta through the sigmoid is z − x, without that
+    /// factor, and the same layers learn (README, issue 15). Validation and test are scored by ½‖x − z‖² per image whatever the
+    /// training loss, so runs compare.
     /// </summary>
     [JsonConverter(typeof(NamedEnumConverter<LossKind>))]
     public LossKind Loss { get; init; } = DefaultLoss;
