@@ -49,7 +49,7 @@ public static class CaeTraining
     public const int ScoringBatch = 500;
     public const int TrainScoredMax = 10000;
 
-    public const string DatasetKey = "dataset";
+    public const string DatasetKey = Evaluation.ModelDataset.Key;
     public const string SparseKey = "sparse";
     public const string LossKey = "loss";
     public const string WeightL1Key = "l1_weights";
