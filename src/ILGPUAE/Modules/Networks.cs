@@ -121,14 +121,16 @@ public static class Networks
 
     /// <summary>
     /// Barletta and De Benedetti's convolutional autoencoder (issue 15): <see cref="ConvEncoder"/>, then the decoder conv 4→4 (ReLU) →
-    /// nearest 2× upsample → conv 4→8 (ReLU) → nearest 2× upsample → conv 8→1 (sigmoid), and squared-error reconstruction of the input,
-    /// ½‖x − z‖² per image (<see cref="LossKind.SquaredError"/>; PyTorch's MSELoss is this ÷ (pixels/2), a constant Adam's steps do not
-    /// see). The study's layer list leaves the last activation open; a sigmoid keeps the outputs in the pixels' [0, 1] and is what
+    /// nearest 2× upsample → conv 4→8 (ReLU) → nearest 2× upsample → conv 8→1 (sigmoid), and reconstruction of the input by
+    /// <paramref name="loss"/>: per image −Σ[x log z + (1 − x) log(1 − z)] (<see cref="LossKind.CrossEntropy"/>, the default; PyTorch's
+    /// BCELoss is this ÷ pixels) or the study's ½‖x − z‖² (<see cref="LossKind.SquaredError"/>; MSELoss is this ÷ (pixels/2)), constants
+    /// Adam's steps do not see. With squared error, this network can collapse to an all-black output on MNIST (Training.Cae.CaeOptions.Loss
+    /// says why). The study's layer list leaves the last activation open; a sigmoid keeps the outputs in the pixels' [0, 1] and is what
     /// <see cref="Reconstruction"/> is defined on. With <paramref name="codeL1"/> λ &gt; 0, an <see cref="ActivityL1"/> penalty
     /// λ·Σ|code| sits between the encoder and the decoder (the sparse code most sparse-autoencoder work means); the study's λ‖w‖₁ on
     /// the weights is the optimizer's (<see cref="Optimizers.OptimizerOptions.L1"/>), not a module.
     /// </summary>
-    public static NetworkSpec ConvAutoencoder(float codeL1 = 0f, int height = 28, int width = 28)
+    public static NetworkSpec ConvAutoencoder(float codeL1 = 0f, int height = 28, int width = 28, LossKind loss = LossKind.CrossEntropy)
     {
         var modules = new List<ModuleSpec>(ConvEncoder(height, width));
         var (h, w) = (height / 4, width / 4);
@@ -145,7 +147,7 @@ public static class Networks
             new Upsample2dSpec(8, 2 * h, 2 * w),
             new Conv2dSpec(8, 1, height, width, Activation.Sigmoid, w3, b3),
         ]);
-        return new NetworkSpec(modules, new ReconstructionSpec(LossKind.SquaredError));
+        return new NetworkSpec(modules, new ReconstructionSpec(loss));
     }
 
     private static void RequireMultipleOfFour(int side, string name)

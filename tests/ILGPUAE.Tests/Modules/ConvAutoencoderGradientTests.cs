@@ -29,7 +29,7 @@ public abstract class ConvAutoencoderGradientTests(IBackend backend)
     [Fact]
     public void EveryParameterGradientMatchesCentralDifferencesThroughTheWholeNetwork()
     {
-        var spec = Networks.ConvAutoencoder(codeL1: 0.05f, height: Side, width: Side);
+        var spec = Networks.ConvAutoencoder(codeL1: 0.05f, height: Side, width: Side, loss: LossKind.SquaredError);
         using var network = spec.Build(backend, BatchIndices.Length);
         network.Initialize(11);
         var data = GradientCheck.Data(Rows, Side * Side);
@@ -78,8 +78,10 @@ public abstract class ConvAutoencoderGradientTests(IBackend backend)
         var last = Assert.IsType<Conv2dSpec>(spec.Modules[^1]);
         Assert.Equal((8, 1, 28, 28, Activation.Sigmoid), (last.InChannels, last.OutChannels, last.Height, last.Width, last.Activation));
         Assert.Throws<ArgumentOutOfRangeException>(() => Networks.ConvAutoencoder(height: 6));
-        // The study's λ‖w‖₁ sits beside a mean over 784 pixels; the engine's loss is ½Σ over them, 392 times that: so is the optimizer's λ.
-        Assert.Equal(0.392f, new ILGPUAE.Training.Cae.CaeOptions { WeightL1 = 0.001f }.OptimizerOptions().WeightL1, 6);
+        // The study's λ‖w‖₁ sits beside a mean over 784 pixels; the engine's squared error is ½Σ over them, 392 times that, its
+        // cross-entropy Σ over them, 784 times that: so is the optimizer's λ.
+        Assert.Equal(0.392f, new ILGPUAE.Training.Cae.CaeOptions { WeightL1 = 0.001f, Loss = LossKind.SquaredError }.OptimizerOptions().WeightL1, 6);
+        Assert.Equal(0.784f, new ILGPUAE.Training.Cae.CaeOptions { WeightL1 = 0.001f, Loss = LossKind.CrossEntropy }.OptimizerOptions().WeightL1, 6);
     }
 }
 
