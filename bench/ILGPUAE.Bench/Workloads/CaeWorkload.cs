@@ -29,7 +29,8 @@ public sealed class CaeWorkload(HarnessOptions options, WorkloadSizes sizes, Ben
     /// <summary>`train cae` with no options: the model, its initialisation seed and its optimizer are taken from here.</summary>
     private static readonly CaeOptions Defaults = new();
 
-    private static NetworkSpec Spec => Networks.ConvAutoencoder(Defaults.CodeL1);
+    /// <summary>The network `train cae` builds from its options (CaeTraining.Run), here from the defaults.</summary>
+    private static NetworkSpec Spec => Networks.ConvAutoencoder(Defaults.CodeL1, loss: Defaults.Loss);
 
     private static OptimizerOptions Adam => Defaults.OptimizerOptions();
 
