@@ -43,12 +43,14 @@ public sealed class CaeWorkload(HarnessOptions options, WorkloadSizes sizes, Ben
     public static string Description(int batch) =>
         $"conv AE 28×28 (code 4×7×7), {LossName}, Adam lr {Adam.LearningRate.ToString(CultureInfo.InvariantCulture)}, batch {batch}";
 
-    private readonly Dictionary<int, PeerCheck> peerChecks = [];
+    private readonly Dictionary<(int Steps, int Batch), PeerCheck> peerChecks = [];
 
     private sealed record PeerCheck(Dictionary<string, double[]> Values, double MeanLoss);
 
     public void Run()
     {
+        if (Adam.Kind != OptimizerKind.Adam)
+            throw new InvalidOperationException($"train cae's default optimizer is {Adam.Kind}; bench/peers/cae_torch.py trains with Adam only");
         var checks = options.Backends.SelectMany(k => Batches.Select(b => (k, b))).ToDictionary(kb => kb, kb => Check(kb.k, kb.b));
         var w0 = InitialParametersFolder();
         var peerImages = sizes.W7PeerImages;
@@ -199,8 +201,7 @@ public sealed class CaeWorkload(HarnessOptions options, WorkloadSizes sizes, Ben
     /// <summary>Writes the spec, the initial parameters and the images in our epoch-0 order, and runs the peer once per (steps, batch).</summary>
     private PeerCheck PeerSide(int steps, int batch, Network network)
     {
-        var key = steps * 100_000 + batch;
-        if (peerChecks.TryGetValue(key, out var known))
+        if (peerChecks.TryGetValue((steps, batch), out var known))
             return known;
         var folder = Path.Combine(data.Scratch, $"check-w7-{batch}-{steps}");
         Directory.CreateDirectory(folder);
@@ -216,7 +217,7 @@ public sealed class CaeWorkload(HarnessOptions options, WorkloadSizes sizes, Ben
             "--threads", options.PeerThreads.ToString()]);
         var values = network.Body.Parameters.ToDictionary(p => p.Name, p => NpyFile.Read(Path.Combine(folder, $"{p.Name}.final.npy")).Values);
         var outcome = new PeerCheck(values, NpyFile.Read(Path.Combine(folder, "losses.npy")).Values.Average());
-        peerChecks[key] = outcome;
+        peerChecks[(steps, batch)] = outcome;
         return outcome;
     }
 
