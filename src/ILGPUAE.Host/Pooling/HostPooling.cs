@@ -89,58 +89,80 @@ internal sealed unsafe class HostPooling : IPooling
         }
     }
 
-    /// <summary>Output, Argmax [planes, Ho·Wo] from A [planes, H·W]: each window's winner by <see cref="PoolMath.Beats(float, float)"/>.</summary>
+    /// <summary>
+    /// Output, Argmax [planes, Ho·Wo] from A [planes, H·W]: each window's winner by <see cref="PoolMath.Beats(float, float)"/>, taken
+    /// without branches (which of four values wins is data, not a pattern a branch predictor learns): each comparison is a 0 or −1
+    /// mask that selects the bits of the value and its index.
+    /// </summary>
     private sealed class MaxPoolJob : PlaneJob
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override void Run(int start, int end)
         {
+            var width = Width;
             for (var plane = start; plane < end; plane++)
             {
-                var x = A + (long)plane * Height * Width;
+                var x = A + (long)plane * Height * width;
                 var o = (long)plane * PooledHeight * PooledWidth;
                 for (var oh = 0; oh < PooledHeight; oh++)
-                    for (var ow = 0; ow < PooledWidth; ow++, o++)
+                {
+                    var first = 2 * oh * width;
+                    for (var ow = 0; ow < PooledWidth; ow++, o++, first += 2)
                     {
-                        var first = 2 * oh * Width + 2 * ow;
                         var best = x[first];
                         var arg = first;
-                        for (var k = 1; k < 4; k++)
-                        {
-                            var at = first + (k >> 1) * Width + (k & 1);
-                            if (PoolMath.Beats(x[at], best))
-                                (best, arg) = (x[at], at);
-                        }
+                        Take(x[first + 1], first + 1, ref best, ref arg);
+                        Take(x[first + width], first + width, ref best, ref arg);
+                        Take(x[first + width + 1], first + width + 1, ref best, ref arg);
                         Output[o] = best;
                         Argmax[o] = arg;
                     }
+                }
             }
+        }
+
+        /// <summary>(best, arg) = (v, at) where <see cref="PoolMath.Beats(float, float)"/>(v, best), by masks (the same rule, no branch).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Take(float v, int at, ref float best, ref int arg)
+        {
+            var beats = (v > best) | (float.IsNaN(v) & !float.IsNaN(best));
+            var mask = -Unsafe.As<bool, byte>(ref beats);
+            best = BitConverter.Int32BitsToSingle((BitConverter.SingleToInt32Bits(v) & mask) | (BitConverter.SingleToInt32Bits(best) & ~mask));
+            arg = (at & mask) | (arg & ~mask);
         }
     }
 
-    /// <summary>Output [planes, H·W] = A [planes, Ho·Wo] at the argmax·act′(B), else 0, pixel by pixel (Output may be B).</summary>
+    /// <summary>
+    /// Output [planes, H·W] = A [planes, Ho·Wo] at the argmax·act′(B), else 0: window by window, the winner's value computed (B read)
+    /// before the window's four pixels are written, so Output may be B; a last odd row or column, in no window, is 0.
+    /// </summary>
     private sealed class MaxPoolBackwardJob<TAct> : PlaneJob where TAct : struct, IActivation
     {
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         protected override void Run(int start, int end)
         {
+            var (width, height) = (Width, Height);
             for (var plane = start; plane < end; plane++)
             {
-                var i = (long)plane * Height * Width;
-                var pooled = (long)plane * PooledHeight * PooledWidth;
-                for (var h = 0; h < Height; h++)
-                    for (var w = 0; w < Width; w++, i++)
+                var input = B + (long)plane * height * width;
+                var output = Output + (long)plane * height * width;
+                var o = (long)plane * PooledHeight * PooledWidth;
+                for (var oh = 0; oh < PooledHeight; oh++)
+                {
+                    var first = 2 * oh * width;
+                    for (var ow = 0; ow < PooledWidth; ow++, o++, first += 2)
                     {
-                        var (oh, ow) = (h >> 1, w >> 1);
-                        var result = 0f;
-                        if (oh < PooledHeight && ow < PooledWidth)
-                        {
-                            var o = pooled + oh * PooledWidth + ow;
-                            if (Argmax[o] == h * Width + w)
-                                result = default(TAct).Backward(A[o], B[i]);
-                        }
-                        Output[i] = result;
+                        var at = Argmax[o];
+                        var value = default(TAct).Backward(A[o], input[at]);
+                        output[first] = output[first + 1] = output[first + width] = output[first + width + 1] = 0f;
+                        output[at] = value;
                     }
+                    // After the row's windows, first is the odd last column (2·Wo) of row 2·oh.
+                    if ((width & 1) != 0)
+                        output[first] = output[first + width] = 0f;
+                }
+                if ((height & 1) != 0)
+                    new Span<float>(output + (long)(height - 1) * width, width).Clear();
             }
         }
     }
