@@ -101,8 +101,19 @@ internal static class NetworkTrainState
         return file;
     }
 
+    /// <summary>
+    /// Where the saved trainer stood (its steps, and mid-epoch the examples done and their losses, for batches of
+    /// <paramref name="batch"/>) and the kept model's validation loss.
+    /// </summary>
+    public static (long StepsDone, int Position, float[] Losses, double BestLoss) ReadProgress(string path, SafeTensorsFile file, int batch)
+    {
+        var steps = DaeCheckpoint.ReadInt(path, file, DaeCheckpoint.StepsKey);
+        var (position, losses) = DaeCheckpoint.ReadPosition(path, file, batch);
+        return (steps, position, losses, ReadBestLoss(path, file));
+    }
+
     /// <summary>The kept model's validation loss as saved: a number ≥ 0, or Infinity when nothing was kept yet.</summary>
-    public static double ReadBestLoss(string path, SafeTensorsFile file)
+    private static double ReadBestLoss(string path, SafeTensorsFile file)
     {
         if (!file.Metadata.TryGetValue(BestLossKey, out var text) || !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var bestLoss)
             || double.IsNaN(bestLoss) || bestLoss < 0 || double.IsNegativeInfinity(bestLoss))

@@ -233,9 +233,7 @@ public static class CaeTraining
             var epochs = DaeCheckpoint.ReadInt32(path, file, DaeCheckpoint.EpochsKey);
             if (epochs < 0 || epochs > options.Epochs)
                 throw new InputException($"{path}: __metadata__.{DaeCheckpoint.EpochsKey} is {epochs}; expected 0 … {options.Epochs}");
-            var steps = DaeCheckpoint.ReadInt(path, file, DaeCheckpoint.StepsKey);
-            var (position, losses) = DaeCheckpoint.ReadPosition(path, file, options.Batch);
-            var bestLoss = NetworkTrainState.ReadBestLoss(path, file);
+            var (steps, position, losses, bestLoss) = NetworkTrainState.ReadProgress(path, file, options.Batch);
             return new SavedState(file, options, epochs, steps, position, losses, bestLoss, DaeCheckpoint.ReadInt32(path, file, BestEpochKey));
         }
     }

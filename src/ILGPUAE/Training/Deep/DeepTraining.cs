@@ -396,9 +396,7 @@ public static class DeepTraining
             var epochs = DaeCheckpoint.ReadInt32(path, file, DaeCheckpoint.EpochsKey);
             if (epochs < 0 || epochs > phases[phase].Epochs)
                 throw new InputException($"{path}: __metadata__.{DaeCheckpoint.EpochsKey} is {epochs}; expected 0 … {phases[phase].Epochs} ({phases[phase].Name})");
-            var steps = DaeCheckpoint.ReadInt(path, file, DaeCheckpoint.StepsKey);
-            var (position, losses) = DaeCheckpoint.ReadPosition(path, file, options.Batch);
-            var bestLoss = NetworkTrainState.ReadBestLoss(path, file);
+            var (steps, position, losses, bestLoss) = NetworkTrainState.ReadProgress(path, file, options.Batch);
             file.Metadata.TryGetValue(BestPhaseKey, out var bestPhase);
             return new SavedState(file, options, phase, epochs, steps, position, losses, bestLoss, bestPhase ?? "",
                 DaeCheckpoint.ReadInt32(path, file, BestEpochKey));
