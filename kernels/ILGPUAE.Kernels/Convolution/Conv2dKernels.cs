@@ -20,8 +20,7 @@ public static class Conv2dKernels
     {
         for (int i = index; i < g.Items; i += g.Stride)
         {
-            var at = ImagePosition.Of(i, p.OutChannels, p);
-            var (b, o, h, w) = (at.Image, at.Channel, at.Row, at.Column);
+            var (b, o, h, w) = ImagePosition.Of(i, p.OutChannels, p);
             var sum = bias[o];
             var image = (long)b * p.InChannels * p.Pixels;
             var filter = o * p.InChannels * Conv2dGeometry.Taps;
@@ -54,8 +53,7 @@ public static class Conv2dKernels
     {
         for (int i = index; i < g.Items; i += g.Stride)
         {
-            var at = ImagePosition.Of(i, p.InChannels, p);
-            var (b, c, h, w) = (at.Image, at.Channel, at.Row, at.Column);
+            var (b, c, h, w) = ImagePosition.Of(i, p.InChannels, p);
             var sum = 0f;
             var image = (long)b * p.OutChannels * p.Pixels;
             for (var o = 0; o < p.OutChannels; o++)
@@ -174,21 +172,8 @@ public readonly struct Conv2dParameters
 }
 
 /// <summary>Where flat index i of a [b, channels, H, W] tensor lies (a kernel's decode of its item: a plain struct, no allocation): i = ((Image·channels + Channel)·H + Row)·W + Column.</summary>
-public readonly struct ImagePosition
+public readonly record struct ImagePosition(int Image, int Channel, int Row, int Column)
 {
-    private ImagePosition(int image, int channel, int row, int column)
-    {
-        Image = image;
-        Channel = channel;
-        Row = row;
-        Column = column;
-    }
-
-    public int Image { get; }
-    public int Channel { get; }
-    public int Row { get; }
-    public int Column { get; }
-
     /// <summary>Index <paramref name="i"/>'s position in a tensor of <paramref name="channels"/> channels of <paramref name="p"/>'s H×W images.</summary>
     public static ImagePosition Of(int i, int channels, Conv2dParameters p)
     {
