@@ -20,12 +20,7 @@ public static class Conv2dKernels
     {
         for (int i = index; i < g.Items; i += g.Stride)
         {
-            var w = i % p.Width;
-            var t = i / p.Width;
-            var h = t % p.Height;
-            t /= p.Height;
-            var o = t % p.OutChannels;
-            var b = t / p.OutChannels;
+            var (b, o, h, w) = ImagePosition.Of(i, p.OutChannels, p);
             var sum = bias[o];
             var image = (long)b * p.InChannels * p.Pixels;
             var filter = o * p.InChannels * Conv2dGeometry.Taps;
@@ -58,12 +53,7 @@ public static class Conv2dKernels
     {
         for (int i = index; i < g.Items; i += g.Stride)
         {
-            var w = i % p.Width;
-            var t = i / p.Width;
-            var h = t % p.Height;
-            t /= p.Height;
-            var c = t % p.InChannels;
-            var b = t / p.InChannels;
+            var (b, c, h, w) = ImagePosition.Of(i, p.InChannels, p);
             var sum = 0f;
             var image = (long)b * p.OutChannels * p.Pixels;
             for (var o = 0; o < p.OutChannels; o++)
@@ -179,4 +169,16 @@ public readonly struct Conv2dParameters
     public int Height { get; }
     public int Width { get; }
     public int Pixels { get; }
+}
+
+/// <summary>Where flat index i of a [b, channels, H, W] tensor lies (a kernel's decode of its item: a plain struct, no allocation): i = ((Image·channels + Channel)·H + Row)·W + Column.</summary>
+public readonly record struct ImagePosition(int Image, int Channel, int Row, int Column)
+{
+    /// <summary>Index <paramref name="i"/>'s position in a tensor of <paramref name="channels"/> channels of <paramref name="p"/>'s H×W images.</summary>
+    public static ImagePosition Of(int i, int channels, Conv2dParameters p)
+    {
+        var t = i / p.Width;
+        var plane = t / p.Height;
+        return new ImagePosition(plane / channels, plane % channels, t % p.Height, i % p.Width);
+    }
 }

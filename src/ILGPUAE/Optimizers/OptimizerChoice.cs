@@ -68,6 +68,22 @@ public sealed record OptimizerChoice
         Require(ClipGradNorm is null || (float.IsFinite(ClipGradNorm.Value) && ClipGradNorm > 0f), "clip_grad_norm", ClipGradNorm, "a finite number > 0");
     }
 
+    /// <summary>
+    /// Throws <see cref="IO.InputException"/> about the optimizer setting when its rule refuses <paramref name="resolved"/> (these
+    /// settings as a run resolves them, e.g. by <see cref="With"/>), in the rule's own words.
+    /// </summary>
+    public void ValidateResolved(OptimizerOptions resolved)
+    {
+        try
+        {
+            resolved.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw IO.InputException.AboutSetting("optimizer", $"optimizer {Kind}: {e.Message}");
+        }
+    }
+
     private static void Require(bool ok, string setting, float? value, string expected)
     {
         if (!ok)

@@ -92,16 +92,8 @@ public sealed record DaeOptions
         Require(Hogwild < 2 || OnNan != NanPolicy.SkipBatch, "hogwild", Hogwild, "0 with on_nan skip-batch (Hogwild workers run the fused SGD step)", "on_nan");
         Require(Hogwild < 2 || IsPlainSgd, "hogwild", Hogwild, $"0 with optimizer {Optimizer.Kind} (Hogwild workers run plain or momentum SGD)");
         Optimizer.ValidateSettings();
-        try
-        {
-            ToOptimizerOptions().Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw InputException.AboutSetting("optimizer", $"optimizer {Optimizer.Kind}: {e.Message}");
-        }
-        Require(TrainLimit is null or >= 1, "train_limit", TrainLimit, "an integer ≥ 1");
-        Require(TestLimit is null or >= 1, "test_limit", TestLimit, "an integer ≥ 1");
+        Optimizer.ValidateResolved(ToOptimizerOptions());
+        DataLimits.Validate(TrainLimit, null, TestLimit);
     }
 
     /// <param name="setting">The setting's name in the options' JSON; the CLI shows its own flag instead.</param>

@@ -1,5 +1,12 @@
 namespace ILGPUAE.Tests.Kernels;
 
+using ILGPU;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.OpenCL;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
+using ILGPUAE.Activation;
 using ILGPUAE.Backend;
 using ILGPUAE.Checks;
 using ILGPUAE.Convolution;
@@ -109,3 +116,25 @@ public sealed class HostConvolutionKernelTests(HostFixture fixture) : Convolutio
 /// <summary>The portable host backend on three threads: batches of 3 images split three ways.</summary>
 [Collection(HostCollection.Name)]
 public sealed class PortableHostConvolutionKernelTests(HostFixture fixture) : ConvolutionKernelTests(fixture.Portable);
+
+/// <summary>
+/// The direct convolution kernels compile for CUDA and OpenCL (no device needed), with <see cref="ImagePosition"/>'s decode
+/// inlined: no call left in the PTX, and nothing in local memory.
+/// </summary>
+public sealed class Conv2dKernelCompileTests
+{
+    [Theory]
+    [InlineData(nameof(Conv2dKernels.Forward))]
+    [InlineData(nameof(Conv2dKernels.InputGradient))]
+    public void TheKernelCompilesForCudaAndOpenClWithTheDecodeInlined(string name)
+    {
+        using var context = Context.Create(builder => builder.CPU().EnableAlgorithms());
+        var kernel = typeof(Conv2dKernels).GetMethod(name)!.MakeGenericMethod(typeof(Sigmoid));
+        var entry = EntryPointDescription.FromImplicitlyGroupedKernel(kernel);
+        var cuda = ((PTXCompiledKernel)DeviceCompilers.Ptx(context).Compile(entry, KernelSpecialization.Empty)).PTXAssembly;
+        Assert.DoesNotContain("call", cuda);
+        Assert.DoesNotContain(".local", cuda);
+        var openCl = ((CLCompiledKernel)DeviceCompilers.OpenCl(context).Compile(entry, KernelSpecialization.Empty)).Source;
+        Assert.Contains("kernel", openCl);
+    }
+}

@@ -436,14 +436,9 @@ public sealed class GemmVariantTests(CpuAcceleratorFixture cpu, WideGroupCpuFixt
     private static MethodInfo Kernel(string name, params Type[] types) =>
         typeof(GemmTiledKernels).GetMethod(name, BindingFlags.Public | BindingFlags.Static)!.MakeGenericMethod(types);
 
-    /// <summary>ILGPU's PTX backend for sm_70, which needs no device.</summary>
-    private static PTXBackend Ptx(Context context) =>
-        new(context, new CudaCapabilityContext(CudaArchitecture.SM_70), CudaArchitecture.SM_70, CudaInstructionSet.ISA_70, nvvmAPI: null);
+    private static PTXBackend Ptx(Context context) => DeviceCompilers.Ptx(context);
 
-    /// <summary>ILGPU's OpenCL C backend for an OpenCL 2.0 device with generic address space (what ILGPU requires).</summary>
-    private static CLBackend OpenCl(Context context) =>
-        new(context, new CLCapabilityContext(float16: false, float64: true, genericAddressSpace: true, int64_Atomics: true, subGroups: false),
-            CLDeviceVendor.Nvidia, CLCVersion.CL20);
+    private static CLBackend OpenCl(Context context) => DeviceCompilers.OpenCl(context);
 
     /// <summary>
     /// One product on views one row inside their buffers, against the double reference. ILGPU's CPU accelerator

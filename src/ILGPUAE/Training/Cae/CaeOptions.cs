@@ -105,19 +105,10 @@ public sealed record CaeOptions
         Require(float.IsFinite(LearningRate) && LearningRate > 0f, "learning_rate", LearningRate, "a finite number > 0");
         Require(Batch >= 1, "batch", Batch, "an integer ≥ 1");
         Require(Epochs >= 1, "epochs", Epochs, "an integer ≥ 1");
-        Require(TrainLimit is null or >= 1, "train_limit", TrainLimit, "an integer ≥ 1");
-        Require(ValidLimit is null or >= 1, "valid_limit", ValidLimit, "an integer ≥ 1");
-        Require(TestLimit is null or >= 1, "test_limit", TestLimit, "an integer ≥ 1");
+        DataLimits.Validate(TrainLimit, ValidLimit, TestLimit);
         Require(Enum.IsDefined(OnNan) && OnNan != NanPolicy.HalveLearningRate, "on_nan", OnNan, "stop or skip-batch");
         Optimizer.ValidateSettings();
-        try
-        {
-            OptimizerOptions().Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw InputException.AboutSetting("optimizer", $"optimizer {Optimizer.Kind}: {e.Message}");
-        }
+        Optimizer.ValidateResolved(OptimizerOptions());
     }
 
     /// <summary>The run in one line: data and split sizes, the network, its penalties, optimizer, batch, seed.</summary>

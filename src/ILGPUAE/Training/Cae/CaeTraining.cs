@@ -47,7 +47,6 @@ public static class CaeTraining
     public const string StateFormat = Format + ".state";
     public const string ReconstructionsFileName = "reconstructions.png";
     public const int ScoringBatch = 500;
-    public const int TrainScoredMax = 10000;
 
     public const string DatasetKey = Evaluation.ModelDataset.Key;
     public const string SparseKey = "sparse";
@@ -57,31 +56,17 @@ public static class CaeTraining
     public const string BestEpochKey = "best_epoch";
     public const string ValidLossKey = "valid_loss";
 
-    private const string ParameterPrefix = "param.";
-    private const string BestLossKey = "best_valid_loss";
+    // The verb that writes these directories, as refusals name it.
+    private const string Verb = "train cae";
 
     public static CaeMetrics Run(CaeRunRequest request, ITrainingObserver observer)
     {
-        // Every input is checked before the directory is created, so a refused run leaves nothing behind.
-        using var run = OutputDirectory.Open(InputPath.NotEmpty(request.OutDir, request.Resume ? "resume" : "out"), request.Resume, request.Force, observer.Note);
-        var outDir = run.Path;
-        var modelPath = Path.Combine(outDir, DaeCheckpoint.ModelFileName);
-        var statePath = Path.Combine(outDir, DaeCheckpoint.StateFileName);
-        SavedState? saved = null;
-        if (request.Resume)
-        {
-            foreach (var path in new[] { modelPath, statePath })
-                if (!File.Exists(path))
-                    throw InputException.AboutSetting("resume", $"resume {request.OutDir}: {path} does not exist; expected a directory written by `train cae`");
-            saved = SavedState.Read(statePath);
-        }
+        using var run = NetworkRunDirectory.Open(request.OutDir, request.Resume, request.Force, Verb, observer.Note);
+        var (outDir, modelPath, statePath) = (run.Path, run.ModelPath, run.StatePath);
+        var saved = request.Resume ? SavedState.Read(statePath) : null;
         var options = saved?.Options ?? request.Options;
         options.Validate();
-        var control = request.Control ?? RunControl.None;
-        if (control.CheckpointEvery < 0)
-            throw InputException.AboutSetting("checkpoint_every", $"checkpoint_every {control.CheckpointEvery}: expected an integer ≥ 0 (0: at epoch ends only)");
-        if (CurveFonts.Check(request.OutDir) is { } noFonts)
-            observer.Note(noFonts);
+        var control = NetworkRunDirectory.CheckControl(request.Control, request.OutDir, observer.Note);
 
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, observer.Note);
         var loaded = Datasets.Load(options.Dataset, request.DataDir, observer.Note);
@@ -100,25 +85,20 @@ public static class CaeTraining
         // whatever the training loss (the study's measure; 47.54 on MNIST's holdout is an all-black output's), so runs compare.
         using var scoring = Networks.ConvAutoencoder(loss: LossKind.SquaredError).Build(backend, ScoringBatch, byName.GetValueOrDefault);
         using var evaluator = new NetworkEvaluator(backend, scoring);
-        using var trainImages = Upload(backend, splits.Train);
-        using var validImages = Upload(backend, splits.Valid);
-        using var testImages = Upload(backend, splits.Test);
-        var trainScored = Math.Min(splits.Train.Count, TrainScoredMax);
-        using var scoredImages = trainImages.Slice(0, trainScored);
+        using var images = ScoringSets.Upload(backend, splits.Train, splits.Valid, splits.Test);
         var best = new ParameterSnapshot(backend, scoring.Body.Parameters.Select(p => (p.Name, p.Value)));
         var bestLoss = double.PositiveInfinity;
         var bestEpoch = 0;
 
         var metrics = new CaeMetrics(options.Sparse ? "sparse convolutional autoencoder" : "convolutional autoencoder", splits.Train.Name, backend.Name, options,
-            splits.Train.Count, trainScored, splits.Valid.Count, splits.Test.Count,
+            splits.Train.Count, images.TrainScored, splits.Valid.Count, splits.Test.Count,
             saved is null ? [] : MetricsFile.Read<CaeMetrics>(outDir, RunKind.TrainCae)?.Epochs ?? []);
         using var step = new NetworkStep(network, new Optimizer(backend, network.TrainedParameters, options.OptimizerOptions()), options.LearningRate, options.OnNan);
         using var trainer = new Trainer(backend, step, new TrainerSettings(options.Seed, options.Batch, options.LearningRate), splits.Train.Pixels,
             splits.Train.Count, guarded: network.TrainedParameters.Select(p => (p.Name, p.Value)));
         if (saved is not null)
         {
-            foreach (var p in network.Body.Parameters)
-                p.Value.CopyFrom(DaeCheckpoint.Tensor(statePath, saved.File, ParameterPrefix + p.Name, [.. p.Shape.Dimensions]));
+            NetworkTrainState.RestoreParameters(statePath, saved.File, network);
             OptimizerCheckpoint.Restore(statePath, saved.File, step.Optimizer);
             trainer.Restore(saved.EpochsDone, saved.StepsDone, saved.Position, saved.Losses);
             if (double.IsFinite(saved.BestLoss))
@@ -141,38 +121,27 @@ public static class CaeTraining
             commit.Stage(modelPath, Checkpoint.ModelFile(Networks.ConvAutoencoder(loss: options.Loss), tensors, ModelMetadata(options, bestEpoch, bestLoss)).Write);
             StageState(commit, statePath, options, network, trainer, step.Optimizer, bestLoss, bestEpoch);
         }
-        long? midEpochStep = trainer.Position > 0 ? trainer.StepsDone : null;
-        void MidEpoch()
-        {
-            var commit = new CheckpointCommit(outDir);
-            Stage(commit);
-            commit.Commit();
-            midEpochStep = trainer.StepsDone;
-        }
+        var commits = new EpochCommits(outDir, trainer, Stage);
 
         while (trainer.EpochsDone < options.Epochs)
         {
-            var savedEpochs = trainer.EpochsDone;
             TrainerEpoch? done;
             try
             {
-                done = trainer.RunEpochOrStop(observer.Progress, control, MidEpoch);
+                done = commits.RunEpoch(observer, control);
             }
             catch (TrainingDivergedException e)
             {
-                throw e.WithLastCheckpoint(savedEpochs, outDir, midEpochStep: midEpochStep);
+                throw commits.WithLastCheckpoint(e);
             }
             if (done is not { } epoch)
             {
-                MidEpoch();
-                throw new RunInterruptedException(RunInterruptedException.At(trainer), outDir);
+                commits.MidEpoch();
+                throw commits.Stopped();
             }
-            var trainLoss = evaluator.MeanReconstructionLoss(scoredImages);
-            var validLoss = evaluator.MeanReconstructionLoss(validImages);
-            var testLoss = evaluator.MeanReconstructionLoss(testImages);
-            if (new[] { (trainLoss, "training reconstruction"), (validLoss, "validation loss"), (testLoss, "test loss") }
-                .FirstOrDefault(l => !double.IsFinite(l.Item1)) is (var bad, { } what))
-                throw new TrainingDivergedException(trainer.EpochsDone, trainer.StepsDone, bad, quantity: what).WithLastCheckpoint(savedEpochs, outDir, midEpochStep: midEpochStep);
+            var (trainLoss, validLoss, testLoss, diverged) = images.Score(evaluator, trainer);
+            if (diverged is not null)
+                throw commits.WithLastCheckpoint(diverged);
             var improved = validLoss < bestLoss;
             if (improved)
             {
@@ -187,20 +156,16 @@ public static class CaeTraining
             metrics.Epochs.RemoveAll(e => e.Epoch >= report.Epoch);
             metrics.Epochs.Add(report);
             (metrics.BestEpoch, metrics.BestValidLoss) = (bestEpoch, bestLoss);
-            var commit = new CheckpointCommit(outDir);
-            Stage(commit);
-            commit.StageText(MetricsFile.PathIn(outDir), JsonSerializer.Serialize(metrics, DaeCheckpoint.Json));
-            commit.Commit();
-            midEpochStep = null;
+            commits.EpochDone(metrics);
             TrainingCurves.Write(outDir, TrainingCurves.Of(metrics));
             observer.EpochDone(report);
             if (control.Stop.IsCancellationRequested && trainer.EpochsDone < options.Epochs)
-                throw new RunInterruptedException(RunInterruptedException.At(trainer), outDir);
+                throw commits.Stopped();
         }
         // The kept model's reconstructions of the first test images.
         if (double.IsFinite(bestLoss))
             best.Restore();
-        WriteReconstructions(Path.Combine(outDir, ReconstructionsFileName), evaluator, scoring, testImages, splits.Test);
+        WriteReconstructions(Path.Combine(outDir, ReconstructionsFileName), evaluator, scoring, images.Test, splits.Test);
         return metrics;
     }
 
@@ -244,45 +209,23 @@ public static class CaeTraining
     };
 
     private static void StageState(CheckpointCommit commit, string path, CaeOptions options, Network network, Trainer trainer, Optimizer optimizer,
-        double bestLoss, int bestEpoch)
-    {
-        trainer.Backend.Synchronize();
-        var tensors = network.Body.Parameters.Select(p => new NamedTensor(ParameterPrefix + p.Name, [.. p.Shape.Dimensions], p.Value.ToArray()))
-            .Concat(OptimizerCheckpoint.Tensors(optimizer)).ToList();
-        var metadata = new Dictionary<string, string>
+        double bestLoss, int bestEpoch) =>
+        NetworkTrainState.Stage(commit, path, network, trainer, optimizer, new()
         {
             [DaeCheckpoint.FormatKey] = StateFormat,
             [DaeCheckpoint.OptionsKey] = JsonSerializer.Serialize(options, DaeCheckpoint.Json),
             [DaeCheckpoint.EpochsKey] = trainer.EpochsDone.ToString(CultureInfo.InvariantCulture),
             [DaeCheckpoint.StepsKey] = trainer.StepsDone.ToString(CultureInfo.InvariantCulture),
-            [BestLossKey] = bestLoss.ToString("R", CultureInfo.InvariantCulture),
+            [NetworkTrainState.BestLossKey] = bestLoss.ToString("R", CultureInfo.InvariantCulture),
             [BestEpochKey] = bestEpoch.ToString(CultureInfo.InvariantCulture),
-        };
-        OptimizerCheckpoint.AddMetadata(optimizer, metadata);
-        if (trainer.Position > 0)
-        {
-            var partial = trainer.PartialLosses();
-            metadata[DaeCheckpoint.PositionKey] = partial.Length.ToString(CultureInfo.InvariantCulture);
-            tensors.Add(new NamedTensor(DaeCheckpoint.PartialLossesName, [partial.Length], partial));
-        }
-        commit.Stage(path, new SafeTensorsFile(tensors, metadata).Write);
-    }
-
-    private static Tensor<float> Upload(IBackend backend, Dataset data)
-    {
-        var tensor = backend.Allocate<float>(data.Count, data.Features);
-        tensor.CopyFrom(data.Pixels);
-        return tensor;
-    }
+        });
 
     /// <summary>A train_state.safetensors read back: the options, where the run stood, and the kept model's figures.</summary>
     private sealed record SavedState(SafeTensorsFile File, CaeOptions Options, int EpochsDone, long StepsDone, int Position, float[] Losses, double BestLoss, int BestEpoch)
     {
         public static SavedState Read(string path)
         {
-            var file = SafeTensorsFile.Read(path);
-            if (!file.Metadata.TryGetValue(DaeCheckpoint.FormatKey, out var format) || format != StateFormat)
-                throw new InputException($"{path}: __metadata__.{DaeCheckpoint.FormatKey} is '{format}', expected '{StateFormat}' (a directory written by `train cae`)");
+            var file = NetworkTrainState.Read(path, StateFormat, Verb);
             var options = DaeCheckpoint.ReadJson<CaeOptions>(path, file, DaeCheckpoint.OptionsKey, o => o.Validate());
             // Runs saved before the loss was a setting trained on squared error; the record's default is cross-entropy.
             if (JsonNode.Parse(file.Metadata[DaeCheckpoint.OptionsKey]) is JsonObject saved && !saved.ContainsKey(LossKey))
@@ -290,11 +233,7 @@ public static class CaeTraining
             var epochs = DaeCheckpoint.ReadInt32(path, file, DaeCheckpoint.EpochsKey);
             if (epochs < 0 || epochs > options.Epochs)
                 throw new InputException($"{path}: __metadata__.{DaeCheckpoint.EpochsKey} is {epochs}; expected 0 … {options.Epochs}");
-            var steps = DaeCheckpoint.ReadInt(path, file, DaeCheckpoint.StepsKey);
-            var (position, losses) = DaeCheckpoint.ReadPosition(path, file, options.Batch);
-            if (!file.Metadata.TryGetValue(BestLossKey, out var text) || !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var bestLoss)
-                || double.IsNaN(bestLoss) || bestLoss < 0 || double.IsNegativeInfinity(bestLoss))
-                throw new InputException($"{path}: __metadata__.{BestLossKey} is '{text}', expected a number ≥ 0 or Infinity");
+            var (steps, position, losses, bestLoss) = NetworkTrainState.ReadProgress(path, file, options.Batch);
             return new SavedState(file, options, epochs, steps, position, losses, bestLoss, DaeCheckpoint.ReadInt32(path, file, BestEpochKey));
         }
     }

@@ -1,8 +1,6 @@
 namespace ILGPUAE.Training.Deep;
 
-using System.Text.Json;
 using System.Text.Json.Serialization;
-using ILGPUAE.IO;
 
 /// <summary>
 /// One epoch of a phase of `train deep`. <see cref="EpochResult.TrainLoss"/> is the phase's training objective (its own model's
@@ -37,10 +35,6 @@ public sealed record DeepMetrics(string Model, string Dataset, string Accelerato
     public int BestEpoch { get; set; }
 
     public double? BestValidLoss { get; set; }
-
-    /// <summary>Stages metrics.json in <paramref name="directory"/> as part of <paramref name="commit"/>.</summary>
-    public void Stage(CheckpointCommit commit, string directory) =>
-        commit.StageText(Path.Combine(directory, DaeCheckpoint.MetricsFileName), JsonSerializer.Serialize(this, DaeCheckpoint.Json));
 
     /// <summary>Every epoch of every phase in run order.</summary>
     [JsonIgnore]

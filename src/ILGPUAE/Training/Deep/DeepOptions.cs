@@ -139,21 +139,12 @@ public sealed record DeepOptions
         Require(Batch >= 1, "batch", Batch, "an integer ≥ 1");
         Require(Epochs >= 1, "epochs", Epochs, "an integer ≥ 1");
         Require(JointEpochs is null or >= 1, "joint_epochs", JointEpochs, "an integer ≥ 1");
-        Require(TrainLimit is null or >= 1, "train_limit", TrainLimit, "an integer ≥ 1");
-        Require(ValidLimit is null or >= 1, "valid_limit", ValidLimit, "an integer ≥ 1");
-        Require(TestLimit is null or >= 1, "test_limit", TestLimit, "an integer ≥ 1");
+        DataLimits.Validate(TrainLimit, ValidLimit, TestLimit);
         Require(Enum.IsDefined(OnNan), "on_nan", OnNan, "stop, skip-batch or halve-lr");
         Optimizer.ValidateSettings();
         if (Regularizer == DeepRegularizer.L2)
             Require(Optimizer.WeightDecay > 0f, "weight_decay", Optimizer.WeightDecay, "a number > 0 with regularizer l2 (its λ)", "regularizer");
-        try
-        {
-            Optimizer.With(LearningRate, 0f).Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw InputException.AboutSetting("optimizer", $"optimizer {Optimizer.Kind}: {e.Message}");
-        }
+        Optimizer.ValidateResolved(Optimizer.With(LearningRate, 0f));
     }
 
     /// <summary>The noise kind <paramref name="name"/> spells (<see cref="CorruptionKinds.Name"/>); throws <see cref="InputException"/> about noise_kind otherwise.</summary>

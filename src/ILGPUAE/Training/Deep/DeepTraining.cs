@@ -35,9 +35,6 @@ public static class DeepTraining
     /// <summary>The scoring pass's chunk of rows.</summary>
     public const int ScoringBatch = 500;
 
-    /// <summary>The training examples scored each epoch (the first ones; all of them when there are fewer).</summary>
-    public const int TrainScoredMax = 10000;
-
     public const string Format = "ilgpuae.deep-ae";
     public const string StateFormat = Format + ".state";
 
@@ -58,36 +55,22 @@ public static class DeepTraining
     public const string LayersKey = "layers";
     public const string ValidLossKey = "valid_loss";
 
-    private const string ParameterPrefix = "param.";
+    // The verb that writes these directories, as refusals name it.
+    private const string Verb = "train deep";
     // Internal: the kill-and-resume tests read where a running process stands from it.
     internal const string PhaseIndexKey = "phase_index";
-    private const string BestLossKey = "best_valid_loss";
     private const string BestDepthKey = "best_layers";
     private const string BestPhaseKey = "best_phase";
 
     public static DeepMetrics Run(DeepRunRequest request, ITrainingObserver observer)
     {
-        // Every input is checked before the directory is created, so a refused run leaves nothing behind.
-        using var run = OutputDirectory.Open(InputPath.NotEmpty(request.OutDir, request.Resume ? "resume" : "out"), request.Resume, request.Force, observer.Note);
-        var outDir = run.Path;
-        var modelPath = Path.Combine(outDir, DaeCheckpoint.ModelFileName);
-        var statePath = Path.Combine(outDir, DaeCheckpoint.StateFileName);
-        SavedState? saved = null;
-        if (request.Resume)
-        {
-            foreach (var path in new[] { modelPath, statePath })
-                if (!File.Exists(path))
-                    throw InputException.AboutSetting("resume", $"resume {request.OutDir}: {path} does not exist; expected a directory written by `train deep`");
-            saved = SavedState.Read(statePath);
-        }
+        using var run = NetworkRunDirectory.Open(request.OutDir, request.Resume, request.Force, Verb, observer.Note);
+        var (outDir, modelPath, statePath) = (run.Path, run.ModelPath, run.StatePath);
+        var saved = request.Resume ? SavedState.Read(statePath) : null;
         // A resumed run keeps the options it was started with.
         var options = saved?.Options ?? request.Options;
         options.Validate();
-        var control = request.Control ?? RunControl.None;
-        if (control.CheckpointEvery < 0)
-            throw InputException.AboutSetting("checkpoint_every", $"checkpoint_every {control.CheckpointEvery}: expected an integer ≥ 0 (0: at epoch ends only)");
-        if (CurveFonts.Check(request.OutDir) is { } noFonts)
-            observer.Note(noFonts);
+        var control = NetworkRunDirectory.CheckControl(request.Control, request.OutDir, observer.Note);
 
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, observer.Note);
         var visible = Datasets.Info(options.Dataset).Shape.Features;
@@ -113,20 +96,14 @@ public static class DeepTraining
         model.Initialize(options.Seed);
         var byName = model.Body.Parameters.ToDictionary(p => p.Name, p => p.Value);
         SharedValues shared = byName.GetValueOrDefault;
-        using var trainImages = Upload(backend, splits.Train);
-        using var validImages = Upload(backend, valid);
-        using var testImages = Upload(backend, splits.Test);
-        var trainScored = Math.Min(splits.Train.Count, TrainScoredMax);
-        using var scoredImages = trainImages.Slice(0, trainScored);
+        using var images = ScoringSets.Upload(backend, splits.Train, valid, splits.Test);
 
-        var metrics = new DeepMetrics("deep autoencoder", splits.Train.Name, backend.Name, options, splits.Train.Count, trainScored, valid.Count,
+        var metrics = new DeepMetrics("deep autoencoder", splits.Train.Name, backend.Name, options, splits.Train.Count, images.TrainScored, valid.Count,
             splits.Test.Count, saved is null ? [] : DeepMetrics.Read(outDir)?.Phases ?? []);
         var best = new KeptModel();
         if (saved is not null)
         {
-            var file = saved.File;
-            foreach (var p in model.Body.Parameters)
-                p.Value.CopyFrom(DaeCheckpoint.Tensor(statePath, file, ParameterPrefix + p.Name, [.. p.Shape.Dimensions]));
+            NetworkTrainState.RestoreParameters(statePath, saved.File, model);
             metrics.Phases.RemoveAll(m => m.Phase > saved.Phase);
             metrics.Phases.Find(m => m.Phase == saved.Phase)?.Epochs.RemoveAll(e => e.Epoch > saved.EpochsDone);
         }
@@ -154,7 +131,7 @@ public static class DeepTraining
                 best.Reset(backend, scoring, phase.Depth);
             }
             // A layer-wise phase above the first trains on the clean codes of the layers below it (their kept parameters).
-            var inputs = phase.FirstLayer == 0 ? splits.Train.Pixels : evaluator.Codes(trainImages, phase.FirstLayer - 1);
+            var inputs = phase.FirstLayer == 0 ? splits.Train.Pixels : evaluator.Codes(images.Train, phase.FirstLayer - 1);
             var phaseMetrics = metrics.Phases.Find(m => m.Phase == index);
             if (phaseMetrics is null)
             {
@@ -196,46 +173,38 @@ public static class DeepTraining
                     $"({halvings} of {NanPolicies.MaxHalvings} halvings)");
                 return true;
             }
-            long? midEpochStep = trainer.Position > 0 ? trainer.StepsDone : null;
-            // Model (the kept one) and state of the current step; metrics.json is unchanged mid-epoch. One commit point.
-            void MidEpoch()
+            // Model (the kept one) and state of the current step, with metrics.json at an epoch's end: one commit point.
+            var commits = new EpochCommits(outDir, trainer, commit =>
             {
-                var commit = new CheckpointCommit(outDir);
                 StageModel(commit, modelPath, options, visible, best, scoring, phase);
                 StageState(commit, statePath, options, model, index, trainer, step.Optimizer, best);
-                commit.Commit();
-                midEpochStep = trainer.StepsDone;
-            }
+            });
+            var alsoKept = index > 0 ? "earlier phases are kept" : null;
 
             while (trainer.EpochsDone < phase.Epochs)
             {
-                var savedEpochs = trainer.EpochsDone;
                 TrainerEpoch? done;
                 try
                 {
-                    done = trainer.RunEpochOrStop(observer.Progress, control, MidEpoch);
+                    done = commits.RunEpoch(observer, control);
                 }
                 catch (TrainingDivergedException e)
                 {
                     if (TryRestart(e))
                         continue;
-                    throw e.WithLastCheckpoint(savedEpochs, outDir, part: phase.Name, alsoKept: index > 0 ? "earlier phases are kept" : null, midEpochStep);
+                    throw commits.WithLastCheckpoint(e, phase.Name, alsoKept);
                 }
                 if (done is not { } epoch)
                 {
-                    MidEpoch();
-                    throw new RunInterruptedException(RunInterruptedException.At(trainer, where), outDir);
+                    commits.MidEpoch();
+                    throw commits.Stopped(where);
                 }
-                var trainLoss = evaluator.MeanReconstructionLoss(scoredImages);
-                var validLoss = evaluator.MeanReconstructionLoss(validImages);
-                var testLoss = evaluator.MeanReconstructionLoss(testImages);
-                if (new[] { (trainLoss, "training reconstruction"), (validLoss, "validation loss"), (testLoss, "test loss") }
-                    .FirstOrDefault(l => !double.IsFinite(l.Item1)) is (var bad, { } what))
+                var (trainLoss, validLoss, testLoss, diverged) = images.Score(evaluator, trainer);
+                if (diverged is not null)
                 {
-                    var diverged = new TrainingDivergedException(trainer.EpochsDone, trainer.StepsDone, bad, quantity: what);
                     if (TryRestart(diverged))
                         continue;
-                    throw diverged.WithLastCheckpoint(savedEpochs, outDir, part: phase.Name, alsoKept: index > 0 ? "earlier phases are kept" : null, midEpochStep);
+                    throw commits.WithLastCheckpoint(diverged, phase.Name, alsoKept);
                 }
                 var improved = validLoss < best.Loss;
                 if (improved)
@@ -255,19 +224,13 @@ public static class DeepTraining
                 phaseMetrics.Epochs.RemoveAll(e => e.Epoch >= report.Epoch);
                 phaseMetrics.Epochs.Add(report);
                 (metrics.BestPhase, metrics.BestEpoch, metrics.BestValidLoss) = (best.Phase, best.Epoch, best.Loss);
-                // Model, state and metrics.json of one epoch: one commit point.
-                var commit = new CheckpointCommit(outDir);
-                StageModel(commit, modelPath, options, visible, best, scoring, phase);
-                StageState(commit, statePath, options, model, index, trainer, step.Optimizer, best);
-                metrics.Stage(commit, outDir);
-                commit.Commit();
-                midEpochStep = null;
+                commits.EpochDone(metrics);
                 TrainingCurves.Write(outDir, TrainingCurves.Of(metrics));
                 observer.EpochDone(report);
                 good = good is null ? null : GoodState.Take(model, step.Optimizer, trainer, best);
                 var finished = trainer.EpochsDone == phase.Epochs && index == phases.Count - 1;
                 if (control.Stop.IsCancellationRequested && !finished)
-                    throw new RunInterruptedException(RunInterruptedException.At(trainer, where), outDir);
+                    throw commits.Stopped(where);
             }
             // The phase's kept parameters go on to the next phase (and stay in the tensors at the run's end).
             if (best.Depth == phase.Depth && double.IsFinite(best.Loss))
@@ -338,39 +301,19 @@ public static class DeepTraining
     /// trainer's counts (with a mid-epoch position and its losses), and the kept model's validation loss, phase and epoch.
     /// </summary>
     private static void StageState(CheckpointCommit commit, string path, DeepOptions options, Network model, int phase, Trainer trainer, Optimizer optimizer,
-        KeptModel best)
-    {
-        trainer.Backend.Synchronize();
-        var tensors = model.Body.Parameters.Select(p => new NamedTensor(ParameterPrefix + p.Name, [.. p.Shape.Dimensions], p.Value.ToArray()))
-            .Concat(OptimizerCheckpoint.Tensors(optimizer)).ToList();
-        var metadata = new Dictionary<string, string>
+        KeptModel best) =>
+        NetworkTrainState.Stage(commit, path, model, trainer, optimizer, new()
         {
             [DaeCheckpoint.FormatKey] = StateFormat,
             [DaeCheckpoint.OptionsKey] = System.Text.Json.JsonSerializer.Serialize(options, DaeCheckpoint.Json),
             [PhaseIndexKey] = phase.ToString(CultureInfo.InvariantCulture),
             [DaeCheckpoint.EpochsKey] = trainer.EpochsDone.ToString(CultureInfo.InvariantCulture),
             [DaeCheckpoint.StepsKey] = trainer.StepsDone.ToString(CultureInfo.InvariantCulture),
-            [BestLossKey] = best.Loss.ToString("R", CultureInfo.InvariantCulture),
+            [NetworkTrainState.BestLossKey] = best.Loss.ToString("R", CultureInfo.InvariantCulture),
             [BestDepthKey] = best.Depth.ToString(CultureInfo.InvariantCulture),
             [BestPhaseKey] = best.Phase,
             [BestEpochKey] = best.Epoch.ToString(CultureInfo.InvariantCulture),
-        };
-        OptimizerCheckpoint.AddMetadata(optimizer, metadata);
-        if (trainer.Position > 0)
-        {
-            var partial = trainer.PartialLosses();
-            metadata[DaeCheckpoint.PositionKey] = partial.Length.ToString(CultureInfo.InvariantCulture);
-            tensors.Add(new NamedTensor(DaeCheckpoint.PartialLossesName, [partial.Length], partial));
-        }
-        commit.Stage(path, new SafeTensorsFile(tensors, metadata).Write);
-    }
-
-    private static Tensor<float> Upload(IBackend backend, Dataset data)
-    {
-        var tensor = backend.Allocate<float>(data.Count, data.Features);
-        tensor.CopyFrom(data.Pixels);
-        return tensor;
-    }
+        });
 
     /// <summary>The kept (best-validation) model of the deepest stack trained so far: its loss, where it was, and a host copy of it.</summary>
     private sealed class KeptModel
@@ -444,9 +387,7 @@ public static class DeepTraining
     {
         public static SavedState Read(string path)
         {
-            var file = SafeTensorsFile.Read(path);
-            if (!file.Metadata.TryGetValue(DaeCheckpoint.FormatKey, out var format) || format != StateFormat)
-                throw new InputException($"{path}: __metadata__.{DaeCheckpoint.FormatKey} is '{format}', expected '{StateFormat}' (a directory written by `train deep`)");
+            var file = NetworkTrainState.Read(path, StateFormat, Verb);
             var options = DaeCheckpoint.ReadJson<DeepOptions>(path, file, DaeCheckpoint.OptionsKey, o => o.Validate());
             var phase = DaeCheckpoint.ReadInt32(path, file, PhaseIndexKey);
             var phases = DeepSchedule.Phases(options);
@@ -455,11 +396,7 @@ public static class DeepTraining
             var epochs = DaeCheckpoint.ReadInt32(path, file, DaeCheckpoint.EpochsKey);
             if (epochs < 0 || epochs > phases[phase].Epochs)
                 throw new InputException($"{path}: __metadata__.{DaeCheckpoint.EpochsKey} is {epochs}; expected 0 … {phases[phase].Epochs} ({phases[phase].Name})");
-            var steps = DaeCheckpoint.ReadInt(path, file, DaeCheckpoint.StepsKey);
-            var (position, losses) = DaeCheckpoint.ReadPosition(path, file, options.Batch);
-            if (!file.Metadata.TryGetValue(BestLossKey, out var text) || !double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var bestLoss)
-                || double.IsNaN(bestLoss) || bestLoss < 0 || double.IsNegativeInfinity(bestLoss))
-                throw new InputException($"{path}: __metadata__.{BestLossKey} is '{text}', expected a number ≥ 0 or Infinity");
+            var (steps, position, losses, bestLoss) = NetworkTrainState.ReadProgress(path, file, options.Batch);
             file.Metadata.TryGetValue(BestPhaseKey, out var bestPhase);
             return new SavedState(file, options, phase, epochs, steps, position, losses, bestLoss, bestPhase ?? "",
                 DaeCheckpoint.ReadInt32(path, file, BestEpochKey));

@@ -82,14 +82,7 @@ public sealed record FinetuneOptions
         Require(float.IsFinite(LearningRate) && LearningRate > 0f, "learning_rate", LearningRate, "a finite number > 0");
         Require(Momentum is >= 0f and < 1f, "momentum", Momentum, "a number in [0, 1)");
         Optimizer.ValidateSettings();
-        try
-        {
-            Optimizer.With(LearningRate, Momentum).Validate();
-        }
-        catch (ArgumentException e)
-        {
-            throw IO.InputException.AboutSetting("optimizer", $"optimizer {Optimizer.Kind}: {e.Message}");
-        }
+        Optimizer.ValidateResolved(Optimizer.With(LearningRate, Momentum));
         Require(Batch >= 1, "batch", Batch, "an integer ≥ 1");
         Require(MaxEpochs >= 1, "max_epochs", MaxEpochs, "an integer ≥ 1");
         Require(PatienceEpochs >= 0, "patience_epochs", PatienceEpochs, "an integer ≥ 0 (0 = no early stopping)");
@@ -99,8 +92,7 @@ public sealed record FinetuneOptions
         Require(LrPlateau >= 0, "lr_plateau", LrPlateau, "an integer ≥ 0 (0 = a fixed learning rate)");
         Require(LrFactor is > 0 and < 1, "lr_factor", LrFactor, "a factor in (0, 1)");
         Require(MinLearningRate >= 0 && MinLearningRate <= LearningRate, "min_learning_rate", MinLearningRate, $"a number in [0, learning_rate {LearningRate}]", "learning_rate");
-        Require(TrainLimit is null or >= 1, "train_limit", TrainLimit, "an integer ≥ 1");
-        Require(TestLimit is null or >= 1, "test_limit", TestLimit, "an integer ≥ 1");
+        DataLimits.Validate(TrainLimit, null, TestLimit);
         Require(OnNan is NanPolicy.Stop or NanPolicy.SkipBatch, "on_nan", Enum.IsDefined(OnNan) ? NanPolicies.Name(OnNan) : OnNan,
             "stop or skip-batch (fine-tuning's learning rate follows its own schedule: halve-lr is for train dae and pretrain)");
     }
