@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks: ILGPUAE's workloads against PyTorch in the same invocation, written to bench/RESULTS.md.
 #
-#   ./run-bench.sh --quick       subsets, about five minutes on 2 cores: builds, installs the peer when
+#   ./run-bench.sh --quick       subsets, about four minutes on 2 cores (idle): builds, installs the peer when
 #                                missing (python3-torch + libopenblas0-pthread via apt, as root), runs W1-W7
 #   ./run-bench.sh               the full workloads (W1 over 60 000 images, W4 at 4096³, the whole W3 grid)
 #   ./run-bench.sh --publish     builds the self-contained single-file harness into publish/bench and packs
