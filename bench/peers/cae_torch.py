@@ -25,14 +25,12 @@ Run with Debian's interpreter on the CPU: /usr/bin/python3 bench/peers/cae_torch
 import argparse
 import json
 import os
-import statistics
-import time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dae_torch import blas_info, load_mnist_images, setup, sync
+from dae_torch import blas_info, load_mnist_images, setup, time_minibatch_epochs
 
 ACTIVATIONS = {
     "identity": lambda h: h,
@@ -127,28 +125,8 @@ def run_time(args):
     device = args.device
     data = load_mnist_images(args.mnist, args.count).to(device)
     spec = load_spec(args.w0)
-    n, b = data.shape[0], args.batch
-    results = []
-    for threads in [int(t) for t in args.threads.split(",")]:
-        setup(device, threads)
-        model = Cae(spec, args.w0, device, args)
-        seconds, loss = [], float("nan")
-        for epoch in range(args.warmup + args.epochs):
-            sync(device)
-            start = time.perf_counter()
-            order = torch.randperm(n, device=device)
-            total = torch.zeros((), device=device)
-            for s in range(0, n, b):
-                x = data[order[s:s + b]]
-                total += model.step(x) * x.shape[0]
-            loss = total.item() / n   # the epoch's only host round-trip, as in the engine
-            sync(device)
-            if epoch >= args.warmup:
-                seconds.append(time.perf_counter() - start)
-        median = statistics.median(seconds)
-        results.append({"threads": threads, "seconds": [round(s, 5) for s in seconds], "median_seconds": median,
-                        "samples_per_second": n / median, "train_loss": loss})
-    return {"mode": "time", "device": device, "count": n, "batch": b, "lr": args.lr, "results": results, **blas_info()}
+    results = time_minibatch_epochs(args, data, lambda: Cae(spec, args.w0, device, args).step)
+    return {"mode": "time", "device": device, "count": data.shape[0], "batch": args.batch, "lr": args.lr, "results": results, **blas_info()}
 
 
 def run_check(args):

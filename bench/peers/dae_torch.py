@@ -82,6 +82,35 @@ def sync(device):
         torch.cuda.synchronize()
 
 
+def time_minibatch_epochs(args, data, make_step):
+    """For each thread count of args.threads: a fresh model's step from make_step() (a function of a batch returning its mean loss,
+    made after the threads are set), args.warmup + args.epochs epochs over data (on the device) in a random order at args.batch,
+    each timed; the timed epochs' seconds, their median and rate, and the last epoch's mean loss, one dict per thread count."""
+    device = args.device
+    n, b = data.shape[0], args.batch
+    results = []
+    for threads in [int(t) for t in args.threads.split(",")]:
+        setup(device, threads)
+        step = make_step()
+        seconds, loss = [], float("nan")
+        for epoch in range(args.warmup + args.epochs):
+            sync(device)
+            start = time.perf_counter()
+            order = torch.randperm(n, device=device)
+            total = torch.zeros((), device=device)
+            for s in range(0, n, b):
+                x = data[order[s:s + b]]
+                total += step(x) * x.shape[0]
+            loss = total.item() / n   # the epoch's only host round-trip, as in the engine
+            sync(device)
+            if epoch >= args.warmup:
+                seconds.append(time.perf_counter() - start)
+        median = statistics.median(seconds)
+        results.append({"threads": threads, "seconds": [round(s, 5) for s in seconds], "median_seconds": median,
+                        "samples_per_second": n / median, "train_loss": loss})
+    return results
+
+
 def load_mnist_images(path, count):
     """[count, 784] float32 in [0, 1], each byte b as b / 255 in float32, as the engine's Dataset does."""
     opener = gzip.open if path.endswith(".gz") else open

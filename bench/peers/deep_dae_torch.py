@@ -19,14 +19,12 @@ Run with Debian's interpreter on the CPU: /usr/bin/python3 bench/peers/deep_dae_
 import argparse
 import json
 import os
-import statistics
-import time
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dae_torch import blas_info, load_mnist_images, setup, sync
+from dae_torch import blas_info, load_mnist_images, setup, time_minibatch_epochs
 
 
 def parse_args():
@@ -83,28 +81,13 @@ def run_time(args):
     device = args.device
     data = load_mnist_images(args.mnist, args.count).to(device)
     w0s = load_w0(args.w0, args.layers)
-    n, b = data.shape[0], args.batch
-    results = []
-    for threads in [int(t) for t in args.threads.split(",")]:
-        setup(device, threads)
+
+    def make_step():
         model = DeepDae(w0s, device, args)
-        seconds, loss = [], float("nan")
-        for epoch in range(args.warmup + args.epochs):
-            sync(device)
-            start = time.perf_counter()
-            order = torch.randperm(n, device=device)
-            total = torch.zeros((), device=device)
-            for s in range(0, n, b):
-                x = data[order[s:s + b]]
-                total += model.step(x, args.sigma) * x.shape[0]
-            loss = total.item() / n   # the epoch's only host round-trip, as in the engine
-            sync(device)
-            if epoch >= args.warmup:
-                seconds.append(time.perf_counter() - start)
-        median = statistics.median(seconds)
-        results.append({"threads": threads, "seconds": [round(s, 5) for s in seconds], "median_seconds": median,
-                        "samples_per_second": n / median, "train_loss": loss})
-    return {"mode": "time", "device": device, "count": n, "batch": b, "sigma": args.sigma, "lr": args.lr,
+        return lambda x: model.step(x, args.sigma)
+
+    results = time_minibatch_epochs(args, data, make_step)
+    return {"mode": "time", "device": device, "count": data.shape[0], "batch": args.batch, "sigma": args.sigma, "lr": args.lr,
             "results": results, **blas_info()}
 
 

@@ -85,7 +85,7 @@ public sealed class CaeWorkload(HarnessOptions options, WorkloadSizes sizes, Ben
                 var slow = WorkloadSizes.IsSlow(kind);
                 var images = slow ? sizes.W7SlowImages : sizes.W7Images;
                 using var backend = Backends.Open(kind);
-                using var cae = new CaeRun(backend, data.TrainPixels(images), images, batch);
+                using var cae = CaeRun(backend, data.TrainPixels(images), images, batch);
                 for (var i = 0; i < sizes.Warmup; i++)
                     cae.Trainer.RunEpoch();
                 var timed = Enumerable.Range(0, slow ? 1 : sizes.W7Timed).Select(_ => cae.Trainer.RunEpoch()).ToList();
@@ -113,35 +113,8 @@ public sealed class CaeWorkload(HarnessOptions options, WorkloadSizes sizes, Ben
     ];
 
     /// <summary>`train cae`'s model, step and trainer over <paramref name="count"/> images at <paramref name="batch"/>.</summary>
-    private sealed class CaeRun : IDisposable
-    {
-        public CaeRun(IBackend backend, ReadOnlySpan<float> pixels, int count, int batch)
-        {
-            Network = Spec.Build(backend, Math.Min(batch, count));
-            Network.Initialize(Defaults.Seed);
-            Step = new NetworkStep(Network, new Optimizer(backend, Network.TrainedParameters, Adam), Adam.LearningRate, Defaults.OnNan);
-            ModelBytes = backend.AllocatedBytes;
-            Trainer = new Trainer(backend, Step, new TrainerSettings(Defaults.Seed, batch, Adam.LearningRate), pixels, count,
-                guarded: Network.TrainedParameters.Select(p => (p.Name, p.Value)));
-            TrainerBytes = backend.AllocatedBytes - ModelBytes;
-        }
-
-        public Network Network { get; }
-        public NetworkStep Step { get; }
-        public Trainer Trainer { get; }
-
-        /// <summary>The backend's bytes once the network and its optimizer exist, before the trainer.</summary>
-        public long ModelBytes { get; }
-
-        /// <summary>What the trainer allocated: the data set on the device, the epoch order, the per-example losses, the guard's flag.</summary>
-        public long TrainerBytes { get; }
-
-        public void Dispose()
-        {
-            Trainer.Dispose();
-            Step.Dispose();
-        }
-    }
+    private static TrainerRun CaeRun(IBackend backend, ReadOnlySpan<float> pixels, int count, int batch) =>
+        new(backend, Spec, Math.Min(batch, count), Defaults.Seed, Adam, pixels, count, batch, guarded: true);
 
     /// <summary>The spec as JSON (spec.json) and every parameter as &lt;name&gt;.npy in its own shape, as <see cref="Network.Initialize"/> leaves them.</summary>
     private static void WriteModel(Network network, string folder)
@@ -176,7 +149,7 @@ public sealed class CaeWorkload(HarnessOptions options, WorkloadSizes sizes, Ben
         var images = steps * batch;
         var name = $"W7 conv AE 784→4×7×7→784, Adam, batch {batch}, {steps} steps";
         using var backend = Backends.Open(kind);
-        using var cae = new CaeRun(backend, data.TrainPixels(images), images, batch);
+        using var cae = CaeRun(backend, data.TrainPixels(images), images, batch);
         var initial = cae.Network.Body.Parameters.ToDictionary(p => p.Name, p => p.Value.ToArray());
         var side = new EquivalenceCheck.CheckSide(name, Backends.Label(kind), steps, batch, CheckLoss, Networks.ConvCodeWidth);
         PeerCheck theirs;
@@ -234,7 +207,7 @@ public sealed class CaeWorkload(HarnessOptions options, WorkloadSizes sizes, Ben
         using (var backend = Backends.Open(kind))
         {
             var before = backend.AllocatedBytes;
-            using var cae = new CaeRun(backend, data.TrainPixels(images), images, batch);
+            using var cae = CaeRun(backend, data.TrainPixels(images), images, batch);
             // After an epoch: buffers made on first use (packed filters, padded planes) count too.
             cae.Trainer.RunEpoch();
             total = backend.AllocatedBytes - before;
@@ -258,7 +231,7 @@ public sealed class CaeWorkload(HarnessOptions options, WorkloadSizes sizes, Ben
         using var backend = Backends.Open(kind);
         var (allThreads, thisThread) = MemoryWorkload.PerStepAllocations(steps, n =>
         {
-            var cae = new CaeRun(backend, data.TrainPixels(n * batch), n * batch, batch);
+            var cae = CaeRun(backend, data.TrainPixels(n * batch), n * batch, batch);
             return (() => cae.Trainer.RunEpoch(), n * batch, cae);
         });
         return (allThreads, thisThread, 2 * steps, null);

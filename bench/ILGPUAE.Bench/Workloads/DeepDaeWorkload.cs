@@ -61,7 +61,7 @@ public sealed class DeepDaeWorkload(HarnessOptions options, WorkloadSizes sizes,
             var slow = WorkloadSizes.IsSlow(kind);
             var images = slow ? sizes.W6SlowImages : sizes.W6Images;
             using var backend = Backends.Open(kind);
-            using var joint = new JointRun(backend, Sigma, data.TrainPixels(images), images);
+            using var joint = JointRun(backend, Sigma, data.TrainPixels(images), images);
             for (var i = 0; i < sizes.Warmup; i++)
                 joint.Trainer.RunEpoch();
             var seconds = Enumerable.Range(0, slow ? 1 : sizes.W6Timed).Select(_ => joint.Trainer.RunEpoch().Seconds).ToList();
@@ -76,34 +76,9 @@ public sealed class DeepDaeWorkload(HarnessOptions options, WorkloadSizes sizes,
     }
 
     /// <summary>The model, its step (RMSprop) and the trainer over <paramref name="count"/> images; σ 0 builds no corruption.</summary>
-    private sealed class JointRun : IDisposable
-    {
-        public JointRun(IBackend backend, float sigma, ReadOnlySpan<float> pixels, int count, int[]? widths = null, int batch = Batch)
-        {
-            Network = Networks.DeepAutoencoder(widths ?? Widths, sigma > 0 ? CorruptionNoise.Gaussian(sigma) : null).Build(backend, batch);
-            Network.Initialize(BenchData.Seed);
-            Step = new NetworkStep(Network, new Optimizer(backend, Network.TrainedParameters, RmsProp), RmsProp.LearningRate);
-            ModelBytes = backend.AllocatedBytes;
-            Trainer = new Trainer(backend, Step, new TrainerSettings(BenchData.Seed, batch, RmsProp.LearningRate), pixels, count);
-            TrainerBytes = backend.AllocatedBytes - ModelBytes;
-        }
-
-        public Network Network { get; }
-        public NetworkStep Step { get; }
-        public Trainer Trainer { get; }
-
-        /// <summary>The backend's bytes once the network and its optimizer exist, before the trainer.</summary>
-        public long ModelBytes { get; }
-
-        /// <summary>What the trainer allocated: the data set on the device, the epoch order and the per-example losses.</summary>
-        public long TrainerBytes { get; }
-
-        public void Dispose()
-        {
-            Trainer.Dispose();
-            Step.Dispose();
-        }
-    }
+    private static TrainerRun JointRun(IBackend backend, float sigma, ReadOnlySpan<float> pixels, int count, int[]? widths = null, int batch = Batch) =>
+        new(backend, Networks.DeepAutoencoder(widths ?? Widths, sigma > 0 ? CorruptionNoise.Gaussian(sigma) : null), batch, BenchData.Seed, RmsProp,
+            pixels, count, batch);
 
     /// <summary>Our initial W of each layer (what <see cref="Network.Initialize"/> gives them) as w0_layer&lt;k&gt;.npy, for the peer.</summary>
     private string InitialWeightsFolder()
@@ -139,7 +114,7 @@ public sealed class DeepDaeWorkload(HarnessOptions options, WorkloadSizes sizes,
         var images = steps * Batch;
         var name = $"W6 784→1000→1000 RMSprop, σ 0, {steps} steps";
         using var backend = Backends.Open(kind);
-        using var joint = new JointRun(backend, 0f, data.TrainPixels(images), images);
+        using var joint = JointRun(backend, 0f, data.TrainPixels(images), images);
         var initial = joint.Network.Body.Parameters.ToDictionary(p => p.Name, p => p.Value.ToArray());
         var side = new EquivalenceCheck.CheckSide(name, Backends.Label(kind), steps, Batch, "xent", 1000);
         PeerCheck theirs;
@@ -204,7 +179,7 @@ public sealed class DeepDaeWorkload(HarnessOptions options, WorkloadSizes sizes,
         using (var backend = Backends.Open(kind))
         {
             var before = backend.AllocatedBytes;
-            using var joint = new JointRun(backend, Sigma, data.TrainPixels(images), images);
+            using var joint = JointRun(backend, Sigma, data.TrainPixels(images), images);
             // After an epoch: buffers made on first use (GEMM workspaces) count too.
             joint.Trainer.RunEpoch();
             total = backend.AllocatedBytes - before;
@@ -235,7 +210,7 @@ public sealed class DeepDaeWorkload(HarnessOptions options, WorkloadSizes sizes,
         using var backend = Backends.Open(kind);
         var (allThreads, thisThread) = MemoryWorkload.PerStepAllocations(steps, n =>
         {
-            var joint = new JointRun(backend, Sigma, data.TrainPixels(n * batch), n * batch, widths, batch);
+            var joint = JointRun(backend, Sigma, data.TrainPixels(n * batch), n * batch, widths, batch);
             return (() => joint.Trainer.RunEpoch(), n * batch, joint);
         });
         var note = slow ? "784→100→100, batch 10 (bytes per step do not depend on the sizes)" : null;
