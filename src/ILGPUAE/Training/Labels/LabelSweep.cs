@@ -290,7 +290,8 @@ public static class LabelSweep
             newImports.Add(row);
         }
 
-        var mine = Plan(o).Where(p => request.Shard.Contains(p.Ordinal)).Select(p => p.Key).ToList();
+        var plan = Plan(o);
+        var mine = plan.Where(p => request.Shard.Contains(p.Ordinal)).Select(p => p.Key).ToList();
         var todo = mine.Where(k => !byKey.ContainsKey(k)).ToList();
         var skipped = mine.Count - todo.Count;
         if (skipped > 0)
@@ -315,6 +316,7 @@ public static class LabelSweep
                     var row = RunOne(backend, o, key, settings, data, fixedTest, encoders.GetValueOrDefault(key.Model), stop, full);
                     appender.Append(row.Fields());
                     rows.Add(row);
+                    byKey[key] = row;
                     ran++;
                     observer.Note($"{key}: {100 * row.FixedAccuracy:F1} % on the fixed {row.FixedCount}, {100 * row.TestAccuracy:F2} % on all {row.TestCount} " +
                                   $"({row.Seconds:F1} s; {ran + skipped}/{mine.Count} of shard {request.Shard})");
@@ -322,7 +324,7 @@ public static class LabelSweep
             }
         }
         var written = LabelSweepReport.Write(full, o, rows);
-        return new LabelSweepResult(rows, ran, skipped, newImports.Count, Plan(o).Count(p => !rows.Any(r => r.Key == p.Key)), written);
+        return new LabelSweepResult(rows, ran, skipped, newImports.Count, plan.Count(p => !byKey.ContainsKey(p.Key)), written);
     }
 
     /// <summary>One classifier run: the subset of its size and seed, training, and both test scores.</summary>
