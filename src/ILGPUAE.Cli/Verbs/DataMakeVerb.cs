@@ -5,10 +5,10 @@ using ILGPUAE.Data;
 using ILGPUAE.Data.Variations;
 using ILGPUAE.IO;
 
-[Verb("make", HelpText = "Generate a benchmark set (MNIST variations, shapes) from a seed into its data directory, with a manifest of its files' SHA-256 sums.")]
+[Verb("make", HelpText = "Generate a benchmark set (MNIST variations, shapes) from a seed into its data directory, with a manifest of its files' SHA-256 sums and samples.png, its first 40 training images.")]
 public sealed class DataMakeOptions
 {
-    [Value(0, MetaName = "dataset", Required = true, HelpText = "A generated set: basic, rot, bg-rand, bg-img, bg-img-rot, …")]
+    [Value(0, MetaName = "dataset", Required = true, HelpText = "A generated set: basic, rot, bg-rand, bg-img, bg-img-rot, rect, rect-img, convex, shapes (Shapes30, 30×30).")]
     public string Dataset { get; set; } = "";
 
     [Option("seed", Default = GeneratedSets.DefaultSeed, HelpText = "The set's seed; the same seed makes the same bytes (1 is what a verb makes when it loads a set not made yet).")]
@@ -40,6 +40,11 @@ public static class DataMakeVerb
         var splits = Datasets.Load(kind, directory, log: null);
         Console.WriteLine($"{splits.Info.Name}: {splits.Info.DisplayName}, seed {o.Seed}, {splits.TrainAndValidation.Count} train (the last {splits.ValidationCount} " +
             $"of them validation) / {splits.Test.Count} test images of {splits.Info.Shape}, verified, in {directory}");
+        var samples = Path.Combine(directory, GeneratedSets.SamplesFile);
+        var rows = GeneratedSets.WriteSamples(generator, splits.TrainAndValidation, samples);
+        Console.WriteLine($"{samples}: the first {GeneratedSets.SampleCount} train images, {GeneratedSets.SampleColumns} a row; their classes, row by row:");
+        foreach (var row in rows)
+            Console.WriteLine($"  {row}");
         return CliApp.Ok;
     }
 }

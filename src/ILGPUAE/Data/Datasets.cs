@@ -23,6 +23,9 @@ public enum DatasetKind
     Rect,
     RectImg,
     Convex,
+
+    // Shapes30 (issue 16): circles, triangles, rectangles and stars on 30×30.
+    Shapes,
 }
 
 /// <summary>What is known about a dataset before it is loaded.</summary>
@@ -40,7 +43,7 @@ public static class Datasets
         new(DatasetKind.Mnist, "mnist", "MNIST", new ImageShape(1, Mnist.Side, Mnist.Side), 10),
         new(DatasetKind.FashionMnist, "fashion-mnist", FashionMnist.DisplayName, new ImageShape(1, FashionMnist.Side, FashionMnist.Side), FashionMnist.Classes),
         .. VariationGenerators.All.Select(g => new DatasetInfo(g.Kind, g.Generator.Name, GeneratedSets.DisplayName(g.Generator),
-            new ImageShape(1, DigitVariations.Side, DigitVariations.Side), g.Generator.Classes)),
+            new ImageShape(1, g.Generator.Side, g.Generator.Side), g.Generator.Classes)),
     ];
 
     public static IReadOnlyList<DatasetInfo> All => Known;

@@ -8,12 +8,13 @@ public static class GeneratedExamples
 {
     public const int Pixels = 28 * 28;
 
-    /// <summary>Examples [0, count) of <paramref name="split"/>: pixels [count, 784] and labels [count].</summary>
+    /// <summary>Examples [0, count) of <paramref name="split"/>: pixels [count, Side·Side] and labels [count].</summary>
     public static (float[] Pixels, byte[] Labels) Make(IVariationGenerator generator, ulong seed, VariationSplit split, int count,
         VariationSources? sources = null, bool parallel = false)
     {
         sources ??= new VariationSources();
-        var pixels = new float[count * Pixels];
+        var size = generator.Side * generator.Side;
+        var pixels = new float[count * size];
         var labels = new byte[count];
         if (parallel)
         {
@@ -21,13 +22,13 @@ public static class GeneratedExamples
             Parallel.For(0, count, new ParallelOptions { MaxDegreeOfParallelism = 4 }, j =>
             {
                 var i = count - 1 - j;
-                labels[i] = generator.Example(seed, split, i, sources, pixels.AsSpan(i * Pixels, Pixels));
+                labels[i] = generator.Example(seed, split, i, sources, pixels.AsSpan(i * size, size));
             });
         }
         else
         {
             for (var i = 0; i < count; i++)
-                labels[i] = generator.Example(seed, split, i, sources, pixels.AsSpan(i * Pixels, Pixels));
+                labels[i] = generator.Example(seed, split, i, sources, pixels.AsSpan(i * size, size));
         }
         return (pixels, labels);
     }

@@ -74,24 +74,25 @@ public static class GeneratedSets
     }
 
     /// <summary>
-    /// Examples [0, <paramref name="count"/>) of <paramref name="split"/> as stored: pixels [count, 784] as bytes round(255·v), labels
+    /// Examples [0, <paramref name="count"/>) of <paramref name="split"/> as stored: pixels [count, Side·Side] as bytes round(255·v), labels
     /// [count]. Examples are made in parallel; each is a pure function of (seed, split, index), so the bytes do not depend on the order.
     /// </summary>
     public static (byte[] Images, byte[] Labels) Generate(IVariationGenerator generator, ulong seed, VariationSplit split, int count,
         VariationSources sources, bool parallel = true)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        var images = new byte[count * DigitVariations.Pixels];
+        var size = generator.Side * generator.Side;
+        var images = new byte[count * size];
         var labels = new byte[count];
         var options = new ParallelOptions { MaxDegreeOfParallelism = parallel ? -1 : 1 };
         try
         {
-            Parallel.For(0, count, options, () => new float[DigitVariations.Pixels], (index, _, pixels) =>
+            Parallel.For(0, count, options, () => new float[size], (index, _, pixels) =>
             {
                 labels[index] = generator.Example(seed, split, index, sources, pixels);
                 if (labels[index] >= generator.Classes)
                     throw new InvalidOperationException($"{generator.Name} made label {labels[index]} for {split} {index}, expected below {generator.Classes}");
-                Quantize(pixels, images.AsSpan(index * DigitVariations.Pixels, DigitVariations.Pixels));
+                Quantize(pixels, images.AsSpan(index * size, size));
                 return pixels;
             }, _ => { });
         }
@@ -170,9 +171,9 @@ public static class GeneratedSets
         var (testImages, testLabels) = Generate(generator, request.Seed, VariationSplit.Test, counts.Test, sources);
         var contents = new (string Name, byte[] Bytes)[]
         {
-            (TrainImages, IdxImagesFile([.. trainImages, .. validImages])),
+            (TrainImages, IdxImagesFile([.. trainImages, .. validImages], generator.Side)),
             (TrainLabels, IdxLabelsFile([.. trainLabels, .. validLabels])),
-            (TestImages, IdxImagesFile(testImages)),
+            (TestImages, IdxImagesFile(testImages, generator.Side)),
             (TestLabels, IdxLabelsFile(testLabels)),
         };
 
@@ -252,7 +253,7 @@ public static class GeneratedSets
         return manifest;
     }
 
-    /// <summary>Reads a made set's files, checking each against the manifest (counts, 28×28, labels below the classes, SHA-256).</summary>
+    /// <summary>Reads a made set's files, checking each against the manifest (counts, the set's image shape, labels below the classes, SHA-256).</summary>
     public static DatasetSplits Read(DatasetInfo info, string directory, GeneratedSetManifest manifest, Action<string>? log)
     {
         var counts = manifest.Counts;
@@ -268,8 +269,8 @@ public static class GeneratedSets
         var images = IdxReader.ParseImages(Path.Combine(directory, imagesName), ReadChecked(directory, manifest, imagesName, log), count);
         var labelsPath = Path.Combine(directory, labelsName);
         var labels = IdxReader.ParseLabels(labelsPath, ReadChecked(directory, manifest, labelsName, log), count);
-        if (images.Rows != DigitVariations.Side || images.Cols != DigitVariations.Side)
-            throw new InputException($"{Path.Combine(directory, imagesName)}: images are {images.Rows}×{images.Cols}, expected {DigitVariations.Side}×{DigitVariations.Side}");
+        if (images.Rows != info.Shape.Height || images.Cols != info.Shape.Width)
+            throw new InputException($"{Path.Combine(directory, imagesName)}: images are {images.Rows}×{images.Cols}, expected {info.Shape.Height}×{info.Shape.Width}");
         var wrong = Array.FindIndex(labels, label => label >= info.Classes);
         if (wrong >= 0)
             throw new InputException($"{labelsPath}: label {wrong} is {labels[wrong]}, expected 0 to {info.Classes - 1}");
@@ -286,15 +287,36 @@ public static class GeneratedSets
         return bytes;
     }
 
-    /// <summary>An IDX3 file of unsigned bytes [count, 28, 28] (big-endian header, as MNIST's).</summary>
-    public static byte[] IdxImagesFile(byte[] pixels)
+    /// <summary>The picture `data make` writes beside a set's files: its first training images with their classes.</summary>
+    public const string SamplesFile = "samples.png";
+
+    public const int SampleCount = 40, SampleColumns = 10;
+
+    /// <summary>
+    /// Writes the first <see cref="SampleCount"/> images of <paramref name="train"/> (fewer when it has fewer), <see cref="SampleColumns"/>
+    /// a row, as a PNG at <paramref name="path"/>; returns each row's classes as the generator names them ("star circle …").
+    /// </summary>
+    public static string[] WriteSamples(IVariationGenerator generator, Dataset train, string path)
     {
-        var count = pixels.Length / DigitVariations.Pixels;
+        var count = Math.Min(SampleCount, train.Count);
+        var rows = (count + SampleColumns - 1) / SampleColumns;
+        var image = new Evaluation.TileImage(train.Cols, SampleColumns, Math.Max(rows, 1));
+        for (var i = 0; i < count; i++)
+            image.Draw(i / SampleColumns, i % SampleColumns, train.Pixels.AsSpan(i * train.Features, train.Features), Evaluation.TileScaling.UnitInterval);
+        image.Write(path);
+        return [.. Enumerable.Range(0, rows).Select(r => string.Join(' ',
+            train.Labels.Skip(r * SampleColumns).Take(Math.Min(SampleColumns, count - r * SampleColumns)).Select(l => generator.ClassName(l))))];
+    }
+
+    /// <summary>An IDX3 file of unsigned bytes [count, side, side] (big-endian header, as MNIST's).</summary>
+    public static byte[] IdxImagesFile(byte[] pixels, int side)
+    {
+        var count = pixels.Length / (side * side);
         var file = new byte[16 + pixels.Length];
         BinaryPrimitives.WriteUInt32BigEndian(file, IdxReader.ImagesMagic);
         BinaryPrimitives.WriteInt32BigEndian(file.AsSpan(4), count);
-        BinaryPrimitives.WriteInt32BigEndian(file.AsSpan(8), DigitVariations.Side);
-        BinaryPrimitives.WriteInt32BigEndian(file.AsSpan(12), DigitVariations.Side);
+        BinaryPrimitives.WriteInt32BigEndian(file.AsSpan(8), side);
+        BinaryPrimitives.WriteInt32BigEndian(file.AsSpan(12), side);
         pixels.CopyTo(file, 16);
         return file;
     }

@@ -24,13 +24,13 @@ public sealed record GrayImage(string Name, int Width, int Height, float[] Pixel
 public sealed record VariationSources(Func<VariationSplit, Dataset>? Digits = null, IReadOnlyList<GrayImage>? Backgrounds = null);
 
 /// <summary>
-/// One generated benchmark set of 28×28 images (Larochelle et al. 2007): its name, split sizes, and a pure function from
+/// One generated benchmark set of square images (28×28 for Larochelle et al. 2007's, 30×30 for Shapes30): its name, split sizes, and a pure function from
 /// (seed, split, index) to one example, drawn from <see cref="ExampleRng"/>(seed, <see cref="Id"/>, split, index) alone,
 /// so a set is byte-identical for a seed whatever order or thread makes it.
 /// </summary>
 public interface IVariationGenerator
 {
-    /// <summary>The name runs use: basic, rot, bg-rand, bg-img, bg-img-rot, rect, rect-img, convex.</summary>
+    /// <summary>The name runs use: basic, rot, bg-rand, bg-img, bg-img-rot, rect, rect-img, convex, shapes.</summary>
     string Name { get; }
 
     /// <summary>A number fixed per set, mixed into every example's generator.</summary>
@@ -47,6 +47,12 @@ public interface IVariationGenerator
 
     bool NeedsBackgrounds { get; }
 
-    /// <summary>Writes example <paramref name="index"/> of <paramref name="split"/> into <paramref name="pixels"/> [784] and returns its label.</summary>
+    /// <summary>Pixels per image side: every example is <see cref="Side"/>×<see cref="Side"/>, one channel.</summary>
+    int Side => DigitVariations.Side;
+
+    /// <summary>How outputs name class <paramref name="label"/> (the label itself unless a set has names: "star").</summary>
+    string ClassName(int label) => label.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Writes example <paramref name="index"/> of <paramref name="split"/> into <paramref name="pixels"/> [Side·Side] and returns its label.</summary>
     byte Example(ulong seed, VariationSplit split, int index, VariationSources sources, Span<float> pixels);
 }

@@ -20,6 +20,7 @@ public static class VariationGenerators
         new(DatasetKind.Rect, new RectanglesGenerator()),
         new(DatasetKind.RectImg, new RectanglesImageGenerator()),
         new(DatasetKind.Convex, new ConvexGenerator()),
+        new(DatasetKind.Shapes, new ShapesGenerator()),
     ];
 
     /// <summary>The generator of <paramref name="kind"/>, or null when it is not a generated dataset (MNIST, Fashion-MNIST v2).</summary>
