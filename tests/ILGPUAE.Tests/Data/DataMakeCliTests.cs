@@ -60,7 +60,7 @@ public class DataMakeCliTests
     }
 
     [Theory]
-    [InlineData("mnist", "data make mnist: MNIST is fetched, not generated (data fetch mnist); expected basic, rot, bg-rand, bg-img, bg-img-rot, rect, rect-img, convex")]
+    [InlineData("mnist", "data make mnist: MNIST is fetched, not generated (data fetch mnist); expected basic, rot, bg-rand, bg-img, bg-img-rot, rect, rect-img, convex, shapes")]
     [InlineData("bg-rand --backgrounds /x", "--backgrounds /x: bg-rand has no image backgrounds; expected no backgrounds option for it")]
     [InlineData("basic --limit 0", "--limit 0: expected an example count ≥ 1 per split (or none, for the full sets)")]
     [InlineData("bg-img --backgrounds /nonexistent/images", "--backgrounds /nonexistent/images: directory not found; expected a directory of natural images (.png, .jpg, .jpeg, .bmp, .gif, .tga)")]

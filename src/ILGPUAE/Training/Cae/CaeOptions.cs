@@ -97,7 +97,8 @@ public sealed record CaeOptions
     public void Validate()
     {
         var info = Enum.IsDefined(Dataset) ? Datasets.Info(Dataset) : null;
-        Require(info is { Shape: { Channels: 1, Height: 28, Width: 28 } }, "dataset", Dataset, "a dataset of 28×28 single-channel images, e.g. mnist or fashion-mnist");
+        Require(info is { Shape: { Channels: 1, Height: 28, Width: 28 } }, "dataset", info?.Name ?? Dataset.ToString(),
+            $"a dataset of 28×28 single-channel images, e.g. mnist or fashion-mnist{(info is null ? "" : $" ({info.Name} is {info.Shape})")}");
         Require(Enum.IsDefined(Loss), "loss", Loss, $"{LossKind.CrossEntropy} or {LossKind.SquaredError}");
         Require(Holdout is null or >= 1, "holdout", Holdout, "an integer ≥ 1 (the last N training images validate)");
         Require(float.IsFinite(WeightL1) && WeightL1 >= 0f, "l1_weights", WeightL1, "a finite number ≥ 0");

@@ -128,10 +128,11 @@ public static class LabelTraining
         // Every input is checked before the directory is created, so a refused run leaves nothing behind.
         using var run = OutputDirectory.Open(InputPath.NotEmpty(request.OutDir, "out"), resume: false, request.Force, note);
         var encoder = o.Model == LabelModel.Frozen ? PretrainedEncoder.Read(o.Encoder!) : null;
-        var data = (request.Data ?? ClassificationSplits.Load(o.Dataset, request.DataDir, note)).Limit(null, o.TestLimit);
         var info = Datasets.Info(o.Dataset);
-        if (data.Train.Features != 28 * 28)
-            throw InputException.AboutSetting("dataset", $"dataset {info.Name}: has {data.Train.Features} values per example; the classifiers take 28×28 images");
+        // Refused before the set is loaded (a generated one would be made first).
+        if (info.Shape != new ImageShape(1, 28, 28))
+            throw InputException.AboutSetting("dataset", $"dataset {info.Name}: has {info.Shape} images; the classifiers take 1×28×28 images");
+        var data = (request.Data ?? ClassificationSplits.Load(o.Dataset, request.DataDir, note)).Limit(null, o.TestLimit);
         var subset = Subset(data.Train, o.Labels, o.Seed);
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, note);
         using var network = Build(backend, o, info.Classes, encoder);
