@@ -49,8 +49,9 @@ public enum ShapeClass : byte
 /// (seed, split) (no example has that index); example i takes label i. So each class has exactly a quarter of every full split, and a
 /// set made with a limit takes the first examples of the full set (its classes balanced only about).</item>
 /// </list>
-/// All arithmetic is IEEE double (Math.Sin, Math.Cos, Math.Atan, Math.Exp are the only library calls), so a seed gives the same bytes
-/// whatever order or thread makes the examples.
+/// Each example is a pure function of (seed, split, index) computed in IEEE double, one example per thread with no shared sums, so a
+/// seed gives the same bytes whatever order or thread makes the examples (Math.SinCos, Math.Atan and Math.Exp are the only library
+/// calls besides the exactly rounded Math.Sqrt: the same bytes on one machine, possibly not across runtimes' math libraries).
 /// </summary>
 public sealed class ShapesGenerator(bool filled = false) : IVariationGenerator
 {
