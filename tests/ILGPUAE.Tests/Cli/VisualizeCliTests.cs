@@ -8,6 +8,7 @@ using ILGPUAE.IO;
 using ILGPUAE.Models;
 using ILGPUAE.Modules;
 using ILGPUAE.Tests.IO;
+using ILGPUAE.Training.Stacked;
 using StbImageSharp;
 
 /// <summary>
@@ -111,6 +112,20 @@ public sealed class VisualizeCliTests
 
         var line = InProcessCli.AssertRefused(run, model);
         Assert.Equal($"error: {model}: {expected}", line[..$"error: {model}: {expected}".Length]);
+        Assert.Equal(entries, dir.Entries());
+    }
+
+    /// <summary>A `pretrain` run killed before its first layer finished has no layer to draw (Checkpoint.SpecOf says so for every reader).</summary>
+    [Fact]
+    public void AStackWithNoCompletedLayerIsRefused()
+    {
+        using var dir = new TempDirectory();
+        new StackFile(new StackOptions { Hidden = [4], Corruption = [0.1f], Epochs = 1 }, 784, []).Write(dir.Path);
+        var entries = dir.Entries();
+
+        var run = InProcessCli.Run("visualize", dir.Path);
+
+        InProcessCli.AssertRefused(run, $"{dir.File("model.safetensors")}: the stack has no completed layer yet; expected at least one");
         Assert.Equal(entries, dir.Entries());
     }
 
