@@ -11,7 +11,6 @@ using ILGPUAE.Data;
 using ILGPUAE.IO;
 using ILGPUAE.Modules;
 using ILGPUAE.Training;
-using ILGPUAE.Training.Stacked;
 
 /// <summary>What `probe svm` runs: a model file (or its run directory) and how to probe its top-layer codes.</summary>
 /// <param name="Dataset">null: the model file's __metadata__ "dataset" (a `train dae` or `pretrain` file: its options'), else MNIST.</param>
