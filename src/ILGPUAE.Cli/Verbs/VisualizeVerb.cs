@@ -18,7 +18,7 @@ public sealed class VisualizeOptions
     [Option("columns", HelpText = "Tiles per row (default ⌈√units⌉: 10 for 100 units); at most the number of units drawn.")]
     public int? Columns { get; set; }
 
-    [Option("scale", Default = UnitScaling.Own, HelpText = "own (default): each tile from its own minimum (black) to its maximum (white), as the lecture note's figure; shared: one symmetric scale for all tiles, −m black, 0 grey, +m white, m the largest |x_j| drawn.")]
+    [Option("scale", Default = UnitScaling.Own, HelpText = "own: each tile from its own minimum (black) to its maximum (white), as the lecture note's figure; shared: one symmetric scale for all tiles, −m black, 0 grey, +m white, m the largest |x_j| drawn.")]
     public UnitScaling Scale { get; set; }
 }
 
