@@ -34,7 +34,7 @@ public static class CliApp
     };
 
     private static readonly Type[] TopLevel =
-        [typeof(TrainGroup), typeof(DataGroup), typeof(SweepGroup), typeof(ProbeGroup), typeof(PretrainOptions), typeof(FinetuneVerbOptions), typeof(EvalOptions), typeof(SampleOptions), typeof(PlotOptions), typeof(CheckOptions), typeof(DevicesOptions)];
+        [typeof(TrainGroup), typeof(DataGroup), typeof(SweepGroup), typeof(ProbeGroup), typeof(PretrainOptions), typeof(FinetuneVerbOptions), typeof(EvalOptions), typeof(SampleOptions), typeof(PlotOptions), typeof(VisualizeOptions), typeof(CheckOptions), typeof(DevicesOptions)];
 
     public static int Run(string[] args)
     {
@@ -60,6 +60,7 @@ public static class CliApp
                 EvalOptions o => EvalVerb.Run(o),
                 SampleOptions o => SampleVerb.Run(o),
                 PlotOptions o => PlotVerb.Run(o),
+                VisualizeOptions o => VisualizeVerb.Run(o),
                 CheckOptions o => CheckVerb.Run(o),
                 DevicesOptions => DevicesVerb.Run(),
                 _ => throw new InvalidOperationException($"no handler for {parsed.Value.GetType().Name}"),

@@ -86,6 +86,8 @@ public static class OptionNames
         ["confusion_labels"] = "--confusion",
         ["confusion_model"] = "--confusion",
         ["import"] = "--import",
+        ["units"] = "--units",
+        ["columns"] = "--columns",
     };
 
     /// <summary>The flag the CLI reads <paramref name="setting"/> from, or null when no flag sets it.</summary>

@@ -14,7 +14,8 @@ using ILGPUAE.Training.Stacked;
 /// A model file as a loop over named parameters: each parameter under its own name, and the architecture as JSON in
 /// __metadata__["network"] (<see cref="NetworkSpec"/>: module kinds, sizes, activations, which W a tied decoder shares),
 /// so a model is rebuilt from its file alone. Files written before the architecture was saved — `train dae`'s
-/// ("ilgpuae.tied-dae") and `finetune`'s ("ilgpuae.classifier") — are read by inferring it from their options.
+/// ("ilgpuae.tied-dae"), `finetune`'s ("ilgpuae.classifier") and `pretrain`'s stacks ("ilgpuae.sda-stack") — are read by inferring it
+/// from their options.
 /// </summary>
 public static class Checkpoint
 {
@@ -100,13 +101,20 @@ public static class Checkpoint
     public static void LoadParameters(string path, SafeTensorsFile file, Network network)
     {
         foreach (var p in network.Body.Parameters)
-        {
-            var values = DaeCheckpoint.Tensor(path, file, p.Name, [.. p.Shape.Dimensions]);
-            for (var i = 0; i < values.Length; i++)
-                if (!float.IsFinite(values[i]))
-                    throw new InputException($"{path}: tensor '{p.Name}' holds {values[i]} at element {i}; expected finite values (a model saved from a diverged run?)");
-            p.Value.CopyFrom(values);
-        }
+            p.Value.CopyFrom(ParameterValues(path, file, p.Name, [.. p.Shape.Dimensions]));
+    }
+
+    /// <summary>
+    /// The values of parameter <paramref name="name"/> in <paramref name="file"/>, checked to have <paramref name="shape"/> and to be
+    /// finite: what <see cref="LoadParameters"/> copies into a network, for a reader that needs one tensor without building the network.
+    /// </summary>
+    public static float[] ParameterValues(string path, SafeTensorsFile file, string name, int[] shape)
+    {
+        var values = DaeCheckpoint.Tensor(path, file, name, shape);
+        for (var i = 0; i < values.Length; i++)
+            if (!float.IsFinite(values[i]))
+                throw new InputException($"{path}: tensor '{name}' holds {values[i]} at element {i}; expected finite values (a model saved from a diverged run?)");
+        return values;
     }
 
     /// <summary>The architecture saved in <paramref name="file"/>, or inferred from a file written before it was saved.</summary>
@@ -133,9 +141,15 @@ public static class Checkpoint
                 return (options with { Hidden = w.Shape[0] }).Network(w.Shape[1]);
             case ClassifierCheckpoint.Format:
                 return Networks.Classifier(ClassifierCheckpoint.ReadModel(path).Architecture);
+            case StackFile.Format:
+                // A `pretrain` stack is its completed layers as one deep autoencoder: its tensors are named as DeepAutoencoder's.
+                var stack = StackFile.Read(path);
+                if (stack.LayersDone == 0)
+                    throw new InputException($"{path}: the stack has no completed layer yet; expected at least one");
+                return Networks.DeepAutoencoder([stack.Visible, .. stack.Options.Hidden[..stack.LayersDone]]);
             default:
                 throw new InputException(
-                    $"{path}: __metadata__ has no '{NetworkKey}' and its format is '{format}'; expected a model written by ILGPUAE (train dae, finetune)");
+                    $"{path}: __metadata__ has no '{NetworkKey}' and its format is '{format}'; expected a model written by ILGPUAE (train dae, pretrain, finetune)");
         }
     }
 }

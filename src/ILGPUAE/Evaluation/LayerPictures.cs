@@ -15,19 +15,17 @@ public static class LayerPictures
     public const uint PictureEpoch = 1_000_000;
 
     /// <summary>
-    /// filters.png: the first 100 hidden units' weight rows (W[h, :]) as a 10×10 grid of side×side tiles,
-    /// each normalised to its own range.
+    /// filters.png: the first 100 hidden units as a 10×10 grid of side×side tiles, each its maximally activating input
+    /// W[h, :] / ‖W[h, :]‖ (<see cref="UnitVisualization"/>, what `visualize` draws) normalised to its own range — the weight row
+    /// itself up to a positive factor, which that normalisation removes.
     /// </summary>
     public static void WriteFilters(string path, TiedAutoencoder model, int side)
     {
         RequireSquare(model.Visible, side);
-        var units = Math.Min(100, model.Hidden);
+        var units = Math.Min(UnitVisualization.DefaultUnits, model.Hidden);
         model.Backend.Synchronize();
-        var weights = model.Weights.Slice(0, units).ToArray();
-        var image = new TileImage(side, 10, (units + 9) / 10);
-        for (var h = 0; h < units; h++)
-            image.Draw(h / 10, h % 10, weights.AsSpan(h * model.Visible, model.Visible), TileScaling.OwnRange);
-        image.Write(path);
+        var inputs = UnitVisualization.MaxActivatingInputs(model.Weights.Slice(0, units).ToArray(), units, model.Visible);
+        UnitVisualization.Picture(inputs, units, side, 10, UnitScaling.Own).Write(path);
     }
 
     /// <summary>

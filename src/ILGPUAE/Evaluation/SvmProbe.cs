@@ -11,7 +11,6 @@ using ILGPUAE.Data;
 using ILGPUAE.IO;
 using ILGPUAE.Modules;
 using ILGPUAE.Training;
-using ILGPUAE.Training.Stacked;
 
 /// <summary>What `probe svm` runs: a model file (or its run directory) and how to probe its top-layer codes.</summary>
 /// <param name="Dataset">null: the model file's __metadata__ "dataset" (a `train dae` or `pretrain` file: its options'), else MNIST.</param>
@@ -143,36 +142,11 @@ public static class SvmProbe
     private static SvmFit Describe(LinearSvmModel model, bool final, ClassificationScore? validation) =>
         new(model.C, final, validation, model.NewtonIterations, model.ConjugateGradientIterations, model.Converged, model.RelativeGradientNorms.Max());
 
-    /// <summary>
-    /// The network in a model file (<see cref="Checkpoint.Load"/>); a `pretrain` stack, which saves no architecture, is its completed
-    /// layers as one deep autoencoder: its tensors are named as <see cref="Networks.DeepAutoencoder"/>'s.
-    /// </summary>
-    private static Network Load(string path, IBackend backend)
-    {
-        var file = SafeTensorsFile.Read(path);
-        if (file.Metadata.ContainsKey(Checkpoint.NetworkKey)
-            || !file.Metadata.TryGetValue(DaeCheckpoint.FormatKey, out var format) || format != StackFile.Format)
-            return Checkpoint.Load(path, backend, ClassifierEvaluator.ChunkRows);
-        var stack = StackFile.Read(path);
-        if (stack.LayersDone == 0)
-            throw new InputException($"{path}: the stack has no completed layer yet; expected at least one");
-        var network = Networks.DeepAutoencoder([stack.Visible, .. stack.Options.Hidden[..stack.LayersDone]]).Build(backend, ClassifierEvaluator.ChunkRows);
-        try
-        {
-            Checkpoint.LoadParameters(path, file, network);
-            return network;
-        }
-        catch (InputException)
-        {
-            network.Dispose();
-            throw;
-        }
-    }
-
     /// <summary>The top-layer codes of the three sets (<see cref="Networks.TopCodeModule"/>), forward only.</summary>
     private static SvmCodeSets Codes(string path, IBackend backend, ClassificationSplits sets, int classes)
     {
-        using var network = Load(path, backend);
+        // A `pretrain` stack loads as the deep autoencoder of its completed layers (Checkpoint.SpecOf).
+        using var network = Checkpoint.Load(path, backend, ClassifierEvaluator.ChunkRows);
         if (network.Spec is null)
             throw new InputException($"{path}: the file holds no network architecture; expected an autoencoder's model");
         int top;

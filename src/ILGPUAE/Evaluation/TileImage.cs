@@ -30,10 +30,6 @@ public sealed class TileImage
     /// <summary>Draws <paramref name="values"/> (side × side, row-major) in grid cell (row, column).</summary>
     public void Draw(int row, int column, ReadOnlySpan<float> values, TileScaling scaling)
     {
-        if (values.Length != side * side)
-            throw new ArgumentException($"a tile has {side}×{side} values, got {values.Length}", nameof(values));
-        if ((uint)row >= rows || (uint)column >= columns)
-            throw new ArgumentOutOfRangeException(nameof(row), $"cell ({row}, {column}) is outside the {rows}×{columns} grid");
         float low = 0, high = 1;
         if (scaling == TileScaling.OwnRange)
         {
@@ -45,6 +41,19 @@ public sealed class TileImage
                 high = MathF.Max(high, v);
             }
         }
+        Draw(row, column, values, low, high);
+    }
+
+    /// <summary>
+    /// Draws <paramref name="values"/> in cell (row, column) with <paramref name="low"/> black and <paramref name="high"/> white (values
+    /// outside clamp; a tile with high ≤ low is drawn as value − low, i.e. black where the value is low): a scale shared by several tiles.
+    /// </summary>
+    public void Draw(int row, int column, ReadOnlySpan<float> values, float low, float high)
+    {
+        if (values.Length != side * side)
+            throw new ArgumentException($"a tile has {side}×{side} values, got {values.Length}", nameof(values));
+        if ((uint)row >= rows || (uint)column >= columns)
+            throw new ArgumentOutOfRangeException(nameof(row), $"cell ({row}, {column}) is outside the {rows}×{columns} grid");
         var range = high > low ? high - low : 1f;
         var top = Gap + row * (side + Gap);
         var left = Gap + column * (side + Gap);
