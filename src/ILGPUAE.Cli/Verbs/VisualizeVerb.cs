@@ -6,7 +6,7 @@ using ILGPUAE.Evaluation;
 [Verb("visualize", HelpText = "What each hidden unit of a model's first dense layer learned: the input of norm 1 that activates unit i most, x_j = w_ij / ‖w_i‖ (for a sigmoid unit the maximiser of w_i·x + b_i over ‖x‖ ≤ 1), drawn as a grid of square images. For train dae, pretrain, train deep, finetune and train sparse models; a first layer that is not dense (train cae, train classifier) or takes non-square inputs is refused.")]
 public sealed class VisualizeOptions
 {
-    [Value(0, MetaName = "MODEL", Required = true, HelpText = "A run directory (or its model.safetensors).")]
+    [Option("model", Required = true, HelpText = "A run directory (or its model.safetensors).")]
     public string Model { get; set; } = "";
 
     [Option("out", HelpText = "The PNG to write (a name ending in .png; default: units.png beside the model).")]

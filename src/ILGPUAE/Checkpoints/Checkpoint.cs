@@ -21,6 +21,19 @@ public static class Checkpoint
 {
     public const string NetworkKey = "network";
 
+    /// <summary>
+    /// The model file a verb's model setting names: a run directory's model.safetensors, or the file itself; a path that is
+    /// neither is an <see cref="InputException"/> about the model setting (`eval`, `sample`, `probe svm`, `visualize`).
+    /// </summary>
+    public static string ModelPath(string model)
+    {
+        InputPath.NotEmpty(model, "model");
+        var path = Directory.Exists(model) ? Path.Combine(model, DaeCheckpoint.ModelFileName) : model;
+        if (!File.Exists(path))
+            throw InputException.AboutSetting("model", $"model {model}: {path} does not exist; expected a run directory or a model.safetensors file");
+        return path;
+    }
+
     /// <summary>The parameters of <paramref name="network"/> and its architecture, with <paramref name="metadata"/>, written atomically.</summary>
     public static void Save(string path, Network network, IReadOnlyDictionary<string, string>? metadata = null)
     {

@@ -34,11 +34,7 @@ public static class Evaluate
 {
     public static EvaluationResult Run(EvaluationRequest request, Action<string>? log = null)
     {
-        InputPath.NotEmpty(request.Model, "model");
-        var path = Directory.Exists(request.Model) ? Path.Combine(request.Model, DaeCheckpoint.ModelFileName) : request.Model;
-        if (!File.Exists(path))
-            throw InputException.AboutSetting("model",
-                $"model {request.Model}: {path} does not exist; expected a run directory or a model.safetensors file");
+        var path = Checkpoint.ModelPath(request.Model);
         SafeTensorsFile.Read(path).Metadata.TryGetValue(DaeCheckpoint.FormatKey, out var format);
         return format switch
         {

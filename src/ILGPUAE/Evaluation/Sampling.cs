@@ -53,7 +53,7 @@ public static class Sampling
     public static SampleResult Run(SampleRequest request, Action<string>? log = null)
     {
         Validate(request);
-        var path = ModelPath(request.Model);
+        var path = Checkpoint.ModelPath(request.Model);
         var file = SafeTensorsFile.Read(path);
         var dataset = request.Dataset ?? ModelDataset.Of(path, file) ?? DatasetKind.Mnist;
         var binarized = Binarization.Of(path, file.Metadata);
@@ -125,16 +125,6 @@ public static class Sampling
 
     private static InputException TooManyChains(int chains, int testImages) =>
         InputException.AboutSetting("chains", $"chains {chains}: each chain starts from its own test image and there are {testImages}; expected at most {testImages}");
-
-    /// <summary>A run directory's model.safetensors, or the file itself.</summary>
-    private static string ModelPath(string model)
-    {
-        InputPath.NotEmpty(model, "model");
-        var path = Directory.Exists(model) ? Path.Combine(model, DaeCheckpoint.ModelFileName) : model;
-        if (!File.Exists(path))
-            throw InputException.AboutSetting("model", $"model {model}: {path} does not exist; expected a run directory or a model.safetensors file");
-        return path;
-    }
 
     /// <summary>
     /// Up to <see cref="PictureRows"/> rows of <see cref="PictureColumns"/> consecutive means of chain 0 (fewer when the chain is shorter),

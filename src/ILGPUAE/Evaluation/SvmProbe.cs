@@ -65,9 +65,7 @@ public static class SvmProbe
             throw InputException.AboutSetting("tolerance", $"tolerance {request.Tolerance.ToString(CultureInfo.InvariantCulture)}: expected a number in (0, 1)");
         if (request.CodesOut is { } codesOut)
             OutputDirectory.CheckPath(InputPath.NotEmpty(codesOut, "codes_out"), "codes_out");
-        var path = Directory.Exists(request.Model) ? Path.Combine(request.Model, DaeCheckpoint.ModelFileName) : request.Model;
-        if (!File.Exists(path))
-            throw InputException.AboutSetting("model", $"model {request.Model}: {path} does not exist; expected a run directory or a model.safetensors file");
+        var path = Checkpoint.ModelPath(request.Model);
         var kind = request.Dataset ?? ModelDataset.Of(path, SafeTensorsFile.Read(path)) ?? DatasetKind.Mnist;
         var splits = Datasets.Load(kind, request.DataDir, log);
         var sets = splits.ForClassification().Limit(request.TrainLimit, request.TestLimit);

@@ -126,12 +126,7 @@ public static class UnitVisualization
             throw InputException.AboutSetting("units", $"units {request.Units}: expected an integer ≥ 1");
         if (request.Columns is < 1)
             throw InputException.AboutSetting("columns", $"columns {request.Columns}: expected an integer ≥ 1");
-        // MODEL is the verb's positional word, not a setting with a flag: the line names the path alone.
-        var path = Directory.Exists(request.Model) ? Path.Combine(request.Model, DaeCheckpoint.ModelFileName) : request.Model;
-        if (!File.Exists(path))
-            throw new InputException(path == request.Model
-                ? $"model '{request.Model}' does not exist; expected a run directory or a model.safetensors file"
-                : $"{request.Model}: holds no {DaeCheckpoint.ModelFileName}; expected a run directory or a model.safetensors file");
+        var path = Checkpoint.ModelPath(request.Model);
         var outPath = OutPath(request.Out, path);
 
         var file = SafeTensorsFile.Read(path);

@@ -12,7 +12,7 @@ using ILGPUAE.Training.Stacked;
 using StbImageSharp;
 
 /// <summary>
-/// `ilgpuae visualize MODEL`: on each kind of model whose first layer is dense (a `train dae` run, a `pretrain` stack, and saved
+/// `ilgpuae visualize --model MODEL`: on each kind of model whose first layer is dense (a `train dae` run, a `pretrain` stack, and saved
 /// architectures as `train deep`, `finetune` and an untied sparse autoencoder write them), every tile of the PNG is checked against
 /// w_i / ‖w_i‖ computed here in double from the model file; a model whose first layer is a convolution, or that takes non-square
 /// inputs, and bad options are one line, exit 2, with nothing written.
@@ -29,7 +29,7 @@ public sealed class VisualizeCliTests
             "--accelerator", "host", "--out", dir.Path, "--force");
         Assert.True(train.ExitCode == 0, train.ToString());
 
-        var run = CliProcess.Run("visualize", dir.Path);
+        var run = CliProcess.Run("visualize", "--model", dir.Path);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         var picture = dir.File(UnitVisualization.FileName);
@@ -48,7 +48,7 @@ public sealed class VisualizeCliTests
         Assert.True(pretrain.ExitCode == 0, pretrain.ToString());
         var picture = dir.File("pictures/units.png");
 
-        var run = CliProcess.Run("visualize", Path.Combine(stack, "model.safetensors"), "--units", "500", "--out", picture, "--scale", "shared");
+        var run = CliProcess.Run("visualize", "--model", Path.Combine(stack, "model.safetensors"), "--units", "500", "--out", picture, "--scale", "shared");
 
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Contains("all 20 units (the layer has 20; 500 asked), 4×5 grid, 146×117 pixels, one symmetric scale for all tiles", run.Stdout);
@@ -81,7 +81,7 @@ public sealed class VisualizeCliTests
         var model = Save(dir, spec);
         string[] options = columns is { } c ? ["--columns", c.ToString(System.Globalization.CultureInfo.InvariantCulture)] : [];
 
-        var run = InProcessCli.Run(["visualize", dir.Path, "--scale", scale.ToString().ToLowerInvariant(), .. options]);
+        var run = InProcessCli.Run(["visualize", "--model", dir.Path, "--scale", scale.ToString().ToLowerInvariant(), .. options]);
 
         Assert.True(run.ExitCode == 0, run.ToString());
         AssertTilesAreTheUnits(dir.File(UnitVisualization.FileName), model, weight, units, inputs, units, expectedColumns, scale);
@@ -108,7 +108,7 @@ public sealed class VisualizeCliTests
         });
         var entries = dir.Entries();
 
-        var run = InProcessCli.Run("visualize", model, "--out", dir.File("out/units.png"));
+        var run = InProcessCli.Run("visualize", "--model", model, "--out", dir.File("out/units.png"));
 
         var line = InProcessCli.AssertRefused(run, model);
         Assert.Equal($"error: {model}: {expected}", line[..$"error: {model}: {expected}".Length]);
@@ -123,7 +123,7 @@ public sealed class VisualizeCliTests
         new StackFile(new StackOptions { Hidden = [4], Corruption = [0.1f], Epochs = 1 }, 784, []).Write(dir.Path);
         var entries = dir.Entries();
 
-        var run = InProcessCli.Run("visualize", dir.Path);
+        var run = InProcessCli.Run("visualize", "--model", dir.Path);
 
         InProcessCli.AssertRefused(run, $"{dir.File("model.safetensors")}: the stack has no completed layer yet; expected at least one");
         Assert.Equal(entries, dir.Entries());
@@ -145,7 +145,7 @@ public sealed class VisualizeCliTests
         Save(dir, SparseAutoencoder());
         var entries = dir.Entries();
 
-        var run = InProcessCli.Run(["visualize", dir.Path, .. options]);
+        var run = InProcessCli.Run(["visualize", "--model", dir.Path, .. options]);
 
         InProcessCli.AssertRefused(run, named);
         Assert.Equal(entries, dir.Entries());
@@ -155,11 +155,11 @@ public sealed class VisualizeCliTests
     public void AMissingModelOrAnOutThatIsADirectoryIsRefused()
     {
         using var dir = new TempDirectory();
-        InProcessCli.AssertRefused(InProcessCli.Run("visualize", dir.File("none.safetensors")), $"model '{dir.File("none.safetensors")}' does not exist");
-        InProcessCli.AssertRefused(InProcessCli.Run("visualize", dir.Path), $"{dir.Path}: holds no model.safetensors");
+        InProcessCli.AssertRefused(InProcessCli.Run("visualize", "--model", dir.File("none.safetensors")), $"--model {dir.File("none.safetensors")}: {dir.File("none.safetensors")} does not exist");
+        InProcessCli.AssertRefused(InProcessCli.Run("visualize", "--model", dir.Path), $"--model {dir.Path}: {Path.Combine(dir.Path, "model.safetensors")} does not exist");
         Save(dir, SparseAutoencoder());
         Directory.CreateDirectory(dir.File("taken.png"));
-        InProcessCli.AssertRefused(InProcessCli.Run("visualize", dir.Path, "--out", dir.File("taken.png")), "is a directory; expected a .png file's path");
+        InProcessCli.AssertRefused(InProcessCli.Run("visualize", "--model", dir.Path, "--out", dir.File("taken.png")), "is a directory; expected a .png file's path");
         Assert.False(File.Exists(dir.File(UnitVisualization.FileName)));
     }
 
