@@ -143,6 +143,10 @@ public sealed partial class KernelChecks
         // Inverted dropout, forward and backward; last so the checks above keep their inputs.
         foreach (var result in Dropouts(sizes))
             yield return result;
+        // FISTA with and without its soft-threshold prox; last so the checks above keep their inputs.
+        foreach (var s in sizes)
+            foreach (var result in FistaRules(s * 31))
+                yield return result;
     }
 
     /// <summary>
@@ -538,6 +542,24 @@ public sealed partial class KernelChecks
         return OptimizerRule(name, n, steps, stateCount: 2,
             (p, g, state, t) => backend.Optimizer.Adam(p, g, state[0], state[1], settings, t),
             (p, g, state, t) => OptimizerReference.Adam(p, g, state[0], state[1], settings, t));
+    }
+
+    /// <summary>FISTA over a loop of four iterations (the first, where previous is not read, and the last, which ends at x, included): plain (Nesterov's accelerated gradient) and with an L1 prox and weight decay.</summary>
+    public IEnumerable<CheckResult> FistaRules(int n)
+    {
+        yield return FistaRule(n, new FistaSettings(0.1f));
+        yield return FistaRule(n, new FistaSettings(0.1f, L1: 0.5f, WeightDecay: 0.01f));
+    }
+
+    /// <summary>FISTA over <paramref name="steps"/> iterations of random gradients; param (y) and previous (x) checked.</summary>
+    public CheckResult FistaRule(int n, FistaSettings settings, int steps = 4)
+    {
+        var name = $"fista l1={settings.L1} wd={settings.WeightDecay}";
+        // The last iteration ends the inner loop (param ← x).
+        FistaSettings At(long t) => settings with { Last = t == steps };
+        return OptimizerRule(name, n, steps, stateCount: 1,
+            (p, g, state, t) => backend.Optimizer.Fista(p, g, state[0], At(t), t),
+            (p, g, state, t) => OptimizerReference.Fista(p, g, state[0], At(t), t));
     }
 
     private delegate void RuleKernel(Tensor<float> param, Tensor<float> grad, Tensor<float>[] state, long step);

@@ -87,6 +87,8 @@ public static class KernelCheckFamilies
         // Dropouts: forward [s, 784] and [3, 2, s]; backward [s, 33] through each activation.
         new("dropout", new(@"^dropout p="), 2),
         new("dropout backward", new(@"^dropout backward p="), ActivationKinds),
+        // FistaRules: plain (Nesterov) and with the L1 prox and weight decay.
+        new("fista", new(@"^fista l1="), 2),
     ];
 
     /// <summary>

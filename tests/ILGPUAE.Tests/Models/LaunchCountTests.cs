@@ -176,6 +176,9 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
         void IOptimizer.Adam(Tensor<float> param, Tensor<float> grad, Tensor<float> expAvg, Tensor<float> expAvgSq, AdamSettings settings, long step) =>
             Record(nameof(IOptimizer.Adam), () => inner.Optimizer.Adam(param, grad, expAvg, expAvgSq, settings, step));
 
+        void IOptimizer.Fista(Tensor<float> param, Tensor<float> grad, Tensor<float> previous, FistaSettings settings, long step) =>
+            Record(nameof(IOptimizer.Fista), () => inner.Optimizer.Fista(param, grad, previous, settings, step));
+
         void IOptimizer.ClipGradNorm(IReadOnlyList<Tensor<float>> grads, float maxNorm, Tensor<float> norm) =>
             Record(nameof(IOptimizer.ClipGradNorm), () => inner.Optimizer.ClipGradNorm(grads, maxNorm, norm));
 
