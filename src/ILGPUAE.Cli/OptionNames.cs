@@ -86,6 +86,18 @@ public static class OptionNames
         ["confusion_labels"] = "--confusion",
         ["confusion_model"] = "--confusion",
         ["import"] = "--import",
+        // train anamo, compare anamo
+        ["lambda"] = "--lambda",
+        ["l1_encoder_weights"] = "--l1-encoder-weights",
+        ["encoder_iterations"] = "--enc-iters",
+        ["decoder_iterations"] = "--dec-iters",
+        ["encoder_step"] = "--enc-step",
+        ["decoder_step"] = "--dec-step",
+        ["encoder_method"] = "--enc-method",
+        ["decoder_method"] = "--dec-method",
+        ["outer"] = "--outer",
+        ["seeds"] = "--seeds",
+        ["adam_epochs"] = "--adam-epochs",
     };
 
     /// <summary>The flag the CLI reads <paramref name="setting"/> from, or null when no flag sets it.</summary>
