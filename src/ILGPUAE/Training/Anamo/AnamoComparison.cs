@@ -197,8 +197,8 @@ public static class AnamoComparison
         }
         return
         [
-            new CurvePanel($"{Datasets.Info(o.Dataset).DisplayName}, {o.Hidden} hidden, λ {o.Lambda}: ANAMO {o.EncoderIterations}+{o.DecoderIterations} × {o.Outer} (steps {o.EncoderStep}/{o.DecoderStep}) vs Adam lr {options.AdamLearningRate} × {options.ResolvedAdamEpochs} epochs; x: gradient evaluations",
-                "training objective ½‖x − x̂‖² + λ‖code‖₁ (batch mean)", series),
+            new CurvePanel($"{Datasets.Info(o.Dataset).DisplayName}, {o.Hidden} hidden, λ {o.Lambda}: ANAMO {o.EncoderIterations}+{o.DecoderIterations} × {o.Outer} (steps {o.EncoderStep}/{o.DecoderStep}) vs Adam lr {options.AdamLearningRate} × {options.ResolvedAdamEpochs} epochs",
+                "objective ½‖x − x̂‖² + λ‖code‖₁ (minibatch mean)", series, XLabel: "gradient evaluations (ANAMO: every inner iteration; Adam: every step)"),
         ];
     }
 

@@ -148,12 +148,12 @@ public static class AnamoTraining
                 new("train", x, epochs.Select(e => e.TrainReconstruction).ToArray(), CurveStyle.Line, 0),
                 new("test", x, epochs.Select(e => e.TestLoss).ToArray(), CurveStyle.DashedLine, 1),
                 new("training objective", x, epochs.Select(e => e.TrainLoss).ToArray(), CurveStyle.Line, 4),
-            ]),
-            new CurvePanel("reconstruction bias (1/M)Σ‖x − x̂‖₂ per outer iteration", "mean ‖x − x̂‖₂",
+            ], XLabel: "outer iteration"),
+            new CurvePanel("reconstruction bias (1/M)Σ‖x − x̂‖₂", "mean ‖x − x̂‖₂",
             [
                 new("train", x, epochs.Select(e => e.TrainBias).ToArray(), CurveStyle.Line, 0),
                 new("test", x, epochs.Select(e => e.TestBias).ToArray(), CurveStyle.DashedLine, 1),
-            ]),
+            ], XLabel: "outer iteration"),
         ];
     }
 
