@@ -98,6 +98,8 @@ public static class OptionNames
         ["outer"] = "--outer",
         ["seeds"] = "--seeds",
         ["adam_epochs"] = "--adam-epochs",
+        ["adam_learning_rate"] = "--adam-lr",
+        ["smooth_step_epsilon"] = "--epsilon",
     };
 
     /// <summary>The flag the CLI reads <paramref name="setting"/> from, or null when no flag sets it.</summary>

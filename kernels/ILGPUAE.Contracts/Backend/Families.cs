@@ -120,6 +120,18 @@ public interface IDelta
         Tensor<float> losses);
 
     /// <summary>
+    /// ANAMO's smooth step, elementwise (<see cref="ILGPUAE.Activation.SmoothStep"/>): y = s(x), s(u) = 3t² − 2t³, t = clamp(u/ε, 0, 1);
+    /// x and y of one shape (y may be x).
+    /// </summary>
+    void SmoothStep(Tensor<float> x, float epsilon, Tensor<float> y);
+
+    /// <summary>
+    /// The smooth step's backward: inputDelta = delta ⊙ s′(x), s′(u) = 6t(1 − t)/ε; x, delta and inputDelta of one shape (inputDelta may
+    /// be delta, not x). x is the step's input (the layer below applies no activation of its own).
+    /// </summary>
+    void SmoothStepBackward(Tensor<float> x, Tensor<float> delta, float epsilon, Tensor<float> inputDelta);
+
+    /// <summary>
     /// The contractive penalty λ‖∂h/∂x‖²_F of a sigmoid layer h = σ(x·Wᵀ + b), for h and delta [M,N] (delta = ∂L/∂h from
     /// above), weights W [N,K] (one row per unit), weightsGrad [N,K], rowNorms [N] (written) and losses [M]. With
     /// s = h(1 − h) and a_j = ‖W_j,:‖²: rowNorms[j] = a_j; losses[m] += λ·Σ_j a_j·s[m,j]²;

@@ -58,6 +58,14 @@ public static partial class Shapes
             throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, "expected a finite max norm > 0");
     }
 
+    /// <summary>The smooth step: x and out of one shape, ε finite and &gt; 0.</summary>
+    public static void SmoothStep(Tensor<float> x, float epsilon, Tensor<float> output, string outputName)
+    {
+        RequireSame(x, "x", output, outputName);
+        if (!(epsilon > 0f && float.IsFinite(epsilon)))
+            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "expected the smooth step's width ε finite and > 0");
+    }
+
     private static void RequireStep(long step)
     {
         if (step < 1)

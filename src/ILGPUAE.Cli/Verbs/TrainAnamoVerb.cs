@@ -41,6 +41,12 @@ public abstract class AnamoVerbOptions : TrainingVerbOptions
     [Option("outer", Default = 10, HelpText = "Outer iterations: epochs over the training set, one ANAMO iteration per minibatch.")]
     public int Outer { get; set; }
 
+    [Option("encoder", Default = "sigmoid", HelpText = "The encoder's activation: sigmoid, or smooth-step (the binary-encoder variant: s(u) = 3(u/ε)² − 2(u/ε)³ on [0, ε], 0 below, 1 above; its codes are ≥ 0, so the code penalty stays smooth where s is).")]
+    public string Encoder { get; set; } = "sigmoid";
+
+    [Option("epsilon", Default = 1f, HelpText = "The smooth step's width ε (with --encoder smooth-step).")]
+    public float Epsilon { get; set; }
+
     [Option("batch", Default = 100, HelpText = "Minibatch size (100: the whole of halves' training set, as the note runs it).")]
     public int Batch { get; set; }
 
@@ -52,6 +58,13 @@ public abstract class AnamoVerbOptions : TrainingVerbOptions
         {
             Dataset = ParseDataset() ?? DatasetKind.Halves,
             Hidden = Hidden,
+            Encoder = Encoder.Trim().ToLowerInvariant() switch
+            {
+                "sigmoid" => AnamoEncoder.Sigmoid,
+                "smooth-step" => AnamoEncoder.SmoothStep,
+                _ => throw new InputException($"--encoder {Encoder}: expected sigmoid or smooth-step"),
+            },
+            Epsilon = Epsilon,
             Lambda = Lambda,
             EncoderWeightL1 = EncoderWeightL1,
             EncoderIterations = EncoderIterations,
@@ -110,6 +123,9 @@ public sealed class CompareAnamoOptions : AnamoVerbOptions
     [Option("adam-epochs", HelpText = "Adam's epochs (default: as many gradient evaluations as ANAMO's, outer × (enc-iters + dec-iters): 200 for the note's setup).")]
     public int? AdamEpochs { get; set; }
 
+    [Option("adam-lr", Default = 1e-3f, HelpText = "Adam's learning rate (default 0.001, PyTorch's).")]
+    public float AdamLearningRate { get; set; }
+
     [Option("out", Required = true, HelpText = "Output directory; a rerun into it skips the seeds rows.csv already has.")]
     public string Out { get; set; } = "";
 }
@@ -121,7 +137,7 @@ public static class CompareAnamoVerb
         foreach (var flag in new[] { "--resume", "--checkpoint-every", "--force" })
             if (o.Given.ContainsKey(flag))
                 throw new InputException($"{flag}: compare anamo resumes by itself from --out's rows.csv; expected no {flag}");
-        var options = new ComparisonOptions { Anamo = o.ToAnamoOptions(1), Seeds = o.Seeds, AdamEpochs = o.AdamEpochs };
+        var options = new ComparisonOptions { Anamo = o.ToAnamoOptions(1), Seeds = o.Seeds, AdamEpochs = o.AdamEpochs, AdamLearningRate = o.AdamLearningRate };
         options.Validate();
         var rows = AnamoComparison.Run(options, o.Accelerator, o.Device, o.DataDir, o.Out, Console.WriteLine);
         Console.WriteLine($"done: {rows.Count} runs; wrote {Path.GetFullPath(Path.Combine(o.Out, AnamoComparison.SummaryFile))}");

@@ -89,6 +89,9 @@ public static class KernelCheckFamilies
         new("dropout backward", new(@"^dropout backward p="), ActivationKinds),
         // FistaRules: plain (Nesterov) and with the L1 prox and weight decay.
         new("fista", new(@"^fista l1="), 2),
+        // SmoothSteps: forward and backward on [s, 33].
+        new("smooth step", new(@"^smooth step$"), 1),
+        new("smooth step backward", new(@"^smooth step backward$"), 1),
     ];
 
     /// <summary>

@@ -37,6 +37,8 @@ public sealed record ComparisonOptions
             throw InputException.ForSetting("seeds", Seeds, "an integer ≥ 1");
         if (AdamEpochs is < 1)
             throw InputException.ForSetting("adam_epochs", AdamEpochs, "an integer ≥ 1");
+        if (!(float.IsFinite(AdamLearningRate) && AdamLearningRate > 0f))
+            throw InputException.ForSetting("adam_learning_rate", AdamLearningRate, "a finite number > 0");
     }
 }
 
@@ -123,7 +125,7 @@ public static class AnamoComparison
         var o = options.Anamo;
         var visible = train.Features;
         var clock = Stopwatch.StartNew();
-        var network = AnamoNetwork.Spec(visible, o.Hidden, o.Lambda).Build(backend, Math.Min(o.Batch, train.Count));
+        var network = AnamoNetwork.Spec(visible, o.Hidden, o.Lambda, o.SmoothStepEpsilon).Build(backend, Math.Min(o.Batch, train.Count));
         network.Initialize((ulong)seed);
         var curve = new List<double>();
         void Record(Tensor<float> losses)
@@ -133,6 +135,8 @@ public static class AnamoComparison
         }
         ITrainingStep step;
         int epochs;
+        // The rate every batch trains at: Adam's (a NetworkStep sets its groups to a batch's rate); ANAMO's blocks keep their own steps.
+        var rate = options.AdamLearningRate;
         if (method == Anamo)
         {
             var (encoder, decoder) = AnamoNetwork.Blocks(network);
@@ -142,20 +146,20 @@ public static class AnamoComparison
         else
         {
             var adam = OptimizerOptions.Defaults(OptimizerKind.Adam) with { LearningRate = options.AdamLearningRate };
-            step = new RecordingStep(new NetworkStep(network, new Optimizer(backend, network.TrainedParameters, adam), adam.LearningRate), Record);
+            step = new RecordingStep(new NetworkStep(network, new Optimizer(backend, network.TrainedParameters, adam), rate), Record);
             epochs = options.ResolvedAdamEpochs;
         }
         var byName = network.Body.Parameters.ToDictionary(p => p.Name, p => p.Value);
         using (step)
         {
-            using var trainer = new Trainer(backend, step, new TrainerSettings((ulong)seed, o.Batch, 0f), train.Pixels, train.Count);
+            using var trainer = new Trainer(backend, step, new TrainerSettings((ulong)seed, o.Batch, rate), train.Pixels, train.Count);
             for (var e = 0; e < epochs; e++)
             {
                 var epoch = trainer.RunEpoch();
                 if (!double.IsFinite(epoch.TrainLoss))
                     throw new TrainingDivergedException(epoch.Epoch, trainer.StepsDone, epoch.TrainLoss);
             }
-            using var scoring = AnamoNetwork.Spec(visible, o.Hidden, 0f).Build(backend, Math.Min(500, test.Rows), byName.GetValueOrDefault);
+            using var scoring = AnamoNetwork.Spec(visible, o.Hidden, 0f, o.SmoothStepEpsilon).Build(backend, Math.Min(500, test.Rows), byName.GetValueOrDefault);
             using var evaluator = new NetworkEvaluator(backend, scoring);
             var bias = ReconstructionBias.Mean(evaluator, scoring, test);
             var squared = evaluator.MeanReconstructionLoss(test);

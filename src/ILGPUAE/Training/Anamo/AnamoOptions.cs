@@ -14,6 +14,18 @@ using ILGPUAE.IO;
 /// </summary>
 public sealed record AnamoOptions
 {
+    /// <summary>The encoder's activation: the sigmoid, or the binary variant's smooth step of width <see cref="Epsilon"/>.</summary>
+    [JsonConverter(typeof(NamedEnumConverter<AnamoEncoder>))]
+    public AnamoEncoder Encoder { get; init; } = AnamoEncoder.Sigmoid;
+
+    /// <summary>The smooth step's width ε (with <see cref="AnamoEncoder.SmoothStep"/>).</summary>
+    [JsonPropertyName("smooth_step_epsilon")]
+    public float Epsilon { get; init; } = 1f;
+
+    /// <summary>ε when the encoder is the smooth step, else null: what <see cref="AnamoNetwork.Spec"/> takes.</summary>
+    [JsonIgnore]
+    public float? SmoothStepEpsilon => Encoder == AnamoEncoder.SmoothStep ? Epsilon : null;
+
     public DatasetKind Dataset { get; init; } = DatasetKind.Halves;
 
     public int Hidden { get; init; } = 10;
@@ -60,6 +72,8 @@ public sealed record AnamoOptions
     {
         Require(Enum.IsDefined(Dataset), "dataset", Dataset, Datasets.ExpectedNames);
         Require(Hidden >= 1, "hidden", Hidden, "an integer ≥ 1");
+        Require(Enum.IsDefined(Encoder), "encoder", Encoder, "sigmoid or smooth-step");
+        Require(float.IsFinite(Epsilon) && Epsilon > 0f, "smooth_step_epsilon", Epsilon, "a finite number > 0");
         Require(float.IsFinite(Lambda) && Lambda >= 0f, "lambda", Lambda, "a finite number ≥ 0");
         Require(float.IsFinite(EncoderWeightL1) && EncoderWeightL1 >= 0f, "l1_encoder_weights", EncoderWeightL1, "a finite number ≥ 0");
         Require(EncoderIterations >= 0, "encoder_iterations", EncoderIterations, "an integer ≥ 0");
@@ -75,7 +89,8 @@ public sealed record AnamoOptions
     }
 
     public string Summary(int train, int test) =>
-        $"data: {Datasets.Info(Dataset).DisplayName}, {train} train / {test} test; autoencoder {Datasets.Info(Dataset).Shape.Features} → {Hidden} → {Datasets.Info(Dataset).Shape.Features} (sigmoid), " +
+        $"data: {Datasets.Info(Dataset).DisplayName}, {train} train / {test} test; autoencoder {Datasets.Info(Dataset).Shape.Features} → {Hidden} " +
+        $"({(Encoder == AnamoEncoder.SmoothStep ? $"smooth step ε {Epsilon}" : "sigmoid")}) → {Datasets.Info(Dataset).Shape.Features} (sigmoid), " +
         $"λ‖code‖₁ {Lambda}{(EncoderWeightL1 > 0f ? $", λ‖W_enc‖₁ {EncoderWeightL1} (prox)" : "")}; ANAMO: encoder {EncoderIterations} × {Describe(EncoderMethod, true)} step {EncoderStep}, " +
         $"decoder {DecoderIterations} × {Describe(DecoderMethod, false)} step {DecoderStep} per minibatch of {Batch}; seed {Seed}";
 
@@ -87,4 +102,13 @@ public sealed record AnamoOptions
         if (!ok)
             throw InputException.ForSetting(setting, value, expected, mentioned);
     }
+}
+
+/// <summary>ANAMO's encoder activation.</summary>
+public enum AnamoEncoder
+{
+    Sigmoid,
+
+    /// <summary>The binary-encoder variant: s(u) = 3(u/ε)² − 2(u/ε)³ on [0, ε], 0 below, 1 above.</summary>
+    SmoothStep,
 }

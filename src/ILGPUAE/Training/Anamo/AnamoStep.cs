@@ -119,15 +119,23 @@ public sealed class AnamoStep : ITrainingStep
     }
 }
 
-/// <summary>ANAMO's autoencoder: encoder Dense in → hidden (sigmoid), an L1 penalty λ‖code‖₁, decoder Dense hidden → in (sigmoid), ½‖x − x̂‖².</summary>
+/// <summary>
+/// ANAMO's autoencoder: encoder Dense in → hidden (sigmoid, or the smooth step of the binary variant), an L1 penalty λ‖code‖₁, decoder
+/// Dense hidden → in (sigmoid), ½‖x − x̂‖².
+/// </summary>
 public static class AnamoNetwork
 {
     public const string EncoderWeight = "enc.W", EncoderBias = "enc.b", DecoderWeight = "dec.W", DecoderBias = "dec.b";
 
-    /// <summary>The training network: with the code penalty when <paramref name="lambda"/> &gt; 0.</summary>
-    public static NetworkSpec Spec(int visible, int hidden, float lambda)
+    /// <summary>
+    /// The training network: with the code penalty when <paramref name="lambda"/> &gt; 0. With <paramref name="smoothStep"/> ε, the
+    /// binary encoder: the encoder's Dense applies no activation and the smooth step of width ε follows it.
+    /// </summary>
+    public static NetworkSpec Spec(int visible, int hidden, float lambda, float? smoothStep = null)
     {
-        List<ModuleSpec> modules = [new DenseSpec(visible, hidden, Activation.Sigmoid, EncoderWeight, EncoderBias)];
+        List<ModuleSpec> modules = smoothStep is { } epsilon
+            ? [new DenseSpec(visible, hidden, Activation.Identity, EncoderWeight, EncoderBias), new SmoothStepSpec(hidden, epsilon)]
+            : [new DenseSpec(visible, hidden, Activation.Sigmoid, EncoderWeight, EncoderBias)];
         if (lambda > 0f)
             modules.Add(new ActivityL1Spec(hidden, lambda));
         modules.Add(new DenseSpec(hidden, visible, Activation.Sigmoid, DecoderWeight, DecoderBias));

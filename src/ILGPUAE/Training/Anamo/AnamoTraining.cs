@@ -57,12 +57,12 @@ public static class AnamoTraining
         var visible = train.Features;
         run.Create();
 
-        var network = AnamoNetwork.Spec(visible, options.Hidden, options.Lambda).Build(backend, Math.Min(options.Batch, train.Count));
+        var network = AnamoNetwork.Spec(visible, options.Hidden, options.Lambda, options.SmoothStepEpsilon).Build(backend, Math.Min(options.Batch, train.Count));
         network.Initialize(options.Seed);
         var (encoder, decoder) = AnamoNetwork.Blocks(network);
         using var step = new AnamoStep(network, encoder, options.EncoderBlock, decoder, options.DecoderBlock);
         var byName = network.Body.Parameters.ToDictionary(p => p.Name, p => p.Value);
-        using var scoring = AnamoNetwork.Spec(visible, options.Hidden, 0f).Build(backend, ScoringBatch, byName.GetValueOrDefault);
+        using var scoring = AnamoNetwork.Spec(visible, options.Hidden, 0f, options.SmoothStepEpsilon).Build(backend, ScoringBatch, byName.GetValueOrDefault);
         using var evaluator = new NetworkEvaluator(backend, scoring);
         using var images = ScoringSets.Upload(backend, train, splits.Test.Take(1), splits.Test);
         using var trainer = new Trainer(backend, step, new TrainerSettings(options.Seed, options.Batch, options.EncoderStep), train.Pixels, train.Count,
@@ -82,7 +82,7 @@ public static class AnamoTraining
         {
             backend.Synchronize();
             var tensors = network.Body.Parameters.Select(p => new NamedTensor(p.Name, [.. p.Shape.Dimensions], p.Value.ToArray())).ToList();
-            commit.Stage(modelPath, Checkpoint.ModelFile(AnamoNetwork.Spec(visible, options.Hidden, 0f), tensors, ModelMetadata(options)).Write);
+            commit.Stage(modelPath, Checkpoint.ModelFile(AnamoNetwork.Spec(visible, options.Hidden, 0f, options.SmoothStepEpsilon), tensors, ModelMetadata(options)).Write);
             NetworkTrainState.Stage(commit, statePath, network, trainer, null, new()
             {
                 [DaeCheckpoint.FormatKey] = StateFormat,

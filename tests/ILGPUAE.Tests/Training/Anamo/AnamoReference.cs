@@ -11,7 +11,8 @@ using ILGPUAE.Training.Anamo;
 /// <see cref="OuterIteration"/> is the algorithm: per minibatch, FISTA on the encoder then on the decoder
 /// (<see cref="OptimizerReference.Fista"/>), each loop restarted and ending at its last iterate.
 /// </summary>
-internal sealed class AnamoReference(int visible, int hidden, double lambda)
+/// <param name="epsilon">The binary encoder's smooth step of this width in place of the sigmoid (<see cref="Delta.DeltaReference.SmoothStep"/>).</param>
+internal sealed class AnamoReference(int visible, int hidden, double lambda, double? epsilon = null)
 {
     public double[] We = new double[hidden * visible], Be = new double[hidden], Wd = new double[visible * hidden], Bd = new double[visible];
 
@@ -20,15 +21,24 @@ internal sealed class AnamoReference(int visible, int hidden, double lambda)
 
     private static double Sigmoid(double a) => 1 / (1 + Math.Exp(-a));
 
-    private (double[] H, double[] Y) Forward(ReadOnlySpan<float> x)
+    /// <summary>The encoder's activation and its derivative at pre-activation a (given its value h).</summary>
+    private double Encode(double a) => epsilon is { } e ? Delta.DeltaReference.SmoothStep(a, e) : Sigmoid(a);
+
+    private double EncodeSlope(double a, double h) => epsilon is { } e ? Delta.DeltaReference.SmoothStepSlope(a, e) : h * (1 - h);
+
+    private (double[] H, double[] Y) Forward(ReadOnlySpan<float> x) => Forward(x, out _);
+
+    private (double[] H, double[] Y) Forward(ReadOnlySpan<float> x, out double[] pre)
     {
         var h = new double[hidden];
+        pre = new double[hidden];
         for (var j = 0; j < hidden; j++)
         {
             var a = Be[j];
             for (var i = 0; i < visible; i++)
                 a += We[j * visible + i] * x[i];
-            h[j] = Sigmoid(a);
+            pre[j] = a;
+            h[j] = Encode(a);
         }
         var y = new double[visible];
         for (var i = 0; i < visible; i++)
@@ -63,7 +73,7 @@ internal sealed class AnamoReference(int visible, int hidden, double lambda)
         foreach (var r in rows)
         {
             var x = data.AsSpan(r * visible, visible);
-            var (h, y) = Forward(x);
+            var (h, y) = Forward(x, out var pre);
             var dz = new double[visible];
             for (var i = 0; i < visible; i++)
                 dz[i] = (y[i] - x[i]) * y[i] * (1 - y[i]) / b;
@@ -81,7 +91,7 @@ internal sealed class AnamoReference(int visible, int hidden, double lambda)
                 g[3][i] += dz[i];
             for (var j = 0; j < hidden; j++)
             {
-                var da = dh[j] * h[j] * (1 - h[j]);
+                var da = dh[j] * EncodeSlope(pre[j], h[j]);
                 g[1][j] += da;
                 for (var i = 0; i < visible; i++)
                     g[0][j * visible + i] += da * x[i];

@@ -22,16 +22,19 @@ public abstract class AnamoStepTests(IBackend backend)
     /// <summary>x[n, i] = 0.5 + 0.45·sin(1.3·n + 0.7·i): pixels in (0, 1).</summary>
     private static readonly float[] Data = [.. Enumerable.Range(0, Count * Visible).Select(k => (float)(0.5 + 0.45 * Math.Sin(1.3 * (k / Visible) + 0.7 * (k % Visible))))];
 
-    private Network Build(float lambda = Lambda)
+    /// <summary>The binary encoder's smooth-step width in the tests that take it: wide enough that some units sit inside (0, ε).</summary>
+    private const float Epsilon = 1.5f;
+
+    private Network Build(float lambda = Lambda, float? epsilon = null)
     {
-        var network = AnamoNetwork.Spec(Visible, Hidden, lambda).Build(backend, Batch);
+        var network = AnamoNetwork.Spec(Visible, Hidden, lambda, epsilon).Build(backend, Batch);
         network.Initialize(Seed);
         return network;
     }
 
-    private static AnamoReference ReferenceOf(Network network, float lambda = Lambda)
+    private static AnamoReference ReferenceOf(Network network, float lambda = Lambda, float? epsilon = null)
     {
-        var reference = new AnamoReference(Visible, Hidden, lambda);
+        var reference = new AnamoReference(Visible, Hidden, lambda, epsilon);
         var ps = network.Body.Parameters;
         for (var p = 0; p < 4; p++)
             reference.Parameters[p].AsSpan().Clear();
@@ -44,11 +47,15 @@ public abstract class AnamoStepTests(IBackend backend)
         return reference;
     }
 
-    [Fact]
-    public void ReferenceGradientMatchesCentralDifferences()
+    public static TheoryData<float?> Encoders => new() { null, Epsilon };
+
+    /// <summary>With the sigmoid encoder, and with the binary variant's smooth step (whose slope the reference takes from its own formula).</summary>
+    [Theory]
+    [MemberData(nameof(Encoders))]
+    public void ReferenceGradientMatchesCentralDifferences(float? epsilon)
     {
-        using var network = Build();
-        var reference = ReferenceOf(network);
+        using var network = Build(epsilon: epsilon);
+        var reference = ReferenceOf(network, epsilon: epsilon);
         int[] rows = [4, 0, 6];
         var analytic = reference.Gradient(Data, rows);
         const double h = 1e-6;
@@ -68,11 +75,12 @@ public abstract class AnamoStepTests(IBackend backend)
             }
     }
 
-    [Fact]
-    public void EngineGradientWithTheCodePenaltyMatchesTheReference()
+    [Theory]
+    [MemberData(nameof(Encoders))]
+    public void EngineGradientWithTheCodePenaltyMatchesTheReference(float? epsilon)
     {
-        using var network = Build();
-        var reference = ReferenceOf(network);
+        using var network = Build(epsilon: epsilon);
+        var reference = ReferenceOf(network, epsilon: epsilon);
         int[] rows = [4, 0, 6];
         using var data = Upload(Data, Count, Visible);
         using var indices = backend.Allocate<int>(rows.Length);
@@ -85,6 +93,16 @@ public abstract class AnamoStepTests(IBackend backend)
         for (var p = 0; p < 4; p++)
             AssertClose(expected[p], ps[p].Grad.ToArray(), 1e-6, $"gradient of {ps[p].Name}");
         AssertClose(reference.Losses(Data, rows), losses.ToArray(), 1e-6, "losses (reconstruction + code penalty)");
+        if (epsilon is not null)
+        {
+            // The codes cover the three pieces of the step: exactly 0, exactly 1, and inside, where its slope carries the gradient.
+            Assert.IsType<SmoothStepModule>(network.Body.Modules[1]);
+            using var evaluator = new ILGPUAE.Evaluation.NetworkEvaluator(backend, network);
+            var codes = evaluator.Codes(data, 1);
+            Assert.Contains(0f, codes);
+            Assert.Contains(1f, codes);
+            Assert.Contains(codes, c => c is > 0f and < 1f);
+        }
     }
 
     public static TheoryData<int, int, float> Schedules => new()
