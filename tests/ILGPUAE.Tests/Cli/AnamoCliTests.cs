@@ -87,6 +87,18 @@ public sealed class AnamoCliTests
             KillAndResumeTests.WithoutTimings(Path.Combine(run, DaeCheckpoint.MetricsFileName)));
     }
 
+    [Fact]
+    public void AResumedRunRefusesAnotherSchedule()
+    {
+        using var dir = new TempDirectory();
+        var run = dir.File("run");
+        var first = CliProcess.Run([.. Short, "--out", run]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var resumed = CliProcess.Run("train", "anamo", "--resume", run, "--accelerator", "host", "--enc-iters", "4", "--l1-encoder-weights", "0.2");
+        Assert.True(resumed.ExitCode == 2, resumed.ToString());
+        Assert.Contains("--enc-iters 4 differs from the run's 2, --l1-encoder-weights 0.2 differs from the run's 0", resumed.Stderr);
+    }
+
     [Theory]
     [InlineData("--enc-step", "0", "--enc-step 0: expected a finite number > 0")]
     [InlineData("--hidden", "0", "--hidden 0: expected an integer ≥ 1")]

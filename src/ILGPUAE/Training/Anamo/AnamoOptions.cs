@@ -37,6 +37,7 @@ public sealed record AnamoOptions
     public float Lambda { get; init; } = 0.1f;
 
     /// <summary>λ_w of an L1 penalty λ_w‖W_enc‖₁ on the encoder's weights: non-smooth, taken by FISTA's prox (soft threshold by step·λ_w). 0: none.</summary>
+    [JsonPropertyName("l1_encoder_weights")]
     public float EncoderWeightL1 { get; init; }
 
     public int EncoderIterations { get; init; } = 5;
