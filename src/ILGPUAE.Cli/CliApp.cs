@@ -27,14 +27,15 @@ public static class CliApp
 
     private static readonly Dictionary<string, Type[]> Groups = new()
     {
-        ["train"] = [typeof(TrainDaeOptions), typeof(TrainDeepOptions), typeof(TrainCaeOptions), typeof(TrainClassifierOptions)],
+        ["train"] = [typeof(TrainDaeOptions), typeof(TrainDeepOptions), typeof(TrainCaeOptions), typeof(TrainClassifierOptions), typeof(TrainAnamoOptions)],
         ["data"] = [typeof(DataFetchOptions), typeof(DataMakeOptions)],
         ["sweep"] = [typeof(SweepDeepOptions), typeof(SweepTableOptions), typeof(SweepLabelsOptions)],
         ["probe"] = [typeof(ProbeSvmOptions)],
+        ["compare"] = [typeof(CompareAnamoOptions)],
     };
 
     private static readonly Type[] TopLevel =
-        [typeof(TrainGroup), typeof(DataGroup), typeof(SweepGroup), typeof(ProbeGroup), typeof(PretrainOptions), typeof(FinetuneVerbOptions), typeof(EvalOptions), typeof(SampleOptions), typeof(PlotOptions), typeof(VisualizeOptions), typeof(CheckOptions), typeof(DevicesOptions)];
+        [typeof(TrainGroup), typeof(DataGroup), typeof(SweepGroup), typeof(ProbeGroup), typeof(CompareGroup), typeof(PretrainOptions), typeof(FinetuneVerbOptions), typeof(EvalOptions), typeof(SampleOptions), typeof(PlotOptions), typeof(VisualizeOptions), typeof(CheckOptions), typeof(DevicesOptions)];
 
     public static int Run(string[] args)
     {
@@ -49,6 +50,8 @@ public static class CliApp
                 TrainDeepOptions o => TrainDeepVerb.Run(o),
                 TrainCaeOptions o => TrainCaeVerb.Run(o),
                 TrainClassifierOptions o => TrainClassifierVerb.Run(o),
+                TrainAnamoOptions o => TrainAnamoVerb.Run(o),
+                CompareAnamoOptions o => CompareAnamoVerb.Run(o),
                 DataFetchOptions o => DataFetchVerb.Run(o),
                 SweepDeepOptions o => SweepDeepVerb.Run(o),
                 SweepTableOptions o => SweepTableVerb.Run(o),
@@ -125,7 +128,7 @@ public static class CliApp
 /// <summary>A verb's options read from the command line, or null and the exit code when they were refused or help was printed.</summary>
 public sealed record ParsedCommand(object? Value, int Exit);
 
-[Verb("train", HelpText = "Train a model: `ilgpuae train dae --help`, `ilgpuae train deep --help`, `ilgpuae train cae --help`, `ilgpuae train classifier --help`.")]
+[Verb("train", HelpText = "Train a model: `ilgpuae train dae --help`, `ilgpuae train deep --help`, `ilgpuae train cae --help`, `ilgpuae train classifier --help`, `ilgpuae train anamo --help`.")]
 public sealed class TrainGroup;
 
 [Verb("sweep", HelpText = "Hyper-parameter sweeps of the study's tables and their results: `ilgpuae sweep deep --help`, `ilgpuae sweep table --rows DIR --out DIR`, `ilgpuae sweep labels --help`.")]
@@ -136,3 +139,6 @@ public sealed class DataGroup;
 
 [Verb("probe", HelpText = "Probe a trained model's codes: `ilgpuae probe svm --model DIR`.")]
 public sealed class ProbeGroup;
+
+[Verb("compare", HelpText = "Compare optimizers as a paper does: `ilgpuae compare anamo --out DIR` (ANAMO against Adam, over seeds).")]
+public sealed class CompareGroup;

@@ -88,6 +88,20 @@ public static class OptionNames
         ["import"] = "--import",
         ["units"] = "--units",
         ["columns"] = "--columns",
+        // train anamo, compare anamo
+        ["lambda"] = "--lambda",
+        ["l1_encoder_weights"] = "--l1-encoder-weights",
+        ["encoder_iterations"] = "--enc-iters",
+        ["decoder_iterations"] = "--dec-iters",
+        ["encoder_step"] = "--enc-step",
+        ["decoder_step"] = "--dec-step",
+        ["encoder_method"] = "--enc-method",
+        ["decoder_method"] = "--dec-method",
+        ["outer"] = "--outer",
+        ["seeds"] = "--seeds",
+        ["adam_epochs"] = "--adam-epochs",
+        ["adam_learning_rate"] = "--adam-lr",
+        ["smooth_step_epsilon"] = "--epsilon",
     };
 
     /// <summary>The flag the CLI reads <paramref name="setting"/> from, or null when no flag sets it.</summary>

@@ -120,6 +120,18 @@ public interface IDelta
         Tensor<float> losses);
 
     /// <summary>
+    /// ANAMO's smooth step, elementwise (<see cref="ILGPUAE.Activation.SmoothStep"/>): y = s(x), s(u) = 3t² − 2t³, t = clamp(u/ε, 0, 1);
+    /// x and y of one shape (y may be x).
+    /// </summary>
+    void SmoothStep(Tensor<float> x, float epsilon, Tensor<float> y);
+
+    /// <summary>
+    /// The smooth step's backward: inputDelta = delta ⊙ s′(x), s′(u) = 6t(1 − t)/ε; x, delta and inputDelta of one shape (inputDelta may
+    /// be delta, not x). x is the step's input (the layer below applies no activation of its own).
+    /// </summary>
+    void SmoothStepBackward(Tensor<float> x, Tensor<float> delta, float epsilon, Tensor<float> inputDelta);
+
+    /// <summary>
     /// The contractive penalty λ‖∂h/∂x‖²_F of a sigmoid layer h = σ(x·Wᵀ + b), for h and delta [M,N] (delta = ∂L/∂h from
     /// above), weights W [N,K] (one row per unit), weightsGrad [N,K], rowNorms [N] (written) and losses [M]. With
     /// s = h(1 − h) and a_j = ‖W_j,:‖²: rowNorms[j] = a_j; losses[m] += λ·Σ_j a_j·s[m,j]²;
@@ -236,6 +248,14 @@ public readonly record struct AdamSettings(float LearningRate, float Beta1 = 0.9
     bool Decoupled = false);
 
 /// <summary>
+/// One FISTA iteration's settings (Beck and Teboulle, 2009): the step size e, and λ of an L1 penalty λ‖θ‖₁ on the parameter whose
+/// prox is the soft threshold by e·λ (0: no penalty, the prox is the identity, and FISTA is Nesterov's accelerated gradient).
+/// </summary>
+/// <param name="WeightDecay">L2: the gradient becomes g + weightDecay·y before the gradient step.</param>
+/// <param name="Last">The inner loop's last iteration: param ← x_k itself (no extrapolation), the point the loop returns.</param>
+public readonly record struct FistaSettings(float StepSize, float L1 = 0f, float WeightDecay = 0f, bool Last = false);
+
+/// <summary>
 /// Parameter updates (Optimizer family). Each rule is PyTorch's (torch.optim, the single-tensor "for-loop" implementation)
 /// on one parameter: param, grad and every state tensor have one shape, and the state tensors start zero-filled. The step
 /// count t ≥ 1 is this parameter's (torch's state['step'] after its increment), known on the host: nothing is read back.
@@ -268,6 +288,15 @@ public interface IOptimizer
     /// param ← param − lr/(1 − β1ᵗ) · exp_avg / (√exp_avg_sq / √(1 − β2ᵗ) + eps).
     /// </summary>
     void Adam(Tensor<float> param, Tensor<float> grad, Tensor<float> expAvg, Tensor<float> expAvgSq, AdamSettings settings, long step);
+
+    /// <summary>
+    /// FISTA's iteration k = step ≥ 1 of an inner loop: param holds the extrapolated point y_k (its gradient in grad), previous
+    /// the last iterate x_{k−1} (not read at k = 1). d = g + wd·y; x_k = S_{e·λ}(y_k − e·d), S_t(z) = z − clamp(z, −t, t) the
+    /// soft threshold (the identity at λ = 0); previous ← x_k; param ← y_{k+1} = x_k + ((s_k − 1)/s_{k+1})·(x_k − x_{k−1}) with
+    /// s_1 = 1, s_{k+1} = (1 + √(1 + 4s_k²))/2 (so y_2 = x_1); at the loop's last iteration (<see cref="FistaSettings.Last"/>)
+    /// param ← x_k, the loop's result.
+    /// </summary>
+    void Fista(Tensor<float> param, Tensor<float> grad, Tensor<float> previous, FistaSettings settings, long step);
 
     /// <summary>
     /// torch.nn.utils.clip_grad_norm_ (L2) over several gradients, on the device: norm[0] = ‖(every element of grads)‖₂,

@@ -33,6 +33,18 @@ public static partial class Shapes
         RequireStep(step);
     }
 
+    /// <summary>param, grad and previous (the last iterate) of one shape; step ≥ 1; a finite step size and λ ≥ 0.</summary>
+    public static void Fista(Tensor<float> param, Tensor<float> grad, Tensor<float> previous, in FistaSettings settings, long step)
+    {
+        RequireSame(param, "param", grad, "grad");
+        RequireSame(param, "param", previous, "previous");
+        RequireStep(step);
+        if (!(settings.StepSize >= 0f && float.IsFinite(settings.StepSize)))
+            throw new ArgumentOutOfRangeException(nameof(settings), settings.StepSize, "expected a finite step size ≥ 0");
+        if (!(settings.L1 >= 0f && float.IsFinite(settings.L1)))
+            throw new ArgumentOutOfRangeException(nameof(settings), settings.L1, "expected a finite L1 weight λ ≥ 0");
+    }
+
     /// <summary>norm [2] (the total norm and the clip coefficient); at least one gradient, none null.</summary>
     public static void ClipGradNorm(IReadOnlyList<Tensor<float>> grads, float maxNorm, Tensor<float> norm)
     {
@@ -44,6 +56,14 @@ public static partial class Shapes
                 throw new ArgumentNullException(nameof(grads), $"gradient {i} of {grads.Count} is null");
         if (!(maxNorm > 0f) || float.IsInfinity(maxNorm))
             throw new ArgumentOutOfRangeException(nameof(maxNorm), maxNorm, "expected a finite max norm > 0");
+    }
+
+    /// <summary>The smooth step: x and out of one shape, ε finite and &gt; 0.</summary>
+    public static void SmoothStep(Tensor<float> x, float epsilon, Tensor<float> output, string outputName)
+    {
+        RequireSame(x, "x", output, outputName);
+        if (!(epsilon > 0f && float.IsFinite(epsilon)))
+            throw new ArgumentOutOfRangeException(nameof(epsilon), epsilon, "expected the smooth step's width ε finite and > 0");
     }
 
     private static void RequireStep(long step)

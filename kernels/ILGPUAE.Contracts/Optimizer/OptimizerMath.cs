@@ -22,4 +22,17 @@ public static class OptimizerMath
     /// <summary>AdamW's decoupled decay factor 1 − lr·wd, applied to param first (1 for Adam, whose decay is L2).</summary>
     public static float DecayFactor(in AdamSettings settings) =>
         settings.Decoupled ? 1f - settings.LearningRate * settings.WeightDecay : 1f;
+
+    /// <summary>
+    /// FISTA's extrapolation coefficient at iteration k = <paramref name="step"/> ≥ 1, (s_k − 1)/s_{k+1}, with s_1 = 1 and
+    /// s_{k+1} = (1 + √(1 + 4s_k²))/2, in double (0 at k = 1; it rises towards 1 as (k − 1)/(k + 2) does).
+    /// </summary>
+    public static double FistaMomentum(long step)
+    {
+        static double Next(double s) => (1.0 + Math.Sqrt(1.0 + 4.0 * s * s)) / 2.0;
+        var s = 1.0;
+        for (var k = 1L; k < step; k++)
+            s = Next(s);
+        return (s - 1.0) / Next(s);
+    }
 }

@@ -209,3 +209,60 @@ public readonly struct AdamStep
         return p - Vector512.Create(StepSize) * (m / (Vector512.Sqrt(v) / Vector512.Create(Bc2Sqrt) + Vector512.Create(Epsilon)));
     }
 }
+
+/// <summary>The scalars of one FISTA launch at iteration k, the extrapolation coefficient computed on the host in double.</summary>
+public readonly struct FistaStep
+{
+    public FistaStep(in FistaSettings settings, long step)
+    {
+        StepSize = settings.StepSize;
+        Threshold = (float)((double)settings.StepSize * settings.L1);
+        WeightDecay = settings.WeightDecay;
+        Momentum = (float)OptimizerMath.FistaMomentum(step);
+        Extrapolate = step == 1 || settings.Last ? 0 : 1;
+    }
+
+    /// <summary>e.</summary>
+    public float StepSize { get; }
+
+    /// <summary>e·λ, the soft threshold (0: the prox is the identity).</summary>
+    public float Threshold { get; }
+
+    public float WeightDecay { get; }
+
+    /// <summary>(s_k − 1)/s_{k+1}.</summary>
+    public float Momentum { get; }
+
+    /// <summary>0 at k = 1 (y_2 = x_1, and previous, whatever it held, is not read) and at the loop's last iteration (param ← x_k).</summary>
+    public int Extrapolate { get; }
+
+    /// <summary>
+    /// One element (both providers run it): returns y_{k+1} (x_k at the last iteration) for y_k = <paramref name="y"/> and gradient <paramref name="g"/>,
+    /// and leaves x_k in <paramref name="previous"/>.
+    /// </summary>
+    public float Update(float y, float g, ref float previous)
+    {
+        var d = g;
+        if (WeightDecay != 0f)
+            d += WeightDecay * y;
+        var z = y - StepSize * d;
+        var x = z - MathF.Min(MathF.Max(z, -Threshold), Threshold);
+        var next = Extrapolate == 0 ? x : x + Momentum * (x - previous);
+        previous = x;
+        return next;
+    }
+
+    /// <summary><see cref="Update(float, float, ref float)"/> on 16 elements, operation for operation (the same bits).</summary>
+    public Vector512<float> Update(Vector512<float> y, Vector512<float> g, ref Vector512<float> previous)
+    {
+        var d = g;
+        if (WeightDecay != 0f)
+            d += Vector512.Create(WeightDecay) * y;
+        var z = y - Vector512.Create(StepSize) * d;
+        var t = Vector512.Create(Threshold);
+        var x = z - Vector512.Min(Vector512.Max(z, -t), t);
+        var next = Extrapolate == 0 ? x : x + Vector512.Create(Momentum) * (x - previous);
+        previous = x;
+        return next;
+    }
+}

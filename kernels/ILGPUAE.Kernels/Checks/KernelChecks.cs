@@ -143,6 +143,14 @@ public sealed partial class KernelChecks
         // Inverted dropout, forward and backward; last so the checks above keep their inputs.
         foreach (var result in Dropouts(sizes))
             yield return result;
+        // ANAMO's smooth step, forward and backward; last so the checks above keep their inputs.
+        foreach (var s in sizes)
+            foreach (var result in SmoothSteps(s))
+                yield return result;
+        // FISTA with and without its soft-threshold prox; last so the checks above keep their inputs.
+        foreach (var s in sizes)
+            foreach (var result in FistaRules(s * 31))
+                yield return result;
     }
 
     /// <summary>
@@ -538,6 +546,46 @@ public sealed partial class KernelChecks
         return OptimizerRule(name, n, steps, stateCount: 2,
             (p, g, state, t) => backend.Optimizer.Adam(p, g, state[0], state[1], settings, t),
             (p, g, state, t) => OptimizerReference.Adam(p, g, state[0], state[1], settings, t));
+    }
+
+    /// <summary>
+    /// The smooth step of width ε = 0.7 on x [s, 33] drawn over [−0.5, 1.2] (below 0, inside and above ε), forward, and backward into a
+    /// separate δ; each against <see cref="DeltaReference.SmoothStep"/> and its slope.
+    /// </summary>
+    public IEnumerable<CheckResult> SmoothSteps(int s)
+    {
+        const float epsilon = 0.7f;
+        var n = s * 33;
+        var x = Uniform(n, -0.5f, 1.2f);
+        var delta = Uniform(n, -1f, 1f);
+        using var tx = Upload(x, s, 33);
+        using var ty = backend.Allocate<float>(s, 33);
+        using var td = Upload(delta, s, 33);
+        using var ti = backend.Allocate<float>(s, 33);
+        backend.Delta.SmoothStep(tx, epsilon, ty);
+        backend.Delta.SmoothStepBackward(tx, td, epsilon, ti);
+        var size = $"[{s}, 33]";
+        // A cubic of t = u/ε in [0, 1] (forward: O(1) values) and 6t(1 − t)/ε times δ: a few float roundings each.
+        yield return Compare("smooth step", size, Download(ty), [.. x.Select(u => DeltaReference.SmoothStep(u, epsilon))], 1e-6);
+        yield return Compare("smooth step backward", size, Download(ti), [.. x.Select((u, i) => delta[i] * DeltaReference.SmoothStepSlope(u, epsilon))], 1e-5);
+    }
+
+    /// <summary>FISTA over a loop of four iterations (the first, where previous is not read, and the last, which ends at x, included): plain (Nesterov's accelerated gradient) and with an L1 prox and weight decay.</summary>
+    public IEnumerable<CheckResult> FistaRules(int n)
+    {
+        yield return FistaRule(n, new FistaSettings(0.1f));
+        yield return FistaRule(n, new FistaSettings(0.1f, L1: 0.5f, WeightDecay: 0.01f));
+    }
+
+    /// <summary>FISTA over <paramref name="steps"/> iterations of random gradients; param (y) and previous (x) checked.</summary>
+    public CheckResult FistaRule(int n, FistaSettings settings, int steps = 4)
+    {
+        var name = $"fista l1={settings.L1} wd={settings.WeightDecay}";
+        // The last iteration ends the inner loop (param ← x).
+        FistaSettings At(long t) => settings with { Last = t == steps };
+        return OptimizerRule(name, n, steps, stateCount: 1,
+            (p, g, state, t) => backend.Optimizer.Fista(p, g, state[0], At(t), t),
+            (p, g, state, t) => OptimizerReference.Fista(p, g, state[0], At(t), t));
     }
 
     private delegate void RuleKernel(Tensor<float> param, Tensor<float> grad, Tensor<float>[] state, long step);

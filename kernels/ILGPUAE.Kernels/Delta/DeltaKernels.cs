@@ -142,4 +142,18 @@ public static class DeltaKernels
             preDelta[i] = delta[i] * sv + twoLambdaScale * rowNorms[i % n] * sv * sv * (1f - 2f * hv);
         }
     }
+
+    /// <summary>y[i] = s(x[i]), ANAMO's smooth step (<see cref="ILGPUAE.Activation.SmoothStep"/>); x, y [n].</summary>
+    public static void SmoothStep(Index1D index, ArrayView<float> x, ArrayView<float> y, float inverseEpsilon, GridStride g)
+    {
+        for (int i = index; i < g.Items; i += g.Stride)
+            y[i] = ILGPUAE.Activation.SmoothStep.Value(x[i], inverseEpsilon);
+    }
+
+    /// <summary>inputDelta[i] = delta[i]·s′(x[i]); x, delta, inputDelta [n].</summary>
+    public static void SmoothStepBackward(Index1D index, ArrayView<float> x, ArrayView<float> delta, ArrayView<float> inputDelta, float inverseEpsilon, GridStride g)
+    {
+        for (int i = index; i < g.Items; i += g.Stride)
+            inputDelta[i] = delta[i] * ILGPUAE.Activation.SmoothStep.Slope(x[i], inverseEpsilon);
+    }
 }

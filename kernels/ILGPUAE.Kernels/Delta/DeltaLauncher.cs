@@ -19,6 +19,8 @@ public sealed class DeltaLauncher : IDelta
     private readonly Lazy<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float, GridStride>> contractiveRows;
     private readonly Lazy<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, GridStride>> contractiveLoss;
     private readonly Lazy<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, GridStride>> contractiveDelta;
+    private readonly Lazy<Action<Index1D, ArrayView<float>, ArrayView<float>, float, GridStride>> smoothStepLoader;
+    private readonly Lazy<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, GridStride>> smoothStepBackwardLoader;
 
     // Indexed by Backend.Activation; each loaded on first use, as the GEMM's epilogue kernels are, so that a model without
     // the penalty compiles none of them.
@@ -39,6 +41,10 @@ public sealed class DeltaLauncher : IDelta
             DeltaKernels.ContractiveLoss));
         contractiveDelta = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int,
             float, GridStride>(DeltaKernels.ContractiveDelta));
+        // Loaded on first use: only ANAMO's binary encoder runs them.
+        smoothStepLoader = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float, GridStride>(DeltaKernels.SmoothStep));
+        smoothStepBackwardLoader = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, GridStride>(
+            DeltaKernels.SmoothStepBackward));
     }
 
     public void SigmoidOutputDelta(LossKind loss, Tensor<float> z, Tensor<float> x, float scale, Tensor<float> delta, Tensor<float> losses)
@@ -62,6 +68,26 @@ public sealed class DeltaLauncher : IDelta
     }
 
     /// <summary>Two launches: the row losses (one thread per row, as <see cref="DeltaKernels.RowLoss"/>), then the δ element by element.</summary>
+    public void SmoothStep(Tensor<float> x, float epsilon, Tensor<float> y)
+    {
+        Shapes.SmoothStep(x, epsilon, y, nameof(y));
+        if (x.Length == 0)
+            return;
+        var g = backend.Stride(x.Length);
+        smoothStepLoader.Value(g.Stride, backend.ViewOf(x, nameof(x)).AsContiguous(), backend.ViewOf(y, nameof(y)).AsContiguous(), 1f / epsilon, g);
+    }
+
+    public void SmoothStepBackward(Tensor<float> x, Tensor<float> delta, float epsilon, Tensor<float> inputDelta)
+    {
+        Shapes.SmoothStep(x, epsilon, delta, nameof(delta));
+        Shapes.SmoothStep(x, epsilon, inputDelta, nameof(inputDelta));
+        if (x.Length == 0)
+            return;
+        var g = backend.Stride(x.Length);
+        smoothStepBackwardLoader.Value(g.Stride, backend.ViewOf(x, nameof(x)).AsContiguous(), backend.ViewOf(delta, nameof(delta)).AsContiguous(),
+            backend.ViewOf(inputDelta, nameof(inputDelta)).AsContiguous(), 1f / epsilon, g);
+    }
+
     public void ActivityL1(Tensor<float> y, Tensor<float> delta, Backend.Activation inputActivation, float lambda, float scale,
         Tensor<float> inputDelta, Tensor<float> losses)
     {

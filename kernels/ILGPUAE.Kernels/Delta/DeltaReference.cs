@@ -108,4 +108,12 @@ public static class DeltaReference
             losses[i] += lambda * sum;
         }
     }
+
+    /// <summary>ANAMO's smooth step in double, by its cases: 0 for u ≤ 0, 1 for u ≥ ε, 3(u/ε)² − 2(u/ε)³ between.</summary>
+    public static double SmoothStep(double u, double epsilon) =>
+        u <= 0 ? 0 : u >= epsilon ? 1 : 3 * (u / epsilon) * (u / epsilon) - 2 * Math.Pow(u / epsilon, 3);
+
+    /// <summary>Its derivative: 6(u/ε − (u/ε)²)/ε between 0 and ε, 0 outside.</summary>
+    public static double SmoothStepSlope(double u, double epsilon) =>
+        u <= 0 || u >= epsilon ? 0 : 6 * (u / epsilon - (u / epsilon) * (u / epsilon)) / epsilon;
 }

@@ -74,6 +74,17 @@ public static class OptimizerKernels
         }
     }
 
+    /// <summary>FISTA iteration k: param (y_k → y_{k+1}), grad, previous (x_{k−1} → x_k) [n].</summary>
+    public static void Fista(Index1D index, ArrayView<float> param, ArrayView<float> grad, ArrayView<float> previous, FistaStep s, GridStride g)
+    {
+        for (int i = index; i < g.Items; i += g.Stride)
+        {
+            var x = previous[i];
+            param[i] = s.Update(param[i], grad[i], ref x);
+            previous[i] = x;
+        }
+    }
+
     /// <summary>
     /// partials[t] (+)= Σ grad[i]² over i = t, t + P, … for P = partials' length threads: each thread owns one partial, so the
     /// sum is free of atomics and its order fixed. accumulate = 0 for the first gradient of a clip.

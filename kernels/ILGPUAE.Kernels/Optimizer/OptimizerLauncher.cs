@@ -20,6 +20,7 @@ public sealed class OptimizerLauncher : IOptimizer, IDisposable
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, SgdStep, GridStride> sgdRule;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, RmsPropStep, GridStride> rmsProp;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamStep, GridStride> adam;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, FistaStep, GridStride> fista;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int> squaredNormPartials;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, float> clipCoefficient;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, GridStride> scaleByCoefficient;
@@ -37,6 +38,7 @@ public sealed class OptimizerLauncher : IOptimizer, IDisposable
         rmsProp = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, RmsPropStep, GridStride>(
             OptimizerKernels.RmsProp);
         adam = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, AdamStep, GridStride>(OptimizerKernels.Adam);
+        fista = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, FistaStep, GridStride>(OptimizerKernels.Fista);
         squaredNormPartials = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(OptimizerKernels.SquaredNormPartials);
         clipCoefficient = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(OptimizerKernels.ClipCoefficient);
         scaleByCoefficient = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, GridStride>(OptimizerKernels.ScaleByCoefficient);
@@ -92,6 +94,16 @@ public sealed class OptimizerLauncher : IOptimizer, IDisposable
         var g = backend.Stride(param.Length);
         adam(g.Stride, backend.ViewOf(param, nameof(param)).AsContiguous(), backend.ViewOf(grad, nameof(grad)).AsContiguous(),
             backend.ViewOf(expAvg, "exp_avg").AsContiguous(), backend.ViewOf(expAvgSq, "exp_avg_sq").AsContiguous(), new AdamStep(settings, step), g);
+    }
+
+    public void Fista(Tensor<float> param, Tensor<float> grad, Tensor<float> previous, FistaSettings settings, long step)
+    {
+        Shapes.Fista(param, grad, previous, settings, step);
+        if (param.Length == 0)
+            return;
+        var g = backend.Stride(param.Length);
+        fista(g.Stride, backend.ViewOf(param, nameof(param)).AsContiguous(), backend.ViewOf(grad, nameof(grad)).AsContiguous(),
+            backend.ViewOf(previous, nameof(previous)).AsContiguous(), new FistaStep(settings, step), g);
     }
 
     /// <summary>

@@ -88,6 +88,27 @@ public static class OptimizerReference
     }
 
     /// <summary>
+    /// FISTA's iteration k ≥ 1 (<see cref="IOptimizer.Fista"/>): param holds y_k and becomes y_{k+1} (x_k when last); previous holds x_{k−1}
+    /// and becomes x_k. The soft threshold is written as the textbook's cases, the sequence s_k recomputed from s_1 = 1.
+    /// </summary>
+    public static void Fista(Span<double> param, ReadOnlySpan<double> grad, Span<double> previous, in FistaSettings s, long step)
+    {
+        double e = s.StepSize, threshold = (double)s.StepSize * s.L1, wd = s.WeightDecay;
+        double sk = 1;
+        for (var k = 1; k < step; k++)
+            sk = (1 + Math.Sqrt(1 + 4 * sk * sk)) / 2;
+        var sNext = (1 + Math.Sqrt(1 + 4 * sk * sk)) / 2;
+        var momentum = (sk - 1) / sNext;
+        for (var i = 0; i < param.Length; i++)
+        {
+            var z = param[i] - e * (grad[i] + wd * param[i]);
+            var x = z > threshold ? z - threshold : z < -threshold ? z + threshold : 0.0;
+            param[i] = step == 1 || s.Last ? x : x + momentum * (x - previous[i]);
+            previous[i] = x;
+        }
+    }
+
+    /// <summary>
     /// torch.nn.utils.clip_grad_norm_ (L2): scales every gradient by min(1, maxNorm / (total + 1e-6)) and returns the total norm
     /// ‖(every element of grads)‖₂ before clipping.
     /// </summary>

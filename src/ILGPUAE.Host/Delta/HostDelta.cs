@@ -41,6 +41,29 @@ internal sealed unsafe class HostDelta : IDelta
         pool.Run(job, z.Length, MinimumElementsPerPart);
     }
 
+    /// <summary>One pass on the calling thread: the smooth step runs on ANAMO's codes (a few hundred values a row), too few to split.</summary>
+    public void SmoothStep(Tensor<float> x, float epsilon, Tensor<float> y)
+    {
+        Shapes.SmoothStep(x, epsilon, y, nameof(y));
+        var xp = backend.PointerOf(x, nameof(x));
+        var yp = backend.PointerOf(y, nameof(y));
+        var inverse = 1f / epsilon;
+        for (var i = 0; i < x.Length; i++)
+            yp[i] = ILGPUAE.Activation.SmoothStep.Value(xp[i], inverse);
+    }
+
+    public void SmoothStepBackward(Tensor<float> x, Tensor<float> delta, float epsilon, Tensor<float> inputDelta)
+    {
+        Shapes.SmoothStep(x, epsilon, delta, nameof(delta));
+        Shapes.SmoothStep(x, epsilon, inputDelta, nameof(inputDelta));
+        var xp = backend.PointerOf(x, nameof(x));
+        var dp = backend.PointerOf(delta, nameof(delta));
+        var ip = backend.PointerOf(inputDelta, nameof(inputDelta));
+        var inverse = 1f / epsilon;
+        for (var i = 0; i < x.Length; i++)
+            ip[i] = dp[i] * ILGPUAE.Activation.SmoothStep.Slope(xp[i], inverse);
+    }
+
     public void ActivityL1(Tensor<float> y, Tensor<float> delta, Backend.Activation inputActivation, float lambda, float scale,
         Tensor<float> inputDelta, Tensor<float> losses)
     {

@@ -20,6 +20,7 @@ internal sealed unsafe class HostOptimizer : IOptimizer
     private readonly ElementJob<SgdRuleUpdate> sgdRule = new();
     private readonly ElementJob<RmsPropUpdate> rmsProp = new();
     private readonly ElementJob<AdamUpdate> adam = new();
+    private readonly ElementJob<FistaUpdate> fista = new();
     private readonly SquaredNormJob squaredNorm;
     private readonly ScaleJob scale = new();
 
@@ -64,6 +65,14 @@ internal sealed unsafe class HostOptimizer : IOptimizer
         adam.Set(new AdamUpdate(backend.PointerOf(param, nameof(param)), backend.PointerOf(grad, nameof(grad)), backend.PointerOf(expAvg, "exp_avg"),
             backend.PointerOf(expAvgSq, "exp_avg_sq"), new AdamStep(settings, step)), param.Length);
         Run(adam, param.Length);
+    }
+
+    public void Fista(Tensor<float> param, Tensor<float> grad, Tensor<float> previous, FistaSettings settings, long step)
+    {
+        Shapes.Fista(param, grad, previous, settings, step);
+        fista.Set(new FistaUpdate(backend.PointerOf(param, nameof(param)), backend.PointerOf(grad, nameof(grad)), backend.PointerOf(previous, nameof(previous)),
+            new FistaStep(settings, step)), param.Length);
+        Run(fista, param.Length);
     }
 
     /// <summary>
@@ -249,6 +258,21 @@ internal sealed unsafe class HostOptimizer : IOptimizer
             s.Update(Vector512.Load(param + i), Vector512.Load(grad + i), ref m, ref v).Store(param + i);
             m.Store(expAvg + i);
             v.Store(expAvgSq + i);
+        }
+    }
+
+    /// <summary>FISTA iteration k: param y_k → y_{k+1}, previous x_{k−1} → x_k.</summary>
+    private readonly struct FistaUpdate(float* param, float* grad, float* previous, FistaStep s) : IElementUpdate
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Apply(int i) => param[i] = s.Update(param[i], grad[i], ref previous[i]);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Apply16(int i)
+        {
+            var x = Vector512.Load(previous + i);
+            s.Update(Vector512.Load(param + i), Vector512.Load(grad + i), ref x).Store(param + i);
+            x.Store(previous + i);
         }
     }
 

@@ -26,6 +26,9 @@ public enum DatasetKind
 
     // Shapes30 (issue 16): circles, triangles, rectangles and stars on 30×30.
     Shapes,
+
+    /// <summary>The ANAMO note's 10×10 images with a brighter left half (<see cref="Variations.Halves"/>), made in memory.</summary>
+    Halves,
 }
 
 /// <summary>What is known about a dataset before it is loaded.</summary>
@@ -44,6 +47,7 @@ public static class Datasets
         new(DatasetKind.FashionMnist, "fashion-mnist", FashionMnist.DisplayName, new ImageShape(1, FashionMnist.Side, FashionMnist.Side), FashionMnist.Classes),
         .. VariationGenerators.All.Select(g => new DatasetInfo(g.Kind, g.Generator.Name, GeneratedSets.DisplayName(g.Generator),
             new ImageShape(1, g.Generator.Side, g.Generator.Side), g.Generator.Classes)),
+        new(DatasetKind.Halves, Halves.Name, "halves (generated, 10×10)", Halves.Shape, 1),
     ];
 
     public static IReadOnlyList<DatasetInfo> All => Known;
@@ -93,6 +97,7 @@ public static class Datasets
         {
             DatasetKind.Mnist => Mnist.LoadSplits(dataDir, log),
             DatasetKind.FashionMnist => FashionMnist.Load(dataDir, log),
+            DatasetKind.Halves => Halves.Load(Info(kind)),
             _ when VariationGenerators.Of(kind) is { } generator => GeneratedSets.Load(kind, generator, dataDir, log),
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a known dataset"),
         };

@@ -21,8 +21,8 @@ public enum CurveStyle
 /// <summary>One line of a chart: <see cref="Values"/>[i] at epoch <see cref="Epochs"/>[i] (1-based); <see cref="Color"/> indexes the palette.</summary>
 public sealed record CurveSeries(string Label, int[] Epochs, double[] Values, CurveStyle Style, int Color);
 
-/// <summary>One panel: series sharing a y axis, and an optional epoch marked by a vertical line.</summary>
-public sealed record CurvePanel(string Title, string YLabel, IReadOnlyList<CurveSeries> Series, int? MarkedEpoch = null);
+/// <summary>One panel: series sharing a y axis, and an optional epoch marked by a vertical line; the x axis counts epochs unless <paramref name="XLabel"/> says what else.</summary>
+public sealed record CurvePanel(string Title, string YLabel, IReadOnlyList<CurveSeries> Series, int? MarkedEpoch = null, string XLabel = "epoch");
 
 /// <summary>
 /// curves.png: a run's figures per epoch as metrics.json records them, in panels stacked top to bottom over the
@@ -221,7 +221,7 @@ public static class TrainingCurves
                 scatter.LinePattern = LinePattern.Dashed;
         }
         plot.Title(panel.Title, size: 13);
-        plot.XLabel("epoch", size: 12);
+        plot.XLabel(panel.XLabel, size: 12);
         plot.YLabel(panel.YLabel, size: 12);
         plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         plot.Axes.AutoScale();

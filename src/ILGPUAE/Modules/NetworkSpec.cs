@@ -72,6 +72,7 @@ public sealed record NetworkSpec(IReadOnlyList<ModuleSpec> Modules, ObjectiveSpe
 [JsonDerivedType(typeof(MaxPool2dSpec), "max_pool2d")]
 [JsonDerivedType(typeof(Upsample2dSpec), "upsample2d")]
 [JsonDerivedType(typeof(DropoutSpec), "dropout")]
+[JsonDerivedType(typeof(SmoothStepSpec), "smooth_step")]
 public abstract record ModuleSpec
 {
     /// <param name="below">The modules built before this one, in order (a tied decoder finds its encoder there).</param>
@@ -117,6 +118,15 @@ public sealed record ActivityL1Spec(int Width, float Lambda) : ModuleSpec
 
     public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below, SharedValues? values = null) =>
         new ActivityL1(backend, maxBatch, Width, Lambda);
+}
+
+/// <summary><see cref="SmoothStepModule"/>: ANAMO's smooth step of width <paramref name="Epsilon"/> on <paramref name="Width"/> values (checked when the spec is made).</summary>
+public sealed record SmoothStepSpec(int Width, float Epsilon) : ModuleSpec
+{
+    public float Epsilon { get; init; } = SmoothStepModule.ValidEpsilon(Epsilon);
+
+    public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below, SharedValues? values = null) =>
+        new SmoothStepModule(backend, maxBatch, Width, Epsilon);
 }
 
 /// <summary>

@@ -66,6 +66,26 @@ public sealed class AdamRule(IOptimizer family, float beta1, float beta2, float 
         family.Adam(parameter.Value, parameter.Grad, state[0], state[1], new AdamSettings(learningRate, beta1, beta2, epsilon, weightDecay, decoupled), step);
 }
 
+/// <summary>
+/// FISTA (Beck and Teboulle, 2009) restarted every <paramref name="loop"/> steps: the parameter holds the extrapolated point
+/// y_k while its gradient is taken, the state previous_iterate holds x_{k−1}, and the k-th step of each loop is
+/// <see cref="IOptimizer.Fista"/>'s iteration k (k = 1 … loop, the momentum sequence restarting at s_1 = 1), the last one
+/// leaving the loop's iterate x_loop in the parameter. λ of <paramref name="weightL1"/> ‖w‖₁ on the weights (biases: none) is
+/// taken by its prox, the soft threshold by step·λ, not by a subgradient. With λ = 0 this is Nesterov's accelerated gradient
+/// in Beck and Teboulle's form. <paramref name="loop"/> 0: one loop that never ends (never restarted; the parameter holds y).
+/// </summary>
+public sealed class FistaRule(IOptimizer family, float weightL1, int loop) : IOptimizerRule
+{
+    public IReadOnlyList<string> StateNames { get; } = [OptimizerStateNames.PreviousIterate];
+
+    public void Step(Parameter parameter, IReadOnlyList<Tensor<float>> state, long step, float learningRate, float weightDecay)
+    {
+        var k = loop > 0 ? (step - 1) % loop + 1 : step;
+        var l1 = parameter.Group == ParameterGroups.Biases ? 0f : weightL1;
+        family.Fista(parameter.Value, parameter.Grad, state[0], new FistaSettings(learningRate, l1, weightDecay, Last: loop > 0 && k == loop), k);
+    }
+}
+
 /// <summary>PyTorch's names for optimizer state, the suffixes of checkpoint names ("layer0.W.exp_avg").</summary>
 public static class OptimizerStateNames
 {
@@ -74,6 +94,9 @@ public static class OptimizerStateNames
     public const string GradAvg = "grad_avg";
     public const string ExpAvg = "exp_avg";
     public const string ExpAvgSq = "exp_avg_sq";
+
+    /// <summary>FISTA's last iterate x_{k−1} (the parameter holds the extrapolated point).</summary>
+    public const string PreviousIterate = "previous_iterate";
 
     /// <summary>The parameter's step count (a long, not a tensor: see <see cref="Optimizer.StepCounts"/>).</summary>
     public const string Step = "step";

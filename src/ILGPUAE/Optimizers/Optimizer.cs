@@ -88,7 +88,8 @@ public sealed class Optimizer : IDisposable
         }
         State = stateTensors;
         trainedGradients = [.. Enumerable.Range(0, n).Where(i => !frozen[i]).Select(i => this.parameters[i].Grad)];
-        if (options.WeightL1 > 0f)
+        // FISTA takes the L1 penalty by its prox, in its own kernel.
+        if (options.WeightL1 > 0f && options.Kind != OptimizerKind.Fista)
         {
             static Tensor<float> Matrix(Tensor<float> t) => t.Shape.Rank == 1 ? t.Reshape(t.Length, 1) : t;
             var weights = Enumerable.Range(0, n).Where(i => !frozen[i] && this.parameters[i].Group != ParameterGroups.Biases)
@@ -178,6 +179,7 @@ public sealed class Optimizer : IDisposable
         OptimizerKind.RmsProp => new RmsPropRule(family, o.Alpha, o.Epsilon, o.Momentum, o.Centered),
         OptimizerKind.Adam => new AdamRule(family, o.Beta1, o.Beta2, o.Epsilon, decoupled: false),
         OptimizerKind.AdamW => new AdamRule(family, o.Beta1, o.Beta2, o.Epsilon, decoupled: true),
+        OptimizerKind.Fista => new FistaRule(family, o.WeightL1, o.FistaLoop),
         _ => throw new ArgumentOutOfRangeException(nameof(o), o.Kind, "unknown optimizer kind"),
     };
 

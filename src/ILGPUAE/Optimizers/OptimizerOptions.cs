@@ -19,6 +19,12 @@ public enum OptimizerKind
 
     /// <summary>torch.optim.AdamW: weight decay is decoupled, param ← param·(1 − lr·wd) before the Adam step.</summary>
     AdamW,
+
+    /// <summary>
+    /// FISTA restarted every <see cref="OptimizerOptions.FistaLoop"/> steps (<see cref="FistaRule"/>): the learning rate is its step
+    /// size, <see cref="OptimizerOptions.WeightL1"/> its prox's λ; with λ = 0, Nesterov's accelerated gradient. Not in PyTorch.
+    /// </summary>
+    Fista,
 }
 
 /// <summary>
@@ -57,12 +63,16 @@ public sealed record OptimizerOptions
     /// <summary>
     /// λ of an L1 penalty λ‖w‖₁ on the weights (the groups weight decay applies to by default: not <see cref="Modules.ParameterGroups.Biases"/>),
     /// added to the loss the gradients are of: each step adds its subgradient λ·sign(w) (sign(0) = 0, as torch.sign) to the trained
-    /// weights' gradients before clipping and the rule, as loss.backward() on loss + λ·Σ|w| would in PyTorch. 0: none.
+    /// weights' gradients before clipping and the rule, as loss.backward() on loss + λ·Σ|w| would in PyTorch; FISTA takes it by its
+    /// prox instead (the soft threshold). 0: none.
     /// </summary>
     public float WeightL1 { get; init; }
 
     /// <summary>Clip the gradients of every trained parameter to this global L2 norm before each step (null: no clipping).</summary>
     public float? MaxGradNorm { get; init; }
+
+    /// <summary>FISTA's inner-loop length: its momentum sequence restarts every this many steps, each loop ending at its iterate (0: never).</summary>
+    public int FistaLoop { get; init; }
 
     /// <summary>
     /// PyTorch's defaults for <paramref name="kind"/>. Nesterov has none in PyTorch (its momentum 0 is refused there); 0.9 is
@@ -86,6 +96,8 @@ public sealed record OptimizerOptions
         RequireInRange("dampening", Dampening, closedAbove: true);
         RequireAtLeastZero("weight decay", WeightDecay);
         RequireAtLeastZero("weight L1", WeightL1);
+        if (FistaLoop < 0)
+            throw new ArgumentException($"FISTA loop {FistaLoop}: expected an iteration count ≥ 0");
         RequireInRange("beta1", Beta1, closedAbove: false);
         RequireInRange("beta2", Beta2, closedAbove: false);
         RequireAtLeastZero("eps", Epsilon);

@@ -21,6 +21,9 @@ public enum RunKind
 
     /// <summary><see cref="Cae.CaeMetrics"/>.</summary>
     TrainCae,
+
+    /// <summary><see cref="Anamo.AnamoMetrics"/>.</summary>
+    TrainAnamo,
 }
 
 /// <summary>
@@ -118,6 +121,7 @@ public static class MetricsFile
         RunKind.Finetune => "finetune",
         RunKind.TrainDeep => "train deep",
         RunKind.TrainCae => "train cae",
+        RunKind.TrainAnamo => "train anamo",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 

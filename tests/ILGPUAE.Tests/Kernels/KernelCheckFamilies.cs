@@ -87,6 +87,11 @@ public static class KernelCheckFamilies
         // Dropouts: forward [s, 784] and [3, 2, s]; backward [s, 33] through each activation.
         new("dropout", new(@"^dropout p="), 2),
         new("dropout backward", new(@"^dropout backward p="), ActivationKinds),
+        // FistaRules: plain (Nesterov) and with the L1 prox and weight decay.
+        new("fista", new(@"^fista l1="), 2),
+        // SmoothSteps: forward and backward on [s, 33].
+        new("smooth step", new(@"^smooth step$"), 1),
+        new("smooth step backward", new(@"^smooth step backward$"), 1),
     ];
 
     /// <summary>

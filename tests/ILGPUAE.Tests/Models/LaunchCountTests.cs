@@ -118,6 +118,12 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
         void IDelta.SigmoidOutputDelta(LossKind loss, Tensor<float> z, Tensor<float> x, float scale, Tensor<float> delta, Tensor<float> losses) =>
             Record(nameof(IDelta.SigmoidOutputDelta), () => inner.Delta.SigmoidOutputDelta(loss, z, x, scale, delta, losses));
 
+        void IDelta.SmoothStep(Tensor<float> x, float epsilon, Tensor<float> y) =>
+            Record(nameof(IDelta.SmoothStep), () => inner.Delta.SmoothStep(x, epsilon, y));
+
+        void IDelta.SmoothStepBackward(Tensor<float> x, Tensor<float> delta, float epsilon, Tensor<float> inputDelta) =>
+            Record(nameof(IDelta.SmoothStepBackward), () => inner.Delta.SmoothStepBackward(x, delta, epsilon, inputDelta));
+
         void IDelta.ActivityL1(Tensor<float> y, Tensor<float> delta, Activation inputActivation, float lambda, float scale, Tensor<float> inputDelta,
             Tensor<float> losses) =>
             Record(nameof(IDelta.ActivityL1), () => inner.Delta.ActivityL1(y, delta, inputActivation, lambda, scale, inputDelta, losses));
@@ -175,6 +181,9 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
 
         void IOptimizer.Adam(Tensor<float> param, Tensor<float> grad, Tensor<float> expAvg, Tensor<float> expAvgSq, AdamSettings settings, long step) =>
             Record(nameof(IOptimizer.Adam), () => inner.Optimizer.Adam(param, grad, expAvg, expAvgSq, settings, step));
+
+        void IOptimizer.Fista(Tensor<float> param, Tensor<float> grad, Tensor<float> previous, FistaSettings settings, long step) =>
+            Record(nameof(IOptimizer.Fista), () => inner.Optimizer.Fista(param, grad, previous, settings, step));
 
         void IOptimizer.ClipGradNorm(IReadOnlyList<Tensor<float>> grads, float maxNorm, Tensor<float> norm) =>
             Record(nameof(IOptimizer.ClipGradNorm), () => inner.Optimizer.ClipGradNorm(grads, maxNorm, norm));

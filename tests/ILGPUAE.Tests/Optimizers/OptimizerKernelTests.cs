@@ -97,6 +97,14 @@ public abstract class OptimizerKernelTests(IBackend backend)
     }
 
     [Fact]
+    public void KernelChecksPassForFista()
+    {
+        var results = new KernelChecks(backend).FistaRules(33).ToList();
+        Assert.Equal(2, results.Count);
+        Assert.True(results.All(r => r.Passed), string.Join("\n", results.Where(r => !r.Passed)));
+    }
+
+    [Fact]
     public void ShapeMismatchNamesTheShapes()
     {
         using var p = backend.Allocate<float>(3, 4);

@@ -39,7 +39,12 @@ public static class RuleCases
         Adam("adam wd", new AdamSettings(0.01f, WeightDecay: 0.05f)),
         Adam("adamw", new AdamSettings(0.01f, WeightDecay: 0.01f, Decoupled: true)),
         Adam("adamw betas eps wd", new AdamSettings(0.05f, Beta1: 0.8f, Beta2: 0.95f, Epsilon: 1e-6f, WeightDecay: 0.1f, Decoupled: true)),
+        // Loops of 4 over the 6 steps: iterations 1 2 3 4(last) then 1 2 of the next loop.
+        Fista("fista", new FistaSettings(0.1f), FistaLoop),
+        Fista("fista l1 wd", new FistaSettings(0.1f, L1: 0.5f, WeightDecay: 0.05f), FistaLoop),
     ];
+
+    private const int FistaLoop = 4;
 
     public static TheoryData<string> Names => new(All.Select(c => c.Name));
 
@@ -89,4 +94,61 @@ public static class RuleCases
             for (var i = 0; i < p.Length; i++)
                 p[i] = step.Update(p[i], g[i], ref state[0][i], ref state[1][i]);
         });
+
+    /// <summary>Step t of the sequence as FISTA's iteration k of a loop of <paramref name="loop"/> (<see cref="Optimizers.FistaRule"/>'s mapping).</summary>
+    private static (long K, FistaSettings Settings) FistaIteration(FistaSettings s, int loop, long t)
+    {
+        var k = (t - 1) % loop + 1;
+        return (k, s with { Last = k == loop });
+    }
+
+    private static RuleCase Fista(string name, FistaSettings s, int loop) => new(name, 1,
+        (backend, p, g, state, t) =>
+        {
+            var (k, at) = FistaIteration(s, loop, t);
+            backend.Optimizer.Fista(p, g, state[0], at, k);
+        },
+        (p, g, state, t) =>
+        {
+            var (k, at) = FistaIteration(s, loop, t);
+            OptimizerReference.Fista(p, g, state[0], at, k);
+        },
+        (theta0, grads) => FistaDocumented(theta0, grads, s.StepSize, s.L1, s.WeightDecay, loop),
+        (p, g, state, t) =>
+        {
+            var (k, at) = FistaIteration(s, loop, t);
+            var step = new FistaStep(at, k);
+            for (var i = 0; i < p.Length; i++)
+                p[i] = step.Update(p[i], g[i], ref state[0][i]);
+        });
+
+    /// <summary>
+    /// FISTA as Beck and Teboulle's paper writes it (their t_k), restarted every <paramref name="loop"/> steps, each loop
+    /// returning its last x_k: x_k = p_L(y_k) with the prox sign(z)·max(|z| − eλ, 0); t_{k+1} = (1 + √(1 + 4t_k²))/2;
+    /// y_{k+1} = x_k + ((t_k − 1)/t_{k+1})(x_k − x_{k−1}). The gradient g_t is taken at the point returned by step t − 1.
+    /// </summary>
+    private static double[][] FistaDocumented(double[] theta0, double[][] grads, double e, double l1, double wd, int loop)
+    {
+        var y = (double[])theta0.Clone();
+        var xPrevious = (double[])theta0.Clone();
+        var trajectory = new double[grads.Length][];
+        var tk = 1.0;
+        for (var t = 1; t <= grads.Length; t++)
+        {
+            var k = (t - 1) % loop + 1;
+            if (k == 1)
+                (tk, xPrevious) = (1.0, (double[])y.Clone());
+            var tNext = (1 + Math.Sqrt(1 + 4 * tk * tk)) / 2;
+            for (var i = 0; i < y.Length; i++)
+            {
+                var z = y[i] - e * (grads[t - 1][i] + wd * y[i]);
+                var x = Math.Sign(z) * Math.Max(Math.Abs(z) - e * l1, 0);
+                y[i] = k == loop ? x : x + (tk - 1) / tNext * (x - xPrevious[i]);
+                xPrevious[i] = x;
+            }
+            tk = tNext;
+            trajectory[t - 1] = (double[])y.Clone();
+        }
+        return trajectory;
+    }
 }
