@@ -87,6 +87,8 @@ public static class KernelCheckFamilies
         // Dropouts: forward [s, 784] and [3, 2, s]; backward [s, 33] through each activation.
         new("dropout", new(@"^dropout p="), 2),
         new("dropout backward", new(@"^dropout backward p="), ActivationKinds),
+        // KlSparsities: for each activation, [s, 33] into a separate δ and [3, s] in place.
+        new("kl sparsity", new(@"^kl sparsity [a-z]+( in place)?$"), 2 * ActivationKinds),
     ];
 
     /// <summary>
