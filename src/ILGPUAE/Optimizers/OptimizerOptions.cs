@@ -19,6 +19,12 @@ public enum OptimizerKind
 
     /// <summary>torch.optim.AdamW: weight decay is decoupled, param ← param·(1 − lr·wd) before the Adam step.</summary>
     AdamW,
+
+    /// <summary>
+    /// Gradient descent with a backtracking (Armijo) line search on the objective with its weight decay, full batch by default: a
+    /// step of its own (Training.LineSearchStep), not a per-parameter rule, so <see cref="Optimizer"/> refuses it.
+    /// </summary>
+    LineSearch,
 }
 
 /// <summary>
