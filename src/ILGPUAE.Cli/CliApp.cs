@@ -27,7 +27,7 @@ public static class CliApp
 
     private static readonly Dictionary<string, Type[]> Groups = new()
     {
-        ["train"] = [typeof(TrainDaeOptions), typeof(TrainDeepOptions), typeof(TrainCaeOptions), typeof(TrainClassifierOptions)],
+        ["train"] = [typeof(TrainDaeOptions), typeof(TrainDeepOptions), typeof(TrainCaeOptions), typeof(TrainClassifierOptions), typeof(TrainSparseOptions)],
         ["data"] = [typeof(DataFetchOptions), typeof(DataMakeOptions)],
         ["sweep"] = [typeof(SweepDeepOptions), typeof(SweepTableOptions), typeof(SweepLabelsOptions)],
         ["probe"] = [typeof(ProbeSvmOptions)],
@@ -49,6 +49,7 @@ public static class CliApp
                 TrainDeepOptions o => TrainDeepVerb.Run(o),
                 TrainCaeOptions o => TrainCaeVerb.Run(o),
                 TrainClassifierOptions o => TrainClassifierVerb.Run(o),
+                TrainSparseOptions o => TrainSparseVerb.Run(o),
                 DataFetchOptions o => DataFetchVerb.Run(o),
                 SweepDeepOptions o => SweepDeepVerb.Run(o),
                 SweepTableOptions o => SweepTableVerb.Run(o),
@@ -124,7 +125,7 @@ public static class CliApp
 /// <summary>A verb's options read from the command line, or null and the exit code when they were refused or help was printed.</summary>
 public sealed record ParsedCommand(object? Value, int Exit);
 
-[Verb("train", HelpText = "Train a model: `ilgpuae train dae --help`, `ilgpuae train deep --help`, `ilgpuae train cae --help`, `ilgpuae train classifier --help`.")]
+[Verb("train", HelpText = "Train a model: `ilgpuae train dae --help`, `ilgpuae train deep --help`, `ilgpuae train cae --help`, `ilgpuae train classifier --help`, `ilgpuae train sparse --help`.")]
 public sealed class TrainGroup;
 
 [Verb("sweep", HelpText = "Hyper-parameter sweeps of the study's tables and their results: `ilgpuae sweep deep --help`, `ilgpuae sweep table --rows DIR --out DIR`, `ilgpuae sweep labels --help`.")]

@@ -86,6 +86,9 @@ public static class OptionNames
         ["confusion_labels"] = "--confusion",
         ["confusion_model"] = "--confusion",
         ["import"] = "--import",
+        ["rho"] = "--rho",
+        ["beta"] = "--beta",
+        ["tied"] = "--tied",
     };
 
     /// <summary>The flag the CLI reads <paramref name="setting"/> from, or null when no flag sets it.</summary>

@@ -156,6 +156,25 @@ public static class Networks
             throw new ArgumentOutOfRangeException(name, side, "the convolutional autoencoder pools twice and upsamples twice: sides must be multiples of 4");
     }
 
+    /// <summary>The checkpoint names of a sparse autoencoder's encoder (W1 [hidden, visible], b1) and decoder (W2 [visible, hidden], b2), UFLDL's.</summary>
+    public static (string EncoderWeight, string EncoderBias, string DecoderWeight, string DecoderBias) SparseNames => ("W1", "b1", "W2", "b2");
+
+    /// <summary>
+    /// The sparse autoencoder of Ng's UFLDL notes: h = σ(W1·x + b1), a <see cref="KlSparsity"/> penalty β·Σ KL(ρ‖ρ̂) on h, and
+    /// z = σ(W2·h + b2) with an untied W2 [visible, hidden] (or, <paramref name="tied"/>, W1ᵀ and b2 alone), reconstruction by
+    /// <paramref name="loss"/>. Weight decay (α/2)‖W‖² is the optimizer's (the weights group), not a module.
+    /// </summary>
+    public static NetworkSpec SparseAutoencoder(int visible, int hidden, float rho, float beta, bool tied = false, LossKind loss = LossKind.SquaredError)
+    {
+        var (w1, b1, w2, b2) = SparseNames;
+        return new NetworkSpec(
+        [
+            new DenseSpec(visible, hidden, Activation.Sigmoid, w1, b1),
+            new KlSparsitySpec(hidden, rho, beta),
+            tied ? new TiedDenseSpec(Encoder: 0, Activation.Sigmoid, b2) : new DenseSpec(hidden, visible, Activation.Sigmoid, w2, b2),
+        ], new ReconstructionSpec(loss));
+    }
+
     /// <summary>The checkpoint names of a label classifier's softmax layer: fc.W [classes, inputs] and fc.b [classes].</summary>
     public static (string Weight, string Bias) SoftmaxHeadNames => ("fc.W", "fc.b");
 

@@ -76,13 +76,17 @@ internal static class NetworkTrainState
     /// <summary>The kept model's validation loss (Infinity before one is kept).</summary>
     public const string BestLossKey = "best_valid_loss";
 
-    /// <summary>Stages the state of <paramref name="model"/>, <paramref name="trainer"/> and <paramref name="optimizer"/> at <paramref name="path"/>.</summary>
-    public static void Stage(CheckpointCommit commit, string path, Network model, Trainer trainer, Optimizer optimizer, Dictionary<string, string> metadata)
+    /// <summary>
+    /// Stages the state of <paramref name="model"/>, <paramref name="trainer"/> and <paramref name="optimizer"/> at <paramref name="path"/>
+    /// (no optimizer: a step without state of its own, such as a line search).
+    /// </summary>
+    public static void Stage(CheckpointCommit commit, string path, Network model, Trainer trainer, Optimizer? optimizer, Dictionary<string, string> metadata)
     {
         trainer.Backend.Synchronize();
         var tensors = model.Body.Parameters.Select(p => new NamedTensor(ParameterPrefix + p.Name, [.. p.Shape.Dimensions], p.Value.ToArray()))
-            .Concat(OptimizerCheckpoint.Tensors(optimizer)).ToList();
-        OptimizerCheckpoint.AddMetadata(optimizer, metadata);
+            .Concat(optimizer is null ? [] : OptimizerCheckpoint.Tensors(optimizer)).ToList();
+        if (optimizer is not null)
+            OptimizerCheckpoint.AddMetadata(optimizer, metadata);
         if (trainer.Position > 0)
         {
             var partial = trainer.PartialLosses();

@@ -62,7 +62,7 @@ public sealed class LineSearchStep : ITrainingStep
     private readonly float weightDecay;
     private readonly List<LineSearchIteration> history = [];
     private double? cachedObjective;
-    private float lastStep;
+    private float? lastStep;
 
     /// <param name="weightDecay">α of the objective's (α/2)‖W‖² on the weights; biases are not decayed.</param>
     public LineSearchStep(Network network, float weightDecay, LineSearchSettings settings)
@@ -88,7 +88,6 @@ public sealed class LineSearchStep : ITrainingStep
         zero = Constant(0f);
         // [0, 1]: clip_grad_norm_'s norm and coefficient (‖·‖ of the decayed weights, then of d); [2]: the losses' mean.
         scalars = backend.Allocate<float>(3);
-        lastStep = settings.InitialStep;
     }
 
     public Network Network { get; }
@@ -105,6 +104,17 @@ public sealed class LineSearchStep : ITrainingStep
     /// <summary>Every call's search, in order.</summary>
     public IReadOnlyList<LineSearchIteration> History => history;
 
+    /// <summary>
+    /// The last accepted step, from which the next search starts (null before the first): what a checkpoint saves, and a resumed
+    /// run sets, so that its searches go on from where they were (its first iteration then takes one pass more, for f and ∇f).
+    /// </summary>
+    public float? LastStep
+    {
+        get => lastStep;
+        set => lastStep = value is null || (value > 0f && float.IsFinite(value.Value))
+            ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "expected a finite step > 0");
+    }
+
     public void Run(int worker, in TrainingBatch batch)
     {
         // The accepted trial's f and gradient are this point's when the batch is again the whole set (in any order).
@@ -119,7 +129,7 @@ public sealed class LineSearchStep : ITrainingStep
         }
         var directionNorm = Norm(directions);
         var dd = directionNorm * directionNorm;
-        var t = history.Count == 0 ? settings.InitialStep : Math.Min(settings.Growth * lastStep, settings.MaxStep);
+        var t = lastStep is { } last ? Math.Min(settings.Growth * last, settings.MaxStep) : settings.InitialStep;
         for (var halvings = 0; halvings <= settings.MaxHalvings; halvings++, t /= 2f)
         {
             for (var i = 0; i < parameters.Length; i++)
