@@ -8,8 +8,8 @@ using ILGPUAE.Training.Sparse;
 [Verb("sparse", HelpText = "Train the KL-sparse autoencoder of Ng's UFLDL notes: h = σ(W1·x + b1), z = σ(W2·h + b2) (untied unless --tied), loss ½‖x − z‖² + β Σ KL(ρ‖ρ̂) + (α/2)‖W‖² (ρ̂ each hidden unit's mean activation over the batch), by full-batch gradient descent with a backtracking line search (default) or --optimizer sgd/adam with --batch. Defaults ρ 0.01, β 3, α 0.0001 and 400 iterations are UFLDL's sparse autoencoder exercise's. MNIST unless --dataset.")]
 public sealed class TrainSparseOptions : TrainingVerbOptions
 {
-    [Option("hidden", Default = SparseOptions.DefaultHidden, HelpText = "Hidden units.")]
-    public int Hidden { get; set; }
+    [Option("hidden", HelpText = "Hidden units (default 100); several widths, comma-separated (e.g. 200,100), train a stack of sparse autoencoders greedily: layer k on the codes of the layers below, each in OUT/layer{k}, the stack in OUT/model.safetensors, which `finetune --pretrained OUT` takes.")]
+    public string? Hidden { get; set; }
 
     [Option("rho", Default = SparseOptions.DefaultRho, HelpText = "Target mean activation ρ of each hidden unit, in (0, 1) (UFLDL's 0.01).")]
     public float Rho { get; set; }
@@ -57,7 +57,7 @@ public sealed class TrainSparseOptions : TrainingVerbOptions
         {
             Dataset = ParseDataset() ?? DatasetKind.Mnist,
             Holdout = Holdout,
-            Hidden = Hidden,
+            Hidden = Hidden is null ? [SparseOptions.DefaultHidden] : ListOption.Ints(Hidden, "--hidden"),
             Rho = Rho,
             Beta = Beta,
             Tied = Tied,
@@ -87,9 +87,11 @@ public static class TrainSparseVerb
         return StopSignals.Run(o.CheckpointEvery, control =>
         {
             var request = new SparseRunRequest(options, o.Accelerator, o.Device, o.DataDir, o.Resume ?? o.Out, o.Resume is not null, o.Force, control);
-            var metrics = ConsoleTrainingObserver.Run(observer => SparseTraining.Run(request, observer));
-            if (metrics.BestValidLoss is { } loss)
-                Console.WriteLine($"done: kept epoch {metrics.BestEpoch}: validation loss {loss:F4} per image; wrote {Path.GetFullPath(request.OutDir)}");
+            var layers = ConsoleTrainingObserver.Run(observer => SparseTraining.Run(request, observer));
+            foreach (var metrics in layers)
+                if (metrics.BestValidLoss is { } loss)
+                    Console.WriteLine($"done{(layers.Count > 1 ? $" layer {metrics.Layer}" : "")}: kept epoch {metrics.BestEpoch}: validation loss {loss:F4} per example");
+            Console.WriteLine($"wrote {Path.GetFullPath(request.OutDir)}");
             return CliApp.Ok;
         });
     }

@@ -138,7 +138,7 @@ public static class TrainingCurves
         var epochs = metrics.Epochs.OrderBy(e => e.Epoch).ToList();
         var x = epochs.Select(e => e.Epoch).ToArray();
         var o = metrics.Options;
-        var title = $"{metrics.Model} on {Datasets.Info(o.Dataset).DisplayName}: {o.Hidden} hidden, ρ {Number(o.Rho)}, β {Number(o.Beta)}, {o.Optimizer.Describe(o.LearningRate, 0f)}";
+        var title = $"{metrics.Model} on {Datasets.Info(o.Dataset).DisplayName}: {string.Join("-", o.Hidden)} hidden{(metrics.Layer > 0 || o.Hidden.Length > 1 ? $" (layer {metrics.Layer})" : "")}, ρ {Number(o.Rho)}, β {Number(o.Beta)}, {o.Optimizer.Describe(o.LearningRate, 0f)}";
         int? kept = metrics.BestValidLoss is null ? null : metrics.BestEpoch;
         List<CurveSeries> reconstruction =
         [

@@ -36,10 +36,10 @@ public sealed class TrainSparseCliTests
         Assert.Equal(SparseTraining.Format, model.Metadata[DaeCheckpoint.FormatKey]);
         // The architecture travels with the model: the first dense layer is the encoder a reader (visualize) takes.
         var spec = Checkpoint.SpecOf(modelPath, model);
-        Assert.Equal(new DenseSpec(784, 16, Activation.Sigmoid, "W1", "b1"), spec.Modules[0]);
+        Assert.Equal(new DenseSpec(784, 16, Activation.Sigmoid, "layer0.W", "layer0.b_hidden"), spec.Modules[0]);
         Assert.Equal(new KlSparsitySpec(16, SparseOptions.DefaultRho, SparseOptions.DefaultBeta), spec.Modules[1]);
-        Assert.Equal(new DenseSpec(16, 784, Activation.Sigmoid, "W2", "b2"), spec.Modules[2]);
-        Assert.Equal(["W1", "b1", "W2", "b2"], model.Tensors.Select(t => t.Name));
+        Assert.Equal(new DenseSpec(16, 784, Activation.Sigmoid, "layer0.W_decoder", "layer0.b_visible"), spec.Modules[2]);
+        Assert.Equal(["layer0.W", "layer0.b_hidden", "layer0.W_decoder", "layer0.b_visible"], model.Tensors.Select(t => t.Name));
 
         using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, DaeCheckpoint.MetricsFileName)));
         var root = metrics.RootElement;
@@ -68,7 +68,7 @@ public sealed class TrainSparseCliTests
         var modelPath = Path.Combine(run, DaeCheckpoint.ModelFileName);
         var model = SafeTensorsFile.Read(modelPath);
         Assert.IsType<TiedDenseSpec>(Checkpoint.SpecOf(modelPath, model).Modules[2]);
-        Assert.Equal(["W1", "b1", "b2"], model.Tensors.Select(t => t.Name));
+        Assert.Equal(["layer0.W", "layer0.b_hidden", "layer0.b_visible"], model.Tensors.Select(t => t.Name));
         using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, DaeCheckpoint.MetricsFileName)));
         var optimizer = metrics.RootElement.GetProperty("options").GetProperty("optimizer");
         Assert.Equal("Adam", optimizer.GetProperty("kind").GetString());
@@ -107,12 +107,63 @@ public sealed class TrainSparseCliTests
             Assert.Equal(e.GetProperty("train_loss").GetDouble(), a.GetProperty("train_loss").GetDouble(), 1e-3);
     }
 
+    /// <summary>
+    /// The lecture note's worked example, small: two sparse autoencoders trained greedily (layer 1 on the kept layer 0's codes of the same
+    /// 300 images), the stack saved in OUT with both layers' kept weights, and `finetune --pretrained OUT` building its classifier on them.
+    /// </summary>
+    [Fact]
+    public void TrainsAStackGreedilyAndFinetuneTakesIt()
+    {
+        using var dir = new TempDirectory();
+        var run = dir.File("stack");
+        var result = InProcessCli.Run("train", "sparse", "--accelerator", "host", "--hidden", "16,8", "--rho", "0.1", "--train-limit", "300",
+            "--valid-limit", "50", "--test-limit", "50", "--epochs", "5", "--out", run);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Contains("done layer 1: kept epoch ", result.Stdout);
+        var layer1 = JsonDocument.Parse(File.ReadAllText(Path.Combine(run, "layer1", DaeCheckpoint.MetricsFileName))).RootElement;
+        Assert.Equal(1, layer1.GetProperty("layer").GetInt32());
+        Assert.StartsWith("codes of layer 0 of MNIST", layer1.GetProperty("dataset").GetString());
+        Assert.Equal(300, layer1.GetProperty("train_examples").GetInt32());
+        var stackPath = Path.Combine(run, DaeCheckpoint.ModelFileName);
+        var stack = SafeTensorsFile.Read(stackPath);
+        Assert.Equal(Networks.SparseStack([784, 16, 8], 0.1f, SparseOptions.DefaultBeta), Checkpoint.SpecOf(stackPath, stack), new SpecComparer());
+        foreach (var layer in new[] { 0, 1 })
+        {
+            var kept = SafeTensorsFile.Read(Path.Combine(run, $"layer{layer}", DaeCheckpoint.ModelFileName));
+            foreach (var t in kept.Tensors)
+                Assert.Equal(t.Data, stack.Tensors.Single(s => s.Name == t.Name).Data);
+        }
+        var encoders = ILGPUAE.Training.Stacked.EncoderStack.Read(run);
+        Assert.Equal([16, 8], encoders.Hidden);
+        Assert.Equal(stack.Tensors.Single(t => t.Name == "layer1.W").Data, encoders.Find("layer1.W", [8, 16]));
+
+        var finetune = InProcessCli.Run("finetune", "--pretrained", run, "--accelerator", "host", "--train-limit", "300", "--test-limit", "50",
+            "--max-epochs", "1", "--out", dir.File("classifier"));
+
+        Assert.True(finetune.ExitCode == 0, finetune.ToString());
+        Assert.Contains("test accuracy", finetune.Stdout);
+        var classifier = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.File("classifier"), DaeCheckpoint.MetricsFileName))).RootElement;
+        Assert.Equal("784-16-8-10", classifier.GetProperty("architecture").GetString());
+        Assert.Equal("classifier on stacked sparse autoencoders", classifier.GetProperty("model").GetString());
+    }
+
+    /// <summary>Two specs equal module by module (records) and in their objective.</summary>
+    private sealed class SpecComparer : IEqualityComparer<NetworkSpec>
+    {
+        public bool Equals(NetworkSpec? x, NetworkSpec? y) =>
+            x is not null && y is not null && x.Modules.SequenceEqual(y.Modules) && Equals(x.Objective, y.Objective) && x.FirstTrained == y.FirstTrained;
+
+        public int GetHashCode(NetworkSpec obj) => obj.Modules.Count;
+    }
+
     public static TheoryData<string[], string> BadOptions => new()
     {
         { ["--rho", "0"], "--rho 0" },
         { ["--rho", "1"], "--rho 1" },
         { ["--beta", "-1"], "--beta -1" },
         { ["--hidden", "0"], "--hidden 0" },
+        { ["--hidden", "16,0"], "--hidden 16,0" },
         { ["--batch", "0"], "--batch" },
         { ["--weight-decay", "-1"], "--weight-decay" },
         { ["--clip-grad-norm", "1"], "--clip-grad-norm" },

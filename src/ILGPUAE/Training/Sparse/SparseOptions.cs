@@ -39,8 +39,8 @@ public sealed record SparseOptions
     /// <summary>The last N training images held out to pick the kept model (null: the dataset's own validation split).</summary>
     public int? Holdout { get; init; }
 
-    /// <summary>Hidden units.</summary>
-    public int Hidden { get; init; } = DefaultHidden;
+    /// <summary>Hidden units of each layer, bottom first: one width, a single sparse autoencoder; several, a stack trained greedily.</summary>
+    public int[] Hidden { get; init; } = [DefaultHidden];
 
     /// <summary>The target mean activation ρ of each hidden unit, in (0, 1).</summary>
     public float Rho { get; init; } = DefaultRho;
@@ -87,15 +87,19 @@ public sealed record SparseOptions
     /// <summary>A per-parameter rule's settings (not the line search's).</summary>
     public OptimizerOptions OptimizerOptions() => Optimizer.With(LearningRate, 0f);
 
-    /// <summary>The network: <see cref="Networks.SparseAutoencoder"/> over <paramref name="visible"/> inputs.</summary>
-    public NetworkSpec Network(int visible) => Networks.SparseAutoencoder(visible, Hidden, Rho, Beta, Tied, Loss);
+    /// <summary>Layer <paramref name="layer"/>'s network: <see cref="Networks.SparseAutoencoder"/> over <paramref name="visible"/> inputs.</summary>
+    public NetworkSpec Network(int visible, int layer) => Networks.SparseAutoencoder(visible, Hidden[layer], Rho, Beta, Tied, Loss, layer);
+
+    /// <summary>Layers in the stack.</summary>
+    [JsonIgnore]
+    public int Layers => Hidden.Length;
 
     /// <summary>Throws <see cref="InputException"/> naming the first setting out of range.</summary>
     public void Validate()
     {
         Require(Enum.IsDefined(Dataset), "dataset", Dataset, "a dataset name");
         Require(Holdout is null or >= 1, "holdout", Holdout, "an integer ≥ 1 (the last N training images validate)");
-        Require(Hidden >= 1, "hidden", Hidden, "an integer ≥ 1");
+        Require(Hidden is { Length: >= 1 } && Hidden.All(h => h >= 1), "hidden", Hidden is null ? null : string.Join(",", Hidden), "one or more widths ≥ 1, comma-separated");
         Require(Rho is > 0f and < 1f, "rho", Rho, "a number in (0, 1)");
         Require(float.IsFinite(Beta) && Beta >= 0f, "beta", Beta, "a finite number ≥ 0");
         Require(Enum.IsDefined(Loss), "loss", Loss, $"{LossKind.SquaredError} or {LossKind.CrossEntropy}");
@@ -113,7 +117,7 @@ public sealed record SparseOptions
 
     /// <summary>The run in one line.</summary>
     public string Summary(int train, int valid, int test) =>
-        $"data: {Datasets.Info(Dataset).DisplayName}, {train} train / {valid} validation / {test} test; sparse autoencoder {Hidden} hidden{(Tied ? " (tied)" : "")}, " +
+        $"data: {Datasets.Info(Dataset).DisplayName}, {train} train / {valid} validation / {test} test; sparse autoencoder{(Hidden.Length > 1 ? "s" : "")} {string.Join("-", Hidden)} hidden{(Tied ? " (tied)" : "")}, " +
         $"ρ {Rho}, β {Beta}, {(Loss == LossKind.SquaredError ? "squared error" : "cross-entropy")}, " +
         (LineSearch ? $"gradient descent with a line search (t₀ {LearningRate}, weight decay {Optimizer.WeightDecay})" : Optimizer.Describe(LearningRate, 0f)) +
         $", batch {(Batch is { } b ? b.ToString(System.Globalization.CultureInfo.InvariantCulture) : "all")}, seed {Seed}";

@@ -2,6 +2,7 @@ namespace ILGPUAE.Training.Sparse;
 
 using System.Globalization;
 using System.Text.Json;
+using ILGPUAE.Backend;
 using ILGPUAE.Backends;
 using ILGPUAE.Checkpoints;
 using ILGPUAE.Data;
@@ -32,6 +33,9 @@ public sealed record SparseMetrics(string Model, string Dataset, string Accelera
 {
     /// <summary>Tells this file from the other runs' (<see cref="MetricsFile"/>).</summary>
     public bool SparseAutoencoder => true;
+
+    /// <summary>Which layer of the stack this run trained (0 for a single sparse autoencoder).</summary>
+    public int Layer { get; init; }
 
     public int BestEpoch { get; set; }
 
@@ -64,25 +68,78 @@ public static class SparseTraining
     // The verb that writes these directories, as refusals name it.
     private const string Verb = "train sparse";
 
-    public static SparseMetrics Run(SparseRunRequest request, ITrainingObserver observer)
+    /// <summary>
+    /// The run: one sparse autoencoder in OUT, or (several widths) a stack trained greedily, layer k in OUT/layer{k} on the codes of the
+    /// kept layers below it, then the stack saved as OUT/model.safetensors (encoders named as `finetune` reads them). Returns each layer's
+    /// metrics. A resumed stack skips its finished layers (their kept models give the codes) and resumes the first unfinished one.
+    /// </summary>
+    public static IReadOnlyList<SparseMetrics> Run(SparseRunRequest request, ITrainingObserver observer)
+    {
+        var options = (request.Resume ? SavedOptions(request.OutDir) : null) ?? request.Options;
+        options.Validate();
+        if (options.Layers == 1)
+            return [RunLayer(request, options, 0, null, observer).Metrics];
+        var all = new List<SparseMetrics>();
+        ClassificationSplits? splits = null;
+        var models = new List<string>();
+        for (var k = 0; k < options.Layers; k++)
+        {
+            var dir = LayerDirectory(request.OutDir, options.Layers, k);
+            var resume = request.Resume && File.Exists(Path.Combine(dir, DaeCheckpoint.StateFileName));
+            var (metrics, codes) = RunLayer(request with { OutDir = dir, Resume = resume }, options, k, splits, observer);
+            all.Add(metrics);
+            splits = codes;
+            models.Add(Path.Combine(dir, DaeCheckpoint.ModelFileName));
+        }
+        WriteStack(request.OutDir, options, models);
+        return all;
+    }
+
+    /// <summary>Where layer <paramref name="layer"/> of a run of <paramref name="layers"/> layers writes: OUT itself for one layer, else OUT/layer{k}.</summary>
+    public static string LayerDirectory(string outDir, int layers, int layer) => layers == 1 ? outDir : Path.Combine(outDir, $"layer{layer}");
+
+    /// <summary>
+    /// OUT/model.safetensors of a stack: every layer's kept tensors under the stack's architecture (<see cref="Networks.SparseStack"/>),
+    /// format <see cref="Format"/>, written atomically once every layer is done.
+    /// </summary>
+    private static void WriteStack(string outDir, SparseOptions options, IReadOnlyList<string> models)
+    {
+        var files = models.Select(SafeTensorsFile.Read).ToList();
+        var visible = Checkpoint.SpecOf(models[0], files[0]).Modules.OfType<DenseSpec>().First().Inputs;
+        var spec = Networks.SparseStack([visible, .. options.Hidden], options.Rho, options.Beta, options.Tied, options.Loss);
+        var commit = new CheckpointCommit(outDir);
+        commit.Stage(Path.Combine(outDir, DaeCheckpoint.ModelFileName),
+            Checkpoint.ModelFile(spec, files.SelectMany(f => f.Tensors), new Dictionary<string, string>
+            {
+                [DaeCheckpoint.FormatKey] = Format,
+                [ModelDataset.Key] = Datasets.Info(options.Dataset).Name,
+                [DaeCheckpoint.OptionsKey] = JsonSerializer.Serialize(options, DaeCheckpoint.Json),
+                ["layout"] = $"{options.Layers} sparse autoencoders trained greedily (each layer's run in layer{{k}}/); " + Layout,
+            }).Write);
+        commit.Commit();
+    }
+
+    private const string Layout = "layer{i}.W [hidden, inputs] and layer{i}.b_hidden encode h = σ(W·x + b_hidden); layer{i}.W_decoder [inputs, hidden] " +
+        "(tied: Wᵀ) and layer{i}.b_visible decode z = σ(W_decoder·h + b_visible)";
+
+    /// <summary>
+    /// One layer's run in request.OutDir, on the dataset's splits (<paramref name="splits"/> null: layer 0, loaded and limited here) or on
+    /// the codes of the layers below; returns its metrics and, below the top layer, the codes of its kept encoder on the three sets.
+    /// </summary>
+    private static (SparseMetrics Metrics, ClassificationSplits? Codes) RunLayer(SparseRunRequest request, SparseOptions options, int layer,
+        ClassificationSplits? splits, ITrainingObserver observer)
     {
         using var run = NetworkRunDirectory.Open(request.OutDir, request.Resume, request.Force, Verb, observer.Note);
         var (outDir, modelPath, statePath) = (run.Path, run.ModelPath, run.StatePath);
         var saved = request.Resume ? SavedState.Read(statePath) : null;
-        var options = saved?.Options ?? request.Options;
-        options.Validate();
         var control = NetworkRunDirectory.CheckControl(request.Control, request.OutDir, observer.Note);
 
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, observer.Note);
-        var loaded = Datasets.Load(options.Dataset, request.DataDir, observer.Note);
-        if (options.Holdout is { } holdout && holdout >= loaded.TrainAndValidation.Count)
-            throw InputException.ForSetting("holdout", holdout, $"fewer than the {loaded.TrainAndValidation.Count} training images of {loaded.Info.DisplayName}");
-        var all = (options.Holdout is { } h ? loaded.WithValidation(h) : loaded).ForClassification().Limit(options.TrainLimit, options.TestLimit);
-        var splits = all with { Valid = all.Valid.Limit(options.ValidLimit, "valid_limit") };
+        splits ??= Splits(options, request.DataDir, observer);
         var batch = Math.Min(options.Batch ?? splits.Train.Count, splits.Train.Count);
         run.Create();
 
-        var spec = options.Network(splits.Train.Features);
+        var spec = options.Network(splits.Train.Features, layer);
         using var network = spec.Build(backend, batch);
         network.Initialize(options.Seed);
         var byName = network.Body.Parameters.ToDictionary(p => p.Name, p => p.Value);
@@ -94,8 +151,9 @@ public static class SparseTraining
         var bestLoss = double.PositiveInfinity;
         var bestEpoch = 0;
 
-        var metrics = new SparseMetrics("sparse autoencoder", splits.Train.Name, backend.Name, options, splits.Train.Count, images.TrainScored,
-            splits.Valid.Count, splits.Test.Count, saved is null ? [] : MetricsFile.Read<SparseMetrics>(outDir, RunKind.TrainSparse)?.Epochs ?? []);
+        var metrics = new SparseMetrics(options.Layers > 1 ? $"sparse autoencoder layer {layer}" : "sparse autoencoder", splits.Train.Name, backend.Name, options,
+            splits.Train.Count, images.TrainScored, splits.Valid.Count, splits.Test.Count,
+            saved is null ? [] : MetricsFile.Read<SparseMetrics>(outDir, RunKind.TrainSparse)?.Epochs ?? []) { Layer = layer };
         using ITrainingStep step = options.LineSearch
             ? new LineSearchStep(network, options.Optimizer.WeightDecay, options.LineSearchSettings())
             : new NetworkStep(network, new Optimizer(backend, network.TrainedParameters, options.OptimizerOptions()), options.LearningRate, options.OnNan);
@@ -118,7 +176,8 @@ public static class SparseTraining
         }
         (metrics.BestEpoch, metrics.BestValidLoss) = (bestEpoch, double.IsFinite(bestLoss) ? bestLoss : null);
         if (trainer.EpochsDone < options.Epochs)
-            observer.Started(new RunStart(backend.Name, options.Summary(splits.Train.Count, splits.Valid.Count, splits.Test.Count), trainer.EpochsDone + 1, options.Epochs));
+            observer.Started(new RunStart(backend.Name, (options.Layers > 1 ? $"layer {layer}: " : "") + options.Summary(splits.Train.Count, splits.Valid.Count, splits.Test.Count),
+                trainer.EpochsDone + 1, options.Epochs));
 
         void Stage(CheckpointCommit commit)
         {
@@ -177,14 +236,37 @@ public static class SparseTraining
             if (control.Stop.IsCancellationRequested && trainer.EpochsDone < options.Epochs)
                 throw commits.Stopped();
         }
-        return metrics;
+        if (layer + 1 == options.Layers)
+            return (metrics, null);
+        // The next layer trains on the codes of this one's kept encoder (module 0), on every set.
+        if (double.IsFinite(bestLoss))
+            best.Restore();
+        var hidden = options.Hidden[layer];
+        Dataset Codes(Tensor<float> images, Dataset set) =>
+            new($"codes of layer {layer} of {set.Name}", set.Count, 1, hidden, evaluator.Codes(images, 0), set.Labels);
+        return (metrics, new ClassificationSplits(Codes(images.Train, splits.Train), Codes(images.Valid, splits.Valid), Codes(images.Test, splits.Test)));
     }
 
-    /// <summary>The options a `train sparse` run in <paramref name="directory"/> was saved with, or null when it has no train_state.safetensors.</summary>
+    /// <summary>The dataset's three sets as the options cut them: the holdout, then the limits.</summary>
+    private static ClassificationSplits Splits(SparseOptions options, string? dataDir, ITrainingObserver observer)
+    {
+        var loaded = Datasets.Load(options.Dataset, dataDir, observer.Note);
+        if (options.Holdout is { } holdout && holdout >= loaded.TrainAndValidation.Count)
+            throw InputException.ForSetting("holdout", holdout, $"fewer than the {loaded.TrainAndValidation.Count} training images of {loaded.Info.DisplayName}");
+        var all = (options.Holdout is { } h ? loaded.WithValidation(h) : loaded).ForClassification().Limit(options.TrainLimit, options.TestLimit);
+        return all with { Valid = all.Valid.Limit(options.ValidLimit, "valid_limit") };
+    }
+
+    /// <summary>
+    /// The options a `train sparse` run in <paramref name="directory"/> was saved with (a stack's, in its layer0/), or null when it has no
+    /// train_state.safetensors.
+    /// </summary>
     public static SparseOptions? SavedOptions(string directory)
     {
-        var path = Path.Combine(directory, DaeCheckpoint.StateFileName);
-        return File.Exists(path) ? SavedState.Read(path).Options : null;
+        foreach (var path in new[] { Path.Combine(directory, DaeCheckpoint.StateFileName), Path.Combine(directory, "layer0", DaeCheckpoint.StateFileName) })
+            if (File.Exists(path))
+                return SavedState.Read(path).Options;
+        return null;
     }
 
     private static Dictionary<string, string> ModelMetadata(SparseOptions options, int bestEpoch, double bestLoss) => new()
@@ -194,7 +276,7 @@ public static class SparseTraining
         [DaeCheckpoint.OptionsKey] = JsonSerializer.Serialize(options, DaeCheckpoint.Json),
         [BestEpochKey] = bestEpoch.ToString(CultureInfo.InvariantCulture),
         [ValidLossKey] = bestLoss.ToString("R", CultureInfo.InvariantCulture),
-        ["layout"] = "W1 [hidden, visible] and b1 [hidden] encode h = σ(W1·x + b1); W2 [visible, hidden] and b2 [visible] decode z = σ(W2·h + b2) (tied: W1ᵀ)",
+        ["layout"] = Layout,
     };
 
     private static void StageState(CheckpointCommit commit, string path, SparseOptions options, Network network, Trainer trainer, Optimizer? optimizer,
