@@ -148,6 +148,38 @@ public sealed class TrainSparseCliTests
         Assert.Equal("classifier on stacked sparse autoencoders", classifier.GetProperty("model").GetString());
     }
 
+    /// <summary>
+    /// A stack killed in its second layer (after layer 0's 3 commits and layer 1's first two) and resumed: layer 0 is kept as it was, byte for
+    /// byte, and gives layer 1 its codes again; layer 1 goes on with the uninterrupted run's steps and ends at its parameters to float
+    /// precision (the resumed iteration recomputes f and ∇f in another row order).
+    /// </summary>
+    [Fact]
+    public void AKilledStackResumesAtItsUnfinishedLayer()
+    {
+        string[] stack = ["train", "sparse", "--accelerator", "host", "--hidden", "16,8", "--rho", "0.1", "--train-limit", "300", "--valid-limit", "50",
+            "--test-limit", "50", "--epochs", "3"];
+        using var dir = new TempDirectory();
+        var reference = dir.File("reference");
+        Assert.Equal(0, InProcessCli.Run([.. stack, "--out", reference]).ExitCode);
+        var run = dir.File("run");
+        var killed = CliProcess.Run(new Dictionary<string, string?> { [CheckpointCommit.KillVariable] = "recorded@5" }, [.. stack, "--out", run]);
+        Assert.True(killed.ExitCode == 137, killed.ToString());
+        Assert.False(File.Exists(Path.Combine(run, DaeCheckpoint.ModelFileName)));
+
+        var resumed = InProcessCli.Run("train", "sparse", "--resume", run, "--accelerator", "host");
+
+        Assert.True(resumed.ExitCode == 0, resumed.ToString());
+        byte[] Bytes(string root, string layer) => File.ReadAllBytes(Path.Combine(root, layer, DaeCheckpoint.ModelFileName));
+        Assert.Equal(Bytes(reference, "layer0"), Bytes(run, "layer0"));
+        List<JsonElement> Epochs(string root) =>
+            [.. JsonDocument.Parse(File.ReadAllText(Path.Combine(root, "layer1", DaeCheckpoint.MetricsFileName))).RootElement.GetProperty("epochs").EnumerateArray()];
+        Assert.Equal(Epochs(reference).Select(e => e.GetProperty("step").GetDouble()), Epochs(run).Select(e => e.GetProperty("step").GetDouble()));
+        var (expected, actual) = (SafeTensorsFile.Read(Path.Combine(reference, DaeCheckpoint.ModelFileName)), SafeTensorsFile.Read(Path.Combine(run, DaeCheckpoint.ModelFileName)));
+        Assert.Equal(expected.Tensors.Select(t => t.Name), actual.Tensors.Select(t => t.Name));
+        foreach (var (e, a) in expected.Tensors.Zip(actual.Tensors))
+            Assert.True(e.Data.Zip(a.Data).All(p => Math.Abs(p.First - p.Second) < 1e-5), e.Name);
+    }
+
     /// <summary>Two specs equal module by module (records) and in their objective.</summary>
     private sealed class SpecComparer : IEqualityComparer<NetworkSpec>
     {
