@@ -43,7 +43,7 @@ public readonly record struct LineSearchIteration(double Objective, double Accep
 /// is again the whole set (one pass per iteration when the first trial is accepted); a minibatch call starts with a pass of its own.
 /// Each trial reads two scalars back from the device (the losses' mean and ‖θ_weights‖², by the Gemm family's column sums and
 /// the gradient-norm kernel of clip_grad_norm_ at an unreachable limit, which leaves the tensors as they are); ‖d‖² is read once
-/// per call. Vectors are moved by the Svm family's per-row axpby on [1, n] views and the optimizer family's SGD update. The
+/// per call. Vectors are moved by the Svm family's per-row axpby (each parameter seen as a matrix of its rows) and the optimizer family's SGD update. The
 /// losses the batch leaves are the accepted point's, so an epoch reports f less the decay after its step. The search's state (the
 /// last step) is not checkpointed: a resumed run starts its search from t₀ again.
 /// </para>
@@ -57,9 +57,14 @@ public sealed class LineSearchStep : ITrainingStep
     private readonly Tensor<float>[] saved, directions, values, grads;
     private readonly Tensor<float>[] decayed;
     private readonly Tensor<float>?[] decayCoefficients;
-    private readonly Tensor<float> one, zero, scalars;
+    private readonly Tensor<float> one, zero, scalars, norm, mean;
+
+    // Per parameter, the coefficient vectors' views of its rows (made once: a call allocates no views for them).
+    private readonly Tensor<float>[] ones, zeros;
+    private readonly Tensor<float>?[] alphas;
     private readonly float[] host = new float[3];
     private readonly float weightDecay;
+    private readonly int maxRows;
     private readonly List<LineSearchIteration> history = [];
     private double? cachedObjective;
     private float? lastStep;
@@ -77,17 +82,23 @@ public sealed class LineSearchStep : ITrainingStep
         if (parameters.Length == 0)
             throw new ArgumentException("a line search needs trained parameters", nameof(network));
         decays = [.. parameters.Select(p => Optimizer.DefaultWeightDecay(p, weightDecay))];
-        static Tensor<float> Row(Tensor<float> t) => t.Reshape(1, t.Length);
-        values = [.. parameters.Select(p => Row(p.Value))];
-        grads = [.. parameters.Select(p => Row(p.Grad))];
-        saved = [.. parameters.Select(p => backend.Allocate<float>(1, p.Value.Length))];
-        directions = [.. parameters.Select(p => backend.Allocate<float>(1, p.Value.Length))];
+        // Each tensor as a matrix of its rows (a vector as one column), so the per-row axpby runs a thread per row.
+        static Tensor<float> Matrix(Tensor<float> t) => t.Shape.Rank == 1 ? t.Reshape(t.Length, 1) : t.Reshape(t.Rows, t.RowLength);
+        values = [.. parameters.Select(p => Matrix(p.Value))];
+        grads = [.. parameters.Select(p => Matrix(p.Grad))];
+        saved = [.. values.Select(v => backend.Allocate<float>(v.Rows, v.RowLength))];
+        directions = [.. values.Select(v => backend.Allocate<float>(v.Rows, v.RowLength))];
         decayed = [.. Enumerable.Range(0, parameters.Length).Where(i => decays[i] > 0f).Select(i => parameters[i].Value)];
+        maxRows = values.Max(v => v.Rows);
         decayCoefficients = [.. decays.Select(a => a > 0f ? Constant(a) : null)];
         one = Constant(1f);
         zero = Constant(0f);
         // [0, 1]: clip_grad_norm_'s norm and coefficient (‖·‖ of the decayed weights, then of d); [2]: the losses' mean.
         scalars = backend.Allocate<float>(3);
+        (norm, mean) = (scalars.Slice(0, 2), scalars.Slice(2, 1));
+        ones = [.. values.Select(v => one.Slice(0, v.Rows))];
+        zeros = [.. values.Select(v => zero.Slice(0, v.Rows))];
+        alphas = [.. values.Select((v, i) => decayCoefficients[i]?.Slice(0, v.Rows))];
     }
 
     public Network Network { get; }
@@ -122,10 +133,10 @@ public sealed class LineSearchStep : ITrainingStep
         for (var i = 0; i < parameters.Length; i++)
         {
             // d = g + α_p·θ, formed in the gradient; then θ and d are kept for the trials, whose passes overwrite both.
-            if (decayCoefficients[i] is { } alpha)
-                backend.Svm.RowAxpby(alpha, values[i], one, grads[i]);
-            backend.Svm.RowAxpby(one, values[i], zero, saved[i]);
-            backend.Svm.RowAxpby(one, grads[i], zero, directions[i]);
+            if (alphas[i] is { } alpha)
+                backend.Svm.RowAxpby(alpha, values[i], ones[i], grads[i]);
+            backend.Svm.RowAxpby(ones[i], values[i], zeros[i], saved[i]);
+            backend.Svm.RowAxpby(ones[i], grads[i], zeros[i], directions[i]);
         }
         var directionNorm = Norm(directions);
         var dd = directionNorm * directionNorm;
@@ -134,7 +145,7 @@ public sealed class LineSearchStep : ITrainingStep
         {
             for (var i = 0; i < parameters.Length; i++)
             {
-                backend.Svm.RowAxpby(one, saved[i], zero, values[i]);
+                Restore(i);
                 backend.Optimizer.Sgd(values[i], directions[i], null, t, 0f);
             }
             var trial = Evaluate(batch);
@@ -147,7 +158,7 @@ public sealed class LineSearchStep : ITrainingStep
         }
         // No decrease: back to θ, whose losses and gradient the batch then holds.
         for (var i = 0; i < parameters.Length; i++)
-            backend.Svm.RowAxpby(one, saved[i], zero, values[i]);
+            Restore(i);
         cachedObjective = Evaluate(batch);
         Stalled = true;
         history.Add(new LineSearchIteration(f, f, 0, dd, settings.MaxHalvings, Stalled: true));
@@ -158,28 +169,32 @@ public sealed class LineSearchStep : ITrainingStep
     {
         Network.ForwardBackward(batch.Data, batch.Context, batch.Losses, batch.Labels);
         var b = batch.Losses.Length;
-        backend.Gemm.ColumnSums(1f / b, batch.Losses.Reshape(b, 1), 0f, scalars.Slice(2, 1));
+        backend.Gemm.ColumnSums(1f / b, batch.Losses.Reshape(b, 1), 0f, mean);
         if (decayed.Length > 0)
-            backend.Optimizer.ClipGradNorm(decayed, float.MaxValue, scalars.Slice(0, 2));
+            backend.Optimizer.ClipGradNorm(decayed, float.MaxValue, norm);
         backend.Synchronize();
         scalars.CopyTo(host);
-        var norm = decayed.Length > 0 ? (double)host[0] : 0;
-        return host[2] + weightDecay / 2.0 * norm * norm;
+        var weights = decayed.Length > 0 ? (double)host[0] : 0;
+        return host[2] + weightDecay / 2.0 * weights * weights;
     }
 
     /// <summary>‖tensors‖₂ by the clipping kernel at a limit no norm reaches (coefficient 1: the tensors are left as they are).</summary>
     private double Norm(IReadOnlyList<Tensor<float>> tensors)
     {
-        backend.Optimizer.ClipGradNorm(tensors, float.MaxValue, scalars.Slice(0, 2));
+        backend.Optimizer.ClipGradNorm(tensors, float.MaxValue, norm);
         backend.Synchronize();
         scalars.CopyTo(host);
         return host[0];
     }
 
+    /// <summary>θ_i ← the saved θ_i.</summary>
+    private void Restore(int i) => backend.Svm.RowAxpby(ones[i], saved[i], zeros[i], values[i]);
+
+    /// <summary>A per-row coefficient vector [maxRows] of <paramref name="value"/>, sliced to each parameter's rows.</summary>
     private Tensor<float> Constant(float value)
     {
-        var t = backend.Allocate<float>(1);
-        t.CopyFrom([value]);
+        var t = backend.Allocate<float>(maxRows);
+        t.CopyFrom([.. Enumerable.Repeat(value, maxRows)]);
         return t;
     }
 
