@@ -2,7 +2,7 @@
 # Benchmarks: ILGPUAE's workloads against PyTorch in the same invocation, written to bench/RESULTS.md.
 #
 #   ./run-bench.sh --quick       subsets, about four minutes on 2 cores (idle): builds, installs the peer when
-#                                missing (python3-torch + libopenblas0-pthread via apt, as root), runs W1-W7
+#                                missing (python3-torch + libopenblas0-pthread via apt, as root), runs W1-W8
 #   ./run-bench.sh               the full workloads (W1 over 60 000 images, W4 at 4096³, the whole W3 grid)
 #   ./run-bench.sh --publish     builds the self-contained single-file harness into publish/bench and packs
 #                                MNIST into .data/mnist: what the GPU machine needs (it has no .NET)
@@ -21,7 +21,7 @@
 #                                (default: every bench, short job; e.g. --filter '*DaeStepBench*' --job dry)
 #
 # Any other argument goes to the harness (bench/ILGPUAE.Bench/Workloads/HarnessOptions.cs), e.g.
-# `./run-bench.sh --quick --only W1,W4` (W6: the deep DAE's joint training; W7: the convolutional autoencoder, batch 16 and 128) or `--backends host`. `--sweep-backends cpu` forces W4's kernel sweep
+# `./run-bench.sh --quick --only W1,W4` (W6: the deep DAE's joint training; W7: the convolutional autoencoder, batch 16 and 128; W8: one full-batch gradient of the KL-sparse autoencoder) or `--backends host`. `--sweep-backends cpu` forces W4's kernel sweep
 # (cuda and opencl by default) onto ILGPU's CPU accelerator, to exercise it without a GPU:
 # `./run-bench.sh --quick --only W4 --backends cpu --sweep-backends cpu --no-peers`; `--sweep-backends none` skips it.
 set -euo pipefail

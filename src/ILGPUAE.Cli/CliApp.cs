@@ -27,7 +27,7 @@ public static class CliApp
 
     private static readonly Dictionary<string, Type[]> Groups = new()
     {
-        ["train"] = [typeof(TrainDaeOptions), typeof(TrainDeepOptions), typeof(TrainCaeOptions), typeof(TrainClassifierOptions), typeof(TrainAnamoOptions)],
+        ["train"] = [typeof(TrainDaeOptions), typeof(TrainDeepOptions), typeof(TrainCaeOptions), typeof(TrainClassifierOptions), typeof(TrainSparseOptions), typeof(TrainAnamoOptions)],
         ["data"] = [typeof(DataFetchOptions), typeof(DataMakeOptions)],
         ["sweep"] = [typeof(SweepDeepOptions), typeof(SweepTableOptions), typeof(SweepLabelsOptions)],
         ["probe"] = [typeof(ProbeSvmOptions)],
@@ -50,6 +50,7 @@ public static class CliApp
                 TrainDeepOptions o => TrainDeepVerb.Run(o),
                 TrainCaeOptions o => TrainCaeVerb.Run(o),
                 TrainClassifierOptions o => TrainClassifierVerb.Run(o),
+                TrainSparseOptions o => TrainSparseVerb.Run(o),
                 TrainAnamoOptions o => TrainAnamoVerb.Run(o),
                 CompareAnamoOptions o => CompareAnamoVerb.Run(o),
                 DataFetchOptions o => DataFetchVerb.Run(o),
@@ -128,7 +129,7 @@ public static class CliApp
 /// <summary>A verb's options read from the command line, or null and the exit code when they were refused or help was printed.</summary>
 public sealed record ParsedCommand(object? Value, int Exit);
 
-[Verb("train", HelpText = "Train a model: `ilgpuae train dae --help`, `ilgpuae train deep --help`, `ilgpuae train cae --help`, `ilgpuae train classifier --help`, `ilgpuae train anamo --help`.")]
+[Verb("train", HelpText = "Train a model: `ilgpuae train dae --help`, `ilgpuae train deep --help`, `ilgpuae train cae --help`, `ilgpuae train classifier --help`, `ilgpuae train sparse --help`, `ilgpuae train anamo --help`.")]
 public sealed class TrainGroup;
 
 [Verb("sweep", HelpText = "Hyper-parameter sweeps of the study's tables and their results: `ilgpuae sweep deep --help`, `ilgpuae sweep table --rows DIR --out DIR`, `ilgpuae sweep labels --help`.")]

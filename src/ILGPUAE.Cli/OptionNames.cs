@@ -102,6 +102,9 @@ public static class OptionNames
         ["adam_epochs"] = "--adam-epochs",
         ["adam_learning_rate"] = "--adam-lr",
         ["smooth_step_epsilon"] = "--epsilon",
+        ["rho"] = "--rho",
+        ["beta"] = "--beta",
+        ["tied"] = "--tied",
     };
 
     /// <summary>The flag the CLI reads <paramref name="setting"/> from, or null when no flag sets it.</summary>

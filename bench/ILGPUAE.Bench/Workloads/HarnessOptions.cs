@@ -9,7 +9,7 @@ public enum BenchMode
     Full,
 }
 
-/// <summary>Which workloads to run: W1 … W7 of bench/RESULTS.md.</summary>
+/// <summary>Which workloads to run: W1 … W8 of bench/RESULTS.md.</summary>
 public enum Workload
 {
     W1,
@@ -23,6 +23,9 @@ public enum Workload
 
     /// <summary>An epoch of `train cae`'s convolutional autoencoder at batch 16 and 128 (<see cref="CaeWorkload"/>).</summary>
     W7,
+
+    /// <summary>One full-batch gradient of `train sparse`'s KL-sparse autoencoder 900 → 100 (<see cref="SparseGradientWorkload"/>).</summary>
+    W8,
 }
 
 /// <summary>

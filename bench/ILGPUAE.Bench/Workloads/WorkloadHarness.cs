@@ -58,6 +58,7 @@ public static class WorkloadHarness
         RunWorkload(Workload.W5, new MemoryWorkload(options, sizes, data, run, Log).Run);
         RunWorkload(Workload.W6, new DeepDaeWorkload(options, sizes, data, peer, run, Log).Run);
         RunWorkload(Workload.W7, new CaeWorkload(options, sizes, data, peer, run, Log).Run);
+        RunWorkload(Workload.W8, new SparseGradientWorkload(options, sizes, data, peer, run, Log).Run);
 
         run.WallSeconds = clock.Elapsed.TotalSeconds;
         var finished = run with { Machine = run.Machine with { LoadAfter = LoadAverage() } };

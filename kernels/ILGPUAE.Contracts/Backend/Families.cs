@@ -141,6 +141,19 @@ public interface IDelta
     /// </summary>
     void ContractiveSigmoid(Tensor<float> h, Tensor<float> delta, Tensor<float> weights, float lambda, float scale, Tensor<float> preDelta,
         Tensor<float> weightsGrad, float gradientBeta, Tensor<float> rowNorms, Tensor<float> losses);
+
+    /// <summary>
+    /// The KL sparsity penalty of a sparse autoencoder (UFLDL) and the δ it passes down, for y, delta and inputDelta [M,N] (y the
+    /// activations of N hidden units over M examples), meanActivation [N] = ρ̂, each unit's mean activation over the batch (the
+    /// caller's column mean of y) and losses [M]. With r_j = ρ̂_j clamped to [<see cref="Delta.LossMath.KlClampLow"/>,
+    /// <see cref="Delta.LossMath.KlClampHigh"/>] (so a unit that never or always fires gives a finite loss and δ; NaN stays NaN):
+    /// losses[m] += beta·Σ_j KL(ρ‖r_j), KL(ρ‖r) = ρ log(ρ/r) + (1 − ρ) log((1 − ρ)/(1 − r)), the whole term on every row (the
+    /// batch's mean of the losses then holds it once); inputDelta[m,j] = (delta[m,j] + scale·beta·(−ρ/r_j + (1 − ρ)/(1 − r_j)))·act′(y[m,j]),
+    /// act′ the derivative of <paramref name="inputActivation"/> written through its output y. scale = 1/M gives the gradient of
+    /// the mean loss (∂ρ̂_j/∂y[m,j] = 1/M). inputDelta may be delta (in place); y must be neither.
+    /// </summary>
+    void KlSparsity(Tensor<float> y, Tensor<float> delta, Tensor<float> meanActivation, Activation inputActivation, float rho, float beta,
+        float scale, Tensor<float> inputDelta, Tensor<float> losses);
 }
 
 /// <summary>

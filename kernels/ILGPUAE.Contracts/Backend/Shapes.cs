@@ -84,6 +84,19 @@ public static partial class Shapes
         RequireLength(losses, "losses", h.Shape[0], $"one per row of h {h.Shape}");
     }
 
+    /// <summary>y, delta, inputDelta [M,N]; meanActivation [N]; losses [M]; a defined activation.</summary>
+    public static void KlSparsity(Tensor<float> y, Tensor<float> delta, Tensor<float> meanActivation, Activation inputActivation,
+        Tensor<float> inputDelta, Tensor<float> losses)
+    {
+        RequireRank2(y, "y");
+        RequireSame(y, "y", delta, "delta");
+        RequireSame(y, "y", inputDelta, "inputDelta");
+        RequireLength(meanActivation, "meanActivation", y.Shape[1], $"one per column of y {y.Shape}");
+        RequireLength(losses, "losses", y.Shape[0], $"one per row of y {y.Shape}");
+        if (!Enum.IsDefined(inputActivation))
+            throw new ArgumentOutOfRangeException(nameof(inputActivation), inputActivation, "KL sparsity: no such activation");
+    }
+
     /// <summary>W [H,V], b_hidden [H], b_visible [V], data [rows, V], indices [n], losses [n].</summary>
     public static void SampleSgdDae(TiedDaeParameters model, Tensor<float> data, Tensor<int> indices, Tensor<float> losses)
     {

@@ -151,6 +151,9 @@ public sealed partial class KernelChecks
         foreach (var s in sizes)
             foreach (var result in FistaRules(s * 31))
                 yield return result;
+        // The KL sparsity penalty through each activation's derivative; last so the checks above keep their inputs.
+        foreach (var result in KlSparsities(sizes))
+            yield return result;
     }
 
     /// <summary>
@@ -384,6 +387,50 @@ public sealed partial class KernelChecks
             Compare(name, size, Download(tg), expectedGrad, 1e-6 * (m + 8)),
             Compare(name, size, Download(ta), expectedNorms, 1e-6 * (k + 8)),
             Compare(name, size, Download(tl), expectedLosses, 1e-6 * (n + 8) * (k + 8)));
+    }
+
+    /// <summary>
+    /// <see cref="IDelta.KlSparsity"/> through each activation's derivative: y [s, 33] into a separate δ, and [3, s] in place (δ overwritten).
+    /// </summary>
+    public IEnumerable<CheckResult> KlSparsities(IReadOnlyList<int> sizes)
+    {
+        foreach (var activation in Activations.All)
+            foreach (var s in sizes)
+            {
+                yield return KlSparsity(activation, inPlace: false, s, 33);
+                yield return KlSparsity(activation, inPlace: true, 3, s);
+            }
+    }
+
+    /// <summary>
+    /// The KL sparsity penalty on activation outputs y [m, n] (<see cref="ActivationOutputs"/>), δ in [−1, 1], mean activations in
+    /// [0.01, 0.99] but (n ≥ 2) unit 0 at 0 and the last at 1, so that both ends of the clamp are taken, and old losses in [0, 2]
+    /// that it adds onto; inputDelta and the losses checked, the worse reported. <paramref name="inPlace"/> passes δ as inputDelta.
+    /// </summary>
+    public CheckResult KlSparsity(Backend.Activation activation, bool inPlace, int m, int n)
+    {
+        var y = ActivationOutputs(activation, m * n);
+        var delta = Uniform(m * n, -1, 1);
+        var mean = Uniform(n, 0.01f, 0.99f);
+        if (n >= 2)
+            (mean[0], mean[^1]) = (0f, 1f);
+        var losses = Uniform(m, 0, 2);
+        const float rho = 0.05f, beta = 3f, scale = 0.25f;
+        using var ty = Upload(y, m, n);
+        using var td = Upload(delta, m, n);
+        using var tm = Upload(mean, n);
+        using var tin = inPlace ? null : backend.Allocate<float>(m, n);
+        using var tl = Upload(losses, m);
+        backend.Delta.KlSparsity(ty, td, tm, activation, rho, beta, scale, tin ?? td, tl);
+        var expected = ToDouble(delta);
+        var expectedLosses = ToDouble(losses);
+        DeltaReference.KlSparsity(m, n, ToDouble(y), expected, ToDouble(mean), activation, rho, beta, scale, expected, expectedLosses);
+        var name = $"kl sparsity {activation.ToString().ToLowerInvariant()}{(inPlace ? " in place" : "")}";
+        var size = $"[{m}, {n}]";
+        // δ: a few roundings of terms up to scale·β·ρ/10⁻⁶ (the clamped ends), within the relative tolerance. Losses: a float sum
+        // of n KL terms, each ≤ 14 (at the clamp).
+        return Worst(Compare(name, size, Download(tin ?? td), expected, 1e-6),
+            Compare(name, size, Download(tl), expectedLosses, 1e-5 * (n + 8)));
     }
 
     /// <summary>The kinds of corruption the checks run, at amounts where each replaces or moves a good share of the elements.</summary>

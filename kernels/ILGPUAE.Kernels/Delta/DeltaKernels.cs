@@ -156,4 +156,34 @@ public static class DeltaKernels
         for (int i = index; i < g.Items; i += g.Stride)
             inputDelta[i] = delta[i] * ILGPUAE.Activation.SmoothStep.Slope(x[i], inverseEpsilon);
     }
+
+    /// <summary>
+    /// inputDelta[i] = (delta[i] + penalty·KL′(ρ, r_j)) · act′(y[i]) for y [M,N], j = i mod N, r_j = the clamped meanActivation[j],
+    /// penalty = scale·beta (<see cref="IDelta.KlSparsity"/>). inputDelta may be delta: each element is read before it is written.
+    /// </summary>
+    public static void KlSparsityDelta<TAct>(Index1D index, ArrayView<float> y, ArrayView<float> delta, ArrayView<float> meanActivation,
+        ArrayView<float> inputDelta, int n, float rho, float penalty, GridStride g)
+        where TAct : struct, IActivation
+    {
+        for (int i = index; i < g.Items; i += g.Stride)
+        {
+            var r = LossMath.KlClamp(meanActivation[i % n]);
+            inputDelta[i] = default(TAct).Backward(delta[i] + penalty * LossMath.KlGradient(rho, r), y[i]);
+        }
+    }
+
+    /// <summary>
+    /// losses[m] += beta · Σ_j KL(ρ‖r_j) for rows m of [M] and r_j the clamped meanActivation [N]: every row adds the same sum,
+    /// taken in order in float (so the host, which takes it once in that order, adds the same value).
+    /// </summary>
+    public static void KlSparsityLoss(Index1D index, ArrayView<float> meanActivation, ArrayView<float> losses, int n, float rho, float beta, GridStride g)
+    {
+        for (int m = index; m < g.Items; m += g.Stride)
+        {
+            var sum = 0f;
+            for (var j = 0; j < n; j++)
+                sum += LossMath.KlDivergence(rho, LossMath.KlClamp(meanActivation[j]));
+            losses[m] += beta * sum;
+        }
+    }
 }

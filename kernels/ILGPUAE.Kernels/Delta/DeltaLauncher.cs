@@ -8,6 +8,9 @@ using ILGPUAE.Ilgpu;
 // The activity L1 delta for one activation struct: (threads, y, delta, inputDelta, penalty, stride).
 using ActivityL1DeltaKernel = System.Action<ILGPU.Index1D, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, float,
     ILGPUAE.Ilgpu.GridStride>;
+// The KL sparsity delta for one activation struct: (threads, y, delta, meanActivation, inputDelta, n, rho, penalty, stride).
+using KlSparsityDeltaKernel = System.Action<ILGPU.Index1D, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
+    ILGPU.ArrayView<float>, int, float, float, ILGPUAE.Ilgpu.GridStride>;
 
 public sealed class DeltaLauncher : IDelta
 {
@@ -25,6 +28,10 @@ public sealed class DeltaLauncher : IDelta
     // Indexed by Backend.Activation; each loaded on first use, as the GEMM's epilogue kernels are, so that a model without
     // the penalty compiles none of them.
     private readonly ActivityL1DeltaKernel?[] activityL1Delta = new ActivityL1DeltaKernel?[Activations.All.Count];
+
+    // The KL sparsity penalty's: the row losses, and the δ per activation, each loaded on first use.
+    private readonly KlSparsityDeltaKernel?[] klSparsityDelta = new KlSparsityDeltaKernel?[Activations.All.Count];
+    private Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, float, GridStride>? klSparsityLoss;
 
     public DeltaLauncher(IlgpuBackend backend)
     {
@@ -128,6 +135,33 @@ public sealed class DeltaLauncher : IDelta
         var elements = backend.Stride(h.Length);
         contractiveDelta.Value(elements.Stride, hv, backend.ViewOf(delta, nameof(delta)).AsContiguous(), av,
             backend.ViewOf(preDelta, nameof(preDelta)).AsContiguous(), n, twoLambdaScale, elements);
+    }
+
+    /// <summary>Two launches: the row losses (one thread per row, each summing the N units' KL), then the δ element by element.</summary>
+    public void KlSparsity(Tensor<float> y, Tensor<float> delta, Tensor<float> meanActivation, Backend.Activation inputActivation, float rho,
+        float beta, float scale, Tensor<float> inputDelta, Tensor<float> losses)
+    {
+        Shapes.KlSparsity(y, delta, meanActivation, inputActivation, inputDelta, losses);
+        if (y.Length == 0)
+            return;
+        var mv = backend.ViewOf(meanActivation, nameof(meanActivation)).AsContiguous();
+        var n = y.Shape[1];
+        var lossKernel = klSparsityLoss ??= backend.Accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float,
+            float, GridStride>(DeltaKernels.KlSparsityLoss);
+        var rows = backend.Stride(y.Shape[0]);
+        lossKernel(rows.Stride, mv, backend.ViewOf(losses, nameof(losses)).AsContiguous(), n, rho, beta, rows);
+        var kernel = klSparsityDelta[(int)inputActivation] ??= Activations.Visit(inputActivation, new KlSparsityLoader(backend.Accelerator));
+        var elements = backend.Stride(y.Length);
+        kernel(elements.Stride, backend.ViewOf(y, nameof(y)).AsContiguous(), backend.ViewOf(delta, nameof(delta)).AsContiguous(), mv,
+            backend.ViewOf(inputDelta, nameof(inputDelta)).AsContiguous(), n, rho, scale * beta, elements);
+    }
+
+    /// <summary>Loads <see cref="DeltaKernels.KlSparsityDelta{TAct}"/> for the activation struct <see cref="Activations.Visit{TResult}"/> picks.</summary>
+    private sealed class KlSparsityLoader(Accelerator accelerator) : IActivationVisitor<KlSparsityDeltaKernel>
+    {
+        public KlSparsityDeltaKernel Visit<TAct>() where TAct : struct, IActivation =>
+            accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, float,
+                GridStride>(DeltaKernels.KlSparsityDelta<TAct>);
     }
 
     /// <summary>Loads <see cref="DeltaKernels.ActivityL1Delta{TAct}"/> for the activation struct <see cref="Activations.Visit{TResult}"/> picks.</summary>

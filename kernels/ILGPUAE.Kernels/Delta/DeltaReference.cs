@@ -116,4 +116,34 @@ public static class DeltaReference
     /// <summary>Its derivative: 6(u/ε − (u/ε)²)/ε between 0 and ε, 0 outside.</summary>
     public static double SmoothStepSlope(double u, double epsilon) =>
         u <= 0 || u >= epsilon ? 0 : 6 * (u / epsilon - (u / epsilon) * (u / epsilon)) / epsilon;
+
+    /// <summary><see cref="LossMath.KlClamp"/> in double: r clamped to the same float ends [KlClampLow, KlClampHigh], NaN kept.</summary>
+    public static double KlClamp(double r) => r < LossMath.KlClampLow ? LossMath.KlClampLow : r > LossMath.KlClampHigh ? LossMath.KlClampHigh : r;
+
+    /// <summary>
+    /// <see cref="IDelta.KlSparsity"/> for y, delta, inputDelta [M,N], meanActivation [N] and losses [M]: with r_j = KlClamp(ρ̂_j),
+    /// losses[m] += beta·Σ_j [ρ log(ρ/r_j) + (1 − ρ) log((1 − ρ)/(1 − r_j))] and
+    /// inputDelta = (delta + scale·beta·(−ρ/r_j + (1 − ρ)/(1 − r_j)))·act′(y). inputDelta may be delta.
+    /// </summary>
+    public static void KlSparsity(int m, int n, ReadOnlySpan<double> y, ReadOnlySpan<double> delta, ReadOnlySpan<double> meanActivation,
+        Backend.Activation inputActivation, double rho, double beta, double scale, Span<double> inputDelta, Span<double> losses)
+    {
+        var act = Activations.Of(inputActivation);
+        double kl = 0;
+        for (var j = 0; j < n; j++)
+        {
+            var r = KlClamp(meanActivation[j]);
+            kl += rho * Math.Log(rho / r) + (1 - rho) * Math.Log((1 - rho) / (1 - r));
+        }
+        for (var i = 0; i < m; i++)
+        {
+            for (var j = 0; j < n; j++)
+            {
+                var r = KlClamp(meanActivation[j]);
+                var k = i * n + j;
+                inputDelta[k] = (delta[k] + scale * beta * (-rho / r + (1 - rho) / (1 - r))) * act.DerivativeFromOutputReference(y[k]);
+            }
+            losses[i] += beta * kl;
+        }
+    }
 }

@@ -7,7 +7,7 @@ using ILGPUAE.Training.Stacked;
 [Verb("finetune", HelpText = "Fine-tune a classifier built on a pretrained stack (`pretrain`, or the encoders of `train deep`) on a dataset's labels (the stack's unless --dataset); reports test accuracy.")]
 public sealed class FinetuneVerbOptions : TrainingVerbOptions
 {
-    [Option("pretrained", HelpText = "A directory written by `pretrain` or `train deep` (its encoders, decoders dropped) (required unless --init random or --resume).")]
+    [Option("pretrained", HelpText = "A directory written by `pretrain`, `train deep` or `train sparse` (its encoders, decoders dropped) (required unless --init random or --resume).")]
     public string? Pretrained { get; set; }
 
     [Option("init", HelpText = "pretrained (default: the stack in --pretrained) or random: the same classifier from random weights, the baseline of every pretraining claim (stack widths from --hidden).")]

@@ -13,6 +13,9 @@ public enum OptimizerOption
     Rmsprop,
     Adam,
     Adamw,
+
+    /// <summary>Full-batch gradient descent with a backtracking line search (`train sparse` only).</summary>
+    Linesearch,
 }
 
 /// <summary>
@@ -65,9 +68,14 @@ public abstract class TrainingVerbOptions : DatasetOptions
     [Option("rmsprop-alpha", HelpText = "RMSprop's smoothing constant α (default 0.99).")]
     public float? RmsPropAlpha { get; set; }
 
+    /// <summary>Whether the verb trains with the line search (`--optimizer linesearch`); the others refuse it.</summary>
+    protected virtual bool TakesLineSearch => false;
+
     /// <summary>The rule these options name, over <paramref name="basis"/> (a preset's, or a resumed run's).</summary>
     public OptimizerChoice ResolveOptimizer(OptimizerChoice basis)
     {
+        if (Optimizer == OptimizerOption.Linesearch && !TakesLineSearch)
+            throw new InputException("--optimizer linesearch: only `train sparse` takes the line search; expected sgd, nesterov, rmsprop, adam or adamw");
         var kind = Optimizer is { } o ? ToKind(o) : basis.Kind;
         var betas = Betas is null ? [basis.Beta1, basis.Beta2] : ListOption.Floats(Betas, "--betas");
         if (betas.Length != 2)
@@ -99,6 +107,7 @@ public abstract class TrainingVerbOptions : DatasetOptions
         OptimizerOption.Rmsprop => OptimizerKind.RmsProp,
         OptimizerOption.Adam => OptimizerKind.Adam,
         OptimizerOption.Adamw => OptimizerKind.AdamW,
+        OptimizerOption.Linesearch => OptimizerKind.LineSearch,
         _ => throw new ArgumentOutOfRangeException(nameof(o), o, null),
     };
 }

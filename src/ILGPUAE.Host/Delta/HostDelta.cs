@@ -23,12 +23,14 @@ internal sealed unsafe class HostDelta : IDelta
 
     // Indexed by Backend.Activation.
     private readonly RangeJob<ActivityL1Args>[] activityL1;
+    private readonly RangeJob<KlSparsityArgs>[] klSparsity;
 
     public HostDelta(HostBackend backend, WorkerPool pool)
     {
         this.backend = backend;
         this.pool = pool;
         activityL1 = [.. Activations.All.Select(a => Activations.Visit(a, new ActivityL1JobMaker()))];
+        klSparsity = [.. Activations.All.Select(a => Activations.Visit(a, new KlSparsityJobMaker()))];
     }
 
     public void SigmoidOutputDelta(LossKind loss, Tensor<float> z, Tensor<float> x, float scale, Tensor<float> delta, Tensor<float> losses)
@@ -72,6 +74,73 @@ internal sealed unsafe class HostDelta : IDelta
         job.Set(new ActivityL1Args(backend.PointerOf(y, nameof(y)), backend.PointerOf(delta, nameof(delta)), lambda, scale * lambda,
             backend.PointerOf(inputDelta, nameof(inputDelta)), backend.PointerOf(losses, nameof(losses)), y.RowLength), y.Shape[0]);
         pool.Run(job, y.Length, MinimumElementsPerPart);
+    }
+
+    /// <summary>
+    /// The KL sum once, here (N terms, in order, in float: what each row of the ILGPU kernel sums), then per row its loss and δ.
+    /// </summary>
+    public void KlSparsity(Tensor<float> y, Tensor<float> delta, Tensor<float> meanActivation, Backend.Activation inputActivation, float rho,
+        float beta, float scale, Tensor<float> inputDelta, Tensor<float> losses)
+    {
+        Shapes.KlSparsity(y, delta, meanActivation, inputActivation, inputDelta, losses);
+        var n = y.Shape[1];
+        var mean = backend.PointerOf(meanActivation, nameof(meanActivation));
+        var sum = 0f;
+        for (var j = 0; j < n; j++)
+            sum += LossMath.KlDivergence(rho, LossMath.KlClamp(mean[j]));
+        var job = klSparsity[(int)inputActivation];
+        job.Set(new KlSparsityArgs(backend.PointerOf(y, nameof(y)), backend.PointerOf(delta, nameof(delta)), mean,
+            backend.PointerOf(inputDelta, nameof(inputDelta)), backend.PointerOf(losses, nameof(losses)), n, rho, scale * beta, beta * sum), y.Shape[0]);
+        pool.Run(job, y.Length, MinimumElementsPerPart);
+    }
+
+    /// <summary>
+    /// For rows [start, end) of y, delta, inputDelta [M,N]: losses[m] += loss (β·ΣKL, the same for every row) and
+    /// inputDelta = act′ through y of (delta + penalty·KL′(ρ, r_j)), r = the clamped mean activations [N]. Each element of delta is
+    /// loaded before inputDelta's is stored, so they may be one tensor.
+    /// </summary>
+    private readonly struct KlSparsityArgs(float* y, float* delta, float* meanActivation, float* inputDelta, float* losses, int n, float rho,
+        float penalty, float loss)
+    {
+        public readonly float* Y = y, Delta = delta, MeanActivation = meanActivation, InputDelta = inputDelta, Losses = losses;
+        public readonly int N = n;
+        public readonly float Rho = rho, Penalty = penalty, Loss = loss;
+    }
+
+    private sealed class KlSparsityJob<TAct> : RangeJob<KlSparsityArgs> where TAct : struct, IActivation
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        protected override void Run(int start, int end)
+        {
+            var (n, rho, penalty) = (Args.N, Args.Rho, Args.Penalty);
+            var mean = Args.MeanActivation;
+            var (vRho, vOneMinusRho, vPenalty) = (Vector512.Create(rho), Vector512.Create(1f - rho), Vector512.Create(penalty));
+            var (low, high) = (Vector512.Create(LossMath.KlClampLow), Vector512.Create(LossMath.KlClampHigh));
+            for (var i = start; i < end; i++)
+            {
+                var offset = (long)i * n;
+                var y = Args.Y + offset;
+                var delta = Args.Delta + offset;
+                var inputDelta = Args.InputDelta + offset;
+                var j = 0;
+                for (; j + 16 <= n; j += 16)
+                {
+                    // LossMath.KlClamp and KlGradient lane by lane, the same operations in the same order.
+                    var m = Vector512.Load(mean + j);
+                    var r = Vector512.ConditionalSelect(Vector512.LessThan(m, low), low, Vector512.ConditionalSelect(Vector512.GreaterThan(m, high), high, m));
+                    var gradient = vOneMinusRho / (Vector512<float>.One - r) - vRho / r;
+                    default(TAct).Backward(Vector512.Load(delta + j) + vPenalty * gradient, Vector512.Load(y + j)).Store(inputDelta + j);
+                }
+                for (; j < n; j++)
+                    inputDelta[j] = default(TAct).Backward(delta[j] + penalty * LossMath.KlGradient(rho, LossMath.KlClamp(mean[j])), y[j]);
+                Args.Losses[i] += Args.Loss;
+            }
+        }
+    }
+
+    private sealed class KlSparsityJobMaker : IActivationVisitor<RangeJob<KlSparsityArgs>>
+    {
+        public RangeJob<KlSparsityArgs> Visit<TAct>() where TAct : struct, IActivation => new KlSparsityJob<TAct>();
     }
 
     /// <summary>Two passes: per unit the row norms and W's direct term, then per example the loss and the δ, which read the norms.</summary>

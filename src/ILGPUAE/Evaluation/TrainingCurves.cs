@@ -132,6 +132,29 @@ public static class TrainingCurves
         ];
     }
 
+    /// <summary>`train sparse`: the reconstruction loss (eval mode) on three sets, then the training objective with its KL penalty; the kept epoch marked.</summary>
+    public static IReadOnlyList<CurvePanel> Of(Training.Sparse.SparseMetrics metrics)
+    {
+        var epochs = metrics.Epochs.OrderBy(e => e.Epoch).ToList();
+        var x = epochs.Select(e => e.Epoch).ToArray();
+        var o = metrics.Options;
+        var title = $"{metrics.Model} on {Datasets.Info(o.Dataset).DisplayName}: {string.Join("-", o.Hidden)} hidden{(metrics.Layer > 0 || o.Hidden.Length > 1 ? $" (layer {metrics.Layer})" : "")}, ρ {Number(o.Rho)}, β {Number(o.Beta)}, {o.Optimizer.Describe(o.LearningRate, 0f)}";
+        int? kept = metrics.BestValidLoss is null ? null : metrics.BestEpoch;
+        List<CurveSeries> reconstruction =
+        [
+            new($"train (first {metrics.TrainScored})", x, epochs.Select(e => e.TrainReconstruction).ToArray(), CurveStyle.Line, 0),
+            new("validation", x, epochs.Select(e => e.ValidLoss).ToArray(), CurveStyle.Line, 3),
+            new("test", x, epochs.Select(e => e.TestLoss).ToArray(), CurveStyle.DashedLine, 1),
+        ];
+        var unit = o.Loss == LossKind.CrossEntropy ? "cross-entropy per image" : "½‖x − z‖² per image";
+        return
+        [
+            new CurvePanel(title, unit, reconstruction, kept),
+            new CurvePanel("training objective (KL penalty included, weight decay not)", "training loss per image",
+                [new("train", x, epochs.Select(e => e.TrainLoss).ToArray(), CurveStyle.Line, 4)], kept),
+        ];
+    }
+
     /// <summary>
     /// The panels of whichever run wrote <paramref name="directory"/>, from its metrics.json (`ilgpuae plot`).
     /// Throws <see cref="InputException"/> naming the file when it is missing, malformed, of no known run, or has nothing to draw.
@@ -145,6 +168,7 @@ public static class TrainingCurves
             FinetuneMetrics m => Of(m),
             Training.Deep.DeepMetrics m => Of(m),
             Training.Cae.CaeMetrics m => Of(m),
+            Training.Sparse.SparseMetrics m => Of(m),
             var other => throw new InvalidOperationException($"no curves for {other.GetType().Name}"),
         };
         if (panels.Count == 0)

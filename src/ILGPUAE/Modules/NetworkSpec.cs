@@ -73,6 +73,7 @@ public sealed record NetworkSpec(IReadOnlyList<ModuleSpec> Modules, ObjectiveSpe
 [JsonDerivedType(typeof(Upsample2dSpec), "upsample2d")]
 [JsonDerivedType(typeof(DropoutSpec), "dropout")]
 [JsonDerivedType(typeof(SmoothStepSpec), "smooth_step")]
+[JsonDerivedType(typeof(KlSparsitySpec), "kl_sparsity")]
 public abstract record ModuleSpec
 {
     /// <param name="below">The modules built before this one, in order (a tied decoder finds its encoder there).</param>
@@ -205,6 +206,22 @@ public sealed record DropoutSpec(int Width, float Probability, int Layer = 0) : 
 
     public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below, SharedValues? values = null) =>
         new Dropout(backend, maxBatch, Width, Probability, Layer);
+}
+
+/// <summary>
+/// <see cref="KlSparsity"/>: a KL sparsity penalty of weight <paramref name="Beta"/> (finite, ≥ 0) towards the mean activation
+/// <paramref name="Rho"/> (in (0, 1)) on the <paramref name="Width"/> sigmoid units of the module before it; both checked when the
+/// spec is made, so a bad architecture file is refused on load.
+/// </summary>
+public sealed record KlSparsitySpec(int Width, float Rho, float Beta) : ModuleSpec
+{
+    public float Rho { get; init; } = KlSparsity.ValidRho(Rho);
+    public float Beta { get; init; } = KlSparsity.ValidBeta(Beta);
+
+    public override IModule Build(IBackend backend, int maxBatch, IReadOnlyList<IModule> below, SharedValues? values = null) =>
+        below.Count > 0 && below[^1].OutputActivation == Activation.Sigmoid
+            ? new KlSparsity(backend, maxBatch, Width, Rho, Beta)
+            : throw new ArgumentException("a KL sparsity penalty follows a sigmoid module: its mean activations must lie in (0, 1)");
 }
 
 /// <summary>The objective of a <see cref="NetworkSpec"/>.</summary>

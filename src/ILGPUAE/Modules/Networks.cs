@@ -156,6 +156,58 @@ public static class Networks
             throw new ArgumentOutOfRangeException(name, side, "the convolutional autoencoder pools twice and upsamples twice: sides must be multiples of 4");
     }
 
+    /// <summary>
+    /// The checkpoint names of sparse autoencoder layer <paramref name="layer"/>: the stack's encoder names (<see cref="DeepLayerNames"/>:
+    /// layer{i}.W [hidden, visible], layer{i}.b_hidden [hidden], so a classifier finds them), an untied decoder's layer{i}.W_decoder
+    /// [visible, hidden] and layer{i}.b_visible [visible].
+    /// </summary>
+    public static (string Weight, string HiddenBias, string DecoderWeight, string VisibleBias) SparseLayerNames(int layer)
+    {
+        var (w, bh, bv) = DeepLayerNames(layer);
+        return (w, bh, $"{ClassifierArchitecture.StackPrefix}{layer}.W_decoder", bv);
+    }
+
+    /// <summary>
+    /// Layer <paramref name="layer"/> of a stack of sparse autoencoders (Ng's UFLDL notes): h = σ(W·x + b_hidden), a <see cref="KlSparsity"/>
+    /// penalty β·Σ KL(ρ‖ρ̂) on h, and z = σ(W_decoder·h + b_visible) with an untied W_decoder [visible, hidden] (or, <paramref name="tied"/>,
+    /// Wᵀ), reconstruction by <paramref name="loss"/>. Weight decay (α/2)‖W‖² is the optimizer's (the weights group), not a module.
+    /// </summary>
+    public static NetworkSpec SparseAutoencoder(int visible, int hidden, float rho, float beta, bool tied = false, LossKind loss = LossKind.SquaredError,
+        int layer = 0)
+    {
+        var (w, bh, wd, bv) = SparseLayerNames(layer);
+        return new NetworkSpec(
+        [
+            new DenseSpec(visible, hidden, Activation.Sigmoid, w, bh),
+            new KlSparsitySpec(hidden, rho, beta),
+            tied ? new TiedDenseSpec(Encoder: 0, Activation.Sigmoid, bv) : new DenseSpec(hidden, visible, Activation.Sigmoid, wd, bv),
+        ], new ReconstructionSpec(loss));
+    }
+
+    /// <summary>
+    /// A stack of sparse autoencoder layers as one network (what a greedily trained stack is saved as): every layer's encoder and KL penalty
+    /// in order, then the decoders in reverse, each layer named as <see cref="SparseAutoencoder"/> names it alone; <paramref name="widths"/> =
+    /// [d_in, d_1, …, d_N].
+    /// </summary>
+    public static NetworkSpec SparseStack(IReadOnlyList<int> widths, float rho, float beta, bool tied = false, LossKind loss = LossKind.SquaredError)
+    {
+        var modules = new List<ModuleSpec>();
+        var encoders = new int[widths.Count - 1];
+        for (var k = 0; k + 1 < widths.Count; k++)
+        {
+            var (w, bh, _, _) = SparseLayerNames(k);
+            encoders[k] = modules.Count;
+            modules.Add(new DenseSpec(widths[k], widths[k + 1], Activation.Sigmoid, w, bh));
+            modules.Add(new KlSparsitySpec(widths[k + 1], rho, beta));
+        }
+        for (var k = widths.Count - 2; k >= 0; k--)
+        {
+            var (_, _, wd, bv) = SparseLayerNames(k);
+            modules.Add(tied ? new TiedDenseSpec(encoders[k], Activation.Sigmoid, bv) : new DenseSpec(widths[k + 1], widths[k], Activation.Sigmoid, wd, bv));
+        }
+        return new NetworkSpec(modules, new ReconstructionSpec(loss));
+    }
+
     /// <summary>The checkpoint names of a label classifier's softmax layer: fc.W [classes, inputs] and fc.b [classes].</summary>
     public static (string Weight, string Bias) SoftmaxHeadNames => ("fc.W", "fc.b");
 

@@ -66,7 +66,7 @@ public sealed class Optimizer : IDisposable
                 Shapes.RequireSame(p.Value, $"{p.Name} value", p.Grad, $"{p.Name} gradient");
                 byGroup.TryGetValue(p.Group, out var g);
                 learningRates[i] = g?.LearningRate ?? options.LearningRate;
-                weightDecays[i] = g?.WeightDecay ?? (p.Group == ParameterGroups.Biases ? 0f : options.WeightDecay);
+                weightDecays[i] = g?.WeightDecay ?? DefaultWeightDecay(p, options.WeightDecay);
                 frozen[i] = g?.Frozen ?? false;
                 state[i] = new Tensor<float>[Rule.StateNames.Count];
                 for (var k = 0; k < state[i].Length; k++)
@@ -104,6 +104,9 @@ public sealed class Optimizer : IDisposable
     }
 
     public OptimizerOptions Options { get; }
+
+    /// <summary>The weight decay <paramref name="p"/> gets from a run's <paramref name="weightDecay"/> when its group sets none: 0 for biases.</summary>
+    public static float DefaultWeightDecay(Parameter p, float weightDecay) => p.Group == ParameterGroups.Biases ? 0f : weightDecay;
 
     public IOptimizerRule Rule { get; }
 
@@ -180,6 +183,7 @@ public sealed class Optimizer : IDisposable
         OptimizerKind.Adam => new AdamRule(family, o.Beta1, o.Beta2, o.Epsilon, decoupled: false),
         OptimizerKind.AdamW => new AdamRule(family, o.Beta1, o.Beta2, o.Epsilon, decoupled: true),
         OptimizerKind.Fista => new FistaRule(family, o.WeightL1, o.FistaLoop),
+        OptimizerKind.LineSearch => throw new ArgumentException("a line search is a training step of its own (LineSearchStep), not a per-parameter rule"),
         _ => throw new ArgumentOutOfRangeException(nameof(o), o.Kind, "unknown optimizer kind"),
     };
 

@@ -25,6 +25,12 @@ public enum OptimizerKind
     /// size, <see cref="OptimizerOptions.WeightL1"/> its prox's λ; with λ = 0, Nesterov's accelerated gradient. Not in PyTorch.
     /// </summary>
     Fista,
+
+    /// <summary>
+    /// Gradient descent with a backtracking (Armijo) line search on the objective with its weight decay, full batch by default: a
+    /// step of its own (Training.LineSearchStep), not a per-parameter rule, so <see cref="Optimizer"/> refuses it.
+    /// </summary>
+    LineSearch,
 }
 
 /// <summary>

@@ -24,6 +24,8 @@ public enum RunKind
 
     /// <summary><see cref="Anamo.AnamoMetrics"/>.</summary>
     TrainAnamo,
+    /// <summary><see cref="Sparse.SparseMetrics"/>.</summary>
+    TrainSparse,
 }
 
 /// <summary>
@@ -32,7 +34,7 @@ public enum RunKind
 /// </summary>
 public static class MetricsFile
 {
-    private const string AnyRun = "the metrics.json that `train dae`, `train deep`, `train cae`, `pretrain` or `finetune` writes";
+    private const string AnyRun = "the metrics.json that `train dae`, `train deep`, `train cae`, `train sparse`, `pretrain` or `finetune` writes";
 
     public static string PathIn(string directory) => Path.Combine(directory, DaeCheckpoint.MetricsFileName);
 
@@ -108,6 +110,7 @@ public static class MetricsFile
             RunKind.Finetune => Read<FinetuneMetrics>(directory, kind),
             RunKind.TrainDeep => Read<Deep.DeepMetrics>(directory, kind),
             RunKind.TrainCae => Read<Cae.CaeMetrics>(directory, kind),
+            RunKind.TrainSparse => Read<Sparse.SparseMetrics>(directory, kind),
             _ => null,
         };
         return metrics ?? throw new InvalidOperationException($"{path}: read as {kind} but deserialized to null");
@@ -122,6 +125,7 @@ public static class MetricsFile
         RunKind.TrainDeep => "train deep",
         RunKind.TrainCae => "train cae",
         RunKind.TrainAnamo => "train anamo",
+        RunKind.TrainSparse => "train sparse",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -146,7 +150,8 @@ public static class MetricsFile
             if (root.ValueKind != JsonValueKind.Object)
                 throw new InputException($"{path}: is a JSON {root.ValueKind}; expected {AnyRun} (an object)");
             bool Has(string name, JsonValueKind valueKind) => root.TryGetProperty(name, out var v) && v.ValueKind == valueKind;
-            RunKind? kind = Has("phases", JsonValueKind.Array) ? RunKind.TrainDeep
+            RunKind? kind = Has("sparse_autoencoder", JsonValueKind.True) && Has("epochs", JsonValueKind.Array) ? RunKind.TrainSparse
+                : Has("phases", JsonValueKind.Array) ? RunKind.TrainDeep
                 : Has("layers", JsonValueKind.Array) ? RunKind.Pretrain
                 : Has("architecture", JsonValueKind.String) && Has("epochs", JsonValueKind.Array) ? RunKind.Finetune
                 : Has("train_scored", JsonValueKind.Number) && Has("epochs", JsonValueKind.Array) ? RunKind.TrainCae

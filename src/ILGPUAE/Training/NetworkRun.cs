@@ -78,7 +78,7 @@ internal static class NetworkTrainState
 
     /// <summary>
     /// Stages the state of <paramref name="model"/>, <paramref name="trainer"/> and <paramref name="optimizer"/> at <paramref name="path"/>
-    /// (null: a step whose optimizers keep nothing between calls, ANAMO's).
+    /// (null: a step whose optimizers keep nothing between calls, as ANAMO's, or with no optimizer of its own, as a line search).
     /// </summary>
     public static void Stage(CheckpointCommit commit, string path, Network model, Trainer trainer, Optimizer? optimizer, Dictionary<string, string> metadata)
     {

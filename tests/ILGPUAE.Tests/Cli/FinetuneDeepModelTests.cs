@@ -137,7 +137,7 @@ public sealed class FinetuneDeepModelTests(TinyDeepModelFixture tiny) : IClassFi
         {
             case "foreign":
                 new SafeTensorsFile([new NamedTensor("weight", [2, 2], [1, 2, 3, 4])], new Dictionary<string, string> { ["framework"] = "pt" }).Write(path);
-                named = $"{path}: __metadata__.format is '', expected 'ilgpuae.sda-stack' or 'ilgpuae.deep-ae'";
+                named = $"{path}: __metadata__.format is '', expected 'ilgpuae.sda-stack', 'ilgpuae.deep-ae' or 'ilgpuae.sparse'";
                 break;
             case "classifier":
                 // A `finetune` output is a classifier, not an encoder stack.

@@ -92,6 +92,8 @@ public static class KernelCheckFamilies
         // SmoothSteps: forward and backward on [s, 33].
         new("smooth step", new(@"^smooth step$"), 1),
         new("smooth step backward", new(@"^smooth step backward$"), 1),
+        // KlSparsities: for each activation, [s, 33] into a separate δ and [3, s] in place.
+        new("kl sparsity", new(@"^kl sparsity [a-z]+( in place)?$"), 2 * ActivationKinds),
     ];
 
     /// <summary>

@@ -128,6 +128,10 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
             Tensor<float> losses) =>
             Record(nameof(IDelta.ActivityL1), () => inner.Delta.ActivityL1(y, delta, inputActivation, lambda, scale, inputDelta, losses));
 
+        void IDelta.KlSparsity(Tensor<float> y, Tensor<float> delta, Tensor<float> meanActivation, Activation inputActivation, float rho, float beta,
+            float scale, Tensor<float> inputDelta, Tensor<float> losses) =>
+            Record(nameof(IDelta.KlSparsity), () => inner.Delta.KlSparsity(y, delta, meanActivation, inputActivation, rho, beta, scale, inputDelta, losses));
+
         void IDelta.ContractiveSigmoid(Tensor<float> h, Tensor<float> delta, Tensor<float> weights, float lambda, float scale, Tensor<float> preDelta,
             Tensor<float> weightsGrad, float gradientBeta, Tensor<float> rowNorms, Tensor<float> losses) =>
             Record(nameof(IDelta.ContractiveSigmoid),

@@ -63,15 +63,16 @@ public sealed class EncoderStack
     {
         var path = Path.Combine(directory, StackFile.FileName);
         if (!File.Exists(path))
-            throw InputException.AboutSetting("pretrained", $"pretrained {directory}: {path} does not exist; expected a directory written by `pretrain` or `train deep`");
+            throw InputException.AboutSetting("pretrained", $"pretrained {directory}: {path} does not exist; expected a directory written by `pretrain`, `train deep` or `train sparse`");
         var file = SafeTensorsFile.Read(path);
         file.Metadata.TryGetValue(DaeCheckpoint.FormatKey, out var format);
         var stack = format switch
         {
             StackFile.Format => FromPretrained(directory, path),
             DeepTraining.Format => FromDeepModel(directory, path, file),
+            Sparse.SparseTraining.Format => FromSparseModel(path, file),
             _ => throw new InputException(
-                $"{path}: __metadata__.{DaeCheckpoint.FormatKey} is '{format}', expected '{StackFile.Format}' or '{DeepTraining.Format}' (a directory written by `pretrain` or `train deep`)"),
+                $"{path}: __metadata__.{DaeCheckpoint.FormatKey} is '{format}', expected '{StackFile.Format}', '{DeepTraining.Format}' or '{Sparse.SparseTraining.Format}' (a directory written by `pretrain`, `train deep` or `train sparse`)"),
         };
         foreach (var (name, data) in stack.tensors)
             for (var i = 0; i < data.Length; i++)
@@ -121,5 +122,30 @@ public sealed class EncoderStack
             throw InputException.AboutSetting("pretrained", $"pretrained {directory}: the model has {encoders.Count} of its {options.Layers.Length} layers (its layer-wise training stopped early); expected a finished model (its run continues with resume {directory})", "resume");
         var description = $"deep autoencoder (scheme {options.Scheme}, {DeepOptions.Name(options.Regularizer)})";
         return new EncoderStack(description, options.Dataset, encoders[0].Inputs, [.. encoders.Select(e => e.Outputs)], tensors, options.Binarize);
+    }
+
+    /// <summary>
+    /// The encoders of a `train sparse` model (one sparse autoencoder, or a greedily trained stack): the dense modules of its saved
+    /// architecture named as stack layers 0, 1, … (<see cref="Networks.SparseLayerNames"/>), each sigmoid on the layer below's codes.
+    /// </summary>
+    private static EncoderStack FromSparseModel(string path, SafeTensorsFile file)
+    {
+        var options = DaeCheckpoint.ReadJson<Sparse.SparseOptions>(path, file, DaeCheckpoint.OptionsKey, o => o.Validate());
+        var dense = Checkpoint.SpecOf(path, file).Modules.OfType<DenseSpec>().ToList();
+        var tensors = new Dictionary<string, float[]>();
+        var hidden = new List<int>();
+        for (var i = 0; i < options.Layers; i++)
+        {
+            var (w, b, _, _) = Networks.SparseLayerNames(i);
+            var e = dense.FirstOrDefault(d => d.Weight == w);
+            if (e is null || e.Bias != b || e.Activation != Activation.Sigmoid || e.Softmax || e.Outputs != options.Hidden[i]
+                || (i > 0 && e.Inputs != hidden[^1]))
+                throw new InputException($"{path}: the architecture has no sigmoid encoder {w} of {options.Hidden[i]} units on the layer below's codes; expected a finished `train sparse` model");
+            tensors[w] = DaeCheckpoint.Tensor(path, file, w, e.Outputs, e.Inputs);
+            tensors[b] = DaeCheckpoint.Tensor(path, file, b, e.Outputs);
+            hidden.Add(e.Outputs);
+        }
+        var visible = dense.First(d => d.Weight == Networks.SparseLayerNames(0).Weight).Inputs;
+        return new EncoderStack(options.Layers > 1 ? "stacked sparse autoencoders" : "sparse autoencoder", options.Dataset, visible, [.. hidden], tensors);
     }
 }
