@@ -120,7 +120,7 @@ public static class CliApp
             return new ParsedCommand(null, notParsed.Errors.All(e => e.Tag is ErrorType.HelpRequestedError or ErrorType.VersionRequestedError or ErrorType.HelpVerbRequestedError)
                 ? Ok
                 : BadInput);
-        if (parsed.Value is TrainingVerbOptions training)
+        if (parsed.Value is RunVerbOptions training)
             training.Given = words.Given;
         return new ParsedCommand(parsed.Value, Ok);
     }

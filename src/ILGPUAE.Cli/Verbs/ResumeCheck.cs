@@ -38,7 +38,7 @@ public static class ResumeCheck
     /// are the verb's own options a resumed run may change; <paramref name="outside"/> the saved values of options the record does
     /// not hold. No check without --resume.
     /// </summary>
-    public static void Check<T>(TrainingVerbOptions o, T resolved, T saved, IReadOnlyList<string> alsoChangeable,
+    public static void Check<T>(RunVerbOptions o, T resolved, T saved, IReadOnlyList<string> alsoChangeable,
         IReadOnlyDictionary<string, Saved>? outside = null)
     {
         if (o.Resume is not { } resume)

@@ -6,11 +6,8 @@ using ILGPUAE.IO;
 using ILGPUAE.Training.Anamo;
 
 /// <summary>The flags `train anamo` and `compare anamo` share: the model, the penalty and ANAMO's schedule.</summary>
-public abstract class AnamoVerbOptions : TrainingVerbOptions
+public abstract class AnamoVerbOptions : RunVerbOptions
 {
-    /// <summary>The optimizer flags of <see cref="TrainingVerbOptions"/> that ANAMO's own schedule replaces: refused, not ignored.</summary>
-    private static readonly string[] NotForAnamo = ["--optimizer", "--weight-decay", "--clip-grad-norm", "--betas", "--eps", "--rmsprop-alpha", "--on-nan"];
-
     [Option("hidden", Default = 10, HelpText = "Hidden units (the note: 10 on halves; 100 on MNIST).")]
     public int Hidden { get; set; }
 
@@ -52,8 +49,6 @@ public abstract class AnamoVerbOptions : TrainingVerbOptions
 
     public AnamoOptions ToAnamoOptions(ulong seed)
     {
-        if (NotForAnamo.FirstOrDefault(Given.ContainsKey) is { } flag)
-            throw new InputException($"{flag}: ANAMO's inner methods are --enc-method and --dec-method with --enc-step and --dec-step; expected no {flag}");
         return new()
         {
             Dataset = ParseDataset() ?? DatasetKind.Halves,

@@ -19,10 +19,11 @@ public enum OptimizerOption
 }
 
 /// <summary>
-/// The options every training verb shares, declared once: the data limits, --resume and --force, and the optimizer rule with
-/// its settings and clipping (the accelerator's and --dataset come from <see cref="DatasetOptions"/>).
+/// The options every verb that writes a run shares, declared once: the data limits, --resume, --checkpoint-every and --force (the
+/// accelerator's and --dataset come from <see cref="DatasetOptions"/>). A verb with an update rule of its own (ANAMO's alternating
+/// schedule) takes these alone; the others take <see cref="TrainingVerbOptions"/>.
 /// </summary>
-public abstract class TrainingVerbOptions : DatasetOptions
+public abstract class RunVerbOptions : DatasetOptions
 {
     [Option("train-limit", HelpText = "Train on the first N training examples (pretrain and finetune: of the training split, before the validation examples).")]
     public int? TrainLimit { get; set; }
@@ -43,7 +44,14 @@ public abstract class TrainingVerbOptions : DatasetOptions
 
     [Option("force", Default = false, HelpText = "Write into a non-empty --out directory.")]
     public bool Force { get; set; }
+}
 
+/// <summary>
+/// The options of the training verbs that take one of the core's update rules, declared once: <see cref="RunVerbOptions"/>', the
+/// non-finite policy, and the optimizer rule with its settings and clipping.
+/// </summary>
+public abstract class TrainingVerbOptions : RunVerbOptions
+{
     [Option("on-nan", HelpText = "What a NaN or infinite loss or weight does: stop (default: the run stops naming the epoch, the step and the last good checkpoint); skip-batch (a batch whose loss or gradient is not finite is not applied, and each epoch says how many were; this takes the generic step, slower than the fused SGD paths, and reads one flag from the device per step); halve-lr (train dae, pretrain and train deep: back to the last checkpoint's state at half the learning rate, at most 5 times, each said in one line and recorded in metrics.json). Saved with the run: --resume keeps it.")]
     public string? OnNan { get; set; }
 

@@ -103,7 +103,7 @@ public sealed class AnamoCliTests
     [InlineData("--enc-step", "0", "--enc-step 0: expected a finite number > 0")]
     [InlineData("--hidden", "0", "--hidden 0: expected an integer ≥ 1")]
     [InlineData("--lambda", "-0.5", "--lambda -0.5: expected a finite number ≥ 0")]
-    [InlineData("--optimizer", "adam", "--optimizer: ANAMO's inner methods are --enc-method and --dec-method")]
+    [InlineData("--epsilon", "0", "--epsilon 0: expected a finite number > 0")]
     public void BadOptionsAreRefusedInOneLine(string flag, string value, string message)
     {
         using var dir = new TempDirectory();
