@@ -3,13 +3,14 @@ namespace ILGPUAE.Bench.Workloads;
 using System.Globalization;
 using ILGPUAE.Backend;
 using ILGPUAE.Backends;
+using ILGPUAE.Data.Variations;
 using ILGPUAE.IO;
 using ILGPUAE.Modules;
 using ILGPUAE.Random;
 
 /// <summary>
 /// W8: one full-batch gradient of the KL-sparse autoencoder 900 → 100 (`train sparse`'s untied model, <see cref="Networks.SparseAutoencoder"/>)
-/// on 10000 images: <see cref="Network.ForwardBackward"/> over the whole set (reconstruction and KL penalty) and the weight decay α·W on
+/// on the first 10000 Shapes30 training images: <see cref="Network.ForwardBackward"/> over the whole set (reconstruction and KL penalty) and the weight decay α·W on
 /// the weights, what one iteration of the line search (<see cref="Training.LineSearchStep"/>) costs, against bench/peers/sparse_torch.py
 /// (eager forward and loss.backward()) from the same parameters and images. Checked first: the objective and every gradient equal.
 /// </summary>
@@ -21,11 +22,14 @@ public sealed class SparseGradientWorkload(HarnessOptions options, WorkloadSizes
     public static string Description => $"KL-sparse AE {Visible}→{Hidden} (ρ {Rho.ToString(CultureInfo.InvariantCulture)}, β {Beta.ToString(CultureInfo.InvariantCulture)}, α {Alpha.ToString(CultureInfo.InvariantCulture)}), one full-batch gradient";
 
     /// <summary>
-    /// The workload's images, [count, 900] in [0, 1). Seeded uniform values until the shapes dataset (30×30 = 900 pixels) is on main:
-    /// the one place to switch to its first training images.
+    /// The workload's images, [count, 900]: the first <paramref name="count"/> training images of Shapes30 at seed 1 (`data make shapes`,
+    /// the "10000 shapes training images"), made in memory as their stored bytes / 255, as the dataset loads them.
     /// </summary>
-    public static float[] Pixels(int count) =>
-        [.. Enumerable.Range(0, count * Visible).Select(i => (float)CounterRng.Uniform(BenchData.Seed, (uint)RngStream.Data, 8, (uint)(i / Visible), (uint)(i % Visible)))];
+    public static float[] Pixels(int count)
+    {
+        var (bytes, _) = GeneratedSets.Generate(new ShapesGenerator(), GeneratedSets.DefaultSeed, VariationSplit.Train, count, new VariationSources());
+        return [.. bytes.Select(b => b / 255f)];
+    }
 
     public void Run()
     {
@@ -64,7 +68,7 @@ public sealed class SparseGradientWorkload(HarnessOptions options, WorkloadSizes
     /// <summary>x.npy and our initial parameters (Network.Initialize at the bench's seed) in the peer's names, once.</summary>
     private string WriteInputs(int images)
     {
-        var folder = Path.Combine(data.Scratch, $"w8-{images}");
+        var folder = Path.Combine(data.Scratch, $"w8-shapes-{images}");
         if (File.Exists(Path.Combine(folder, "x.npy")))
             return folder;
         Directory.CreateDirectory(folder);
