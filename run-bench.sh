@@ -21,7 +21,7 @@
 #                                (default: every bench, short job; e.g. --filter '*DaeStepBench*' --job dry)
 #
 # Any other argument goes to the harness (bench/ILGPUAE.Bench/Workloads/HarnessOptions.cs), e.g.
-# `./run-bench.sh --quick --only W1,W4` (W6: the deep DAE's joint training; W7: the convolutional autoencoder, batch 16 and 128; W8: one full-batch gradient of the KL-sparse autoencoder) or `--backends host`. `--sweep-backends cpu` forces W4's kernel sweep
+# `./run-bench.sh --quick --only W1,W4` (W6: the deep DAE's joint training; W7: the convolutional autoencoder, batch 16 and 128; W8: one full-batch gradient of the KL-sparse autoencoder; W9: one ANAMO outer iteration on MNIST) or `--backends host`. `--sweep-backends cpu` forces W4's kernel sweep
 # (cuda and opencl by default) onto ILGPU's CPU accelerator, to exercise it without a GPU:
 # `./run-bench.sh --quick --only W4 --backends cpu --sweep-backends cpu --no-peers`; `--sweep-backends none` skips it.
 set -euo pipefail

@@ -9,7 +9,7 @@ public enum BenchMode
     Full,
 }
 
-/// <summary>Which workloads to run: W1 … W8 of bench/RESULTS.md.</summary>
+/// <summary>Which workloads to run: W1 … W9 of bench/RESULTS.md.</summary>
 public enum Workload
 {
     W1,
@@ -26,6 +26,9 @@ public enum Workload
 
     /// <summary>One full-batch gradient of `train sparse`'s KL-sparse autoencoder 900 → 100 (<see cref="SparseGradientWorkload"/>).</summary>
     W8,
+
+    /// <summary>One ANAMO outer iteration of `train anamo`'s 784 → 100 autoencoder on MNIST minibatches (<see cref="AnamoWorkload"/>).</summary>
+    W9,
 }
 
 /// <summary>

@@ -90,6 +90,7 @@ public static class ResultsReport
         FigureTable(md, run, Workload.W7, "W7: convolutional autoencoder (`train cae`'s default model and Adam), one epoch, samples/s (torch: its own shuffle)");
         CaeMemory(md, run);
         FigureTable(md, run, Workload.W8, $"W8: {SparseGradientWorkload.Description} on {SparseGradientWorkload.Images} images, seconds (lower is better)");
+        FigureTable(md, run, Workload.W9, $"W9: {AnamoWorkload.Description} over the first {AnamoWorkload.Minibatches} minibatches of MNIST, seconds (lower is better)");
         Checks(md, run);
         if (run.Notes.Count > 0)
         {
@@ -111,7 +112,7 @@ public static class ResultsReport
         md.AppendLine();
         md.AppendLine("| workload | backend | ILGPUAE | PyTorch | speed-up | vs in-process reference | target | check |");
         md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | --- | --- |");
-        foreach (var f in run.Figures.Where(f => f.Workload is Workload.W1 or Workload.W2 or Workload.W4 or Workload.W6 or Workload.W7 or Workload.W8))
+        foreach (var f in run.Figures.Where(f => f.Workload is Workload.W1 or Workload.W2 or Workload.W4 or Workload.W6 or Workload.W7 or Workload.W8 or Workload.W9))
         {
             var (target, met) = Target(f);
             var reference = f.ReferenceRatio is { } r ? $"{r:F2}× {f.ReferenceName}" : f.Workload == Workload.W4 ? "—" : "";
@@ -143,6 +144,7 @@ public static class ResultsReport
             (Workload.W7, "host") => 2,
             (Workload.W7, "cuda") => 2,
             (Workload.W8, "host") => 2,
+            (Workload.W9, "host") => 2,
             _ => null,
         };
         if (ratio is { } r)

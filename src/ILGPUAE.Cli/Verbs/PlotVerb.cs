@@ -3,7 +3,7 @@ namespace ILGPUAE.Cli.Verbs;
 using global::CommandLine;
 using ILGPUAE.Evaluation;
 
-[Verb("plot", HelpText = "Redraw DIR/curves.png from DIR/metrics.json, for a `train dae`, `pretrain` or `finetune` run (e.g. one trained on a machine without fonts).")]
+[Verb("plot", HelpText = "Redraw DIR/curves.png from DIR/metrics.json, for a `train dae`, `train deep`, `train cae`, `train sparse`, `train anamo`, `pretrain` or `finetune` run (e.g. one trained on a machine without fonts).")]
 public sealed class PlotOptions
 {
     [Value(0, MetaName = "DIR", Required = true, HelpText = "A run directory holding metrics.json.")]

@@ -169,6 +169,7 @@ public static class TrainingCurves
             Training.Deep.DeepMetrics m => Of(m),
             Training.Cae.CaeMetrics m => Of(m),
             Training.Sparse.SparseMetrics m => Of(m),
+            Training.Anamo.AnamoMetrics m => Training.Anamo.AnamoTraining.Curves(m),
             var other => throw new InvalidOperationException($"no curves for {other.GetType().Name}"),
         };
         if (panels.Count == 0)

@@ -90,6 +90,50 @@ public sealed class Network : IDisposable
         return y;
     }
 
+    /// <summary>
+    /// Gathers rows <see cref="StepContext.Indices"/> [b] of <paramref name="data"/> and runs modules [0, <paramref name="top"/>) forward
+    /// (training mode): their output [b, width] (a view of a module's buffer, valid until the next forward below
+    /// <paramref name="top"/>). While those modules' parameters stay fixed it does not change: <see cref="ForwardBackwardAbove"/> starts
+    /// from it as many times as wanted.
+    /// </summary>
+    public Tensor<float> ForwardBelow(Tensor<float> data, in StepContext context, int top)
+    {
+        var b = context.Rows;
+        if (b > MaxBatch)
+            throw new ArgumentException($"a batch of {b} rows is larger than the {MaxBatch} this network was allocated for");
+        if (top < 1 || top >= Body.Modules.Count)
+            throw new ArgumentOutOfRangeException(nameof(top), top, $"expected a module index in [1, {Body.Modules.Count})");
+        views.Resize(b);
+        backend.Corruption.Gather(data, context.Indices, views[0]);
+        return Body.Forward(views[0], context, 0, top);
+    }
+
+    /// <summary>
+    /// <see cref="ForwardBackward"/> with modules [0, <paramref name="top"/>) held fixed at <paramref name="below"/> [b, width], what
+    /// <see cref="ForwardBelow"/> returned for the same rows (and whose gathered inputs are the autoencoder's targets): modules
+    /// <paramref name="top"/> and above forward, the objective, and backward down to <paramref name="top"/> only. losses[m] is what
+    /// <see cref="ForwardBackward"/> reports (the penalty modules below <paramref name="top"/> add their constant terms); the gradients of
+    /// the parameters of modules <paramref name="top"/> and above are its gradients, the others' <see cref="Parameter.Grad"/> are untouched.
+    /// </summary>
+    public Tensor<float> ForwardBackwardAbove(Tensor<float> below, int top, in StepContext context, Tensor<float> losses, Tensor<int>? labels = null)
+    {
+        if (top < 1 || top >= Body.Modules.Count)
+            throw new ArgumentOutOfRangeException(nameof(top), top, $"expected a module index in [1, {Body.Modules.Count})");
+        if (below.Rows != context.Rows || below.Rows != views[0].Rows)
+            throw new ArgumentException($"{below.Rows} rows below, a batch of {context.Rows}, {views[0].Rows} gathered: expected ForwardBelow's output for this batch");
+        foreach (var p in Body.Modules.Skip(top).SelectMany(m => m.Parameters))
+            p.StartStep();
+        var y = Body.Forward(below, context, top, Body.Modules.Count);
+        var targets = labels is null ? new Targets(Values: views[0]) : new Targets(Labels: labels);
+        Objective.Delta(y, targets, views[1], losses);
+        // In the order, and only for the modules, whose backward pass adds them in ForwardBackward.
+        for (var i = top - 1; i >= Body.FirstTrained; i--)
+            if (Body.Modules[i] is PenaltyModule penalty)
+                penalty.AddLosses(losses);
+        Body.Backward(views[1], context with { Losses = losses }, Activation.Identity, needInputDelta: false, top);
+        return y;
+    }
+
     public void Dispose()
     {
         Body.Dispose();

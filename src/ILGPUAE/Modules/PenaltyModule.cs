@@ -71,6 +71,19 @@ public abstract class PenaltyModule : IModule
     }
 
     /// <summary>
+    /// Adds each example's penalty on the last <see cref="Forward"/>'s input y [b, width] to <paramref name="losses"/> [b], with no δ to
+    /// pass down: what a pass that holds the layers below fixed reports (<see cref="Network.ForwardBackwardAbove"/>). The same launch as
+    /// <see cref="Backward"/>'s, y standing in for the δ from above: the losses depend on y alone, and the δ it forms goes to this
+    /// module's own buffer, which nothing reads.
+    /// </summary>
+    public void AddLosses(Tensor<float> losses)
+    {
+        var y = input ?? throw new InvalidOperationException("AddLosses before Forward");
+        views.Resize(y.Rows);
+        AddPenalty(y, y, Activation.Identity, needInputDelta: false, views[0], losses);
+    }
+
+    /// <summary>
     /// Adds each example's penalty on <paramref name="y"/> [b, width] to <paramref name="losses"/> [b] and writes the δ of the
     /// layer below into <paramref name="inputDelta"/> [b, width] (read only when <paramref name="needInputDelta"/>).
     /// </summary>

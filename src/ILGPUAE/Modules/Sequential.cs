@@ -44,24 +44,39 @@ public sealed class Sequential : IModule
     /// <summary>The parameters that get gradients: those of modules <see cref="FirstTrained"/> and above.</summary>
     public IEnumerable<Parameter> TrainedParameters => modules.Skip(FirstTrained).SelectMany(m => m.Parameters);
 
-    public Tensor<float> Forward(Tensor<float> x, in StepContext context)
+    public Tensor<float> Forward(Tensor<float> x, in StepContext context) => Forward(x, context, 0, modules.Length);
+
+    /// <summary>Modules [<paramref name="first"/>, <paramref name="end"/>) forward: x is module <paramref name="first"/>'s input.</summary>
+    public Tensor<float> Forward(Tensor<float> x, in StepContext context, int first, int end)
     {
+        if (first < 0 || first > end || end > modules.Length)
+            throw new ArgumentOutOfRangeException(nameof(first), $"modules [{first}, {end}) of {modules.Length}");
         var y = x;
-        foreach (var m in modules)
-            y = m.Forward(y, context);
+        for (var i = first; i < end; i++)
+            y = modules[i].Forward(y, context);
         return y;
     }
 
-    public Tensor<float>? Backward(Tensor<float> delta, in StepContext context, Activation inputActivation, bool needInputDelta)
+    public Tensor<float>? Backward(Tensor<float> delta, in StepContext context, Activation inputActivation, bool needInputDelta) =>
+        Backward(delta, context, inputActivation, needInputDelta, FirstTrained);
+
+    /// <summary>
+    /// Backward through modules <paramref name="lowest"/> and above only (at least <see cref="FirstTrained"/>): the modules below get
+    /// no gradient and no δ, as if frozen for this pass.
+    /// </summary>
+    public Tensor<float>? Backward(Tensor<float> delta, in StepContext context, Activation inputActivation, bool needInputDelta, int lowest)
     {
+        if (lowest < 0 || lowest >= modules.Length)
+            throw new ArgumentOutOfRangeException(nameof(lowest), lowest, $"expected a module index in [0, {modules.Length})");
+        lowest = Math.Max(lowest, FirstTrained);
         Tensor<float>? d = delta;
-        for (var i = modules.Length - 1; i >= FirstTrained; i--)
+        for (var i = modules.Length - 1; i >= lowest; i--)
         {
             var below = i == 0 ? inputActivation : modules[i - 1].OutputActivation;
-            var needBelow = i > FirstTrained || (i == 0 && needInputDelta);
+            var needBelow = i > lowest || (i == 0 && needInputDelta);
             d = modules[i].Backward(d!, context, below, needBelow);
         }
-        return FirstTrained == 0 && needInputDelta ? d : null;
+        return lowest == 0 && needInputDelta ? d : null;
     }
 
     public void Dispose()

@@ -34,7 +34,7 @@ public enum RunKind
 /// </summary>
 public static class MetricsFile
 {
-    private const string AnyRun = "the metrics.json that `train dae`, `train deep`, `train cae`, `train sparse`, `pretrain` or `finetune` writes";
+    private const string AnyRun = "the metrics.json that `train dae`, `train deep`, `train cae`, `train sparse`, `train anamo`, `pretrain` or `finetune` writes";
 
     public static string PathIn(string directory) => Path.Combine(directory, DaeCheckpoint.MetricsFileName);
 
@@ -111,6 +111,7 @@ public static class MetricsFile
             RunKind.TrainDeep => Read<Deep.DeepMetrics>(directory, kind),
             RunKind.TrainCae => Read<Cae.CaeMetrics>(directory, kind),
             RunKind.TrainSparse => Read<Sparse.SparseMetrics>(directory, kind),
+            RunKind.TrainAnamo => Read<Anamo.AnamoMetrics>(directory, kind),
             _ => null,
         };
         return metrics ?? throw new InvalidOperationException($"{path}: read as {kind} but deserialized to null");
@@ -130,7 +131,7 @@ public static class MetricsFile
     };
 
     /// <summary>
-    /// `train deep` alone writes <c>phases</c>, pretraining alone <c>layers</c>, fine-tuning alone <c>architecture</c>; `train dae` writes neither
+    /// `train anamo` alone writes <c>options.encoder_iterations</c>, `train deep` alone <c>phases</c>, pretraining alone <c>layers</c>, fine-tuning alone <c>architecture</c>; `train dae` writes neither
     /// but has <c>epochs</c>. Every kind also writes <c>options</c>.
     /// </summary>
     private static RunKind KindOf(string path)
@@ -150,7 +151,11 @@ public static class MetricsFile
             if (root.ValueKind != JsonValueKind.Object)
                 throw new InputException($"{path}: is a JSON {root.ValueKind}; expected {AnyRun} (an object)");
             bool Has(string name, JsonValueKind valueKind) => root.TryGetProperty(name, out var v) && v.ValueKind == valueKind;
+            // `train anamo`'s options alone hold encoder_iterations.
+            var anamo = root.TryGetProperty("options", out var options) && options.ValueKind == JsonValueKind.Object
+                && options.TryGetProperty("encoder_iterations", out var iterations) && iterations.ValueKind == JsonValueKind.Number;
             RunKind? kind = Has("sparse_autoencoder", JsonValueKind.True) && Has("epochs", JsonValueKind.Array) ? RunKind.TrainSparse
+                : anamo && Has("epochs", JsonValueKind.Array) ? RunKind.TrainAnamo
                 : Has("phases", JsonValueKind.Array) ? RunKind.TrainDeep
                 : Has("layers", JsonValueKind.Array) ? RunKind.Pretrain
                 : Has("architecture", JsonValueKind.String) && Has("epochs", JsonValueKind.Array) ? RunKind.Finetune

@@ -52,6 +52,18 @@ public sealed class PlotCliTests
     }
 
     [Fact]
+    public void PlotRedrawsATrainAnamoRunsCurves()
+    {
+        using var dir = new TempDirectory();
+        var run = dir.File("anamo");
+        var train = CliProcess.Run("train", "anamo", "--accelerator", "host", "--outer", "2", "--batch", "50", "--enc-iters", "1", "--dec-iters", "1", "--out", run);
+        Assert.True(train.ExitCode == 0, train.ToString());
+
+        // The objective and the reconstruction bias: the panels `train anamo` draws.
+        AssertRedrawn(run, panels: 2);
+    }
+
+    [Fact]
     public void AMissingDirectoryIsRefused()
     {
         using var dir = new TempDirectory();
@@ -71,7 +83,7 @@ public sealed class PlotCliTests
 
         var message = BadInputCliTests.AssertBadInput(CliProcess.Run(NoFontVariable, "plot", dir.Path));
 
-        Assert.StartsWith($"error: {dir.File(DaeCheckpoint.MetricsFileName)}: file not found; expected the metrics.json that `train dae`, `train deep`, `train cae`, `train sparse`, `pretrain` or `finetune` writes", message);
+        Assert.StartsWith($"error: {dir.File(DaeCheckpoint.MetricsFileName)}: file not found; expected the metrics.json that `train dae`, `train deep`, `train cae`, `train sparse`, `train anamo`, `pretrain` or `finetune` writes", message);
         Assert.Equal(["notes.txt"], dir.Entries());
     }
 

@@ -76,6 +76,28 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
         Assert.Equal(2 * (10 + sgdCallsPerStep), backend.Calls.Count);
     }
 
+    [Fact]
+    public void AnAnamoDecoderLoopRunsTheEncoderOncePerMinibatch()
+    {
+        using var backend = new CountingBackend(fixture.Backend);
+        var network = ILGPUAE.Training.Anamo.AnamoNetwork.Spec(37, 11, 0.1f).Build(backend, 5);
+        network.Initialize(3);
+        var (encoder, decoder) = ILGPUAE.Training.Anamo.AnamoNetwork.Blocks(network);
+        using var step = new ILGPUAE.Training.Anamo.AnamoStep(network, encoder, new ILGPUAE.Training.Anamo.InnerBlock(0, 0.5f),
+            decoder, new ILGPUAE.Training.Anamo.InnerBlock(3, 0.5f));
+        using var trainer = new ILGPUAE.Training.Trainer(backend, step, new ILGPUAE.Training.TrainerSettings(3, 5, 0f), Synthetic.Pixels(5, 37, seed: 4), 5,
+            measureHostThreads: false);
+        backend.Calls.Clear();
+
+        trainer.RunEpoch();
+
+        // One minibatch: the rows gathered and encoded once (a product with its bias + sigmoid); then each of the 3 decoder iterations
+        // decodes (a product), forms the output δ, adds the codes' penalty to the losses, takes ∂W_dec (a product) and ∂b_dec, and
+        // moves the decoder's two parameters. No δ of the codes, no encoder gradient.
+        string[] iteration = ["Gemm", "SigmoidOutputDelta", "ActivityL1", "Gemm", "ColumnSums", "Fista", "Fista"];
+        Assert.Equal(["Gather", "Gemm", .. iteration, .. iteration, .. iteration], backend.Calls.Where(c => c != "NonFinite"));
+    }
+
     /// <summary>The wrapped backend with every family call recorded by name; tensors and kernels are the wrapped backend's.</summary>
     private sealed class CountingBackend(IBackend inner) : IBackend, IGemm, IDelta, ISoftmax, ICorruption, IOptimizer
     {

@@ -36,12 +36,19 @@ public readonly record struct InnerBlock(int Iterations, float Step, InnerMethod
 /// reconstruction, the code penalty of an <see cref="ActivityL1"/> module, backward) and one step of the block's own
 /// <see cref="Optimizer"/>, which holds only that block's parameters: the other block's never move. The losses the trainer reports are
 /// those of the minibatch's first gradient (at the parameters the minibatch started from, as for a plain step).
+/// <para>
+/// When the decoder block is the network's top modules and the encoder block lies below them, the decoder's inner loop runs the
+/// encoder forward once per minibatch (<see cref="Network.ForwardBelow"/>: with the encoder fixed the codes do not change) and each
+/// iteration only the decoder's forward and backward (<see cref="Network.ForwardBackwardAbove"/>): the same gradients and losses
+/// without the encoder's products (its forward, the codes' δ and the encoder's gradient: three of the five per iteration).
+/// </para>
 /// </summary>
 public sealed class AnamoStep : ITrainingStep
 {
     private readonly Tensor<float> scratch;
     private readonly BatchViews scratchView;
     private readonly (Optimizer Optimizer, int Iterations)[] blocks;
+    private readonly int? decoderTop;
 
     /// <param name="encoder">The parameters of the encoder block (the first layer's W and bias).</param>
     /// <param name="decoder">The decoder block's.</param>
@@ -74,6 +81,22 @@ public sealed class AnamoStep : ITrainingStep
         blocks = [.. made];
         EncoderOptimizer = blocks[0].Optimizer;
         DecoderOptimizer = blocks[1].Optimizer;
+        decoderTop = DecoderTop(network, encoder, decoder);
+    }
+
+    /// <summary>
+    /// The lowest module that holds a decoder parameter, when every module from it up holds only decoder parameters (or none) and
+    /// every encoder parameter is below it; else null (the decoder's loop runs whole passes).
+    /// </summary>
+    private static int? DecoderTop(Network network, IReadOnlyList<Parameter> encoder, IReadOnlyList<Parameter> decoder)
+    {
+        var modules = network.Body.Modules;
+        var decoderSet = decoder.ToHashSet();
+        var top = Enumerable.Range(0, modules.Count).FirstOrDefault(i => modules[i].Parameters.Any(decoderSet.Contains), -1);
+        if (top < 1 || top < network.Body.FirstTrained)
+            return null;
+        var above = modules.Skip(top).SelectMany(m => m.Parameters).ToHashSet();
+        return above.SetEquals(decoderSet) && !encoder.Any(above.Contains) ? top : null;
     }
 
     public Network Network { get; }
@@ -99,15 +122,23 @@ public sealed class AnamoStep : ITrainingStep
     {
         scratchView.Resize(batch.Context.Rows);
         var first = true;
-        foreach (var (optimizer, iterations) in blocks)
+        for (var block = 0; block < blocks.Length; block++)
+        {
+            var (optimizer, iterations) = blocks[block];
+            var top = block == 1 ? decoderTop : null;
+            var below = top is { } t && iterations > 0 ? Network.ForwardBelow(batch.Data, batch.Context, t) : null;
             for (var j = 0; j < iterations; j++)
             {
                 var losses = first ? batch.Losses : scratchView[0];
-                Network.ForwardBackward(batch.Data, batch.Context, losses, batch.Labels);
+                if (below is null)
+                    Network.ForwardBackward(batch.Data, batch.Context, losses, batch.Labels);
+                else
+                    Network.ForwardBackwardAbove(below, top!.Value, batch.Context, losses, batch.Labels);
                 GradientEvaluated?.Invoke(losses);
                 optimizer.Step();
                 first = false;
             }
+        }
     }
 
     public void Dispose()
