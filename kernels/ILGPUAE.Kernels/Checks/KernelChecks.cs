@@ -926,6 +926,10 @@ public sealed partial class KernelChecks
     public CheckResult Gemm(Transpose transA, Transpose transB, int m, int n, int k) =>
         Gemm(backend, backend.Gemm, transA, transB, m, n, k);
 
+    /// <summary>The same with <paramref name="epilogue"/> (its operand made by the check) applied to the product.</summary>
+    public CheckResult Gemm(Transpose transA, Transpose transB, int m, int n, int k, GemmEpilogueKind epilogue, Backend.Activation activation) =>
+        Gemm(backend, backend.Gemm, transA, transB, m, n, k, (epilogue, activation));
+
     /// <summary>
     /// Every GEMM kernel of an ILGPU backend, each forced whatever the shape would select, on the four transposes
     /// at (s, 33, 31), (31, s, 33) and (33, 31, s) for each s; nothing for other backends. The shared-memory kernels

@@ -54,11 +54,34 @@ internal sealed unsafe class HostActivation
         pool.Run(job, pool.PartsFor(grad.Length, MinimumElementsPerPart));
     }
 
+    /// <summary>
+    /// <paramref name="epilogue"/> on c as a block epilogue of the blocked GEMM (<see cref="MatVec.IBlockEpilogue"/>), its pointers set;
+    /// null for none (and for the identity's backward, which changes nothing).
+    /// </summary>
+    public MatVec.IBlockEpilogue? Fused(Tensor<float> c, GemmEpilogue epilogue)
+    {
+        if (c.Length == 0 || c.Shape.Rank != 2)
+            return null;
+        switch (epilogue.Kind)
+        {
+            case GemmEpilogueKind.BiasActivate:
+                var job = JobOf(biasActivate, epilogue.Activation);
+                job.Set(backend.PointerOf(c, "c"), backend.PointerOf(epilogue.Operand!, "bias"), c.Shape[0], c.Shape[1]);
+                return job;
+            case GemmEpilogueKind.ActivationBackward when epilogue.Activation != Backend.Activation.Identity:
+                var backwardJob = JobOf(backward, epilogue.Activation);
+                backwardJob.Set(backend.PointerOf(c, "c"), backend.PointerOf(epilogue.Operand!, "y"), c.Length, c.Shape[1]);
+                return backwardJob;
+            default:
+                return null;
+        }
+    }
+
     private static TJob JobOf<TJob>(TJob[] jobs, Backend.Activation activation) =>
         (uint)activation < (uint)jobs.Length ? jobs[(int)activation] : throw new ArgumentOutOfRangeException(nameof(activation), activation, null);
 
     /// <summary>x[M,N] ← act(x + bias[N]), rows [start, end).</summary>
-    private abstract class BiasActivateJob : RangeJob
+    private abstract class BiasActivateJob : RangeJob, MatVec.IBlockEpilogue
     {
         protected float* X, Bias;
         protected int N;
@@ -70,52 +93,71 @@ internal sealed unsafe class HostActivation
             N = n;
             Count = m;
         }
+
+        public abstract void Apply(int row0, int rows, int col0, int cols);
     }
 
     private sealed class BiasActivateJob<TAct> : BiasActivateJob where TAct : struct, IActivation
     {
+        protected override void Run(int start, int end) => Apply(start, end - start, 0, N);
+
+        /// <summary>x[i, j] ← act(x[i, j] + bias[j]) for rows [row0, row0 + rows) and columns [col0, col0 + cols).</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        protected override void Run(int start, int end)
+        public override void Apply(int row0, int rows, int col0, int cols)
         {
-            var bias = Bias;
-            var n = N;
-            for (var i = start; i < end; i++)
+            var bias = Bias + col0;
+            for (var i = row0; i < row0 + rows; i++)
             {
-                var row = X + (long)i * n;
+                var row = X + (long)i * N + col0;
                 var j = 0;
-                for (; j + 16 <= n; j += 16)
+                for (; j + 16 <= cols; j += 16)
                     default(TAct).Apply(Vector512.Load(row + j) + Vector512.Load(bias + j)).Store(row + j);
-                for (; j < n; j++)
+                for (; j < cols; j++)
                     row[j] = default(TAct).Apply(row[j] + bias[j]);
             }
         }
     }
 
     /// <summary>grad ← grad ⊙ act′(y) (<see cref="IActivation.Backward(float, float)"/>), elements [start, end).</summary>
-    private abstract class BackwardJob : RangeJob
+    private abstract class BackwardJob : RangeJob, MatVec.IBlockEpilogue
     {
         protected float* Grad, Y;
+        protected int N;
 
-        public void Set(float* grad, float* y, int length)
+        /// <param name="n">The row length, when the job is also a block epilogue of a [length / n, n] product.</param>
+        public void Set(float* grad, float* y, int length, int n = 0)
         {
             Grad = grad;
             Y = y;
             Count = length;
             Grain = 16;
+            N = n;
         }
+
+        /// <summary>grad[i, j] ← grad[i, j]·act′(y[i, j]) for rows [row0, row0 + rows) and columns [col0, col0 + cols) of the [·, N] matrices.</summary>
+        public void Apply(int row0, int rows, int col0, int cols)
+        {
+            for (var i = row0; i < row0 + rows; i++)
+            {
+                var at = (long)i * N + col0;
+                Elements(Grad + at, Y + at, cols);
+            }
+        }
+
+        protected abstract void Elements(float* grad, float* y, int count);
     }
 
     private sealed class BackwardJob<TAct> : BackwardJob where TAct : struct, IActivation
     {
+        protected override void Run(int start, int end) => Elements(Grad + start, Y + start, end - start);
+
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        protected override void Run(int start, int end)
+        protected override void Elements(float* grad, float* y, int count)
         {
-            var grad = Grad;
-            var y = Y;
-            var i = start;
-            for (; i + 16 <= end; i += 16)
+            var i = 0;
+            for (; i + 16 <= count; i += 16)
                 default(TAct).Backward(Vector512.Load(grad + i), Vector512.Load(y + i)).Store(grad + i);
-            for (; i < end; i++)
+            for (; i < count; i++)
                 grad[i] = default(TAct).Backward(grad[i], y[i]);
         }
     }

@@ -28,6 +28,7 @@ internal sealed unsafe class BlockedGemm<TKernel> : IParallelJob where TKernel :
     private readonly Buffers[] buffers;
     private GemmLayout layout;
     private float* a, b, c;
+    private IBlockEpilogue? epilogue;
     private bool splitColumns;
 
     public BlockedGemm(WorkerPool pool)
@@ -38,13 +39,17 @@ internal sealed unsafe class BlockedGemm<TKernel> : IParallelJob where TKernel :
             buffers[i] = new Buffers();
     }
 
-    /// <summary>Runs the product on the pool; a, b and c point at the first element of each operand.</summary>
-    public void Multiply(in GemmLayout l, float* a, float* b, float* c)
+    /// <summary>
+    /// Runs the product on the pool; a, b and c point at the first element of each operand. <paramref name="epilogue"/>, when given,
+    /// is applied to each block of c as soon as it is complete (<see cref="IBlockEpilogue"/>).
+    /// </summary>
+    public void Multiply(in GemmLayout l, float* a, float* b, float* c, IBlockEpilogue? epilogue = null)
     {
         layout = l;
         this.a = a;
         this.b = b;
         this.c = c;
+        this.epilogue = epilogue;
         var columnPanels = (l.N + TKernel.Columns - 1) / TKernel.Columns;
         var rowPanels = (l.M + TKernel.Rows - 1) / TKernel.Rows;
         // Split the columns when there are enough panels: each part then packs only its share of op(b).
@@ -94,6 +99,9 @@ internal sealed unsafe class BlockedGemm<TKernel> : IParallelJob where TKernel :
                             TKernel.Run(kc, buffer.A + (long)ir * kc, buffer.B + (long)jr * kc,
                                 c + (long)(ic + ir) * l.N + jc + jr, l.N,
                                 Math.Min(mr, mc - ir), Math.Min(nr, nc - jr), l.Alpha, beta, buffer.Spill);
+                    // The block's last K block is in: its epilogue runs while the block is still in cache.
+                    if (pc + kc >= l.K)
+                        epilogue?.Apply(ic, mc, jc, nc);
                 }
             }
         }

@@ -37,7 +37,10 @@ internal sealed unsafe class HostGemm<TKernel> : IGemm where TKernel : struct, I
         GemmEpilogue epilogue)
     {
         Shapes.Epilogue(epilogue, c);
-        Product(transA, transB, alpha, a, b, beta, c);
+        // The blocked product applies the epilogue block by block as each block of c is complete; the other paths after it.
+        var fused = activation.Fused(c, epilogue);
+        if (Product(transA, transB, alpha, a, b, beta, c, fused))
+            return;
         switch (epilogue.Kind)
         {
             case GemmEpilogueKind.BiasActivate:
@@ -49,20 +52,22 @@ internal sealed unsafe class HostGemm<TKernel> : IGemm where TKernel : struct, I
         }
     }
 
-    private void Product(Transpose transA, Transpose transB, float alpha, Tensor<float> a, Tensor<float> b, float beta, Tensor<float> c)
+    /// <summary>c = alpha·op(a)·op(b) + beta·c; true when <paramref name="fused"/> was applied with it (the blocked path), false when it is still to do.</summary>
+    private bool Product(Transpose transA, Transpose transB, float alpha, Tensor<float> a, Tensor<float> b, float beta, Tensor<float> c,
+        IBlockEpilogue? fused = null)
     {
         var (m, n, k) = Shapes.Gemm(transA, transB, a, b, c);
         var pa = backend.PointerOf(a, nameof(a));
         var pb = backend.PointerOf(b, nameof(b));
         var pc = backend.PointerOf(c, nameof(c));
         if (m == 0 || n == 0)
-            return;
+            return false;
         if (k == 0)
         {
             // An empty sum: c = beta · c, and beta = 0 clears NaNs too.
             for (var i = 0; i < c.Length; i++)
                 pc[i] = beta == 0f ? 0f : beta * pc[i];
-            return;
+            return false;
         }
         // Element (i,p) of op(a) is a[i·ARow + p·ACol], element (p,j) of op(b) is b[p·BRow + j·BCol].
         var (aRow, aCol) = transA == Transpose.None ? (k, 1) : (1, m);
@@ -73,7 +78,11 @@ internal sealed unsafe class HostGemm<TKernel> : IGemm where TKernel : struct, I
         else if (m == 1)
             vectorMatrix.Multiply(layout, pa, pb, pc);
         else
-            blocked.Multiply(layout, pa, pb, pc);
+        {
+            blocked.Multiply(layout, pa, pb, pc, fused);
+            return fused is not null;
+        }
+        return false;
     }
 
     public void ColumnSums(float alpha, Tensor<float> a, float beta, Tensor<float> sums)

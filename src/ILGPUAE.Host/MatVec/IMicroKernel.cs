@@ -24,6 +24,17 @@ internal unsafe interface IMicroKernel
     static abstract void Run(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, float alpha, float beta, float* spill);
 }
 
+/// <summary>
+/// A GEMM epilogue applied block by block inside <see cref="BlockedGemm{TKernel}"/>: once a block of c has its last K block
+/// added, while it is still in cache, instead of a second pass over the whole of c. Each element is computed as the separate
+/// pass computes it, so the result is the same bit for bit. Parts call it concurrently on disjoint blocks.
+/// </summary>
+internal unsafe interface IBlockEpilogue
+{
+    /// <summary>Applies the epilogue to c[row0 .. row0 + rows, col0 .. col0 + cols).</summary>
+    void Apply(int row0, int rows, int col0, int cols);
+}
+
 internal static unsafe class TileStore
 {
     /// <summary>c[r, j] = alpha · tile[r·tileStride + j] + beta · c[r, j] for the valid corner of a spilled tile.</summary>

@@ -59,6 +59,19 @@ public sealed class HostGemmPathTests(HostFixture fixture)
     }
 
     [Fact]
+    public void EpiloguesRunOnceOnEveryBlockAfterItsLastKBlock()
+    {
+        // The blocked GEMM applies bias + activation and the activation's backward block by block, after each block's last K
+        // block: K = 300 spans two K blocks (an epilogue after the first would be applied twice or to a partial sum), N = 1600 gives
+        // each part more than one 512-column block, M = 257 more than one row block and a partial row panel; tall 1000 × 5
+        // splits rows across parts instead.
+        AssertAllPass(checks => new[] { (257, 1600, 300), (1000, 5, 300), (23, 33, 31) }.SelectMany(shape =>
+            new[] { Activation.Sigmoid, Activation.Tanh, Activation.Relu }.SelectMany(activation =>
+                new[] { GemmEpilogueKind.BiasActivate, GemmEpilogueKind.ActivationBackward }.SelectMany(kind =>
+                    Both.Select(ta => checks.Gemm(ta, Transpose.Transposed, shape.Item1, shape.Item2, shape.Item3, kind, activation))))));
+    }
+
+    [Fact]
     public void TallProductsSplitRowsAcrossParts()
     {
         // N = 5 is one column panel, so the parts split M instead.
