@@ -26,6 +26,29 @@ internal sealed class EpochCommits(string outDir, Trainer trainer, Action<Checkp
         return trainer.RunEpochOrStop(observer.Progress, control, MidEpoch);
     }
 
+    /// <summary>
+    /// <see cref="RunEpoch"/> for a run with no recovery of its own (`train cae`, `train sparse`, `train anamo`): a divergence is thrown
+    /// again naming the last good checkpoint, and a stop request commits the current step and throws <see cref="Stopped"/>.
+    /// </summary>
+    public TrainerEpoch RunEpochOrThrow(ITrainingObserver observer, RunControl control, string? where = null)
+    {
+        TrainerEpoch? done;
+        try
+        {
+            done = RunEpoch(observer, control);
+        }
+        catch (TrainingDivergedException e)
+        {
+            throw WithLastCheckpoint(e);
+        }
+        if (done is not { } epoch)
+        {
+            MidEpoch();
+            throw Stopped(where);
+        }
+        return epoch;
+    }
+
     /// <summary>Commits model and state of the current step; metrics.json is unchanged mid-epoch.</summary>
     public void MidEpoch()
     {

@@ -95,20 +95,7 @@ public static class AnamoTraining
         var commits = new EpochCommits(outDir, trainer, Stage);
         while (trainer.EpochsDone < options.Outer)
         {
-            TrainerEpoch? done;
-            try
-            {
-                done = commits.RunEpoch(observer, control);
-            }
-            catch (TrainingDivergedException e)
-            {
-                throw commits.WithLastCheckpoint(e);
-            }
-            if (done is not { } epoch)
-            {
-                commits.MidEpoch();
-                throw commits.Stopped();
-            }
+            var epoch = commits.RunEpochOrThrow(observer, control);
             var trainLoss = evaluator.MeanReconstructionLoss(images.Scored);
             var testLoss = evaluator.MeanReconstructionLoss(images.Test);
             if (!double.IsFinite(trainLoss) || !double.IsFinite(testLoss))

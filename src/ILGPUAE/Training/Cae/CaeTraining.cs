@@ -125,20 +125,7 @@ public static class CaeTraining
 
         while (trainer.EpochsDone < options.Epochs)
         {
-            TrainerEpoch? done;
-            try
-            {
-                done = commits.RunEpoch(observer, control);
-            }
-            catch (TrainingDivergedException e)
-            {
-                throw commits.WithLastCheckpoint(e);
-            }
-            if (done is not { } epoch)
-            {
-                commits.MidEpoch();
-                throw commits.Stopped();
-            }
+            var epoch = commits.RunEpochOrThrow(observer, control);
             var (trainLoss, validLoss, testLoss, diverged) = images.Score(evaluator, trainer);
             if (diverged is not null)
                 throw commits.WithLastCheckpoint(diverged);
