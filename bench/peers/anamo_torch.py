@@ -21,12 +21,11 @@ import argparse
 import json
 import math
 import os
-import time
 
 import numpy as np
 import torch
 
-from dae_torch import blas_info, setup, sync
+from dae_torch import setup, sync, time_calls
 
 NAMES = ["enc_w", "enc_b", "dec_w", "dec_b"]
 
@@ -136,23 +135,9 @@ def run_check(args):
 
 
 def run_time(args):
-    results = []
-    for threads in [int(t) for t in args.threads.split(",")]:
-        setup(args.device, threads)
-        x, order, initial = load(args, args.device)
-        for _ in range(args.warmup):
-            outer_iteration(x, order, {n: t.clone() for n, t in initial.items()}, args)
-        sync(args.device)
-        seconds = []
-        for _ in range(args.runs):
-            p = {n: t.clone() for n, t in initial.items()}
-            start = time.perf_counter()
-            outer_iteration(x, order, p, args)
-            sync(args.device)
-            seconds.append(time.perf_counter() - start)
-        results.append({"threads": threads, "seconds": float(np.median(seconds)), "runs": seconds})
-    print(json.dumps({"mode": "time", "torch": torch.__version__, "blas": blas_info(), "results": results}))
-
+    # Each timed iteration starts from the initial parameters, cloned before its clock starts.
+    time_calls(args, lambda: load(args, args.device), lambda state: outer_iteration(state[0], state[1], state[2], args),
+               fresh=lambda state: (state[0], state[1], {n: t.clone() for n, t in state[2].items()}))
 
 def main():
     args = parse_args()

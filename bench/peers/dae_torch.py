@@ -234,6 +234,28 @@ def run_check(args):
     return {"mode": "check", "device": device, "steps": len(losses), "mean_loss": float(np.mean(losses)), **blas_info()}
 
 
+def time_calls(args, load, call, fresh=lambda state: state):
+    """`time` mode of a peer that times one call (W8's gradient, W9's outer iteration): for each thread count of args.threads,
+    state = load(), args.warmup untimed calls, then args.runs calls, each on fresh(state) made before its clock starts and timed
+    to the device's completion; prints the median and every run as the harness reads them."""
+    results = []
+    for threads in [int(t) for t in args.threads.split(",")]:
+        setup(args.device, threads)
+        state = load()
+        for _ in range(args.warmup):
+            call(fresh(state))
+        sync(args.device)
+        seconds = []
+        for _ in range(args.runs):
+            arguments = fresh(state)
+            start = time.perf_counter()
+            call(arguments)
+            sync(args.device)
+            seconds.append(time.perf_counter() - start)
+        results.append({"threads": threads, "seconds": float(np.median(seconds)), "runs": seconds})
+    print(json.dumps({"mode": "time", "torch": torch.__version__, "blas": blas_info(), "results": results}))
+
+
 def main():
     args = parse_args()
     if args.mode == "info":

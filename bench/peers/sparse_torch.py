@@ -15,12 +15,11 @@ Modes (each prints one JSON object on stdout):
 import argparse
 import json
 import os
-import time
 
 import numpy as np
 import torch
 
-from dae_torch import blas_info, setup, sync
+from dae_torch import setup, sync, time_calls
 
 NAMES = ["w", "b_hidden", "w_decoder", "b_visible"]
 CLAMP = np.float32(1e-6)
@@ -78,22 +77,7 @@ def run_check(args):
 
 
 def run_time(args):
-    results = []
-    for threads in [int(t) for t in args.threads.split(",")]:
-        setup(args.device, threads)
-        x, p = load(args, args.device)
-        for _ in range(args.warmup):
-            gradient(x, p, args)
-        sync(args.device)
-        seconds = []
-        for _ in range(args.runs):
-            start = time.perf_counter()
-            gradient(x, p, args)
-            sync(args.device)
-            seconds.append(time.perf_counter() - start)
-        results.append({"threads": threads, "seconds": float(np.median(seconds)), "runs": seconds})
-    print(json.dumps({"mode": "time", "torch": torch.__version__, "blas": blas_info(), "results": results}))
-
+    time_calls(args, lambda: load(args, args.device), lambda state: gradient(state[0], state[1], args))
 
 def main():
     args = parse_args()
