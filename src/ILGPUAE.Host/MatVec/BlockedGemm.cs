@@ -9,6 +9,8 @@ using ILGPUAE.MatVec;
 /// column panels B̃ (it stays in L2), an MC × KC block of op(a) into row panels Ã, and
 /// <typeparamref name="TKernel"/> sweeps Ã's panels past one B̃ panel (KC × NR, in L1) at a time.
 /// Each part owns a rectangle of c and its own packing buffers, so parts never wait for each other.
+/// A product whose c is too narrow for the tile's columns (N = 100 pads to 128 columns of 32) is computed as its transpose,
+/// cᵀ = op(b)ᵀ·op(a)ᵀ, whose N rows fill the tile's row panels (<see cref="TransposesProduct"/>).
 /// </summary>
 internal sealed unsafe class BlockedGemm<TKernel> : IParallelJob where TKernel : struct, IMicroKernel
 {
@@ -29,7 +31,7 @@ internal sealed unsafe class BlockedGemm<TKernel> : IParallelJob where TKernel :
     private GemmLayout layout;
     private float* a, b, c;
     private IBlockEpilogue? epilogue;
-    private bool splitColumns;
+    private bool splitColumns, transposed;
 
     public BlockedGemm(WorkerPool pool)
     {
@@ -43,19 +45,55 @@ internal sealed unsafe class BlockedGemm<TKernel> : IParallelJob where TKernel :
     /// Runs the product on the pool; a, b and c point at the first element of each operand. <paramref name="epilogue"/>, when given,
     /// is applied to each block of c as soon as it is complete (<see cref="IBlockEpilogue"/>).
     /// </summary>
-    public void Multiply(in GemmLayout l, float* a, float* b, float* c, IBlockEpilogue? epilogue = null)
+    public void Multiply(in GemmLayout product, float* a, float* b, float* c, IBlockEpilogue? epilogue = null)
     {
+        transposed = TransposesProduct(product.M, product.N);
+        // cᵀ (N × M) = op(b)ᵀ (N × K) · op(a)ᵀ (K × M): op(b)ᵀ(j,p) = op(b)(p,j) and op(a)ᵀ(p,i) = op(a)(i,p), so the operands swap with their strides.
+        var l = transposed
+            ? new GemmLayout(product.N, product.M, product.K, product.BCol, product.BRow, product.ACol, product.ARow, product.Alpha, product.Beta)
+            : product;
         layout = l;
-        this.a = a;
-        this.b = b;
+        this.a = transposed ? b : a;
+        this.b = transposed ? a : b;
         this.c = c;
         this.epilogue = epilogue;
         var columnPanels = (l.N + TKernel.Columns - 1) / TKernel.Columns;
         var rowPanels = (l.M + TKernel.Rows - 1) / TKernel.Rows;
-        // Split the columns when there are enough panels: each part then packs only its share of op(b).
-        splitColumns = columnPanels >= pool.Workers || columnPanels >= rowPanels;
-        var parts = Math.Min(pool.PartsFor((long)l.M * l.N * l.K, MinimumMacsPerPart), splitColumns ? columnPanels : rowPanels);
-        pool.Run(this, parts);
+        var parts = pool.PartsFor((long)l.M * l.N * l.K, MinimumMacsPerPart);
+        splitColumns = SplitsColumns(l.M, l.N, l.K, parts);
+        pool.Run(this, Math.Min(parts, splitColumns ? columnPanels : rowPanels));
+    }
+
+    /// <summary>
+    /// Whether an M × N product is computed as its transpose: when N fits one row block (cᵀ's rows are then accumulated over every K
+    /// block in a part's scratch block, and copied into c once) and the transpose pads at least 5 % less work into the tile
+    /// (10000 × 100 pads to 10000 × 128 with 32 columns a tile, its transpose 100 × 10016). Each element of c sums the same products
+    /// in the same order either way.
+    /// </summary>
+    internal static bool TransposesProduct(int m, int n) =>
+        n <= MC && Padded(n, m) * 20 < Padded(m, n) * 19;
+
+    private static long Padded(int m, int n) => (long)RoundUp(m, TKernel.Rows) * RoundUp(n, TKernel.Columns);
+
+    /// <summary>
+    /// Whether <paramref name="parts"/> parts share an M × N × K product by columns (each packs all of op(a) and its share of op(b))
+    /// rather than by rows (its share of op(a), all of op(b)): the split that keeps every part busy, and of those the one that packs
+    /// fewer elements per part. A part packs its op(a) rows once per NC-column block it covers, its op(b) columns once. A tall product
+    /// with a few column panels (10000 × 128 × 900) so packs its 10000 × 900 operand once in all instead of once per part.
+    /// </summary>
+    internal static bool SplitsColumns(int m, int n, int k, int parts)
+    {
+        var columnPanels = (n + TKernel.Columns - 1) / TKernel.Columns;
+        var rowPanels = (m + TKernel.Rows - 1) / TKernel.Rows;
+        if ((columnPanels >= parts) != (rowPanels >= parts))
+            return columnPanels >= parts;
+        if (columnPanels < parts)
+            return columnPanels >= rowPanels;
+        var columnsPerPart = (long)(n + parts - 1) / parts;
+        var rowsPerPart = (long)(m + parts - 1) / parts;
+        var byColumns = (columnsPerPart + NC - 1) / NC * m * k + columnsPerPart * k;
+        var byRows = ((long)n + NC - 1) / NC * rowsPerPart * k + (long)n * k;
+        return byColumns <= byRows;
     }
 
     public void Execute(int part, int parts)
@@ -77,9 +115,17 @@ internal sealed unsafe class BlockedGemm<TKernel> : IParallelJob where TKernel :
         // A multiple of 8 keeps the transposing pack in 8 × 8 blocks.
         var kBlocks = (l.K + KC - 1) / KC;
         var kcMax = Math.Min(KC, RoundUp((l.K + kBlocks - 1) / kBlocks, 8));
+        // Transposed, the tiles land in the part's scratch block (rows m0 … m1 of cᵀ, at most MC, by NC columns) and c is written
+        // once, after the last K block; with beta ≠ 0 the block starts as cᵀ so that it accumulates exactly as c would.
+        var target = transposed ? buffer.Block - (long)m0 * NC : c;
+        var ldc = transposed ? NC : l.N;
+        var cStride = l.M;
         for (var jc = n0; jc < n1; jc += NC)
         {
             var nc = Math.Min(NC, n1 - jc);
+            var blockColumn = transposed ? 0 : jc;
+            if (transposed && l.Beta != 0f)
+                Packing.TransposeInto(c + (long)jc * cStride + m0, cStride, nc, m1 - m0, buffer.Block, NC);
             for (var pc = 0; pc < l.K; pc += kcMax)
             {
                 var kc = Math.Min(kcMax, l.K - pc);
@@ -97,12 +143,18 @@ internal sealed unsafe class BlockedGemm<TKernel> : IParallelJob where TKernel :
                     for (var jr = 0; jr < nc; jr += nr)
                         for (var ir = 0; ir < mc; ir += mr)
                             TKernel.Run(kc, buffer.A + (long)ir * kc, buffer.B + (long)jr * kc,
-                                c + (long)(ic + ir) * l.N + jc + jr, l.N,
+                                target + (long)(ic + ir) * ldc + blockColumn + jr, ldc,
                                 Math.Min(mr, mc - ir), Math.Min(nr, nc - jr), l.Alpha, beta, buffer.Spill);
                     // The block's last K block is in: its epilogue runs while the block is still in cache.
-                    if (pc + kc >= l.K)
+                    if (pc + kc >= l.K && !transposed)
                         epilogue?.Apply(ic, mc, jc, nc);
                 }
+            }
+            if (transposed)
+            {
+                // c[jc + j, m0 + i] = cᵀ[m0 + i, jc + j]: c's rows jc … jc + nc, columns m0 … m1.
+                Packing.TransposeInto(buffer.Block, NC, m1 - m0, nc, c + (long)jc * cStride + m0, cStride);
+                epilogue?.Apply(jc, nc, m0, m1 - m0);
             }
         }
     }
@@ -115,9 +167,13 @@ internal sealed unsafe class BlockedGemm<TKernel> : IParallelJob where TKernel :
         private readonly AlignedBuffer a = new(MC * KC);
         private readonly AlignedBuffer b = new(KC * NC);
         private readonly AlignedBuffer spill = new(TKernel.Rows * TKernel.Columns);
+        private AlignedBuffer? block;
 
         public float* A => a.Pointer;
         public float* B => b.Pointer;
         public float* Spill => spill.Pointer;
+
+        /// <summary>An MC × NC block of cᵀ for transposed products, allocated by the first.</summary>
+        public float* Block => (block ??= new AlignedBuffer(MC * NC)).Pointer;
     }
 }

@@ -58,6 +58,26 @@ internal static unsafe class Packing
         }
     }
 
+    /// <summary>
+    /// dst[j·dstStride + i] = src[i·srcStride + j] for i &lt; rows, j &lt; cols: a rows × cols block copied transposed, nothing else
+    /// written. 8 × 8 AVX blocks, the edges one element at a time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void TransposeInto(float* src, int srcStride, int rows, int cols, float* dst, int dstStride)
+    {
+        var fullRows = Avx.IsSupported ? rows / 8 * 8 : 0;
+        var fullCols = Avx.IsSupported ? cols / 8 * 8 : 0;
+        for (var i = 0; i < fullRows; i += 8)
+            for (var j = 0; j < fullCols; j += 8)
+                Transpose8x8(src + (long)i * srcStride + j, srcStride, dst + (long)j * dstStride + i, dstStride);
+        for (var i = 0; i < rows; i++)
+        {
+            var row = src + (long)i * srcStride;
+            for (var j = i < fullRows ? fullCols : 0; j < cols; j++)
+                dst[(long)j * dstStride + i] = row[j];
+        }
+    }
+
     /// <summary>Transposes the 8 × 8 block at src (row stride srcStride) into dst (row stride dstStride).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Transpose8x8(float* src, int srcStride, float* dst, int dstStride)

@@ -3,10 +3,12 @@ namespace ILGPUAE.Tests.Host;
 using ILGPUAE.Backend;
 using ILGPUAE.Checks;
 using ILGPUAE.Host;
+using ILGPUAE.Host.MatVec;
 
 /// <summary>
 /// The host GEMM's shape-dependent paths (M = 1 matvec, K = 1 outer product, the blocked GEMM's edges and
-/// block boundaries) against the double reference, on both GEMM tiles.
+/// block boundaries, its split of the work between parts, narrow products computed as their transpose) against the double
+/// reference, on both GEMM tiles.
 /// </summary>
 [Collection(HostCollection.Name)]
 public sealed class HostGemmPathTests(HostFixture fixture)
@@ -74,8 +76,42 @@ public sealed class HostGemmPathTests(HostFixture fixture)
     [Fact]
     public void TallProductsSplitRowsAcrossParts()
     {
-        // N = 5 is one column panel, so the parts split M instead.
-        AssertAllPass(checks => Both.SelectMany(ta => Both.Select(tb => checks.Gemm(ta, tb, 1000, 5, 64))));
+        // N = 32 is one column panel, so the parts split M instead; 1000 × 32 fills its panel and is not transposed.
+        Assert.False(BlockedGemm<Tile10x32>.TransposesProduct(1000, 32));
+        Assert.False(BlockedGemm<Tile10x32>.SplitsColumns(1000, 32, 64, parts: 2));
+        AssertAllPass(checks => Both.SelectMany(ta => Both.Select(tb => checks.Gemm(ta, tb, 1000, 32, 64))));
+    }
+
+    [Fact]
+    public void TallProductsWithManyColumnPanelsSplitTheirRowsToPackTheTallOperandOnce()
+    {
+        // 10000 × 128 × 900 has four column panels, enough for two parts, but splitting them would have each part pack all of the
+        // 10000 × 900 operand; 100 × 900 × 10000 (a weight gradient over 10000 rows) and 4096³ split columns.
+        Assert.False(BlockedGemm<Tile10x32>.SplitsColumns(10000, 128, 900, parts: 2));
+        Assert.True(BlockedGemm<Tile10x32>.SplitsColumns(100, 900, 10000, parts: 2));
+        Assert.True(BlockedGemm<Tile10x32>.SplitsColumns(4096, 4096, 4096, parts: 2));
+        AssertAllPass(checks => Both.SelectMany(ta => Both.Select(tb => checks.Gemm(ta, tb, 2000, 128, 300))));
+    }
+
+    [Fact]
+    public void NarrowProductsAreComputedAsTheirTransposeAndMatchTheReference()
+    {
+        // Narrow c: 2000 × 100 pads to 128 columns, its transpose 100 × 2000 fills its row panels; the parts split cᵀ's 2000 columns,
+        // each more than one 512-column block, over two K blocks. 30 × 40 is split by cᵀ's rows (its 30 columns are one panel),
+        // 1000 × 5 leaves a partial row panel of cᵀ. alpha = 1.5 and beta = 0.5 (the check's) read c into the transposed block first.
+        (int M, int N)[] narrow = [(2000, 100), (30, 40), (1000, 5)];
+        foreach (var (m, n) in narrow)
+            Assert.True(BlockedGemm<Tile10x32>.TransposesProduct(m, n), $"{m} × {n}");
+        Assert.False(BlockedGemm<Tile10x32>.SplitsColumns(40, 30, 300, parts: 2));
+        // Wide or already filled products keep their orientation.
+        foreach (var (m, n) in new[] { (100, 500), (10000, 900), (100, 900), (1000, 32), (20, 100) })
+            Assert.False(BlockedGemm<Tile10x32>.TransposesProduct(m, n), $"{m} × {n}");
+        AssertAllPass(checks => narrow.SelectMany(shape => Both.SelectMany(ta => Both.SelectMany(tb => new[]
+        {
+            checks.Gemm(ta, tb, shape.M, shape.N, 300),
+            checks.Gemm(ta, tb, shape.M, shape.N, 300, GemmEpilogueKind.BiasActivate, Activation.Sigmoid),
+            checks.Gemm(ta, tb, shape.M, shape.N, 300, GemmEpilogueKind.ActivationBackward, Activation.Tanh),
+        }))));
     }
 
     private void AssertAllPass(Func<KernelChecks, IEnumerable<CheckResult>> run)
