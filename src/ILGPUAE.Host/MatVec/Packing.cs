@@ -38,24 +38,13 @@ internal static unsafe class Packing
         }
     }
 
-    /// <summary>dst[p·width + r] = src[r·across + p]: rows of the source become columns of the panel.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>dst[p·width + r] = src[r·across + p]: rows of the source become columns of the panel, the padding rows zero.</summary>
     private static void Transpose(float* src, int across, int kc, int valid, int width, float* dst)
     {
-        var fullRows = Avx.IsSupported ? valid / 8 * 8 : 0;
-        var fullK = Avx.IsSupported ? kc / 8 * 8 : 0;
-        for (var r = 0; r < fullRows; r += 8)
-            for (var p = 0; p < fullK; p += 8)
-                Transpose8x8(src + (long)r * across + p, across, dst + (long)p * width + r, width);
-        for (var p = 0; p < kc; p++)
-        {
-            var row = dst + (long)p * width;
-            var r = p < fullK ? fullRows : 0;
-            for (; r < valid; r++)
-                row[r] = src[(long)r * across + p];
-            for (; r < width; r++)
-                row[r] = 0f;
-        }
+        TransposeInto(src, across, valid, kc, dst, width);
+        if (valid < width)
+            for (var p = 0; p < kc; p++)
+                new Span<float>(dst + (long)p * width + valid, width - valid).Clear();
     }
 
     /// <summary>
