@@ -142,9 +142,13 @@ public static class GemmKernels
         }
     }
 
-    /// <summary>The view from <paramref name="offset"/> to the end: one item of a batched operand.</summary>
+    /// <summary>
+    /// The view from <paramref name="offset"/> to the end: one item of a batched operand. An empty item (K = 0) may start at or past
+    /// the end, where ILGPU allows no subview; it is never read, and gets the whole view.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static ArrayView<float> Item(ArrayView<float> view, long offset) => view.SubView(offset, view.Length - offset);
+    internal static ArrayView<float> Item(ArrayView<float> view, long offset) =>
+        offset < view.Length ? view.SubView(offset, view.Length - offset) : view;
 
     /// <summary>1×4 strips of c, grid-stride: for products with few rows (batch 1), where 4×4 blocks would idle.</summary>
     public static void Strip1x4<TEpilogue>(Index1D index, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> operand,

@@ -7,13 +7,13 @@ using ILGPUAE.Tests.Host;
 
 /// <summary>
 /// The batched GEMM and the per-row losses of many models (what scores a GA's population) against their double references at
-/// awkward sizes: 1, 3 and 7 items; M, N, K of 1, 17, 33 and 100; every transpose, a shared a (stride 0), beta ≠ 0, every epilogue.
+/// awkward sizes: 1, 3 and 7 items; M, N, K of 1, 17, 33 and 100 (and K = 0); every transpose, a shared a (stride 0), beta ≠ 0, every epilogue.
 /// On the host, products under a part's worth of work run whole items on parts, larger ones item after item across the pool: the
 /// shapes below take both paths.
 /// </summary>
 public abstract class BatchedKernelTests(IBackend backend)
 {
-    private static readonly (int M, int N, int K)[] AwkwardShapes = [(1, 1, 1), (17, 33, 100), (100, 17, 33), (33, 100, 17), (1, 17, 33), (100, 1, 100)];
+    private static readonly (int M, int N, int K)[] AwkwardShapes = [(1, 1, 1), (17, 33, 100), (100, 17, 33), (33, 100, 17), (1, 17, 33), (100, 1, 100), (17, 33, 0)];
 
     public static TheoryData<int, int, int, int> Products
     {
