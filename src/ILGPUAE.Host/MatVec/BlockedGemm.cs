@@ -1,6 +1,7 @@
 namespace ILGPUAE.Host.MatVec;
 
 using System.Runtime.CompilerServices;
+using ILGPUAE.Backend;
 using ILGPUAE.Host.Threading;
 using ILGPUAE.MatVec;
 
@@ -66,7 +67,7 @@ internal sealed unsafe class BlockedGemm<TKernel> : IParallelJob where TKernel :
     /// another, as <see cref="Multiply(in GemmLayout, float*, float*, float*, IBlockEpilogue?)"/> computes one on a single part;
     /// else the items run one by one, each split across the pool.
     /// </summary>
-    public void MultiplyBatched(in GemmLayout layout, float* a, float* b, float* c, IBlockEpilogue? epilogue, in ILGPUAE.Backend.GemmBatch items)
+    public void MultiplyBatched(in GemmLayout layout, float* a, float* b, float* c, IBlockEpilogue? epilogue, in GemmBatch items)
     {
         var macs = (long)layout.M * layout.N * layout.K;
         if (items.Count >= ItemsPerWorker * pool.Workers || pool.PartsFor(macs, MinimumMacsPerPart) == 1)
@@ -82,7 +83,7 @@ internal sealed unsafe class BlockedGemm<TKernel> : IParallelJob where TKernel :
     /// <summary>At least this many items a worker before items run whole on parts: 7 items on 2 parts idle one part an eighth of the time.</summary>
     private const int ItemsPerWorker = 4;
 
-    private static Product Item(in GemmLayout layout, float* a, float* b, float* c, IBlockEpilogue? epilogue, in ILGPUAE.Backend.GemmBatch items, int i) =>
+    private static Product Item(in GemmLayout layout, float* a, float* b, float* c, IBlockEpilogue? epilogue, in GemmBatch items, int i) =>
         new(layout, a + i * items.StrideA, b + i * items.StrideB, c + i * items.StrideC, epilogue, i * items.StrideC, i * items.StrideOperand);
 
     /// <summary>
@@ -221,9 +222,9 @@ internal sealed unsafe class BlockedGemm<TKernel> : IParallelJob where TKernel :
         private GemmLayout layout;
         private float* a, b, c;
         private IBlockEpilogue? epilogue;
-        private ILGPUAE.Backend.GemmBatch items;
+        private GemmBatch items;
 
-        public void Set(in GemmLayout layout, float* a, float* b, float* c, IBlockEpilogue? epilogue, in ILGPUAE.Backend.GemmBatch items)
+        public void Set(in GemmLayout layout, float* a, float* b, float* c, IBlockEpilogue? epilogue, in GemmBatch items)
         {
             this.layout = layout;
             this.a = a;
