@@ -70,6 +70,14 @@ public readonly record struct GemmEpilogue(GemmEpilogueKind Kind, Activation Act
     public bool IsIdentity => Kind == GemmEpilogueKind.None || (Kind == GemmEpilogueKind.ActivationBackward && Activation == Activation.Identity);
 }
 
+/// <summary>
+/// Where the items of a batched product lie (<see cref="IGemm.GemmBatched"/>): item i of an operand is the matrix that starts
+/// i·stride elements after the tensor's first element. Stride 0 gives every item the same operand (the shared minibatch of a
+/// population's encode); c's items must not overlap. <see cref="StrideOperand"/> steps the epilogue's operand (a bias [N] or
+/// y [M,N] per item).
+/// </summary>
+public readonly record struct GemmBatch(int Count, long StrideA, long StrideB, long StrideC, long StrideOperand = 0);
+
 /// <summary>Matrix products (MatVec family). Every matrix is row-major.</summary>
 public interface IGemm
 {
@@ -97,6 +105,15 @@ public interface IGemm
     /// for a [M,N] and sums2[N2] = alpha · Σ_m a2[m, n] + beta · sums2 for a2 [M2,N2].
     /// </summary>
     void ColumnSums(float alpha, Tensor<float> a, Tensor<float> a2, float beta, Tensor<float> sums, Tensor<float> sums2);
+
+    /// <summary>
+    /// batch.Count products of one shape: c_i[M,N] = epilogue_i(alpha · op(a_i) · op(b_i) + beta · c_i), x_i the item of x
+    /// <see cref="GemmBatch"/> places (a_i stored [M,K] or [K,M], b_i [K,N] or [N,K], each row-major and contiguous), the
+    /// epilogue's operand stepped by batch.StrideOperand. The tensors' shapes are free; each item must lie inside its tensor.
+    /// With beta = 0 the old contents of c are ignored (NaN included).
+    /// </summary>
+    void GemmBatched(Transpose transA, Transpose transB, int m, int n, int k, float alpha, Tensor<float> a, Tensor<float> b, float beta,
+        Tensor<float> c, GemmEpilogue epilogue, GemmBatch batch);
 }
 
 /// <summary>Output deltas and per-example losses (Delta family).</summary>
@@ -108,6 +125,13 @@ public interface IDelta
     /// z − x for cross-entropy.
     /// </summary>
     void SigmoidOutputDelta(LossKind loss, Tensor<float> z, Tensor<float> x, float scale, Tensor<float> delta, Tensor<float> losses);
+
+    /// <summary>
+    /// The losses of <see cref="SigmoidOutputDelta"/> alone, for many models scored on one minibatch: z [R, …] and x [B, …] with rows
+    /// of one shape and R a multiple of B (a population's reconstructions [count·B, V] of x [B, V]); losses[r] = loss(x[r mod B,:], z[r,:]),
+    /// summed as <see cref="SigmoidOutputDelta"/> sums it, and no delta written.
+    /// </summary>
+    void SigmoidOutputLosses(LossKind loss, Tensor<float> z, Tensor<float> x, Tensor<float> losses);
 
     /// <summary>
     /// An L1 penalty on activations (Keras' activity regularizer) and the δ it passes down, for y, delta and inputDelta

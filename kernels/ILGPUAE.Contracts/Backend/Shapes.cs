@@ -35,6 +35,42 @@ public static partial class Shapes
             throw new ArgumentOutOfRangeException(nameof(epilogue), epilogue.Kind, null);
     }
 
+    /// <summary>
+    /// A batched product (<see cref="IGemm.GemmBatched"/>): sizes and count not negative, strides not negative, each operand's last
+    /// item inside its tensor, c's items apart, and the epilogue's operand (a bias [N] or y [M,N] per item) inside its tensor.
+    /// </summary>
+    public static void GemmBatched(int m, int n, int k, Tensor<float> a, Tensor<float> b, Tensor<float> c, GemmEpilogue epilogue, GemmBatch batch)
+    {
+        if (m < 0 || n < 0 || k < 0 || batch.Count < 0)
+            throw new ArgumentException($"gemm batched: M = {m}, N = {n}, K = {k}, count = {batch.Count} must not be negative");
+        RequireItems(a, "a", (long)m * k, batch.StrideA, batch.Count, $"[{m},{k}]");
+        RequireItems(b, "b", (long)k * n, batch.StrideB, batch.Count, $"[{k},{n}]");
+        RequireItems(c, "c", (long)m * n, batch.StrideC, batch.Count, $"[{m},{n}]");
+        if (batch.Count > 1 && m * n > 0 && batch.StrideC < (long)m * n)
+            throw new ArgumentException($"gemm batched: c's items [{m},{n}] overlap at stride {batch.StrideC}", nameof(c));
+        if (epilogue.Kind == GemmEpilogueKind.None)
+            return;
+        if (!Enum.IsDefined(epilogue.Activation))
+            throw new ArgumentOutOfRangeException(nameof(epilogue), epilogue.Activation, $"gemm epilogue {epilogue.Kind}: no such activation");
+        var operand = epilogue.Operand ?? throw new ArgumentException($"gemm epilogue {epilogue.Kind} needs an operand", nameof(epilogue));
+        if (epilogue.Kind == GemmEpilogueKind.BiasActivate)
+            RequireItems(operand, "bias", n, batch.StrideOperand, batch.Count, $"[{n}]");
+        else if (epilogue.Kind == GemmEpilogueKind.ActivationBackward)
+            RequireItems(operand, "y", (long)m * n, batch.StrideOperand, batch.Count, $"[{m},{n}]");
+        else
+            throw new ArgumentOutOfRangeException(nameof(epilogue), epilogue.Kind, null);
+    }
+
+    /// <summary>count items of <paramref name="itemLength"/> elements, item i at i·stride, all inside t.</summary>
+    private static void RequireItems(Tensor<float> t, string name, long itemLength, long stride, int count, string itemShape)
+    {
+        if (stride < 0)
+            throw new ArgumentException($"gemm batched: {name}'s stride {stride} is negative", name);
+        if (count > 0 && itemLength > 0 && (count - 1) * stride + itemLength > t.Length)
+            throw new ArgumentException(
+                $"gemm batched: {name} {t.Shape} has {t.Length} elements; {count} items {itemShape} at stride {stride} need {(count - 1) * stride + itemLength}", name);
+    }
+
     /// <summary>a [M,N], sums [N].</summary>
     public static void ColumnSums(Tensor<float> a, Tensor<float> sums)
     {
@@ -55,6 +91,17 @@ public static partial class Shapes
         RequireRows(z, "z");
         RequireSame(z, "z", x, "x");
         RequireSame(z, "z", delta, "delta");
+        RequireLength(losses, "losses", z.Shape[0], $"one per row of z {z.Shape}");
+    }
+
+    /// <summary>z [R, …] and x [B, …] with rows of one shape and R a multiple of B (B ≥ 1 where R ≥ 1), losses [R].</summary>
+    public static void OutputLosses(Tensor<float> z, Tensor<float> x, Tensor<float> losses)
+    {
+        RequireRows(z, "z");
+        RequireRows(x, "x");
+        if (z.Length / Math.Max(1, z.Shape[0]) != x.Length / Math.Max(1, x.Shape[0]) || z.Shape.Rank != x.Shape.Rank
+            || (z.Shape[0] > 0 && (x.Shape[0] == 0 || z.Shape[0] % x.Shape[0] != 0)))
+            throw new ArgumentException($"output losses: z {z.Shape} must be whole copies of x {x.Shape}'s rows (rows of one shape, a multiple of its count)");
         RequireLength(losses, "losses", z.Shape[0], $"one per row of z {z.Shape}");
     }
 

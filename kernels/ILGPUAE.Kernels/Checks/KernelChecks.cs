@@ -154,6 +154,9 @@ public sealed partial class KernelChecks
         // The KL sparsity penalty through each activation's derivative; last so the checks above keep their inputs.
         foreach (var result in KlSparsities(sizes))
             yield return result;
+        // The batched GEMM and the per-row losses of many models, which score a population; last so the checks above keep their inputs.
+        foreach (var result in Batched(sizes))
+            yield return result;
     }
 
     /// <summary>

@@ -39,16 +39,20 @@ public static class DeltaKernels
             delta[i] = scale * (z[i] - x[i]);
     }
 
-    /// <summary>losses[m] = Σ_j loss(x[m,j], z[m,j]) for z, x [M,N]; each row summed in order, in float.</summary>
-    public static void RowLoss(Index1D index, ArrayView<float> z, ArrayView<float> x, ArrayView<float> losses, int n, int kind, GridStride g)
+    /// <summary>
+    /// losses[m] = Σ_j loss(x[m mod xRows, j], z[m,j]) for z [M,N], x [xRows,N] (xRows = M but for many models' outputs scored on one
+    /// minibatch); each row summed in order, in float.
+    /// </summary>
+    public static void RowLoss(Index1D index, ArrayView<float> z, ArrayView<float> x, ArrayView<float> losses, int n, int xRows, int kind, GridStride g)
     {
         for (int m = index; m < g.Items; m += g.Stride)
         {
             long row = (long)m * n;
+            long xRow = (long)(m % xRows) * n;
             var sum = 0f;
             for (var j = 0; j < n; j++)
             {
-                sum += ElementLoss(kind, z[row + j], x[row + j]);
+                sum += ElementLoss(kind, z[row + j], x[xRow + j]);
             }
             losses[m] = sum;
         }

@@ -17,7 +17,7 @@ public sealed class DeltaLauncher : IDelta
     private readonly IlgpuBackend backend;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, GridStride> squaredError;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, GridStride> crossEntropy;
-    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, GridStride> rowLoss;
+    private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, GridStride> rowLoss;
     private readonly Action<Index1D, ArrayView<float>, ArrayView<float>, int, float, GridStride> activityL1Loss;
     private readonly Lazy<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, float, float, GridStride>> contractiveRows;
     private readonly Lazy<Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float, GridStride>> contractiveLoss;
@@ -39,7 +39,7 @@ public sealed class DeltaLauncher : IDelta
         var acc = backend.Accelerator;
         squaredError = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, GridStride>(DeltaKernels.SquaredErrorSigmoid);
         crossEntropy = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, GridStride>(DeltaKernels.CrossEntropySigmoid);
-        rowLoss = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, GridStride>(DeltaKernels.RowLoss);
+        rowLoss = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int, GridStride>(DeltaKernels.RowLoss);
         activityL1Loss = acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, float, GridStride>(DeltaKernels.ActivityL1Loss);
         // Loaded on first use, so that a model without the contractive penalty compiles none of them.
         contractiveRows = new(() => acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int,
@@ -71,7 +71,20 @@ public sealed class DeltaLauncher : IDelta
         var elements = backend.Stride(z.Length);
         kernel(elements.Stride, zv, xv, dv, scale, elements);
         var rows = backend.Stride(z.Shape[0]);
-        rowLoss(rows.Stride, zv, xv, backend.ViewOf(losses, nameof(losses)).AsContiguous(), z.RowLength, (int)loss, rows);
+        rowLoss(rows.Stride, zv, xv, backend.ViewOf(losses, nameof(losses)).AsContiguous(), z.RowLength, z.Shape[0], (int)loss, rows);
+    }
+
+    /// <summary>One launch of <see cref="DeltaKernels.RowLoss"/>, the kernel <see cref="SigmoidOutputDelta"/> sums its losses with, x's rows repeating.</summary>
+    public void SigmoidOutputLosses(LossKind loss, Tensor<float> z, Tensor<float> x, Tensor<float> losses)
+    {
+        Shapes.OutputLosses(z, x, losses);
+        if (loss is not (LossKind.SquaredError or LossKind.CrossEntropy))
+            throw new ArgumentOutOfRangeException(nameof(loss), loss, null);
+        if (z.Length == 0)
+            return;
+        var rows = backend.Stride(z.Shape[0]);
+        rowLoss(rows.Stride, backend.ViewOf(z, nameof(z)).AsContiguous(), backend.ViewOf(x, nameof(x)).AsContiguous(),
+            backend.ViewOf(losses, nameof(losses)).AsContiguous(), z.RowLength, x.Shape[0], (int)loss, rows);
     }
 
     /// <summary>Two launches: the row losses (one thread per row, as <see cref="DeltaKernels.RowLoss"/>), then the δ element by element.</summary>

@@ -36,6 +36,13 @@ public static class DeltaReference
         _ => throw new ArgumentOutOfRangeException(nameof(loss), loss, null),
     };
 
+    /// <summary>z [M,N], x [B,N] with M a multiple of B: losses[m] = loss of z's row m against x's row m mod B (<see cref="IDelta.SigmoidOutputLosses"/>).</summary>
+    public static void SigmoidOutputLosses(LossKind loss, int m, int b, int n, ReadOnlySpan<double> z, ReadOnlySpan<double> x, Span<double> losses)
+    {
+        for (var i = 0; i < m; i++)
+            losses[i] = Loss(loss, x.Slice(i % b * n, n), z.Slice(i * n, n));
+    }
+
     /// <summary>z, x, delta are [M,N]; losses is [M].</summary>
     public static void SigmoidOutputDelta(LossKind loss, int m, int n, ReadOnlySpan<double> z, ReadOnlySpan<double> x,
         double scale, Span<double> delta, Span<double> losses)

@@ -123,6 +123,33 @@ public static class GemmKernels
         if (i0 + 3 <= last) Store<TEpilogue>(c, operand, l, i0 + 3, j0, r3);
     }
 
+    /// <summary>
+    /// <see cref="Tile4x4{TEpilogue}"/> over batch.Count products (<see cref="IGemm.GemmBatched"/>): grid-stride over
+    /// count · ⌈M/4⌉·⌈N/4⌉ blocks, block t of item t / (blocks per item), each item's operands the views
+    /// <paramref name="batch"/> places (the operand's stride also for <see cref="NoEpilogue"/>, which never reads it).
+    /// </summary>
+    public static void Tile4x4Batched<TEpilogue>(Index1D index, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        ArrayView<float> operand, GemmLayout l, GemmBatch batch, GridStride g)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        var tilesN = (l.N + TileCols - 1) / TileCols;
+        var tilesPerItem = (l.M + TileRows - 1) / TileRows * tilesN;
+        for (int t = index; t < g.Items; t += g.Stride)
+        {
+            var item = t / tilesPerItem;
+            Tile4x4At<TEpilogue>(t - item * tilesPerItem, tilesN, Item(a, item * batch.StrideA), Item(b, item * batch.StrideB),
+                Item(c, item * batch.StrideC), Item(operand, item * batch.StrideOperand), l);
+        }
+    }
+
+    /// <summary>
+    /// The view from <paramref name="offset"/> to the end: one item of a batched operand. An empty item (K = 0) may start at or past
+    /// the end, where ILGPU allows no subview; it is never read, and gets the whole view.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static ArrayView<float> Item(ArrayView<float> view, long offset) =>
+        offset < view.Length ? view.SubView(offset, view.Length - offset) : view;
+
     /// <summary>1×4 strips of c, grid-stride: for products with few rows (batch 1), where 4×4 blocks would idle.</summary>
     public static void Strip1x4<TEpilogue>(Index1D index, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> operand,
         GemmLayout l, GridStride g)
@@ -353,6 +380,25 @@ public static class GemmTiledKernels
         var aTile = SharedMemory.Allocate<Float4>(2 * Depth * (shape.ThreadRows * shape.MicroRows + Pad) / 4);
         var bTile = SharedMemory.Allocate<Float4>(2 * Depth * (shape.ThreadCols * shape.MicroCols + Pad) / 4);
         TiledBlock<TShape, TEpilogue>(Grid.IdxX, 0, l.K, a, b, c, operand, l, aTile, bTile);
+    }
+
+    /// <summary>
+    /// <see cref="Tiled{TShape, TEpilogue}"/> over batch.Count products (<see cref="IGemm.GemmBatched"/>): launch with
+    /// count · ⌈M/BM⌉·⌈N/BN⌉ groups; group g computes block g mod (blocks per item) of item g / (blocks per item).
+    /// </summary>
+    public static void TiledBatched<TShape, TEpilogue>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> operand,
+        GemmLayout l, GemmBatch batch)
+        where TShape : struct, IGemmTileShape
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        var shape = default(TShape);
+        var aTile = SharedMemory.Allocate<Float4>(2 * Depth * (shape.ThreadRows * shape.MicroRows + Pad) / 4);
+        var bTile = SharedMemory.Allocate<Float4>(2 * Depth * (shape.ThreadCols * shape.MicroCols + Pad) / 4);
+        var blocks = (l.M + shape.ThreadRows * shape.MicroRows - 1) / (shape.ThreadRows * shape.MicroRows)
+            * ((l.N + shape.ThreadCols * shape.MicroCols - 1) / (shape.ThreadCols * shape.MicroCols));
+        long item = Grid.IdxX / blocks;
+        TiledBlock<TShape, TEpilogue>(Grid.IdxX % blocks, 0, l.K, GemmKernels.Item(a, item * batch.StrideA), GemmKernels.Item(b, item * batch.StrideB),
+            GemmKernels.Item(c, item * batch.StrideC), GemmKernels.Item(operand, item * batch.StrideOperand), l, aTile, bTile);
     }
 
     /// <summary>

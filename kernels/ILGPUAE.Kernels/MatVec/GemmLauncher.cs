@@ -8,6 +8,9 @@ using ILGPUAE.Ilgpu;
 // A shared-memory GEMM kernel: (config, a, b, c, epilogue operand, layout).
 using TiledKernel = System.Action<ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
     ILGPU.ArrayView<float>, ILGPUAE.MatVec.GemmLayout>;
+// A batched shared-memory GEMM kernel: (config, a, b, c, epilogue operand, layout, where the items lie).
+using BatchedTiledKernel = System.Action<ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
+    ILGPU.ArrayView<float>, ILGPUAE.MatVec.GemmLayout, ILGPUAE.Backend.GemmBatch>;
 // Split-K's second pass: (threads, workspace, c, epilogue operand, layout, slices, firstSliceInC, stride).
 using SplitKReduceKernel = System.Action<ILGPU.Index1D, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
     ILGPUAE.MatVec.GemmLayout, int, int, ILGPUAE.Ilgpu.GridStride>;
@@ -116,6 +119,25 @@ public static class GemmPolicy
     }
 
     /// <summary>
+    /// The kernel for <paramref name="count"/> products of one shape (<see cref="IGemm.GemmBatched"/>): the barrier-free 4×4 blocks
+    /// where <see cref="Choose"/> would take them, else the biggest shared-memory block whose blocks over all items fill the
+    /// device as <see cref="Choose"/> asks of one product. The items fill the device, so no split-K.
+    /// </summary>
+    public static GemmVariant ChooseBatched(int m, int n, int k, int count, GemmDevice device)
+    {
+        if (device.IsCpuAccelerator || m < MinTiledRowsAndCols || n < MinTiledRowsAndCols || k < MinTiledDepth
+            || GroupSize<GemmTile32x32>() > device.MaxThreadsPerGroup)
+            return GemmVariant.Tile4x4;
+        if ((long)Blocks<GemmTile128x128>(m, n) * count >= device.Multiprocessors && GroupSize<GemmTile128x128>() <= device.MaxThreadsPerGroup)
+            return GemmVariant.Tiled128x128;
+        if ((long)Blocks<GemmTile128x64>(m, n) * count >= device.Multiprocessors && GroupSize<GemmTile128x64>() <= device.MaxThreadsPerGroup)
+            return GemmVariant.Tiled128x64;
+        if ((long)Blocks<GemmTile64x64>(m, n) * count >= 2 * device.Multiprocessors && GroupSize<GemmTile64x64>() <= device.MaxThreadsPerGroup)
+            return GemmVariant.Tiled64x64;
+        return GemmVariant.Tiled32x32;
+    }
+
+    /// <summary>
     /// The K-slice depth of a split-K product: a multiple of <see cref="SliceStep"/>, at least <see cref="MinSliceDepth"/>,
     /// shallow enough that ⌈M/32⌉·⌈N/32⌉·slices reaches <see cref="SplitKBlocksPerMultiprocessor"/> groups per
     /// multiprocessor where <see cref="MinSliceDepth"/> allows.
@@ -190,6 +212,10 @@ public sealed class GemmLauncher : IGemm, IDisposable
     // the epilogues it runs (the CPU accelerator's tests pay ILGPU's compile time per kernel).
     private EpilogueKernels? plainKernels;
     private readonly EpilogueKernels?[] epilogueKernels = new EpilogueKernels?[Enum.GetValues<GemmEpilogueKind>().Length * Activations.All.Count];
+
+    // The batched kernels of each epilogue, indexed as epilogueKernels; loaded on the first batched product that uses them.
+    private BatchedKernels? plainBatched;
+    private readonly BatchedKernels?[] epilogueBatched = new BatchedKernels?[Enum.GetValues<GemmEpilogueKind>().Length * Activations.All.Count];
 
     // Split-K's [slices, M, N] partial sums: allocated on the first split product, grown (never shrunk) when one needs more.
     private Tensor<float>? workspace;
@@ -279,6 +305,55 @@ public sealed class GemmLauncher : IGemm, IDisposable
         }
     }
 
+    /// <summary>
+    /// The kernel <see cref="GemmBatched"/> runs for <paramref name="count"/> products of op(a) [M,K] by op(b) [K,N]: a forced
+    /// shared-memory or 4×4 variant, else (a forced strip or split-K variant included) <see cref="GemmPolicy.ChooseBatched"/>.
+    /// </summary>
+    public GemmVariant BatchedVariantFor(int m, int n, int k, int count) => forced switch
+    {
+        GemmVariant.Tile4x4 or GemmVariant.Tiled32x32 or GemmVariant.Tiled64x64 or GemmVariant.Tiled128x64 or GemmVariant.Tiled128x128 => forced.Value,
+        _ => GemmPolicy.ChooseBatched(m, n, k, count, device),
+    };
+
+    public void GemmBatched(Transpose transA, Transpose transB, int m, int n, int k, float alpha, Tensor<float> a, Tensor<float> b, float beta,
+        Tensor<float> c, GemmEpilogue epilogue, GemmBatch batch)
+    {
+        Shapes.GemmBatched(m, n, k, a, b, c, epilogue, batch);
+        if (batch.Count == 0 || m == 0 || n == 0)
+            return;
+        var layout = GemmLayout.RowMajor(transA, transB, m, n, k, alpha, beta);
+        var av = backend.ViewOf(a, nameof(a)).AsContiguous();
+        var bv = backend.ViewOf(b, nameof(b)).AsContiguous();
+        var cv = backend.ViewOf(c, nameof(c)).AsContiguous();
+        // Kernels without an epilogue never read their operand: c stands in for it, stepped as c is so each item's view is inside it.
+        var identity = epilogue.IsIdentity;
+        var operand = identity ? cv : backend.ViewOf(epilogue.Operand!, "epilogue operand").AsContiguous();
+        var items = identity ? batch with { StrideOperand = batch.StrideC } : batch;
+        var kernels = BatchedKernelsFor(epilogue);
+        switch (BatchedVariantFor(m, n, k, batch.Count))
+        {
+            case GemmVariant.Tile4x4:
+                var perItem = (m + GemmKernels.TileRows - 1) / GemmKernels.TileRows * ((n + GemmKernels.TileCols - 1) / GemmKernels.TileCols);
+                var tiles = backend.Stride(checked(perItem * batch.Count));
+                kernels.Tile4x4(tiles.Stride, av, bv, cv, operand, layout, items, tiles);
+                break;
+            case GemmVariant.Tiled32x32:
+                LaunchTiledBatched<GemmTile32x32>(kernels.Tiled32x32, av, bv, cv, operand, layout, items);
+                break;
+            case GemmVariant.Tiled64x64:
+                LaunchTiledBatched<GemmTile64x64>(kernels.Tiled64x64, av, bv, cv, operand, layout, items);
+                break;
+            case GemmVariant.Tiled128x64:
+                LaunchTiledBatched<GemmTile128x64>(kernels.Tiled128x64, av, bv, cv, operand, layout, items);
+                break;
+            case GemmVariant.Tiled128x128:
+                LaunchTiledBatched<GemmTile128x128>(kernels.Tiled128x128, av, bv, cv, operand, layout, items);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(forced), BatchedVariantFor(m, n, k, batch.Count), "no batched launch for this GEMM variant");
+        }
+    }
+
     public void ColumnSums(float alpha, Tensor<float> a, float beta, Tensor<float> sums)
     {
         Shapes.ColumnSums(a, sums);
@@ -327,6 +402,55 @@ public sealed class GemmLauncher : IGemm, IDisposable
             return plainKernels ??= Load<NoEpilogue>();
         var at = (int)epilogue.Kind * Activations.All.Count + (int)epilogue.Activation;
         return epilogueKernels[at] ??= Activations.Visit(epilogue.Activation, new EpilogueLoader(this, epilogue.Kind));
+    }
+
+    /// <summary>The batched kernels of <paramref name="epilogue"/>, loaded as <see cref="KernelsFor"/> loads the single ones.</summary>
+    private BatchedKernels BatchedKernelsFor(GemmEpilogue epilogue)
+    {
+        if (epilogue.IsIdentity)
+            return plainBatched ??= LoadBatched<NoEpilogue>();
+        var at = (int)epilogue.Kind * Activations.All.Count + (int)epilogue.Activation;
+        return epilogueBatched[at] ??= Activations.Visit(epilogue.Activation, new BatchedLoader(this, epilogue.Kind));
+    }
+
+    private sealed class BatchedLoader(GemmLauncher launcher, GemmEpilogueKind kind) : IActivationVisitor<BatchedKernels>
+    {
+        public BatchedKernels Visit<TAct>() where TAct : struct, IActivation => kind switch
+        {
+            GemmEpilogueKind.BiasActivate => launcher.LoadBatched<BiasActivateEpilogue<TAct>>(),
+            GemmEpilogueKind.ActivationBackward => launcher.LoadBatched<ActivationBackwardEpilogue<TAct>>(),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "no batched GEMM kernel for this epilogue"),
+        };
+    }
+
+    private BatchedKernels LoadBatched<TEpilogue>() where TEpilogue : struct, IGemmEpilogue
+    {
+        var acc = backend.Accelerator;
+        return new BatchedKernels(
+            acc.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GemmBatch, GridStride>(
+                GemmKernels.Tile4x4Batched<TEpilogue>),
+            Loads(GemmVariant.Tiled32x32) ? LoadTiledBatched<GemmTile32x32, TEpilogue>(acc) : null,
+            Loads(GemmVariant.Tiled64x64) ? LoadTiledBatched<GemmTile64x64, TEpilogue>(acc) : null,
+            Loads(GemmVariant.Tiled128x64) ? LoadTiledBatched<GemmTile128x64, TEpilogue>(acc) : null,
+            Loads(GemmVariant.Tiled128x128) ? LoadTiledBatched<GemmTile128x128, TEpilogue>(acc) : null);
+    }
+
+    private static BatchedTiledKernel? LoadTiledBatched<TShape, TEpilogue>(Accelerator acc)
+        where TShape : struct, IGemmTileShape
+        where TEpilogue : struct, IGemmEpilogue =>
+        GemmPolicy.GroupSize<TShape>() <= acc.MaxNumThreadsPerGroup
+            ? acc.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GemmBatch>(
+                GemmTiledKernels.TiledBatched<TShape, TEpilogue>, GemmPolicy.LaunchBounds<TShape>())
+            : null;
+
+    private void LaunchTiledBatched<TShape>(BatchedTiledKernel? kernel, ArrayView<float> a, ArrayView<float> b, ArrayView<float> c,
+        ArrayView<float> operand, GemmLayout layout, GemmBatch batch)
+        where TShape : struct, IGemmTileShape
+    {
+        if (kernel is null)
+            throw GroupsTooSmall<TShape>();
+        var groups = checked(GemmPolicy.Blocks<TShape>(layout.M, layout.N) * batch.Count);
+        kernel(new KernelConfig(groups, GemmPolicy.GroupSize<TShape>()), a, b, c, operand, layout, batch);
     }
 
     /// <summary>Loads the kernels of one epilogue kind for the activation struct <see cref="Activations.Visit{TResult}"/> picks.</summary>
@@ -461,3 +585,11 @@ internal sealed record EpilogueKernels(
     TiledKernel? Tiled128x128,
     SplitKReduceKernel? SplitKReduce,
     SplitKOnePassKernel? TiledSplitKOnePass32x32);
+
+/// <summary>The batched GEMM kernels of one epilogue (<see cref="GemmLauncher.GemmBatched"/>); a shared-memory kernel is null as in <see cref="EpilogueKernels"/>.</summary>
+internal sealed record BatchedKernels(
+    Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmLayout, GemmBatch, GridStride> Tile4x4,
+    BatchedTiledKernel? Tiled32x32,
+    BatchedTiledKernel? Tiled64x64,
+    BatchedTiledKernel? Tiled128x64,
+    BatchedTiledKernel? Tiled128x128);

@@ -40,6 +40,21 @@ public static class GemmReference
         Epilogue(epilogue, activation, m, n, operand, c);
     }
 
+    /// <summary>
+    /// The batched product (<see cref="IGemm.GemmBatched"/>): for each item, <see cref="Gemm(Transpose, Transpose, int, int, int, double, ReadOnlySpan{double}, ReadOnlySpan{double}, double, Span{double}, GemmEpilogueKind, Backend.Activation, ReadOnlySpan{double})"/>
+    /// on the items <paramref name="batch"/> places in a, b, c and the operand.
+    /// </summary>
+    public static void GemmBatched(Transpose transA, Transpose transB, int m, int n, int k,
+        double alpha, ReadOnlySpan<double> a, ReadOnlySpan<double> b, double beta, Span<double> c,
+        GemmEpilogueKind epilogue, Backend.Activation activation, ReadOnlySpan<double> operand, GemmBatch batch)
+    {
+        var operandLength = epilogue == GemmEpilogueKind.BiasActivate ? n : epilogue == GemmEpilogueKind.ActivationBackward ? m * n : 0;
+        for (var i = 0; i < batch.Count; i++)
+            Gemm(transA, transB, m, n, k, alpha, a.Slice((int)(i * batch.StrideA), m * k), b.Slice((int)(i * batch.StrideB), k * n), beta,
+                c.Slice((int)(i * batch.StrideC), m * n), epilogue, activation,
+                operandLength == 0 ? default : operand.Slice((int)(i * batch.StrideOperand), operandLength));
+    }
+
     /// <summary>c[M,N] ← act(c + bias[N]) (<see cref="GemmEpilogueKind.BiasActivate"/>) or c ⊙ act′(y) (<see cref="GemmEpilogueKind.ActivationBackward"/>).</summary>
     public static void Epilogue(GemmEpilogueKind epilogue, Backend.Activation activation, int m, int n, ReadOnlySpan<double> operand, Span<double> c)
     {

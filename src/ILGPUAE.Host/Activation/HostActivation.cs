@@ -58,19 +58,25 @@ internal sealed unsafe class HostActivation
     /// <paramref name="epilogue"/> on c as a block epilogue of the blocked GEMM (<see cref="MatVec.IBlockEpilogue"/>), its pointers set;
     /// null for none (and for the identity's backward, which changes nothing).
     /// </summary>
-    public MatVec.IBlockEpilogue? Fused(Tensor<float> c, GemmEpilogue epilogue)
+    public MatVec.IBlockEpilogue? Fused(Tensor<float> c, GemmEpilogue epilogue) =>
+        c.Length == 0 || c.Shape.Rank != 2 ? null : Fused(c, epilogue, c.Shape[0], c.Shape[1]);
+
+    /// <summary>
+    /// <paramref name="epilogue"/> as a block epilogue of products [rows, columns] whose first c and operand start at those of
+    /// <paramref name="c"/> and the epilogue's operand (a batched GEMM's items are reached through the shifts of
+    /// <see cref="MatVec.IBlockEpilogue.Apply"/>); null for none.
+    /// </summary>
+    public MatVec.IBlockEpilogue? Fused(Tensor<float> c, GemmEpilogue epilogue, int rows, int columns)
     {
-        if (c.Length == 0 || c.Shape.Rank != 2)
-            return null;
         switch (epilogue.Kind)
         {
             case GemmEpilogueKind.BiasActivate:
                 var job = JobOf(biasActivate, epilogue.Activation);
-                job.Set(backend.PointerOf(c, "c"), backend.PointerOf(epilogue.Operand!, "bias"), c.Shape[0], c.Shape[1]);
+                job.Set(backend.PointerOf(c, "c"), backend.PointerOf(epilogue.Operand!, "bias"), rows, columns);
                 return job;
             case GemmEpilogueKind.ActivationBackward when epilogue.Activation != Backend.Activation.Identity:
                 var backwardJob = JobOf(backward, epilogue.Activation);
-                backwardJob.Set(backend.PointerOf(c, "c"), backend.PointerOf(epilogue.Operand!, "y"), c.Length, c.Shape[1]);
+                backwardJob.Set(backend.PointerOf(c, "c"), backend.PointerOf(epilogue.Operand!, "y"), rows * columns, columns);
                 return backwardJob;
             default:
                 return null;
@@ -94,21 +100,21 @@ internal sealed unsafe class HostActivation
             Count = m;
         }
 
-        public abstract void Apply(int row0, int rows, int col0, int cols);
+        public abstract void Apply(long cShift, long operandShift, int row0, int rows, int col0, int cols);
     }
 
     private sealed class BiasActivateJob<TAct> : BiasActivateJob where TAct : struct, IActivation
     {
-        protected override void Run(int start, int end) => Apply(start, end - start, 0, N);
+        protected override void Run(int start, int end) => Apply(0, 0, start, end - start, 0, N);
 
-        /// <summary>x[i, j] ← act(x[i, j] + bias[j]) for rows [row0, row0 + rows) and columns [col0, col0 + cols).</summary>
+        /// <summary>x[i, j] ← act(x[i, j] + bias[j]) for rows [row0, row0 + rows) and columns [col0, col0 + cols), x and bias shifted.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public override void Apply(int row0, int rows, int col0, int cols)
+        public override void Apply(long cShift, long operandShift, int row0, int rows, int col0, int cols)
         {
-            var bias = Bias + col0;
+            var bias = Bias + operandShift + col0;
             for (var i = row0; i < row0 + rows; i++)
             {
-                var row = X + (long)i * N + col0;
+                var row = X + cShift + (long)i * N + col0;
                 var j = 0;
                 for (; j + 16 <= cols; j += 16)
                     default(TAct).Apply(Vector512.Load(row + j) + Vector512.Load(bias + j)).Store(row + j);
@@ -134,13 +140,13 @@ internal sealed unsafe class HostActivation
             N = n;
         }
 
-        /// <summary>grad[i, j] ← grad[i, j]·act′(y[i, j]) for rows [row0, row0 + rows) and columns [col0, col0 + cols) of the [·, N] matrices.</summary>
-        public void Apply(int row0, int rows, int col0, int cols)
+        /// <summary>grad[i, j] ← grad[i, j]·act′(y[i, j]) for rows [row0, row0 + rows) and columns [col0, col0 + cols) of the [·, N] matrices, grad and y shifted.</summary>
+        public void Apply(long cShift, long operandShift, int row0, int rows, int col0, int cols)
         {
             for (var i = row0; i < row0 + rows; i++)
             {
                 var at = (long)i * N + col0;
-                Elements(Grad + at, Y + at, cols);
+                Elements(Grad + cShift + at, Y + operandShift + at, cols);
             }
         }
 

@@ -39,7 +39,18 @@ internal sealed unsafe class HostDelta : IDelta
         if (loss is not (LossKind.SquaredError or LossKind.CrossEntropy))
             throw new ArgumentOutOfRangeException(nameof(loss), loss, null);
         job.Set(new OutputDeltaArgs(loss, backend.PointerOf(z, nameof(z)), backend.PointerOf(x, nameof(x)), scale,
-            backend.PointerOf(delta, nameof(delta)), backend.PointerOf(losses, nameof(losses)), z.RowLength), z.Shape[0]);
+            backend.PointerOf(delta, nameof(delta)), backend.PointerOf(losses, nameof(losses)), z.RowLength, z.Shape[0]), z.Shape[0]);
+        pool.Run(job, z.Length, MinimumElementsPerPart);
+    }
+
+    /// <summary><see cref="SigmoidOutputDelta"/>'s row job with no delta to store: the same sums, so the same losses bit for bit.</summary>
+    public void SigmoidOutputLosses(LossKind loss, Tensor<float> z, Tensor<float> x, Tensor<float> losses)
+    {
+        Shapes.OutputLosses(z, x, losses);
+        if (loss is not (LossKind.SquaredError or LossKind.CrossEntropy))
+            throw new ArgumentOutOfRangeException(nameof(loss), loss, null);
+        job.Set(new OutputDeltaArgs(loss, backend.PointerOf(z, nameof(z)), backend.PointerOf(x, nameof(x)), 0f, null,
+            backend.PointerOf(losses, nameof(losses)), z.RowLength, x.Shape[0]), z.Shape[0]);
         pool.Run(job, z.Length, MinimumElementsPerPart);
     }
 
@@ -331,13 +342,16 @@ internal sealed unsafe class HostDelta : IDelta
         public RangeJob<ActivityL1Args> Visit<TAct>() where TAct : struct, IActivation => new ActivityL1Job<TAct>();
     }
 
-    /// <summary>For rows [start, end) of z, x, delta [M,N]: delta = scale·∂loss/∂a and losses[m] = loss of row m.</summary>
-    private readonly struct OutputDeltaArgs(LossKind loss, float* z, float* x, float scale, float* delta, float* losses, int n)
+    /// <summary>
+    /// For rows [start, end) of z, delta [M,N] and x [XRows,N]: delta = scale·∂loss/∂a (none when delta is null) and losses[m] = loss of
+    /// z's row m against x's row m mod XRows.
+    /// </summary>
+    private readonly struct OutputDeltaArgs(LossKind loss, float* z, float* x, float scale, float* delta, float* losses, int n, int xRows)
     {
         public readonly LossKind Loss = loss;
         public readonly float* Z = z, X = x, Delta = delta, Losses = losses;
         public readonly float Scale = scale;
-        public readonly int N = n;
+        public readonly int N = n, XRows = xRows;
     }
 
     private sealed class OutputDeltaJob : RangeJob<OutputDeltaArgs>
@@ -349,13 +363,15 @@ internal sealed unsafe class HostDelta : IDelta
             for (var i = start; i < end; i++)
             {
                 var offset = (long)i * n;
+                var xOffset = (long)(i % Args.XRows) * n;
+                var rowDelta = delta == null ? null : delta + offset;
                 losses[i] = loss == LossKind.SquaredError
-                    ? SquaredErrorRow(z + offset, x + offset, delta + offset)
-                    : CrossEntropyRow(z + offset, x + offset, delta + offset);
+                    ? SquaredErrorRow(z + offset, x + xOffset, rowDelta)
+                    : CrossEntropyRow(z + offset, x + xOffset, rowDelta);
             }
         }
 
-        /// <summary>delta = scale·(z − x)·z(1 − z); returns ½Σ(z − x)².</summary>
+        /// <summary>delta = scale·(z − x)·z(1 − z) unless delta is null; returns ½Σ(z − x)².</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private float SquaredErrorRow(float* z, float* x, float* delta)
         {
@@ -366,20 +382,22 @@ internal sealed unsafe class HostDelta : IDelta
             {
                 var zj = Vector512.Load(z + j);
                 var d = zj - Vector512.Load(x + j);
-                (vs * d * zj * (Vector512<float>.One - zj)).Store(delta + j);
+                if (delta != null)
+                    (vs * d * zj * (Vector512<float>.One - zj)).Store(delta + j);
                 sum = Vector512.FusedMultiplyAdd(d, d, sum);
             }
             var total = Vector512.Sum(sum);
             for (; j < Args.N; j++)
             {
                 var d = z[j] - x[j];
-                delta[j] = Args.Scale * d * z[j] * (1f - z[j]);
+                if (delta != null)
+                    delta[j] = Args.Scale * d * z[j] * (1f - z[j]);
                 total += d * d;
             }
             return 0.5f * total;
         }
 
-        /// <summary>delta = scale·(z − x); returns −Σ[x log z + (1 − x) log(1 − z)], logs clamped at −100.</summary>
+        /// <summary>delta = scale·(z − x) unless delta is null; returns −Σ[x log z + (1 − x) log(1 − z)], logs clamped at −100.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private float CrossEntropyRow(float* z, float* x, float* delta)
         {
@@ -390,13 +408,15 @@ internal sealed unsafe class HostDelta : IDelta
             {
                 var zj = Vector512.Load(z + j);
                 var xj = Vector512.Load(x + j);
-                (vs * (zj - xj)).Store(delta + j);
+                if (delta != null)
+                    (vs * (zj - xj)).Store(delta + j);
                 sum += xj * ClampedLog(zj) + (Vector512<float>.One - xj) * ClampedLog(Vector512<float>.One - zj);
             }
             var total = Vector512.Sum(sum);
             for (; j < Args.N; j++)
             {
-                delta[j] = Args.Scale * (z[j] - x[j]);
+                if (delta != null)
+                    delta[j] = Args.Scale * (z[j] - x[j]);
                 total += x[j] * LossMath.ClampedLog(z[j]) + (1f - x[j]) * LossMath.ClampedLog(1f - z[j]);
             }
             return -total;

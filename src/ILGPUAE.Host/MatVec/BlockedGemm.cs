@@ -1,6 +1,7 @@
 namespace ILGPUAE.Host.MatVec;
 
 using System.Runtime.CompilerServices;
+using ILGPUAE.Backend;
 using ILGPUAE.Host.Threading;
 using ILGPUAE.MatVec;
 
@@ -28,10 +29,9 @@ internal sealed unsafe class BlockedGemm<TKernel> : IParallelJob where TKernel :
 
     private readonly WorkerPool pool;
     private readonly Buffers[] buffers;
-    private GemmLayout layout;
-    private float* a, b, c;
-    private IBlockEpilogue? epilogue;
-    private bool splitColumns, transposed;
+    private readonly BatchJob batch;
+    private Product product;
+    private bool splitColumns;
 
     public BlockedGemm(WorkerPool pool)
     {
@@ -39,30 +39,52 @@ internal sealed unsafe class BlockedGemm<TKernel> : IParallelJob where TKernel :
         buffers = new Buffers[pool.Workers];
         for (var i = 0; i < buffers.Length; i++)
             buffers[i] = new Buffers();
+        batch = new BatchJob(this);
     }
 
     /// <summary>
     /// Runs the product on the pool; a, b and c point at the first element of each operand. <paramref name="epilogue"/>, when given,
     /// is applied to each block of c as soon as it is complete (<see cref="IBlockEpilogue"/>).
     /// </summary>
-    public void Multiply(in GemmLayout product, float* a, float* b, float* c, IBlockEpilogue? epilogue = null)
+    public void Multiply(in GemmLayout product, float* a, float* b, float* c, IBlockEpilogue? epilogue = null) =>
+        Multiply(new Product(product, a, b, c, epilogue, 0, 0));
+
+    private void Multiply(in Product p)
     {
-        transposed = TransposesProduct(product.M, product.N);
-        // cᵀ (N × M) = op(b)ᵀ (N × K) · op(a)ᵀ (K × M): op(b)ᵀ(j,p) = op(b)(p,j) and op(a)ᵀ(p,i) = op(a)(i,p), so the operands swap with their strides.
-        var l = transposed
-            ? new GemmLayout(product.N, product.M, product.K, product.BCol, product.BRow, product.ACol, product.ARow, product.Alpha, product.Beta)
-            : product;
-        layout = l;
-        this.a = transposed ? b : a;
-        this.b = transposed ? a : b;
-        this.c = c;
-        this.epilogue = epilogue;
+        product = p;
+        var l = p.Layout;
         var columnPanels = (l.N + TKernel.Columns - 1) / TKernel.Columns;
         var rowPanels = (l.M + TKernel.Rows - 1) / TKernel.Rows;
         var parts = pool.PartsFor((long)l.M * l.N * l.K, MinimumMacsPerPart);
         splitColumns = SplitsColumns(l.M, l.N, l.K, parts);
         pool.Run(this, Math.Min(parts, splitColumns ? columnPanels : rowPanels));
     }
+
+    /// <summary>
+    /// <paramref name="items"/>.Count products of one layout, item i's operands i·stride elements after a, b and c, its epilogue's
+    /// c and operand shifted by i·StrideC and i·StrideOperand (<see cref="IBlockEpilogue.Apply"/>). With enough items that whole
+    /// items balance the parts (or products too small to split), each part computes whole items on its own buffers, one after
+    /// another, as <see cref="Multiply(in GemmLayout, float*, float*, float*, IBlockEpilogue?)"/> computes one on a single part;
+    /// else the items run one by one, each split across the pool.
+    /// </summary>
+    public void MultiplyBatched(in GemmLayout layout, float* a, float* b, float* c, IBlockEpilogue? epilogue, in GemmBatch items)
+    {
+        var macs = (long)layout.M * layout.N * layout.K;
+        if (items.Count >= ItemsPerWorker * pool.Workers || pool.PartsFor(macs, MinimumMacsPerPart) == 1)
+        {
+            batch.Set(layout, a, b, c, epilogue, items);
+            pool.Run(batch, Math.Min(items.Count, pool.PartsFor(macs * items.Count, MinimumMacsPerPart)));
+            return;
+        }
+        for (var i = 0; i < items.Count; i++)
+            Multiply(Item(layout, a, b, c, epilogue, items, i));
+    }
+
+    /// <summary>At least this many items a worker before items run whole on parts: 7 items on 2 parts idle one part an eighth of the time.</summary>
+    private const int ItemsPerWorker = 4;
+
+    private static Product Item(in GemmLayout layout, float* a, float* b, float* c, IBlockEpilogue? epilogue, in GemmBatch items, int i) =>
+        new(layout, a + i * items.StrideA, b + i * items.StrideB, c + i * items.StrideC, epilogue, i * items.StrideC, i * items.StrideOperand);
 
     /// <summary>
     /// Whether an M × N product is computed as its transpose: when N fits one row block (cᵀ's rows are then accumulated over every K
@@ -98,17 +120,21 @@ internal sealed unsafe class BlockedGemm<TKernel> : IParallelJob where TKernel :
 
     public void Execute(int part, int parts)
     {
-        var (m0, m1) = splitColumns ? (0, layout.M) : Partition.Range(layout.M, TKernel.Rows, part, parts);
-        var (n0, n1) = splitColumns ? Partition.Range(layout.N, TKernel.Columns, part, parts) : (0, layout.N);
+        var l = product.Layout;
+        var (m0, m1) = splitColumns ? (0, l.M) : Partition.Range(l.M, TKernel.Rows, part, parts);
+        var (n0, n1) = splitColumns ? Partition.Range(l.N, TKernel.Columns, part, parts) : (0, l.N);
         if (m0 < m1 && n0 < n1)
-            MultiplyRectangle(m0, m1, n0, n1, buffers[part]);
+            MultiplyRectangle(product, m0, m1, n0, n1, buffers[part]);
     }
 
-    /// <summary>c[m0..m1, n0..n1) of the product.</summary>
+    /// <summary>c[m0..m1, n0..n1) of the product <paramref name="p"/>, in the rows and columns of its (maybe transposed) layout.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void MultiplyRectangle(int m0, int m1, int n0, int n1, Buffers buffer)
+    private static void MultiplyRectangle(in Product p, int m0, int m1, int n0, int n1, Buffers buffer)
     {
-        var l = layout;
+        var l = p.Layout;
+        float* a = p.A, b = p.B, c = p.C;
+        var transposed = p.Transposed;
+        var epilogue = p.Epilogue;
         var mr = TKernel.Rows;
         var nr = TKernel.Columns;
         // Even K blocks (784 as 200 + 200 + 200 + 184, not 3 × 256 + 16: a thin last block would pay a full pass over c).
@@ -147,14 +173,74 @@ internal sealed unsafe class BlockedGemm<TKernel> : IParallelJob where TKernel :
                                 Math.Min(mr, mc - ir), Math.Min(nr, nc - jr), l.Alpha, beta, buffer.Spill);
                     // The block's last K block is in: its epilogue runs while the block is still in cache.
                     if (pc + kc >= l.K && !transposed)
-                        epilogue?.Apply(ic, mc, jc, nc);
+                        epilogue?.Apply(p.CShift, p.OperandShift, ic, mc, jc, nc);
                 }
             }
             if (transposed)
             {
                 // c[jc + j, m0 + i] = cᵀ[m0 + i, jc + j]: c's rows jc … jc + nc, columns m0 … m1.
                 Packing.TransposeInto(buffer.Block, NC, m1 - m0, nc, c + (long)jc * cStride + m0, cStride);
-                epilogue?.Apply(jc, nc, m0, m1 - m0);
+                epilogue?.Apply(p.CShift, p.OperandShift, jc, nc, m0, m1 - m0);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One product as the parts compute it: the layout and operands after <see cref="TransposesProduct"/> (c stays c), and the
+    /// epilogue with the shifts of its item (0 and 0 for a single product).
+    /// </summary>
+    private readonly struct Product
+    {
+        public Product(in GemmLayout product, float* a, float* b, float* c, IBlockEpilogue? epilogue, long cShift, long operandShift)
+        {
+            Transposed = TransposesProduct(product.M, product.N);
+            // cᵀ (N × M) = op(b)ᵀ (N × K) · op(a)ᵀ (K × M): op(b)ᵀ(j,p) = op(b)(p,j) and op(a)ᵀ(p,i) = op(a)(i,p), so the operands swap with their strides.
+            Layout = Transposed
+                ? new GemmLayout(product.N, product.M, product.K, product.BCol, product.BRow, product.ACol, product.ARow, product.Alpha, product.Beta)
+                : product;
+            A = Transposed ? b : a;
+            B = Transposed ? a : b;
+            C = c;
+            Epilogue = epilogue;
+            CShift = cShift;
+            OperandShift = operandShift;
+        }
+
+        public GemmLayout Layout { get; }
+        public float* A { get; }
+        public float* B { get; }
+        public float* C { get; }
+        public bool Transposed { get; }
+        public IBlockEpilogue? Epilogue { get; }
+        public long CShift { get; }
+        public long OperandShift { get; }
+    }
+
+    /// <summary>The parts of <see cref="MultiplyBatched"/> when each computes whole items: part p takes a run of items.</summary>
+    private sealed class BatchJob(BlockedGemm<TKernel> owner) : IParallelJob
+    {
+        private GemmLayout layout;
+        private float* a, b, c;
+        private IBlockEpilogue? epilogue;
+        private GemmBatch items;
+
+        public void Set(in GemmLayout layout, float* a, float* b, float* c, IBlockEpilogue? epilogue, in GemmBatch items)
+        {
+            this.layout = layout;
+            this.a = a;
+            this.b = b;
+            this.c = c;
+            this.epilogue = epilogue;
+            this.items = items;
+        }
+
+        public void Execute(int part, int parts)
+        {
+            var (first, end) = Partition.Range(items.Count, 1, part, parts);
+            for (var i = first; i < end; i++)
+            {
+                var p = Item(layout, a, b, c, epilogue, items, i);
+                MultiplyRectangle(p, 0, p.Layout.M, 0, p.Layout.N, owner.buffers[part]);
             }
         }
     }

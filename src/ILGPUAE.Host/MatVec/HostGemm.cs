@@ -85,6 +85,37 @@ internal sealed unsafe class HostGemm<TKernel> : IGemm where TKernel : struct, I
         return false;
     }
 
+    /// <summary>
+    /// Every item through the blocked product with its epilogue fused block by block (a product with K = 1 or M = 1 too, which the
+    /// micro-kernel pads): whole items in parallel across the pool, or item after item each split across it when there are few
+    /// (<see cref="BlockedGemm{TKernel}.MultiplyBatched"/>).
+    /// </summary>
+    public void GemmBatched(Transpose transA, Transpose transB, int m, int n, int k, float alpha, Tensor<float> a, Tensor<float> b, float beta,
+        Tensor<float> c, GemmEpilogue epilogue, GemmBatch batch)
+    {
+        Shapes.GemmBatched(m, n, k, a, b, c, epilogue, batch);
+        var pa = backend.PointerOf(a, nameof(a));
+        var pb = backend.PointerOf(b, nameof(b));
+        var pc = backend.PointerOf(c, nameof(c));
+        if (batch.Count == 0 || m == 0 || n == 0)
+            return;
+        var fused = activation.Fused(c, epilogue, m, n);
+        if (k == 0)
+        {
+            // Empty sums: c_i = epilogue(beta · c_i), and beta = 0 clears NaNs too.
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var ci = pc + i * batch.StrideC;
+                for (var e = 0; e < m * n; e++)
+                    ci[e] = beta == 0f ? 0f : beta * ci[e];
+                fused?.Apply(i * batch.StrideC, i * batch.StrideOperand, 0, m, 0, n);
+            }
+            return;
+        }
+        var layout = GemmLayout.RowMajor(transA, transB, m, n, k, alpha, beta);
+        blocked.MultiplyBatched(layout, pa, pb, pc, fused, batch);
+    }
+
     public void ColumnSums(float alpha, Tensor<float> a, float beta, Tensor<float> sums)
     {
         Shapes.ColumnSums(a, sums);

@@ -31,8 +31,12 @@ internal unsafe interface IMicroKernel
 /// </summary>
 internal unsafe interface IBlockEpilogue
 {
-    /// <summary>Applies the epilogue to c[row0 .. row0 + rows, col0 .. col0 + cols).</summary>
-    void Apply(int row0, int rows, int col0, int cols);
+    /// <summary>
+    /// Applies the epilogue to c[row0 .. row0 + rows, col0 .. col0 + cols) of the product whose c starts <paramref name="cShift"/>
+    /// elements, and whose operand <paramref name="operandShift"/> elements, after those the epilogue was set up with: 0 and 0 for a
+    /// single product, an item's offsets in a batched one.
+    /// </summary>
+    void Apply(long cShift, long operandShift, int row0, int rows, int col0, int cols);
 }
 
 internal static unsafe class TileStore

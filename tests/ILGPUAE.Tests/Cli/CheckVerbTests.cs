@@ -81,6 +81,16 @@ public sealed class CheckVerbTests(HostFixture fixture)
             c.CopyFrom(values);
         }
 
+        public void GemmBatched(Transpose transA, Transpose transB, int m, int n, int k, float alpha, Tensor<float> a, Tensor<float> b, float beta,
+            Tensor<float> c, GemmEpilogue epilogue, GemmBatch batch)
+        {
+            inner.Gemm.GemmBatched(transA, transB, m, n, k, alpha, a, b, beta, c, epilogue, batch);
+            inner.Synchronize();
+            var values = c.ToArray();
+            values[0] += 1e-3f * Math.Abs(values[0]) + 1e-2f;
+            c.CopyFrom(values);
+        }
+
         public void ColumnSums(float alpha, Tensor<float> a, float beta, Tensor<float> sums) => inner.Gemm.ColumnSums(alpha, a, beta, sums);
 
         public void ColumnSums(float alpha, Tensor<float> a, Tensor<float> a2, float beta, Tensor<float> sums, Tensor<float> sums2) =>

@@ -94,6 +94,9 @@ public static class KernelCheckFamilies
         new("smooth step backward", new(@"^smooth step backward$"), 1),
         // KlSparsities: for each activation, [s, 33] into a separate δ and [3, s] in place.
         new("kl sparsity", new(@"^kl sparsity [a-z]+( in place)?$"), 2 * ActivationKinds),
+        // Batched: every transpose pair plainly, then the shared-a encode with bias+sigmoid, ⊙sigmoid′, and a single item.
+        new("gemm batched", new(@"^gemm batched [NT]{2}"), TransposePairs + 3),
+        new("output losses", new(@"^output losses (mse|xent)$"), 2),
     ];
 
     /// <summary>

@@ -137,6 +137,13 @@ public sealed class LaunchCountTests(CpuAcceleratorFixture fixture)
         void IGemm.ColumnSums(float alpha, Tensor<float> a, Tensor<float> a2, float beta, Tensor<float> sums, Tensor<float> sums2) =>
             Record(nameof(IGemm.ColumnSums), () => inner.Gemm.ColumnSums(alpha, a, a2, beta, sums, sums2));
 
+        void IGemm.GemmBatched(Transpose transA, Transpose transB, int m, int n, int k, float alpha, Tensor<float> a, Tensor<float> b, float beta,
+            Tensor<float> c, GemmEpilogue epilogue, GemmBatch batch) =>
+            Record(nameof(IGemm.GemmBatched), () => inner.Gemm.GemmBatched(transA, transB, m, n, k, alpha, a, b, beta, c, epilogue, batch));
+
+        void IDelta.SigmoidOutputLosses(LossKind loss, Tensor<float> z, Tensor<float> x, Tensor<float> losses) =>
+            Record(nameof(IDelta.SigmoidOutputLosses), () => inner.Delta.SigmoidOutputLosses(loss, z, x, losses));
+
         void IDelta.SigmoidOutputDelta(LossKind loss, Tensor<float> z, Tensor<float> x, float scale, Tensor<float> delta, Tensor<float> losses) =>
             Record(nameof(IDelta.SigmoidOutputDelta), () => inner.Delta.SigmoidOutputDelta(loss, z, x, scale, delta, losses));
 
