@@ -154,6 +154,9 @@ public sealed partial class KernelChecks
         // The KL sparsity penalty through each activation's derivative; last so the checks above keep their inputs.
         foreach (var result in KlSparsities(sizes))
             yield return result;
+        // The genetic operators: selection, ranking, row scatter, crossover, mutation, diversity; last so the checks above keep their inputs.
+        foreach (var result in Genetics(sizes))
+            yield return result;
     }
 
     /// <summary>
