@@ -3,6 +3,7 @@ namespace ILGPUAE.Host.Genetic;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using ILGPUAE.Backend;
+using ILGPUAE.Host.Corruption;
 using ILGPUAE.Host.Threading;
 using ILGPUAE.Random;
 
@@ -232,14 +233,47 @@ internal sealed unsafe class HostGenetic : IGenetic
                     var y = GeneticRules.Below((uint)(CounterRng.Last(prefix, 1) >> 32), p + 1);
                     (cut1, cut2) = (Math.Min(x, y), Math.Max(x, y));
                 }
-                if (GeneticRules.DrawsPerGene(kind))
+                if (kind == CrossoverKind.Uniform)
+                    Uniform(a, b, row, from, to, prefix);
+                else if (GeneticRules.DrawsPerGene(kind))
                     for (var g = from; g < to; g++)
                         row[g] = GeneticRules.Cross(kind, a[g], b[g], g, cut1, cut2, CounterRng.Last(prefix, (uint)g), alpha);
+                else if (kind == CrossoverKind.OnePoint)
+                {
+                    Copy(a, row, from, Math.Min(cut1, to));
+                    Copy(b, row, Math.Max(from, cut1), to);
+                }
                 else
-                    for (var g = from; g < to; g++)
-                        row[g] = GeneticRules.Cross(kind, a[g], b[g], g, cut1, cut2, 0, alpha);
+                {
+                    Copy(a, row, from, Math.Min(cut1, to));
+                    Copy(b, row, Math.Max(from, cut1), Math.Min(cut2, to));
+                    Copy(a, row, Math.Max(from, cut2), to);
+                }
                 e = j * p + to;
             }
+        }
+
+        /// <summary>row[lo .. hi) = parent[lo .. hi): the cut kinds take whole runs of one parent (GeneticRules.Cross's choice, run by run).</summary>
+        private static void Copy(float* parent, float* row, int lo, int hi)
+        {
+            if (lo < hi)
+                new ReadOnlySpan<float>(parent + lo, hi - lo).CopyTo(new Span<float>(row + lo, hi - lo));
+        }
+
+        /// <summary>
+        /// Genes [from, to) of a uniform crossover 16 at a time: bit 63 of the draw is 1 exactly where its Hash32 is ≥ 2³¹, which is
+        /// HostCorruption.KeepBits16 at threshold 2³¹ (the same integer arithmetic in 8 lanes of 64 bits); those genes come from b.
+        /// </summary>
+        private static void Uniform(float* a, float* b, float* row, int from, int to, ulong prefix)
+        {
+            var g = from;
+            for (; g + 16 <= to; g += 16)
+            {
+                var fromB = HostCorruption.KeepBits16(prefix, g, 1UL << 31).AsSingle();
+                Vector512.ConditionalSelect(fromB, Vector512.Load(b + g), Vector512.Load(a + g)).Store(row + g);
+            }
+            for (; g < to; g++)
+                row[g] = GeneticRules.Cross(CrossoverKind.Uniform, a[g], b[g], g, 0, 0, CounterRng.Last(prefix, (uint)g), 0f);
         }
     }
 
@@ -268,7 +302,18 @@ internal sealed unsafe class HostGenetic : IGenetic
                 var row = Args.Offspring + (long)j * p;
                 var which = CounterRng.Prefix(key.Seed, (uint)RngStream.GeneticMutation, key.Generation, (uint)j);
                 var value = CounterRng.Prefix(key.Seed, (uint)RngStream.GeneticMutationValue, key.Generation, (uint)j);
-                for (var g = from; g < to; g++)
+                var g = from;
+                // 16 genes' draws at once (HostCorruption.KeepBits16: all ones where a gene is kept); a block that keeps all is skipped.
+                for (; g + 16 <= to; g += 16)
+                {
+                    var keep = HostCorruption.KeepBits16(which, g, threshold);
+                    if (keep == Vector512<int>.AllBitsSet)
+                        continue;
+                    for (var k = 0; k < 16; k++)
+                        if (keep[k] == 0)
+                            row[g + k] = GeneticRules.Mutated(kind, row[g + k], CounterRng.Last(value, (uint)(g + k)), amount);
+                }
+                for (; g < to; g++)
                     if ((CounterRng.Last(which, (uint)g) >> 32) < threshold)
                         row[g] = GeneticRules.Mutated(kind, row[g], CounterRng.Last(value, (uint)g), amount);
                 e = j * p + to;
