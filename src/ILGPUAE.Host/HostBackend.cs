@@ -6,6 +6,7 @@ using ILGPUAE.Host.Convolution;
 using ILGPUAE.Host.Corruption;
 using ILGPUAE.Host.Delta;
 using ILGPUAE.Host.Dropout;
+using ILGPUAE.Host.Genetic;
 using ILGPUAE.Host.MatVec;
 using ILGPUAE.Host.NonFinite;
 using ILGPUAE.Host.Optimizer;
@@ -77,6 +78,7 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider, IHostThreads
         NonFinite = new HostNonFinite(this);
         Svm = new HostSvm(this);
         Parzen = new HostParzen(this, pool);
+        Genetic = new HostGenetic(this, pool);
         Conv2d = new HostConv2d(this, pool);
         Pooling = new HostPooling(this, pool);
         Dropout = new HostDropout(this, pool);
@@ -110,6 +112,7 @@ public sealed unsafe class HostBackend : IBackend, ILaneProvider, IHostThreads
     public IOptimizer Optimizer { get; }
     public INonFinite NonFinite { get; }
     public IParzen Parzen { get; }
+    public IGenetic Genetic { get; }
     public IPooling Pooling { get; }
     public IDropout Dropout { get; }
 

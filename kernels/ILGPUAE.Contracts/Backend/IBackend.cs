@@ -28,6 +28,9 @@ public interface IBackend : IDisposable
     ISvm Svm { get; }
     IParzen Parzen { get; }
 
+    /// <summary>Selection, ranking, crossover, mutation and diversity of a population held as one [N, P] tensor (Genetic family).</summary>
+    IGenetic Genetic { get; }
+
     /// <summary>3×3 convolutions, stride 1, zero padding 1 (Convolution family).</summary>
     IConv2d Conv2d { get; }
     /// <summary>2×2 max-pool and nearest-neighbour upsampling of NCHW image batches, forward and backward.</summary>

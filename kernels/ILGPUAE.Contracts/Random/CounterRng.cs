@@ -21,6 +21,20 @@ public enum RngStream : uint
 
     /// <summary>Which training examples a labelled subset holds (`train classifier --labels N`).</summary>
     LabelSubset = 10,
+
+    // The genetic operators (IGenetic), each keyed by (seed, generation, individual, gene).
+
+    /// <summary>Which parents are selected: (generation, parent slot, draw within the tournament).</summary>
+    GeneticSelection = 11,
+
+    /// <summary>How offspring are crossed: (generation, offspring, gene) for per-gene draws, gene 0 and 1 for the cut points.</summary>
+    GeneticCrossover = 12,
+
+    /// <summary>Which offspring genes mutate: (generation, offspring, gene).</summary>
+    GeneticMutation = 13,
+
+    /// <summary>What a mutated gene becomes (its Gaussian step or its reset value): (generation, offspring, gene).</summary>
+    GeneticMutationValue = 14,
 }
 
 /// <summary>

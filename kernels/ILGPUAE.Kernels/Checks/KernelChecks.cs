@@ -157,6 +157,9 @@ public sealed partial class KernelChecks
         // The batched GEMM and the per-row losses of many models, which score a population; last so the checks above keep their inputs.
         foreach (var result in Batched(sizes))
             yield return result;
+        // The genetic operators: selection, ranking, row scatter, crossover, mutation, diversity; last so the checks above keep their inputs.
+        foreach (var result in Genetics(sizes))
+            yield return result;
     }
 
     /// <summary>

@@ -11,6 +11,7 @@ using ILGPUAE.Convolution;
 using ILGPUAE.Corruption;
 using ILGPUAE.Delta;
 using ILGPUAE.Dropout;
+using ILGPUAE.Genetic;
 using ILGPUAE.MatVec;
 using ILGPUAE.NonFinite;
 using ILGPUAE.Optimizer;
@@ -43,6 +44,7 @@ public sealed class IlgpuBackend : IBackend
         NonFinite = new NonFiniteLauncher(this);
         Svm = new SvmLauncher(this);
         Parzen = new ParzenLauncher(this);
+        Genetic = new GeneticLauncher(this);
         Pooling = new PoolingLauncher(this);
         Dropout = new DropoutLauncher(this);
         sampleSgd = new SampleSgdLauncher(this);
@@ -66,6 +68,7 @@ public sealed class IlgpuBackend : IBackend
     public INonFinite NonFinite { get; }
     public ISvm Svm { get; }
     public IParzen Parzen { get; }
+    public IGenetic Genetic { get; }
     public IPooling Pooling { get; }
     public IDropout Dropout { get; }
 

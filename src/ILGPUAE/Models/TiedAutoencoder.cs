@@ -56,10 +56,13 @@ public sealed class TiedAutoencoder : IDisposable
         return model;
     }
 
+    /// <summary>r = 4·√(6 / (hidden + visible)): the initial weights are U[−r, r] (also the range a genetic reset mutation redraws from).</summary>
+    public static double InitialWeightRange(int visible, int hidden) => 4.0 * Math.Sqrt(6.0 / (hidden + visible));
+
     /// <summary>The initial W, drawn from the Init stream keyed by (seed, layer, row, column).</summary>
     public static float[] InitialWeights(int visible, int hidden, ulong seed, uint layer = 0)
     {
-        var range = 4.0 * Math.Sqrt(6.0 / (hidden + visible));
+        var range = InitialWeightRange(visible, hidden);
         var w = new float[hidden * visible];
         for (var h = 0; h < hidden; h++)
             for (var v = 0; v < visible; v++)

@@ -54,6 +54,7 @@ public sealed class CheckVerbTests(HostFixture fixture)
         public INonFinite NonFinite => inner.NonFinite;
         public ISvm Svm => inner.Svm;
         public IParzen Parzen => inner.Parzen;
+        public IGenetic Genetic => inner.Genetic;
         public IConv2d Conv2d => inner.Conv2d;
         public IPooling Pooling => inner.Pooling;
         public IDropout Dropout => inner.Dropout;

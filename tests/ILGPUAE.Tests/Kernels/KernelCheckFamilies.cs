@@ -19,6 +19,8 @@ public static class KernelCheckFamilies
     private static readonly int ActivationKinds = ILGPUAE.Activation.Activations.All.Count;
     private static readonly int ConvolutionCases = KernelChecks.CheckedConvolutions.Length + 1;
     private static readonly int PoolingPerSize = 2 + KernelChecks.PoolingGeometries.Length;
+    private static readonly int CrossoverKinds = KernelChecks.CheckedCrossovers.Length;
+    private static readonly int MutationKinds = KernelChecks.CheckedMutations.Length;
 
     /// <param name="Name">For messages.</param>
     /// <param name="Kernel">Matches the family's <see cref="CheckResult.Kernel"/> names and no other family's.</param>
@@ -97,6 +99,14 @@ public static class KernelCheckFamilies
         // Batched: every transpose pair plainly, then the shared-a encode with bias+sigmoid, ⊙sigmoid′, and a single item.
         new("gemm batched", new(@"^gemm batched [NT]{2}"), TransposePairs + 3),
         new("output losses", new(@"^output losses (mse|xent)$"), 2),
+        // Genetics: tournament and roulette selection, ranks, scatter, each crossover and each mutation once, diversity at two shapes.
+        new("genetic tournament", new(@"^genetic tournament k=\d+$"), 1),
+        new("genetic roulette", new(@"^genetic roulette$"), 1),
+        new("genetic rank", new(@"^genetic rank$"), 1),
+        new("genetic scatter rows", new(@"^genetic scatter rows$"), 1),
+        new("genetic crossover", new(@"^genetic crossover (uniform|one-point|two-point|blend)"), CrossoverKinds),
+        new("genetic mutate", new(@"^genetic mutate (gaussian|reset)"), MutationKinds),
+        new("genetic diversity", new(@"^genetic diversity$"), 2),
     ];
 
     /// <summary>

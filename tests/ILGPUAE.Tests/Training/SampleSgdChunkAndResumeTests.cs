@@ -124,6 +124,7 @@ internal sealed class ReferenceSampleSgdBackend(IBackend inner) : IBackend, ISam
     public INonFinite NonFinite => inner.NonFinite;
     public ISvm Svm => inner.Svm;
     public IParzen Parzen => inner.Parzen;
+    public IGenetic Genetic => inner.Genetic;
     public IConv2d Conv2d => inner.Conv2d;
     public IPooling Pooling => inner.Pooling;
     public IDropout Dropout => inner.Dropout;
