@@ -27,7 +27,7 @@ public static class CliApp
 
     private static readonly Dictionary<string, Type[]> Groups = new()
     {
-        ["train"] = [typeof(TrainDaeOptions), typeof(TrainDeepOptions), typeof(TrainCaeOptions), typeof(TrainClassifierOptions), typeof(TrainSparseOptions), typeof(TrainAnamoOptions)],
+        ["train"] = [typeof(TrainDaeOptions), typeof(TrainDeepOptions), typeof(TrainCaeOptions), typeof(TrainClassifierOptions), typeof(TrainSparseOptions), typeof(TrainAnamoOptions), typeof(TrainGaOptions)],
         ["data"] = [typeof(DataFetchOptions), typeof(DataMakeOptions)],
         ["sweep"] = [typeof(SweepDeepOptions), typeof(SweepTableOptions), typeof(SweepLabelsOptions)],
         ["probe"] = [typeof(ProbeSvmOptions)],
@@ -52,6 +52,7 @@ public static class CliApp
                 TrainClassifierOptions o => TrainClassifierVerb.Run(o),
                 TrainSparseOptions o => TrainSparseVerb.Run(o),
                 TrainAnamoOptions o => TrainAnamoVerb.Run(o),
+                TrainGaOptions o => TrainGaVerb.Run(o),
                 CompareAnamoOptions o => CompareAnamoVerb.Run(o),
                 DataFetchOptions o => DataFetchVerb.Run(o),
                 SweepDeepOptions o => SweepDeepVerb.Run(o),

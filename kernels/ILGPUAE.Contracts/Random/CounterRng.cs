@@ -35,6 +35,9 @@ public enum RngStream : uint
 
     /// <summary>What a mutated gene becomes (its Gaussian step or its reset value): (generation, offspring, gene).</summary>
     GeneticMutationValue = 14,
+
+    /// <summary>Where an island's migrants go on a random topology (`train ga`): (generation, island).</summary>
+    GeneticMigration = 15,
 }
 
 /// <summary>

@@ -32,7 +32,11 @@ public static class LayerPictures
     /// reconstructions.png: 10 rows of 5 pairs — the first 50 test images with the run's masking noise
     /// (key (seed, mask, <see cref="PictureEpoch"/>, test index, pixel)), each followed by its reconstruction.
     /// </summary>
-    public static void WriteReconstructions(string path, TiedAutoencoder model, Dataset test, DaeOptions options)
+    public static void WriteReconstructions(string path, TiedAutoencoder model, Dataset test, DaeOptions options) =>
+        WriteReconstructions(path, model, test, options.Seed, options.Corruption);
+
+    /// <summary>The same for a run of <paramref name="seed"/> whose inputs are masked with probability <paramref name="corruption"/>.</summary>
+    public static void WriteReconstructions(string path, TiedAutoencoder model, Dataset test, ulong seed, float corruption)
     {
         RequireSquare(model.Visible, test.Rows);
         var count = Math.Min(50, test.Count);
@@ -44,7 +48,7 @@ public static class LayerPictures
         using var output = backend.Allocate<float>(count, model.Visible);
         x.CopyFrom(test.Pixels.AsSpan(0, count * model.Visible));
         indices.CopyFrom(Enumerable.Range(0, count).ToArray());
-        backend.Corruption.Mask(x, indices, new NoiseKey(options.Seed, RngStream.Mask, PictureEpoch), options.Corruption, corrupted);
+        backend.Corruption.Mask(x, indices, new NoiseKey(seed, RngStream.Mask, PictureEpoch), corruption, corrupted);
         model.Encode(corrupted, hidden);
         model.Decode(hidden, output);
         backend.Synchronize();

@@ -170,6 +170,7 @@ public static class TrainingCurves
             Training.Cae.CaeMetrics m => Of(m),
             Training.Sparse.SparseMetrics m => Of(m),
             Training.Anamo.AnamoMetrics m => Training.Anamo.AnamoTraining.Curves(m),
+            Training.Genetic.GaMetrics m => Training.Genetic.GaTraining.FitnessCurves(m),
             var other => throw new InvalidOperationException($"no curves for {other.GetType().Name}"),
         };
         if (panels.Count == 0)

@@ -26,6 +26,9 @@ public enum RunKind
     TrainAnamo,
     /// <summary><see cref="Sparse.SparseMetrics"/>.</summary>
     TrainSparse,
+
+    /// <summary><see cref="Genetic.GaMetrics"/>.</summary>
+    TrainGa,
 }
 
 /// <summary>
@@ -34,7 +37,7 @@ public enum RunKind
 /// </summary>
 public static class MetricsFile
 {
-    private const string AnyRun = "the metrics.json that `train dae`, `train deep`, `train cae`, `train sparse`, `train anamo`, `pretrain` or `finetune` writes";
+    private const string AnyRun = "the metrics.json that `train dae`, `train deep`, `train cae`, `train sparse`, `train anamo`, `train ga`, `pretrain` or `finetune` writes";
 
     public static string PathIn(string directory) => Path.Combine(directory, DaeCheckpoint.MetricsFileName);
 
@@ -58,7 +61,7 @@ public static class MetricsFile
     }
 
     /// <summary>The arrays of records every run writes; JSON null in their place would deserialize to a null list.</summary>
-    private static readonly string[] RecordLists = ["epochs", "layers", "phases"];
+    private static readonly string[] RecordLists = ["epochs", "layers", "phases", "generations"];
 
     /// <summary>
     /// Refuses a null where the file holds records — an array element, or an <see cref="RecordLists"/> array itself — naming
@@ -112,6 +115,7 @@ public static class MetricsFile
             RunKind.TrainCae => Read<Cae.CaeMetrics>(directory, kind),
             RunKind.TrainSparse => Read<Sparse.SparseMetrics>(directory, kind),
             RunKind.TrainAnamo => Read<Anamo.AnamoMetrics>(directory, kind),
+            RunKind.TrainGa => Read<Genetic.GaMetrics>(directory, kind),
             _ => null,
         };
         return metrics ?? throw new InvalidOperationException($"{path}: read as {kind} but deserialized to null");
@@ -127,6 +131,7 @@ public static class MetricsFile
         RunKind.TrainCae => "train cae",
         RunKind.TrainAnamo => "train anamo",
         RunKind.TrainSparse => "train sparse",
+        RunKind.TrainGa => "train ga",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -154,7 +159,8 @@ public static class MetricsFile
             // `train anamo`'s options alone hold encoder_iterations.
             var anamo = root.TryGetProperty("options", out var options) && options.ValueKind == JsonValueKind.Object
                 && options.TryGetProperty("encoder_iterations", out var iterations) && iterations.ValueKind == JsonValueKind.Number;
-            RunKind? kind = Has("sparse_autoencoder", JsonValueKind.True) && Has("epochs", JsonValueKind.Array) ? RunKind.TrainSparse
+            RunKind? kind = Has("generations", JsonValueKind.Array) && Has("epochs", JsonValueKind.Array) ? RunKind.TrainGa
+                : Has("sparse_autoencoder", JsonValueKind.True) && Has("epochs", JsonValueKind.Array) ? RunKind.TrainSparse
                 : anamo && Has("epochs", JsonValueKind.Array) ? RunKind.TrainAnamo
                 : Has("phases", JsonValueKind.Array) ? RunKind.TrainDeep
                 : Has("layers", JsonValueKind.Array) ? RunKind.Pretrain
