@@ -17,8 +17,8 @@ public static class GeneticRules
     /// <summary>Whether individual a (loss fa) ranks before individual b (loss fb): the lower loss, any number before NaN, ties to the lower index.</summary>
     public static bool Before(float fa, int a, float fb, int b)
     {
-        var aNaN = fa != fa;
-        var bNaN = fb != fb;
+        var aNaN = float.IsNaN(fa);
+        var bNaN = float.IsNaN(fb);
         if (aNaN != bNaN)
             return bNaN;
         if (!aNaN && fa != fb)
