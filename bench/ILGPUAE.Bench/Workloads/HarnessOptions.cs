@@ -9,7 +9,7 @@ public enum BenchMode
     Full,
 }
 
-/// <summary>Which workloads to run: W1 … W9 of bench/RESULTS.md.</summary>
+/// <summary>Which workloads to run: W1 … W10 of bench/RESULTS.md.</summary>
 public enum Workload
 {
     W1,
@@ -29,6 +29,9 @@ public enum Workload
 
     /// <summary>One ANAMO outer iteration of `train anamo`'s 784 → 100 autoencoder on MNIST minibatches (<see cref="AnamoWorkload"/>).</summary>
     W9,
+
+    /// <summary>`train ga`'s batched fitness of a population of 784 → 100 tied autoencoders, and its whole generations (<see cref="GaWorkload"/>).</summary>
+    W10,
 }
 
 /// <summary>

@@ -91,6 +91,7 @@ public static class ResultsReport
         CaeMemory(md, run);
         FigureTable(md, run, Workload.W8, $"W8: {SparseGradientWorkload.Description} on {SparseGradientWorkload.Images} images, seconds (lower is better)");
         FigureTable(md, run, Workload.W9, $"W9: {AnamoWorkload.Description} over the first {AnamoWorkload.Minibatches} minibatches of MNIST, seconds (lower is better)");
+        FigureTable(md, run, Workload.W10, $"W10: {GaWorkload.Description}, individuals per second, and whole generations per second (no peer)");
         Checks(md, run);
         if (run.Notes.Count > 0)
         {
@@ -112,7 +113,7 @@ public static class ResultsReport
         md.AppendLine();
         md.AppendLine("| workload | backend | ILGPUAE | PyTorch | speed-up | vs in-process reference | target | check |");
         md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | --- | --- |");
-        foreach (var f in run.Figures.Where(f => f.Workload is Workload.W1 or Workload.W2 or Workload.W4 or Workload.W6 or Workload.W7 or Workload.W8 or Workload.W9))
+        foreach (var f in run.Figures.Where(f => f.Workload is Workload.W1 or Workload.W2 or Workload.W4 or Workload.W6 or Workload.W7 or Workload.W8 or Workload.W9 or Workload.W10))
         {
             var (target, met) = Target(f);
             var reference = f.ReferenceRatio is { } r ? $"{r:F2}× {f.ReferenceName}" : f.Workload == Workload.W4 ? "—" : "";
@@ -145,6 +146,8 @@ public static class ResultsReport
             (Workload.W7, "cuda") => 2,
             (Workload.W8, "host") => 2,
             (Workload.W9, "host") => 2,
+            (Workload.W10, "host") when f.Peer is not null => 2,
+            (Workload.W10, "cuda") when f.Peer is not null => 2,
             _ => null,
         };
         if (ratio is { } r)

@@ -60,6 +60,7 @@ public static class WorkloadHarness
         RunWorkload(Workload.W7, new CaeWorkload(options, sizes, data, peer, run, Log).Run);
         RunWorkload(Workload.W8, new SparseGradientWorkload(options, sizes, data, peer, run, Log).Run);
         RunWorkload(Workload.W9, new AnamoWorkload(options, sizes, data, peer, run, Log).Run);
+        RunWorkload(Workload.W10, new GaWorkload(options, sizes, data, peer, run, Log).Run);
 
         run.WallSeconds = clock.Elapsed.TotalSeconds;
         var finished = run with { Machine = run.Machine with { LoadAfter = LoadAverage() } };

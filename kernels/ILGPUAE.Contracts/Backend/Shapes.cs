@@ -43,9 +43,9 @@ public static partial class Shapes
     {
         if (m < 0 || n < 0 || k < 0 || batch.Count < 0)
             throw new ArgumentException($"gemm batched: M = {m}, N = {n}, K = {k}, count = {batch.Count} must not be negative");
-        RequireItems(a, "a", (long)m * k, batch.StrideA, batch.Count, $"[{m},{k}]");
-        RequireItems(b, "b", (long)k * n, batch.StrideB, batch.Count, $"[{k},{n}]");
-        RequireItems(c, "c", (long)m * n, batch.StrideC, batch.Count, $"[{m},{n}]");
+        RequireItems(a, "a", m, k, batch.StrideA, batch.Count);
+        RequireItems(b, "b", k, n, batch.StrideB, batch.Count);
+        RequireItems(c, "c", m, n, batch.StrideC, batch.Count);
         if (batch.Count > 1 && m * n > 0 && batch.StrideC < (long)m * n)
             throw new ArgumentException($"gemm batched: c's items [{m},{n}] overlap at stride {batch.StrideC}", nameof(c));
         if (epilogue.Kind == GemmEpilogueKind.None)
@@ -54,21 +54,25 @@ public static partial class Shapes
             throw new ArgumentOutOfRangeException(nameof(epilogue), epilogue.Activation, $"gemm epilogue {epilogue.Kind}: no such activation");
         var operand = epilogue.Operand ?? throw new ArgumentException($"gemm epilogue {epilogue.Kind} needs an operand", nameof(epilogue));
         if (epilogue.Kind == GemmEpilogueKind.BiasActivate)
-            RequireItems(operand, "bias", n, batch.StrideOperand, batch.Count, $"[{n}]");
+            RequireItems(operand, "bias", 1, n, batch.StrideOperand, batch.Count, vector: true);
         else if (epilogue.Kind == GemmEpilogueKind.ActivationBackward)
-            RequireItems(operand, "y", (long)m * n, batch.StrideOperand, batch.Count, $"[{m},{n}]");
+            RequireItems(operand, "y", m, n, batch.StrideOperand, batch.Count);
         else
             throw new ArgumentOutOfRangeException(nameof(epilogue), epilogue.Kind, null);
     }
 
-    /// <summary>count items of <paramref name="itemLength"/> elements, item i at i·stride, all inside t.</summary>
-    private static void RequireItems(Tensor<float> t, string name, long itemLength, long stride, int count, string itemShape)
+    /// <summary>
+    /// count items of rows × cols elements (a vector of cols when <paramref name="vector"/>), item i at i·stride, all inside t. The
+    /// item's shape is spelled only in the error: a check that passes allocates nothing.
+    /// </summary>
+    private static void RequireItems(Tensor<float> t, string name, int rows, int cols, long stride, int count, bool vector = false)
     {
+        var itemLength = (long)rows * cols;
         if (stride < 0)
             throw new ArgumentException($"gemm batched: {name}'s stride {stride} is negative", name);
         if (count > 0 && itemLength > 0 && (count - 1) * stride + itemLength > t.Length)
             throw new ArgumentException(
-                $"gemm batched: {name} {t.Shape} has {t.Length} elements; {count} items {itemShape} at stride {stride} need {(count - 1) * stride + itemLength}", name);
+                $"gemm batched: {name} {t.Shape} has {t.Length} elements; {count} items {(vector ? $"[{cols}]" : $"[{rows},{cols}]")} at stride {stride} need {(count - 1) * stride + itemLength}", name);
     }
 
     /// <summary>a [M,N], sums [N].</summary>

@@ -83,7 +83,7 @@ public sealed class PlotCliTests
 
         var message = BadInputCliTests.AssertBadInput(CliProcess.Run(NoFontVariable, "plot", dir.Path));
 
-        Assert.StartsWith($"error: {dir.File(DaeCheckpoint.MetricsFileName)}: file not found; expected the metrics.json that `train dae`, `train deep`, `train cae`, `train sparse`, `train anamo`, `pretrain` or `finetune` writes", message);
+        Assert.StartsWith($"error: {dir.File(DaeCheckpoint.MetricsFileName)}: file not found; expected the metrics.json that `train dae`, `train deep`, `train cae`, `train sparse`, `train anamo`, `train ga`, `pretrain` or `finetune` writes", message);
         Assert.Equal(["notes.txt"], dir.Entries());
     }
 
