@@ -31,7 +31,7 @@ public static class CliApp
         ["data"] = [typeof(DataFetchOptions), typeof(DataMakeOptions)],
         ["sweep"] = [typeof(SweepDeepOptions), typeof(SweepTableOptions), typeof(SweepLabelsOptions)],
         ["probe"] = [typeof(ProbeSvmOptions)],
-        ["compare"] = [typeof(CompareAnamoOptions)],
+        ["compare"] = [typeof(CompareAnamoOptions), typeof(CompareGaOptions)],
     };
 
     private static readonly Type[] TopLevel =
@@ -53,6 +53,7 @@ public static class CliApp
                 TrainSparseOptions o => TrainSparseVerb.Run(o),
                 TrainAnamoOptions o => TrainAnamoVerb.Run(o),
                 TrainGaOptions o => TrainGaVerb.Run(o),
+                CompareGaOptions o => CompareGaVerb.Run(o),
                 CompareAnamoOptions o => CompareAnamoVerb.Run(o),
                 DataFetchOptions o => DataFetchVerb.Run(o),
                 SweepDeepOptions o => SweepDeepVerb.Run(o),
@@ -142,5 +143,5 @@ public sealed class DataGroup;
 [Verb("probe", HelpText = "Probe a trained model's codes: `ilgpuae probe svm --model DIR`.")]
 public sealed class ProbeGroup;
 
-[Verb("compare", HelpText = "Compare optimizers as a paper does: `ilgpuae compare anamo --out DIR` (ANAMO against Adam, over seeds).")]
+[Verb("compare", HelpText = "Compare optimizers as a paper does: `ilgpuae compare anamo --out DIR` (ANAMO against Adam, over seeds), `ilgpuae compare ga --out DIR` (GA, memetic GA and SGD for the same time).")]
 public sealed class CompareGroup;

@@ -107,6 +107,7 @@ public static class OptionNames
         ["topology"] = "--topology",
         ["memetic_steps"] = "--memetic-steps",
         ["memetic_learning_rate"] = "--memetic-lr",
+        ["seconds"] = "--seconds",
         // train anamo, compare anamo
         ["lambda"] = "--lambda",
         ["l1_encoder_weights"] = "--l1-encoder-weights",

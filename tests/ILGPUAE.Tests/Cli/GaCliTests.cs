@@ -97,4 +97,42 @@ public sealed class GaCliTests
         var result = CliProcess.Run([.. Short, flag, value, "--out", dir.File("run")]);
         InProcessCli.AssertRefused(result, message);
     }
+
+    [Fact]
+    public void CompareGaGivesEveryMethodTheBudgetWritesItsRowsAsItGoesAndARerunSkipsThem()
+    {
+        using var dir = new TempDirectory();
+        var run = dir.File("compare");
+        string[] args = ["compare", "ga", "--accelerator", "host", "--dataset", "halves", "--hidden", "5", "--population", "8", "--batch", "20",
+            "--seconds", "0.2", "--out", run];
+        var result = CliProcess.Run(args);
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.Equal(["loss.png", "rows.csv", "summary.md"], Directory.GetFiles(run).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        var rows = File.ReadAllLines(Path.Combine(run, GaComparison.RowsFile));
+        Assert.Equal("method,epoch,seconds,test_loss", rows[0]);
+        foreach (var method in new[] { GaComparison.Ga, GaComparison.Memetic, GaComparison.Sgd })
+        {
+            var mine = rows.Skip(1).Select(l => l.Split(',')).Where(f => f[0] == method).ToList();
+            Assert.NotEmpty(mine);
+            // Epochs 1, 2, … in order, time rising, and the last past the budget, the one before it not.
+            Assert.Equal(Enumerable.Range(1, mine.Count).Select(e => e.ToString(CultureInfo.InvariantCulture)), mine.Select(f => f[1]));
+            var seconds = mine.Select(f => double.Parse(f[2], CultureInfo.InvariantCulture)).ToList();
+            Assert.True(seconds.Zip(seconds.Skip(1)).All(p => p.First < p.Second), method);
+            Assert.True(seconds[^1] >= 0.2 && (seconds.Count == 1 || seconds[^2] < 0.2), method);
+            Assert.All(mine, f => Assert.True(double.IsFinite(double.Parse(f[3], CultureInfo.InvariantCulture))));
+        }
+        Assert.Contains("| sgd |", File.ReadAllText(Path.Combine(run, GaComparison.SummaryFile)));
+
+        var rerun = CliProcess.Run(args);
+        Assert.True(rerun.ExitCode == 0, rerun.ToString());
+        Assert.Equal(rows, File.ReadAllLines(Path.Combine(run, GaComparison.RowsFile)));
+        Assert.Equal(3, rerun.Stdout.Split('\n').Count(l => l.EndsWith($"done in {GaComparison.RowsFile}", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void CompareGaRefusesABudgetOfNoTimeInOneLine()
+    {
+        using var dir = new TempDirectory();
+        InProcessCli.AssertRefused(CliProcess.Run("compare", "ga", "--dataset", "halves", "--seconds", "0", "--out", dir.File("run")), "--seconds 0");
+    }
 }

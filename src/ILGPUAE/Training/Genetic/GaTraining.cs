@@ -101,11 +101,13 @@ public static class GaTraining
                 observer.Started(new RunStart(backend.Name, options.Summary(visible, train.Count, splits.Test.Count), trainer.EpochsDone + 1, options.Epochs));
 
             GaEpochReport? last = metrics.Epochs.LastOrDefault();
+            // The last epoch's best individual as it was chosen (its row may be replaced in the generations after): what every
+            // checkpoint until the next epoch's end saves as the model; before the first, individual 0 of island 0 as it starts.
+            var bestRow = last is null ? null : SavedModelRow(modelPath, layout);
             void Stage(CheckpointCommit commit)
             {
                 backend.Synchronize();
-                var (bestIsland, bestIndividual) = last is null ? (0, 0) : (last.BestIsland, last.BestIndividual);
-                var row = islands[bestIsland].Population.View(bestIndividual * layout.Parameters, layout.Parameters).ToArray();
+                var row = bestRow ?? islands[0].Population.View(0, layout.Parameters).ToArray();
                 commit.Stage(modelPath, Checkpoint.ModelFile(options.Network(visible), ModelTensors(layout, row), ModelMetadata(options, last)).Write);
                 var tensors = islands.Select(island => new NamedTensor(PopulationName(island.Index), [options.Population, layout.Parameters], island.Population.ToArray())).ToList();
                 var metadata = new Dictionary<string, string>
@@ -131,6 +133,7 @@ public static class GaTraining
                 var epoch = commits.RunEpochOrThrow(observer, control);
                 var (bestIsland, bestIndividual, scoredLoss) = scoring.Best(islands, options.Loss);
                 var row = islands[bestIsland].Population.View(bestIndividual * layout.Parameters, layout.Parameters).ToArray();
+                bestRow = row;
                 using var model = TiedAutoencoder.FromValues(backend, visible, options.Hidden, row.AsSpan(0, layout.HiddenBiasOffset),
                     row.AsSpan(layout.HiddenBiasOffset, options.Hidden), row.AsSpan(layout.VisibleBiasOffset, visible));
                 var testLoss = TestLoss(backend, model, test, options.Loss);
@@ -197,6 +200,18 @@ public static class GaTraining
 
     private static string PopulationName(int island) => $"island{island}.population";
 
+    /// <summary>A resumed run's kept individual: model.safetensors' W, b_hidden and b_visible as one row.</summary>
+    private static float[] SavedModelRow(string path, TiedPopulationLayout layout)
+    {
+        var file = SafeTensorsFile.Read(path);
+        return
+        [
+            .. DaeCheckpoint.Tensor(path, file, TiedAutoencoder.WeightName, [layout.Hidden, layout.Visible]),
+            .. DaeCheckpoint.Tensor(path, file, TiedAutoencoder.HiddenBiasName, [layout.Hidden]),
+            .. DaeCheckpoint.Tensor(path, file, TiedAutoencoder.VisibleBiasName, [layout.Visible]),
+        ];
+    }
+
     private static IEnumerable<NamedTensor> ModelTensors(TiedPopulationLayout layout, float[] row) =>
     [
         new(TiedAutoencoder.WeightName, [layout.Hidden, layout.Visible], row[..layout.HiddenBiasOffset]),
@@ -244,7 +259,7 @@ public static class GaTraining
     }
 
     /// <summary>The clean reconstruction loss of <paramref name="model"/> per image of <paramref name="images"/> [M, V], in chunks of at most 500, summed in double.</summary>
-    private static double TestLoss(IBackend backend, TiedAutoencoder model, Tensor<float> images, LossKind loss)
+    internal static double TestLoss(IBackend backend, TiedAutoencoder model, Tensor<float> images, LossKind loss)
     {
         const int chunk = 500;
         var rows = images.Rows;
@@ -272,7 +287,7 @@ public static class GaTraining
     /// The scoring images [S, V] in minibatches of the run's batch, and the best individual of all islands by its mean loss over them
     /// (clean inputs), each island's population scored by its own evaluator.
     /// </summary>
-    private sealed class ScoringImages : IDisposable
+    internal sealed class ScoringImages : IDisposable
     {
         private readonly List<Tensor<float>> chunks = [];
 
