@@ -19,4 +19,11 @@ public sealed record ClassificationSplits(Dataset Train, Dataset Valid, Dataset 
     /// <summary>The first <paramref name="trainLimit"/> training and <paramref name="testLimit"/> test examples (null: all); validation is kept whole.</summary>
     public ClassificationSplits Limit(int? trainLimit, int? testLimit) =>
         new(Train.Limit(trainLimit, "train_limit"), Valid, Test.Limit(testLimit, "test_limit"));
+
+    /// <summary>
+    /// The training and validation examples as one training set, in that order: for a run that holds nothing out for model choice
+    /// (`train anamo`, `train ga`).
+    /// </summary>
+    public Dataset TrainAndValid() => Valid.Count == 0 ? Train
+        : new Dataset(Train.Name, Train.Count + Valid.Count, Train.Shape, [.. Train.Pixels, .. Valid.Pixels], [.. Train.Labels, .. Valid.Labels]);
 }

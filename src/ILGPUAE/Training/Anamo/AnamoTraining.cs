@@ -51,9 +51,7 @@ public static class AnamoTraining
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, observer.Note);
         var splits = Datasets.Load(options.Dataset, request.DataDir, observer.Note).ForClassification().Limit(options.TrainLimit, options.TestLimit);
         // Every training example trains (a dataset's own validation tail included: nothing is held out for model choice).
-        var train = splits.Valid.Count == 0 ? splits.Train
-            : new Dataset(splits.Train.Name, splits.Train.Count + splits.Valid.Count, splits.Train.Shape, [.. splits.Train.Pixels, .. splits.Valid.Pixels],
-                [.. splits.Train.Labels, .. splits.Valid.Labels]);
+        var train = splits.TrainAndValid();
         var visible = train.Features;
         run.Create();
 

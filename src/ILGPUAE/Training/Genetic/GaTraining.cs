@@ -57,9 +57,7 @@ public static class GaTraining
 
         using var backend = AcceleratorCatalog.Open(request.Accelerator, request.Device, observer.Note);
         var splits = Datasets.Load(options.Dataset, request.DataDir, observer.Note).ForClassification().Limit(options.TrainLimit, options.TestLimit);
-        var all = splits.Valid.Count == 0 ? splits.Train
-            : new Dataset(splits.Train.Name, splits.Train.Count + splits.Valid.Count, splits.Train.Shape, [.. splits.Train.Pixels, .. splits.Valid.Pixels],
-                [.. splits.Train.Labels, .. splits.Valid.Labels]);
+        var all = splits.TrainAndValid();
         // train_limit caps the training images, the dataset's validation tail included (nothing is held out: the GA picks on training images).
         if (options.TrainLimit is { } limit && limit < all.Count)
             all = all.Take(limit);
