@@ -104,7 +104,8 @@ public static class GaComparison
     {
         var o = memetic ? options.Ga with { MemeticSteps = 1, MemeticLearningRate = options.SgdLearningRate } : options.Ga;
         var layout = new TiedPopulationLayout(train.Features, o.Hidden);
-        var islands = Enumerable.Range(0, o.Islands).Select(i => new Island(backend, i, layout, o.Population, o.Batch, o.Operators(train.Features))).ToList();
+        using var lanes = new IslandLanes(backend, o.Islands);
+        var islands = Enumerable.Range(0, o.Islands).Select(i => new Island(lanes.For(i), i, layout, o.Population, o.Batch, o.Operators(train.Features))).ToList();
         try
         {
             islands.ForEach(i => i.Initialize(o.Seed));

@@ -25,8 +25,10 @@ public sealed class GaStep : ITrainingStep
     private readonly Tensor<float> x;
     private readonly Tensor<float>? fixedX;
     private readonly Tensor<int>? fixedIndices;
-    private readonly float[] hostFitness, hostDiversity = new float[1], hostLosses;
-    private readonly Memetic? memetic;
+    private readonly float[][] hostFitness, hostDiversity;
+    private readonly float[] hostLosses;
+    private readonly Dictionary<IBackend, Memetic> memetic = new(ReferenceEqualityComparer.Instance);
+    private readonly Island[][] byBackend;
 
     /// <param name="fixedMinibatch">With <see cref="GaOptions.FixedMinibatch"/>: the images every generation scores, [batch, visible].</param>
     public GaStep(IBackend backend, GaOptions options, IReadOnlyList<Island> islands, IMigration migration, float[]? fixedMinibatch = null)
@@ -44,10 +46,14 @@ public sealed class GaStep : ITrainingStep
             fixedIndices = backend.Allocate<int>(options.Batch);
             fixedIndices.CopyFrom([.. Enumerable.Range(0, options.Batch)]);
         }
-        hostFitness = new float[options.Population];
+        hostFitness = [.. islands.Select(i => new float[i.Individuals])];
+        hostDiversity = [.. islands.Select(_ => new float[1])];
         hostLosses = new float[options.Batch];
+        // Islands on different lanes (IslandLanes) evolve at once, each lane's in turn on its own thread.
+        byBackend = [.. islands.GroupBy(i => i.Backend, ReferenceEqualityComparer.Instance).Select(g => g.ToArray())];
         if (options.MemeticSteps > 0)
-            memetic = new Memetic(backend, options, layout, islands[0].Operators.Offspring);
+            foreach (var group in byBackend)
+                memetic[group[0].Backend] = new Memetic(group[0].Backend, options, layout, group[0].Operators.Offspring);
     }
 
     public IReadOnlyList<Island> Islands { get; }
@@ -73,28 +79,47 @@ public sealed class GaStep : ITrainingStep
         FitnessNoise? noise = options.Corruption > 0f
             ? new FitnessNoise(CorruptionNoise.Masking(options.Corruption), Corrupt.KeyOf(options.Seed, RngStream.Mask, generation, 0), indices)
             : null;
+        ForEachIsland(island =>
+        {
+            island.Evaluator.Evaluate(island.Population, images, options.Loss, noise);
+            island.Fitness.CopyTo(hostFitness[island.Index]);
+            island.Operators.Diversity(island.Population).CopyTo(hostDiversity[island.Index]);
+        });
         var best = double.PositiveInfinity;
         foreach (var island in Islands)
         {
-            island.Evaluator.Evaluate(island.Population, images, options.Loss, noise);
-            island.Fitness.CopyTo(hostFitness);
-            island.Operators.Diversity(island.Population).CopyTo(hostDiversity);
-            var (lo, mean, hi) = Statistics(hostFitness);
-            Reports.Add(new GaGenerationReport(Generation, island.Index, lo, mean, hi, hostDiversity[0]));
+            var (lo, mean, hi) = Statistics(hostFitness[island.Index]);
+            Reports.Add(new GaGenerationReport(Generation, island.Index, lo, mean, hi, hostDiversity[island.Index][0]));
             best = Math.Min(best, lo);
         }
         if (Islands.Count > 1 && Generation > 0 && Generation % options.MigrationInterval == 0)
             migration.Migrate(Islands, generation);
         var sigma = options.MutationAmount(Generation);
-        foreach (var island in Islands)
+        var (data, context) = (fixedX ?? batch.Data, batch.Context with { Indices = indices });
+        ForEachIsland(island =>
         {
             island.Operators.Breed(island.Population, island.Fitness, generation, sigma);
-            memetic?.Train(island.Operators.Offspring, fixedX ?? batch.Data, batch.Context with { Indices = indices });
+            if (memetic.TryGetValue(island.Backend, out var trainer))
+                trainer.Train(island.Operators.Offspring, data, context);
             island.Operators.Replace(island.Population, island.Fitness);
-        }
+        });
         Array.Fill(hostLosses, (float)best);
         batch.Losses.CopyFrom(hostLosses.AsSpan(0, batch.Losses.Length));
         Generation++;
+    }
+
+    /// <summary>Runs <paramref name="work"/> on every island: the islands of one backend in order, several lanes' at once.</summary>
+    private void ForEachIsland(Action<Island> work)
+    {
+        if (byBackend.Length == 1)
+            foreach (var island in byBackend[0])
+                work(island);
+        else
+            Parallel.For(0, byBackend.Length, new ParallelOptions { MaxDegreeOfParallelism = byBackend.Length }, lane =>
+            {
+                foreach (var island in byBackend[lane])
+                    work(island);
+            });
     }
 
     /// <summary>The best (lowest), mean and worst loss; a non-finite loss makes the mean and the worst NaN, so a diverged island shows.</summary>
@@ -117,7 +142,8 @@ public sealed class GaStep : ITrainingStep
         x.Dispose();
         fixedX?.Dispose();
         fixedIndices?.Dispose();
-        memetic?.Dispose();
+        foreach (var trainer in memetic.Values)
+            trainer.Dispose();
     }
 
     /// <summary>

@@ -69,11 +69,12 @@ public static class GaTraining
         var layout = new TiedPopulationLayout(visible, options.Hidden);
         run.Create();
 
+        using var lanes = new IslandLanes(backend, options.Islands);
         var islands = new List<Island>();
         try
         {
             for (var i = 0; i < options.Islands; i++)
-                islands.Add(new Island(backend, i, layout, options.Population, options.Batch, options.Operators(visible)));
+                islands.Add(new Island(lanes.For(i), i, layout, options.Population, options.Batch, options.Operators(visible)));
             using var migration = new LocalMigration(options.Topology, options.Migrants, options.Seed);
             using var step = new GaStep(backend, options, islands, migration,
                 options.FixedMinibatch ? train.Pixels.AsSpan(0, options.Batch * visible).ToArray() : null);

@@ -73,6 +73,37 @@ public sealed class Island : IDisposable
 }
 
 /// <summary>
+/// Where a run's islands compute: on a backend that hands out lanes (<see cref="ILaneProvider"/>, the host) and with two islands or
+/// more, island i on lane i mod L, L = min(islands, the provider's lanes), so that the lanes' islands evolve at once on their own
+/// threads; elsewhere all on the backend itself, one after another.
+/// </summary>
+public sealed class IslandLanes : IDisposable
+{
+    private readonly IBackend backend;
+    private readonly List<IBackend> lanes = [];
+
+    public IslandLanes(IBackend backend, int islands)
+    {
+        this.backend = backend;
+        if (islands >= 2 && backend is ILaneProvider provider && provider.MaxLanes >= 2)
+            for (var i = 0; i < Math.Min(islands, provider.MaxLanes); i++)
+                lanes.Add(provider.CreateLane());
+    }
+
+    /// <summary>Lanes in use (0: the islands share the backend).</summary>
+    public int Count => lanes.Count;
+
+    /// <summary>The backend island <paramref name="island"/> computes on.</summary>
+    public IBackend For(int island) => lanes.Count == 0 ? backend : lanes[island % lanes.Count];
+
+    public void Dispose()
+    {
+        foreach (var lane in lanes)
+            lane.Dispose();
+    }
+}
+
+/// <summary>
 /// How migrants move between islands: the one place a run's islands meet, so that an implementation can carry them between processes
 /// or machines instead (each island then living where it runs).
 /// </summary>

@@ -98,6 +98,41 @@ public sealed class MigrationTests
         }
     }
 
+    [Fact]
+    public void IslandsOnHostLanesEvolveAtOnceToTheSameBitsAsOnTheBackendItself()
+    {
+        using var backend = new HostBackend(threads: 2);
+        var options = new GaOptions { Hidden = Layout.Hidden, Population = 6, Batch = 2, Islands = 3, MigrationInterval = 2, Elites = 1, MemeticSteps = 1 };
+        float[][] Evolve(bool onLanes)
+        {
+            using var lanes = new IslandLanes(backend, onLanes ? options.Islands : 1);
+            Assert.Equal(onLanes ? 2 : 0, lanes.Count);
+            var islands = Enumerable.Range(0, options.Islands).Select(i => new Island(lanes.For(i), i, Layout, 6, 2, options.Operators(Layout.Visible))).ToList();
+            try
+            {
+                islands.ForEach(i => i.Initialize(options.Seed));
+                using var migration = new LocalMigration(options.Topology, options.Migrants, options.Seed);
+                using var step = new GaStep(backend, options, islands, migration);
+                using var data = backend.Allocate<float>(4, Layout.Visible);
+                data.CopyFrom([.. Enumerable.Range(0, 4 * Layout.Visible).Select(i => (i % 7) / 7f)]);
+                using var indices = backend.Allocate<int>(2);
+                indices.CopyFrom([0, 2]);
+                using var losses = backend.Allocate<float>(2);
+                for (var g = 0; g < 5; g++)
+                    step.Run(0, new TrainingBatch(data, new StepContext(indices, 1, 0, Training: true), null, losses, 0.1f));
+                return [.. islands.Select(i => i.Population.ToArray())];
+            }
+            finally
+            {
+                islands.ForEach(i => i.Dispose());
+            }
+        }
+        var shared = Evolve(onLanes: false);
+        var lanes = Evolve(onLanes: true);
+        for (var i = 0; i < shared.Length; i++)
+            Assert.Equal(shared[i], lanes[i]);
+    }
+
     private sealed class RecordingMigration : IMigration
     {
         public List<uint> Generations { get; } = [];
