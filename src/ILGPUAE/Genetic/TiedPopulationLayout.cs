@@ -33,6 +33,11 @@ public readonly record struct TiedPopulationLayout(int Visible, int Hidden)
             population.View(row + VisibleBiasOffset, Visible));
     }
 
+    /// <summary>A tied autoencoder of its own (on <paramref name="backend"/>) holding <paramref name="row"/>'s values, [W | b_hidden | b_visible].</summary>
+    public TiedAutoencoder Model(IBackend backend, float[] row) =>
+        TiedAutoencoder.FromValues(backend, Visible, Hidden, row.AsSpan(0, HiddenBiasOffset), row.AsSpan(HiddenBiasOffset, Hidden),
+            row.AsSpan(VisibleBiasOffset, Visible));
+
     /// <summary>
     /// The row's views by checkpoint name (W, b_hidden, b_visible), for <see cref="NetworkSpec.Build"/>: the network of
     /// <see cref="Networks.TiedDae"/> built with them trains or scores the individual in place.

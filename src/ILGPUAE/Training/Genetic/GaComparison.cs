@@ -119,10 +119,8 @@ public static class GaComparison
             {
                 seconds += Timed(backend, () => trainer.RunEpoch());
                 var (island, individual, _) = scoring.Best(islands, o.Loss);
-                var row = islands[island].Population.View(individual * layout.Parameters, layout.Parameters).ToArray();
-                using var model = TiedAutoencoder.FromValues(backend, layout.Visible, layout.Hidden, row.AsSpan(0, layout.HiddenBiasOffset),
-                    row.AsSpan(layout.HiddenBiasOffset, layout.Hidden), row.AsSpan(layout.VisibleBiasOffset, layout.Visible));
-                yield return new GaComparisonRow(memetic ? Memetic : Ga, epoch, seconds, GaTraining.TestLoss(backend, model, test, o.Loss));
+                using var model = layout.Model(backend, islands[island].Row(individual));
+                yield return new GaComparisonRow(memetic ? Memetic : Ga, epoch, seconds, GaTraining.TestLoss(model, test, o.Loss));
             }
         }
         finally
@@ -148,10 +146,8 @@ public static class GaComparison
         for (var epoch = 1; seconds < options.Seconds; epoch++)
         {
             seconds += Timed(backend, () => trainer.RunEpoch());
-            var row = parameters.ToArray();
-            using var model = TiedAutoencoder.FromValues(backend, layout.Visible, layout.Hidden, row.AsSpan(0, layout.HiddenBiasOffset),
-                row.AsSpan(layout.HiddenBiasOffset, layout.Hidden), row.AsSpan(layout.VisibleBiasOffset, layout.Visible));
-            yield return new GaComparisonRow(Sgd, epoch, seconds, GaTraining.TestLoss(backend, model, test, o.Loss));
+            using var model = layout.Model(backend, parameters.ToArray());
+            yield return new GaComparisonRow(Sgd, epoch, seconds, GaTraining.TestLoss(model, test, o.Loss));
         }
     }
 

@@ -106,7 +106,7 @@ public static class GaTraining
             void Stage(CheckpointCommit commit)
             {
                 backend.Synchronize();
-                var row = bestRow ?? islands[0].Population.View(0, layout.Parameters).ToArray();
+                var row = bestRow ?? islands[0].Row(0);
                 commit.Stage(modelPath, Checkpoint.ModelFile(options.Network(visible), ModelTensors(layout, row), ModelMetadata(options, last)).Write);
                 var tensors = islands.Select(island => new NamedTensor(PopulationName(island.Index), [options.Population, layout.Parameters], island.Population.ToArray())).ToList();
                 var metadata = new Dictionary<string, string>
@@ -131,11 +131,9 @@ public static class GaTraining
             {
                 var epoch = commits.RunEpochOrThrow(observer, control);
                 var (bestIsland, bestIndividual, scoredLoss) = scoring.Best(islands, options.Loss);
-                var row = islands[bestIsland].Population.View(bestIndividual * layout.Parameters, layout.Parameters).ToArray();
-                bestRow = row;
-                using var model = TiedAutoencoder.FromValues(backend, visible, options.Hidden, row.AsSpan(0, layout.HiddenBiasOffset),
-                    row.AsSpan(layout.HiddenBiasOffset, options.Hidden), row.AsSpan(layout.VisibleBiasOffset, visible));
-                var testLoss = TestLoss(backend, model, test, options.Loss);
+                bestRow = islands[bestIsland].Row(bestIndividual);
+                using var model = layout.Model(backend, bestRow);
+                var testLoss = TestLoss(model, test, options.Loss);
                 if (!double.IsFinite(scoredLoss) || !double.IsFinite(testLoss))
                     throw commits.WithLastCheckpoint(new TrainingDivergedException(trainer.EpochsDone, trainer.StepsDone, double.IsFinite(scoredLoss) ? testLoss : scoredLoss,
                         quantity: "reconstruction loss"));
@@ -197,6 +195,13 @@ public static class GaTraining
         return File.Exists(path) ? SavedState.Read(path).Options : null;
     }
 
+    /// <summary>The clean reconstruction loss per image of <paramref name="model"/> on <paramref name="images"/>, as `eval` computes it.</summary>
+    internal static double TestLoss(TiedAutoencoder model, Tensor<float> images, LossKind loss)
+    {
+        using var evaluator = new ReconstructionEvaluator(model, images);
+        return evaluator.MeanLoss(loss);
+    }
+
     private static string PopulationName(int island) => $"island{island}.population";
 
     /// <summary>A resumed run's kept individual: model.safetensors' W, b_hidden and b_visible as one row.</summary>
@@ -255,31 +260,6 @@ public static class GaTraining
             metadata["test_loss"] = last.TestLoss.ToString("R", CultureInfo.InvariantCulture);
         }
         return metadata;
-    }
-
-    /// <summary>The clean reconstruction loss of <paramref name="model"/> per image of <paramref name="images"/> [M, V], in chunks of at most 500, summed in double.</summary>
-    internal static double TestLoss(IBackend backend, TiedAutoencoder model, Tensor<float> images, LossKind loss)
-    {
-        const int chunk = 500;
-        var rows = images.Rows;
-        using var hidden = backend.Allocate<float>(Math.Min(chunk, rows), model.Hidden);
-        using var output = backend.Allocate<float>(Math.Min(chunk, rows), model.Visible);
-        using var losses = backend.Allocate<float>(Math.Min(chunk, rows));
-        var host = new float[Math.Min(chunk, rows)];
-        var total = 0.0;
-        for (var start = 0; start < rows; start += chunk)
-        {
-            var n = Math.Min(chunk, rows - start);
-            var x = images.View(start * model.Visible, n, model.Visible);
-            var (h, z, l) = (hidden.View(0, n, model.Hidden), output.View(0, n, model.Visible), losses.View(0, n));
-            model.Encode(x, h);
-            model.Decode(h, z);
-            backend.Delta.SigmoidOutputLosses(loss, z, x, l);
-            l.CopyTo(host.AsSpan(0, n));
-            for (var i = 0; i < n; i++)
-                total += host[i];
-        }
-        return total / rows;
     }
 
     /// <summary>

@@ -38,6 +38,9 @@ public sealed class Island : IDisposable
     public PopulationFitness Evaluator { get; }
     public GenerationOperators Operators { get; }
 
+    /// <summary>Individual <paramref name="individual"/>'s parameters, copied to the host.</summary>
+    public float[] Row(int individual) => Population.View(individual * Layout.Parameters, Layout.Parameters).ToArray();
+
     /// <summary>
     /// The island's individuals ordered by <see cref="Fitness"/> as it stands, best first, on the device (order[0] the fittest; ties to
     /// the lower index): valid until the next call.

@@ -77,18 +77,12 @@ public sealed class MigrationTests
             islands.ForEach(i => i.Initialize(options.Seed));
             var migration = new RecordingMigration();
             using var step = new GaStep(backend, options, islands, migration);
-            using var data = backend.Allocate<float>(4, Layout.Visible);
-            data.CopyFrom([.. Enumerable.Range(0, 4 * Layout.Visible).Select(i => (i % 7) / 7f)]);
-            using var indices = backend.Allocate<int>(2);
-            indices.CopyFrom([1, 3]);
-            using var losses = backend.Allocate<float>(2);
-            for (var g = 0; g < 7; g++)
+            RunGenerations(backend, step, 7, [1, 3], g =>
             {
-                step.Run(0, new TrainingBatch(data, new StepContext(indices, 1, 0, Training: true), null, losses, 0.1f));
                 // Migration sees the generation's fresh fitness: the statistics just recorded for each island.
                 if (migration.Fitness.Count > 0 && migration.Generations[^1] == g)
                     Assert.Equal(step.Reports.Where(r => r.Generation == g).Select(r => r.Best), migration.Fitness[^1].Select(f => (double)f.Min()));
-            }
+            });
             Assert.Equal([2u, 4u, 6u], migration.Generations);
             Assert.Equal(14, step.Reports.Count);
         }
@@ -113,13 +107,7 @@ public sealed class MigrationTests
                 islands.ForEach(i => i.Initialize(options.Seed));
                 using var migration = new LocalMigration(options.Topology, options.Migrants, options.Seed);
                 using var step = new GaStep(backend, options, islands, migration);
-                using var data = backend.Allocate<float>(4, Layout.Visible);
-                data.CopyFrom([.. Enumerable.Range(0, 4 * Layout.Visible).Select(i => (i % 7) / 7f)]);
-                using var indices = backend.Allocate<int>(2);
-                indices.CopyFrom([0, 2]);
-                using var losses = backend.Allocate<float>(2);
-                for (var g = 0; g < 5; g++)
-                    step.Run(0, new TrainingBatch(data, new StepContext(indices, 1, 0, Training: true), null, losses, 0.1f));
+                RunGenerations(backend, step, 5, [0, 2]);
                 return [.. islands.Select(i => i.Population.ToArray())];
             }
             finally
@@ -131,6 +119,24 @@ public sealed class MigrationTests
         var lanes = Evolve(onLanes: true);
         for (var i = 0; i < shared.Length; i++)
             Assert.Equal(shared[i], lanes[i]);
+    }
+
+    /// <summary>
+    /// <paramref name="generations"/> calls of <paramref name="step"/> on a minibatch of rows <paramref name="rows"/> of four fixed images,
+    /// <paramref name="after"/> after each with the generation's number.
+    /// </summary>
+    private static void RunGenerations(IBackend backend, GaStep step, int generations, int[] rows, Action<int>? after = null)
+    {
+        using var data = backend.Allocate<float>(4, Layout.Visible);
+        data.CopyFrom([.. Enumerable.Range(0, 4 * Layout.Visible).Select(i => (i % 7) / 7f)]);
+        using var indices = backend.Allocate<int>(rows.Length);
+        indices.CopyFrom(rows);
+        using var losses = backend.Allocate<float>(rows.Length);
+        for (var g = 0; g < generations; g++)
+        {
+            step.Run(0, new TrainingBatch(data, new StepContext(indices, 1, 0, Training: true), null, losses, 0.1f));
+            after?.Invoke(g);
+        }
     }
 
     private sealed class RecordingMigration : IMigration
