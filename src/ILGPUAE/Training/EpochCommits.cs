@@ -1,6 +1,5 @@
 namespace ILGPUAE.Training;
 
-using System.Text.Json;
 using ILGPUAE.Backend;
 using ILGPUAE.Checkpoints;
 using ILGPUAE.Data;
@@ -58,12 +57,12 @@ internal sealed class EpochCommits(string outDir, Trainer trainer, Action<Checkp
         midEpochStep = trainer.StepsDone;
     }
 
-    /// <summary>Commits model, state and <paramref name="metrics"/> (metrics.json) of the epoch just done.</summary>
-    public void EpochDone<TMetrics>(TMetrics metrics)
+    /// <summary>Commits model, state and <paramref name="metrics"/> (metrics.json, metrics.csv) of the epoch just done.</summary>
+    public void EpochDone<TMetrics>(TMetrics metrics) where TMetrics : notnull
     {
         var commit = new CheckpointCommit(outDir);
         stage(commit);
-        commit.StageText(MetricsFile.PathIn(outDir), JsonSerializer.Serialize(metrics, DaeCheckpoint.Json));
+        MetricsFile.Stage(commit, outDir, metrics);
         commit.Commit();
         midEpochStep = null;
     }

@@ -41,6 +41,16 @@ public static class MetricsFile
 
     public static string PathIn(string directory) => Path.Combine(directory, DaeCheckpoint.MetricsFileName);
 
+    /// <summary>
+    /// Stages <paramref name="metrics"/> in <paramref name="directory"/> as part of <paramref name="commit"/>: metrics.json and, beside it,
+    /// metrics.csv (<see cref="MetricsCsv"/>), so the two always describe the same epochs.
+    /// </summary>
+    public static void Stage<T>(CheckpointCommit commit, string directory, T metrics) where T : notnull
+    {
+        commit.StageText(PathIn(directory), JsonSerializer.Serialize(metrics, DaeCheckpoint.Json));
+        commit.StageText(MetricsCsv.PathIn(directory), MetricsCsv.Format(metrics, DaeCheckpoint.Json));
+    }
+
     /// <summary>The run's metrics, or null when it left no metrics.json (or one holding JSON null); malformed JSON throws <see cref="InputException"/>.</summary>
     public static T? Read<T>(string directory, RunKind kind) where T : class
     {

@@ -26,7 +26,7 @@ public sealed class AnamoCliTests
         var run = dir.File("run");
         var result = CliProcess.Run([.. Short, "--out", run]);
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal(["curves.png", "metrics.json", "model.safetensors", "train_state.safetensors"],
+        Assert.Equal(["curves.png", "metrics.csv", "metrics.json", "model.safetensors", "train_state.safetensors"],
             Directory.GetFiles(run).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         var model = SafeTensorsFile.Read(Path.Combine(run, DaeCheckpoint.ModelFileName));
         Assert.Equal(AnamoTraining.Format, model.Metadata[DaeCheckpoint.FormatKey]);

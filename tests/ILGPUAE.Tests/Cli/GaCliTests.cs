@@ -27,7 +27,7 @@ public sealed class GaCliTests
         var run = dir.File("run");
         var result = CliProcess.Run([.. Short, "--out", run]);
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Equal(["filters.png", "fitness.png", "metrics.json", "model.safetensors", "reconstructions.png", "train_state.safetensors"],
+        Assert.Equal(["filters.png", "fitness.png", "metrics.csv", "metrics.json", "model.safetensors", "reconstructions.png", "train_state.safetensors"],
             Directory.GetFiles(run).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         var model = SafeTensorsFile.Read(Path.Combine(run, DaeCheckpoint.ModelFileName));
         Assert.Equal(DaeCheckpoint.Format, model.Metadata[DaeCheckpoint.FormatKey]);

@@ -46,7 +46,7 @@ public sealed class RunDirectoryCliTests(ITestOutputHelper output)
         using var metrics = JsonDocument.Parse(File.ReadAllText(Path.Combine(out_, "metrics.json")));
         Assert.Equal(32, metrics.RootElement.GetProperty("options").GetProperty("hidden").GetInt32());
         Assert.Equal(40, metrics.RootElement.GetProperty("epochs").GetArrayLength());
-        Assert.Equal(["curves.png", "metrics.json", "model.safetensors", "train_state.safetensors"],
+        Assert.Equal(["curves.png", "metrics.csv", "metrics.json", "model.safetensors", "train_state.safetensors"],
             Directory.GetFileSystemEntries(out_).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
@@ -81,7 +81,7 @@ public sealed class RunDirectoryCliTests(ITestOutputHelper output)
         var resumed = CliProcess.Run("train", "dae", "--resume", out_, "--epochs", "2", "--accelerator", "host");
 
         Assert.True(resumed.ExitCode == 0, resumed.ToString());
-        Assert.Equal(["curves.png", "metrics.json", "model.safetensors", "train_state.safetensors"],
+        Assert.Equal(["curves.png", "metrics.csv", "metrics.json", "model.safetensors", "train_state.safetensors"],
             Directory.GetFileSystemEntries(out_).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 

@@ -28,7 +28,7 @@ public sealed class TrainCaeCliTests
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("done: kept epoch ", result.Stdout);
-        Assert.Equal(["curves.png", "metrics.json", "model.safetensors", "reconstructions.png", "train_state.safetensors"],
+        Assert.Equal(["curves.png", "metrics.csv", "metrics.json", "model.safetensors", "reconstructions.png", "train_state.safetensors"],
             Directory.GetFiles(run).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         var model = SafeTensorsFile.Read(Path.Combine(run, DaeCheckpoint.ModelFileName));
         Assert.Equal(CaeTraining.Format, model.Metadata[DaeCheckpoint.FormatKey]);

@@ -49,7 +49,7 @@ public sealed class TrainDaeCliTests(TrainDaeRuns runs) : IClassFixture<TrainDae
     public void ShortRunWritesItsFilesAndMetrics()
     {
         Assert.True(runs.Short.ExitCode == 0, runs.Short.ToString());
-        Assert.Equal(["curves.png", "metrics.json", "model.safetensors", "train_state.safetensors"],
+        Assert.Equal(["curves.png", "metrics.csv", "metrics.json", "model.safetensors", "train_state.safetensors"],
             Directory.GetFiles(runs.ShortRun).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal(ILGPUAE.Evaluation.TrainingCurves.Size(1), PngFile.Size(Path.Combine(runs.ShortRun, "curves.png")));
 

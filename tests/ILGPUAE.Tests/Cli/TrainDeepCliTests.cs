@@ -21,7 +21,7 @@ public sealed class TrainDeepCliTests
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("done: kept ", result.Stdout);
-        Assert.Equal(["curves.png", "metrics.json", "model.safetensors", "train_state.safetensors"],
+        Assert.Equal(["curves.png", "metrics.csv", "metrics.json", "model.safetensors", "train_state.safetensors"],
             Directory.GetFiles(run).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         var model = SafeTensorsFile.Read(Path.Combine(run, DaeCheckpoint.ModelFileName));
         Assert.Equal("mnist", model.Metadata[DeepTraining.DatasetKey]);

@@ -29,7 +29,7 @@ public sealed class TrainSparseCliTests
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("done: kept epoch ", result.Stdout);
-        Assert.Equal(["curves.png", "metrics.json", "model.safetensors", "train_state.safetensors"],
+        Assert.Equal(["curves.png", "metrics.csv", "metrics.json", "model.safetensors", "train_state.safetensors"],
             Directory.GetFiles(run).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         var modelPath = Path.Combine(run, DaeCheckpoint.ModelFileName);
         var model = SafeTensorsFile.Read(modelPath);

@@ -152,6 +152,7 @@ public static class LabelTraining
         var outDir = run.Path;
         Checkpoint.Save(Path.Combine(outDir, DaeCheckpoint.ModelFileName), network, new Dictionary<string, string> { ["format"] = "ilgpuae.label-classifier" });
         AtomicFile.WriteAllText(Path.Combine(outDir, DaeCheckpoint.MetricsFileName), JsonSerializer.Serialize(metrics, MetricsJson));
+        AtomicFile.WriteAllText(MetricsCsv.PathIn(outDir), MetricsCsv.Format(metrics, MetricsJson));
         ConfusionMatrix.Write(Path.Combine(outDir, ConfusionFileName), confusion,
             $"{describe} on {info.DisplayName}, {o.Labels} labels: test accuracy {100 * accuracy:F2} ± {100 * metrics.TestAccuracyHalfWidth95:F2} %");
         return metrics;

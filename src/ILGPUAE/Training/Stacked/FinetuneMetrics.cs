@@ -1,6 +1,5 @@
 namespace ILGPUAE.Training.Stacked;
 
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using ILGPUAE.Evaluation;
 using ILGPUAE.IO;
@@ -51,9 +50,9 @@ public sealed record FinetuneMetrics(string Model, string Architecture, string? 
 
     public double TotalSeconds => Epochs.Sum(e => e.Seconds);
 
-    /// <summary>Stages metrics.json in <paramref name="directory"/> as part of <paramref name="commit"/>, the checkpoint its last epoch belongs to.</summary>
+    /// <summary>Stages metrics.json and metrics.csv in <paramref name="directory"/> as part of <paramref name="commit"/>, the checkpoint its last epoch belongs to.</summary>
     public void Stage(CheckpointCommit commit, string directory) =>
-        commit.StageText(Path.Combine(directory, DaeCheckpoint.MetricsFileName), JsonSerializer.Serialize(this, DaeCheckpoint.Json));
+        MetricsFile.Stage(commit, directory, this);
 
     /// <summary>What a previous run recorded, or null if it left no metrics.json.</summary>
     public static FinetuneMetrics? Read(string directory) => MetricsFile.Read<FinetuneMetrics>(directory, RunKind.Finetune);
