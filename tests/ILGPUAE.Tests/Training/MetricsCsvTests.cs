@@ -63,6 +63,8 @@ public sealed class MetricsCsvTests
     {
         { "dae", ["train", "dae", "--accelerator", "host", "--hidden", "12", "--epochs", "2", "--train-limit", "150", "--test-limit", "40"] },
         { "pretrain", ["pretrain", "--accelerator", "host", "--hidden", "12,6", "--epochs", "2", "--train-limit", "150", "--test-limit", "40"] },
+        { "finetune", ["finetune", "--accelerator", "host", "--init", "random", "--hidden", "12,6", "--mlp", "5", "--max-epochs", "2", "--patience", "0",
+            "--train-limit", "150", "--test-limit", "40"] },
         { "deep", ["train", "deep", "--accelerator", "host", "--scheme", "uj", "--layers", "12,6", "--epochs", "1", "--joint-epochs", "1",
             "--train-limit", "150", "--valid-limit", "40", "--test-limit", "40"] },
         { "sparse", ["train", "sparse", "--accelerator", "host", "--hidden", "8", "--epochs", "3", "--train-limit", "150", "--valid-limit", "40", "--test-limit", "20"] },
