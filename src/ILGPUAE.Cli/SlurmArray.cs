@@ -23,7 +23,7 @@ public static class SlurmHelp
 {
     public const string Slurm = "Submit the sweep as a Slurm array of --shards tasks instead of running it: writes OUT/slurm/sweep.sbatch (task i runs --shard i/N into OUT/shard-i, its log in OUT/slurm/JOB_i.out), runs `sbatch --parsable` on it and prints the job id and the merge command.";
     public const string Shards = "With --slurm: the number of array tasks, each one shard of the sweep (1 to the sweep's size).";
-    public const string SlurmArgs = "With --slurm: sbatch options written into the script as #SBATCH lines, as --name=value words separated by spaces, e.g. \"--partition=gpu --time=2:00:00 --gres=gpu:1\".";
+    public const string SlurmArgs = "With --slurm: sbatch options written into the script as #SBATCH lines, name=value words separated by spaces, e.g. \"partition=gpu time=2:00:00 gres=gpu:1\" (each taken as --name=value).";
 }
 
 /// <summary>
@@ -79,15 +79,17 @@ public static partial class SlurmArray
             throw new InputException($"--shards: missing; expected the number of array tasks with --slurm, from 1 to {units} (the sweep's {unitName})");
         if (n < 1 || n > units)
             throw new InputException($"--shards {n}: expected an integer from 1 to {units} (the sweep's {unitName})");
-        var words = (o.SlurmArgs ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+        // "time=1:00" is read as "--time=1:00": a value starting with "--" must be given as --slurm-args="--time=1:00".
+        var words = (o.SlurmArgs ?? "").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)
+            .Select(w => w.StartsWith('-') ? w : "--" + w).ToArray();
         if (words.FirstOrDefault(w => !SbatchOption().IsMatch(w)) is { } bad)
-            throw new InputException($"--slurm-args {ArgumentCheck.Shown(o.SlurmArgs!)}: '{ArgumentCheck.Shown(bad)}' is not an sbatch option; expected --name=value words (or -x=value, or a --switch), e.g. --partition=gpu --time=2:00:00");
-        if (words.FirstOrDefault(w => w.Split('=')[0] is "--array" or "-a" or "--output" or "-o") is { } own)
-            throw new InputException($"--slurm-args {ArgumentCheck.Shown(o.SlurmArgs!)}: {own} is set by --shards and OUT; expected other sbatch options");
+            throw new InputException($"--slurm-args {ArgumentCheck.Shown(o.SlurmArgs!)}: '{ArgumentCheck.Shown(bad)}' is not an sbatch option; expected sbatch's long options as name=value words (or --name=value, or a switch), e.g. \"partition=gpu time=2:00:00\"");
+        if (words.FirstOrDefault(w => w.Split('=')[0] is "--array" or "--output" or "--chdir") is { } own)
+            throw new InputException($"--slurm-args {ArgumentCheck.Shown(o.SlurmArgs!)}: {own} is set by --shards, OUT and the working directory; expected other sbatch options");
         return words;
     }
 
-    [GeneratedRegex(@"^--?[A-Za-z][A-Za-z0-9-]*(=\S+)?$")]
+    [GeneratedRegex(@"^--[A-Za-z][A-Za-z0-9-]*(=\S+)?$")]
     private static partial Regex SbatchOption();
 
     /// <summary>
@@ -112,7 +114,13 @@ public static partial class SlurmArray
                 words.Add(flag);
                 continue;
             }
-            var text = value is IFormattable f and not Enum ? f.ToString(null, CultureInfo.InvariantCulture) : value.ToString()!;
+            // Enums as the help writes them: "host", "denoise"; a name in capitals stays so ("J", "UJ").
+            var text = value switch
+            {
+                Enum e when e.ToString() is var name => name.All(char.IsUpper) ? name : name.ToLowerInvariant(),
+                IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+                _ => value.ToString()!,
+            };
             words.Add(flag);
             words.Add(PathOptions.Contains(option.LongName) ? Path.GetFullPath(text) : text);
         }
@@ -146,8 +154,8 @@ public static partial class SlurmArray
         text.Append($"# Submit: sbatch {Quote(script)}; one task again (a killed shard resumes where it stopped): sbatch --array=i {Quote(script)}\n");
         text.Append($"#SBATCH --job-name=ilgpuae-{verb.Replace(' ', '-')}\n");
         text.Append($"#SBATCH --array=1-{n}\n");
-        text.Append($"#SBATCH --output={Path.Combine(outDirectory, DirectoryName, "%A_%a.out")}\n");
-        text.Append($"#SBATCH --chdir={workingDirectory}\n");
+        text.Append($"#SBATCH --output={SbatchValue(Path.Combine(outDirectory, DirectoryName, "%A_%a.out"))}\n");
+        text.Append($"#SBATCH --chdir={SbatchValue(workingDirectory)}\n");
         foreach (var option in sbatchOptions)
             text.Append($"#SBATCH {option}\n");
         text.Append("set -euo pipefail\n");
@@ -157,6 +165,9 @@ public static partial class SlurmArray
         text.Append($" --shard \"$SLURM_ARRAY_TASK_ID/{n}\" --out {Quote(Path.Combine(outDirectory, ShardPrefix))}\"$SLURM_ARRAY_TASK_ID\"\n");
         return text.ToString();
     }
+
+    /// <summary>A path in an #SBATCH line: in double quotes when it holds white space (sbatch splits the line there otherwise).</summary>
+    private static string SbatchValue(string path) => path.Any(char.IsWhiteSpace) ? $"\"{path}\"" : path;
 
     /// <summary>
     /// Writes the script of <paramref name="o"/>'s sweep into OUT/slurm and submits it with `sbatch --parsable`, printing the job id,
