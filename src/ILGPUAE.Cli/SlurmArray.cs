@@ -94,16 +94,16 @@ public static partial class SlurmArray
 
     /// <summary>
     /// <paramref name="options"/> (a verb's options object) as command-line words: each option whose value is not its default, in
-    /// declaration order, as `--name value` (a switch alone); those the array sets are left out. Parsing the words gives the same
+    /// declaration order, as `--name value` (a switch alone); those the array sets, and <paramref name="leaveOut"/> (long names), are left out. Parsing the words gives the same
     /// values back.
     /// </summary>
-    public static List<string> OptionWords(object options)
+    public static List<string> OptionWords(object options, params string[] leaveOut)
     {
         var words = new List<string>();
         foreach (var property in options.GetType().GetProperties(BindingFlags.Public | BindingFlags.Instance)
                      .OrderBy(p => p.DeclaringType == options.GetType() ? 0 : 1).ThenBy(p => p.MetadataToken))
         {
-            if (property.GetCustomAttribute<OptionAttribute>() is not { } option || SetByTheArray.Contains(option.LongName))
+            if (property.GetCustomAttribute<OptionAttribute>() is not { } option || SetByTheArray.Contains(option.LongName) || leaveOut.Contains(option.LongName))
                 continue;
             var value = property.GetValue(options);
             if (value is null || Equals(value, option.Default) || value is false)

@@ -9,6 +9,7 @@ using ILGPUAE.IO;
 using ILGPUAE.Tests.IO;
 using ILGPUAE.Tests.Training.Sweeps;
 using ILGPUAE.Training.Deep;
+using ILGPUAE.Training.Labels;
 using ILGPUAE.Training.Sweeps;
 
 /// <summary>
@@ -108,6 +109,42 @@ public sealed class SweepSlurmCliTests
             Assert.Equal((whole.Cell, whole.Settings, whole.Grid.ToString()), (plan.Cell, plan.Settings, plan.Grid.ToString()));
             Assert.Equal(whole.Grid.Configs.Where(c => c.Ordinal % 3 == task - 1), plan.Mine);
         }
+    }
+
+    /// <summary>
+    /// `sweep labels --slurm`: the same script, its tasks the same label sweep shard by shard, and the merge it prints the same sweep
+    /// into OUT/merged importing every shard.
+    /// </summary>
+    [Fact]
+    public void TheLabelSweepSubmitsTheSameWayAndItsMergeImportsEveryShard()
+    {
+        using var temp = new TempDirectory();
+        var bin = FakeSbatch(temp, "echo 77");
+        var outDir = temp.File("labels");
+        string[] args = ["sweep", "labels", "--quick", "--models", "cnn,random", "--repeats", "3", "--seed", "5", "--accelerator", "host", "--out", outDir, "--slurm", "--shards", "4"];
+
+        var result = CliProcess.Run(WithPath(bin), args);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var given = Parsed<SweepLabelsOptions>(args).ToOptions();
+        var words = TaskWords(Path.Combine(outDir, "slurm", "sweep.sbatch"), 4, temp);
+        var task = Parsed<SweepLabelsOptions>(words[2..]);
+        Assert.Equal(given.Settings(), task.ToOptions().Settings());
+        Assert.Equal(LabelSweep.Plan(given).Select(p => p.Key.ToString()), LabelSweep.Plan(task.ToOptions()).Select(p => p.Key.ToString()));
+        Assert.Equal(("4/4", Path.Combine(outDir, "shard-4")), (task.Shard, task.Out));
+        var mergeLine = result.Stdout.Split('\n').Single(l => l.StartsWith("when all 4 have finished: ", StringComparison.Ordinal));
+        var mergeWords = TaskWords(WriteScript(temp, "exec " + mergeLine["when all 4 have finished: ".Length..]), 1, temp);
+        var merge = Parsed<SweepLabelsOptions>(mergeWords[2..]);
+        Assert.Equal(given.Settings(), merge.ToOptions().Settings());
+        Assert.Equal((null, Path.Combine(outDir, "merged")), (merge.Shard, merge.Out));
+        Assert.Equal(Enumerable.Range(1, 4).Select(i => Path.Combine(outDir, $"shard-{i}")), merge.Import!.Split(','));
+    }
+
+    private static string WriteScript(TempDirectory temp, string line)
+    {
+        var path = temp.File("line.sh");
+        File.WriteAllLines(path, ["#!/bin/bash", line]);
+        return path;
     }
 
     [Fact]
