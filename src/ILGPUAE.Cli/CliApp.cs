@@ -16,6 +16,7 @@ using ILGPUAE.Training;
 /// OpenCL error), a `check` failed, or an unexpected error (then with its stack trace and a line asking to report it).</item>
 /// <item>2: bad input: an option out of range, a file that is not what it should be, a path that cannot be used as given
 /// (read-only, permission denied, a file where a directory is expected, empty), a model too large for the machine's memory.</item>
+/// <item>3: `sweep merge` wrote the rows it found, but configurations of the sweep are missing from them.</item>
 /// <item>130, 143: a training run stopped by SIGINT, SIGTERM after checkpointing its last step (<see cref="StopSignals"/>).</item>
 /// </list>
 /// </summary>
@@ -24,12 +25,13 @@ public static class CliApp
     public const int Ok = 0;
     public const int Failed = 1;
     public const int BadInput = 2;
+    public const int Incomplete = 3;
 
     private static readonly Dictionary<string, Type[]> Groups = new()
     {
         ["train"] = [typeof(TrainDaeOptions), typeof(TrainDeepOptions), typeof(TrainCaeOptions), typeof(TrainClassifierOptions), typeof(TrainSparseOptions), typeof(TrainAnamoOptions), typeof(TrainGaOptions)],
         ["data"] = [typeof(DataFetchOptions), typeof(DataMakeOptions)],
-        ["sweep"] = [typeof(SweepDeepOptions), typeof(SweepTableOptions), typeof(SweepLabelsOptions)],
+        ["sweep"] = [typeof(SweepDeepOptions), typeof(SweepTableOptions), typeof(SweepMergeOptions), typeof(SweepLabelsOptions)],
         ["probe"] = [typeof(ProbeSvmOptions)],
         ["compare"] = [typeof(CompareAnamoOptions), typeof(CompareGaOptions)],
     };
@@ -58,6 +60,7 @@ public static class CliApp
                 DataFetchOptions o => DataFetchVerb.Run(o),
                 SweepDeepOptions o => SweepDeepVerb.Run(o),
                 SweepTableOptions o => SweepTableVerb.Run(o),
+                SweepMergeOptions o => SweepMergeVerb.Run(o),
                 SweepLabelsOptions o => SweepLabelsVerb.Run(o),
                 ProbeSvmOptions o => ProbeSvmVerb.Run(o),
                 DataMakeOptions o => DataMakeVerb.Run(o),
@@ -134,7 +137,7 @@ public sealed record ParsedCommand(object? Value, int Exit);
 [Verb("train", HelpText = "Train a model: `ilgpuae train dae --help`, `ilgpuae train deep --help`, `ilgpuae train cae --help`, `ilgpuae train classifier --help`, `ilgpuae train sparse --help`, `ilgpuae train anamo --help`.")]
 public sealed class TrainGroup;
 
-[Verb("sweep", HelpText = "Hyper-parameter sweeps of the study's tables and their results: `ilgpuae sweep deep --help`, `ilgpuae sweep table --rows DIR --out DIR`, `ilgpuae sweep labels --help`.")]
+[Verb("sweep", HelpText = "Hyper-parameter sweeps of the study's tables and their results: `ilgpuae sweep deep --help`, `ilgpuae sweep merge --rows DIR --out DIR`, `ilgpuae sweep table --rows DIR --out DIR`, `ilgpuae sweep labels --help`.")]
 public sealed class SweepGroup;
 
 [Verb("data", HelpText = "Fetch and verify datasets, or generate the benchmark sets: `ilgpuae data fetch mnist`, `ilgpuae data make bg-rand`.")]

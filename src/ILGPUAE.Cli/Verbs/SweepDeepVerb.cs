@@ -4,6 +4,7 @@ using global::CommandLine;
 using ILGPUAE.Backend;
 using ILGPUAE.Data.Variations;
 using ILGPUAE.Data;
+using ILGPUAE.Training;
 using ILGPUAE.Training.Deep;
 using ILGPUAE.Training.Sweeps;
 
@@ -13,7 +14,7 @@ using ILGPUAE.Training.Sweeps;
 /// its top codes). The options below the grid's are shared by every configuration and recorded in each row.
 /// </summary>
 [Verb("deep", HelpText = "Sweep a deep autoencoder cell over learning rate × noise, contraction or weight decay; one row per configuration in OUT/rows.csv as it finishes; rerun the same command to resume.")]
-public sealed class SweepDeepOptions : DatasetOptions
+public sealed class SweepDeepOptions : DatasetOptions, ISlurmSweepOptions
 {
     [Option("layers", Default = "1000,1000", HelpText = "Hidden layer widths, comma-separated.")]
     public string Layers { get; set; } = "1000,1000";
@@ -63,11 +64,20 @@ public sealed class SweepDeepOptions : DatasetOptions
     [Option("test-limit", HelpText = "Score on the first N test examples (default all).")]
     public int? TestLimit { get; set; }
 
-    [Option("shard", HelpText = "i/n: run only the configurations whose ordinal % n = i − 1, so that n machines share the grid (merge their rows with `sweep table`).")]
+    [Option("shard", HelpText = "i/n: run only the configurations whose ordinal % n = i − 1, so that n machines share the grid (merge their rows with `sweep merge`, or `sweep table`).")]
     public string? Shard { get; set; }
 
-    [Option("out", Required = true, HelpText = "Sweep directory: rows.csv and trials/KEY per configuration. Rerunning the same command into it resumes the sweep.")]
+    [Option("out", Required = true, HelpText = "Sweep directory: rows.csv and trials/KEY per configuration. Rerunning the same command into it resumes the sweep. With --slurm: OUT/shard-i per task and OUT/slurm.")]
     public string Out { get; set; } = "";
+
+    [Option("slurm", Default = false, HelpText = SlurmHelp.Slurm)]
+    public bool Slurm { get; set; }
+
+    [Option("shards", HelpText = SlurmHelp.Shards)]
+    public int? Shards { get; set; }
+
+    [Option("slurm-args", HelpText = SlurmHelp.SlurmArgs)]
+    public string? SlurmArgs { get; set; }
 
     /// <summary>
     /// The settings every configuration shares besides the grid's, as each row records them: rows of a cell with other settings
@@ -137,6 +147,15 @@ public static class SweepDeepVerb
         var cell = o.CellOptions();
         var generated = VariationGenerators.Of(cell.Dataset) is not null;
         var plan = o.ToPlan(generated);
+        var sbatchOptions = SlurmArray.Check(o, plan.Grid.Configs.Count, "configurations");
+        if (o.Slurm)
+        {
+            // Every configuration's options are checked here, before anything is submitted, rather than in each task.
+            var check = new DeepSweepTrial(cell, o.Accelerator, o.Device, o.DataDir, new TextTrainingObserver(Console.Out));
+            foreach (var config in plan.Grid.Configs)
+                check.OptionsOf(config).Validate();
+            return SlurmArray.Submit(o, "sweep deep", o, sbatchOptions, MergeCommand);
+        }
         return ConsoleTrainingObserver.Run(observer =>
         {
             var trial = new DeepSweepTrial(cell, o.Accelerator, o.Device, o.DataDir, observer);
@@ -147,6 +166,10 @@ public static class SweepDeepVerb
             return Run(o, new DeepSweepTrial(cell, o.Accelerator, o.Device, o.DataDir, observer, splits), generated);
         });
     }
+
+    /// <summary>`sweep merge` of the array's shards into OUT/merged, for the user to paste.</summary>
+    public static string MergeCommand(IReadOnlyList<string> launcher, string outDirectory) =>
+        SlurmArray.CommandLine([.. launcher, "sweep", "merge", "--rows", outDirectory, "--out", Path.Combine(outDirectory, SlurmArray.MergedName)]);
 
     /// <summary>
     /// Runs the sweep <paramref name="o"/> describes, each configuration through <paramref name="trial"/>; SIGINT or SIGTERM stops it

@@ -10,7 +10,7 @@ using ILGPUAE.Training.Sweeps;
 /// takes the study's value, or with --quick CI's (<see cref="LabelSweepOptions.Quick"/>).
 /// </summary>
 [Verb("labels", HelpText = "Frozen pretrained encoder vs random encoder vs CNN across labelled-set sizes (Barletta and De Benedetti): pretrains the encoders (OUT/encoders), trains every model × size × seed on MNIST, one row per run in OUT/rows.csv as it finishes; then summary.csv, accuracy-fixed.png, accuracy-test.png, loss-curves.png and a confusion matrix. Rerun the same command to resume.")]
-public sealed class SweepLabelsOptions : AcceleratorOptions
+public sealed class SweepLabelsOptions : AcceleratorOptions, ISlurmSweepOptions
 {
     [Option("quick", Default = false, HelpText = "CI's form: sizes 160, 320, 480, two seeds, 2 epochs, encoders pretrained 1 epoch on 2000 images (each option given still wins).")]
     public bool Quick { get; set; }
@@ -63,6 +63,15 @@ public sealed class SweepLabelsOptions : AcceleratorOptions
     [Option("out", Required = true, HelpText = "Sweep directory: rows.csv, encoders/, summary.csv and the PNGs. Rerunning the same command into it resumes the sweep.")]
     public string Out { get; set; } = "";
 
+    [Option("slurm", Default = false, HelpText = SlurmHelp.Slurm + " Merge: the same command with --out OUT/merged --import OUT/shard-1,…, which runs nothing the shards ran.")]
+    public bool Slurm { get; set; }
+
+    [Option("shards", HelpText = SlurmHelp.Shards)]
+    public int? Shards { get; set; }
+
+    [Option("slurm-args", HelpText = SlurmHelp.SlurmArgs)]
+    public string? SlurmArgs { get; set; }
+
     public LabelSweepOptions ToOptions()
     {
         var o = Quick ? LabelSweepOptions.Quick : new LabelSweepOptions();
@@ -96,10 +105,25 @@ public sealed class SweepLabelsOptions : AcceleratorOptions
 
 public static class SweepLabelsVerb
 {
+    /// <summary>
+    /// The merge of an array's shards: the same sweep into OUT/merged importing every OUT/shard-i, which runs only what no shard ran
+    /// and writes the summary and plots of all the rows.
+    /// </summary>
+    public static string MergeCommand(SweepLabelsOptions o, IReadOnlyList<string> launcher, string outDirectory)
+    {
+        var shards = Enumerable.Range(1, o.Shards!.Value).Select(i => Path.Combine(outDirectory, SlurmArray.ShardPrefix + i.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        var import = string.Join(",", (o.Import is null ? [] : new[] { o.Import }).Concat(shards));
+        return SlurmArray.CommandLine([.. launcher, "sweep", "labels", .. SlurmArray.OptionWords(o, "import"),
+            "--out", Path.Combine(outDirectory, SlurmArray.MergedName), "--import", import]);
+    }
+
     /// <summary>The sweep, its progress on the console; SIGINT or SIGTERM stops it between runs (exit 130/143), and the same command resumes it.</summary>
     public static int Run(SweepLabelsOptions o)
     {
         var options = o.ToOptions();
+        var sbatchOptions = SlurmArray.Check(o, LabelSweep.Plan(options).Count, "runs");
+        if (o.Slurm)
+            return SlurmArray.Submit(o, "sweep labels", o, sbatchOptions, (launcher, outDirectory) => MergeCommand(o, launcher, outDirectory));
         var shard = o.Shard is null ? SweepShard.Whole : SweepShard.Parse(o.Shard);
         var import = o.Import is null ? [] : o.Import.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return ConsoleTrainingObserver.Run(observer => StopSignals.Run(0, control =>

@@ -43,26 +43,37 @@ public static class SweepRowsFile
     /// as one list without repeats: a configuration found twice with the same results is kept once; found with different results,
     /// or a cell found with different settings or grids, is an <see cref="InputException"/> naming both places.
     /// </summary>
-    public static List<SweepRow> Merge(IEnumerable<string> paths, Action<string> note)
+    public static List<SweepRow> Merge(IEnumerable<string> paths, Action<string> note) =>
+        [.. Distinct(Files(paths).SelectMany(file => Read(file, note).Rows)).Select(r => r.Row)];
+
+    /// <summary>
+    /// The rows files <paramref name="paths"/> name (absolute, each once, in the order given; a directory's in ordinal order of
+    /// their paths): a rows file, or a directory searched for rows.csv at any depth, except under <paramref name="skip"/> (the
+    /// directory a merge writes into, so that a merge over the sweep's folder does not read its own output). A path that is
+    /// neither, or a directory without one, is an <see cref="InputException"/> about the setting "rows".
+    /// </summary>
+    public static List<string> Files(IEnumerable<string> paths, string? skip = null)
     {
-        var all = new List<SourcedRow>();
+        var skipped = skip is null ? null : Path.TrimEndingDirectorySeparator(InputFile.FullPath(skip)) + Path.DirectorySeparatorChar;
+        var files = new List<string>();
         foreach (var given in paths)
         {
             var full = InputFile.FullPath(given);
             if (Directory.Exists(full))
             {
-                var files = Directory.EnumerateFiles(full, FileName, SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
-                if (files.Count == 0)
-                    throw InputException.AboutSetting("rows", $"rows {given}: holds no {FileName}; expected a sweep's out directory, a directory of them, or a {FileName}");
-                foreach (var file in files)
-                    all.AddRange(Read(file, note).Rows);
+                var found = Directory.EnumerateFiles(full, FileName, SearchOption.AllDirectories)
+                    .Where(f => skipped is null || !f.StartsWith(skipped, StringComparison.Ordinal))
+                    .Order(StringComparer.Ordinal).ToList();
+                if (found.Count == 0)
+                    throw InputException.AboutSetting("rows", $"rows {given}: holds no {FileName}{(skip is null ? "" : $" outside {skip}")}; expected a sweep's out directory, a directory of them, or a {FileName}");
+                files.AddRange(found);
             }
             else if (File.Exists(full))
-                all.AddRange(Read(full, note).Rows);
+                files.Add(full);
             else
                 throw InputException.AboutSetting("rows", $"rows {given}: not found; expected a sweep's out directory, a directory of them, or a {FileName}");
         }
-        return [.. Distinct(all).Select(r => r.Row)];
+        return [.. files.Distinct(StringComparer.Ordinal)];
     }
 
     /// <summary>

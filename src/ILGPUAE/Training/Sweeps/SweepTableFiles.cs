@@ -24,14 +24,7 @@ public static class SweepTableFiles
             throw InputException.AboutSetting("out", $"out {outDirectory}: is a file; expected a directory for {CsvName} and {MarkdownName}");
         var rows = SweepRowsFile.Merge(rowsPaths, note);
         var table = ResultsTable.Of(rows);
-        try
-        {
-            Directory.CreateDirectory(full);
-        }
-        catch (Exception e) when (FileFaultException.Of(e, full) is { } fault)
-        {
-            throw fault;
-        }
+        CreateDirectory(full);
         Replace(Path.Combine(full, MergedRowsName), Text(rows));
         Replace(Path.Combine(full, CsvName), table.Csv());
         Replace(Path.Combine(full, MarkdownName), table.Markdown());
@@ -47,7 +40,21 @@ public static class SweepTableFiles
         return text.ToString();
     }
 
-    private static void Replace(string path, string text)
+    /// <summary>Creates <paramref name="full"/> and its parents where missing; a fault names the path.</summary>
+    internal static void CreateDirectory(string full)
+    {
+        try
+        {
+            Directory.CreateDirectory(full);
+        }
+        catch (Exception e) when (FileFaultException.Of(e, full) is { } fault)
+        {
+            throw fault;
+        }
+    }
+
+    /// <summary>Replaces <paramref name="path"/> with <paramref name="text"/> atomically (<see cref="AtomicFile"/>); a fault names the path.</summary>
+    internal static void Replace(string path, string text)
     {
         try
         {
