@@ -18,6 +18,7 @@ using ILGPUAE.Training.Sweeps;
 /// (slurmctld, slurmd, munge) is tools/slurm/cluster-test.sh, run by run-tests.sh.
 /// </summary>
 [Collection(InProcessCliCollection.Name)]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public sealed class SweepSlurmCliTests
 {
     private static readonly string[] Sweep =
