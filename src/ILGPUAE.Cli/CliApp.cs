@@ -8,7 +8,7 @@ using ILGPUAE.Training;
 
 /// <summary>
 /// Entry point. CommandLineParser has no nested verbs, so the first word picks a group from a table
-/// (`train`, `data`, `probe`) and the parser reads the group's verb and options from the rest; other verbs are
+/// (`train`, `data`, `probe`, `export`) and the parser reads the group's verb and options from the rest; other verbs are
 /// top-level. <see cref="ArgumentCheck"/> reads the words strictly before the parser binds them. Every error is one line on stderr, "error: …", naming the option or the path and the cause. Exit codes:
 /// <list type="bullet">
 /// <item>0: done.</item>
@@ -34,10 +34,11 @@ public static class CliApp
         ["sweep"] = [typeof(SweepDeepOptions), typeof(SweepTableOptions), typeof(SweepMergeOptions), typeof(SweepLabelsOptions)],
         ["probe"] = [typeof(ProbeSvmOptions)],
         ["compare"] = [typeof(CompareAnamoOptions), typeof(CompareGaOptions)],
+        ["export"] = [typeof(ExportOnnxOptions)],
     };
 
     private static readonly Type[] TopLevel =
-        [typeof(TrainGroup), typeof(DataGroup), typeof(SweepGroup), typeof(ProbeGroup), typeof(CompareGroup), typeof(PretrainOptions), typeof(FinetuneVerbOptions), typeof(EvalOptions), typeof(SampleOptions), typeof(PlotOptions), typeof(VisualizeOptions), typeof(CheckOptions), typeof(DevicesOptions)];
+        [typeof(TrainGroup), typeof(DataGroup), typeof(SweepGroup), typeof(ProbeGroup), typeof(CompareGroup), typeof(ExportGroup), typeof(PretrainOptions), typeof(FinetuneVerbOptions), typeof(EvalOptions), typeof(SampleOptions), typeof(PlotOptions), typeof(VisualizeOptions), typeof(CheckOptions), typeof(DevicesOptions)];
 
     public static int Run(string[] args)
     {
@@ -70,6 +71,7 @@ public static class CliApp
                 SampleOptions o => SampleVerb.Run(o),
                 PlotOptions o => PlotVerb.Run(o),
                 VisualizeOptions o => VisualizeVerb.Run(o),
+                ExportOnnxOptions o => ExportOnnxVerb.Run(o),
                 CheckOptions o => CheckVerb.Run(o),
                 DevicesOptions => DevicesVerb.Run(),
                 _ => throw new InvalidOperationException($"no handler for {parsed.Value.GetType().Name}"),
@@ -148,3 +150,6 @@ public sealed class ProbeGroup;
 
 [Verb("compare", HelpText = "Compare optimizers as a paper does: `ilgpuae compare anamo --out DIR` (ANAMO against Adam, over seeds), `ilgpuae compare ga --out DIR` (GA, memetic GA and SGD for the same time).")]
 public sealed class CompareGroup;
+
+[Verb("export", HelpText = "Export a trained model to another format: `ilgpuae export onnx --model DIR [--part encoder|autoencoder|classifier] [--out FILE]`.")]
+public sealed class ExportGroup;

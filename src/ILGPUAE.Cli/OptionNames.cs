@@ -125,6 +125,8 @@ public static class OptionNames
         ["rho"] = "--rho",
         ["beta"] = "--beta",
         ["tied"] = "--tied",
+        // export onnx
+        ["part"] = "--part",
     };
 
     /// <summary>The flag the CLI reads <paramref name="setting"/> from, or null when no flag sets it.</summary>

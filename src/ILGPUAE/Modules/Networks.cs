@@ -274,4 +274,40 @@ public static class Networks
                 return i;
         throw new ArgumentException("the network has no encoder before its first decoder");
     }
+
+    /// <summary>
+    /// The index of the module whose output is the code of any autoencoder built here, tied or not: <see cref="TopCodeModule"/> when it
+    /// has tied decoders (train dae, pretrain, train deep, train ga, a tied train sparse); the last module of <see cref="ConvEncoder"/>
+    /// when the network starts with it (train cae); and for dense layers without tied decoders (train anamo, an untied train sparse),
+    /// the module below the first decoder, the decoders being the second half of the dense layers, each mirroring an encoder's sizes.
+    /// Penalty modules (identity forward) after the code are passed over; a smooth step that binarises it (train anamo) is the code.
+    /// Throws when <paramref name="spec"/> is none of these.
+    /// </summary>
+    public static int CodeModule(NetworkSpec spec)
+    {
+        var modules = spec.Modules;
+        if (modules.Any(m => m is TiedDenseSpec))
+            return TopCodeModule(spec);
+        if (modules.FirstOrDefault() is Conv2dSpec first && first.Height % 4 == 0 && first.Width % 4 == 0)
+        {
+            var encoder = ConvEncoder(first.Height, first.Width);
+            if (modules.Count > encoder.Count && modules.Take(encoder.Count).SequenceEqual(encoder))
+                return encoder.Count - 1;
+        }
+        var dense = modules.Select((m, i) => (Module: m as DenseSpec, Index: i)).Where(d => d.Module is not null).ToList();
+        var n = dense.Count;
+        if (n < 2 || n % 2 != 0 || dense.Any(d => d.Module!.Softmax))
+            throw new ArgumentException("the network is not an autoencoder of a known shape: it has no code layer");
+        for (var k = 0; k < n / 2; k++)
+        {
+            var (encoderLayer, decoderLayer) = (dense[k].Module!, dense[n - 1 - k].Module!);
+            if (decoderLayer.Inputs != encoderLayer.Outputs || decoderLayer.Outputs != encoderLayer.Inputs)
+                throw new ArgumentException($"the network's dense layers do not mirror each other (layer {k}: {encoderLayer.Inputs}→{encoderLayer.Outputs}, " +
+                    $"layer {n - 1 - k}: {decoderLayer.Inputs}→{decoderLayer.Outputs}): it has no code layer");
+        }
+        var code = dense[n / 2].Index - 1;
+        while (modules[code] is ActivityL1Spec or ContractiveSpec or KlSparsitySpec)
+            code--;
+        return code;
+    }
 }

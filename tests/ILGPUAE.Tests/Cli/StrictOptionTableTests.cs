@@ -49,6 +49,7 @@ public sealed class StrictOptionTableTests(ResumableRuns runs) : IClassFixture<R
         new("pretrain", typeof(PretrainOptions), [], [("--accelerator", "host"), ("--epochs", "1"), ("--train-limit", "20"), ("--test-limit", "10"), ("--hidden", "3,2"), ("--out", $"{Temp}/out")], Resumable: true),
         new("finetune", typeof(FinetuneVerbOptions), [], [("--init", "random"), ("--hidden", "3"), ("--accelerator", "host"), ("--max-epochs", "1"), ("--train-limit", "20"), ("--test-limit", "10"), ("--out", $"{Temp}/out")], Resumable: true),
         new("eval", typeof(EvalOptions), [], [("--model", $"{Temp}/no-model"), ("--accelerator", "host")]),
+        new("export onnx", typeof(ExportOnnxOptions), [], [("--model", $"{Temp}/no-model")]),
         new("check", typeof(CheckOptions), [], [("--accelerator", "host")]),
         new("data fetch", typeof(DataFetchOptions), ["mnist"], [("--data-dir", $"{Temp}/data")]),
         new("plot", typeof(PlotOptions), [$"{Temp}/no-run"], []),
