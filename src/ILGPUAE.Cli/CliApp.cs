@@ -117,16 +117,23 @@ public static class CliApp
             Console.Error.WriteLine(words.HelpLine);
             return new ParsedCommand(null, BadInput);
         }
+        var printed = new StringWriter();
         using var parser = new Parser(s =>
         {
             s.CaseInsensitiveEnumValues = true;
-            s.HelpWriter = Console.Error;
+            s.HelpWriter = printed;
         });
         var parsed = parser.ParseArguments(words.Words, verbs);
         if (parsed is NotParsed<object> notParsed)
+        {
+            // `--version` (or `version`) prints "ilgpuae 0.18.0+<commit>": the informational version, with the commit the SDK adds
+            // when it builds from a git checkout. It is the answer asked for, so it goes to stdout; help and errors go to stderr.
+            var versionOnly = notParsed.Errors.All(e => e.Tag is ErrorType.VersionRequestedError);
+            (versionOnly ? Console.Out : Console.Error).Write(printed.ToString());
             return new ParsedCommand(null, notParsed.Errors.All(e => e.Tag is ErrorType.HelpRequestedError or ErrorType.VersionRequestedError or ErrorType.HelpVerbRequestedError)
                 ? Ok
                 : BadInput);
+        }
         if (parsed.Value is RunVerbOptions training)
             training.Given = words.Given;
         return new ParsedCommand(parsed.Value, Ok);

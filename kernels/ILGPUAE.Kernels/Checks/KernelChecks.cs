@@ -444,7 +444,7 @@ public sealed partial class KernelChecks
         [CorruptionNoise.Masking(0.25f), CorruptionNoise.Gaussian(0.3f), CorruptionNoise.SaltAndPepper(0.4f)];
 
     /// <summary>
-    /// <see cref="ICorruption.Corrupt"/>, <see cref="ICorruption.GatherCorrupt"/> and <see cref="ICorruption.CorruptBackward"/> of each
+    /// <see cref="ICorruption.Corrupt"/>, <see cref="ICorruption.GatherCorrupt"/> and both <c>ICorruption.CorruptBackward</c> overloads of each
     /// kind in <see cref="CheckedCorruptions"/>, with s rows of 784 (MNIST), of [3, 5, 7] (an image batch, rank 4), of 31 and of 33; then
     /// the backward through each activation's derivative (a deep stack's corrupted code), s rows of 33.
     /// </summary>

@@ -6,7 +6,7 @@ using ILGPUAE.Random;
 /// <summary>Reference for <see cref="Backend.IDropout"/> in double: the mask from the same integer draws, the scale as 1/(1 − p) in double.</summary>
 public static class DropoutReference
 {
-    /// <summary>Whether element (row <paramref name="m"/>, dataset example indices[m], column j) is kept: Hash32(key, example, j) ≥ threshold(p).</summary>
+    /// <summary>Whether element (row <c>m</c>, dataset example indices[m], column j) is kept: Hash32(key, example, j) ≥ threshold(p).</summary>
     public static bool Kept(NoiseKey key, int example, int j, float probability) =>
         CounterRng.Hash32(key.Seed, (uint)key.Stream, key.Epoch, (uint)example, (uint)j) >= CounterRng.BernoulliThreshold(probability);
 

@@ -1,7 +1,7 @@
 namespace ILGPUAE.Host.Threading;
 
 /// <summary>
-/// Work that <see cref="WorkerPool.Run"/> splits into parts. Launchers keep one instance per kind of job
+/// Work that <c>WorkerPool.Run</c> (either overload) splits into parts. Launchers keep one instance per kind of job
 /// and set its fields before each run, so a launch allocates nothing.
 /// </summary>
 internal interface IParallelJob

@@ -47,7 +47,7 @@ internal sealed class WorkerPool : IDisposable
     public int PartsFor(long work, long minimumPerPart) => (int)Math.Clamp(work / minimumPerPart, 1, Workers);
 
     /// <summary>
-    /// Whether <see cref="Run"/> executes every part on the caller, in order, without waking the workers: the same parts as
+    /// Whether <c>Run</c> (either overload) executes every part on the caller, in order, without waking the workers: the same parts as
     /// with them (so the same results), without the synchronisation.
     /// </summary>
     public bool CallerOnly

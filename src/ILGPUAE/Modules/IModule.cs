@@ -8,7 +8,7 @@ using ILGPUAE.Backend;
 /// <para>
 /// Deltas are taken with respect to pre-activations: <see cref="Backward"/> receives δ = ∂L/∂(this module's output
 /// before its activation) and returns δ of the module below, already multiplied by the derivative of that module's
-/// activation (<paramref name="inputActivation"/>), so that a GEMM epilogue fuses it into the product that forms it.
+/// activation (<c>inputActivation</c>), so that a GEMM epilogue fuses it into the product that forms it.
 /// </para>
 /// </summary>
 public interface IModule : IDisposable

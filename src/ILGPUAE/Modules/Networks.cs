@@ -128,7 +128,7 @@ public static class Networks
     /// says why). The study's layer list leaves the last activation open; a sigmoid keeps the outputs in the pixels' [0, 1] and is what
     /// <see cref="Reconstruction"/> is defined on. With <paramref name="codeL1"/> λ &gt; 0, an <see cref="ActivityL1"/> penalty
     /// λ·Σ|code| sits between the encoder and the decoder (the sparse code most sparse-autoencoder work means); the study's λ‖w‖₁ on
-    /// the weights is the optimizer's (<see cref="Optimizers.OptimizerOptions.L1"/>), not a module.
+    /// the weights is the optimizer's (<see cref="Optimizers.OptimizerOptions.WeightL1"/>), not a module.
     /// </summary>
     public static NetworkSpec ConvAutoencoder(float codeL1 = 0f, int height = 28, int width = 28, LossKind loss = LossKind.CrossEntropy)
     {

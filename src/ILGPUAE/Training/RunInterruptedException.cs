@@ -4,7 +4,8 @@ namespace ILGPUAE.Training;
 /// A run stopped on request (<see cref="RunControl.Stop"/>: a signal) after its checkpoint was committed: where it stopped, and
 /// the directory a resumed run continues from.
 /// </summary>
-/// <param name="Where">E.g. "epoch 3, step 412" or "layer 2, epoch 1, step 40": the epoch in progress (or just finished) and the steps done.</param>
+/// <param name="where">E.g. "epoch 3, step 412" or "layer 2, epoch 1, step 40": the epoch in progress (or just finished) and the steps done.</param>
+/// <param name="directory">The run's directory: what a resumed run continues from.</param>
 public sealed class RunInterruptedException(string where, string directory)
     : Exception($"stopped at {where}: checkpoint written to {directory}")
 {

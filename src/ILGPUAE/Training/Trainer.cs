@@ -17,7 +17,7 @@ public readonly record struct TrainingBatch(Tensor<float> Data, StepContext Cont
 /// <summary>
 /// How a model's parameters move for one batch: forward → objective → backward → the optimizer rule. <see cref="NetworkStep"/>
 /// is the generic one (any <see cref="Network"/> and <see cref="Optimizer"/>); the fused ones compute the same update faster
-/// for the models that have them, and a policy (<see cref="StepPolicy"/>, <see cref="ClassifierPolicy"/>) picks one, as
+/// for the models that have them, and a policy (<see cref="StepPolicy.ForDae"/>, <see cref="StepPolicy.ForClassifier"/>) picks one, as
 /// <c>GemmPolicy</c> picks a GEMM variant.
 /// </summary>
 public interface ITrainingStep : IDisposable

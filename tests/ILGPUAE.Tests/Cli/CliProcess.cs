@@ -19,18 +19,26 @@ public static class CliProcess
     public static CliResult Run(params string[] args) => Run(new Dictionary<string, string?>(), args);
 
     /// <summary>As <see cref="Run(string[])"/>, with <paramref name="environment"/> set (a null value unsets the variable).</summary>
-    public static CliResult Run(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    public static CliResult Run(IReadOnlyDictionary<string, string?> environment, params string[] args) =>
+        Run(StartInfo(environment, args), Timeout) with { Args = args };
+
+    /// <summary>
+    /// Runs <paramref name="start"/> (its output redirected) to its end and returns what it printed, with its program and arguments
+    /// as <see cref="CliResult.Args"/>; after <paramref name="timeout"/> it is killed and the test fails.
+    /// </summary>
+    public static CliResult Run(ProcessStartInfo start, TimeSpan timeout)
     {
-        using var process = Process.Start(StartInfo(environment, args)) ?? throw new InvalidOperationException("dotnet could not be started");
+        string[] command = [start.FileName, .. start.ArgumentList];
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} could not be started");
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(Timeout))
+        if (!process.WaitForExit(timeout))
         {
             process.Kill(entireProcessTree: true);
-            Assert.Fail($"ilgpuae {string.Join(' ', args)} ran longer than {Timeout}");
+            Assert.Fail($"{string.Join(' ', command)} ran longer than {timeout}");
         }
         process.WaitForExit();
-        return new CliResult(args, process.ExitCode, stdout.Result, stderr.Result);
+        return new CliResult(command, process.ExitCode, stdout.Result, stderr.Result);
     }
 
     /// <summary>`dotnet ilgpuae.dll <paramref name="args"/>` with its output redirected and <paramref name="environment"/> set (null unsets).</summary>

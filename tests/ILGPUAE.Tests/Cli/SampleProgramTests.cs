@@ -12,7 +12,7 @@ public sealed class SampleProgramTests
     [Fact]
     public async Task TheSampleProgramTrainsAndSavesADae()
     {
-        var source = Path.Combine(RepositoryRoot(), "samples", "TrainDae", "Program.cs");
+        var source = Path.Combine(Packaging.Repository.Root, "samples", "TrainDae", "Program.cs");
         Assert.True(File.ReadAllLines(source).Length <= 15, $"{source} has grown past the 15 lines the README promises");
         var dll = Path.Combine(AppContext.BaseDirectory, "TrainDae.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing; the test project must reference samples/TrainDae");
@@ -30,13 +30,5 @@ public sealed class SampleProgramTests
         Assert.Contains("test loss", output);
         var model = SpecSafeTensors.Read(dir.File("dae/model.safetensors"));
         Assert.Equal([100, 784], model.Tensors["W"].Shape);
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "ILGPUAE.sln")))
-                return dir.FullName;
-        throw new InvalidOperationException($"no ILGPUAE.sln above {AppContext.BaseDirectory}");
     }
 }

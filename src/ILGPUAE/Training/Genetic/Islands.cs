@@ -120,7 +120,7 @@ public interface IMigration
 }
 
 /// <summary>
-/// Migration between islands of one process, on their backend: the best <paramref name="migrants"/> of island i replace the least fit
+/// Migration between islands of one process, on their backend: the best <c>migrants</c> of island i replace the least fit
 /// of island i + 1 (mod islands) on a ring, or of an island drawn from the counter-based generator keyed by (seed, generation, i) —
 /// never i itself — on a random topology. Emigrants are all taken before any island receives, so a ring moves each island's best
 /// one step at once.

@@ -5,7 +5,7 @@ using ILGPUAE.Models;
 
 /// <summary>
 /// A host copy of every parameter of a model (the best-validation model while fine-tuning or training a deep autoencoder), with
-/// its arrays allocated once; <see cref="Capture"/> and <see cref="Restore"/> copy without allocating.
+/// its arrays allocated once; <c>Capture</c> and <c>Restore</c> copy without allocating.
 /// </summary>
 public sealed class ParameterSnapshot
 {
