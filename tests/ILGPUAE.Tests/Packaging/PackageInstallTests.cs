@@ -84,7 +84,7 @@ public sealed class PackageInstallTests(ITestOutputHelper output)
         string[] train = ["train", "dae", "--epochs", "1", "--train-limit", "200", "--test-limit", "500", "--hidden", "20", "--accelerator", "host"];
         var installedRun = dir.File("tool-run");
         Succeeds(Run(environment, dir.Path, ilgpuae, [.. train, "--out", installedRun]));
-        Assert.Equal(["curves.png", "metrics.json", "model.safetensors", "train_state.safetensors"],
+        Assert.Equal(["curves.png", "metrics.csv", "metrics.json", "model.safetensors", "train_state.safetensors"],
             Directory.GetFiles(installedRun).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         Assert.Equal(TrainingCurves.Size(1), PngFile.Size(Path.Combine(installedRun, "curves.png")));
         var builtRun = dir.File("built-run");
