@@ -90,6 +90,13 @@ public sealed class PackageInstallTests(ITestOutputHelper output)
         var builtRun = dir.File("built-run");
         Succeeds(CliProcess.Run([.. train, "--out", builtRun]));
         SameModel(Path.Combine(builtRun, "model.safetensors"), Path.Combine(installedRun, "model.safetensors"), [20, 784]);
+
+        // The installed tool exports the encoder to ONNX (OnnxSharp and Google.Protobuf, from the package): the same bytes as the
+        // CLI built here writes for the same model.
+        Succeeds(Run(environment, dir.Path, ilgpuae, "export", "onnx", "--model", installedRun, "--out", dir.File("tool.onnx")));
+        Succeeds(CliProcess.Run("export", "onnx", "--model", installedRun, "--out", dir.File("built.onnx")));
+        Assert.True(File.ReadAllBytes(dir.File("tool.onnx")).AsSpan().SequenceEqual(File.ReadAllBytes(dir.File("built.onnx"))),
+            "the installed tool's encoder.onnx differs from the one the CLI built here writes");
     }
 
     private void TheLibraryWorks(TempDirectory dir, string feed, Dictionary<string, string?> environment, string version)
