@@ -45,7 +45,13 @@ public static class CliProcess
     public static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string?> environment, IEnumerable<string> args)
     {
         Assert.True(File.Exists(DllPath), $"{DllPath} is missing; the test project must reference ILGPUAE.Cli");
-        var start = new ProcessStartInfo("dotnet")
+        return StartInfo("dotnet", environment, [DllPath, .. args]);
+    }
+
+    /// <summary><paramref name="program"/> <paramref name="args"/> with its output redirected (UTF-8) and <paramref name="environment"/> set (null unsets).</summary>
+    public static ProcessStartInfo StartInfo(string program, IReadOnlyDictionary<string, string?> environment, IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo(program)
         {
             UseShellExecute = false,
             RedirectStandardOutput = true,
@@ -55,7 +61,6 @@ public static class CliProcess
         };
         foreach (var (name, value) in environment)
             start.Environment[name] = value;
-        start.ArgumentList.Add(DllPath);
         foreach (var a in args)
             start.ArgumentList.Add(a);
         return start;

@@ -2,7 +2,6 @@ namespace ILGPUAE.Tests.Packaging;
 
 using System.Diagnostics;
 using System.Reflection;
-using System.Text;
 using ILGPUAE.Evaluation;
 using ILGPUAE.Tests.Cli;
 using ILGPUAE.Tests.Evaluation;
@@ -162,19 +161,8 @@ public sealed class PackageInstallTests(ITestOutputHelper output)
 
     private static CliResult Run(Dictionary<string, string?> environment, string workingDirectory, string program, params string[] args)
     {
-        var start = new ProcessStartInfo(program)
-        {
-            WorkingDirectory = workingDirectory,
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        foreach (var (name, value) in environment)
-            start.Environment[name] = value;
-        foreach (var a in args)
-            start.ArgumentList.Add(a);
+        var start = CliProcess.StartInfo(program, environment, args);
+        start.WorkingDirectory = workingDirectory;
         return CliProcess.Run(start, Limit);
     }
 
