@@ -3,7 +3,9 @@
 # starts munged, slurmctld and slurmd on this machine with a throwaway configuration (state, spool and logs in a temp dir, its own
 # ports), submits a tiny two-shard `sweep deep --slurm --shards 2`, waits for the array, merges the shards with `sweep merge`,
 # runs the same sweep in one process, and compares the two rows.csv (all but the seconds column, the only field that differs
-# between runs) and the two `sweep table` tables. Prints PASS or FAIL; stops every daemon it started.
+# between runs) and the two `sweep table` tables; then the same for a tiny `sweep labels --slurm --shards 2` (four CNN runs),
+# merged by the command its submission prints, against its one-process sweep (rows and summary.csv). Prints PASS or FAIL; stops
+# every daemon it started.
 # Needs the Release build (dotnet build ILGPUAE.sln -c Release) and MNIST in the cache (run-tests.sh fetches it).
 # Usage: tools/slurm/cluster-test.sh [WORK_DIR]   (default: a new temp dir, removed on success)
 set -euo pipefail
@@ -102,23 +104,31 @@ say "$(sbatch --version): one-node cluster up: $(sinfo -h -o '%P %D %c %T')"
 # The sweep: two configurations on 300 MNIST images, one epoch, on the host provider: a few seconds each.
 sweep=(sweep deep --scheme J --regularizer denoise --lr 0.005,0.02 --noise 0.1 --layers 20,10 --epochs 1 --accelerator host
        --train-limit 300 --valid-limit 100 --test-limit 500)
-submit=$("${cli[@]}" "${sweep[@]}" --out "$work/array" --slurm --shards 2 --slurm-args "time=10:00") || { echo "$submit"; fail "submission failed"; }
-echo "$submit"
-job=$(echo "$submit" | sed -n 's/^submitted job \([0-9]*\):.*/\1/p')
-[ -n "$job" ] || fail "no job id in the submission's output"
+# Submits "$@" as a two-task array into $1, waits for it, and checks that each task ran its shard ($2 runs each, none before).
+# Leaves the submission's output in $submit.
+run_array() {
+    local out=$1 runs=$2; shift 2
+    submit=$("${cli[@]}" "$@" --out "$out" --slurm --shards 2 --slurm-args "time=10:00") || { echo "$submit"; fail "submission failed"; }
+    echo "$submit"
+    local job
+    job=$(echo "$submit" | sed -n 's/^submitted job \([0-9]*\):.*/\1/p')
+    [ -n "$job" ] || fail "no job id in the submission's output"
+    for _ in $(seq 300); do
+        [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break
+        sleep 1
+    done
+    [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && say "array job $job finished" || { scancel "$job"; fail "array job $job still queued or running after 300 s"; }
+    local task log exit_code
+    for task in 1 2; do
+        log=$out/slurm/${job}_$task.out
+        [ -f "$log" ] || fail "task $task wrote no $log"
+        exit_code=$(scontrol show job "${job}_$task" 2>/dev/null | sed -n 's/.* ExitCode=\([0-9:]*\).*/\1/p' | head -1)
+        if [ -n "$exit_code" ] && [ "$exit_code" != 0:0 ]; then cat "$log"; fail "task $task exited with $exit_code"; fi
+        grep -q "^shard $task/2: ran $runs, 0 already done" "$log" || { cat "$log"; fail "task $task's log does not report its shard"; }
+    done
+}
 
-for _ in $(seq 300); do
-    [ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && break
-    sleep 1
-done
-[ -z "$(squeue -h -j "$job" 2>/dev/null)" ] && say "array job $job finished" || { scancel "$job"; fail "array job $job still queued or running after 300 s"; }
-for task in 1 2; do
-    log=$work/array/slurm/${job}_$task.out
-    [ -f "$log" ] || fail "task $task wrote no $log"
-    exit_code=$(scontrol show job "${job}_$task" 2>/dev/null | sed -n 's/.* ExitCode=\([0-9:]*\).*/\1/p' | head -1)
-    if [ -n "$exit_code" ] && [ "$exit_code" != 0:0 ]; then cat "$log"; fail "task $task exited with $exit_code"; fi
-    grep -q "^shard $task/2: ran 1, 0 already done" "$log" || { cat "$log"; fail "task $task's log does not report its shard"; }
-done
+run_array "$work/array" 1 "${sweep[@]}"
 
 "${cli[@]}" sweep merge --rows "$work/array" --out "$work/array/merged" || fail "sweep merge exited with $?"
 "${cli[@]}" "${sweep[@]}" --out "$work/one" >"$work/one.log" 2>&1 || { cat "$work/one.log"; fail "the one-process sweep failed"; }
@@ -133,4 +143,29 @@ fi
 "${cli[@]}" sweep table --rows "$work/array/merged" --out "$work/table-array" >/dev/null
 "${cli[@]}" sweep table --rows "$work/one" --out "$work/table-one" >/dev/null
 cmp "$work/table-array/table.csv" "$work/table-one/table.csv" || fail "the tables differ"
-say "PASS: the array's merged rows and table equal the one-process sweep's"
+say "sweep deep: the array's merged rows and table equal the one-process sweep's"
+
+# sweep labels the same way: four CNN runs (two sizes × two seeds, one epoch), two per task; its merge is the command the
+# submission prints (the same sweep into OUT/merged, importing the shards' rows, running nothing more).
+labels=(sweep labels --models cnn --min-labels 20 --max-labels 40 --sizes 2 --repeats 2 --epochs 1 --fixed-test 200 --accelerator host)
+run_array "$work/labels" 2 "${labels[@]}"
+merge=$(echo "$submit" | sed -n 's/^when all 2 have finished: //p')
+[ -n "$merge" ] || fail "the submission printed no merge command"
+eval "$merge" >"$work/labels-merge.log" 2>&1 || { cat "$work/labels-merge.log"; fail "the label sweep's merge failed: $merge"; }
+grep -q "ran 0, 4 already done, 4 imported" "$work/labels-merge.log" || { cat "$work/labels-merge.log"; fail "the merge ran or missed runs"; }
+"${cli[@]}" "${labels[@]}" --out "$work/labels-one" >"$work/labels-one.log" 2>&1 || { cat "$work/labels-one.log"; fail "the one-process label sweep failed"; }
+# Every field but seconds (what each run took); the merge writes the imported rows shard by shard, the one process in run order,
+# so the rows are compared as sorted sets (header first). They hold no quoted fields, so a comma splits them.
+without_column() {
+    grep -q '"' "$1" && fail "$1 has quoted fields"
+    awk -F, -v name="$2" 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) drop = i; if (!drop) exit 1 }
+        { line = ""; for (i = 1; i <= NF; i++) if (i != drop) line = line (line == "" ? "" : ",") $i; print line }' "$1" |
+        { IFS= read -r header; echo "$header"; LC_ALL=C sort; }
+}
+if ! cmp <(without_column "$work/labels/merged/rows.csv" seconds) <(without_column "$work/labels-one/rows.csv" seconds); then
+    diff "$work/labels/merged/rows.csv" "$work/labels-one/rows.csv" || true
+    fail "the label sweep's merged rows differ from the one-process sweep's"
+fi
+[ "$(wc -l <"$work/labels-one/rows.csv")" = 5 ] || fail "expected a header and four rows in $work/labels-one/rows.csv"
+cmp "$work/labels/merged/summary.csv" "$work/labels-one/summary.csv" || fail "the label sweep's summaries differ"
+say "PASS: sweep deep's and sweep labels' arrays, merged, equal their one-process sweeps"
