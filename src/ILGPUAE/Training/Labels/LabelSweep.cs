@@ -277,8 +277,12 @@ public static class LabelSweep
         run.Create();
         var rows = existing.Rows;
         var byKey = rows.ToDictionary(r => r.Key);
+        var plan = Plan(o);
+        // Imported rows join in the sweep's run order (not shard by shard), so that importing every shard into a new directory
+        // writes the rows.csv the one-process sweep writes.
+        var ordinals = plan.ToDictionary(p => p.Key, p => p.Ordinal);
         var newImports = new List<LabelSweepRow>();
-        foreach (var row in imported)
+        foreach (var row in imported.OrderBy(r => ordinals.GetValueOrDefault(r.Key, int.MaxValue)))
         {
             if (byKey.TryGetValue(row.Key, out var have))
             {
@@ -290,7 +294,6 @@ public static class LabelSweep
             newImports.Add(row);
         }
 
-        var plan = Plan(o);
         var mine = plan.Where(p => request.Shard.Contains(p.Ordinal)).Select(p => p.Key).ToList();
         var todo = mine.Where(k => !byKey.ContainsKey(k)).ToList();
         var skipped = mine.Count - todo.Count;
