@@ -68,24 +68,10 @@ public sealed class AnamoCliTests
         Assert.True(epochs[0].GetProperty("train_bias").GetDouble() > epochs[2].GetProperty("train_bias").GetDouble());
     }
 
+    // Killed after minibatch 3 (mid-way through the second outer iteration, after the checkpoint at minibatch 2); resumed to the end.
     [Fact]
-    public void AKilledRunResumesToTheBytesOfAnUninterruptedOne()
-    {
-        using var dir = new TempDirectory();
-        var reference = dir.File("reference");
-        var uninterrupted = CliProcess.Run([.. Short, "--out", reference]);
-        Assert.True(uninterrupted.ExitCode == 0, uninterrupted.ToString());
-        // Killed after minibatch 3 (mid-way through the second outer iteration, after the checkpoint at minibatch 2); resumed to the end.
-        var run = dir.File("killed");
-        var killed = CliProcess.Run(new Dictionary<string, string?> { [CheckpointCommit.KillVariable] = "step-3" }, [.. Short, "--out", run]);
-        Assert.True(killed.ExitCode == 137, killed.ToString());
-        var resumed = CliProcess.Run("train", "anamo", "--resume", run, "--accelerator", "host", "--checkpoint-every", "2");
-        Assert.True(resumed.ExitCode == 0, resumed.ToString());
-        foreach (var name in new[] { DaeCheckpoint.ModelFileName, DaeCheckpoint.StateFileName })
-            Assert.True(File.ReadAllBytes(Path.Combine(reference, name)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(run, name))), $"{name} differs");
-        Assert.Equal(KillAndResumeTests.WithoutTimings(Path.Combine(reference, DaeCheckpoint.MetricsFileName)),
-            KillAndResumeTests.WithoutTimings(Path.Combine(run, DaeCheckpoint.MetricsFileName)));
-    }
+    public void AKilledRunResumesToTheBytesOfAnUninterruptedOne() => KilledRun.AssertResumesToTheSameBytes(Short, "step-3",
+        run => ["train", "anamo", "--resume", run, "--accelerator", "host", "--checkpoint-every", "2"]);
 
     [Fact]
     public void AResumedRunRefusesAnotherSchedule()

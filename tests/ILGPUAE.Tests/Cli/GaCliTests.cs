@@ -47,24 +47,10 @@ public sealed class GaCliTests
         Assert.Equal(reported, evaluated, 1e-4 * reported);
     }
 
+    // Killed after generation 7 (in the second epoch, after the checkpoint at generation 6); resumed to the end.
     [Fact]
-    public void AKilledRunResumesToTheBytesOfAnUninterruptedOne()
-    {
-        using var dir = new TempDirectory();
-        var reference = dir.File("reference");
-        var uninterrupted = CliProcess.Run([.. Short, "--out", reference]);
-        Assert.True(uninterrupted.ExitCode == 0, uninterrupted.ToString());
-        // Killed after generation 7 (in the second epoch, after the checkpoint at generation 6); resumed to the end.
-        var run = dir.File("killed");
-        var killed = CliProcess.Run(new Dictionary<string, string?> { [CheckpointCommit.KillVariable] = "step-7" }, [.. Short, "--out", run]);
-        Assert.True(killed.ExitCode == 137, killed.ToString());
-        var resumed = CliProcess.Run("train", "ga", "--resume", run, "--accelerator", "host", "--checkpoint-every", "3");
-        Assert.True(resumed.ExitCode == 0, resumed.ToString());
-        foreach (var name in new[] { DaeCheckpoint.ModelFileName, DaeCheckpoint.StateFileName })
-            Assert.True(File.ReadAllBytes(Path.Combine(reference, name)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(run, name))), $"{name} differs");
-        Assert.Equal(KillAndResumeTests.WithoutTimings(Path.Combine(reference, DaeCheckpoint.MetricsFileName)),
-            KillAndResumeTests.WithoutTimings(Path.Combine(run, DaeCheckpoint.MetricsFileName)));
-    }
+    public void AKilledRunResumesToTheBytesOfAnUninterruptedOne() => KilledRun.AssertResumesToTheSameBytes(Short, "step-7",
+        run => ["train", "ga", "--resume", run, "--accelerator", "host", "--checkpoint-every", "3"]);
 
     [Fact]
     public void AFixedSeedRepeatsItsBytesOnTheCpuAcceleratorAndAnotherSeedDoesNot()

@@ -80,26 +80,10 @@ public sealed class TrainCaeCliTests
         Assert.True(validLoss < black / 2, $"validation loss {validLoss:F2}: the all-black output's is {black:F2}");
     }
 
+    // Killed once the third commit (step 4, the first epoch's end after step 2's) is recorded; resumed to the end.
     [Fact]
-    public void AKilledRunResumesToTheBytesOfAnUninterruptedOne()
-    {
-        using var dir = new TempDirectory();
-        var reference = dir.File("reference");
-        var uninterrupted = CliProcess.Run([.. Short, "--out", reference]);
-        Assert.True(uninterrupted.ExitCode == 0, uninterrupted.ToString());
-
-        // Killed once the third commit (step 4, the first epoch's end after step 2's) is recorded; resumed to the end.
-        var run = dir.File("killed");
-        var killed = CliProcess.Run(new Dictionary<string, string?> { [CheckpointCommit.KillVariable] = "recorded@3" }, [.. Short, "--out", run]);
-        Assert.True(killed.ExitCode == 137, killed.ToString());
-        var resumed = CliProcess.Run("train", "cae", "--resume", run, "--accelerator", "host", "--checkpoint-every", "2");
-        Assert.True(resumed.ExitCode == 0, resumed.ToString());
-
-        foreach (var name in new[] { DaeCheckpoint.ModelFileName, DaeCheckpoint.StateFileName, CaeTraining.ReconstructionsFileName })
-            Assert.True(File.ReadAllBytes(Path.Combine(reference, name)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(run, name))), $"{name} differs");
-        Assert.Equal(KillAndResumeTests.WithoutTimings(Path.Combine(reference, DaeCheckpoint.MetricsFileName)),
-            KillAndResumeTests.WithoutTimings(Path.Combine(run, DaeCheckpoint.MetricsFileName)));
-    }
+    public void AKilledRunResumesToTheBytesOfAnUninterruptedOne() => KilledRun.AssertResumesToTheSameBytes(Short, "recorded@3",
+        run => ["train", "cae", "--resume", run, "--accelerator", "host", "--checkpoint-every", "2"], CaeTraining.ReconstructionsFileName);
 
     /// <summary>
     /// A run saved before the loss was a setting (its options JSON has no "loss") trained on squared error: resumed, it goes on with
